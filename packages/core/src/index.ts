@@ -1,0 +1,34 @@
+export type { SessionEventsResponse, SessionListResponse, SessionResponse } from './api';
+export { API_PATHS, READ_KEY_HEADER } from './api';
+export type { IdentifyPayload, ReservedEventName } from './custom-events';
+export { checkEventName, EVENT_NAME_MAX_LENGTH, ReservedEvent } from './custom-events';
+export type { CustomEventData, EventTypeValue, MetaEventData, RecordedEvent } from './events';
+export {
+  EventType,
+  IncrementalSource,
+  isClick,
+  isCustomEvent,
+  isIncremental,
+  isMetaEvent,
+  MouseInteraction,
+} from './events';
+export type { MarkerKind, TimelineMarker } from './markers';
+export { deriveMarkers } from './markers';
+export { createUuidV7 } from './session-id';
+export type { BatchSummary, SessionSummary } from './session-summary';
+export { SUMMARY_LIST_MAX, summarizeBatch } from './session-summary';
+export type { BatchParseResult, ErrorBody, IngestBatch, IngestResponse } from './wire';
+export {
+  BATCH_MAX_EVENTS,
+  ID_MAX_LENGTH,
+  ID_PATTERN,
+  INGEST_PATH,
+  ingestBatchSchema,
+  isValidId,
+  parseBatch,
+  recordedEventSchema,
+  SEQ_MAX,
+  WIRE_VERSION,
+  WRITE_KEY_HEADER,
+  WRITE_KEY_QUERY,
+} from './wire';
