@@ -3,7 +3,7 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium';
+import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium.ts';
 
 // Every package resolves to its TypeScript source through the `source` export condition,
 // so tests, Storybook and the demo never need a build first.
