@@ -20,10 +20,30 @@ const browser = () => ({
   screenshotFailures: false,
 });
 
+// Pre-bundled up front so Vite never reloads a browser test run to add them.
+const optimizeDeps = {
+  include: [
+    'react',
+    'react-dom',
+    'react-dom/client',
+    'react/jsx-dev-runtime',
+    '@testing-library/react',
+    '@testing-library/user-event',
+    '@testing-library/jest-dom/vitest',
+    '@replaykit/core > zod',
+    '@replaykit/recorder > @rrweb/record',
+    '@replaykit/recorder > fflate',
+    '@replaykit/player > rrweb-player',
+    '@replaykit/player > @rrweb/replay',
+    '@replaykit/player > @radix-ui/react-slider',
+  ],
+};
+
 export default defineConfig({
   plugins: [react()],
   resolve,
   ssr,
+  optimizeDeps,
   test: {
     projects: [
       {
@@ -49,6 +69,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['packages/*/src/**/*.browser.test.{ts,tsx}'],
+          setupFiles: ['tests/support/setup-dom.ts'],
           browser: browser(),
         },
       },

@@ -1,0 +1,9 @@
+'use client';
+
+export type { PrivacyConfig, PrivacyPreset, RecorderStatus } from '@replaykit/recorder';
+export { PRIVACY_ATTRIBUTES } from '@replaykit/recorder';
+export type { PrivacyWrapperProps } from './privacy';
+export { Blocked, Ignored, Masked, Unmasked } from './privacy';
+export type { RecordingSnapshot } from './recording-handle';
+export type { RecordingApi, RecordingProviderProps, RecordingUser } from './recording-provider';
+export { RecordingProvider, useCapture, useRecording, useSessionId } from './recording-provider';

@@ -1,0 +1,61 @@
+'use client';
+
+import { PRIVACY_ATTRIBUTES } from '@replaykit/recorder';
+import {
+  Children,
+  cloneElement,
+  type ForwardedRef,
+  forwardRef,
+  type HTMLAttributes,
+  isValidElement,
+  type ReactElement,
+  type ReactNode,
+} from 'react';
+
+export interface PrivacyWrapperProps extends HTMLAttributes<HTMLDivElement> {
+  /** Put the privacy attribute on the only child instead of rendering a `<div>`. */
+  asChild?: boolean;
+  children?: ReactNode;
+}
+
+function renderWrapper(
+  attribute: string,
+  displayName: string,
+  { asChild = false, children, ...props }: PrivacyWrapperProps,
+  ref: ForwardedRef<HTMLDivElement>,
+) {
+  const markerProps = { [attribute]: '' };
+  if (asChild) {
+    const child = Children.only(children);
+    if (!isValidElement(child)) {
+      throw new Error(`<${displayName} asChild> needs exactly one element child, such as <form>…</form>.`);
+    }
+    const element = child as ReactElement<Record<string, unknown>>;
+    return cloneElement(element, { ...props, ...element.props, ...markerProps, ref });
+  }
+  return (
+    <div {...props} {...markerProps} ref={ref}>
+      {children}
+    </div>
+  );
+}
+
+/** Masks text and input values inside (each character becomes `*`). */
+export const Masked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Masked(props, ref) {
+  return renderWrapper(PRIVACY_ATTRIBUTES.mask, 'Masked', props, ref);
+});
+
+/** Records text and inputs inside in clear, even under a preset that masks them; passwords and payment fields stay masked. */
+export const Unmasked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Unmasked(props, ref) {
+  return renderWrapper(PRIVACY_ATTRIBUTES.unmask, 'Unmasked', props, ref);
+});
+
+/** Replaces the element with an empty box of the same size in the recording. */
+export const Blocked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Blocked(props, ref) {
+  return renderWrapper(PRIVACY_ATTRIBUTES.block, 'Blocked', props, ref);
+});
+
+/** Records no input events inside (the initial value is still subject to masking). */
+export const Ignored = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Ignored(props, ref) {
+  return renderWrapper(PRIVACY_ATTRIBUTES.ignore, 'Ignored', props, ref);
+});

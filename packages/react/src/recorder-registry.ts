@@ -1,0 +1,78 @@
+import { createRecorder, type Recorder, type RecorderOptions } from '@replaykit/recorder';
+
+/**
+ * One recorder per page, shared by every provider. Providers acquire and release it; the
+ * last release stops it one macrotask later, so StrictMode's mount → unmount → mount and
+ * a provider remounted in the same commit keep the same recording (no second full snapshot).
+ */
+interface Entry {
+  recorder: Recorder;
+  key: string;
+  references: number;
+  stopTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+let entry: Entry | undefined;
+
+function optionsKey(options: RecorderOptions): string {
+  return JSON.stringify([
+    options.endpoint,
+    options.writeKey,
+    options.privacy ?? null,
+    options.flushDelayMs ?? null,
+  ]);
+}
+
+/** Takes a reference to the page's recorder, creating and starting it on first use. */
+export function acquireRecorder(options: RecorderOptions): Recorder {
+  const key = optionsKey(options);
+  if (entry && entry.key !== key) {
+    if (entry.references > 0) {
+      console.warn(
+        '[replaykit] Two <RecordingProvider>s with different options are mounted; the first one’s recorder is ' +
+          'shared. Mount one provider near the root of the app.',
+      );
+      entry.references++;
+      return entry.recorder;
+    }
+    // The old recorder is only waiting for its deferred stop: replace it now.
+    clearTimeout(entry.stopTimer);
+    entry.recorder.stop();
+    entry = undefined;
+  }
+  if (!entry) {
+    entry = { recorder: createRecorder(options), key, references: 0, stopTimer: undefined };
+  }
+  if (entry.stopTimer !== undefined) {
+    clearTimeout(entry.stopTimer);
+    entry.stopTimer = undefined;
+  }
+  entry.references++;
+  entry.recorder.start();
+  return entry.recorder;
+}
+
+/** Gives back a reference; the recorder stops when none is left. */
+export function releaseRecorder(recorder: Recorder): void {
+  const current = entry;
+  if (!current || current.recorder !== recorder) {
+    return;
+  }
+  current.references = Math.max(0, current.references - 1);
+  if (current.references === 0 && current.stopTimer === undefined) {
+    current.stopTimer = setTimeout(() => {
+      current.stopTimer = undefined;
+      if (current.references === 0) {
+        current.recorder.stop();
+        if (entry === current) {
+          entry = undefined;
+        }
+      }
+    }, 0);
+  }
+}
+
+/** The recorder the page shares, if any provider has created one. */
+export function peekRecorder(): Recorder | undefined {
+  return entry?.recorder;
+}

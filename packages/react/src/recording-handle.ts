@@ -1,0 +1,98 @@
+import { checkEventName } from '@replaykit/core';
+import type { Recorder, RecorderStatus } from '@replaykit/recorder';
+
+/** What the hooks read: replaced (never mutated) whenever it changes. */
+export interface RecordingSnapshot {
+  status: RecorderStatus;
+  sessionId: string | undefined;
+}
+
+export const SERVER_SNAPSHOT: RecordingSnapshot = Object.freeze({ status: 'idle', sessionId: undefined });
+
+/** Most calls kept while no recorder is attached yet (child effects run before the provider's). */
+const PENDING_CALLS_MAX = 100;
+
+/**
+ * A stable object that a provider hands to its hooks from the very first render. The page's
+ * recorder is attached in an effect; calls made before that are kept and replayed in order.
+ */
+export class RecordingHandle {
+  private recorder: Recorder | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private pending: Array<(recorder: Recorder) => void> = [];
+  private readonly listeners = new Set<() => void>();
+  private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
+
+  attach(recorder: Recorder): void {
+    this.detach();
+    this.recorder = recorder;
+    this.unsubscribe = recorder.subscribe(() => this.refresh());
+    const calls = this.pending;
+    this.pending = [];
+    for (const call of calls) {
+      call(recorder);
+    }
+    this.refresh();
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.recorder = undefined;
+    this.refresh();
+  }
+
+  private refresh(): void {
+    const status = this.recorder?.getStatus() ?? 'idle';
+    const sessionId = this.recorder?.getSessionId();
+    if (status !== this.snapshot.status || sessionId !== this.snapshot.sessionId) {
+      this.snapshot = { status, sessionId };
+      for (const listener of this.listeners) {
+        listener();
+      }
+    }
+  }
+
+  private call(action: (recorder: Recorder) => void): void {
+    if (this.recorder) {
+      action(this.recorder);
+    } else if (this.pending.length < PENDING_CALLS_MAX) {
+      this.pending.push(action);
+    }
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  readonly getSnapshot = (): RecordingSnapshot => this.snapshot;
+
+  readonly capture = (name: string, properties?: Record<string, unknown>): void => {
+    // Validate now, so a bad name fails where it was written even before the recorder exists.
+    const problem = checkEventName(name);
+    if (problem) {
+      throw new Error(`capture(): ${problem}`);
+    }
+    this.call((recorder) => recorder.capture(name, properties));
+  };
+
+  readonly identify = (userId: string, traits?: Record<string, unknown>): void => {
+    if (typeof userId !== 'string' || userId === '') {
+      throw new Error('identify(): userId must be a non-empty string, such as your user table id.');
+    }
+    this.call((recorder) => recorder.identify(userId, traits));
+  };
+
+  readonly start = (): void => {
+    this.call((recorder) => recorder.start());
+  };
+
+  readonly stop = (): void => {
+    this.call((recorder) => recorder.stop());
+  };
+
+  readonly flush = (): Promise<void> => this.recorder?.flush() ?? Promise.resolve();
+}

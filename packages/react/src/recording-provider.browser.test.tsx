@@ -1,0 +1,167 @@
+import { EventType, type IngestBatch } from '@replaykit/core';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { StrictMode, useEffect, useState } from 'react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
+import { Masked, RecordingProvider, useCapture, useRecording, useSessionId } from './index';
+import { peekRecorder } from './recorder-registry';
+
+const ENDPOINT = 'https://replays.test';
+const KEY = 'rk_write_test';
+
+let ingest: FakeIngest;
+
+function count(batches: IngestBatch[], type: number) {
+  return batches.flatMap((batch) => batch.events).filter((event) => event.type === type).length;
+}
+
+function tags(batches: IngestBatch[]) {
+  return batches
+    .flatMap((batch) => batch.events)
+    .filter((event) => event.type === EventType.Custom)
+    .map((event) => (event.data as { tag: string }).tag);
+}
+
+function SessionLabel() {
+  const sessionId = useSessionId();
+  const { status } = useRecording();
+  return (
+    <p>
+      <span data-testid="status">{status}</span> <span data-testid="session">{sessionId ?? ''}</span>
+    </p>
+  );
+}
+
+function CaptureOnMount() {
+  const capture = useCapture();
+  useEffect(() => {
+    // Runs before the provider's own effect: the call must be kept, not lost.
+    capture('child_mounted', { at: 'mount' });
+  }, [capture]);
+  return null;
+}
+
+function Toggle() {
+  const [generation, setGeneration] = useState(0);
+  return (
+    <>
+      <button type="button" onClick={() => setGeneration((value) => value + 1)}>
+        remount
+      </button>
+      <RecordingProvider key={generation} endpoint={ENDPOINT} projectKey={KEY}>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <SessionLabel />
+        </RecordingProvider>
+      </RecordingProvider>
+    </>
+  );
+}
+
+async function settle() {
+  // Past the deferred stop of a released recorder and rrweb's first snapshot.
+  await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  ingest = installFakeIngest();
+});
+
+afterEach(async () => {
+  const recorder = peekRecorder();
+  // Unmount first, so the provider releases the recorder and its deferred stop runs.
+  cleanup();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await recorder?.flush();
+  expect(peekRecorder()).toBeUndefined();
+  ingest.restore();
+});
+
+describe('<RecordingProvider> in Chromium', () => {
+  it('starts exactly one recording under StrictMode, with one full snapshot', async () => {
+    render(
+      <StrictMode>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <SessionLabel />
+        </RecordingProvider>
+      </StrictMode>,
+    );
+    await settle();
+    expect(screen.getByTestId('status')).toHaveTextContent('recording');
+    expect(screen.getByTestId('session').textContent).toMatch(/^[0-9a-f-]{36}$/);
+    await peekRecorder()?.flush();
+    expect(count(ingest.batches, EventType.Meta)).toBe(1);
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+  });
+
+  it('keeps a capture made by a child effect before the provider has attached its recorder', async () => {
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <CaptureOnMount />
+      </RecordingProvider>,
+    );
+    await settle();
+    await peekRecorder()?.flush();
+    expect(tags(ingest.batches).filter((tag) => tag === 'child_mounted')).toHaveLength(1);
+  });
+
+  it('shares the recorder between nested providers and across a remount in the same commit', async () => {
+    render(<Toggle />);
+    await settle();
+    const first = peekRecorder();
+    await act(async () => {
+      screen.getByRole('button', { name: 'remount' }).click();
+    });
+    await settle();
+    expect(peekRecorder()).toBe(first);
+    expect(screen.getByTestId('status')).toHaveTextContent('recording');
+    await peekRecorder()?.flush();
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+  });
+
+  it('stops recording when the last provider unmounts, and records nothing while disabled', async () => {
+    const view = render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={false}>
+        <SessionLabel />
+      </RecordingProvider>,
+    );
+    await settle();
+    expect(screen.getByTestId('status')).toHaveTextContent('idle');
+    expect(peekRecorder()).toBeUndefined();
+    view.rerender(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <SessionLabel />
+      </RecordingProvider>,
+    );
+    await settle();
+    const recorder = peekRecorder();
+    expect(recorder?.getStatus()).toBe('recording');
+    view.unmount();
+    await settle();
+    expect(recorder?.getStatus()).toBe('idle');
+    expect(peekRecorder()).toBeUndefined();
+  });
+
+  it('masks <Masked> content and identifies the user', async () => {
+    render(
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        user={{ id: 'user-9', traits: { plan: 'team' } }}
+      >
+        <Masked>
+          <p>Balance 1,234.56 for Pat</p>
+        </Masked>
+        <p>Public heading</p>
+      </RecordingProvider>,
+    );
+    await settle();
+    await peekRecorder()?.flush();
+    const sent = ingest.bodies.join('');
+    expect(sent).toContain('Public heading');
+    expect(sent).not.toContain('Balance');
+    expect(sent).not.toContain('Pat');
+    expect(tags(ingest.batches)).toContain('$identify');
+  });
+});

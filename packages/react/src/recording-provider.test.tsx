@@ -1,0 +1,61 @@
+import { render, screen } from '@testing-library/react';
+import { createRef } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { Blocked, Ignored, Masked, Unmasked, useCapture, useRecording, useSessionId } from './index';
+
+function Consumer({ hook }: { hook: () => unknown }) {
+  hook();
+  return null;
+}
+
+describe('hooks outside a provider', () => {
+  it.each([
+    ['useRecording()', useRecording],
+    ['useSessionId()', useSessionId],
+    ['useCapture()', useCapture],
+  ])('%s throws an error that says how to fix it', (name, hook) => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(() => render(<Consumer hook={hook} />)).toThrow(`${name} must be used within <RecordingProvider>`);
+    vi.restoreAllMocks();
+  });
+});
+
+describe('privacy wrappers', () => {
+  it('render one element with their data attribute and forward refs', () => {
+    const ref = createRef<HTMLDivElement>();
+    render(
+      <>
+        <Masked ref={ref} aria-label="masked region">
+          a
+        </Masked>
+        <Unmasked aria-label="unmasked region">b</Unmasked>
+        <Blocked aria-label="blocked region">c</Blocked>
+        <Ignored aria-label="ignored region">d</Ignored>
+      </>,
+    );
+    expect(screen.getByLabelText('masked region')).toHaveAttribute('data-rk-mask', '');
+    expect(ref.current).toBe(screen.getByLabelText('masked region'));
+    expect(screen.getByLabelText('unmasked region')).toHaveAttribute('data-rk-unmask', '');
+    expect(screen.getByLabelText('blocked region')).toHaveAttribute('data-rk-block', '');
+    expect(screen.getByLabelText('ignored region')).toHaveAttribute('data-rk-ignore', '');
+  });
+
+  it('put the attribute on the child with asChild, keeping its own props', () => {
+    render(
+      <Masked asChild className="outer">
+        <form aria-label="payment" className="inner" />
+      </Masked>,
+    );
+    const form = screen.getByRole('form', { name: 'payment' });
+    expect(form).toHaveAttribute('data-rk-mask', '');
+    expect(form).toHaveClass('inner');
+  });
+
+  it('refuses asChild without a single element child', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(() => render(<Masked asChild>just text</Masked>)).toThrow(
+      /exactly one element child|single React element/,
+    );
+    vi.restoreAllMocks();
+  });
+});

@@ -1,0 +1,167 @@
+import { EventType, type RecordedEvent } from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRecorder, type Recorder } from './recorder';
+import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
+
+const ENDPOINT = 'https://replays.test';
+const WRITE_KEY = 'rk_write_test';
+
+let ingest: FakeIngest;
+let recorder: Recorder | undefined;
+
+function allEvents(): RecordedEvent[] {
+  return ingest.batches.flatMap((batch) => batch.events);
+}
+
+function customEvents(tag: string) {
+  return allEvents().filter(
+    (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === tag,
+  );
+}
+
+async function typeInto(input: HTMLInputElement | HTMLTextAreaElement, text: string) {
+  input.focus();
+  for (const character of text) {
+    input.value += character;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  document.body.innerHTML = '';
+  ingest = installFakeIngest();
+});
+
+afterEach(async () => {
+  recorder?.stop();
+  // Let the final batch land in this test's stub, not the next one's.
+  await recorder?.flush();
+  recorder = undefined;
+  ingest.restore();
+});
+
+describe('recorder', () => {
+  it('sends a gzip batch with session, window and seq, starting with Meta and FullSnapshot', async () => {
+    document.body.innerHTML = '<h1>Shop</h1>';
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    expect(recorder.getStatus()).toBe('recording');
+    await recorder.flush();
+
+    expect(ingest.urls[0]).toBe(`${ENDPOINT}/v1/ingest?key=${WRITE_KEY}`);
+    const [first] = ingest.batches;
+    expect(first).toMatchObject({
+      v: 1,
+      sessionId: recorder.getSessionId(),
+      windowId: recorder.getWindowId(),
+      seq: 0,
+    });
+    expect(first?.events.slice(0, 2).map((event) => event.type)).toEqual([
+      EventType.Meta,
+      EventType.FullSnapshot,
+    ]);
+
+    document.body.append(Object.assign(document.createElement('p'), { textContent: 'later' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await recorder.flush();
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+  });
+
+  it('masks every input by default and keeps ordinary text readable', async () => {
+    document.body.innerHTML = `
+      <p>Welcome back</p>
+      <input id="email" type="email">
+      <textarea id="notes"></textarea>`;
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await typeInto(document.querySelector<HTMLInputElement>('#email')!, 'pat@example.com');
+    await typeInto(document.querySelector<HTMLTextAreaElement>('#notes')!, 'call me maybe');
+    await recorder.flush();
+    const sent = ingest.bodies.join('');
+    expect(sent).toContain('Welcome back');
+    expect(sent).not.toContain('pat@example');
+    expect(sent).not.toContain('call me');
+    expect(sent).toContain('*************');
+  });
+
+  it('applies data-rk-mask, data-rk-unmask (nearest wins) and data-rk-block', async () => {
+    document.body.innerHTML = `
+      <div data-rk-mask><p>Card ending 4242</p></div>
+      <div data-rk-unmask>
+        <input id="coupon">
+        <input id="password" type="password">
+        <input id="card" autocomplete="cc-number">
+        <div data-rk-mask><p>nested secret</p></div>
+      </div>
+      <div data-rk-block id="blocked"><p>blocked words</p></div>`;
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await typeInto(document.querySelector<HTMLInputElement>('#coupon')!, 'SPRING24');
+    await typeInto(document.querySelector<HTMLInputElement>('#password')!, 'hunter22');
+    await typeInto(document.querySelector<HTMLInputElement>('#card')!, '5555444433332222');
+    await recorder.flush();
+    const sent = ingest.bodies.join('');
+    expect(sent).not.toContain('Card ending');
+    expect(sent).toContain('SPRING24');
+    expect(sent).not.toContain('hunter22');
+    expect(sent).not.toContain('5555444433332222');
+    expect(sent).not.toContain('nested secret');
+    expect(sent).not.toContain('blocked words');
+    expect(sent).toContain('rr_width');
+  });
+
+  it('delivers custom events and identify, including those captured before start', async () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.capture('early_event', { step: 1 });
+    recorder.start();
+    recorder.capture('checkout_error', { code: 'card_declined' });
+    recorder.identify('user-7', { plan: 'pro' });
+    await recorder.flush();
+    expect(customEvents('early_event')).toHaveLength(1);
+    expect(customEvents('checkout_error')[0]?.data).toEqual({
+      tag: 'checkout_error',
+      payload: { code: 'card_declined' },
+    });
+    expect(customEvents('$identify')[0]?.data).toEqual({
+      tag: '$identify',
+      payload: { userId: 'user-7', traits: { plan: 'pro' } },
+    });
+    expect(() => recorder?.capture('$reserved')).toThrow(/keeps for its own events/);
+    expect(() => recorder?.capture('')).toThrow(/non-empty string/);
+  });
+
+  it('retries after a network error and a 503 without losing or repeating a batch', async () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    ingest.failNext('network', 503);
+    recorder.start();
+    await recorder.flush();
+    expect(ingest.batches).toHaveLength(0);
+    await expect.poll(() => ingest.batches.length, { timeout: 8_000, interval: 100 }).toBe(1);
+    expect(ingest.batches[0]?.seq).toBe(0);
+  });
+
+  it('refuses to start a second recorder on the same page', () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    const second = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    expect(() => second.start()).toThrow(/already recording on this page/);
+  });
+
+  it('keeps the session and window across recorder restarts and continues the sequence', async () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await recorder.flush();
+    const sessionId = recorder.getSessionId();
+    recorder.stop();
+    // A new recorder on the same tab (a reload) reads the ids and the counter from storage.
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await recorder.flush();
+    expect(recorder.getSessionId()).toBe(sessionId);
+    expect(new Set(ingest.batches.map((batch) => batch.windowId)).size).toBe(1);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+  });
+});

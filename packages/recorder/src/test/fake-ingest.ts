@@ -1,0 +1,75 @@
+import type { IngestBatch } from '@replaykit/core';
+
+/** What a stubbed ingest endpoint received: decoded batches and the raw text of each body. */
+export interface FakeIngest {
+  batches: IngestBatch[];
+  bodies: string[];
+  urls: string[];
+  /** Answers the next requests with these statuses (or 'network' for a failed fetch), then 200. */
+  failNext(...outcomes: Array<number | 'network'>): void;
+  restore(): void;
+}
+
+async function gunzip(bytes: Uint8Array): Promise<string> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
+}
+
+async function bodyBytes(body: BodyInit | null | undefined): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    return body;
+  }
+  if (body instanceof Blob) {
+    return new Uint8Array(await body.arrayBuffer());
+  }
+  if (typeof body === 'string') {
+    return new TextEncoder().encode(body);
+  }
+  throw new Error(`unexpected body type ${Object.prototype.toString.call(body)}`);
+}
+
+/**
+ * Replaces `window.fetch` (and `navigator.sendBeacon`) with an in-page ingest endpoint, so a
+ * browser test sees exactly the bytes the recorder sends. End-to-end tests use the real server.
+ */
+export function installFakeIngest(): FakeIngest {
+  const originalFetch = window.fetch;
+  const originalBeacon = navigator.sendBeacon;
+  const outcomes: Array<number | 'network'> = [];
+  const fake: FakeIngest = {
+    batches: [],
+    bodies: [],
+    urls: [],
+    failNext: (...next) => {
+      outcomes.push(...next);
+    },
+    restore: () => {
+      window.fetch = originalFetch;
+      navigator.sendBeacon = originalBeacon;
+    },
+  };
+  const receive = async (url: string, body: BodyInit | null | undefined) => {
+    const bytes = await bodyBytes(body);
+    const text =
+      bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes) : new TextDecoder().decode(bytes);
+    fake.urls.push(url);
+    fake.bodies.push(text);
+    fake.batches.push(JSON.parse(text) as IngestBatch);
+  };
+  window.fetch = async (input, init) => {
+    const outcome = outcomes.shift();
+    if (outcome === 'network') {
+      throw new TypeError('Failed to fetch');
+    }
+    if (outcome !== undefined) {
+      return new Response(JSON.stringify({ error: { code: 'test', message: 'test' } }), { status: outcome });
+    }
+    await receive(String(input), init?.body);
+    return new Response(JSON.stringify({ ok: true, duplicate: false }), { status: 200 });
+  };
+  navigator.sendBeacon = (url, data) => {
+    void receive(String(url), data as BodyInit);
+    return true;
+  };
+  return fake;
+}

@@ -1,0 +1,172 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import {
+  API_PATHS,
+  EventType,
+  type RecordedEvent,
+  type SessionEventsResponse,
+  type SessionResponse,
+} from '@replaykit/core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
+import { launchChromium } from './support/browser.ts';
+
+const EMAIL = 'jane.secret-shopper@example.org';
+const CARD_DIGITS = '4242424242424242';
+const CARD_FORMATTED = '4242 4242 4242 4242';
+const SECRETS = [EMAIL, 'jane.secret-shopper', CARD_DIGITS, CARD_FORMATTED, '4242 4242'];
+
+/** How long the test waits for the recorder's batches to reach the server. */
+const DELIVERY_TIMEOUT_MS = 20_000;
+
+function decode(body: Buffer): string {
+  const isGzip = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+  return (isGzip ? gunzipSync(body) : body).toString('utf8');
+}
+
+describe('the demo, end to end: record → ingest → store → replay', () => {
+  let stack: DemoStack;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const sentBodies: string[] = [];
+  let sessionId = '';
+
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${stack.serverUrl}${path}`, {
+      headers: { authorization: `Bearer ${stack.keys.readKey}` },
+    });
+    expect(response.status, `GET ${path}`).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'replaykit-e2e-'));
+    stack = await startDemoStack({ dataDir, demoPort: 0, serverPort: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    page.on('request', (request) => {
+      if (request.url().startsWith(stack.serverUrl) && request.method() === 'POST') {
+        const body = request.postDataBuffer();
+        if (body) {
+          sentBodies.push(decode(body));
+        }
+      }
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('records a checkout with a declined payment, masking the email and card number', async () => {
+    await page.goto(`${stack.demoUrl}/`);
+    const sessionLabel = page.getByTestId('session-id');
+    await expect.poll(() => sessionLabel.textContent(), { timeout: 15_000 }).toMatch(/^[0-9a-f-]{36}$/);
+    sessionId = (await sessionLabel.textContent()) ?? '';
+
+    await page.getByRole('button', { name: 'Add Anvil to cart' }).click();
+    await page.getByRole('button', { name: 'Add Giant magnet to cart' }).click();
+    await page.getByRole('button', { name: /View cart/ }).click();
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByLabel('Email').pressSequentially(EMAIL, { delay: 5 });
+    await page.getByLabel('Card number').pressSequentially(CARD_DIGITS, { delay: 5 });
+    await expect.poll(() => page.getByTestId('card-preview').textContent()).toBe(CARD_FORMATTED);
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.getByRole('alert').waitFor();
+
+    // Leaving the shop unmounts the provider, which stops the recorder and sends what is left.
+    await page.getByRole('link', { name: 'Replays' }).click();
+    await expect
+      .poll(
+        async () => {
+          const response = await fetch(`${stack.serverUrl}${API_PATHS.session(sessionId)}`, {
+            headers: { authorization: `Bearer ${stack.keys.readKey}` },
+          });
+          return response.ok ? ((await response.json()) as SessionResponse).session.customEventNames : [];
+        },
+        { timeout: DELIVERY_TIMEOUT_MS },
+      )
+      .toContain('checkout_error');
+  });
+
+  it('stored a replayable session with the checkout_error event and its properties', async () => {
+    const { session, markers } = await api<SessionResponse>(API_PATHS.session(sessionId));
+    expect(session.hasFullSnapshot).toBe(true);
+    expect(session.userId).toBe('demo-user-42');
+    expect(session.firstUrl).toBe(`${stack.demoUrl}/`);
+    expect(markers.map((marker) => marker.label)).toContain('checkout_error');
+
+    const { events } = await api<SessionEventsResponse>(API_PATHS.sessionEvents(sessionId));
+    const types = events.map((event: RecordedEvent) => event.type);
+    expect(types).toContain(EventType.Meta);
+    expect(types).toContain(EventType.FullSnapshot);
+    expect(types.indexOf(EventType.Meta)).toBeLessThan(types.indexOf(EventType.FullSnapshot));
+    const checkoutError = events.find(
+      (event) => event.type === EventType.Custom && (event.data as { tag?: string }).tag === 'checkout_error',
+    );
+    expect(checkoutError?.data).toMatchObject({
+      payload: { code: 'card_declined', step: 'payment', totalCents: 20_350, items: 2 },
+    });
+    // Sorted by time, as the player needs them.
+    const timestamps = events.map((event) => event.timestamp);
+    expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
+  });
+
+  it('never let the typed email or card number leave the browser or reach the store', async () => {
+    expect(sentBodies.length).toBeGreaterThan(0);
+    const everythingSent = sentBodies.join('\n');
+    // The masked shapes were sent: proof that the inputs were recorded, only masked.
+    expect(everythingSent).toContain('**** **** **** ****');
+    for (const secret of SECRETS) {
+      expect(everythingSent, `sent bytes contain "${secret}"`).not.toContain(secret);
+    }
+
+    const served = JSON.stringify(await api<SessionEventsResponse>(API_PATHS.sessionEvents(sessionId)));
+    for (const secret of SECRETS) {
+      expect(served, `served events contain "${secret}"`).not.toContain(secret);
+    }
+
+    // The database files as they are on disk (batches are stored compressed, as received):
+    // neither the raw bytes nor any decompressed gzip member may hold a secret.
+    for (const file of readdirSync(stack.dataDir).filter((name) => name.startsWith('replaykit.db'))) {
+      const bytes = readFileSync(join(stack.dataDir, file));
+      const text = bytes.toString('latin1');
+      for (const secret of SECRETS) {
+        expect(text, `${file} contains "${secret}"`).not.toContain(secret);
+      }
+    }
+  });
+
+  it('replays the session in the viewer, at the checkout step, with the card number masked', async () => {
+    await page.goto(`${stack.demoUrl}/replays`);
+    const playButton = page.locator(`button[data-session-id="${sessionId}"]`);
+    await playButton.click();
+    await expect.poll(() => page.url()).toContain(`session=${sessionId}`);
+
+    const marker = page.getByRole('button', { name: /^checkout_error at / });
+    await marker.waitFor({ timeout: 20_000 });
+    await marker.click();
+
+    const frame = page.frameLocator('iframe').first();
+    await expect
+      .poll(() => frame.getByRole('heading', { name: 'Checkout' }).count(), { timeout: 10_000 })
+      .toBe(1);
+    const preview = await frame.locator('.card-preview').textContent();
+    expect(preview).toBe('**** **** **** ****');
+    const cardValue = await frame.locator('input[name="card-number"]').inputValue();
+    expect(cardValue).toMatch(/^[*\s]{16,}$/);
+    const emailValue = await frame.locator('input[name="email"]').inputValue();
+    expect(emailValue).toMatch(/^\*+$/);
+    const replayedHtml = await frame.locator('html').innerHTML();
+    for (const secret of SECRETS) {
+      expect(replayedHtml).not.toContain(secret);
+    }
+  });
+});
