@@ -52,6 +52,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['packages/{core,server}/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.browser.test.{ts,tsx}'],
         },
       },
       {
