@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
 import { launchChromium } from './support/browser.ts';
+import { driveCheckout } from './support/checkout-flow.ts';
 
 const EMAIL = 'jane.secret-shopper@example.org';
 const CARD_DIGITS = '4242424242424242';
@@ -66,23 +67,8 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
   });
 
   it('records a checkout with a declined payment, masking the email and card number', async () => {
-    await page.goto(`${stack.demoUrl}/`);
-    const sessionLabel = page.getByTestId('session-id');
-    await expect.poll(() => sessionLabel.textContent(), { timeout: 15_000 }).toMatch(/^[0-9a-f-]{36}$/);
-    sessionId = (await sessionLabel.textContent()) ?? '';
-
-    await page.getByRole('button', { name: 'Add Anvil to cart' }).click();
-    await page.getByRole('button', { name: 'Add Giant magnet to cart' }).click();
-    await page.getByRole('button', { name: /View cart/ }).click();
-    await page.getByRole('button', { name: 'Checkout' }).click();
-    await page.getByLabel('Email').pressSequentially(EMAIL, { delay: 5 });
-    await page.getByLabel('Card number').pressSequentially(CARD_DIGITS, { delay: 5 });
-    await expect.poll(() => page.getByTestId('card-preview').textContent()).toBe(CARD_FORMATTED);
-    await page.getByRole('button', { name: /^Pay/ }).click();
-    await page.getByRole('alert').waitFor();
-
-    // Leaving the shop unmounts the provider, which stops the recorder and sends what is left.
-    await page.getByRole('link', { name: 'Replays' }).click();
+    sessionId = await driveCheckout(page, stack.demoUrl, { email: EMAIL, cardDigits: CARD_DIGITS });
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await expect
       .poll(
         async () => {

@@ -17,18 +17,17 @@ export { deriveMarkers } from './markers';
 export { createUuidV7 } from './session-id';
 export type { BatchSummary, SessionSummary } from './session-summary';
 export { SUMMARY_LIST_MAX, summarizeBatch } from './session-summary';
-export type { BatchParseResult, ErrorBody, IngestBatch, IngestResponse } from './wire';
+export type { ErrorBody, IngestBatch, IngestResponse } from './wire';
 export {
   BATCH_MAX_EVENTS,
   ID_MAX_LENGTH,
   ID_PATTERN,
   INGEST_PATH,
-  ingestBatchSchema,
   isValidId,
-  parseBatch,
-  recordedEventSchema,
   SEQ_MAX,
   WIRE_VERSION,
   WRITE_KEY_HEADER,
   WRITE_KEY_QUERY,
 } from './wire';
+export type { BatchParseResult } from './wire-schema';
+export { ingestBatchSchema, parseBatch, recordedEventSchema } from './wire-schema';

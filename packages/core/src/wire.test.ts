@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ID_MAX_LENGTH, isValidId, parseBatch } from './wire';
+import { ID_MAX_LENGTH, isValidId } from './wire';
+import { parseBatch } from './wire-schema';
 
 const event = {
   type: 4,
