@@ -1,0 +1,502 @@
+import { gzipSync } from 'node:zlib';
+import {
+  API_PATHS,
+  type ErrorBody,
+  type SessionEventsResponse,
+  type SessionListResponse,
+  type SessionResponse,
+} from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
+import { createSqliteStore } from './sqlite-store';
+import type { Store } from './store';
+import {
+  batch,
+  click,
+  custom,
+  fullSnapshot,
+  ingestRequest,
+  meta,
+  OTHER_READ_KEY,
+  OTHER_WRITE_KEY,
+  READ_KEY,
+  readRequest,
+  T0,
+  TEST_PROJECTS,
+  WRITE_KEY,
+} from './test/support';
+
+let store: Store;
+let server: ReplayServer;
+
+function makeServer(options: Partial<ReplayServerOptions> = {}): ReplayServer {
+  return createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {}, ...options });
+}
+
+beforeEach(() => {
+  store = createSqliteStore({ filename: ':memory:' });
+  server = makeServer();
+});
+
+afterEach(async () => {
+  await store.close();
+});
+
+async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(20);
+  return body;
+}
+
+async function ingest(body: object, options: Parameters<typeof ingestRequest>[1] = {}) {
+  const response = await server.fetch(ingestRequest(body, options));
+  expect(response.status).toBe(200);
+  return (await response.json()) as { ok: boolean; duplicate: boolean };
+}
+
+async function readEvents(sessionId: string, query = '') {
+  const response = await server.fetch(readRequest(`${API_PATHS.sessionEvents(sessionId)}${query}`));
+  expect(response.status).toBe(200);
+  return ((await response.json()) as SessionEventsResponse).events;
+}
+
+describe('health', () => {
+  it('answers /healthz without a key', async () => {
+    const response = await server.fetch(new Request('http://replaykit.test/healthz'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+});
+
+describe('ingest', () => {
+  it('stores a plain JSON batch and serves its events back', async () => {
+    const events = [meta(T0), fullSnapshot(T0 + 1), click(T0 + 2)];
+    expect(await ingest(batch('s1', events))).toEqual({ ok: true, duplicate: false });
+    expect(await readEvents('s1')).toEqual(events);
+  });
+
+  it('stores a gzip batch sent with Content-Encoding: gzip', async () => {
+    const events = [meta(T0), fullSnapshot(T0 + 1)];
+    const body = gzipSync(JSON.stringify(batch('s1', events)));
+    const response = await server.fetch(ingestRequest(body, { headers: { 'content-encoding': 'gzip' } }));
+    expect(response.status).toBe(200);
+    expect(await readEvents('s1')).toEqual(events);
+  });
+
+  it('recognises gzip by its magic bytes when sent as text/plain without an encoding (sendBeacon)', async () => {
+    const events = [meta(T0), fullSnapshot(T0 + 1)];
+    const body = gzipSync(JSON.stringify(batch('s1', events)));
+    const response = await server.fetch(
+      ingestRequest(body, {
+        key: null,
+        query: `?key=${WRITE_KEY}`,
+        headers: { 'content-type': 'text/plain' },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(await readEvents('s1')).toEqual(events);
+    const session = (await (
+      await server.fetch(readRequest(API_PATHS.session('s1')))
+    ).json()) as SessionResponse;
+    expect(session.session.byteCount).toBe(body.byteLength);
+  });
+
+  it('answers 401 missing_key without a write key', async () => {
+    const response = await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { key: null }));
+    const body = await expectError(response, 401, 'missing_key');
+    expect(body.error.message).toContain('x-replaykit-key');
+  });
+
+  it('answers 403 invalid_key for an unknown write key, and for a read key', async () => {
+    await expectError(
+      await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { key: 'nope' })),
+      403,
+      'invalid_key',
+    );
+    await expectError(
+      await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { key: READ_KEY })),
+      403,
+      'invalid_key',
+    );
+  });
+
+  it('answers 400 invalid_json for malformed JSON and for an empty body', async () => {
+    await expectError(await server.fetch(ingestRequest('{"v":1,')), 400, 'invalid_json');
+    await expectError(await server.fetch(ingestRequest('')), 400, 'invalid_json');
+  });
+
+  it('answers 400 invalid_batch naming the offending field', async () => {
+    const response = await server.fetch(ingestRequest({ ...batch('s1', [meta(T0)]), seq: -1 }));
+    const body = await expectError(response, 400, 'invalid_batch');
+    expect(body.error.message).toContain('seq: seq must not be negative');
+    const badEvent = await server.fetch(ingestRequest(batch('s1', [{ type: 9, data: {}, timestamp: T0 }])));
+    expect((await expectError(badEvent, 400, 'invalid_batch')).error.message).toContain('events.0.type');
+  });
+
+  it('answers 400 invalid_encoding for corrupt gzip', async () => {
+    const body = gzipSync(JSON.stringify(batch('s1', [meta(T0)])));
+    const truncated = body.subarray(0, body.length - 10);
+    await expectError(await server.fetch(ingestRequest(truncated)), 400, 'invalid_encoding');
+  });
+
+  it('answers 413 body_too_large for a body over the limit, declared or streamed', async () => {
+    server = makeServer({ limits: { maxBodyBytes: 1_000 } });
+    const big = batch('s1', [custom(T0, 'big', { text: 'x'.repeat(2_000) })]);
+    const declared = await server.fetch(ingestRequest(big));
+    expect((await expectError(declared, 413, 'body_too_large')).error.message).toContain('1000 bytes');
+
+    // A streamed body has no Content-Length: the limit must hold while it arrives.
+    const bytes = new TextEncoder().encode(JSON.stringify(big));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 100) {
+          controller.enqueue(bytes.subarray(offset, offset + 100));
+        }
+        controller.close();
+      },
+    });
+    const streamed = new Request('http://replaykit.test/v1/ingest', {
+      method: 'POST',
+      headers: { 'x-replaykit-key': WRITE_KEY },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    await expectError(await server.fetch(streamed), 413, 'body_too_large');
+    expect(await store.getSession('shop', 's1')).toBeUndefined();
+  });
+
+  it('stops inflating a gzip bomb at the decompressed limit: 413 quickly, memory bounded', async () => {
+    const decompressedLimitBytes = 1024 * 1024;
+    server = makeServer({ limits: { maxDecompressedBytes: decompressedLimitBytes } });
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    expect(bomb.byteLength).toBeLessThan(100 * 1024);
+    const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
+    const startedAt = performance.now();
+    const response = await server.fetch(ingestRequest(bomb, { headers: { 'content-type': 'text/plain' } }));
+    const elapsedMs = performance.now() - startedAt;
+    await expectError(response, 413, 'body_too_large');
+    // Inflating all 50 MB takes about half a second here and holds 50 MB; stopping at
+    // the limit takes a few milliseconds and holds about the limit.
+    expect(elapsedMs).toBeLessThan(1_000);
+    expect(process.memoryUsage().arrayBuffers - arrayBuffersBefore).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('acknowledges a repeated batch as a duplicate and stores it once', async () => {
+    const sent = batch('s1', [meta(T0), click(T0 + 1)]);
+    expect(await ingest(sent)).toEqual({ ok: true, duplicate: false });
+    expect(await ingest(sent)).toEqual({ ok: true, duplicate: true });
+    expect(await readEvents('s1')).toHaveLength(2);
+    const session = await store.getSession('shop', 's1');
+    expect(session).toMatchObject({ eventCount: 2, clickCount: 1 });
+  });
+
+  it('serves batches that arrived out of order in time order, across windows', async () => {
+    await ingest(batch('s1', [click(T0 + 20), click(T0 + 21)], { seq: 2 }));
+    await ingest(batch('s1', [meta(T0), fullSnapshot(T0 + 1)], { seq: 0 }));
+    await ingest(batch('s1', [click(T0 + 15)], { windowId: 'window-2', seq: 0 }));
+    await ingest(batch('s1', [click(T0 + 10)], { seq: 1 }));
+    const events = await readEvents('s1');
+    expect(events.map((event) => event.timestamp)).toEqual([T0, T0 + 1, T0 + 10, T0 + 15, T0 + 20, T0 + 21]);
+    const secondWindow = await readEvents('s1', '?windowId=window-2');
+    expect(secondWindow.map((event) => event.timestamp)).toEqual([T0 + 15]);
+  });
+
+  it('answers 503 store_unavailable without internals when the store fails', async () => {
+    const errors: unknown[] = [];
+    const failing: Store = {
+      ...store,
+      putBatch: async () => {
+        throw new Error('SQLITE_FULL: /var/secret/replaykit.db');
+      },
+    };
+    server = makeServer({ store: failing, onError: (error) => errors.push(error) });
+    const response = await server.fetch(ingestRequest(batch('s1', [meta(T0)])));
+    const body = await expectError(response, 503, 'store_unavailable');
+    expect(JSON.stringify(body)).not.toContain('secret');
+    expect(response.headers.get('retry-after')).not.toBeNull();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('answers 405 for other methods on the ingest route and 404 for unknown routes', async () => {
+    await expectError(
+      await server.fetch(new Request('http://replaykit.test/v1/ingest')),
+      405,
+      'method_not_allowed',
+    );
+    await expectError(await server.fetch(new Request('http://replaykit.test/v2/nothing')), 404, 'not_found');
+  });
+});
+
+describe('read API', () => {
+  it('answers 401 without a read key and 403 for a write key or an unknown key', async () => {
+    await ingest(batch('s1', [meta(T0)]));
+    await expectError(await server.fetch(readRequest(API_PATHS.sessions, { key: null })), 401, 'missing_key');
+    await expectError(
+      await server.fetch(
+        readRequest(API_PATHS.sessions, { key: null, headers: { authorization: `Basic abc` } }),
+      ),
+      401,
+      'missing_key',
+    );
+    const withWriteKey = await server.fetch(readRequest(API_PATHS.session('s1'), { key: WRITE_KEY }));
+    expect((await expectError(withWriteKey, 403, 'invalid_key')).error.message).toContain('write key');
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.sessions, { key: 'nope' })),
+      403,
+      'invalid_key',
+    );
+  });
+
+  it('summarises a session: first URL, custom events, clicks, errors, user, snapshot, windows', async () => {
+    // The later batch arrives first: the first URL must still come from the earliest page.
+    await ingest(
+      batch(
+        's1',
+        [
+          meta(T0 + 100, 'https://shop.test/checkout'),
+          click(T0 + 101),
+          custom(T0 + 102, 'checkout_error', { code: 'E1' }),
+          custom(T0 + 103, '$error', { message: 'Boom' }),
+          custom(T0 + 104, '$identify', { userId: 'user-42' }),
+        ],
+        { seq: 1 },
+      ),
+    );
+    await ingest(
+      batch(
+        's1',
+        [meta(T0, 'https://shop.test/'), fullSnapshot(T0 + 1), click(T0 + 2), custom(T0 + 3, 'add_to_cart')],
+        {
+          seq: 0,
+        },
+      ),
+    );
+    await ingest(batch('s1', [click(T0 + 50)], { windowId: 'window-2' }));
+
+    const response = await server.fetch(readRequest(API_PATHS.session('s1')));
+    expect(response.status).toBe(200);
+    const { session, markers } = (await response.json()) as SessionResponse;
+    expect(session).toMatchObject({
+      id: 's1',
+      startedAt: T0,
+      endedAt: T0 + 104,
+      durationMs: 104,
+      eventCount: 10,
+      firstUrl: 'https://shop.test/',
+      userId: 'user-42',
+      clickCount: 3,
+      errorCount: 1,
+      hasFullSnapshot: true,
+    });
+    expect(session.customEventNames).toEqual(['checkout_error', 'add_to_cart']);
+    expect(session.windowIds.sort()).toEqual(['window-1', 'window-2']);
+    expect(markers.map((marker) => [marker.kind, marker.label])).toEqual([
+      ['custom', 'add_to_cart'],
+      ['navigation', 'https://shop.test/checkout'],
+      ['custom', 'checkout_error'],
+      ['error', 'Boom'],
+      ['identify', 'Identified as user-42'],
+    ]);
+  });
+
+  it('lists sessions newest first and pages with an opaque cursor', async () => {
+    // Two sessions share a start time: the id breaks the tie, so none is skipped or repeated.
+    const starts: Array<[string, number]> = [
+      ['a', T0],
+      ['b', T0 + 1_000],
+      ['c', T0 + 2_000],
+      ['d', T0 + 2_000],
+      ['e', T0 + 3_000],
+    ];
+    for (const [id, start] of starts) {
+      await ingest(batch(id, [meta(start)]));
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const response = await server.fetch(readRequest(`${API_PATHS.sessions}?limit=2${query}`));
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as SessionListResponse;
+      expect(page.sessions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.sessions.map((session) => session.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(seen).toEqual(['e', 'd', 'c', 'b', 'a']);
+    expect(pages).toBe(3);
+
+    const all = (await (await server.fetch(readRequest(API_PATHS.sessions))).json()) as SessionListResponse;
+    expect(all.sessions).toHaveLength(5);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it.each(['0', '201', 'ten', '1.5', '-1'])('answers 400 invalid_limit for limit=%s', async (limit) => {
+    const response = await server.fetch(readRequest(`${API_PATHS.sessions}?limit=${limit}`));
+    expect((await expectError(response, 400, 'invalid_limit')).error.message).toContain('1 to 200');
+  });
+
+  it('answers 400 invalid_cursor for a cursor it did not make', async () => {
+    const response = await server.fetch(readRequest(`${API_PATHS.sessions}?cursor=not-a-cursor`));
+    await expectError(response, 400, 'invalid_cursor');
+  });
+
+  it("keeps projects apart: another project's key sees 404 and an empty list", async () => {
+    await ingest(batch('s1', [meta(T0)]));
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.session('s1'), { key: OTHER_READ_KEY })),
+      404,
+      'session_not_found',
+    );
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.sessionEvents('s1'), { key: OTHER_READ_KEY })),
+      404,
+      'session_not_found',
+    );
+    const list = (await (
+      await server.fetch(readRequest(API_PATHS.sessions, { key: OTHER_READ_KEY }))
+    ).json()) as SessionListResponse;
+    expect(list.sessions).toEqual([]);
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.session('s1'), { key: OTHER_READ_KEY, method: 'DELETE' })),
+      404,
+      'session_not_found',
+    );
+    // The same session id in the other project is a different session.
+    await ingest(batch('s1', [meta(T0 + 5), click(T0 + 6)]), { key: OTHER_WRITE_KEY });
+    expect(await readEvents('s1')).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown session and 400 for an invalid id or windowId', async () => {
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.session('missing'))),
+      404,
+      'session_not_found',
+    );
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.session('a'.repeat(65)))),
+      400,
+      'invalid_session_id',
+    );
+    await expectError(await server.fetch(readRequest('/v1/sessions/a%20b')), 400, 'invalid_session_id');
+    await ingest(batch('s1', [meta(T0)]));
+    await expectError(
+      await server.fetch(readRequest(`${API_PATHS.sessionEvents('s1')}?windowId=../x`)),
+      400,
+      'invalid_window_id',
+    );
+  });
+
+  it('deletes a session and its events', async () => {
+    await ingest(batch('s1', [meta(T0)]));
+    const deleted = await server.fetch(readRequest(API_PATHS.session('s1'), { method: 'DELETE' }));
+    expect(deleted.status).toBe(204);
+    await expectError(await server.fetch(readRequest(API_PATHS.session('s1'))), 404, 'session_not_found');
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.session('s1'), { method: 'DELETE' })),
+      404,
+      'session_not_found',
+    );
+    // A re-sent batch after deletion starts a new session rather than being taken for a duplicate.
+    expect(await ingest(batch('s1', [meta(T0)]))).toEqual({ ok: true, duplicate: false });
+  });
+});
+
+describe('CORS', () => {
+  const origin = 'https://app.shop.test';
+
+  it('answers an ingest preflight from any origin when the project lists none', async () => {
+    const response = await server.fetch(
+      new Request('http://replaykit.test/v1/ingest', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, x-replaykit-key',
+        },
+      }),
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(response.headers.get('access-control-allow-headers')).toContain('x-replaykit-key');
+    expect(response.headers.get('access-control-allow-headers')).toContain('content-type');
+  });
+
+  it('lets the browser read ingest errors, so a recorder can tell 413 from a network failure', async () => {
+    server = makeServer({ limits: { maxBodyBytes: 10 } });
+    const response = await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { headers: { origin } }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
+  it("refuses origins outside a project's allowedOrigins", async () => {
+    server = makeServer({
+      projects: [{ ...TEST_PROJECTS[0]!, allowedOrigins: ['https://app.shop.test/'] }],
+    });
+    const allowed = await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { headers: { origin } }));
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+
+    const foreign = await server.fetch(
+      ingestRequest(batch('s2', [meta(T0)]), { headers: { origin: 'https://evil.test' } }),
+    );
+    await expectError(foreign, 403, 'origin_not_allowed');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await store.getSession('shop', 's2')).toBeUndefined();
+
+    const preflight = await server.fetch(
+      new Request('http://replaykit.test/v1/ingest', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' },
+      }),
+    );
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers a read preflight with Authorization allowed', async () => {
+    const response = await server.fetch(
+      new Request(`http://replaykit.test${API_PATHS.session('s1')}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      }),
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+    const list = await server.fetch(readRequest(API_PATHS.sessions, { headers: { origin } }));
+    expect(list.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
+  it('limits read origins when readOrigins is set', async () => {
+    server = makeServer({ readOrigins: ['https://admin.shop.test'] });
+    const foreign = await server.fetch(readRequest(API_PATHS.sessions, { headers: { origin } }));
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const admin = await server.fetch(
+      readRequest(API_PATHS.sessions, { headers: { origin: 'https://admin.shop.test' } }),
+    );
+    expect(admin.headers.get('access-control-allow-origin')).toBe('https://admin.shop.test');
+  });
+});
+
+describe('configuration', () => {
+  it('refuses keys shared between projects or roles, and malformed origins', () => {
+    expect(() =>
+      createReplayServer({ store, projects: [{ id: 'p', writeKey: 'same', readKey: 'same' }] }),
+    ).toThrow(/distinct/);
+    expect(() =>
+      createReplayServer({
+        store,
+        projects: [{ id: 'p', writeKey: 'w', readKey: 'r', allowedOrigins: ['app.shop.test/path'] }],
+      }),
+    ).toThrow(/not an origin/);
+    expect(() => createReplayServer({ store, projects: [] })).toThrow(/at least one project/);
+  });
+});

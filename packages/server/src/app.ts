@@ -1,0 +1,625 @@
+import {
+  API_PATHS,
+  deriveMarkers,
+  type ErrorBody,
+  INGEST_PATH,
+  type IngestResponse,
+  isValidId,
+  parseBatch,
+  READ_KEY_HEADER,
+  type RecordedEvent,
+  type SessionEventsResponse,
+  type SessionListResponse,
+  type SessionResponse,
+  summarizeBatch,
+  WRITE_KEY_HEADER,
+  WRITE_KEY_QUERY,
+} from '@replaykit/core';
+import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
+import { type BatchEncoding, InvalidCursorError, type Store } from './store';
+
+/** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Largest batch accepted once decompressed: 100 MiB, Sentry's figure. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 100 * 1024 * 1024;
+
+/** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
+export const DEFAULT_SESSION_PAGE_SIZE = 50;
+
+/** Most sessions per page of `GET /v1/sessions`. */
+export const MAX_SESSION_PAGE_SIZE = 200;
+
+/** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 2 hours). */
+const PREFLIGHT_MAX_AGE_SECONDS = 7_200;
+
+/** Seconds a client should wait before retrying after a 503. */
+const RETRY_AFTER_SECONDS = 5;
+
+const INGEST_ALLOWED_METHODS = 'POST, OPTIONS';
+// content-encoding is allowed too although the server sniffs gzip from the bytes: a
+// recorder that sets it must not fail its preflight.
+const INGEST_ALLOWED_HEADERS = `content-type, content-encoding, ${WRITE_KEY_HEADER}`;
+const READ_ALLOWED_METHODS = 'GET, DELETE, OPTIONS';
+const READ_ALLOWED_HEADERS = `${READ_KEY_HEADER}, content-type`;
+
+/** Size limits of the ingest route, in bytes. */
+export interface ServerLimits {
+  /** Largest request body accepted as sent (compressed or not); larger gets 413. */
+  maxBodyBytes: number;
+  /** Largest batch accepted after decompression, enforced while inflating; larger gets 413. */
+  maxDecompressedBytes: number;
+}
+
+/** The limits used when none are given. */
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+};
+
+/** One project: a separate set of recordings with its own pair of keys. */
+export interface ProjectConfig {
+  /** Stable id used in storage (letters, digits, `-`, `_`). */
+  id: string;
+  /** Public key that may only send recordings; it ships in the browser. */
+  writeKey: string;
+  /** Secret key that may read and delete recordings. */
+  readKey: string;
+  /**
+   * Origins (`https://app.example.com`) whose pages may send recordings. Unset: any
+   * origin. Requests without an Origin header (servers, curl) are not affected.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+/** Options of {@link createReplayServer}. */
+export interface ReplayServerOptions {
+  store: Store;
+  projects: readonly ProjectConfig[];
+  /** Overrides of {@link DEFAULT_LIMITS}. */
+  limits?: Partial<ServerLimits>;
+  /**
+   * Origins whose pages may call the read API from a browser. Unset: any origin, which is
+   * safe because every read needs the secret read key in a header (never a cookie).
+   */
+  readOrigins?: readonly string[];
+  /** Receives errors that clients are not shown (store failures, bugs), for the server's log. */
+  onError?: (error: unknown) => void;
+}
+
+/** A replaykit server: a Web-standard fetch handler, mountable in any runtime or framework. */
+export interface ReplayServer {
+  /** Answers one HTTP request. */
+  fetch(request: Request): Promise<Response>;
+  /** The underlying Hono app, to mount under another Hono app or add routes. */
+  app: Hono<ServerEnv>;
+}
+
+interface ServerEnv {
+  /** Set by the ingest route once the write key is known; the CORS layer reads it. */
+  Variables: { project: ProjectConfig | undefined };
+}
+
+/** A request that must be refused; turned into an {@link ErrorBody} answer. */
+class HttpError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Compares two secrets in time independent of where they differ. */
+function keysEqual(given: string, expected: string): boolean {
+  if (given.length !== expected.length) {
+    return false;
+  }
+  let difference = 0;
+  for (let index = 0; index < given.length; index++) {
+    difference |= given.charCodeAt(index) ^ expected.charCodeAt(index);
+  }
+  return difference === 0;
+}
+
+/** Reduces an origin to the form browsers send in the Origin header. */
+function normalizeOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+function checkOrigins(origins: readonly string[] | undefined, where: string): string[] | undefined {
+  if (origins === undefined) {
+    return undefined;
+  }
+  return origins.map((origin) => {
+    const normalized = normalizeOrigin(origin);
+    if (normalized === '*') {
+      return normalized;
+    }
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(normalized);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== normalized) {
+      throw new Error(
+        `${where}: "${origin}" is not an origin; write scheme, host and port only, such as "https://app.example.com".`,
+      );
+    }
+    return normalized;
+  });
+}
+
+/** True when a list of allowed origins (undefined: any) lets `origin` in. */
+function originAllowed(allowed: readonly string[] | undefined, origin: string): boolean {
+  if (allowed === undefined) {
+    return true;
+  }
+  const normalized = normalizeOrigin(origin);
+  return allowed.some((entry) => entry === '*' || entry === normalized);
+}
+
+function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
+  if (projects.length === 0) {
+    throw new Error('createReplayServer needs at least one project: { id, writeKey, readKey }.');
+  }
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  return projects.map((project) => {
+    if (!isValidId(project.id)) {
+      throw new Error(
+        `Project id "${project.id}" is not valid; use 1 to 64 letters, digits, "-" or "_", such as "default".`,
+      );
+    }
+    if (ids.has(project.id)) {
+      throw new Error(`Project id "${project.id}" is listed twice; give each project its own id.`);
+    }
+    ids.add(project.id);
+    for (const [name, key] of [
+      ['writeKey', project.writeKey],
+      ['readKey', project.readKey],
+    ] as const) {
+      if (typeof key !== 'string' || key.trim() === '') {
+        throw new Error(
+          `Project "${project.id}" has an empty ${name}; set one (\`replaykit keys\` makes a pair).`,
+        );
+      }
+      if (keys.has(key)) {
+        throw new Error(
+          `Project "${project.id}": its ${name} is already used as another key; every write and read key must be distinct.`,
+        );
+      }
+      keys.add(key);
+    }
+    const allowedOrigins = checkOrigins(project.allowedOrigins, `Project "${project.id}" allowedOrigins`);
+    return { ...project, ...(allowedOrigins ? { allowedOrigins } : {}) };
+  });
+}
+
+function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
+  const merged = { ...DEFAULT_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(merged)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new Error(`limits.${name} must be a positive whole number of bytes; got ${String(value)}.`);
+    }
+  }
+  return merged;
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined || value === '') {
+    return DEFAULT_SESSION_PAGE_SIZE;
+  }
+  const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_SESSION_PAGE_SIZE)) {
+    throw new HttpError(
+      400,
+      'invalid_limit',
+      `limit must be a whole number from 1 to ${MAX_SESSION_PAGE_SIZE}; got "${value}".`,
+    );
+  }
+  return limit;
+}
+
+function sessionIdParam(context: Context<ServerEnv>): string {
+  const sessionId = context.req.param('id');
+  if (!isValidId(sessionId)) {
+    throw new HttpError(
+      400,
+      'invalid_session_id',
+      'The session id is not valid: it must be 1 to 64 letters, digits, "-" or "_".',
+    );
+  }
+  return sessionId;
+}
+
+/** Builds the replaykit HTTP API over a store: ingest, the read API and a health check. */
+export function createReplayServer(options: ReplayServerOptions): ReplayServer {
+  const { store } = options;
+  const projects = checkProjects(options.projects);
+  const limits = checkLimits(options.limits);
+  const readOrigins = checkOrigins(options.readOrigins, 'readOrigins');
+  const reportError = options.onError ?? ((error: unknown) => console.error(error));
+  // Batches already stored passed the ingest limit in force then; reading them back must
+  // not fail because the limit was lowered since.
+  const storedBatchMaxBytes = Math.max(limits.maxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES);
+
+  // Every key is compared against every project, in constant time per comparison.
+  const findByWriteKey = (key: string) => projects.find((project) => keysEqual(key, project.writeKey));
+  const findByReadKey = (key: string) => projects.find((project) => keysEqual(key, project.readKey));
+  const anyProjectAllows = (origin: string) =>
+    projects.some((project) => originAllowed(project.allowedOrigins, origin));
+
+  /** Runs a store operation; a failure is logged and answered 503 without internals. */
+  async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        throw new HttpError(400, 'invalid_cursor', error.message);
+      }
+      reportError(error);
+      throw new HttpError(
+        503,
+        'store_unavailable',
+        'The server could not use its storage just now; retry in a few seconds.',
+        { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      );
+    }
+  }
+
+  async function decodeStoredBatch(body: Uint8Array, encoding: BatchEncoding): Promise<RecordedEvent[]> {
+    const bytes = encoding === 'gzip' ? await gunzipLimited(body, storedBatchMaxBytes) : body;
+    const parsed = JSON.parse(decodeUtf8(bytes)) as { events?: unknown };
+    return Array.isArray(parsed.events) ? (parsed.events as RecordedEvent[]) : [];
+  }
+
+  /** All events of a session (or one of its windows), sorted by time; ties keep batch order. */
+  async function loadEvents(
+    projectId: string,
+    sessionId: string,
+    windowId?: string,
+  ): Promise<RecordedEvent[]> {
+    const batches = await fromStore(async () => {
+      const collected = [];
+      for await (const batch of store.readBatches(projectId, sessionId, windowId ? { windowId } : {})) {
+        collected.push(batch);
+      }
+      return collected;
+    });
+    const events: RecordedEvent[] = [];
+    for (const batch of batches) {
+      for (const event of await decodeStoredBatch(batch.body, batch.encoding)) {
+        events.push(event);
+      }
+    }
+    // Array.prototype.sort is stable, so events with equal timestamps keep their order
+    // by window and sequence number.
+    return events.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  async function requireSession(projectId: string, sessionId: string) {
+    const session = await fromStore(() => store.getSession(projectId, sessionId));
+    if (!session) {
+      throw new HttpError(
+        404,
+        'session_not_found',
+        `No session "${sessionId}" in this project; check the id, and that the read key belongs to the project that recorded it.`,
+      );
+    }
+    return session;
+  }
+
+  function readProject(context: Context<ServerEnv>): ProjectConfig {
+    const header = context.req.header(READ_KEY_HEADER);
+    if (!header || header.trim() === '') {
+      throw new HttpError(
+        401,
+        'missing_key',
+        'Reading recordings needs the project read key: send the header "Authorization: Bearer <readKey>".',
+      );
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());
+    const key = match?.[1];
+    if (!key) {
+      throw new HttpError(
+        401,
+        'missing_key',
+        'The Authorization header must have the form "Bearer <readKey>".',
+      );
+    }
+    const project = findByReadKey(key);
+    if (project) {
+      return project;
+    }
+    if (findByWriteKey(key)) {
+      throw new HttpError(
+        403,
+        'invalid_key',
+        'That is a write key, which can only send recordings; reading needs the project secret read key.',
+      );
+    }
+    throw new HttpError(
+      403,
+      'invalid_key',
+      'The read key is not known to this server; check it against the server configuration (keys.json for the CLI).',
+    );
+  }
+
+  const app = new Hono<ServerEnv>();
+
+  app.onError((error, context) => {
+    if (error instanceof HttpError) {
+      return context.json(errorBody(error.code, error.message), error.status, error.headers);
+    }
+    reportError(error);
+    return context.json(
+      errorBody('internal_error', 'The server failed to handle this request; its log has the details.'),
+      500,
+    );
+  });
+
+  app.notFound((context) =>
+    context.json(
+      errorBody(
+        'not_found',
+        `No route ${context.req.method} ${new URL(context.req.url).pathname}. The API has POST ${INGEST_PATH}, GET ${API_PATHS.sessions}, GET|DELETE ${API_PATHS.sessions}/:id, GET ${API_PATHS.sessions}/:id/events and GET /healthz.`,
+      ),
+      404,
+    ),
+  );
+
+  app.get('/healthz', (context) => context.json({ ok: true }));
+
+  // Ingest CORS. A preflight carries no key header, so the project is unknown unless the
+  // key is in the query: the preflight passes when some project takes the origin, and
+  // the POST itself is checked against its own project's list.
+  app.use(INGEST_PATH, async (context, next) => {
+    const origin = context.req.header('origin');
+    if (context.req.method === 'OPTIONS') {
+      const queryKey = context.req.query(WRITE_KEY_QUERY);
+      const project = queryKey ? findByWriteKey(queryKey) : undefined;
+      if (origin !== undefined) {
+        const allowed = project ? originAllowed(project.allowedOrigins, origin) : anyProjectAllows(origin);
+        if (!allowed) {
+          return context.json(
+            errorBody('origin_not_allowed', `Pages on ${origin} may not send recordings to this server.`),
+            403,
+            { vary: 'Origin' },
+          );
+        }
+      }
+      return context.body(null, 204, {
+        ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
+        'access-control-allow-methods': INGEST_ALLOWED_METHODS,
+        'access-control-allow-headers': INGEST_ALLOWED_HEADERS,
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+        vary: 'Origin',
+      });
+    }
+    await next();
+    const project = context.get('project');
+    // Errors carry the header too: a recorder that cannot read a 413 or 400 would take it
+    // for a network failure and retry it forever.
+    if (origin !== undefined && (!project || originAllowed(project.allowedOrigins, origin))) {
+      context.res.headers.set('access-control-allow-origin', origin);
+    }
+    context.res.headers.append('vary', 'Origin');
+  });
+
+  app.post(INGEST_PATH, async (context) => {
+    const key = context.req.header(WRITE_KEY_HEADER) || context.req.query(WRITE_KEY_QUERY);
+    if (!key) {
+      throw new HttpError(
+        401,
+        'missing_key',
+        `Sending recordings needs the project write key: send the header "${WRITE_KEY_HEADER}: <writeKey>" or add "?${WRITE_KEY_QUERY}=<writeKey>" to the URL.`,
+      );
+    }
+    const project = findByWriteKey(key);
+    if (!project) {
+      const message = findByReadKey(key)
+        ? 'That is a read key; sending recordings needs the project public write key (never ship the read key to browsers).'
+        : 'The write key is not known to this server; copy it from the server configuration (keys.json for the CLI).';
+      throw new HttpError(403, 'invalid_key', message);
+    }
+    context.set('project', project);
+    const origin = context.req.header('origin');
+    if (origin !== undefined && !originAllowed(project.allowedOrigins, origin)) {
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `Pages on ${origin} may not send recordings to project "${project.id}"; add the origin to its allowedOrigins (--allowed-origin for the CLI).`,
+      );
+    }
+
+    const { body, encoding, json } = await readBatchBody(context.req.raw);
+    return storeBatch(context, project, body, json, encoding);
+  });
+
+  /** Reads, size-checks and decodes an ingest body; refusals become 400 and 413 answers. */
+  async function readBatchBody(
+    request: Request,
+  ): Promise<{ body: Uint8Array; encoding: BatchEncoding; json: string }> {
+    try {
+      const body = await readRequestBody(request, limits.maxBodyBytes);
+      // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
+      const encoding: BatchEncoding = isGzip(body) ? 'gzip' : 'identity';
+      const decoded = encoding === 'gzip' ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
+      if (decoded.byteLength > limits.maxDecompressedBytes) {
+        throw new BodyError(
+          'decompressed_too_large',
+          `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
+        );
+      }
+      return { body, encoding, json: decodeUtf8(decoded) };
+    } catch (error) {
+      if (!(error instanceof BodyError)) {
+        throw error;
+      }
+      switch (error.reason) {
+        case 'too_large':
+        case 'decompressed_too_large':
+          throw new HttpError(413, 'body_too_large', error.message);
+        case 'invalid_encoding':
+          throw new HttpError(400, 'invalid_encoding', error.message);
+        case 'invalid_utf8':
+          throw new HttpError(400, 'invalid_json', error.message);
+        default:
+          error.reason satisfies never;
+          throw error;
+      }
+    }
+  }
+
+  async function storeBatch(
+    context: Context<ServerEnv>,
+    project: ProjectConfig,
+    body: Uint8Array,
+    json: string,
+    encoding: BatchEncoding,
+  ): Promise<Response> {
+    if (json.trim() === '') {
+      throw new HttpError(
+        400,
+        'invalid_json',
+        'The request body is empty; send a batch as JSON, optionally gzip-compressed.',
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (error) {
+      const detail = error instanceof Error ? ` (${error.message})` : '';
+      throw new HttpError(
+        400,
+        'invalid_json',
+        `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
+      );
+    }
+    const result = parseBatch(parsed);
+    if (!result.ok) {
+      throw new HttpError(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
+    }
+    const { batch } = result;
+    const { duplicate } = await fromStore(() =>
+      store.putBatch({
+        projectId: project.id,
+        sessionId: batch.sessionId,
+        windowId: batch.windowId,
+        seq: batch.seq,
+        receivedAt: Date.now(),
+        body,
+        encoding,
+        summary: summarizeBatch(batch.events),
+        byteCount: body.byteLength,
+      }),
+    );
+    return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
+  }
+
+  app.all(INGEST_PATH, (context) => {
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${context.req.method} is not supported on ${INGEST_PATH}; send batches with POST.`,
+      { allow: INGEST_ALLOWED_METHODS },
+    );
+  });
+
+  const readCors = async (context: Context<ServerEnv>, next: () => Promise<void>) => {
+    const origin = context.req.header('origin');
+    const allowed = origin !== undefined && originAllowed(readOrigins, origin);
+    if (context.req.method === 'OPTIONS') {
+      if (origin !== undefined && !allowed) {
+        return context.json(
+          errorBody('origin_not_allowed', `Pages on ${origin} may not read recordings from this server.`),
+          403,
+          { vary: 'Origin' },
+        );
+      }
+      return context.body(null, 204, {
+        ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
+        'access-control-allow-methods': READ_ALLOWED_METHODS,
+        'access-control-allow-headers': READ_ALLOWED_HEADERS,
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+        vary: 'Origin',
+      });
+    }
+    await next();
+    if (allowed) {
+      context.res.headers.set('access-control-allow-origin', origin);
+    }
+    context.res.headers.append('vary', 'Origin');
+  };
+  app.use(API_PATHS.sessions, readCors);
+  app.use(`${API_PATHS.sessions}/*`, readCors);
+
+  app.get(API_PATHS.sessions, async (context) => {
+    const project = readProject(context);
+    const limit = parseLimit(context.req.query('limit'));
+    const cursor = context.req.query('cursor') || null;
+    const page = await fromStore(() => store.listSessions(project.id, { limit, cursor }));
+    return context.json(page satisfies SessionListResponse);
+  });
+
+  app.get(`${API_PATHS.sessions}/:id`, async (context) => {
+    const project = readProject(context);
+    const sessionId = sessionIdParam(context);
+    const session = await requireSession(project.id, sessionId);
+    const events = await loadEvents(project.id, sessionId);
+    return context.json({ session, markers: deriveMarkers(events) } satisfies SessionResponse);
+  });
+
+  app.get(`${API_PATHS.sessions}/:id/events`, async (context) => {
+    const project = readProject(context);
+    const sessionId = sessionIdParam(context);
+    const windowId = context.req.query('windowId') || undefined;
+    if (windowId !== undefined && !isValidId(windowId)) {
+      throw new HttpError(
+        400,
+        'invalid_window_id',
+        'windowId is not valid: it must be 1 to 64 letters, digits, "-" or "_" (one of the session windowIds).',
+      );
+    }
+    await requireSession(project.id, sessionId);
+    const events = await loadEvents(project.id, sessionId, windowId);
+    return context.json({ events } satisfies SessionEventsResponse);
+  });
+
+  app.delete(`${API_PATHS.sessions}/:id`, async (context) => {
+    const project = readProject(context);
+    const sessionId = sessionIdParam(context);
+    const deleted = await fromStore(() => store.deleteSession(project.id, sessionId));
+    if (!deleted) {
+      throw new HttpError(
+        404,
+        'session_not_found',
+        `No session "${sessionId}" in this project; it may have been deleted already.`,
+      );
+    }
+    return context.body(null, 204);
+  });
+
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+  };
+}

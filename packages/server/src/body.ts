@@ -1,0 +1,131 @@
+/**
+ * Reading request bodies within limits. Only Web-standard APIs (streams,
+ * DecompressionStream, TextDecoder) are used, so the fetch handler runs on any runtime
+ * that has them (Node 20+, Deno, Bun, workers), not only on Node.
+ */
+
+/** The first two bytes of every gzip stream (RFC 1952). */
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/** Why a body could not be read; the caller maps each reason to a status code. */
+export type BodyErrorReason = 'too_large' | 'decompressed_too_large' | 'invalid_encoding' | 'invalid_utf8';
+
+/** A body that broke a limit or could not be decoded. */
+export class BodyError extends Error {
+  readonly reason: BodyErrorReason;
+
+  constructor(reason: BodyErrorReason, message: string) {
+    super(message);
+    this.name = 'BodyError';
+    this.reason = reason;
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) {
+    return chunks[0];
+  }
+  const result = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const chunk of chunks) {
+    result.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return result;
+}
+
+/**
+ * Reads a stream to its end, but stops and cancels it as soon as more than `maxBytes`
+ * arrive, so an oversized or endless body never sits in memory whole.
+ */
+async function readLimited(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  onTooLarge: () => BodyError,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let totalBytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    totalBytes += value.byteLength;
+    if (totalBytes > maxBytes) {
+      // Cancelling may itself fail on a broken stream; the limit error is the one to report.
+      await reader.cancel().catch(() => undefined);
+      throw onTooLarge();
+    }
+    chunks.push(value);
+  }
+  return concat(chunks, totalBytes);
+}
+
+/** Reads a request's body, refusing more than `maxBytes` before and while it arrives. */
+export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new BodyError(
+      'too_large',
+      `The request body is larger than ${maxBytes} bytes; send smaller batches (flush more often).`,
+    );
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw tooLarge();
+  }
+  if (!request.body) {
+    return new Uint8Array(0);
+  }
+  return readLimited(request.body, maxBytes, tooLarge);
+}
+
+/** True when the bytes start with gzip's magic number, whatever the headers claimed. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= GZIP_MAGIC.length && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
+/**
+ * Inflates gzip data, aborting as soon as the output passes `maxBytes`: a small "gzip
+ * bomb" never expands beyond the limit in memory.
+ */
+export async function gunzipLimited(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  const output = input.pipeThrough(
+    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
+  try {
+    return await readLimited(
+      output,
+      maxBytes,
+      () =>
+        new BodyError(
+          'decompressed_too_large',
+          `The batch is larger than ${maxBytes} bytes once decompressed; send smaller batches.`,
+        ),
+    );
+  } catch (error) {
+    if (error instanceof BodyError) {
+      throw error;
+    }
+    throw new BodyError(
+      'invalid_encoding',
+      'The body starts like gzip but is not valid gzip data (truncated or corrupt); send complete gzip output, or plain JSON.',
+    );
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 text, refusing invalid byte sequences rather than guessing. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BodyError('invalid_utf8', 'The body is not valid UTF-8 text; send the batch as UTF-8 JSON.');
+  }
+}

@@ -1,0 +1,219 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API_PATHS, type SessionEventsResponse } from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KEYS_FILE_NAME, type KeyPair, runCli } from './cli';
+import { batch, click, fullSnapshot, ingestRequest, meta, readRequest, T0 } from './test/support';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TSX_BIN = join(REPO_ROOT, 'node_modules/.bin/tsx');
+const CLI_SOURCE = join(REPO_ROOT, 'packages/server/src/cli.ts');
+/** Starting tsx and compiling the CLI takes a second or two; CI machines are slower. */
+const STARTUP_TIMEOUT_MS = 30_000;
+const LISTENING = /listening on (http:\/\/\S+)/;
+
+let directory: string;
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'replaykit-cli-'));
+});
+
+afterEach(() => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      child.kill('SIGKILL');
+    }
+  }
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Collects what the CLI prints, and resolves once it prints the ready line. */
+function capture() {
+  let text = '';
+  let onReady: (url: string) => void = () => {};
+  const ready = new Promise<string>((resolve) => {
+    onReady = resolve;
+  });
+  return {
+    ready,
+    output: () => text,
+    write(chunk: string) {
+      text += chunk;
+      const match = LISTENING.exec(text);
+      if (match?.[1]) {
+        onReady(match[1]);
+      }
+    },
+  };
+}
+
+function readKeys(db: string): KeyPair {
+  const file = JSON.parse(readFileSync(join(db, '..', KEYS_FILE_NAME), 'utf8')) as {
+    projects: Record<string, KeyPair>;
+  };
+  return file.projects.default!;
+}
+
+async function roundTrip(url: string, keys: KeyPair) {
+  const events = [meta(T0), fullSnapshot(T0 + 1), click(T0 + 2)];
+  const ingested = await fetch(
+    ingestRequest(batch('cli-session', events), { baseUrl: url, key: keys.writeKey }),
+  );
+  expect(ingested.status).toBe(200);
+  const read = await fetch(
+    readRequest(API_PATHS.sessionEvents('cli-session'), { baseUrl: url, key: keys.readKey }),
+  );
+  expect(read.status).toBe(200);
+  expect(((await read.json()) as SessionEventsResponse).events).toEqual(events);
+}
+
+describe('replaykit serve (a real process)', () => {
+  it(
+    'prints the ready line, serves over HTTP and exits cleanly on SIGTERM',
+    async () => {
+      const db = join(directory, 'data', 'replaykit.db');
+      const environment = { ...process.env };
+      delete environment.REPLAYKIT_WRITE_KEY;
+      delete environment.REPLAYKIT_READ_KEY;
+      const child = spawn(TSX_BIN, ['--conditions=source', CLI_SOURCE, 'serve', '--port', '0', '--db', db], {
+        cwd: REPO_ROOT,
+        env: environment,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      const stdout = capture();
+      let stderr = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.write(chunk));
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+      });
+      const url = await Promise.race([
+        stdout.ready,
+        exited.then(({ code }) => {
+          throw new Error(`replaykit exited with ${code} before listening:\n${stdout.output()}\n${stderr}`);
+        }),
+      ]);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      // No keys were given: they were generated, saved beside the database and printed.
+      const keys = readKeys(db);
+      expect(stdout.output()).toContain(keys.writeKey);
+      expect(stdout.output()).toContain(keys.readKey);
+      expect(statSync(join(directory, 'data', KEYS_FILE_NAME)).mode & 0o777).toBe(0o600);
+
+      await roundTrip(url, keys);
+      expect(stdout.output()).toMatch(/POST \/v1\/ingest 200 \d+ms/);
+
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(stdout.output()).toContain('stopped');
+      expect(stderr).toBe('');
+    },
+    STARTUP_TIMEOUT_MS,
+  );
+});
+
+describe('runCli', () => {
+  async function serveInProcess(args: string[], env: Record<string, string> = {}) {
+    const controller = new AbortController();
+    const stdout = capture();
+    let stderr = '';
+    const exitCode = runCli(['serve', '--port', '0', '--quiet', ...args], {
+      env,
+      signal: controller.signal,
+      stdout: (text) => stdout.write(text),
+      stderr: (text) => {
+        stderr += text;
+      },
+    });
+    const url = await Promise.race([
+      stdout.ready,
+      exitCode.then((code) => {
+        throw new Error(`serve ended with ${code}: ${stderr}`);
+      }),
+    ]);
+    return {
+      url,
+      output: stdout.output,
+      stop: async () => {
+        controller.abort();
+        return exitCode;
+      },
+    };
+  }
+
+  it('keeps generated keys across restarts, and prefers keys from the environment', async () => {
+    const db = join(directory, 'replaykit.db');
+    const first = await serveInProcess(['--db', db]);
+    const keys = readKeys(db);
+    expect(keys.writeKey).toMatch(/^rk_write_/);
+    expect(keys.readKey).toMatch(/^rk_read_/);
+    await roundTrip(first.url, keys);
+    expect(await first.stop()).toBe(0);
+
+    const second = await serveInProcess(['--db', db]);
+    expect(readKeys(db)).toEqual(keys);
+    // The recording made before the restart is still there.
+    const read = await fetch(
+      readRequest(API_PATHS.session('cli-session'), { baseUrl: second.url, key: keys.readKey }),
+    );
+    expect(read.status).toBe(200);
+    expect(await second.stop()).toBe(0);
+
+    const third = await serveInProcess(['--db', db], {
+      REPLAYKIT_WRITE_KEY: 'env-write-key',
+      REPLAYKIT_READ_KEY: 'env-read-key',
+    });
+    expect(third.output()).not.toContain(keys.readKey);
+    const withEnvironmentKey = await fetch(
+      readRequest(API_PATHS.sessions, { baseUrl: third.url, key: 'env-read-key' }),
+    );
+    expect(withEnvironmentKey.status).toBe(200);
+    const withSavedKey = await fetch(
+      readRequest(API_PATHS.sessions, { baseUrl: third.url, key: keys.readKey }),
+    );
+    expect(withSavedKey.status).toBe(403);
+    expect(await third.stop()).toBe(0);
+  });
+
+  it('prints help for each command', async () => {
+    for (const [args, expected] of [
+      [['--help'], 'Commands:'],
+      [['serve', '--help'], '--allowed-origin'],
+      [['keys', '-h'], '--json'],
+    ] as const) {
+      let output = '';
+      expect(await runCli(args, { stdout: (text) => (output += text) })).toBe(0);
+      expect(output).toContain(expected);
+    }
+  });
+
+  it('prints a fresh pair of distinct keys', async () => {
+    let output = '';
+    expect(await runCli(['keys', '--json'], { stdout: (text) => (output += text) })).toBe(0);
+    const first = JSON.parse(output) as KeyPair;
+    output = '';
+    await runCli(['keys', '--json'], { stdout: (text) => (output += text) });
+    const second = JSON.parse(output) as KeyPair;
+    expect(first.writeKey).not.toBe(first.readKey);
+    expect(second.readKey).not.toBe(first.readKey);
+  });
+
+  it.each([
+    [['serve', '--port', 'abc'], /--port must be a whole number/],
+    [['serve', '--verbose'], /Unknown option '--verbose'[\s\S]*replaykit serve --help/],
+    [['serve', '--write-key', 'same', '--read-key', 'same', '--db', ':memory:'], /must differ/],
+    [['launch'], /unknown command "launch"/],
+  ])('refuses %j with exit code 2 and a hint', async (args, message) => {
+    let errors = '';
+    expect(await runCli(args, { stderr: (text) => (errors += text), stdout: () => {} })).toBe(2);
+    expect(errors).toMatch(message);
+  });
+});

@@ -1,0 +1,385 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isValidId } from '@replaykit/core';
+import { createReplayServer } from './app';
+import { startNodeServer } from './node';
+import { createSqliteStore } from './sqlite-store';
+
+/** Port of `replaykit serve` when `--port` is not given. */
+export const DEFAULT_PORT = 4318;
+/** Interface of `replaykit serve`: loopback only unless told otherwise. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Database of `replaykit serve`, relative to the working directory. */
+export const DEFAULT_DB_PATH = '.replaykit/replaykit.db';
+/** Project id of `replaykit serve`. */
+export const DEFAULT_PROJECT_ID = 'default';
+/** Name of the file, beside the database, that keeps generated keys across restarts. */
+export const KEYS_FILE_NAME = 'keys.json';
+
+/** Random bytes per generated key (192 bits for the write key, 256 for the read key). */
+const WRITE_KEY_BYTES = 24;
+const READ_KEY_BYTES = 32;
+const WRITE_KEY_PREFIX = 'rk_write_';
+const READ_KEY_PREFIX = 'rk_read_';
+/** Highest TCP port number. */
+const PORT_MAX = 65_535;
+/** Only the owner may read the keys file: it holds the secret read key. */
+const KEYS_FILE_MODE = 0o600;
+
+/** Exit codes: 0 success, 1 failure at run time, 2 wrong usage. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const MAIN_HELP = `Usage: replaykit <command> [options]
+
+Commands:
+  serve    Run the replaykit server (ingest and read API) over a SQLite database
+  keys     Print a freshly generated write key and read key
+
+Run "replaykit <command> --help" for the options of a command.
+`;
+
+const SERVE_HELP = `Usage: replaykit serve [options]
+
+Runs the ingest and read API over a SQLite database until SIGINT or SIGTERM.
+
+Options:
+  --port <number>          Port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
+  --host <address>         Interface to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for all)
+  --db <file>              SQLite database file (default ${DEFAULT_DB_PATH}); its directory is created
+  --project <id>           Project id (default "${DEFAULT_PROJECT_ID}")
+  --write-key <key>        Public write key for the recorder (or env REPLAYKIT_WRITE_KEY)
+  --read-key <key>         Secret read key for the player and API (or env REPLAYKIT_READ_KEY)
+  --allowed-origin <url>   Origin whose pages may send recordings; repeat for more (default: any)
+  --quiet                  Do not log each request
+  -h, --help               Show this help
+
+Keys not given by option or environment are generated once, saved in ${KEYS_FILE_NAME} beside
+the database, and printed at every start.
+`;
+
+const KEYS_HELP = `Usage: replaykit keys [--json]
+
+Prints a freshly generated pair of keys. Nothing is saved: pass them to
+"replaykit serve --write-key ... --read-key ..." or to createReplayServer().
+
+Options:
+  --json       Print {"writeKey": ..., "readKey": ...}
+  -h, --help   Show this help
+`;
+
+/** Where the CLI writes and what stops it; replaceable for tests. */
+export interface CliOptions {
+  /** Environment to read keys from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Receives normal output, one chunk of text at a time (default stdout). */
+  stdout?: (text: string) => void;
+  /** Receives errors (default stderr). */
+  stderr?: (text: string) => void;
+  /** `serve` shuts down cleanly when this aborts. */
+  signal?: AbortSignal;
+}
+
+/** A project's pair of keys. */
+export interface KeyPair {
+  writeKey: string;
+  readKey: string;
+}
+
+interface KeysFile {
+  projects: Record<string, Partial<KeyPair>>;
+}
+
+/** Makes a new random pair of keys; the prefixes tell them apart at a glance. */
+export function generateKeys(): KeyPair {
+  return {
+    writeKey: WRITE_KEY_PREFIX + randomBytes(WRITE_KEY_BYTES).toString('base64url'),
+    readKey: READ_KEY_PREFIX + randomBytes(READ_KEY_BYTES).toString('base64url'),
+  };
+}
+
+class UsageError extends Error {}
+
+function readKeysFile(path: string): KeysFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { projects: {} };
+    }
+    throw error;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<KeysFile>;
+    return { projects: typeof parsed.projects === 'object' && parsed.projects ? parsed.projects : {} };
+  } catch {
+    throw new Error(`${path} is not valid JSON; fix it, or delete it to generate new keys.`);
+  }
+}
+
+function writeKeysFile(path: string, keys: KeysFile): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // Written beside and renamed over, so a crash never leaves half a file.
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(keys, null, 2)}\n`, { mode: KEYS_FILE_MODE });
+  renameSync(temporary, path);
+}
+
+function timestamp(): string {
+  return new Date().toISOString();
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) {
+    return DEFAULT_PORT;
+  }
+  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 0 && port <= PORT_MAX)) {
+    throw new UsageError(`--port must be a whole number from 0 to ${PORT_MAX}; got "${value}".`);
+  }
+  return port;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'>> & CliOptions) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      project: { type: 'string' },
+      'write-key': { type: 'string' },
+      'read-key': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    options.stdout(SERVE_HELP);
+    return EXIT_OK;
+  }
+  const log = (message: string) => options.stdout(`${timestamp()} ${message}\n`);
+  const port = parsePort(values.port);
+  const host = values.host ?? DEFAULT_HOST;
+  const projectId = values.project ?? DEFAULT_PROJECT_ID;
+  if (!isValidId(projectId)) {
+    throw new UsageError(`--project must be 1 to 64 letters, digits, "-" or "_"; got "${projectId}".`);
+  }
+  const dbPath = values.db ?? DEFAULT_DB_PATH;
+  const inMemory = dbPath === ':memory:';
+
+  // Keys: option, then environment, then the keys file, then a new one saved to the file.
+  const keysPath = inMemory ? undefined : join(dirname(resolve(dbPath)), KEYS_FILE_NAME);
+  const given = {
+    writeKey: values['write-key'] || options.env.REPLAYKIT_WRITE_KEY || undefined,
+    readKey: values['read-key'] || options.env.REPLAYKIT_READ_KEY || undefined,
+  };
+  let keys: KeyPair;
+  // Where keys the operator did not give came from, to print them; undefined when all were given.
+  let keysSource: string | undefined;
+  if (given.writeKey && given.readKey) {
+    keys = { writeKey: given.writeKey, readKey: given.readKey };
+  } else {
+    const file = keysPath ? readKeysFile(keysPath) : { projects: {} };
+    const saved = file.projects[projectId] ?? {};
+    const fresh = generateKeys();
+    keys = {
+      writeKey: given.writeKey ?? saved.writeKey ?? fresh.writeKey,
+      readKey: given.readKey ?? saved.readKey ?? fresh.readKey,
+    };
+    if (keysPath && (keys.writeKey !== saved.writeKey || keys.readKey !== saved.readKey)) {
+      file.projects[projectId] = keys;
+      writeKeysFile(keysPath, file);
+    }
+    keysSource = keysPath
+      ? `saved in ${keysPath}`
+      : 'generated for this run: an in-memory database keeps no keys file';
+  }
+  if (keys.writeKey === keys.readKey) {
+    throw new UsageError('The write key and the read key must differ: the write key is public.');
+  }
+
+  const store = createSqliteStore({ filename: dbPath });
+  let server: Awaited<ReturnType<typeof startNodeServer>>;
+  try {
+    const replayServer = createReplayServer({
+      store,
+      projects: [
+        {
+          id: projectId,
+          writeKey: keys.writeKey,
+          readKey: keys.readKey,
+          ...(values['allowed-origin'] ? { allowedOrigins: values['allowed-origin'] } : {}),
+        },
+      ],
+      onError: (error) => options.stderr(`${timestamp()} error ${describeError(error)}\n`),
+    });
+    const quiet = values.quiet ?? false;
+    server = await startNodeServer({
+      host,
+      port,
+      server: {
+        async fetch(request) {
+          const startedAt = performance.now();
+          const response = await replayServer.fetch(request);
+          if (!quiet) {
+            // The path only: the query may carry the write key.
+            const path = new URL(request.url).pathname;
+            const elapsedMs = Math.round(performance.now() - startedAt);
+            log(`${request.method} ${path} ${response.status} ${elapsedMs}ms`);
+          }
+          return response;
+        },
+      },
+    });
+  } catch (error) {
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(
+        `Port ${port} on ${host} is already in use; choose another with --port (0 picks a free one).`,
+      );
+    }
+    throw error;
+  }
+
+  log(`project "${projectId}", database ${inMemory ? 'in memory' : resolve(dbPath)}`);
+  if (keysSource === undefined) {
+    log('keys from options or environment');
+  } else {
+    log(`write key ${keys.writeKey} (public: give it to the recorder)`);
+    log(`read key  ${keys.readKey} (secret: for the player and the read API; ${keysSource})`);
+  }
+  log(`listening on ${server.url}`);
+
+  await new Promise<void>((resolveStop) => {
+    if (!options.signal || options.signal.aborted) {
+      resolveStop();
+      return;
+    }
+    options.signal.addEventListener('abort', () => resolveStop(), { once: true });
+  });
+  log('shutting down');
+  try {
+    await server.close();
+  } finally {
+    await store.close();
+  }
+  log('stopped');
+  return EXIT_OK;
+}
+
+function keysCommand(argv: string[], options: Required<Omit<CliOptions, 'signal'>>) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    options.stdout(KEYS_HELP);
+    return EXIT_OK;
+  }
+  const keys = generateKeys();
+  if (values.json) {
+    options.stdout(`${JSON.stringify(keys)}\n`);
+  } else {
+    options.stdout(
+      `write key: ${keys.writeKey}  (public: give it to the recorder)\nread key:  ${keys.readKey}  (secret: for the player and the read API)\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
+/**
+ * Runs the `replaykit` CLI with the arguments after the program name and resolves with
+ * the exit code. `serve` runs until `options.signal` aborts.
+ */
+export async function runCli(argv: readonly string[], cliOptions: CliOptions = {}): Promise<number> {
+  const options = {
+    env: cliOptions.env ?? process.env,
+    stdout: cliOptions.stdout ?? ((text: string) => process.stdout.write(text)),
+    stderr: cliOptions.stderr ?? ((text: string) => process.stderr.write(text)),
+    ...(cliOptions.signal ? { signal: cliOptions.signal } : {}),
+  };
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, options);
+      case 'keys':
+        return keysCommand(rest, options);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        options.stdout(MAIN_HELP);
+        return command === undefined ? EXIT_USAGE : EXIT_OK;
+      default:
+        options.stderr(`replaykit: unknown command "${command}".\n\n${MAIN_HELP}`);
+        return EXIT_USAGE;
+    }
+  } catch (error) {
+    const usage =
+      error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    if (usage) {
+      options.stderr(
+        `replaykit ${command}: ${describeError(error)}\nRun "replaykit ${command} --help" for usage.\n`,
+      );
+      return EXIT_USAGE;
+    }
+    options.stderr(`replaykit ${command}: ${describeError(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+/** Runs the CLI as a program: process arguments, SIGINT/SIGTERM for a clean stop, the exit code. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C means the person does not want to wait for the graceful close.
+      process.exit(EXIT_FAILURE);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    process.exitCode = await runCli(argv, { signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) {
+    return false;
+  }
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  await main();
+}

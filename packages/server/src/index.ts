@@ -1,0 +1,23 @@
+export type { ProjectConfig, ReplayServer, ReplayServerOptions, ServerLimits } from './app';
+export {
+  createReplayServer,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DEFAULT_SESSION_PAGE_SIZE,
+  MAX_SESSION_PAGE_SIZE,
+} from './app';
+export type { SqliteDurability, SqliteStoreOptions } from './sqlite-store';
+export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
+export type {
+  BatchEncoding,
+  ListSessionsOptions,
+  PutBatchInput,
+  PutBatchResult,
+  ReadBatchesOptions,
+  SessionPage,
+  Store,
+  StoredBatch,
+  StoredSessionState,
+} from './store';
+export { InvalidCursorError, mergeSessionState, newSessionState } from './store';

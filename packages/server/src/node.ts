@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+
+/** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
+export const DEFAULT_CLOSE_GRACE_MS = 5_000;
+
+/** Options of {@link startNodeServer}. */
+export interface StartNodeServerOptions {
+  /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
+  server: { fetch(request: Request): Response | Promise<Response> };
+  /** TCP port; 0 picks a free one (read it back from `url` or `port`). */
+  port: number;
+  /** Interface to listen on; default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** Grace period of `close()` for in-flight requests, in ms. */
+  closeGraceMs?: number;
+}
+
+/** A running Node HTTP server. */
+export interface NodeServerHandle {
+  /** Base URL with the real port, such as `http://127.0.0.1:4318`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then resolves. */
+  close(): Promise<void>;
+}
+
+function formatUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** Serves a fetch handler over Node's HTTP server; resolves once it is listening. */
+export async function startNodeServer(options: StartNodeServerOptions): Promise<NodeServerHandle> {
+  const { server, port, host = '127.0.0.1', closeGraceMs = DEFAULT_CLOSE_GRACE_MS } = options;
+  const httpServer = createAdaptorServer({
+    fetch: (request) => server.fetch(request),
+    hostname: host,
+    // Keeps the process's global Request and Response untouched: this server may be
+    // embedded in a host application.
+    overrideGlobalObjects: false,
+  }) as Server;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      reject(error);
+    };
+    httpServer.once('error', onError);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', onError);
+      resolve();
+    });
+  });
+
+  const address = httpServer.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: formatUrl(address),
+    port: address.port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        const forceTimer = setTimeout(() => httpServer.closeAllConnections(), closeGraceMs);
+        forceTimer.unref();
+        httpServer.close((error) => {
+          clearTimeout(forceTimer);
+          if (error) {
+            reject(error);
+          } else {
+            resolve();
+          }
+        });
+        // Idle keep-alive connections would otherwise hold close() open until they time out.
+        httpServer.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

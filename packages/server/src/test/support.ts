@@ -1,0 +1,87 @@
+/**
+ * Builders shared by this package's tests: rrweb-shaped events and batches, and requests
+ * to a fetch handler. Not exported from the package.
+ */
+import {
+  EventType,
+  IncrementalSource,
+  type IngestBatch,
+  MouseInteraction,
+  type RecordedEvent,
+} from '@replaykit/core';
+
+/** A fixed start time, so sorting and ordering assertions read plainly. */
+export const T0 = 1_700_000_000_000;
+
+export const WRITE_KEY = 'test-write-key';
+export const READ_KEY = 'test-read-key';
+export const OTHER_WRITE_KEY = 'other-write-key';
+export const OTHER_READ_KEY = 'other-read-key';
+
+export const TEST_PROJECTS = [
+  { id: 'shop', writeKey: WRITE_KEY, readKey: READ_KEY },
+  { id: 'blog', writeKey: OTHER_WRITE_KEY, readKey: OTHER_READ_KEY },
+];
+
+export const meta = (timestamp: number, href = 'https://shop.test/'): RecordedEvent => ({
+  type: EventType.Meta,
+  data: { href, width: 1280, height: 720 },
+  timestamp,
+});
+
+export const fullSnapshot = (timestamp: number): RecordedEvent => ({
+  type: EventType.FullSnapshot,
+  data: { node: { type: 0, childNodes: [], id: 1 }, initialOffset: { top: 0, left: 0 } },
+  timestamp,
+});
+
+export const click = (timestamp: number): RecordedEvent => ({
+  type: EventType.IncrementalSnapshot,
+  data: { source: IncrementalSource.MouseInteraction, type: MouseInteraction.Click, id: 5, x: 10, y: 20 },
+  timestamp,
+});
+
+export const custom = (timestamp: number, tag: string, payload: unknown = {}): RecordedEvent => ({
+  type: EventType.Custom,
+  data: { tag, payload },
+  timestamp,
+});
+
+export function batch(
+  sessionId: string,
+  events: RecordedEvent[],
+  options: { windowId?: string; seq?: number } = {},
+): IngestBatch {
+  return { v: 1, sessionId, windowId: options.windowId ?? 'window-1', seq: options.seq ?? 0, events };
+}
+
+/** A POST to the ingest route; the body is sent as given (string or bytes). */
+export function ingestRequest(
+  body: string | Uint8Array | object,
+  options: { key?: string | null; headers?: Record<string, string>; baseUrl?: string; query?: string } = {},
+): Request {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  const key = options.key === undefined ? WRITE_KEY : options.key;
+  if (key !== null) {
+    headers['x-replaykit-key'] = key;
+  }
+  const payload =
+    typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body satisfies object);
+  return new Request(`${options.baseUrl ?? 'http://replaykit.test'}/v1/ingest${options.query ?? ''}`, {
+    method: 'POST',
+    headers,
+    body: payload as BodyInit,
+  });
+}
+
+/** A request to the read API with a bearer key (null: no Authorization header). */
+export function readRequest(
+  path: string,
+  options: { key?: string | null; method?: string; baseUrl?: string; headers?: Record<string, string> } = {},
+): Request {
+  const key = options.key === undefined ? READ_KEY : options.key;
+  return new Request(`${options.baseUrl ?? 'http://replaykit.test'}${path}`, {
+    method: options.method ?? 'GET',
+    headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...options.headers },
+  });
+}
