@@ -15,14 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
 import { launchChromium } from './support/browser.ts';
 import { driveCheckout } from './support/checkout-flow.ts';
+import { waitForCustomEvent } from './support/wait-for-event.ts';
 
 const EMAIL = 'jane.secret-shopper@example.org';
 const CARD_DIGITS = '4242424242424242';
 const CARD_FORMATTED = '4242 4242 4242 4242';
 const SECRETS = [EMAIL, 'jane.secret-shopper', CARD_DIGITS, CARD_FORMATTED, '4242 4242'];
-
-/** How long the test waits for the recorder's batches to reach the server. */
-const DELIVERY_TIMEOUT_MS = 20_000;
 
 function decode(body: Buffer): string {
   const isGzip = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
@@ -69,17 +67,11 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
   it('records a checkout with a declined payment, masking the email and card number', async () => {
     sessionId = await driveCheckout(page, stack.demoUrl, { email: EMAIL, cardDigits: CARD_DIGITS });
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    await expect
-      .poll(
-        async () => {
-          const response = await fetch(`${stack.serverUrl}${API_PATHS.session(sessionId)}`, {
-            headers: { authorization: `Bearer ${stack.keys.readKey}` },
-          });
-          return response.ok ? ((await response.json()) as SessionResponse).session.customEventNames : [];
-        },
-        { timeout: DELIVERY_TIMEOUT_MS },
-      )
-      .toContain('checkout_error');
+    await waitForCustomEvent(
+      { url: stack.serverUrl, readKey: stack.keys.readKey },
+      sessionId,
+      'checkout_error',
+    );
   });
 
   it('stored a replayable session with the checkout_error event and its properties', async () => {

@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 export interface ShopperInput {
   email: string;
   cardDigits: string;
+  /** Pause between steps, like a person reading the page (fixtures and screenshots use it). */
+  stepDelayMs?: number;
 }
 
 /** How long to wait for the recorder to show its session id. */
@@ -23,12 +25,21 @@ export async function driveCheckout(page: Page, demoUrl: string, shopper: Shoppe
     { timeout: SESSION_TIMEOUT_MS },
   );
   const sessionId = (await sessionLabel.textContent()) ?? '';
+  const pause = () => page.waitForTimeout(shopper.stepDelayMs ?? 0);
+  const keyDelay = Math.min(80, Math.max(5, (shopper.stepDelayMs ?? 0) / 10));
+  await pause();
   await page.getByRole('button', { name: 'Add Anvil to cart' }).click();
+  await pause();
   await page.getByRole('button', { name: 'Add Giant magnet to cart' }).click();
+  await pause();
   await page.getByRole('button', { name: /View cart/ }).click();
+  await pause();
   await page.getByRole('button', { name: 'Checkout' }).click();
-  await page.getByLabel('Email').pressSequentially(shopper.email, { delay: 5 });
-  await page.getByLabel('Card number').pressSequentially(shopper.cardDigits, { delay: 5 });
+  await pause();
+  await page.getByLabel('Email').pressSequentially(shopper.email, { delay: keyDelay });
+  await pause();
+  await page.getByLabel('Card number').pressSequentially(shopper.cardDigits, { delay: keyDelay });
+  await pause();
   // The page shows the card number as text too, so text masking matters, not only inputs.
   const preview = (await page.getByTestId('card-preview').textContent()) ?? '';
   if (preview.replace(/\D/g, '') !== shopper.cardDigits) {
@@ -36,6 +47,7 @@ export async function driveCheckout(page: Page, demoUrl: string, shopper: Shoppe
   }
   await page.getByRole('button', { name: /^Pay/ }).click();
   await page.getByRole('alert').waitFor();
+  await pause();
   // Leaving the shop unmounts the provider, which stops the recorder and sends what is left.
   await page.getByRole('link', { name: 'Replays' }).click();
   return sessionId;

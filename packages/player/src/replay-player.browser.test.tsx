@@ -1,0 +1,252 @@
+import '@testing-library/jest-dom/vitest';
+import './player.css';
+import type { RecordedEvent } from '@replaykit/core';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import axe from 'axe-core';
+import { createRef, type Ref, StrictMode } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import recording from './test/fixtures/checkout-recording.json';
+
+// A real recording made by @rrweb/record 2.1.6 in headless Chromium: a "Checkout" heading,
+// a card input typed into ("4242"), a "Card declined" message, a checkout_error custom event
+// at 1436 ms, then a later "Try another card" message at 2042 ms; it ends at 2449 ms.
+// It is a fixture rather than recorded here because @rrweb/record is not a dependency of
+// this package (it belongs to @replaykit/recorder), so this package cannot import it.
+const events = recording as RecordedEvent[];
+const MARKER_OFFSET_MS = 1_436;
+const CONTAINER_WIDTH_PX = 640;
+const REPLAY_WAIT = { timeout: 5_000 };
+
+afterEach(() => {
+  cleanup();
+});
+
+function renderPlayer(ref?: Ref<ReplayPlayerHandle>) {
+  render(
+    <div data-testid="container" style={{ width: `${CONTAINER_WIDTH_PX}px` }}>
+      <ReplayPlayer ref={ref} events={events} />
+    </div>,
+  );
+}
+
+async function replayIframe(): Promise<HTMLIFrameElement> {
+  return waitFor(() => {
+    const iframe = document.querySelector<HTMLIFrameElement>('.rk-viewport iframe');
+    expect(iframe).not.toBeNull();
+    return iframe!;
+  }, REPLAY_WAIT);
+}
+
+// Assertions on replayed nodes read their text directly: jest-dom's matchers reject nodes
+// that belong to another window (the iframe's).
+function replayed(iframe: HTMLIFrameElement): Document {
+  const replayedDocument = iframe.contentDocument;
+  if (replayedDocument === null) {
+    throw new Error('The replay iframe has no document: it must be same-origin (allow-same-origin).');
+  }
+  return replayedDocument;
+}
+
+function seekSlider(): HTMLElement {
+  return screen.getByRole('slider', { name: 'Seek' });
+}
+
+async function pressOnSlider(key: string): Promise<void> {
+  seekSlider().focus();
+  await userEvent.keyboard(key);
+}
+
+async function expectEndFrame(iframe: HTMLIFrameElement): Promise<void> {
+  await waitFor(() => {
+    const page = replayed(iframe);
+    expect(page.querySelectorAll('h1')).toHaveLength(1);
+    expect(page.querySelector('h1')?.textContent).toBe('Checkout');
+    expect(page.querySelectorAll('#later')).toHaveLength(1);
+    expect(page.querySelector('#later')?.textContent).toBe('Try another card');
+    expect(page.querySelector<HTMLInputElement>('#card')?.value).toBe('4242');
+    // The very last event is a mouse move to (300, 200): only a seek past it applies it.
+    const mouse = document.querySelector<HTMLElement>('.rk-viewport .replayer-mouse');
+    expect([mouse?.style.left, mouse?.style.top]).toEqual(['300px', '200px']);
+  }, REPLAY_WAIT);
+}
+
+describe('<ReplayPlayer> in Chromium', () => {
+  it('replays in an iframe sandboxed without allow-scripts, and shows the end after seeking there', async () => {
+    renderPlayer();
+    const iframe = await replayIframe();
+    const sandbox = iframe.getAttribute('sandbox');
+    expect(sandbox).not.toBeNull();
+    expect(sandbox).not.toContain('allow-scripts');
+    expect(iframe.sandbox.contains('allow-same-origin')).toBe(true);
+    // Named for assistive technology, and no tab stop: the replay is watched, not used.
+    expect(iframe).toHaveAttribute('title', 'Replayed page');
+    expect(iframe.tabIndex).toBe(-1);
+
+    await pressOnSlider('{End}');
+    expect(seekSlider()).toHaveAttribute('aria-valuetext', '0:02 of 0:02');
+    await expectEndFrame(iframe);
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
+    );
+  });
+
+  it('seeks to the checkout_error marker and shows the page as it was then', async () => {
+    renderPlayer();
+    const iframe = await replayIframe();
+    await pressOnSlider('{End}');
+    await expectEndFrame(iframe);
+
+    const marker = screen.getByRole('button', { name: 'checkout_error at 0:01' });
+    expect(marker).toHaveAttribute('data-kind', 'custom');
+    await userEvent.click(marker);
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', String(MARKER_OFFSET_MS));
+    expect(screen.getByText('0:01 / 0:02')).toBeInTheDocument();
+    // A backward seek: the later message must go, the earlier one must stay.
+    await waitFor(() => {
+      const page = replayed(iframe);
+      expect(page.body.textContent).toContain('Card declined');
+      expect(page.querySelector('#later')).toBeNull();
+    }, REPLAY_WAIT);
+  });
+
+  it('plays and pauses, then plays on to the end', async () => {
+    renderPlayer();
+    const iframe = await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    const pause = await screen.findByRole('button', { name: 'Pause' });
+    expect(pause).toHaveAttribute('data-state', 'playing');
+    await waitFor(() => expect(Number(seekSlider().getAttribute('aria-valuenow'))).toBeGreaterThan(300));
+
+    await userEvent.click(pause);
+    const play = await screen.findByRole('button', { name: 'Play' });
+    expect(play).toHaveAttribute('data-state', 'paused');
+    const pausedAt = seekSlider().getAttribute('aria-valuenow');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', pausedAt);
+
+    await userEvent.click(play);
+    await waitFor(
+      () => expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
+      REPLAY_WAIT,
+    );
+    expect(screen.getByText('0:02 / 0:02')).toBeInTheDocument();
+    await expectEndFrame(iframe);
+  });
+
+  it('survives the backward-seek trap: seeking to 0 while playing, then to the end, shows every change', async () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    renderPlayer(ref);
+    const iframe = await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await waitFor(
+      () => expect(Number(seekSlider().getAttribute('aria-valuenow'))).toBeGreaterThan(800),
+      REPLAY_WAIT,
+    );
+
+    // Back to 0 while playing, then straight on to the end, before rrweb has rebuilt the
+    // page asynchronously. Unclamped, rrweb resets its node map at 0 and the later seek
+    // applies nothing ("Try another card" never appears); the player clamps 0 to just past
+    // the FullSnapshot, which rebuilds the page synchronously.
+    act(() => {
+      ref.current?.seek(0);
+      ref.current?.seek(Number.POSITIVE_INFINITY);
+    });
+    await expectEndFrame(iframe);
+
+    // The same through the keyboard, at a user's pace (Play after the end starts over).
+    await userEvent.click(await screen.findByRole('button', { name: 'Play' }, REPLAY_WAIT));
+    await waitFor(
+      () => expect(Number(seekSlider().getAttribute('aria-valuenow'))).toBeGreaterThan(800),
+      REPLAY_WAIT,
+    );
+    await pressOnSlider('{Home}');
+    expect(Number(seekSlider().getAttribute('aria-valuenow'))).toBeLessThan(500);
+    await pressOnSlider('{End}');
+    await expectEndFrame(iframe);
+  });
+
+  it('seeks where the thumb is dropped', async () => {
+    renderPlayer();
+    const iframe = await replayIframe();
+    // Drag the thumb onto the marker: the pointer ends at the marker's x, so the seek lands
+    // at its time (snapped to the 100 ms step).
+    await userEvent.dragAndDrop(seekSlider(), screen.getByRole('button', { name: 'checkout_error at 0:01' }));
+    await waitFor(() => {
+      const now = Number(seekSlider().getAttribute('aria-valuenow'));
+      expect(Math.abs(now - MARKER_OFFSET_MS)).toBeLessThanOrEqual(100);
+    });
+    await waitFor(() => expect(replayed(iframe).body.textContent).toContain('Card declined'), REPLAY_WAIT);
+    expect(replayed(iframe).querySelector('#later')).toBeNull();
+  });
+
+  it('mounts exactly one replayer under StrictMode and removes it on unmount', async () => {
+    const { unmount } = render(
+      <StrictMode>
+        <ReplayPlayer events={events} />
+      </StrictMode>,
+    );
+    const iframe = await replayIframe();
+    expect(document.querySelectorAll('.rk-viewport iframe')).toHaveLength(1);
+    await pressOnSlider('{End}');
+    await expectEndFrame(iframe);
+    unmount();
+    expect(document.querySelector('.replayer-wrapper')).toBeNull();
+  });
+
+  it('fits a container of fixed height, controls included', async () => {
+    render(
+      <div data-testid="box" style={{ width: '900px', height: '400px' }}>
+        <ReplayPlayer events={events} />
+      </div>,
+    );
+    await replayIframe();
+    const box = screen.getByTestId('box').getBoundingClientRect();
+    const player = screen.getByRole('region', { name: 'Session replay' }).getBoundingClientRect();
+    expect(player.bottom).toBeLessThanOrEqual(box.bottom + 1);
+    const viewport = document.querySelector<HTMLElement>('.rk-viewport')!.getBoundingClientRect();
+    // The replay (800×600) scales to the viewport's height, centred, inside its box.
+    await waitFor(() => {
+      const wrapper = document
+        .querySelector<HTMLElement>('.rk-viewport .replayer-wrapper')!
+        .getBoundingClientRect();
+      expect(wrapper.height).toBeCloseTo(viewport.height, 0);
+      expect(wrapper.left).toBeGreaterThan(viewport.left);
+      expect(wrapper.right).toBeLessThan(viewport.right);
+    });
+  });
+
+  it('has no axe violations, colour contrast included', async () => {
+    renderPlayer();
+    const iframe = await replayIframe();
+    // rrweb hides its iframe until the first page is built; axe skips what is hidden.
+    await waitFor(() => expect(replayed(iframe).body?.textContent).toContain('Checkout'), REPLAY_WAIT);
+    await waitFor(() => expect(iframe.style.display).not.toBe('none'));
+    // The replayed page is the recorded app's, not ours: axe checks the player and the
+    // replay iframe element, without going into the (script-less) frame.
+    const results = await axe.run(screen.getByRole('region', { name: 'Session replay' }), { iframes: false });
+    expect(results.violations.map((violation) => violation.id)).toEqual([]);
+  });
+
+  it('scales the replay to fit its container, and follows the container when it resizes', async () => {
+    renderPlayer();
+    await replayIframe();
+    const wrapper = await waitFor(() => {
+      const element = document.querySelector<HTMLElement>('.rk-viewport .replayer-wrapper');
+      expect(element).not.toBeNull();
+      return element!;
+    });
+    // The recording is 800×600; the viewport takes the container's width and that ratio.
+    await waitFor(() => expect(wrapper.getBoundingClientRect().width).toBeCloseTo(CONTAINER_WIDTH_PX, 0));
+    const viewport = document.querySelector<HTMLElement>('.rk-viewport')!;
+    expect(viewport.getBoundingClientRect().height).toBeCloseTo((CONTAINER_WIDTH_PX * 600) / 800, 0);
+
+    screen.getByTestId('container').style.width = '400px';
+    await waitFor(() => expect(wrapper.getBoundingClientRect().width).toBeCloseTo(400, 0));
+    const wrapperBox = wrapper.getBoundingClientRect();
+    const viewportBox = viewport.getBoundingClientRect();
+    expect(wrapperBox.left).toBeGreaterThanOrEqual(viewportBox.left - 1);
+    expect(wrapperBox.bottom).toBeLessThanOrEqual(viewportBox.bottom + 1);
+  });
+});

@@ -1,0 +1,250 @@
+import type { RecordedEvent, SessionEventsResponse, SessionResponse } from '@replaykit/core';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import axe from 'axe-core';
+import { createRef } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerState } from './replay-player';
+import { custom, fullSnapshot, meta, mutation } from './test/events';
+import recording from './test/fixtures/checkout-recording.json';
+import { ReplayTimeline } from './timeline';
+
+// jsdom cannot run a replay (no layout, no real iframes): the viewport is Chromium's job,
+// tested in replay-player.browser.test.tsx. Here it is a stub, and the store runs without
+// a driver, so these tests cover loading states, controls and markers.
+vi.mock('./viewport', () => ({ ReplayViewport: () => <div data-testid="replay-viewport" /> }));
+
+const events = recording as RecordedEvent[];
+const SESSION_ID = 'session-1';
+// The fixture's checkout_error happens 1436 ms in; it lasts 2449 ms.
+const MARKER_NAME = 'checkout_error at 0:01';
+
+const serverEvents: SessionEventsResponse = {
+  events: [meta(1_000), fullSnapshot(1_020), custom(13_000, 'checkout_error'), mutation(66_000)],
+};
+const serverSession: SessionResponse = {
+  session: {
+    id: SESSION_ID,
+    startedAt: 1_000,
+    endedAt: 66_000,
+    durationMs: 65_000,
+    eventCount: 4,
+    byteCount: 100,
+    firstUrl: 'https://shop.test/checkout',
+    userId: null,
+    clickCount: 0,
+    errorCount: 0,
+    customEventNames: ['checkout_error'],
+    windowIds: ['w1'],
+    hasFullSnapshot: true,
+  },
+  markers: [{ id: '2', kind: 'custom', label: 'checkout_error', timestamp: 13_000, payload: {} }],
+};
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function stubServer(...sessionResponses: Array<() => Response>) {
+  let call = 0;
+  const fetch = vi.fn<typeof globalThis.fetch>(async (input) => {
+    if (String(input).endsWith('/events')) {
+      return json(serverEvents);
+    }
+    const respond = sessionResponses[Math.min(call, sessionResponses.length - 1)]!;
+    call++;
+    return respond();
+  });
+  vi.stubGlobal('fetch', fetch);
+  return fetch;
+}
+
+function root(): HTMLElement {
+  return screen.getByRole('region', { name: 'Session replay' });
+}
+
+// Radix's slider measures its thumb with ResizeObserver, which jsdom lacks.
+class NoopResizeObserver {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+}
+
+beforeEach(() => {
+  vi.stubGlobal('ResizeObserver', NoopResizeObserver);
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('<ReplayPlayer sessionId>', () => {
+  it('shows loading, then ready with the server markers, sending the read key', async () => {
+    const fetch = stubServer(() => json(serverSession));
+    render(<ReplayPlayer sessionId={SESSION_ID} baseUrl="https://replay.test" readKey="rk_read" />);
+    expect(root()).toHaveAttribute('data-state', 'loading');
+    expect(screen.getByRole('status')).toHaveTextContent(/loading/i);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    expect(screen.getByRole('button', { name: 'checkout_error at 0:12' })).toBeInTheDocument();
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuetext', '0:00 of 1:05');
+    expect(fetch.mock.calls[0]?.[1]?.headers).toEqual({ authorization: 'Bearer rk_read' });
+  });
+
+  it('shows not-found on 404', async () => {
+    stubServer(() => json({ error: 'not found' }, 404));
+    render(<ReplayPlayer sessionId={SESSION_ID} readKey="rk_read" />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'not-found'));
+    expect(screen.getByRole('alert')).toHaveTextContent(/not found/i);
+    expect(screen.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+  });
+
+  it('shows unauthorized on 401 and says which key to pass', async () => {
+    stubServer(() => json({ error: 'unauthorized' }, 401));
+    render(<ReplayPlayer sessionId={SESSION_ID} readKey="rk_write_by_mistake" />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'unauthorized'));
+    expect(screen.getByRole('alert')).toHaveTextContent(/read key/i);
+  });
+
+  it('shows an error with a Retry button that loads again', async () => {
+    const fetch = stubServer(
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      () => json(serverSession),
+    );
+    render(<ReplayPlayer sessionId={SESSION_ID} baseUrl="https://replay.test" readKey="rk_read" />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'error'));
+    expect(screen.getByRole('alert')).toHaveTextContent(/could not reach/i);
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    expect(fetch.mock.calls.filter(([url]) => !String(url).endsWith('/events'))).toHaveLength(2);
+  });
+
+  it('shows no-snapshot when the session has nothing to replay', async () => {
+    stubServer(() => json(serverSession));
+    vi.mocked(globalThis.fetch).mockImplementation(async (input) =>
+      String(input).endsWith('/events')
+        ? json({ events: [meta(1_000), mutation(2_000)] })
+        : json(serverSession),
+    );
+    render(<ReplayPlayer sessionId={SESSION_ID} readKey="rk_read" />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'no-snapshot'));
+    expect(screen.getByRole('status')).toHaveTextContent(/no full page snapshot/i);
+  });
+});
+
+describe('<ReplayPlayer events>', () => {
+  it('is ready at once and labels each marker with its name, kind and time', () => {
+    render(<ReplayPlayer events={events} />);
+    expect(root()).toHaveAttribute('data-state', 'ready');
+    const marker = screen.getByRole('button', { name: MARKER_NAME });
+    expect(marker).toHaveAttribute('title', MARKER_NAME);
+    expect(marker).toHaveAttribute('data-kind', 'custom');
+    expect(screen.getByText('0:00 / 0:02')).toBeInTheDocument();
+  });
+
+  it('gives error markers their own kind', () => {
+    const withError = [...events, custom(events[0]!.timestamp + 500, '$error', { message: 'Card declined' })];
+    render(<ReplayPlayer events={withError} />);
+    expect(screen.getByRole('button', { name: 'Card declined at 0:00' })).toHaveAttribute(
+      'data-kind',
+      'error',
+    );
+  });
+
+  it('shows no-snapshot for events without a FullSnapshot', () => {
+    render(<ReplayPlayer events={[meta(0), mutation(100)]} />);
+    expect(root()).toHaveAttribute('data-state', 'no-snapshot');
+  });
+
+  it('seeks to a marker when it is clicked', async () => {
+    const onTimeUpdate = vi.fn();
+    render(<ReplayPlayer events={events} onTimeUpdate={onTimeUpdate} />);
+    await userEvent.click(screen.getByRole('button', { name: MARKER_NAME }));
+    const slider = screen.getByRole('slider', { name: 'Seek' });
+    expect(slider).toHaveAttribute('aria-valuenow', '1436');
+    expect(slider).toHaveAttribute('aria-valuetext', '0:01 of 0:02');
+    expect(onTimeUpdate).toHaveBeenLastCalledWith(1436);
+  });
+
+  it('seeks with the keyboard through the slider, clamped past the first FullSnapshot', async () => {
+    render(<ReplayPlayer events={events} />);
+    const slider = screen.getByRole('slider', { name: 'Seek' });
+    act(() => slider.focus());
+    await userEvent.keyboard('{End}');
+    expect(slider).toHaveAttribute('aria-valuenow', '2449');
+    expect(screen.getByText('0:02 / 0:02')).toBeInTheDocument();
+    await userEvent.keyboard('{Home}');
+    // 0 falls before the FullSnapshot (23 ms after the Meta): the seek lands just after it.
+    expect(slider).toHaveAttribute('aria-valuenow', '24');
+    await userEvent.keyboard('{ArrowRight}');
+    expect(slider).toHaveAttribute('aria-valuenow', '100');
+  });
+
+  it('toggles Play and Pause, reporting the state', async () => {
+    const states: ReplayPlayerState[] = [];
+    render(<ReplayPlayer events={events} onStateChange={(state) => states.push(state)} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+    await userEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'paused');
+    expect(states).toEqual([
+      { load: 'ready', playback: 'paused' },
+      { load: 'ready', playback: 'playing' },
+      { load: 'ready', playback: 'paused' },
+    ]);
+  });
+
+  it('keeps its place when re-rendered with a new array of the same events', async () => {
+    const { rerender } = render(<ReplayPlayer events={[...events]} />);
+    await userEvent.click(screen.getByRole('button', { name: MARKER_NAME }));
+    rerender(<ReplayPlayer events={[...events]} />);
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '1436');
+    rerender(<ReplayPlayer events={events.slice(0, -1)} />);
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '0');
+  });
+
+  it('starts at initialTime and takes commands through its ref', () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    render(<ReplayPlayer ref={ref} events={events} initialTime={1_000} />);
+    const slider = screen.getByRole('slider', { name: 'Seek' });
+    expect(slider).toHaveAttribute('aria-valuenow', '1000');
+    act(() => ref.current?.seek(2_000));
+    expect(slider).toHaveAttribute('aria-valuenow', '2000');
+    act(() => ref.current?.play());
+    expect(screen.getByRole('button', { name: 'Pause' })).toBeInTheDocument();
+  });
+
+  it('applies ref commands made while loading once the session is ready', async () => {
+    stubServer(() => json(serverSession));
+    const ref = createRef<ReplayPlayerHandle>();
+    render(<ReplayPlayer ref={ref} sessionId={SESSION_ID} readKey="rk_read" />);
+    ref.current?.seek(30_000);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuetext', '0:30 of 1:05');
+  });
+
+  it('lets children rearrange the parts', () => {
+    render(
+      <ReplayPlayer events={events}>
+        <ReplayTimeline data-testid="only-timeline" />
+      </ReplayPlayer>,
+    );
+    expect(screen.getByTestId('only-timeline')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Play' })).not.toBeInTheDocument();
+  });
+
+  it('says which part needs a <ReplayPlayer> around it', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(() => render(<ReplayTimeline />)).toThrow('<ReplayTimeline> must be used within <ReplayPlayer>');
+  });
+
+  it('has no axe violations when ready', async () => {
+    const { container } = render(<ReplayPlayer events={events} />);
+    // jsdom cannot paint, so colour contrast (which needs a canvas) is Chromium's to check.
+    const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
+    expect(results.violations.map((violation) => violation.id)).toEqual([]);
+    expect(within(root()).getByTestId('replay-viewport')).toBeInTheDocument();
+  });
+});

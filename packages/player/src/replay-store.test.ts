@@ -1,0 +1,113 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ReplayDriver } from './replay-store';
+import { ReplayStore } from './replay-store';
+import { fullSnapshot, meta, mutation } from './test/events';
+import { createTimeline } from './timeline-data';
+
+// Meta at 0, FullSnapshot at 30, last event at 4000.
+const timeline = createTimeline([meta(10_000), fullSnapshot(10_030), mutation(12_000), mutation(14_000)]);
+if (timeline === null) {
+  throw new Error('The test timeline must be replayable.');
+}
+const DURATION = 4_000;
+const FIRST_FRAME = 31;
+
+function setup() {
+  const store = new ReplayStore(timeline!);
+  const driver = { goto: vi.fn<ReplayDriver['goto']>(), pause: vi.fn<ReplayDriver['pause']>() };
+  return { store, driver };
+}
+
+describe('ReplayStore', () => {
+  it('clamps seeks before the first FullSnapshot and to the end', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    store.seek(0);
+    expect(driver.goto).toHaveBeenLastCalledWith(FIRST_FRAME, false);
+    expect(store.getSnapshot()).toMatchObject({ currentTime: FIRST_FRAME, playback: 'paused' });
+    store.seek(DURATION);
+    expect(driver.goto).toHaveBeenLastCalledWith(DURATION + 1, false);
+    expect(store.getSnapshot()).toMatchObject({ currentTime: DURATION, playback: 'ended' });
+  });
+
+  it('keeps playing through a seek made while playing', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    store.play();
+    store.seek(2_000);
+    expect(driver.goto).toHaveBeenLastCalledWith(2_000, true);
+    expect(store.getSnapshot().playback).toBe('playing');
+  });
+
+  it('plays from the current time, and from the first frame after the end', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    store.seek(1_500);
+    store.play();
+    expect(driver.goto).toHaveBeenLastCalledWith(1_500, true);
+    store.pause();
+    expect(driver.pause).toHaveBeenCalledTimes(1);
+    expect(store.getSnapshot().playback).toBe('paused');
+    store.seek(DURATION);
+    store.play();
+    expect(driver.goto).toHaveBeenLastCalledWith(FIRST_FRAME, true);
+  });
+
+  it('replays commands given before a driver attaches', () => {
+    const { store, driver } = setup();
+    store.seek(2_500);
+    expect(store.getSnapshot().currentTime).toBe(2_500);
+    store.attach(driver);
+    expect(driver.goto).toHaveBeenCalledWith(2_500, false);
+  });
+
+  it('restores the position on a re-attached driver (a remounted viewport)', () => {
+    const { store, driver } = setup();
+    const detach = store.attach(driver);
+    store.seek(3_000);
+    detach();
+    const next = { goto: vi.fn<ReplayDriver['goto']>(), pause: vi.fn<ReplayDriver['pause']>() };
+    store.attach(next);
+    expect(next.goto).toHaveBeenCalledWith(3_000, false);
+  });
+
+  it('does not seek on attach when there is nothing to restore', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    expect(driver.goto).not.toHaveBeenCalled();
+  });
+
+  it('ends only on a finish report whose clock is at the end', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    store.play();
+    store.reportFinish(1_000);
+    expect(store.getSnapshot().playback).toBe('playing');
+    store.reportFinish(DURATION + 3);
+    expect(store.getSnapshot()).toMatchObject({ playback: 'ended', currentTime: DURATION });
+    // rrweb reports "paused" after it finishes; that must not hide the end.
+    store.reportPlayback('paused');
+    expect(store.getSnapshot().playback).toBe('ended');
+  });
+
+  it('keeps reported times within the recording', () => {
+    const { store } = setup();
+    store.reportTime(DURATION + 500);
+    expect(store.getSnapshot().currentTime).toBe(DURATION);
+    store.reportTime(-3);
+    expect(store.getSnapshot().currentTime).toBe(0);
+  });
+
+  it('previews without seeking, and a seek ends the preview', () => {
+    const { store, driver } = setup();
+    store.attach(driver);
+    const listener = vi.fn();
+    store.subscribe(listener);
+    store.preview(1_200);
+    expect(store.getSnapshot().previewTime).toBe(1_200);
+    expect(driver.goto).not.toHaveBeenCalled();
+    store.seek(1_200);
+    expect(store.getSnapshot()).toMatchObject({ previewTime: null, currentTime: 1_200 });
+    expect(listener).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,164 @@
+import { clampSeekOffset } from './seek';
+import type { ReplayTimelineData } from './timeline-data';
+
+/** Playback state, exposed to CSS as `data-state`. */
+export type PlaybackState = 'paused' | 'playing' | 'ended';
+
+/** What the controls render from; a new object on every change (for `useSyncExternalStore`). */
+export interface ReplaySnapshot {
+  playback: PlaybackState;
+  /** Offset from the first event, ms, within [0, duration]. */
+  currentTime: number;
+  /** Where the timeline thumb is being dragged, before the seek is committed; null otherwise. */
+  previewTime: number | null;
+}
+
+/** The commands the store needs from a mounted replayer. The viewport provides it. */
+export interface ReplayDriver {
+  /** Shows the frame at `offsetMs` (already clamped) and plays on from there when `play`. */
+  goto(offsetMs: number, play: boolean): void;
+  pause(): void;
+}
+
+type Listener = () => void;
+
+/**
+ * The framework-free state of one replay: the controls subscribe to it and send commands;
+ * the viewport attaches the real replayer as its driver and reports back what it does.
+ * Commands given before a driver is attached are replayed onto it when it attaches.
+ */
+export class ReplayStore {
+  readonly timeline: ReplayTimelineData;
+  #snapshot: ReplaySnapshot = { playback: 'paused', currentTime: 0, previewTime: null };
+  #listeners = new Set<Listener>();
+  #driver: ReplayDriver | null = null;
+  /** A clamped seek target that no driver has shown yet. */
+  #pendingTarget: number | null = null;
+
+  constructor(timeline: ReplayTimelineData) {
+    this.timeline = timeline;
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  };
+
+  getSnapshot = (): ReplaySnapshot => this.#snapshot;
+
+  /** Connects the replayer; returns the function that disconnects it. */
+  attach(driver: ReplayDriver): () => void {
+    this.#driver = driver;
+    const playing = this.#snapshot.playback === 'playing';
+    if (this.#pendingTarget !== null || playing) {
+      driver.goto(this.#pendingTarget ?? this.#clamp(this.#snapshot.currentTime), playing);
+    }
+    this.#pendingTarget = null;
+    return () => {
+      if (this.#driver === driver) {
+        this.#driver = null;
+        // A remounted viewport starts from the first frame: make it show where we were.
+        this.#pendingTarget = this.#clamp(this.#snapshot.currentTime);
+      }
+    };
+  }
+
+  play(): void {
+    const { playback, currentTime } = this.#snapshot;
+    if (playback === 'playing') {
+      return;
+    }
+    // Play after the end starts over, as every media player does.
+    const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
+    this.#update({ playback: 'playing', currentTime: this.#toDisplayTime(target), previewTime: null });
+    this.#send(target, true);
+  }
+
+  pause(): void {
+    if (this.#snapshot.playback !== 'playing') {
+      return;
+    }
+    this.#update({ ...this.#snapshot, playback: 'paused' });
+    this.#driver?.pause();
+  }
+
+  toggle(): void {
+    if (this.#snapshot.playback === 'playing') {
+      this.pause();
+    } else {
+      this.play();
+    }
+  }
+
+  /** Seeks to `offsetMs` from the first event, clamped to a target rrweb replays correctly. */
+  seek(offsetMs: number): void {
+    const target = this.#clamp(offsetMs);
+    const playing = this.#snapshot.playback === 'playing';
+    const atEnd = target > this.timeline.durationMs;
+    const playback: PlaybackState = playing ? 'playing' : atEnd ? 'ended' : 'paused';
+    this.#update({ playback, currentTime: this.#toDisplayTime(target), previewTime: null });
+    this.#send(target, playing);
+  }
+
+  /** Shows where a drag on the timeline would seek to, without seeking; null ends the preview. */
+  preview(offsetMs: number | null): void {
+    const previewTime = offsetMs === null ? null : this.#toDisplayTime(offsetMs);
+    if (previewTime !== this.#snapshot.previewTime) {
+      this.#update({ ...this.#snapshot, previewTime });
+    }
+  }
+
+  /** Driver report: the replayer's clock moved. */
+  reportTime(offsetMs: number): void {
+    const currentTime = this.#toDisplayTime(offsetMs);
+    if (currentTime !== this.#snapshot.currentTime) {
+      this.#update({ ...this.#snapshot, currentTime });
+    }
+  }
+
+  /** Driver report: the replayer started or stopped. */
+  reportPlayback(state: 'playing' | 'paused'): void {
+    const { playback } = this.#snapshot;
+    // The replayer reports "paused" after it finished; "ended" is the more useful truth.
+    if (state === playback || (state === 'paused' && playback === 'ended')) {
+      return;
+    }
+    this.#update({ ...this.#snapshot, playback: state });
+  }
+
+  /**
+   * Driver report: the replayer applied the last event, at `offsetMs`. rrweb also reports
+   * this 50 ms after a seek that crossed the end, even if another seek came since: only a
+   * clock at the end means the replay ended.
+   */
+  reportFinish(offsetMs: number): void {
+    if (offsetMs >= this.timeline.durationMs) {
+      this.#update({ ...this.#snapshot, playback: 'ended', currentTime: this.timeline.durationMs });
+    }
+  }
+
+  #clamp(offsetMs: number): number {
+    return clampSeekOffset(this.timeline.snapshotPairs, this.timeline.durationMs, offsetMs);
+  }
+
+  #toDisplayTime(offsetMs: number): number {
+    return Math.min(Math.max(0, offsetMs), this.timeline.durationMs);
+  }
+
+  #send(target: number, play: boolean): void {
+    if (this.#driver) {
+      this.#driver.goto(target, play);
+    } else {
+      this.#pendingTarget = target;
+    }
+  }
+
+  #update(next: ReplaySnapshot): void {
+    this.#snapshot = next;
+    for (const listener of this.#listeners) {
+      listener();
+    }
+  }
+}
