@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test`: everything CI checks, in order: format and lint, types, every Vitest project
-// (node, jsdom, Chromium, end to end, Storybook stories), and the Storybook build. It ends
+// (node, jsdom, Chromium, end to end, Storybook stories), the package builds and the
+// Storybook build. It ends
 // with one line `tests: N passed, N failed` and exits non-zero if any step failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +29,8 @@ const steps = [
     ],
     vitest: true,
   },
+  { name: 'build packages', command: ['pnpm', 'build'] },
+  { name: 'the built CLI runs', command: ['node', 'packages/server/bin/replaykit.js', 'keys'] },
   {
     name: 'storybook build',
     command: ['pnpm', 'exec', 'storybook', 'build', '--quiet', '--output-dir', 'storybook-static'],
