@@ -10,19 +10,64 @@ export const API_PATHS = {
   sessions: '/v1/sessions',
   session: (sessionId: string) => `/v1/sessions/${encodeURIComponent(sessionId)}`,
   sessionEvents: (sessionId: string) => `/v1/sessions/${encodeURIComponent(sessionId)}/events`,
+  /** NDJSON stream of the session's batches in order: see {@link SessionChunk}. */
+  sessionChunks: (sessionId: string) => `/v1/sessions/${encodeURIComponent(sessionId)}/chunks`,
 } as const;
 
 /** The read key travels as a bearer token in this header. */
 export const READ_KEY_HEADER = 'authorization';
 
-/** `GET /v1/sessions`: newest first. */
+/** Sort orders of the session list. */
+export type SessionSort = 'newest' | 'longest' | 'most_errors';
+
+/**
+ * Filters, sort and page of `GET /v1/sessions`. Each field is one query parameter of the
+ * same name; times are ms since 1970, durations ms; `hasErrors` is `true` or `false`.
+ */
+export interface SessionListQuery {
+  /** Exact user id (from `identify`). */
+  userId?: string;
+  /** Sessions that captured this custom event name. */
+  event?: string;
+  /** With `event`: a property that event must carry, as `name=value` (string comparison). */
+  eventProperty?: string;
+  /** Sessions that visited a URL containing this text (case-insensitive). */
+  urlContains?: string;
+  /** Sessions that started at or after this time. */
+  from?: number;
+  /** Sessions that started before this time. */
+  to?: number;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  minActiveMs?: number;
+  hasErrors?: boolean;
+  /** Default `newest`. */
+  sort?: SessionSort;
+  /** Page size; default 50, at most 200. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Builds the query string of `GET /v1/sessions` (without `?`), skipping unset fields. */
+export function sessionListSearchParams(query: SessionListQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.set(name, String(value));
+    }
+  }
+  return params;
+}
+
+/** `GET /v1/sessions`: one page, sorted as asked. */
 export interface SessionListResponse {
   sessions: SessionSummary[];
   /** Pass as `?cursor=` to get the next page; null on the last page. */
   nextCursor: string | null;
 }
 
-/** `GET /v1/sessions/:id`. */
+/** `GET /v1/sessions/:id`: the metadata and the timeline markers, so the timeline can draw before events load. */
 export interface SessionResponse {
   session: SessionSummary;
   markers: TimelineMarker[];
@@ -30,5 +75,17 @@ export interface SessionResponse {
 
 /** `GET /v1/sessions/:id/events`: the events of the session (or of one window) in time order. */
 export interface SessionEventsResponse {
+  events: RecordedEvent[];
+}
+
+/**
+ * One line of `GET /v1/sessions/:id/chunks?fromSeq=&windowId=` (content type
+ * `application/x-ndjson`): one stored batch, decompressed, in (windowId, seq) order within a
+ * window and by first event time across windows. A client that lost the stream resumes with
+ * `?windowId=W&fromSeq=<last seq + 1>`.
+ */
+export interface SessionChunk {
+  windowId: string;
+  seq: number;
   events: RecordedEvent[];
 }

@@ -9,8 +9,16 @@ export const ReservedEvent = {
   Error: '$error',
   /** An SPA navigation: payload `{ url, kind }`. */
   Navigation: '$navigation',
-  /** Data that replaykit dropped on purpose (too large, over a cap): payload `{ reason, ... }`. */
+  /** Data that replaykit dropped on purpose (too large, over a cap): payload {@link DroppedPayload}. */
   Dropped: '$dropped',
+  /** A console call: payload {@link ConsolePayload}. */
+  Console: '$console',
+  /** A network request's metadata: payload {@link NetworkPayload}. */
+  Network: '$network',
+  /** 3+ clicks within 1 s within 30 px: payload {@link ClickPayload}. */
+  RageClick: '$rage_click',
+  /** A click on a link or button with no DOM change within 2.5 s: payload {@link ClickPayload}. */
+  DeadClick: '$dead_click',
 } as const;
 
 export type ReservedEventName = (typeof ReservedEvent)[keyof typeof ReservedEvent];
@@ -22,6 +30,76 @@ export const EVENT_NAME_MAX_LENGTH = 200;
 export interface IdentifyPayload {
   userId: string;
   traits?: Record<string, unknown>;
+}
+
+/** Payload of a `$error` event. */
+export interface ErrorPayload {
+  message: string;
+  /** Where it came from: an uncaught error, an unhandled rejection, a React render error, or `capture`d. */
+  kind: 'error' | 'unhandledrejection' | 'react' | 'captured';
+  stack?: string;
+  /** `file:line:column` of the throw, when the browser says. */
+  source?: string;
+  /** React's component stack, for render errors. */
+  componentStack?: string;
+}
+
+/** Payload of a `$navigation` event (an SPA navigation; full page loads are Meta events). */
+export interface NavigationPayload {
+  /** The new URL, with sensitive query values redacted. */
+  url: string;
+  kind: 'pushState' | 'replaceState' | 'popstate' | 'hashchange';
+}
+
+export type ConsoleLevel = 'debug' | 'log' | 'info' | 'warn' | 'error';
+
+/** Payload of a `$console` event: arguments already turned into capped strings. */
+export interface ConsolePayload {
+  level: ConsoleLevel;
+  args: string[];
+  /** True when arguments or their text were cut to the caps. */
+  truncated?: boolean;
+}
+
+/** Payload of a `$network` event. Times are ms since 1970; sizes are bytes, when known. */
+export interface NetworkPayload {
+  method: string;
+  /** The request URL, with sensitive query values redacted. */
+  url: string;
+  /** HTTP status; 0 when the request failed without an answer (network error, abort, CORS). */
+  status: number;
+  startedAt: number;
+  durationMs: number;
+  initiator: 'fetch' | 'xhr' | 'resource' | 'navigation' | 'beacon' | 'other';
+  requestBytes?: number;
+  responseBytes?: number;
+  /** Why it failed, for status 0 (e.g. "aborted", "network error"). */
+  error?: string;
+  /** Headers and bodies only where the host allowed them for this URL. */
+  requestHeaders?: Record<string, string>;
+  responseHeaders?: Record<string, string>;
+  requestBody?: string;
+  responseBody?: string;
+}
+
+/** Payload of `$rage_click` and `$dead_click` events: page coordinates and a CSS selector. */
+export interface ClickPayload {
+  x: number;
+  y: number;
+  selector?: string;
+  /** For rage clicks: how many clicks. */
+  clicks?: number;
+}
+
+/** Payload of a `$dropped` event: what was dropped on purpose, and why. */
+export interface DroppedPayload {
+  reason: 'event_too_large' | 'buffer_full' | 'console_cap' | 'batch_rejected' | string;
+  /** How many events were dropped. */
+  count?: number;
+  /** How many bytes were dropped, when known. */
+  bytes?: number;
+  /** Type of the dropped event(s), for `event_too_large`. */
+  eventType?: number;
 }
 
 /**

@@ -1,5 +1,11 @@
 export type { PrivacyConfig, PrivacyPreset, RrwebPrivacyOptions } from './privacy';
-export { createPrivacyOptions, maskSensitiveText, maskText, PRIVACY_ATTRIBUTES } from './privacy';
+export {
+  createEventProcessor,
+  createPrivacyOptions,
+  maskSensitiveText,
+  maskText,
+  PRIVACY_ATTRIBUTES,
+} from './privacy';
 export type { Recorder, RecorderOptions, RecorderStatus } from './recorder';
 export {
   CHECKOUT_INTERVAL_MS,

@@ -1,3 +1,5 @@
+import { isMetaEvent, type RecordedEvent, redactUrl } from '@replaykit/core';
+
 /**
  * Privacy rules applied in the browser, before anything is sent. rrweb has no "unmask", so
  * every text node and every input goes through one decision function: the nearest privacy
@@ -34,6 +36,8 @@ export interface PrivacyConfig {
   ignoreSelectors?: string[];
   /** Selectors of inputs and regions that are masked even inside an unmask region. */
   alwaysMaskSelectors?: string[];
+  /** Query parameter names redacted in recorded URLs, on top of replaykit's list (`SENSITIVE_QUERY_WORDS`). */
+  sensitiveQueryParams?: string[];
 }
 
 const MASK_CHARACTER = '*';
@@ -177,5 +181,19 @@ export function createPrivacyOptions(config: PrivacyConfig = {}): RrwebPrivacyOp
     },
     blockSelector: privacy.blockSelector,
     ignoreSelector: privacy.ignoreSelector,
+  };
+}
+
+/**
+ * Builds the function every recorded event passes through before it is buffered: the place
+ * for the privacy rules rrweb cannot apply itself (URLs in Meta events, attributes).
+ */
+export function createEventProcessor(config: PrivacyConfig = {}): (event: RecordedEvent) => RecordedEvent {
+  const extraWords = config.sensitiveQueryParams ?? [];
+  return (event) => {
+    if (isMetaEvent(event)) {
+      return { ...event, data: { ...event.data, href: redactUrl(event.data.href, extraWords) } };
+    }
+    return event;
   };
 }

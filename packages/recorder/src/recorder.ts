@@ -8,7 +8,7 @@ import {
   WIRE_VERSION,
 } from '@replaykit/core';
 import { record } from '@rrweb/record';
-import { createPrivacyOptions, type PrivacyConfig } from './privacy';
+import { createEventProcessor, createPrivacyOptions, type PrivacyConfig } from './privacy';
 import { SessionState } from './session';
 import { type SendResult, Transport } from './transport';
 
@@ -92,6 +92,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   const transport = new Transport(options.endpoint, options.writeKey);
   const listeners = new Set<() => void>();
+  const processEvent = createEventProcessor(options.privacy);
 
   let status: RecorderStatus = 'idle';
   let lastError: string | undefined;
@@ -190,7 +191,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   };
 
   const onEvent = (event: RecordedEvent) => {
-    buffer.push(event);
+    buffer.push(processEvent(event));
     if (
       isUserActivity(event) &&
       session &&
