@@ -1,6 +1,23 @@
-export type { SessionEventsResponse, SessionListResponse, SessionResponse } from './api';
-export { API_PATHS, READ_KEY_HEADER } from './api';
-export type { IdentifyPayload, ReservedEventName } from './custom-events';
+export type {
+  SessionChunk,
+  SessionEventsResponse,
+  SessionListQuery,
+  SessionListResponse,
+  SessionResponse,
+  SessionSort,
+} from './api';
+export { API_PATHS, READ_KEY_HEADER, sessionListSearchParams } from './api';
+export type {
+  ClickPayload,
+  ConsoleLevel,
+  ConsolePayload,
+  DroppedPayload,
+  ErrorPayload,
+  IdentifyPayload,
+  NavigationPayload,
+  NetworkPayload,
+  ReservedEventName,
+} from './custom-events';
 export { checkEventName, EVENT_NAME_MAX_LENGTH, ReservedEvent } from './custom-events';
 export type { CustomEventData, EventTypeValue, MetaEventData, RecordedEvent } from './events';
 export {
@@ -14,6 +31,7 @@ export {
 } from './events';
 export type { MarkerKind, TimelineMarker } from './markers';
 export { deriveMarkers } from './markers';
+export { REDACTED, redactUrl, SENSITIVE_QUERY_WORDS } from './redact';
 export { createUuidV7 } from './session-id';
 export type { BatchSummary, SessionSummary } from './session-summary';
 export { SUMMARY_LIST_MAX, summarizeBatch } from './session-summary';
