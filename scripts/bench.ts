@@ -1,62 +1,33 @@
-// `pnpm bench`: benchmarks that print numbers and ratios against a baseline measured in the
-// same run. For now: bundle sizes (minified + gzip) of what a host app ships, against bare
-// @rrweb/record bundled the same way.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+// `pnpm bench [name…]`: runs the benchmarks in scripts/bench/*.bench.ts, each printing its
+// numbers and ratios against a baseline measured in the same run (these machines are shared
+// and noisy, so absolute times from different runs are not compared). With names, runs only
+// the benchmarks whose file name contains one of them (`pnpm bench server`).
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-interface BundleCase {
-  name: string;
-  /** Module source to bundle, resolved from `resolveDir`. */
-  contents: string;
-  resolveDir: string;
-  external?: string[];
+const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), 'bench');
+const filters = process.argv.slice(2).filter((argument) => argument !== '--');
+const files = readdirSync(BENCH_DIR)
+  .filter((file) => file.endsWith('.bench.ts'))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  throw new Error(
+    `No benchmark matches ${filters.join(', ')}; the benchmarks are in scripts/bench/*.bench.ts.`,
+  );
 }
-
-async function bundleSize(bundle: BundleCase): Promise<{ minified: number; gzip: number }> {
-  const result = await build({
-    stdin: { contents: bundle.contents, resolveDir: bundle.resolveDir, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    conditions: ['source'],
-    external: bundle.external ?? [],
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-  return { minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
+let failures = 0;
+for (const file of files) {
+  console.log(`\n## ${file.replace('.bench.ts', '')}\n`);
+  const started = Date.now();
+  try {
+    const module = (await import(pathToFileURL(join(BENCH_DIR, file)).href)) as { run: () => Promise<void> };
+    await module.run();
+  } catch (error) {
+    failures++;
+    console.error(`${file} failed:`, error);
+  }
+  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
-
-const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
-const baseline = await bundleSize({
-  name: 'bare @rrweb/record',
-  contents: `export { record } from '@rrweb/record';`,
-  resolveDir: join(ROOT, 'packages/recorder'),
-});
-const cases: BundleCase[] = [
-  {
-    name: '@replaykit/recorder (createRecorder)',
-    contents: `export { createRecorder } from '@replaykit/recorder';`,
-    resolveDir: join(ROOT, 'packages/react'),
-  },
-  {
-    name: '@replaykit/react (provider + wrappers, React external)',
-    contents: `export { RecordingProvider, Masked, Unmasked, Blocked, Ignored, useCapture } from '@replaykit/react';`,
-    resolveDir: join(ROOT, 'demo'),
-    external: ['react', 'react/jsx-runtime', 'react-dom'],
-  },
-];
-
-console.log('Bundle sizes (esbuild, minified, gzip -9)');
-console.log(`  ${'bare @rrweb/record (baseline)'.padEnd(58)} ${kilobytes(baseline.gzip).padStart(9)}  1.00×`);
-for (const bundle of cases) {
-  const size = await bundleSize(bundle);
-  const ratio = (size.gzip / baseline.gzip).toFixed(2);
-  console.log(`  ${bundle.name.padEnd(58)} ${kilobytes(size.gzip).padStart(9)}  ${ratio}×`);
-}
+process.exit(failures > 0 ? 1 : 0);
