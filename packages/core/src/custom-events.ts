@@ -48,7 +48,8 @@ export interface ErrorPayload {
 export interface NavigationPayload {
   /** The new URL, with sensitive query values redacted. */
   url: string;
-  kind: 'pushState' | 'replaceState' | 'popstate' | 'hashchange';
+  /** `load`: the recorder started on a freshly loaded page; the others: SPA navigations. */
+  kind: 'load' | 'pushState' | 'replaceState' | 'popstate' | 'hashchange';
 }
 
 export type ConsoleLevel = 'debug' | 'log' | 'info' | 'warn' | 'error';
