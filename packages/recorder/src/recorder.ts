@@ -50,6 +50,8 @@ export interface Recorder {
   capture(name: string, properties?: Record<string, unknown>): void;
   /** Attaches a user id (and traits) to the session. */
   identify(userId: string, traits?: Record<string, unknown>): void;
+  /** Records an error as a `$error` event (used by the React error boundary and for captured errors). */
+  captureError(payload: ErrorPayload): void;
   getSessionId(): string | undefined;
   getWindowId(): string | undefined;
   getStatus(): RecorderStatus;
@@ -310,6 +312,12 @@ export function createRecorder(options: RecorderOptions): Recorder {
         throw new Error(`capture(): ${problem}`);
       }
       pushCustom(name, properties ?? {});
+    },
+    captureError(payload) {
+      if (!payload || typeof payload.message !== 'string') {
+        throw new Error('captureError(): the payload needs a string `message` (and a `kind`), as in ErrorPayload.');
+      }
+      pushCustom(ReservedEvent.Error, payload);
     },
     identify(userId, traits) {
       if (typeof userId !== 'string' || userId === '') {
