@@ -1,5 +1,6 @@
 import {
   checkEventName,
+  type ErrorPayload,
   EventType,
   IncrementalSource,
   type IngestBatch,
