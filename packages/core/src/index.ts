@@ -29,8 +29,8 @@ export {
   isMetaEvent,
   MouseInteraction,
 } from './events';
-export type { MarkerKind, TimelineMarker } from './markers';
-export { deriveMarkers } from './markers';
+export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers';
+export { deriveMarkers, MARKER_KINDS, MARKER_LABEL_MAX_LENGTH, markerPriority } from './markers';
 export { REDACTED, redactUrl, SENSITIVE_QUERY_WORDS } from './redact';
 export { createUuidV7 } from './session-id';
 export type { BatchSummary, SessionSummary } from './session-summary';

@@ -1,21 +1,59 @@
 import { ReservedEvent } from './custom-events';
-import { isCustomEvent, isMetaEvent, type RecordedEvent } from './events';
+import { isCustomEvent, type RecordedEvent } from './events';
 
 /** What a timeline marker stands for; drives its colour and its priority when markers crowd. */
-export type MarkerKind = 'custom' | 'error' | 'navigation' | 'identify';
+export type MarkerKind =
+  | 'custom'
+  | 'error'
+  | 'console_error'
+  | 'navigation'
+  | 'rage_click'
+  | 'dead_click'
+  | 'network_error'
+  | 'identify';
+
+/** Every marker kind, most important first (the order in which crowded markers are kept). */
+export const MARKER_KINDS: readonly MarkerKind[] = [
+  'error',
+  'custom',
+  'console_error',
+  'network_error',
+  'rage_click',
+  'dead_click',
+  'navigation',
+  'identify',
+];
+
+/** Priority of a marker kind when markers crowd: lower wins. */
+export function markerPriority(kind: MarkerKind): number {
+  return MARKER_KINDS.indexOf(kind);
+}
 
 /** A point of interest on the replay timeline. */
 export interface TimelineMarker {
-  /** Stable within one session: the index of the event it was derived from. */
+  /** Unique within one session: `idPrefix` plus the index of the event it was derived from. */
   id: string;
   kind: MarkerKind;
   /** Short text for the tooltip, e.g. the custom event's name. */
   label: string;
   /** Wall-clock time of the event, in ms since 1970. */
   timestamp: number;
+  /** The tab (window id) the event was recorded in, when the caller knows it. */
+  windowId?: string;
   /** The event's payload, for the tooltip and the inspector. */
   payload?: unknown;
 }
+
+/** Options of {@link deriveMarkers}. */
+export interface DeriveMarkersOptions {
+  /** Prepended to every marker id, so that markers derived batch by batch stay unique. */
+  idPrefix?: string;
+  /** Stamped on every marker: the tab these events were recorded in. */
+  windowId?: string;
+}
+
+/** Longest marker label, in characters; longer labels are cut with an ellipsis. */
+export const MARKER_LABEL_MAX_LENGTH = 120;
 
 function payloadField(payload: unknown, field: string): unknown {
   if (typeof payload === 'object' && payload !== null && field in payload) {
@@ -24,68 +62,93 @@ function payloadField(payload: unknown, field: string): unknown {
   return undefined;
 }
 
-/**
- * Derives the timeline markers of a session from its events: one per custom event (errors
- * and navigations captured by replaykit get their own kinds) and one per page load after
- * the first. Events need not be sorted; markers come out sorted by time.
- */
-export function deriveMarkers(events: readonly RecordedEvent[]): TimelineMarker[] {
-  const markers: TimelineMarker[] = [];
-  let lastHref: string | undefined;
-  const sorted = events
-    .map((event, index) => ({ event, index }))
-    .sort((a, b) => a.event.timestamp - b.event.timestamp || a.index - b.index);
-  for (const { event, index } of sorted) {
-    if (isMetaEvent(event)) {
-      if (lastHref !== undefined && event.data.href !== lastHref) {
-        markers.push({
-          id: String(index),
-          kind: 'navigation',
-          label: event.data.href,
-          timestamp: event.timestamp,
-        });
+function stringField(payload: unknown, field: string): string | undefined {
+  const value = payloadField(payload, field);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function cut(label: string): string {
+  return label.length > MARKER_LABEL_MAX_LENGTH ? `${label.slice(0, MARKER_LABEL_MAX_LENGTH - 1)}…` : label;
+}
+
+function describe(tag: string, payload: unknown): { kind: MarkerKind; label: string } | undefined {
+  switch (tag) {
+    case ReservedEvent.Error:
+      return { kind: 'error', label: stringField(payload, 'message') ?? 'Error' };
+    case ReservedEvent.Console: {
+      if (payloadField(payload, 'level') !== 'error') {
+        return undefined;
       }
-      lastHref = event.data.href;
-      continue;
+      const args = payloadField(payload, 'args');
+      const text = Array.isArray(args) ? args.filter((a) => typeof a === 'string').join(' ') : '';
+      return { kind: 'console_error', label: text === '' ? 'console.error' : text };
     }
+    case ReservedEvent.Navigation:
+      return { kind: 'navigation', label: stringField(payload, 'url') ?? 'Navigation' };
+    case ReservedEvent.RageClick: {
+      const clicks = payloadField(payload, 'clicks');
+      const selector = stringField(payload, 'selector');
+      const times = typeof clicks === 'number' ? ` ×${clicks}` : '';
+      return { kind: 'rage_click', label: `Rage click${times}${selector ? ` on ${selector}` : ''}` };
+    }
+    case ReservedEvent.DeadClick: {
+      const selector = stringField(payload, 'selector');
+      return { kind: 'dead_click', label: `Dead click${selector ? ` on ${selector}` : ''}` };
+    }
+    case ReservedEvent.Network: {
+      const status = payloadField(payload, 'status');
+      if (typeof status !== 'number' || (status !== 0 && status < 400)) {
+        return undefined;
+      }
+      const method = stringField(payload, 'method') ?? 'GET';
+      const url = stringField(payload, 'url') ?? '';
+      const outcome = status === 0 ? (stringField(payload, 'error') ?? 'failed') : String(status);
+      return { kind: 'network_error', label: `${method} ${url} ${outcome}` };
+    }
+    case ReservedEvent.Identify: {
+      const userId = stringField(payload, 'userId');
+      return { kind: 'identify', label: userId ? `Identified as ${userId}` : 'Identified' };
+    }
+    default:
+      // Other reserved events ($dropped and future kinds) are not timeline markers.
+      return tag.startsWith('$') ? undefined : { kind: 'custom', label: tag };
+  }
+}
+
+/**
+ * Derives the timeline markers of some events: custom events, errors, console errors,
+ * navigations (page loads and SPA navigations, from `$navigation`), rage and dead clicks,
+ * failed requests (status 0 or ≥ 400) and identify calls. Each marker depends on its own
+ * event only, so a session's markers are the concatenation of its batches' markers (give
+ * each batch its own `idPrefix`). Events need not be sorted; markers come out sorted by time.
+ */
+export function deriveMarkers(
+  events: readonly RecordedEvent[],
+  options: DeriveMarkersOptions = {},
+): TimelineMarker[] {
+  const prefix = options.idPrefix ?? '';
+  const markers: { marker: TimelineMarker; index: number }[] = [];
+  events.forEach((event, index) => {
     if (!isCustomEvent(event)) {
-      continue;
+      return;
     }
     const { tag, payload } = event.data;
-    const id = String(index);
-    if (tag === ReservedEvent.Error) {
-      const message = payloadField(payload, 'message');
-      markers.push({
-        id,
-        kind: 'error',
-        label: typeof message === 'string' ? message : 'Error',
-        timestamp: event.timestamp,
-        payload,
-      });
-    } else if (tag === ReservedEvent.Navigation) {
-      const url = payloadField(payload, 'url');
-      lastHref = typeof url === 'string' ? url : lastHref;
-      markers.push({
-        id,
-        kind: 'navigation',
-        label: typeof url === 'string' ? url : 'Navigation',
-        timestamp: event.timestamp,
-        payload,
-      });
-    } else if (tag === ReservedEvent.Identify) {
-      const userId = payloadField(payload, 'userId');
-      markers.push({
-        id,
-        kind: 'identify',
-        label: typeof userId === 'string' ? `Identified as ${userId}` : 'Identified',
-        timestamp: event.timestamp,
-        payload,
-      });
-    } else if (tag.startsWith('$')) {
-      // Other reserved events (drop markers and future kinds) are not timeline markers.
-    } else {
-      markers.push({ id, kind: 'custom', label: tag, timestamp: event.timestamp, payload });
+    const described = describe(tag, payload);
+    if (described === undefined) {
+      return;
     }
-  }
-  return markers;
+    const marker: TimelineMarker = {
+      id: `${prefix}${index}`,
+      kind: described.kind,
+      label: cut(described.label),
+      timestamp: event.timestamp,
+      payload,
+    };
+    if (options.windowId !== undefined) {
+      marker.windowId = options.windowId;
+    }
+    markers.push({ marker, index });
+  });
+  markers.sort((a, b) => a.marker.timestamp - b.marker.timestamp || a.index - b.index);
+  return markers.map(({ marker }) => marker);
 }
