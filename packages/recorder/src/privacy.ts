@@ -1,10 +1,20 @@
-import { isMetaEvent, type RecordedEvent, redactUrl } from '@replaykit/core';
+import {
+  EventType,
+  IncrementalSource,
+  isMetaEvent,
+  REDACTED,
+  type RecordedEvent,
+  ReservedEvent,
+  redactUrl,
+} from '@replaykit/core';
+import { record } from '@rrweb/record';
 
 /**
- * Privacy rules applied in the browser, before anything is sent. rrweb has no "unmask", so
- * every text node and every input goes through one decision function: the nearest privacy
- * marker wins (`data-rk-mask` inside `data-rk-unmask` masks), then the preset decides, and
- * passwords and payment fields are masked whatever the markers say.
+ * Privacy rules applied in the browser, before anything is buffered or sent. rrweb has no
+ * "unmask", so every text node and every input goes through one decision: passwords and
+ * payment fields are masked whatever the markers say, then the nearest privacy marker wins
+ * (`data-rk-mask` inside `data-rk-unmask` masks), then the preset decides. rrweb never masks
+ * attributes or URLs, so the event processor applies the same decision to them.
  */
 
 /** Data attributes that the React wrappers set and that plain markup can use directly. */
@@ -16,12 +26,22 @@ export const PRIVACY_ATTRIBUTES = {
 } as const;
 
 /**
- * - `strict`: all text and all inputs masked (unless inside `data-rk-unmask`).
- * - `balanced` (default): all inputs masked; text that looks like an email, card number,
- *   phone number or national id masked; `data-rk-mask` text masked.
- * - `relaxed`: only passwords, payment fields and `data-rk-mask` regions masked.
+ * What each preset hides (unmarked content; markers and never-unmaskable fields apply on top):
+ *
+ * | preset | text | inputs | attributes¹ | URL query values | media² |
+ * |---|---|---|---|---|---|
+ * | `strict` | all masked | all masked | all masked | all redacted | blocked |
+ * | `balanced` (default) | emails, card, phone, id numbers masked | all masked | like text | sensitive names³ and personal-looking values redacted | recorded |
+ * | `relaxed` | clear | clear (except passwords, payment) | clear | sensitive names³ redacted | recorded |
+ *
+ * ¹ `placeholder`, `title`, `alt`, `aria-label`, … ({@link MASKED_TEXT_ATTRIBUTES}); `value`
+ * of buttons and options follows the input rule. ² `img`, `picture`, `video`, `canvas`,
+ * `iframe`, `object`, `embed`. ³ core's `SENSITIVE_QUERY_WORDS` plus `sensitiveQueryParams`.
  */
 export type PrivacyPreset = 'strict' | 'balanced' | 'relaxed';
+
+/** The presets, in order from most to least private. */
+export const PRIVACY_PRESETS: readonly PrivacyPreset[] = ['strict', 'balanced', 'relaxed'];
 
 export interface PrivacyConfig {
   /** Default `balanced`. */
@@ -38,7 +58,45 @@ export interface PrivacyConfig {
   alwaysMaskSelectors?: string[];
   /** Query parameter names redacted in recorded URLs, on top of replaykit's list (`SENSITIVE_QUERY_WORDS`). */
   sensitiveQueryParams?: string[];
+  /** Extra attribute names whose values are masked like text (e.g. `data-customer-name`). */
+  maskAttributes?: string[];
 }
+
+/** Attributes whose values are text a person reads, masked like the element's text. */
+export const MASKED_TEXT_ATTRIBUTES: readonly string[] = [
+  'placeholder',
+  'title',
+  'alt',
+  'aria-label',
+  'aria-description',
+  'aria-placeholder',
+  'aria-valuetext',
+  'aria-roledescription',
+  'label',
+];
+
+/** Attributes that hold a URL (or, for `srcset`, a list of them). */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'href',
+  'src',
+  'srcset',
+  'action',
+  'formaction',
+  'poster',
+  'cite',
+  'data',
+  'background',
+  'ping',
+  'xlink:href',
+  // rrweb's name for the src of an iframe it did not load.
+  'rr_src',
+]);
+
+/** Elements whose `value` attribute is something a person typed or chose. */
+const VALUE_ELEMENTS: ReadonlySet<string> = new Set(['input', 'textarea', 'select', 'option', 'button']);
+
+/** Media the `strict` preset replaces by empty boxes. */
+const STRICT_BLOCKED_MEDIA = 'img, picture, video, canvas, iframe, object, embed';
 
 const MASK_CHARACTER = '*';
 
@@ -60,13 +118,36 @@ const SENSITIVE_TEXT_PATTERNS: RegExp[] = [
   /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]?\d{3,4}\b/g,
 ];
 
+// Every pattern needs a digit or an `@`: text without either (most text) skips the regexes,
+// which matters because this runs for every text node of every snapshot.
+const MAY_BE_SENSITIVE = /[\d@]/;
+
 /** Masks the parts of a text that look like personal data (emails, cards, phones, ids). */
 export function maskSensitiveText(text: string): string {
+  if (!MAY_BE_SENSITIVE.test(text)) {
+    return text;
+  }
   let result = text;
   for (const pattern of SENSITIVE_TEXT_PATTERNS) {
     result = result.replace(pattern, (match) => maskText(match));
   }
   return result;
+}
+
+/** What happens to a piece of text: masked whole, only its personal-looking parts, or nothing. */
+type TextRule = 'mask' | 'sensitive' | 'clear';
+
+function applyTextRule(rule: TextRule, text: string): string {
+  switch (rule) {
+    case 'mask':
+      return maskText(text);
+    case 'sensitive':
+      return maskSensitiveText(text);
+    case 'clear':
+      return text;
+    default:
+      return rule satisfies never;
+  }
 }
 
 interface CompiledPrivacy {
@@ -77,38 +158,107 @@ interface CompiledPrivacy {
   alwaysMaskSelector: string | undefined;
   blockSelector: string;
   ignoreSelector: string;
+  textAttributes: ReadonlySet<string>;
+  queryWords: string[];
 }
 
-function joinSelectors(defaultSelector: string, extra: string[] | undefined): string {
-  return [defaultSelector, ...(extra ?? [])].join(', ');
+function joinSelectors(selectors: Array<string | undefined>): string {
+  return selectors.filter((selector): selector is string => Boolean(selector)).join(', ');
+}
+
+function checkSelectors(name: string, selectors: string[] | undefined): string[] {
+  if (selectors === undefined) {
+    return [];
+  }
+  if (!Array.isArray(selectors)) {
+    throw new Error(`privacy.${name} must be an array of CSS selectors, such as ['.customer-name'].`);
+  }
+  for (const selector of selectors) {
+    if (typeof selector !== 'string' || selector.trim() === '') {
+      throw new Error(
+        `privacy.${name} has an empty or non-string selector; remove it or write a CSS selector.`,
+      );
+    }
+    // A selector the browser cannot parse would make every closest() call throw mid-recording.
+    if (typeof document !== 'undefined') {
+      try {
+        document.createDocumentFragment().querySelector(selector);
+      } catch {
+        throw new Error(`privacy.${name} has an invalid CSS selector: "${selector}". Fix or remove it.`);
+      }
+    }
+  }
+  return selectors;
 }
 
 function compile(config: PrivacyConfig): CompiledPrivacy {
-  const maskSelector = joinSelectors(`[${PRIVACY_ATTRIBUTES.mask}]`, config.maskSelectors);
-  const unmaskSelector = joinSelectors(`[${PRIVACY_ATTRIBUTES.unmask}]`, config.unmaskSelectors);
+  const preset = config.preset ?? 'balanced';
+  if (!PRIVACY_PRESETS.includes(preset)) {
+    throw new Error(`Unknown privacy preset "${String(preset)}"; use one of ${PRIVACY_PRESETS.join(', ')}.`);
+  }
+  const maskSelector = joinSelectors([
+    `[${PRIVACY_ATTRIBUTES.mask}]`,
+    ...checkSelectors('maskSelectors', config.maskSelectors),
+  ]);
+  const unmaskSelector = joinSelectors([
+    `[${PRIVACY_ATTRIBUTES.unmask}]`,
+    ...checkSelectors('unmaskSelectors', config.unmaskSelectors),
+  ]);
+  const alwaysMask = checkSelectors('alwaysMaskSelectors', config.alwaysMaskSelectors);
   return {
-    preset: config.preset ?? 'balanced',
+    preset,
     markerSelector: `${maskSelector}, ${unmaskSelector}`,
     maskSelector,
-    alwaysMaskSelector: config.alwaysMaskSelectors?.length
-      ? config.alwaysMaskSelectors.join(', ')
-      : undefined,
-    blockSelector: joinSelectors(`[${PRIVACY_ATTRIBUTES.block}]`, config.blockSelectors),
-    ignoreSelector: joinSelectors(`[${PRIVACY_ATTRIBUTES.ignore}]`, config.ignoreSelectors),
+    alwaysMaskSelector: alwaysMask.length ? alwaysMask.join(', ') : undefined,
+    blockSelector: joinSelectors([
+      `[${PRIVACY_ATTRIBUTES.block}]`,
+      preset === 'strict' ? STRICT_BLOCKED_MEDIA : undefined,
+      ...checkSelectors('blockSelectors', config.blockSelectors),
+    ]),
+    ignoreSelector: joinSelectors([
+      `[${PRIVACY_ATTRIBUTES.ignore}]`,
+      ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
+    ]),
+    textAttributes: new Set([
+      ...MASKED_TEXT_ATTRIBUTES,
+      ...(config.maskAttributes ?? []).map((name) => name.toLowerCase()),
+    ]),
+    queryWords: config.sensitiveQueryParams ?? [],
   };
+}
+
+/**
+ * `closest()` that also climbs out of shadow roots (to the host) and same-origin iframes (to
+ * the `<iframe>`), so a `<Masked>` around either covers what is inside.
+ */
+function composedClosest(element: Element, selector: string): Element | null {
+  let current: Element | null = element;
+  while (current) {
+    const found = current.closest(selector);
+    if (found) {
+      return found;
+    }
+    const root = current.getRootNode();
+    if (root !== current.ownerDocument && (root as ShadowRoot).host) {
+      current = (root as ShadowRoot).host;
+    } else {
+      current = current.ownerDocument?.defaultView?.frameElement ?? null;
+    }
+  }
+  return null;
 }
 
 type Marker = 'mask' | 'unmask' | 'none';
 
-function nearestMarker(element: Element | null, privacy: CompiledPrivacy): Marker {
-  const marked = element?.closest(privacy.markerSelector);
+function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
+  const marked = composedClosest(element, privacy.markerSelector);
   if (!marked) {
     return 'none';
   }
   return marked.matches(privacy.maskSelector) ? 'mask' : 'unmask';
 }
 
-const PAYMENT_AUTOCOMPLETE = /(^|\s)cc-/;
+const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/;
 
 /** True for fields that are masked whatever the markers and the preset say. */
 function isNeverUnmaskable(element: Element, privacy: CompiledPrivacy): boolean {
@@ -116,10 +266,56 @@ function isNeverUnmaskable(element: Element, privacy: CompiledPrivacy): boolean 
   if (type === 'password' || element.hasAttribute('data-rr-is-password')) {
     return true;
   }
-  if (PAYMENT_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '')) {
+  if (PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '')) {
     return true;
   }
-  return privacy.alwaysMaskSelector !== undefined && element.closest(privacy.alwaysMaskSelector) !== null;
+  return (
+    privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector) !== null
+  );
+}
+
+function presetTextRule(preset: PrivacyPreset): TextRule {
+  switch (preset) {
+    case 'strict':
+      return 'mask';
+    case 'balanced':
+      return 'sensitive';
+    case 'relaxed':
+      return 'clear';
+    default:
+      return preset satisfies never;
+  }
+}
+
+/** How the text of (and under) an element is recorded. */
+function textRuleFor(element: Element | null, privacy: CompiledPrivacy): TextRule {
+  if (!element) {
+    return presetTextRule(privacy.preset);
+  }
+  if (privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector)) {
+    return 'mask';
+  }
+  switch (nearestMarker(element, privacy)) {
+    case 'mask':
+      return 'mask';
+    case 'unmask':
+      return 'clear';
+    case 'none':
+      return presetTextRule(privacy.preset);
+  }
+  return 'mask';
+}
+
+/** Whether an input's value (or a button's) is masked. */
+function isInputMasked(element: Element, privacy: CompiledPrivacy): boolean {
+  if (isNeverUnmaskable(element, privacy)) {
+    return true;
+  }
+  const marker = nearestMarker(element, privacy);
+  if (marker !== 'none') {
+    return marker === 'mask';
+  }
+  return privacy.preset !== 'relaxed';
 }
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
@@ -138,62 +334,246 @@ export function createPrivacyOptions(config: PrivacyConfig = {}): RrwebPrivacyOp
   return {
     // Every input reaches maskInputFn, which decides; rrweb only calls it for masked inputs.
     maskAllInputs: true,
-    maskInputFn: (text, element) => {
-      if (isNeverUnmaskable(element, privacy)) {
-        return maskText(text);
-      }
-      const marker = nearestMarker(element, privacy);
-      if (marker === 'unmask') {
-        return text;
-      }
-      if (marker === 'mask' || privacy.preset !== 'relaxed') {
-        return maskText(text);
-      }
-      return text;
-    },
+    maskInputFn: (text, element) => (isInputMasked(element, privacy) ? maskText(text) : text),
     // Every text node reaches maskTextFn, which decides.
     maskTextSelector: '*',
-    maskTextFn: (text, element) => {
-      if (
-        element &&
-        privacy.alwaysMaskSelector !== undefined &&
-        element.closest(privacy.alwaysMaskSelector)
-      ) {
-        return maskText(text);
-      }
-      const marker = nearestMarker(element, privacy);
-      if (marker === 'mask') {
-        return maskText(text);
-      }
-      if (marker === 'unmask') {
-        return text;
-      }
-      switch (privacy.preset) {
-        case 'strict':
-          return maskText(text);
-        case 'balanced':
-          return maskSensitiveText(text);
-        case 'relaxed':
-          return text;
-        default:
-          return privacy.preset satisfies never;
-      }
-    },
+    maskTextFn: (text, element) => applyTextRule(textRuleFor(element, privacy), text),
     blockSelector: privacy.blockSelector,
     ignoreSelector: privacy.ignoreSelector,
   };
 }
 
+/** Replaces each query (and fragment parameter) value for which `shouldRedact` is true. */
+function redactQueryValues(url: string, shouldRedact: (value: string) => boolean): string {
+  return url.replace(
+    /([?&#])([^=&#]*)=([^&#]*)/g,
+    (whole, separator: string, name: string, value: string) => {
+      let decoded = value;
+      try {
+        decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        // Keep the raw value: it is only used for matching.
+      }
+      return decoded === REDACTED || !shouldRedact(decoded)
+        ? whole
+        : `${separator}${name}=${encodeURIComponent(REDACTED)}`;
+    },
+  );
+}
+
+function redactUrlFor(url: string, rule: TextRule, privacy: CompiledPrivacy): string {
+  const redacted = redactUrl(url, privacy.queryWords);
+  switch (rule) {
+    case 'mask':
+      return redactQueryValues(redacted, () => true);
+    case 'sensitive':
+      return redactQueryValues(redacted, (value) => maskSensitiveText(value) !== value);
+    case 'clear':
+      return redacted;
+    default:
+      return rule satisfies never;
+  }
+}
+
+function redactAttribute(name: string, value: string, rule: TextRule, privacy: CompiledPrivacy): string {
+  if (name === 'srcset') {
+    return value
+      .split(',')
+      .map((candidate) => {
+        const trimmed = candidate.trim();
+        const space = trimmed.search(/\s/);
+        return space < 0
+          ? redactUrlFor(trimmed, rule, privacy)
+          : `${redactUrlFor(trimmed.slice(0, space), rule, privacy)}${trimmed.slice(space)}`;
+      })
+      .join(', ');
+  }
+  return redactUrlFor(value, rule, privacy);
+}
+
+type Attributes = Record<string, unknown>;
+
+/**
+ * Masks the attributes of one element in place. `element` is the live element (for markers
+ * and selectors); when rrweb's mirror no longer knows it, the strictest rule applies.
+ */
+function processAttributes(
+  attributes: Attributes,
+  tagName: string,
+  element: Element | null,
+  privacy: CompiledPrivacy,
+): void {
+  let rule: TextRule | undefined;
+  const ruleOf = () => {
+    rule ??= element ? textRuleFor(element, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
+    return rule;
+  };
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    if (typeof value !== 'string' || value === '') {
+      continue;
+    }
+    const lowerName = name.toLowerCase();
+    if (privacy.textAttributes.has(lowerName)) {
+      attributes[name] = applyTextRule(ruleOf(), value);
+    } else if (URL_ATTRIBUTES.has(lowerName)) {
+      attributes[name] = redactAttribute(lowerName, value, ruleOf(), privacy);
+    } else if (lowerName === 'value' && VALUE_ELEMENTS.has(tagName)) {
+      const masked = element ? isInputMasked(element, privacy) : privacy.preset !== 'relaxed';
+      if (masked) {
+        attributes[name] = maskText(value);
+      }
+    }
+  }
+}
+
+interface SerializedNode {
+  id?: number;
+  type?: number;
+  tagName?: string;
+  attributes?: Attributes;
+  childNodes?: SerializedNode[];
+}
+
+// rrweb-snapshot's NodeType.Element.
+const ELEMENT_NODE = 2;
+
+function liveElement(id: number | undefined): Element | null {
+  if (id === undefined) {
+    return null;
+  }
+  const node = record.mirror?.getNode(id) as Node | null | undefined;
+  return node && node.nodeType === 1 ? (node as Element) : null;
+}
+
+/** Ids of inputs that were ever password or payment fields in this recording. */
+type ProtectedIds = Set<number>;
+
+function isProtectedSerialized(attributes: Attributes): boolean {
+  const type = typeof attributes.type === 'string' ? attributes.type.toLowerCase() : '';
+  const autocomplete = typeof attributes.autocomplete === 'string' ? attributes.autocomplete : '';
+  return type === 'password' || PROTECTED_AUTOCOMPLETE.test(autocomplete);
+}
+
+function processTree(
+  node: SerializedNode | undefined,
+  privacy: CompiledPrivacy,
+  protectedIds: ProtectedIds,
+): void {
+  if (!node) {
+    return;
+  }
+  if (node.type === ELEMENT_NODE && node.attributes) {
+    const attributes = node.attributes;
+    if (node.id !== undefined && isProtectedSerialized(attributes)) {
+      protectedIds.add(node.id);
+    }
+    // Most elements carry none of the attributes of interest: skip the mirror lookup for them.
+    if (Object.keys(attributes).some((name) => needsLook(name, privacy))) {
+      processAttributes(attributes, (node.tagName ?? '').toLowerCase(), liveElement(node.id), privacy);
+    }
+  }
+  if (node.childNodes) {
+    for (const child of node.childNodes) {
+      processTree(child, privacy, protectedIds);
+    }
+  }
+}
+
+function needsLook(name: string, privacy: CompiledPrivacy): boolean {
+  const lowerName = name.toLowerCase();
+  return privacy.textAttributes.has(lowerName) || URL_ATTRIBUTES.has(lowerName) || lowerName === 'value';
+}
+
+interface IncrementalData {
+  source: number;
+  id?: number;
+  text?: string;
+  adds?: Array<{ node?: SerializedNode }>;
+  attributes?: Array<{ id: number; attributes: Attributes }>;
+}
+
+function processCustom(event: RecordedEvent, privacy: CompiledPrivacy): RecordedEvent {
+  const data = event.data as { tag?: unknown; payload?: unknown } | null;
+  const payload = data?.payload as Record<string, unknown> | null | undefined;
+  if (!data || !payload || typeof payload !== 'object') {
+    return event;
+  }
+  switch (data.tag) {
+    case ReservedEvent.Navigation:
+    case ReservedEvent.Network: {
+      if (typeof payload.url !== 'string') {
+        return event;
+      }
+      const url = redactUrlFor(payload.url, 'clear', privacy);
+      return url === payload.url ? event : { ...event, data: { ...data, payload: { ...payload, url } } };
+    }
+    case ReservedEvent.Console: {
+      if (!Array.isArray(payload.args)) {
+        return event;
+      }
+      // Console text is page text outside any marker: the preset decides.
+      const rule = presetTextRule(privacy.preset);
+      const args = payload.args.map((argument) =>
+        typeof argument === 'string' ? applyTextRule(rule, argument) : argument,
+      );
+      return { ...event, data: { ...data, payload: { ...payload, args } } };
+    }
+    default:
+      return event;
+  }
+}
+
 /**
  * Builds the function every recorded event passes through before it is buffered: the place
- * for the privacy rules rrweb cannot apply itself (URLs in Meta events, attributes).
+ * for the privacy rules rrweb cannot apply itself (attributes and URLs in snapshots and
+ * mutations, the page URL in Meta events, URLs and console text in replaykit's own events).
+ * It must run synchronously in rrweb's `emit`, while rrweb's mirror still maps ids to the
+ * live elements. Snapshot and mutation events are changed in place (they are fresh objects).
  */
 export function createEventProcessor(config: PrivacyConfig = {}): (event: RecordedEvent) => RecordedEvent {
-  const extraWords = config.sensitiveQueryParams ?? [];
+  const privacy = compile(config);
+  // A password field whose type is switched and typed into in the same task reaches rrweb's
+  // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
+  const protectedIds: ProtectedIds = new Set();
   return (event) => {
     if (isMetaEvent(event)) {
-      return { ...event, data: { ...event.data, href: redactUrl(event.data.href, extraWords) } };
+      return { ...event, data: { ...event.data, href: redactUrl(event.data.href, privacy.queryWords) } };
     }
-    return event;
+    switch (event.type) {
+      case EventType.FullSnapshot: {
+        processTree((event.data as { node?: SerializedNode }).node, privacy, protectedIds);
+        return event;
+      }
+      case EventType.IncrementalSnapshot: {
+        const data = event.data as IncrementalData;
+        if (data.source === IncrementalSource.Input) {
+          if (data.id !== undefined && protectedIds.has(data.id) && typeof data.text === 'string') {
+            return { ...event, data: { ...data, text: maskText(data.text) } };
+          }
+          return event;
+        }
+        if (data.source !== IncrementalSource.Mutation) {
+          return event;
+        }
+        for (const added of data.adds ?? []) {
+          processTree(added.node, privacy, protectedIds);
+        }
+        for (const change of data.attributes ?? []) {
+          if (isProtectedSerialized(change.attributes)) {
+            protectedIds.add(change.id);
+          }
+          if (Object.keys(change.attributes).some((name) => needsLook(name, privacy))) {
+            const element = liveElement(change.id);
+            processAttributes(change.attributes, element?.tagName.toLowerCase() ?? '', element, privacy);
+          }
+        }
+        return event;
+      }
+      case EventType.Custom:
+        return processCustom(event, privacy);
+      default:
+        return event;
+    }
   };
 }

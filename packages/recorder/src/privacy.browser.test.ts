@@ -1,0 +1,133 @@
+import { EventType, type RecordedEvent } from '@replaykit/core';
+import { record } from '@rrweb/record';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventProcessor, createPrivacyOptions, type PrivacyConfig } from './privacy';
+
+// Records the current document with the privacy rules, through rrweb itself in Chromium,
+// and returns everything that would have been buffered, as JSON text.
+async function recordPage(config: PrivacyConfig, act?: () => void | Promise<void>): Promise<string> {
+  const events: RecordedEvent[] = [];
+  const processEvent = createEventProcessor(config);
+  const stop = record({
+    emit: (event) => {
+      events.push(processEvent(event as RecordedEvent));
+    },
+    ...createPrivacyOptions(config),
+  });
+  await act?.();
+  // rrweb flushes mutations on a microtask; a macrotask is past it.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  stop?.();
+  expect(events.some((event) => event.type === EventType.FullSnapshot)).toBe(true);
+  return JSON.stringify(events);
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('privacy rules applied by rrweb and the event processor', () => {
+  it('masks attributes and URL query values in the snapshot under strict, but not under relaxed', async () => {
+    document.body.innerHTML = `
+      <input placeholder="placeholder-secret" title="title-secret" aria-label="label-secret">
+      <img alt="alt-secret" src="/pic.png?who=img-secret">
+      <a href="/next?q=link-secret&access_token=tok-secret">go</a>
+      <button value="button-secret">Pay</button>`;
+    const strict = await recordPage({ preset: 'strict' });
+    for (const secret of [
+      'placeholder-secret',
+      'title-secret',
+      'label-secret',
+      'alt-secret',
+      'img-secret',
+      'link-secret',
+      'tok-secret',
+      'button-secret',
+    ]) {
+      expect(strict).not.toContain(secret);
+    }
+    const relaxed = await recordPage({ preset: 'relaxed' });
+    expect(relaxed).toContain('placeholder-secret');
+    expect(relaxed).toContain('link-secret');
+    // Sensitive parameter names are redacted under every preset.
+    expect(relaxed).not.toContain('tok-secret');
+  });
+
+  it('lets the nearest marker win, through shadow roots, and never unmasks passwords', async () => {
+    document.body.innerHTML = `
+      <div data-rk-unmask>
+        <p>clear-text</p>
+        <div data-rk-mask><p>inner-secret</p><span title="inner-title-secret">x</span></div>
+        <input type="password" value="password-secret">
+        <input autocomplete="cc-number" value="4111-card-secret">
+        <input id="plain" value="unmasked-value">
+        <div id="host"></div>
+      </div>`;
+    const host = document.getElementById('host') as HTMLElement;
+    host.attachShadow({ mode: 'open' }).innerHTML = '<p>shadow-clear</p><p data-rk-mask>shadow-secret</p>';
+    const sent = await recordPage({ preset: 'strict' });
+    expect(sent).toContain('clear-text');
+    expect(sent).toContain('unmasked-value');
+    expect(sent).toContain('shadow-clear');
+    for (const secret of [
+      'inner-secret',
+      'inner-title-secret',
+      'password-secret',
+      'card-secret',
+      'shadow-secret',
+    ]) {
+      expect(sent).not.toContain(secret);
+    }
+  });
+
+  it('masks attributes and text added later by mutations, and switched password fields', async () => {
+    document.body.innerHTML =
+      '<section data-rk-mask id="region"></section><input id="field" type="password">';
+    const sent = await recordPage({ preset: 'relaxed' }, () => {
+      const region = document.getElementById('region') as HTMLElement;
+      region.innerHTML =
+        '<p title="late-title-secret">late-text-secret</p><a href="/x?name=late-link-secret">l</a>';
+      region.setAttribute('aria-label', 'late-aria-secret');
+      const field = document.getElementById('field') as HTMLInputElement;
+      field.type = 'text';
+      field.value = 'switched-secret';
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    for (const secret of [
+      'late-title-secret',
+      'late-text-secret',
+      'late-link-secret',
+      'late-aria-secret',
+      'switched-secret',
+    ]) {
+      expect(sent).not.toContain(secret);
+    }
+  });
+
+  it('blocks media under strict and masks personal-looking text under balanced', async () => {
+    document.body.innerHTML = `
+      <p>Write to pat.doe@example.com or call +1 415 555 0100 about order 42</p>
+      <canvas id="chart"></canvas>`;
+    const balanced = await recordPage({ preset: 'balanced' });
+    expect(balanced).not.toContain('pat.doe@example.com');
+    expect(balanced).not.toContain('555 0100');
+    expect(balanced).toContain('about order 42');
+    expect(balanced).toContain('"tagName":"canvas"');
+    const strict = await recordPage({ preset: 'strict' });
+    expect(strict).toContain('rr_width');
+    expect(strict).not.toContain('"id":"chart"');
+  });
+
+  it('rejects an unknown preset and an invalid selector with a message that says how to fix it', () => {
+    expect(() => createPrivacyOptions({ preset: 'paranoid' as never })).toThrow(
+      /use one of strict, balanced, relaxed/,
+    );
+    expect(() => createPrivacyOptions({ maskSelectors: ['[[oops'] })).toThrow(/invalid CSS selector/);
+  });
+});
+
+describe('record.mirror', () => {
+  it('is exposed by @rrweb/record, which the event processor relies on for live elements', () => {
+    expect(typeof record.mirror.getNode).toBe('function');
+  });
+});
