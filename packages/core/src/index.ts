@@ -33,8 +33,14 @@ export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers
 export { deriveMarkers, MARKER_KINDS, MARKER_LABEL_MAX_LENGTH, markerPriority } from './markers';
 export { REDACTED, redactUrl, SENSITIVE_QUERY_WORDS } from './redact';
 export { createUuidV7 } from './session-id';
-export type { BatchSummary, SessionSummary } from './session-summary';
-export { SUMMARY_LIST_MAX, summarizeBatch } from './session-summary';
+export type { ActivityIntervals, BatchSummary, SessionSummary } from './session-summary';
+export {
+  activeMsOf,
+  INACTIVITY_THRESHOLD_MS,
+  mergeActivity,
+  SUMMARY_LIST_MAX,
+  summarizeBatch,
+} from './session-summary';
 export type { ErrorBody, IngestBatch, IngestResponse } from './wire';
 export {
   BATCH_MAX_EVENTS,

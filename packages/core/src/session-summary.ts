@@ -1,8 +1,28 @@
 import { ReservedEvent } from './custom-events';
-import { EventType, isClick, isCustomEvent, isMetaEvent, type RecordedEvent } from './events';
+import {
+  EventType,
+  IncrementalSource,
+  isClick,
+  isCustomEvent,
+  isIncremental,
+  isMetaEvent,
+  type RecordedEvent,
+} from './events';
 
 /** Most distinct URLs and custom event names kept per session summary. */
 export const SUMMARY_LIST_MAX = 50;
+
+/** A stretch without user activity longer than this counts as inactive, in ms (PostHog's figure). */
+export const INACTIVITY_THRESHOLD_MS = 5_000;
+
+/** Incremental sources that count as user activity for `activeMs`. */
+const ACTIVITY_SOURCES: readonly number[] = [
+  IncrementalSource.MouseInteraction,
+  IncrementalSource.Input,
+  IncrementalSource.Scroll,
+  IncrementalSource.TouchMove,
+  IncrementalSource.MouseMove,
+];
 
 /** Metadata of one session, computed from its events as they are ingested. */
 export interface SessionSummary {
@@ -11,13 +31,33 @@ export interface SessionSummary {
   startedAt: number;
   endedAt: number;
   durationMs: number;
+  /**
+   * Time with user activity (mouse, touch, scroll, input): the sum of the gaps between
+   * consecutive activity events that are at most {@link INACTIVITY_THRESHOLD_MS} apart.
+   */
+  activeMs: number;
   eventCount: number;
   /** Bytes received for this session (compressed, as sent). */
   byteCount: number;
   firstUrl: string | null;
+  /** Distinct URLs visited (page loads and SPA navigations), in order of first appearance (capped at {@link SUMMARY_LIST_MAX}). */
+  urls: string[];
   userId: string | null;
+  /** Traits of the latest `$identify` event that carried any; null when none did. */
+  userTraits: Record<string, unknown> | null;
   clickCount: number;
+  /** rrweb Input events (text typed, boxes ticked, options chosen). */
+  keypressCount: number;
+  /** `$error` events. */
   errorCount: number;
+  /** `$console` events of level `error`. */
+  consoleErrorCount: number;
+  /** `$console` events of level `warn`. */
+  consoleWarnCount: number;
+  rageClickCount: number;
+  deadClickCount: number;
+  /** `$network` events that failed: status 0 (no answer) or 400 and above. */
+  failedRequestCount: number;
   /** Distinct custom event names, in order of first appearance (capped). */
   customEventNames: string[];
   /** Window (tab) ids that sent batches for this session. */
@@ -25,6 +65,13 @@ export interface SessionSummary {
   /** True once a FullSnapshot has arrived: without one, nothing can be replayed. */
   hasFullSnapshot: boolean;
 }
+
+/**
+ * Stretches of continuous activity, `[start, end]` in ms since 1970, sorted and at least
+ * {@link INACTIVITY_THRESHOLD_MS} apart. Unions of these merge batches that arrive in any
+ * order into the same `activeMs` as one pass over all the events would give.
+ */
+export type ActivityIntervals = Array<[number, number]>;
 
 /** The part of a summary that one batch contributes; the store merges these. */
 export interface BatchSummary {
@@ -34,11 +81,66 @@ export interface BatchSummary {
   firstUrl: string | null;
   /** Time of the event that gave `firstUrl`, so the earliest wins when batches arrive out of order. */
   firstUrlAt: number | null;
+  /** Distinct URLs of the batch, in order of appearance (capped). */
+  urls: string[];
   userId: string | null;
+  /** Traits of the batch's latest `$identify` that carried traits. */
+  userTraits: Record<string, unknown> | null;
+  /** Time of the latest `$identify` that gave `userId` (or traits), so the latest wins across batches. */
+  identifiedAt: number | null;
+  activity: ActivityIntervals;
   clickCount: number;
+  keypressCount: number;
   errorCount: number;
+  consoleErrorCount: number;
+  consoleWarnCount: number;
+  rageClickCount: number;
+  deadClickCount: number;
+  failedRequestCount: number;
   customEventNames: string[];
   hasFullSnapshot: boolean;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field(payload: unknown, name: string): unknown {
+  return isRecord(payload) ? payload[name] : undefined;
+}
+
+/** Sums the lengths of activity intervals. */
+export function activeMsOf(intervals: ActivityIntervals): number {
+  let total = 0;
+  for (const [start, end] of intervals) {
+    total += end - start;
+  }
+  return total;
+}
+
+/**
+ * Unites two sets of activity intervals: overlapping ones, and ones at most
+ * {@link INACTIVITY_THRESHOLD_MS} apart, become one.
+ */
+export function mergeActivity(a: ActivityIntervals, b: ActivityIntervals): ActivityIntervals {
+  const all = [...a, ...b].sort((x, y) => x[0] - y[0]);
+  const merged: ActivityIntervals = [];
+  for (const [start, end] of all) {
+    const last = merged.at(-1);
+    if (last && start - last[1] <= INACTIVITY_THRESHOLD_MS) {
+      last[1] = Math.max(last[1], end);
+    } else {
+      merged.push([start, end]);
+    }
+  }
+  return merged;
+}
+
+function activityOf(times: number[]): ActivityIntervals {
+  return mergeActivity(
+    [],
+    times.map((time): [number, number] => [time, time]),
+  );
 }
 
 /** Summarises the events of one batch. The batch must hold at least one event. */
@@ -48,35 +150,98 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
   let firstUrl: string | null = null;
   let firstUrlAt: number | null = null;
   let userId: string | null = null;
-  let userIdAt = Number.NEGATIVE_INFINITY;
+  let userTraits: Record<string, unknown> | null = null;
+  let identifiedAt: number | null = null;
+  let traitsAt = Number.NEGATIVE_INFINITY;
   let clickCount = 0;
+  let keypressCount = 0;
   let errorCount = 0;
+  let consoleErrorCount = 0;
+  let consoleWarnCount = 0;
+  let rageClickCount = 0;
+  let deadClickCount = 0;
+  let failedRequestCount = 0;
   let hasFullSnapshot = false;
   const names: string[] = [];
+  const urls: string[] = [];
+  const activityTimes: number[] = [];
+  const addUrl = (url: unknown, timestamp: number) => {
+    if (typeof url !== 'string' || url === '') {
+      return;
+    }
+    if (firstUrlAt === null || timestamp < firstUrlAt) {
+      firstUrl = url;
+      firstUrlAt = timestamp;
+    }
+    if (!urls.includes(url) && urls.length < SUMMARY_LIST_MAX) {
+      urls.push(url);
+    }
+  };
   for (const event of events) {
     startedAt = Math.min(startedAt, event.timestamp);
     endedAt = Math.max(endedAt, event.timestamp);
     if (event.type === EventType.FullSnapshot) {
       hasFullSnapshot = true;
     } else if (isMetaEvent(event)) {
-      if (firstUrlAt === null || event.timestamp < firstUrlAt) {
-        firstUrl = event.data.href;
-        firstUrlAt = event.timestamp;
+      addUrl(event.data.href, event.timestamp);
+    } else if (event.type === EventType.IncrementalSnapshot) {
+      if (ACTIVITY_SOURCES.some((source) => isIncremental(event, source))) {
+        activityTimes.push(event.timestamp);
       }
-    } else if (isClick(event)) {
-      clickCount++;
+      if (isClick(event)) {
+        clickCount++;
+      } else if (isIncremental(event, IncrementalSource.Input)) {
+        keypressCount++;
+      }
     } else if (isCustomEvent(event)) {
       const { tag, payload } = event.data;
-      if (tag === ReservedEvent.Error) {
-        errorCount++;
-      } else if (tag === ReservedEvent.Identify) {
-        const id = (payload as { userId?: unknown } | null)?.userId;
-        if (typeof id === 'string' && event.timestamp >= userIdAt) {
-          userId = id;
-          userIdAt = event.timestamp;
+      switch (tag) {
+        case ReservedEvent.Error:
+          errorCount++;
+          break;
+        case ReservedEvent.Identify: {
+          const id = field(payload, 'userId');
+          if (typeof id === 'string' && (identifiedAt === null || event.timestamp >= identifiedAt)) {
+            userId = id;
+            identifiedAt = event.timestamp;
+          }
+          const traits = field(payload, 'traits');
+          if (isRecord(traits) && event.timestamp >= traitsAt) {
+            userTraits = traits;
+            traitsAt = event.timestamp;
+            identifiedAt = Math.max(identifiedAt ?? event.timestamp, event.timestamp);
+          }
+          break;
         }
-      } else if (!tag.startsWith('$') && !names.includes(tag) && names.length < SUMMARY_LIST_MAX) {
-        names.push(tag);
+        case ReservedEvent.Console: {
+          const level = field(payload, 'level');
+          if (level === 'error') {
+            consoleErrorCount++;
+          } else if (level === 'warn') {
+            consoleWarnCount++;
+          }
+          break;
+        }
+        case ReservedEvent.Network: {
+          const status = field(payload, 'status');
+          if (typeof status === 'number' && (status === 0 || status >= 400)) {
+            failedRequestCount++;
+          }
+          break;
+        }
+        case ReservedEvent.RageClick:
+          rageClickCount++;
+          break;
+        case ReservedEvent.DeadClick:
+          deadClickCount++;
+          break;
+        case ReservedEvent.Navigation:
+          addUrl(field(payload, 'url'), event.timestamp);
+          break;
+        default:
+          if (!tag.startsWith('$') && !names.includes(tag) && names.length < SUMMARY_LIST_MAX) {
+            names.push(tag);
+          }
       }
     }
   }
@@ -86,9 +251,19 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
     eventCount: events.length,
     firstUrl,
     firstUrlAt,
+    urls,
     userId,
+    userTraits,
+    identifiedAt,
+    activity: activityOf(activityTimes),
     clickCount,
+    keypressCount,
     errorCount,
+    consoleErrorCount,
+    consoleWarnCount,
+    rageClickCount,
+    deadClickCount,
+    failedRequestCount,
     customEventNames: names,
     hasFullSnapshot,
   };

@@ -2,6 +2,10 @@ import { gzipSync } from 'node:zlib';
 import {
   API_PATHS,
   type ErrorBody,
+  EventType,
+  IncrementalSource,
+  type RecordedEvent,
+  type SessionChunk,
   type SessionEventsResponse,
   type SessionListResponse,
   type SessionResponse,
@@ -256,6 +260,7 @@ describe('read API', () => {
         's1',
         [
           meta(T0 + 100, 'https://shop.test/checkout'),
+          custom(T0 + 100, '$navigation', { url: 'https://shop.test/checkout', kind: 'pushState' }),
           click(T0 + 101),
           custom(T0 + 102, 'checkout_error', { code: 'E1' }),
           custom(T0 + 103, '$error', { message: 'Boom' }),
@@ -283,7 +288,7 @@ describe('read API', () => {
       startedAt: T0,
       endedAt: T0 + 104,
       durationMs: 104,
-      eventCount: 10,
+      eventCount: 11,
       firstUrl: 'https://shop.test/',
       userId: 'user-42',
       clickCount: 3,
@@ -498,5 +503,156 @@ describe('configuration', () => {
       }),
     ).toThrow(/not an origin/);
     expect(() => createReplayServer({ store, projects: [] })).toThrow(/at least one project/);
+  });
+});
+
+async function readChunks(sessionId: string, query = '', key?: string) {
+  const response = await server.fetch(
+    readRequest(`${API_PATHS.sessionChunks(sessionId)}${query}`, key ? { key } : {}),
+  );
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+  const text = await response.text();
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as SessionChunk);
+}
+
+describe('chunk stream', () => {
+  it('streams batches as NDJSON: seq order within a window, first event time across windows', async () => {
+    // Sent out of order, in two windows whose batches interleave in time.
+    await ingest(batch('s1', [click(T0 + 300)], { windowId: 'w-a', seq: 2 }));
+    await ingest(batch('s1', [meta(T0), fullSnapshot(T0 + 1)], { windowId: 'w-a', seq: 0 }));
+    await ingest(batch('s1', [click(T0 + 150)], { windowId: 'w-b', seq: 0 }));
+    await ingest(batch('s1', [click(T0 + 100)], { windowId: 'w-a', seq: 1 }));
+    await ingest(batch('s1', [click(T0 + 400)], { windowId: 'w-b', seq: 1 }));
+    const chunks = await readChunks('s1');
+    expect(chunks.map((chunk) => `${chunk.windowId}:${chunk.seq}`)).toEqual([
+      'w-a:0',
+      'w-a:1',
+      'w-b:0',
+      'w-a:2',
+      'w-b:1',
+    ]);
+    expect(chunks[0]?.events).toEqual([meta(T0), fullSnapshot(T0 + 1)]);
+  });
+
+  it('resumes from a window and sequence number', async () => {
+    for (let seq = 0; seq < 5; seq++) {
+      await ingest(batch('s1', [click(T0 + seq)], { windowId: 'w-a', seq }));
+    }
+    await ingest(batch('s1', [click(T0 + 2)], { windowId: 'w-b', seq: 0 }));
+    const resumed = await readChunks('s1', '?windowId=w-a&fromSeq=3');
+    expect(resumed.map((chunk) => [chunk.windowId, chunk.seq])).toEqual([
+      ['w-a', 3],
+      ['w-a', 4],
+    ]);
+    expect((await readChunks('s1', '?windowId=w-b')).map((chunk) => chunk.seq)).toEqual([0]);
+  });
+
+  it('streams a large session without building the whole answer first', async () => {
+    const bigEvents = (seq: number) =>
+      Array.from({ length: 200 }, (_, index) =>
+        custom(T0 + seq * 1_000 + index, 'tick', { pad: 'x'.repeat(500) }),
+      );
+    for (let seq = 0; seq < 20; seq++) {
+      await ingest(batch('s1', bigEvents(seq), { seq }));
+    }
+    const response = await server.fetch(readRequest(API_PATHS.sessionChunks('s1')));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    // The first read holds at most the first batch's line: the rest is produced on demand.
+    const firstText = new TextDecoder().decode(first.value);
+    expect(firstText.split('\n').filter(Boolean)).toHaveLength(1);
+    expect((JSON.parse(firstText) as SessionChunk).seq).toBe(0);
+    await reader.cancel();
+  });
+
+  it('needs the read key and answers 404 for another project, 400 for bad parameters', async () => {
+    await ingest(batch('s1', [meta(T0)]));
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.sessionChunks('s1'), { key: null })),
+      401,
+      'missing_key',
+    );
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.sessionChunks('s1'), { key: WRITE_KEY })),
+      403,
+      'invalid_key',
+    );
+    await expectError(
+      await server.fetch(readRequest(API_PATHS.sessionChunks('s1'), { key: OTHER_READ_KEY })),
+      404,
+      'session_not_found',
+    );
+    for (const query of ['?fromSeq=1', '?windowId=window-1&fromSeq=-1', '?windowId=window-1&fromSeq=x']) {
+      await expectError(
+        await server.fetch(readRequest(`${API_PATHS.sessionChunks('s1')}${query}`)),
+        400,
+        'invalid_from_seq',
+      );
+    }
+    await expectError(
+      await server.fetch(
+        readRequest(`${API_PATHS.sessionChunks('s1')}?windowId=${encodeURIComponent('../x')}`),
+      ),
+      400,
+      'invalid_window_id',
+    );
+  });
+
+  it('serves events with the clock correction made at ingest', async () => {
+    const future = Date.now() + 24 * 60 * 60 * 1_000;
+    await ingest(batch('s1', [meta(future), click(future + 500)]));
+    const [chunk] = await readChunks('s1');
+    const times = chunk?.events.map((event) => event.timestamp) ?? [];
+    expect(times[1]).toBeLessThanOrEqual(Date.now());
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBe(500);
+    const session = (
+      (await (await server.fetch(readRequest(API_PATHS.session('s1')))).json()) as SessionResponse
+    ).session;
+    expect(session.startedAt).toBe(times[0]);
+  });
+});
+
+describe('session summary over HTTP', () => {
+  it('reports activity, keypresses, console, rage and dead clicks, failed requests, URLs and traits', async () => {
+    const input = (time: number): RecordedEvent => ({
+      type: EventType.IncrementalSnapshot,
+      data: { source: IncrementalSource.Input, id: 3, text: 'x' },
+      timestamp: time,
+    });
+    await ingest(
+      batch('s1', [
+        meta(T0, 'https://shop.test/'),
+        input(T0 + 1_000),
+        input(T0 + 2_000),
+        custom(T0 + 2_500, '$console', { level: 'error', args: [] }),
+        custom(T0 + 2_600, '$console', { level: 'warn', args: [] }),
+        custom(T0 + 2_700, '$rage_click', { x: 1, y: 1 }),
+        custom(T0 + 2_800, '$dead_click', { x: 1, y: 1 }),
+        custom(T0 + 2_900, '$network', { status: 503 }),
+        custom(T0 + 3_000, '$navigation', { url: 'https://shop.test/cart', kind: 'pushState' }),
+        custom(T0 + 3_100, '$identify', { userId: 'u1', traits: { plan: 'pro' } }),
+      ]),
+    );
+    await ingest(batch('s1', [click(T0 + 6_000)], { seq: 1 }));
+    const { session } = (await (
+      await server.fetch(readRequest(API_PATHS.session('s1')))
+    ).json()) as SessionResponse;
+    expect(session).toMatchObject({
+      activeMs: 5_000,
+      keypressCount: 2,
+      consoleErrorCount: 1,
+      consoleWarnCount: 1,
+      rageClickCount: 1,
+      deadClickCount: 1,
+      failedRequestCount: 1,
+      urls: ['https://shop.test/', 'https://shop.test/cart'],
+      userId: 'u1',
+      userTraits: { plan: 'pro' },
+    });
   });
 });

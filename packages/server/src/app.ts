@@ -1,6 +1,5 @@
 import {
   API_PATHS,
-  deriveMarkers,
   type ErrorBody,
   INGEST_PATH,
   type IngestResponse,
@@ -8,6 +7,7 @@ import {
   parseBatch,
   READ_KEY_HEADER,
   type RecordedEvent,
+  type SessionChunk,
   type SessionEventsResponse,
   type SessionListResponse,
   type SessionResponse,
@@ -18,13 +18,35 @@ import {
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
-import { type BatchEncoding, InvalidCursorError, type Store } from './store';
+import { batchMarkers, clockOffset, eventProperties, shiftEvents } from './ingest';
+import { type BatchEncoding, InvalidCursorError, type Store, type StoredBatch } from './store';
 
 /** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Largest batch accepted once decompressed: 100 MiB, Sentry's figure. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 100 * 1024 * 1024;
+
+/** Largest single event accepted once decompressed: 16 MiB (a full snapshot of a huge page fits). */
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/** Time a client has to send a whole request body, in ms; slower gets 408. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** Events up to this far in the future of the server's clock are trusted: 5 minutes. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1_000;
+
+/**
+ * Events up to this far in the past are trusted: 7 days, long enough for a batch that
+ * waited in a browser's offline queue.
+ */
+export const DEFAULT_MAX_PAST_SKEW_MS = 7 * 24 * 60 * 60 * 1_000;
+
+/** Batches a write key may send per second on average, per server process. */
+export const DEFAULT_RATE_PER_SECOND = 500;
+
+/** Batches a write key may send at once above the average, per server process. */
+export const DEFAULT_RATE_BURST = 1_000;
 
 /** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
 export const DEFAULT_SESSION_PAGE_SIZE = 50;
@@ -45,18 +67,36 @@ const INGEST_ALLOWED_HEADERS = `content-type, content-encoding, ${WRITE_KEY_HEAD
 const READ_ALLOWED_METHODS = 'GET, DELETE, OPTIONS';
 const READ_ALLOWED_HEADERS = `${READ_KEY_HEADER}, content-type`;
 
-/** Size limits of the ingest route, in bytes. */
+/** Limits of the ingest route; each is a positive whole number in the unit its name says. */
 export interface ServerLimits {
   /** Largest request body accepted as sent (compressed or not); larger gets 413. */
   maxBodyBytes: number;
   /** Largest batch accepted after decompression, enforced while inflating; larger gets 413. */
   maxDecompressedBytes: number;
+  /** Largest single event (as JSON) accepted; a batch holding a larger one gets 413. */
+  maxEventBytes: number;
+  /** Time to receive the whole body; slower gets 408. */
+  bodyTimeoutMs: number;
+  /** Newest event of a batch may be this far ahead of the server's clock before the batch is shifted. */
+  maxFutureSkewMs: number;
+  /** Newest event of a batch may be this far behind the server's clock before the batch is shifted. */
+  maxPastSkewMs: number;
+  /** Batches per second per write key (token bucket refill), per server process; more gets 429. */
+  ratePerSecond: number;
+  /** Token bucket size: batches a write key may send at once. */
+  rateBurst: number;
 }
 
 /** The limits used when none are given. */
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+  maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+  bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
+  maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS,
+  maxPastSkewMs: DEFAULT_MAX_PAST_SKEW_MS,
+  ratePerSecond: DEFAULT_RATE_PER_SECOND,
+  rateBurst: DEFAULT_RATE_BURST,
 };
 
 /** One project: a separate set of recordings with its own pair of keys. */
@@ -217,7 +257,7 @@ function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   const merged = { ...DEFAULT_LIMITS, ...limits };
   for (const [name, value] of Object.entries(merged)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new Error(`limits.${name} must be a positive whole number of bytes; got ${String(value)}.`);
+      throw new Error(`limits.${name} must be a positive whole number; got ${String(value)}.`);
     }
   }
   return merged;
@@ -236,6 +276,18 @@ function parseLimit(value: string | undefined): number {
     );
   }
   return limit;
+}
+
+function windowIdQuery(context: Context<ServerEnv>): string | undefined {
+  const windowId = context.req.query('windowId') || undefined;
+  if (windowId !== undefined && !isValidId(windowId)) {
+    throw new HttpError(
+      400,
+      'invalid_window_id',
+      'windowId is not valid: it must be 1 to 64 letters, digits, "-" or "_" (one of the session windowIds).',
+    );
+  }
+  return windowId;
 }
 
 function sessionIdParam(context: Context<ServerEnv>): string {
@@ -285,10 +337,12 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     }
   }
 
-  async function decodeStoredBatch(body: Uint8Array, encoding: BatchEncoding): Promise<RecordedEvent[]> {
-    const bytes = encoding === 'gzip' ? await gunzipLimited(body, storedBatchMaxBytes) : body;
+  async function decodeStoredBatch(batch: StoredBatch): Promise<RecordedEvent[]> {
+    const bytes =
+      batch.encoding === 'gzip' ? await gunzipLimited(batch.body, storedBatchMaxBytes) : batch.body;
     const parsed = JSON.parse(decodeUtf8(bytes)) as { events?: unknown };
-    return Array.isArray(parsed.events) ? (parsed.events as RecordedEvent[]) : [];
+    const events = Array.isArray(parsed.events) ? (parsed.events as RecordedEvent[]) : [];
+    return shiftEvents(events, batch.timestampOffsetMs);
   }
 
   /** All events of a session (or one of its windows), sorted by time; ties keep batch order. */
@@ -306,13 +360,50 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     });
     const events: RecordedEvent[] = [];
     for (const batch of batches) {
-      for (const event of await decodeStoredBatch(batch.body, batch.encoding)) {
+      for (const event of await decodeStoredBatch(batch)) {
         events.push(event);
       }
     }
     // Array.prototype.sort is stable, so events with equal timestamps keep their order
     // by window and sequence number.
     return events.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /** Streams batches as NDJSON lines, one decoded batch at a time, so memory stays bounded by one batch. */
+  function chunkStream(
+    first: IteratorResult<StoredBatch>,
+    iterator: AsyncIterator<StoredBatch>,
+  ): ReadableStream<Uint8Array> {
+    const encoder = new TextEncoder();
+    let pending: IteratorResult<StoredBatch> | undefined = first;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const next = pending ?? (await iterator.next());
+          pending = undefined;
+          if (next.done) {
+            controller.close();
+            return;
+          }
+          const batch = next.value;
+          const chunk: SessionChunk = {
+            windowId: batch.windowId,
+            seq: batch.seq,
+            events: await decodeStoredBatch(batch),
+          };
+          controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
+        } catch (error) {
+          // The status line is gone: a broken stream is all that can tell the client. It
+          // resumes from the last complete line.
+          reportError(error);
+          controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
+          await iterator.return?.();
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    });
   }
 
   async function requireSession(projectId: string, sessionId: string) {
@@ -519,17 +610,23 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       throw new HttpError(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
     }
     const { batch } = result;
+    const receivedAt = Date.now();
+    const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
+    const events = shiftEvents(batch.events, timestampOffsetMs);
     const { duplicate } = await fromStore(() =>
       store.putBatch({
         projectId: project.id,
         sessionId: batch.sessionId,
         windowId: batch.windowId,
         seq: batch.seq,
-        receivedAt: Date.now(),
+        receivedAt,
         body,
         encoding,
-        summary: summarizeBatch(batch.events),
+        timestampOffsetMs,
+        summary: summarizeBatch(events),
         byteCount: body.byteLength,
+        markers: batchMarkers(events, batch.windowId, batch.seq),
+        eventProperties: eventProperties(events),
       }),
     );
     return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
@@ -584,21 +681,54 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
     const session = await requireSession(project.id, sessionId);
-    const events = await loadEvents(project.id, sessionId);
-    return context.json({ session, markers: deriveMarkers(events) } satisfies SessionResponse);
+    const markers = await fromStore(() => store.getMarkers(project.id, sessionId));
+    return context.json({ session, markers } satisfies SessionResponse);
+  });
+
+  app.get(`${API_PATHS.sessions}/:id/chunks`, async (context) => {
+    const project = readProject(context);
+    const sessionId = sessionIdParam(context);
+    const windowId = windowIdQuery(context);
+    const fromSeqText = context.req.query('fromSeq');
+    let fromSeq: number | undefined;
+    if (fromSeqText !== undefined && fromSeqText !== '') {
+      fromSeq = /^\d+$/.test(fromSeqText) ? Number(fromSeqText) : Number.NaN;
+      if (!Number.isSafeInteger(fromSeq)) {
+        throw new HttpError(
+          400,
+          'invalid_from_seq',
+          `fromSeq must be a whole number of 0 or more (the last seq received plus one); got "${fromSeqText}".`,
+        );
+      }
+      if (windowId === undefined) {
+        throw new HttpError(
+          400,
+          'invalid_from_seq',
+          'fromSeq numbers the batches of one window: pass windowId too (the windowId of the last chunk received).',
+        );
+      }
+    }
+    await requireSession(project.id, sessionId);
+    const iterator = store
+      .readBatches(project.id, sessionId, {
+        order: 'time',
+        ...(windowId !== undefined ? { windowId } : {}),
+        ...(fromSeq !== undefined ? { fromSeq } : {}),
+      })
+      [Symbol.asyncIterator]();
+    // The first batch is read before answering, so a store that fails up front gets a 503
+    // rather than a 200 with a broken stream.
+    const first = await fromStore(() => iterator.next());
+    return new Response(chunkStream(first, iterator), {
+      status: 200,
+      headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' },
+    });
   });
 
   app.get(`${API_PATHS.sessions}/:id/events`, async (context) => {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
-    const windowId = context.req.query('windowId') || undefined;
-    if (windowId !== undefined && !isValidId(windowId)) {
-      throw new HttpError(
-        400,
-        'invalid_window_id',
-        'windowId is not valid: it must be 1 to 64 letters, digits, "-" or "_" (one of the session windowIds).',
-      );
-    }
+    const windowId = windowIdQuery(context);
     await requireSession(project.id, sessionId);
     const events = await loadEvents(project.id, sessionId, windowId);
     return context.json({ events } satisfies SessionEventsResponse);

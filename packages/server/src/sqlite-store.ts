@@ -1,24 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SessionSummary } from '@replaykit/core';
+import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
+import { buildListQuery } from './sql';
 import {
   type BatchEncoding,
-  decodeCursor,
   encodeCursor,
   mergeSessionState,
+  mergeWindowsByTime,
   newSessionState,
+  type ProjectUsage,
   type PutBatchInput,
+  parseSessionState,
   type Store,
   type StoredBatch,
-  type StoredSessionState,
+  sessionColumns,
+  sortKeys,
 } from './store';
 
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
-
-/** Batches read from the database per query while streaming a session, to bound memory. */
-const READ_PAGE_BATCHES = 64;
 
 /** How hard SQLite works to keep a commit through a power cut. */
 export type SqliteDurability = 'full' | 'normal';
@@ -84,60 +85,87 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'session state, sort and filter columns, batch markers, custom event properties',
+    // Sessions move to one JSON state document beside the columns that lists filter and
+    // sort on; v1 rows are carried over with zeros for the counts v1 did not keep.
+    sql: `
+      CREATE TABLE sessions_v2 (
+        project_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        active_ms INTEGER NOT NULL,
+        error_count INTEGER NOT NULL,
+        byte_count INTEGER NOT NULL,
+        user_id TEXT,
+        urls_text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, id)
+      ) WITHOUT ROWID;
+      INSERT INTO sessions_v2
+        SELECT project_id, id, started_at, ended_at, ended_at - started_at, 0, error_count, byte_count,
+          user_id, lower(coalesce(first_url, '')),
+          json_object(
+            'summary', json_object(
+              'id', id, 'startedAt', started_at, 'endedAt', ended_at,
+              'durationMs', ended_at - started_at, 'activeMs', 0, 'eventCount', event_count,
+              'byteCount', byte_count, 'firstUrl', first_url,
+              'urls', CASE WHEN first_url IS NULL THEN json('[]') ELSE json_array(first_url) END,
+              'userId', user_id, 'userTraits', NULL, 'clickCount', click_count, 'keypressCount', 0,
+              'errorCount', error_count, 'consoleErrorCount', 0, 'consoleWarnCount', 0,
+              'rageClickCount', 0, 'deadClickCount', 0, 'failedRequestCount', 0,
+              'customEventNames', json(custom_event_names), 'windowIds', json(window_ids),
+              'hasFullSnapshot', json(CASE WHEN has_full_snapshot THEN 'true' ELSE 'false' END)),
+            'firstUrlAt', first_url_at, 'identifiedAt', user_id_at, 'activity', json('[]'),
+            'settledActiveMs', 0),
+          created_at, updated_at
+        FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_v2 RENAME TO sessions;
+      CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_duration ON sessions (project_id, duration_ms DESC, id DESC);
+      CREATE INDEX sessions_by_errors ON sessions (project_id, error_count DESC, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_user ON sessions (project_id, user_id, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_end ON sessions (project_id, ended_at);
+      ALTER TABLE batches ADD COLUMN started_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE batches SET started_at = received_at;
+      ALTER TABLE batches ADD COLUMN timestamp_offset_ms INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE batches ADD COLUMN markers TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE session_events (
+        project_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        property TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (project_id, session_id, name, property, value)
+      ) WITHOUT ROWID;
+      CREATE INDEX session_events_by_name ON session_events (project_id, name, property, value);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
-interface SessionRow {
-  id: string;
-  started_at: number;
-  ended_at: number;
-  event_count: number;
-  byte_count: number;
-  first_url: string | null;
-  first_url_at: number | null;
-  user_id: string | null;
-  user_id_at: number | null;
-  click_count: number;
-  error_count: number;
-  custom_event_names: string;
-  window_ids: string;
-  has_full_snapshot: number;
+interface StateRow {
+  state: string;
 }
 
-interface BatchRow {
+interface BatchRefRow {
   window_id: string;
   seq: number;
+  started_at: number;
+}
+
+interface BatchBodyRow {
   encoding: BatchEncoding;
   body: Buffer;
-}
-
-function parseStringList(json: string): string[] {
-  const value: unknown = JSON.parse(json);
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function rowToState(row: SessionRow): StoredSessionState {
-  return {
-    summary: {
-      id: row.id,
-      startedAt: row.started_at,
-      endedAt: row.ended_at,
-      durationMs: row.ended_at - row.started_at,
-      eventCount: row.event_count,
-      byteCount: row.byte_count,
-      firstUrl: row.first_url,
-      userId: row.user_id,
-      clickCount: row.click_count,
-      errorCount: row.error_count,
-      customEventNames: parseStringList(row.custom_event_names),
-      windowIds: parseStringList(row.window_ids),
-      hasFullSnapshot: row.has_full_snapshot === 1,
-    },
-    firstUrlAt: row.first_url_at,
-    userIdAt: row.user_id_at,
-  };
+  timestamp_offset_ms: number;
 }
 
 function migrate(db: Database.Database): void {
@@ -188,47 +216,53 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const insertBatch = db.prepare(
-    `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+       started_at, timestamp_offset_ms, markers)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`,
   );
-  const selectSession = db.prepare('SELECT * FROM sessions WHERE project_id = ? AND id = ?');
+  const selectState = db.prepare('SELECT state FROM sessions WHERE project_id = ? AND id = ?');
   const upsertSession = db.prepare(
-    `INSERT INTO sessions (project_id, id, started_at, ended_at, event_count, byte_count, first_url,
-       first_url_at, user_id, user_id_at, click_count, error_count, custom_event_names, window_ids,
-       has_full_snapshot, created_at, updated_at)
-     VALUES (@projectId, @id, @startedAt, @endedAt, @eventCount, @byteCount, @firstUrl, @firstUrlAt,
-       @userId, @userIdAt, @clickCount, @errorCount, @customEventNames, @windowIds, @hasFullSnapshot,
-       @now, @now)
+    `INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+       byte_count, user_id, urls_text, state, created_at, updated_at)
+     VALUES (@projectId, @id, @startedAt, @endedAt, @durationMs, @activeMs, @errorCount, @byteCount,
+       @userId, @urlsText, @state, @now, @now)
      ON CONFLICT (project_id, id) DO UPDATE SET
        started_at = excluded.started_at, ended_at = excluded.ended_at,
-       event_count = excluded.event_count, byte_count = excluded.byte_count,
-       first_url = excluded.first_url, first_url_at = excluded.first_url_at,
-       user_id = excluded.user_id, user_id_at = excluded.user_id_at,
-       click_count = excluded.click_count, error_count = excluded.error_count,
-       custom_event_names = excluded.custom_event_names, window_ids = excluded.window_ids,
-       has_full_snapshot = excluded.has_full_snapshot, updated_at = excluded.updated_at`,
+       duration_ms = excluded.duration_ms, active_ms = excluded.active_ms,
+       error_count = excluded.error_count, byte_count = excluded.byte_count,
+       user_id = excluded.user_id, urls_text = excluded.urls_text, state = excluded.state,
+       updated_at = excluded.updated_at`,
   );
-  const listFirstPage = db.prepare(
-    `SELECT * FROM sessions WHERE project_id = ?
-     ORDER BY started_at DESC, id DESC LIMIT ?`,
+  const insertEvent = db.prepare(
+    `INSERT INTO session_events (project_id, session_id, name, property, value) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
   );
-  const listAfter = db.prepare(
-    `SELECT * FROM sessions WHERE project_id = ? AND (started_at, id) < (?, ?)
-     ORDER BY started_at DESC, id DESC LIMIT ?`,
-  );
-  const readPage = db.prepare(
-    `SELECT window_id, seq, encoding, body FROM batches
+  const selectRefs = db.prepare(
+    `SELECT window_id, seq, started_at FROM batches
      WHERE project_id = @projectId AND session_id = @sessionId
-       AND (@windowId IS NULL OR window_id = @windowId)
-       AND (window_id, seq) > (@afterWindowId, @afterSeq)
-     ORDER BY window_id, seq LIMIT @limit`,
+       AND (@windowId IS NULL OR window_id = @windowId) AND seq >= @fromSeq
+     ORDER BY window_id, seq`,
+  );
+  const selectBody = db.prepare(
+    `SELECT encoding, body, timestamp_offset_ms FROM batches
+     WHERE project_id = ? AND session_id = ? AND window_id = ? AND seq = ?`,
+  );
+  const selectMarkers = db.prepare(
+    'SELECT markers FROM batches WHERE project_id = ? AND session_id = ? ORDER BY started_at, window_id, seq',
   );
   const deleteBatches = db.prepare('DELETE FROM batches WHERE project_id = ? AND session_id = ?');
+  const deleteEvents = db.prepare('DELETE FROM session_events WHERE project_id = ? AND session_id = ?');
   const deleteSessionRow = db.prepare('DELETE FROM sessions WHERE project_id = ? AND id = ?');
+  const selectExpired = db.prepare(
+    'SELECT id FROM sessions WHERE project_id = ? AND ended_at < ? ORDER BY ended_at LIMIT ?',
+  );
+  const selectUsage = db.prepare(
+    'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0) AS bytes FROM sessions WHERE project_id = ?',
+  );
 
-  // The batch row and the session row change in one transaction: either both are
-  // committed before the batch is acknowledged, or neither is.
+  // The batch row, its custom events and the session row change in one transaction:
+  // either all are committed before the batch is acknowledged, or none is.
   const putBatchTransaction = db.transaction((input: PutBatchInput): boolean => {
     const inserted = insertBatch.run(
       input.projectId,
@@ -239,39 +273,43 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       input.encoding,
       input.byteCount,
       input.body,
+      input.summary.startedAt,
+      input.timestampOffsetMs ?? 0,
+      JSON.stringify(input.markers ?? []),
     );
     if (inserted.changes === 0) {
       return true;
     }
-    const row = selectSession.get(input.projectId, input.sessionId) as SessionRow | undefined;
+    const row = selectState.get(input.projectId, input.sessionId) as StateRow | undefined;
     const state = row
-      ? mergeSessionState(rowToState(row), input.windowId, input.summary, input.byteCount)
+      ? mergeSessionState(parseSessionState(row.state), input.windowId, input.summary, input.byteCount)
       : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount);
-    const { summary } = state;
     upsertSession.run({
       projectId: input.projectId,
-      id: summary.id,
-      startedAt: summary.startedAt,
-      endedAt: summary.endedAt,
-      eventCount: summary.eventCount,
-      byteCount: summary.byteCount,
-      firstUrl: summary.firstUrl,
-      firstUrlAt: state.firstUrlAt,
-      userId: summary.userId,
-      userIdAt: state.userIdAt,
-      clickCount: summary.clickCount,
-      errorCount: summary.errorCount,
-      customEventNames: JSON.stringify(summary.customEventNames),
-      windowIds: JSON.stringify(summary.windowIds),
-      hasFullSnapshot: summary.hasFullSnapshot ? 1 : 0,
+      id: input.sessionId,
+      ...sessionColumns(state),
       now: input.receivedAt,
     });
+    for (const event of input.eventProperties ?? []) {
+      insertEvent.run(input.projectId, input.sessionId, event.name, event.property, event.value);
+    }
     return false;
   });
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
     deleteBatches.run(projectId, sessionId);
+    deleteEvents.run(projectId, sessionId);
     return deleteSessionRow.run(projectId, sessionId).changes > 0;
+  });
+
+  const sweepTransaction = db.transaction((projectId: string, before: number, limit: number): number => {
+    const rows = selectExpired.all(projectId, before, limit) as Array<{ id: string }>;
+    for (const { id } of rows) {
+      deleteBatches.run(projectId, id);
+      deleteEvents.run(projectId, id);
+      deleteSessionRow.run(projectId, id);
+    }
+    return rows.length;
   });
 
   return {
@@ -279,64 +317,76 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return { duplicate: putBatchTransaction.immediate(input) };
     },
 
-    async listSessions(projectId, { limit, cursor }) {
-      // One row more than asked tells whether another page exists.
-      const rows = (
-        cursor
-          ? (() => {
-              const after = decodeCursor(cursor);
-              return listAfter.all(projectId, after.startedAt, after.id, limit + 1);
-            })()
-          : listFirstPage.all(projectId, limit + 1)
-      ) as SessionRow[];
-      const page = rows.slice(0, limit);
+    async listSessions(projectId, options) {
+      const { sql, params } = buildListQuery(projectId, options, () => '?');
+      const rows = db.prepare(sql).all(...params) as StateRow[];
+      const sort = options.sort ?? 'newest';
+      const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
       const last = page.at(-1);
       return {
-        sessions: page.map((row) => rowToState(row).summary),
+        sessions: page,
         nextCursor:
-          rows.length > limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
+          rows.length > options.limit && last
+            ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
+            : null,
       };
     },
 
     async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {
-      const row = selectSession.get(projectId, sessionId) as SessionRow | undefined;
-      return row ? rowToState(row).summary : undefined;
+      const row = selectState.get(projectId, sessionId) as StateRow | undefined;
+      return row ? parseSessionState(row.state).summary : undefined;
+    },
+
+    async getMarkers(projectId, sessionId): Promise<TimelineMarker[]> {
+      const rows = selectMarkers.all(projectId, sessionId) as Array<{ markers: string }>;
+      const markers = rows.flatMap((row) => JSON.parse(row.markers) as TimelineMarker[]);
+      return markers.sort((a, b) => a.timestamp - b.timestamp);
     },
 
     async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
-      // Reads in pages rather than through one open iterator: a better-sqlite3 connection
-      // cannot run other statements while an iterator is open, and the consumer awaits
-      // between batches, letting other requests use the connection.
-      let afterWindowId = '';
-      let afterSeq = -1;
-      for (;;) {
-        const rows = readPage.all({
+      const refs = (
+        selectRefs.all({
           projectId,
           sessionId,
           windowId: options.windowId ?? null,
-          afterWindowId,
-          afterSeq,
-          limit: READ_PAGE_BATCHES,
-        }) as BatchRow[];
-        for (const row of rows) {
-          yield {
-            windowId: row.window_id,
-            seq: row.seq,
-            encoding: row.encoding,
-            body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-          };
-        }
-        const last = rows.at(-1);
-        if (!last || rows.length < READ_PAGE_BATCHES) {
+          fromSeq: options.fromSeq ?? 0,
+        }) as BatchRefRow[]
+      ).map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
+      const ordered = options.order === 'time' ? mergeWindowsByTime(refs) : refs;
+      // Bodies are read one statement at a time rather than through an open iterator: a
+      // better-sqlite3 connection cannot run other statements while an iterator is open,
+      // and the consumer awaits between batches, letting other requests use the connection.
+      for (const ref of ordered) {
+        const row = selectBody.get(projectId, sessionId, ref.windowId, ref.seq) as BatchBodyRow | undefined;
+        if (!row) {
+          // Deleted while being read: the stream ends where the data ends.
           return;
         }
-        afterWindowId = last.window_id;
-        afterSeq = last.seq;
+        yield {
+          windowId: ref.windowId,
+          seq: ref.seq,
+          encoding: row.encoding,
+          timestampOffsetMs: row.timestamp_offset_ms,
+          body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+        };
       }
     },
 
     async deleteSession(projectId, sessionId) {
       return deleteTransaction.immediate(projectId, sessionId);
+    },
+
+    async deleteSessionsEndedBefore(projectId, before, limit) {
+      return sweepTransaction.immediate(projectId, before, limit);
+    },
+
+    async usage(projectId): Promise<ProjectUsage> {
+      const row = selectUsage.get(projectId) as { sessions: number; bytes: number };
+      return { sessions: row.sessions, bytes: row.bytes };
+    },
+
+    async ping() {
+      db.prepare('SELECT 1').get();
     },
 
     async close() {

@@ -1,7 +1,26 @@
-import { type BatchSummary, type SessionSummary, SUMMARY_LIST_MAX } from '@replaykit/core';
+import {
+  type ActivityIntervals,
+  activeMsOf,
+  type BatchSummary,
+  mergeActivity,
+  type SessionSort,
+  type SessionSummary,
+  SUMMARY_LIST_MAX,
+  type TimelineMarker,
+} from '@replaykit/core';
 
 /** How a stored batch body is encoded: exactly as the recorder sent it. */
 export type BatchEncoding = 'gzip' | 'identity';
+
+/** One custom event property kept for the list's `event` + `eventProperty` filter. */
+export interface EventPropertyRow {
+  /** The custom event's name. */
+  name: string;
+  /** Property name; empty for the row that records the event name alone. */
+  property: string;
+  /** The property's value as a string; empty for the name-only row. */
+  value: string;
+}
 
 /** One accepted batch, as handed to {@link Store.putBatch}. */
 export interface PutBatchInput {
@@ -14,10 +33,19 @@ export interface PutBatchInput {
   /** The request body exactly as received, compressed or not. */
   body: Uint8Array;
   encoding: BatchEncoding;
-  /** What the batch contributes to its session's metadata (core's `summarizeBatch`). */
+  /**
+   * What the server added to every event time of this batch to correct the client's
+   * clock (0 when the clock looked right). Stored, and added again when the batch is read.
+   */
+  timestampOffsetMs?: number;
+  /** What the batch contributes to its session's metadata (core's `summarizeBatch`), times corrected. */
   summary: BatchSummary;
   /** Bytes received for this batch (the compressed size when it was compressed). */
   byteCount: number;
+  /** Timeline markers of this batch (core's `deriveMarkers`), ids unique within the session. */
+  markers?: readonly TimelineMarker[];
+  /** Custom event names and properties of this batch, distinct. */
+  eventProperties?: readonly EventPropertyRow[];
 }
 
 /** The answer to {@link Store.putBatch}. */
@@ -26,15 +54,28 @@ export interface PutBatchResult {
   duplicate: boolean;
 }
 
-/** Paging of {@link Store.listSessions}. */
+/** Validated filters, sort and page of {@link Store.listSessions}. */
 export interface ListSessionsOptions {
   /** Most sessions to return; the caller validates the range. */
   limit: number;
   /** `nextCursor` of the previous page, or null/undefined for the first page. */
   cursor?: string | null;
+  sort?: SessionSort;
+  userId?: string;
+  event?: string;
+  /** With `event`: the property that event must carry. */
+  eventProperty?: { name: string; value: string };
+  /** Case-insensitive substring of one of the session's URLs. */
+  urlContains?: string;
+  from?: number;
+  to?: number;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  minActiveMs?: number;
+  hasErrors?: boolean;
 }
 
-/** One page of sessions, newest first. */
+/** One page of sessions. */
 export interface SessionPage {
   sessions: SessionSummary[];
   /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
@@ -45,6 +86,13 @@ export interface SessionPage {
 export interface ReadBatchesOptions {
   /** Only the batches of this window (tab). */
   windowId?: string;
+  /** Only batches with this sequence number or a later one. */
+  fromSeq?: number;
+  /**
+   * `window` (default): by window id, then seq. `time`: by seq within a window and by first
+   * event time across windows (a merge of the windows, as the chunk stream serves them).
+   */
+  order?: 'window' | 'time';
 }
 
 /** One stored batch, as read back. */
@@ -53,77 +101,77 @@ export interface StoredBatch {
   seq: number;
   body: Uint8Array;
   encoding: BatchEncoding;
+  /** Add to every event time of the body: the clock correction made at ingest. */
+  timestampOffsetMs: number;
+}
+
+/** How much a project stores. */
+export interface ProjectUsage {
+  sessions: number;
+  bytes: number;
 }
 
 /**
  * Where recordings live. Every method is async so that stores over a network database
  * (PostgreSQL) fit the same shape as the embedded SQLite store. Every read is scoped to
  * one project: a session id alone never reaches another project's data.
+ *
+ * Batch bodies are only written by `putBatch`, read by `readBatches` and removed with their
+ * session: a store that keeps bodies in object storage and the rest in a database fits.
  */
 export interface Store {
   /** Stores a batch and merges its summary into its session, atomically; a repeat is a no-op reported as duplicate. */
   putBatch(input: PutBatchInput): Promise<PutBatchResult>;
-  /** Lists a project's sessions newest first (startedAt desc, then id desc). */
+  /** Lists a project's sessions, filtered and sorted as asked. */
   listSessions(projectId: string, options: ListSessionsOptions): Promise<SessionPage>;
   /** Returns one session's metadata, or undefined when the project has no such session. */
   getSession(projectId: string, sessionId: string): Promise<SessionSummary | undefined>;
-  /** Yields a session's batches ordered by windowId, then seq. */
+  /** The markers stored with a session's batches, sorted by time (no body is read). */
+  getMarkers(projectId: string, sessionId: string): Promise<TimelineMarker[]>;
+  /** Yields a session's batches in the order asked. */
   readBatches(projectId: string, sessionId: string, options?: ReadBatchesOptions): AsyncIterable<StoredBatch>;
-  /** Deletes a session and all its batches; false when there was no such session. */
+  /** Deletes a session and all its data; false when there was no such session. */
   deleteSession(projectId: string, sessionId: string): Promise<boolean>;
+  /**
+   * Deletes up to `limit` sessions of a project whose last event is before `before` (ms
+   * since 1970), oldest first, with all their data; resolves with how many went.
+   */
+  deleteSessionsEndedBefore(projectId: string, before: number, limit: number): Promise<number>;
+  /** How many sessions and bytes a project stores. */
+  usage(projectId: string): Promise<ProjectUsage>;
+  /** Resolves when the store can serve requests; rejects otherwise (readiness). */
+  ping(): Promise<void>;
   /** Releases the store's resources; later calls fail. */
   close(): Promise<void>;
 }
 
-/** Thrown by {@link Store.listSessions} when a cursor was not made by this store. */
+/** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this sort. */
 export class InvalidCursorError extends Error {
   constructor() {
-    super('The cursor is not one this server returned; pass the nextCursor of the previous page unchanged.');
+    super(
+      'The cursor is not one this server returned for this sort; pass the nextCursor of the previous page unchanged, with the same sort.',
+    );
     this.name = 'InvalidCursorError';
   }
 }
 
+/** Most activity intervals kept per session; older ones are folded into a settled sum. */
+export const ACTIVITY_INTERVALS_MAX = 500;
+
 /**
  * A session summary plus the bookkeeping a store needs to merge batches that arrive in
- * any order: when the first URL and the user id were seen.
+ * any order. Stores keep it as one JSON document beside the indexed columns.
  */
 export interface StoredSessionState {
   summary: SessionSummary;
   /** Time of the event that gave `firstUrl`. */
   firstUrlAt: number | null;
-  /**
-   * Time the user id was last seen. A batch summary does not say when its identify event
-   * happened, so the batch's last event time stands in for it: later batches win.
-   */
-  userIdAt: number | null;
-}
-
-/** Starts a session's state from its first batch. */
-export function newSessionState(
-  sessionId: string,
-  windowId: string,
-  summary: BatchSummary,
-  byteCount: number,
-): StoredSessionState {
-  return {
-    summary: {
-      id: sessionId,
-      startedAt: summary.startedAt,
-      endedAt: summary.endedAt,
-      durationMs: summary.endedAt - summary.startedAt,
-      eventCount: summary.eventCount,
-      byteCount,
-      firstUrl: summary.firstUrl,
-      userId: summary.userId,
-      clickCount: summary.clickCount,
-      errorCount: summary.errorCount,
-      customEventNames: summary.customEventNames.slice(0, SUMMARY_LIST_MAX),
-      windowIds: [windowId],
-      hasFullSnapshot: summary.hasFullSnapshot,
-    },
-    firstUrlAt: summary.firstUrl === null ? null : summary.firstUrlAt,
-    userIdAt: summary.userId === null ? null : summary.endedAt,
-  };
+  /** Time of the `$identify` that gave `userId` / `userTraits`. */
+  identifiedAt: number | null;
+  /** Activity stretches not yet folded into `settledActiveMs`. */
+  activity: ActivityIntervals;
+  /** Active time of stretches folded away to bound the state's size. */
+  settledActiveMs: number;
 }
 
 function union(existing: readonly string[], added: readonly string[], max: number): string[] {
@@ -139,10 +187,65 @@ function union(existing: readonly string[], added: readonly string[], max: numbe
   return result;
 }
 
+function boundActivity(
+  activity: ActivityIntervals,
+  settledActiveMs: number,
+): { activity: ActivityIntervals; settledActiveMs: number } {
+  if (activity.length <= ACTIVITY_INTERVALS_MAX) {
+    return { activity, settledActiveMs };
+  }
+  const folded = activity.slice(0, activity.length - ACTIVITY_INTERVALS_MAX);
+  return {
+    activity: activity.slice(folded.length),
+    settledActiveMs: settledActiveMs + activeMsOf(folded),
+  };
+}
+
+/** Starts a session's state from its first batch. */
+export function newSessionState(
+  sessionId: string,
+  windowId: string,
+  summary: BatchSummary,
+  byteCount: number,
+): StoredSessionState {
+  const empty: StoredSessionState = {
+    summary: {
+      id: sessionId,
+      startedAt: summary.startedAt,
+      endedAt: summary.endedAt,
+      durationMs: 0,
+      activeMs: 0,
+      eventCount: 0,
+      byteCount: 0,
+      firstUrl: null,
+      urls: [],
+      userId: null,
+      userTraits: null,
+      clickCount: 0,
+      keypressCount: 0,
+      errorCount: 0,
+      consoleErrorCount: 0,
+      consoleWarnCount: 0,
+      rageClickCount: 0,
+      deadClickCount: 0,
+      failedRequestCount: 0,
+      customEventNames: [],
+      windowIds: [],
+      hasFullSnapshot: false,
+    },
+    firstUrlAt: null,
+    identifiedAt: null,
+    activity: [],
+    settledActiveMs: 0,
+  };
+  return mergeSessionState(empty, windowId, summary, byteCount);
+}
+
 /**
- * Merges one more batch into a session's state. Pure, so every store merges the same way:
- * min startedAt, max endedAt, summed counts, firstUrl from the earliest firstUrlAt, the
- * latest userId, unions of custom event names (capped) and window ids, OR of hasFullSnapshot.
+ * Merges one more batch into a session's state. Pure, so every store merges the same way
+ * and the order batches arrive in does not matter: min startedAt, max endedAt, summed
+ * counts, firstUrl from the earliest event, user id and traits from the latest identify,
+ * union of activity stretches, capped unions of URLs and names, all window ids.
  */
 export function mergeSessionState(
   state: StoredSessionState,
@@ -153,69 +256,213 @@ export function mergeSessionState(
   const previous = state.summary;
   const startedAt = Math.min(previous.startedAt, summary.startedAt);
   const endedAt = Math.max(previous.endedAt, summary.endedAt);
-  let { firstUrl } = previous;
-  let { firstUrlAt, userIdAt } = state;
+  let { firstUrl, userId, userTraits } = previous;
+  let { firstUrlAt, identifiedAt } = state;
   if (summary.firstUrl !== null && summary.firstUrlAt !== null) {
     if (firstUrlAt === null || summary.firstUrlAt < firstUrlAt) {
       firstUrl = summary.firstUrl;
       firstUrlAt = summary.firstUrlAt;
     }
   }
-  let { userId } = previous;
-  if (summary.userId !== null && (userIdAt === null || summary.endedAt >= userIdAt)) {
-    userId = summary.userId;
-    userIdAt = summary.endedAt;
+  if (summary.identifiedAt !== null && (identifiedAt === null || summary.identifiedAt >= identifiedAt)) {
+    userId = summary.userId ?? userId;
+    userTraits = summary.userTraits ?? userTraits;
+    identifiedAt = summary.identifiedAt;
   }
+  const bounded = boundActivity(mergeActivity(state.activity, summary.activity), state.settledActiveMs);
   return {
     summary: {
       id: previous.id,
       startedAt,
       endedAt,
       durationMs: endedAt - startedAt,
+      activeMs: bounded.settledActiveMs + activeMsOf(bounded.activity),
       eventCount: previous.eventCount + summary.eventCount,
       byteCount: previous.byteCount + byteCount,
       firstUrl,
+      urls: union(previous.urls, summary.urls, SUMMARY_LIST_MAX),
       userId,
+      userTraits,
       clickCount: previous.clickCount + summary.clickCount,
+      keypressCount: previous.keypressCount + summary.keypressCount,
       errorCount: previous.errorCount + summary.errorCount,
+      consoleErrorCount: previous.consoleErrorCount + summary.consoleErrorCount,
+      consoleWarnCount: previous.consoleWarnCount + summary.consoleWarnCount,
+      rageClickCount: previous.rageClickCount + summary.rageClickCount,
+      deadClickCount: previous.deadClickCount + summary.deadClickCount,
+      failedRequestCount: previous.failedRequestCount + summary.failedRequestCount,
       customEventNames: union(previous.customEventNames, summary.customEventNames, SUMMARY_LIST_MAX),
       // Window ids are not capped by SUMMARY_LIST_MAX: the player needs every window to replay it.
       windowIds: union(previous.windowIds, [windowId], Number.POSITIVE_INFINITY),
       hasFullSnapshot: previous.hasFullSnapshot || summary.hasFullSnapshot,
     },
     firstUrlAt,
-    userIdAt,
+    identifiedAt,
+    activity: bounded.activity,
+    settledActiveMs: bounded.settledActiveMs,
   };
 }
 
-/** Position of a session in the newest-first order, as carried by a cursor. */
-export interface SessionCursor {
+/** The indexed columns of a session row, derived from its state (both stores use these). */
+export interface SessionColumns {
   startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  activeMs: number;
+  errorCount: number;
+  byteCount: number;
+  userId: string | null;
+  /** The session's URLs, lower-cased and joined by newlines, for `urlContains`. */
+  urlsText: string;
+  state: string;
+}
+
+/** Derives a session row's columns from its state. */
+export function sessionColumns(state: StoredSessionState): SessionColumns {
+  const { summary } = state;
+  return {
+    startedAt: summary.startedAt,
+    endedAt: summary.endedAt,
+    durationMs: summary.durationMs,
+    activeMs: summary.activeMs,
+    errorCount: summary.errorCount,
+    byteCount: summary.byteCount,
+    userId: summary.userId,
+    urlsText: summary.urls.join('\n').toLowerCase(),
+    state: JSON.stringify(state),
+  };
+}
+
+/** Reads a state written by {@link sessionColumns}. */
+export function parseSessionState(json: string): StoredSessionState {
+  return JSON.parse(json) as StoredSessionState;
+}
+
+/** Position of a session in a sorted list, as carried by a cursor: the sort keys, then the id. */
+export interface SessionCursor {
+  sort: SessionSort;
+  /** The sort's key values of the last session of the page, most significant first. */
+  keys: number[];
   id: string;
+}
+
+/** The numeric sort keys of a session for a sort, most significant first (all descending). */
+export function sortKeys(sort: SessionSort, summary: SessionSummary): number[] {
+  switch (sort) {
+    case 'newest':
+      return [summary.startedAt];
+    case 'longest':
+      return [summary.durationMs];
+    case 'most_errors':
+      return [summary.errorCount, summary.startedAt];
+    default:
+      sort satisfies never;
+      throw new Error(`Unknown sort ${String(sort)}`);
+  }
 }
 
 /** Encodes a list position as an opaque, URL-safe cursor. */
 export function encodeCursor(cursor: SessionCursor): string {
-  const json = JSON.stringify([cursor.startedAt, cursor.id]);
+  const json = JSON.stringify([cursor.sort, cursor.keys, cursor.id]);
   return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
-/** Decodes a cursor made by {@link encodeCursor}; throws {@link InvalidCursorError} otherwise. */
-export function decodeCursor(cursor: string): SessionCursor {
+/** Decodes a cursor made by {@link encodeCursor} for `sort`; throws {@link InvalidCursorError} otherwise. */
+export function decodeCursor(cursor: string, sort: SessionSort): SessionCursor {
   try {
     const base64 = cursor.replaceAll('-', '+').replaceAll('_', '/');
     const parsed: unknown = JSON.parse(atob(base64));
     if (
       Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'number' &&
-      Number.isFinite(parsed[0]) &&
-      typeof parsed[1] === 'string'
+      parsed.length === 3 &&
+      parsed[0] === sort &&
+      Array.isArray(parsed[1]) &&
+      parsed[1].length === sortKeys(sort, PROBE_SUMMARY).length &&
+      parsed[1].every((key: unknown) => typeof key === 'number' && Number.isFinite(key)) &&
+      typeof parsed[2] === 'string'
     ) {
-      return { startedAt: parsed[0], id: parsed[1] };
+      return { sort, keys: parsed[1] as number[], id: parsed[2] };
     }
   } catch {
     // Falls through to the error below: any malformed cursor gets the same answer.
   }
   throw new InvalidCursorError();
+}
+
+/** Only used to count a sort's keys. */
+const PROBE_SUMMARY = newSessionState(
+  'probe',
+  'probe',
+  {
+    startedAt: 0,
+    endedAt: 0,
+    eventCount: 0,
+    firstUrl: null,
+    firstUrlAt: null,
+    urls: [],
+    userId: null,
+    userTraits: null,
+    identifiedAt: null,
+    activity: [],
+    clickCount: 0,
+    keypressCount: 0,
+    errorCount: 0,
+    consoleErrorCount: 0,
+    consoleWarnCount: 0,
+    rageClickCount: 0,
+    deadClickCount: 0,
+    failedRequestCount: 0,
+    customEventNames: [],
+    hasFullSnapshot: false,
+  },
+  0,
+).summary;
+
+/** The SQL column of each sort key, most significant first; both stores order by these, then id, all descending. */
+export const SORT_COLUMNS: Record<SessionSort, readonly string[]> = {
+  newest: ['started_at'],
+  longest: ['duration_ms'],
+  most_errors: ['error_count', 'started_at'],
+};
+
+/** Orders batch refs for the chunk stream: seq order within a window, first event time across windows. */
+export function mergeWindowsByTime<T extends { windowId: string; seq: number; startedAt: number }>(
+  refs: readonly T[],
+): T[] {
+  const byWindow = new Map<string, T[]>();
+  for (const ref of refs) {
+    const list = byWindow.get(ref.windowId) ?? [];
+    list.push(ref);
+    byWindow.set(ref.windowId, list);
+  }
+  const queues = [...byWindow.values()].map((list) => list.sort((a, b) => a.seq - b.seq));
+  const positions = queues.map(() => 0);
+  const result: T[] = [];
+  for (;;) {
+    let best = -1;
+    for (let index = 0; index < queues.length; index++) {
+      const candidate = queues[index]?.[positions[index] ?? 0];
+      if (!candidate) {
+        continue;
+      }
+      const current = best === -1 ? undefined : queues[best]?.[positions[best] ?? 0];
+      if (
+        !current ||
+        candidate.startedAt < current.startedAt ||
+        (candidate.startedAt === current.startedAt && candidate.windowId < current.windowId)
+      ) {
+        best = index;
+      }
+    }
+    if (best === -1) {
+      return result;
+    }
+    const queue = queues[best];
+    const position = positions[best] ?? 0;
+    const next = queue?.[position];
+    if (next) {
+      result.push(next);
+    }
+    positions[best] = position + 1;
+  }
 }

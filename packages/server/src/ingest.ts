@@ -1,0 +1,119 @@
+/**
+ * What the server derives from a validated batch before storing it: the clock correction,
+ * the timeline markers and the custom event properties that the list filters on.
+ */
+import {
+  deriveMarkers,
+  isCustomEvent,
+  type RecordedEvent,
+  ReservedEvent,
+  type TimelineMarker,
+} from '@replaykit/core';
+import type { EventPropertyRow } from './store';
+
+/** Most properties per custom event kept for filtering. */
+export const EVENT_FILTER_PROPERTIES_MAX = 20;
+/** Longest property value kept for filtering, in characters; longer values cannot be filtered on. */
+export const EVENT_FILTER_VALUE_MAX_LENGTH = 200;
+/** Most property rows kept per batch for filtering. */
+export const EVENT_FILTER_ROWS_MAX = 1_000;
+
+/** How far clocks may disagree before the server corrects a batch's times. */
+export interface ClockSkewLimits {
+  /** Newest event may be at most this far after the server's receive time, in ms. */
+  maxFutureSkewMs: number;
+  /** Newest event may be at most this far before the server's receive time, in ms. */
+  maxPastSkewMs: number;
+}
+
+/**
+ * The offset to add to every event time of a batch. When the newest event lies further
+ * in the future (or past) than allowed, the whole batch is shifted so its newest event
+ * lands at the receive time: a wrong client clock moves the batch, not the spacing of its
+ * events. Within limits, times are kept as sent.
+ */
+export function clockOffset(
+  events: readonly RecordedEvent[],
+  receivedAt: number,
+  limits: ClockSkewLimits,
+): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    newest = Math.max(newest, event.timestamp);
+  }
+  if (newest > receivedAt + limits.maxFutureSkewMs || newest < receivedAt - limits.maxPastSkewMs) {
+    return receivedAt - newest;
+  }
+  return 0;
+}
+
+/** Returns the events with `offsetMs` added to their times (the same array when the offset is 0). */
+export function shiftEvents(events: RecordedEvent[], offsetMs: number): RecordedEvent[] {
+  if (offsetMs === 0) {
+    return events;
+  }
+  return events.map((event) => ({ ...event, timestamp: event.timestamp + offsetMs }));
+}
+
+/** The batch's markers with ids made unique within the session by the batch's window and seq. */
+export function batchMarkers(
+  events: readonly RecordedEvent[],
+  windowId: string,
+  seq: number,
+): TimelineMarker[] {
+  return deriveMarkers(events).map((marker) => ({ ...marker, id: `${windowId}:${seq}:${marker.id}` }));
+}
+
+function propertyValue(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    return value.length <= EVENT_FILTER_VALUE_MAX_LENGTH ? value : undefined;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return String(value);
+  }
+  return undefined;
+}
+
+/**
+ * The distinct (name, property, value) rows of the batch's host events, plus one row per
+ * name with an empty property: what `?event=` and `?eventProperty=name=value` match.
+ */
+export function eventProperties(events: readonly RecordedEvent[]): EventPropertyRow[] {
+  const seen = new Set<string>();
+  const rows: EventPropertyRow[] = [];
+  const add = (row: EventPropertyRow) => {
+    const key = JSON.stringify([row.name, row.property, row.value]);
+    if (!seen.has(key) && rows.length < EVENT_FILTER_ROWS_MAX) {
+      seen.add(key);
+      rows.push(row);
+    }
+  };
+  for (const event of events) {
+    if (!isCustomEvent(event)) {
+      continue;
+    }
+    const { tag, payload } = event.data;
+    // replaykit's own high-volume events (console, network) would flood the table; errors
+    // and identify are filterable through the summary's own columns.
+    if (
+      tag.startsWith('$') &&
+      tag !== ReservedEvent.Error &&
+      tag !== ReservedEvent.RageClick &&
+      tag !== ReservedEvent.DeadClick
+    ) {
+      continue;
+    }
+    add({ name: tag, property: '', value: '' });
+    if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+      let kept = 0;
+      for (const [property, value] of Object.entries(payload)) {
+        const text = propertyValue(value);
+        if (text !== undefined && property !== '' && kept < EVENT_FILTER_PROPERTIES_MAX) {
+          add({ name: tag, property, value: text });
+          kept++;
+        }
+      }
+    }
+  }
+  return rows;
+}
