@@ -15,12 +15,12 @@ interface Entry {
 let entry: Entry | undefined;
 
 function optionsKey(options: RecorderOptions): string {
-  return JSON.stringify([
-    options.endpoint,
-    options.writeKey,
-    options.privacy ?? null,
-    options.flushDelayMs ?? null,
-  ]);
+  // Every serialisable option counts, so options the recorder adds later are compared too.
+  return JSON.stringify(options, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 /** Takes a reference to the page's recorder, creating and starting it on first use. */

@@ -1,4 +1,4 @@
-import { checkEventName } from '@replaykit/core';
+import { checkEventName, type ErrorPayload } from '@replaykit/core';
 import type { Recorder, RecorderStatus } from '@replaykit/recorder';
 
 /** What the hooks read: replaced (never mutated) whenever it changes. */
@@ -8,6 +8,16 @@ export interface RecordingSnapshot {
 }
 
 export const SERVER_SNAPSHOT: RecordingSnapshot = Object.freeze({ status: 'idle', sessionId: undefined });
+
+/**
+ * The recorder methods this package uses that the recorder may not have in every version:
+ * calls go through optional members so an older recorder degrades instead of throwing.
+ */
+interface RecorderExtras {
+  captureError?: (payload: ErrorPayload) => void;
+  optOut?: () => void;
+  optIn?: () => void;
+}
 
 /** Most calls kept while no recorder is attached yet (child effects run before the provider's). */
 const PENDING_CALLS_MAX = 100;
@@ -92,6 +102,35 @@ export class RecordingHandle {
 
   readonly stop = (): void => {
     this.call((recorder) => recorder.stop());
+  };
+
+  /** Records a `$error` event (used by `<RecordingErrorBoundary>`). */
+  readonly captureError = (payload: ErrorPayload): void => {
+    this.call((recorder) => (recorder as Recorder & RecorderExtras).captureError?.(payload));
+  };
+
+  /** Stops recording and remembers the user's choice (where the recorder supports it). */
+  readonly optOut = (): void => {
+    this.call((recorder) => {
+      const extras = recorder as Recorder & RecorderExtras;
+      if (typeof extras.optOut === 'function') {
+        extras.optOut();
+      } else {
+        recorder.stop();
+      }
+    });
+  };
+
+  /** Lifts an earlier opt-out and starts recording again. */
+  readonly optIn = (): void => {
+    this.call((recorder) => {
+      const extras = recorder as Recorder & RecorderExtras;
+      if (typeof extras.optIn === 'function') {
+        extras.optIn();
+      } else {
+        recorder.start();
+      }
+    });
   };
 
   readonly flush = (): Promise<void> => this.recorder?.flush() ?? Promise.resolve();

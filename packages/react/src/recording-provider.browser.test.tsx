@@ -1,9 +1,17 @@
 import { EventType, type IngestBatch } from '@replaykit/core';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { StrictMode, useEffect, useState } from 'react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
-import { Masked, RecordingProvider, useCapture, useRecording, useSessionId } from './index';
+import {
+  Masked,
+  RecordingErrorBoundary,
+  RecordingProvider,
+  Unmasked,
+  useCapture,
+  useRecording,
+  useSessionId,
+} from './index';
 import { peekRecorder } from './recorder-registry';
 
 const ENDPOINT = 'https://replays.test';
@@ -54,6 +62,19 @@ function Toggle() {
         </RecordingProvider>
       </RecordingProvider>
     </>
+  );
+}
+
+function Broken(): never {
+  throw new Error('Cart total could not be computed');
+}
+
+function Consent() {
+  const { status, optOut } = useRecording();
+  return (
+    <button type="button" onClick={optOut}>
+      {`Stop recording me (${status})`}
+    </button>
   );
 }
 
@@ -163,5 +184,83 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(sent).not.toContain('Balance');
     expect(sent).not.toContain('Pat');
     expect(tags(ingest.batches)).toContain('$identify');
+  });
+
+  it('takes a preset name and passes recorderOptions through without restarting on re-render', async () => {
+    const view = render(
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        privacy="strict"
+        recorderOptions={{ flushDelayMs: 5 }}
+      >
+        <p>Order history for Robin</p>
+        <Unmasked>
+          <h2>Help centre</h2>
+        </Unmasked>
+      </RecordingProvider>,
+    );
+    await settle();
+    const first = peekRecorder();
+    // A new inline options object with the same content keeps the same recorder.
+    view.rerender(
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        privacy="strict"
+        recorderOptions={{ flushDelayMs: 5 }}
+      >
+        <p>Order history for Robin</p>
+        <Unmasked>
+          <h2>Help centre</h2>
+        </Unmasked>
+      </RecordingProvider>,
+    );
+    await settle();
+    expect(peekRecorder()).toBe(first);
+    // flushDelayMs 5 came through recorderOptions: the batch left without an explicit flush.
+    expect(ingest.batches.length).toBeGreaterThan(0);
+    const sent = ingest.bodies.join('');
+    expect(sent).toContain('Help centre');
+    expect(sent).not.toContain('Robin');
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+  });
+
+  it('records a render error with its component stack through the error boundary, then shows the fallback', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <RecordingErrorBoundary fallback={<p role="alert">Something went wrong</p>}>
+          <Broken />
+        </RecordingErrorBoundary>
+      </RecordingProvider>,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('Something went wrong');
+    await settle();
+    await peekRecorder()?.flush();
+    const errors = ingest.batches
+      .flatMap((batch) => batch.events)
+      .filter((event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$error')
+      .map((event) => (event.data as { payload: Record<string, unknown> }).payload);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'Cart total could not be computed', kind: 'react' });
+    expect(String(errors[0]?.componentStack)).toContain('Broken');
+    vi.restoreAllMocks();
+  });
+
+  it('stops recording when the user opts out through useRecording()', async () => {
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <Consent />
+      </RecordingProvider>,
+    );
+    await settle();
+    const button = screen.getByRole('button', { name: /Stop recording me/ });
+    expect(button).toHaveTextContent('(recording)');
+    await act(async () => {
+      button.click();
+    });
+    expect(button).not.toHaveTextContent('(recording)');
+    expect(peekRecorder()?.getStatus()).not.toBe('recording');
   });
 });

@@ -1,11 +1,20 @@
 'use client';
 
-import type { PrivacyConfig } from '@replaykit/recorder';
-import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import type { PrivacyConfig, PrivacyPreset, RecorderOptions } from '@replaykit/recorder';
+import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { RecordingContext } from './context';
 import { acquireRecorder, releaseRecorder } from './recorder-registry';
 import { RecordingHandle, type RecordingSnapshot, SERVER_SNAPSHOT } from './recording-handle';
 
-const RecordingContext = createContext<RecordingHandle | null>(null);
+/** The recorder's options other than those the provider takes as its own props. */
+export type RecordingProviderRecorderOptions = Omit<RecorderOptions, 'endpoint' | 'writeKey' | 'privacy'>;
+
+/** A preset name (`'strict'`, `'balanced'`, `'relaxed'`) or a full privacy configuration. */
+export type PrivacyProp = PrivacyPreset | PrivacyConfig;
+
+function toPrivacyConfig(privacy: PrivacyProp | undefined): PrivacyConfig | undefined {
+  return typeof privacy === 'string' ? { preset: privacy } : privacy;
+}
 
 export interface RecordingUser {
   id: string;
@@ -17,14 +26,16 @@ export interface RecordingProviderProps {
   endpoint: string;
   /** The project's public write key (safe to ship in the browser). */
   projectKey: string;
-  /** Privacy preset and extra selectors; the `balanced` preset by default. */
-  privacy?: PrivacyConfig;
+  /** A preset name or a privacy configuration; the `balanced` preset by default. */
+  privacy?: PrivacyProp;
   /** Set to false to not record (for example until the user consents). Default true. */
   enabled?: boolean;
   /** Identifies the session's user whenever the id changes. */
   user?: RecordingUser;
   /** Delay between the first buffered event and its delivery, in ms. */
   flushDelayMs?: number;
+  /** Any other recorder option (sampling, limits…), passed through to `createRecorder`. */
+  recorderOptions?: RecordingProviderRecorderOptions;
   children?: ReactNode;
 }
 
@@ -40,27 +51,35 @@ export function RecordingProvider({
   enabled = true,
   user,
   flushDelayMs,
+  recorderOptions,
   children,
 }: RecordingProviderProps) {
   const [handle] = useState(() => new RecordingHandle());
-  const privacyKey = JSON.stringify(privacy ?? null);
+  const options: RecorderOptions = {
+    ...recorderOptions,
+    ...(flushDelayMs === undefined ? {} : { flushDelayMs }),
+    endpoint,
+    writeKey: projectKey,
+    privacy: toPrivacyConfig(privacy),
+  };
+  // Inline objects are new on every render: the recorder is only replaced when the options'
+  // content changes, and the latest options (functions included) are read from a ref.
+  const optionsKey = JSON.stringify(options);
+  const latestOptions = useRef(options);
+  latestOptions.current = options;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: optionsKey stands for the options' content, read through the ref.
   useEffect(() => {
     if (!enabled) {
       return;
     }
-    const recorder = acquireRecorder({
-      endpoint,
-      writeKey: projectKey,
-      privacy: JSON.parse(privacyKey) ?? undefined,
-      flushDelayMs,
-    });
+    const recorder = acquireRecorder(latestOptions.current);
     handle.attach(recorder);
     return () => {
       handle.detach();
       releaseRecorder(recorder);
     };
-  }, [handle, endpoint, projectKey, privacyKey, enabled, flushDelayMs]);
+  }, [handle, optionsKey, enabled]);
 
   const userId = user?.id;
   const userTraits = JSON.stringify(user?.traits ?? null);
@@ -73,7 +92,8 @@ export function RecordingProvider({
   return <RecordingContext.Provider value={handle}>{children}</RecordingContext.Provider>;
 }
 
-function useHandle(hookName: string): RecordingHandle {
+/** The provider's handle, or an error naming the hook (or part) and the provider it needs. */
+export function useHandle(hookName: string): RecordingHandle {
   const handle = useContext(RecordingContext);
   if (!handle) {
     throw new Error(
@@ -92,6 +112,10 @@ function useSnapshot(handle: RecordingHandle): RecordingSnapshot {
 export interface RecordingApi extends RecordingSnapshot {
   start: () => void;
   stop: () => void;
+  /** Stops recording and remembers the choice across reloads (consent withdrawn). */
+  optOut: () => void;
+  /** Lifts an opt-out and records again. */
+  optIn: () => void;
   capture: (name: string, properties?: Record<string, unknown>) => void;
   identify: (userId: string, traits?: Record<string, unknown>) => void;
   flush: () => Promise<void>;
@@ -105,6 +129,8 @@ export function useRecording(): RecordingApi {
     ...snapshot,
     start: handle.start,
     stop: handle.stop,
+    optOut: handle.optOut,
+    optIn: handle.optIn,
     capture: handle.capture,
     identify: handle.identify,
     flush: handle.flush,

@@ -1,0 +1,96 @@
+import type { ErrorPayload } from '@replaykit/core';
+import type { Recorder } from '@replaykit/recorder';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { RecordingContext } from './context';
+import { RecordingErrorBoundary } from './error-boundary';
+import { RecordingHandle } from './recording-handle';
+
+// A recorder whose captureError is observed: the boundary's contract with the recorder.
+function observedRecorder(): { recorder: Recorder; errors: ErrorPayload[] } {
+  const errors: ErrorPayload[] = [];
+  const recorder = {
+    start: () => undefined,
+    stop: () => undefined,
+    flush: () => Promise.resolve(),
+    capture: () => undefined,
+    identify: () => undefined,
+    captureError: (payload: ErrorPayload) => {
+      errors.push(payload);
+    },
+    getSessionId: () => 'session-1',
+    getWindowId: () => 'window-1',
+    getStatus: () => 'recording' as const,
+    getLastError: () => undefined,
+    subscribe: () => () => undefined,
+  } as unknown as Recorder;
+  return { recorder, errors };
+}
+
+let shouldThrow = true;
+
+function Cart() {
+  if (shouldThrow) {
+    throw new Error('Cart total could not be computed');
+  }
+  return <p>Cart total: 42</p>;
+}
+
+function Page() {
+  const [, setRetries] = useState(0);
+  return (
+    <RecordingErrorBoundary
+      fallback={({ error, reset }) => (
+        <div role="alert">
+          <p>{error.message}</p>
+          <button
+            type="button"
+            onClick={() => {
+              setRetries((value) => value + 1);
+              reset();
+            }}
+          >
+            Try again
+          </button>
+        </div>
+      )}
+    >
+      <Cart />
+    </RecordingErrorBoundary>
+  );
+}
+
+describe('<RecordingErrorBoundary>', () => {
+  it('records a react $error payload with the component stack, renders the fallback and resets', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { recorder, errors } = observedRecorder();
+    const handle = new RecordingHandle();
+    handle.attach(recorder);
+    shouldThrow = true;
+    render(
+      <RecordingContext.Provider value={handle}>
+        <Page />
+      </RecordingContext.Provider>,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('Cart total could not be computed');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ kind: 'react', message: 'Cart total could not be computed' });
+    expect(errors[0]?.componentStack).toContain('Cart');
+    expect(errors[0]?.stack).toContain('Cart total could not be computed');
+    shouldThrow = false;
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByText('Cart total: 42')).toBeInTheDocument();
+    vi.restoreAllMocks();
+  });
+
+  it('throws a how-to-fix error outside <RecordingProvider>', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(() => render(<RecordingErrorBoundary fallback={null}>child</RecordingErrorBoundary>)).toThrow(
+      '<RecordingErrorBoundary> must be used within <RecordingProvider>',
+    );
+    vi.restoreAllMocks();
+  });
+});
