@@ -155,6 +155,8 @@ describe('recorder', () => {
     recorder.start();
     await recorder.flush();
     const sessionId = recorder.getSessionId();
+    // A reload fires pagehide, which tells the next page of this tab that it is not a duplicate.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
     recorder.stop();
     // A new recorder on the same tab (a reload) reads the ids and the counter from storage.
     recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });

@@ -1,14 +1,11 @@
-import { INGEST_PATH, type IngestBatch, WRITE_KEY_QUERY } from '@replaykit/core';
+import { INGEST_PATH, WRITE_KEY_QUERY } from '@replaykit/core';
 import { gzipSync, strToU8 } from 'fflate';
+import type { Compressor } from './compress';
+import { batchBody, type OutgoingBatch, type SendResult } from './delivery';
+import { KEEPALIVE_MAX_BYTES } from './limits';
 
-/** Largest body sent with `fetch(keepalive)` on page hide: browsers share a 64 KiB budget. */
-export const KEEPALIVE_MAX_BYTES = 60 * 1024;
-
-/** The outcome of one delivery attempt. */
-export type SendResult =
-  | { kind: 'sent' }
-  | { kind: 'retry'; afterMs?: number; reason: string }
-  | { kind: 'rejected'; status: number; reason: string };
+export type { SendResult };
+export { KEEPALIVE_MAX_BYTES };
 
 /** Builds the ingest URL: the key goes in the query so requests need no CORS preflight. */
 export function ingestUrl(endpoint: string, writeKey: string): string {
@@ -16,92 +13,126 @@ export function ingestUrl(endpoint: string, writeKey: string): string {
   return `${base}${INGEST_PATH}?${WRITE_KEY_QUERY}=${encodeURIComponent(writeKey)}`;
 }
 
-async function gzipAsync(text: string): Promise<Uint8Array> {
-  if (typeof CompressionStream === 'function') {
-    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  }
-  return gzipSync(strToU8(text));
-}
-
-function parseRetryAfterMs(header: string | null): number | undefined {
+/** Reads `Retry-After` (seconds or an HTTP date) as milliseconds from now. */
+export function parseRetryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
   if (!header) {
     return undefined;
   }
   const seconds = Number(header);
-  if (Number.isFinite(seconds)) {
+  if (header.trim() !== '' && Number.isFinite(seconds)) {
     return Math.max(0, seconds * 1000);
   }
   const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Maps an HTTP status to what the queue should do with the batch. */
+export function classifyStatus(status: number, retryAfter: string | null, body: string): SendResult {
+  if (status >= 200 && status < 300) {
+    return { kind: 'sent' };
+  }
+  if (status === 413) {
+    return { kind: 'too_large' };
+  }
+  if (status >= 500 || status === 408 || status === 429) {
+    return { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter), reason: `server answered ${status}` };
+  }
+  return { kind: 'rejected', status, reason: body.slice(0, 500) };
 }
 
 /**
  * Sends batches to the ingest route as gzip with `Content-Type: text/plain`, a "simple"
  * request that needs no CORS preflight; the server recognises gzip by its magic bytes.
+ * Requests use `keepalive` while the browser's shared 64 KiB budget allows, so a send
+ * started just before the page goes away still lands.
  */
 export class Transport {
-  private readonly url: string;
+  readonly url: string;
+  private keepaliveBytesInFlight = 0;
+  /** Batches whose keepalive request is under way: page hide need not send them again. */
+  private readonly keepaliveInFlight = new Set<OutgoingBatch>();
 
-  constructor(endpoint: string, writeKey: string) {
+  constructor(
+    endpoint: string,
+    writeKey: string,
+    private readonly compressor: Compressor,
+    private readonly fetchImpl: typeof fetch,
+  ) {
     this.url = ingestUrl(endpoint, writeKey);
   }
 
-  /** Sends one batch; says whether it landed, should be retried, or was refused for good. */
-  async send(batch: IngestBatch): Promise<SendResult> {
+  /** Sends one batch; says whether it landed, should be retried, split, or was refused for good. */
+  async send(batch: OutgoingBatch): Promise<SendResult> {
     let body: Uint8Array;
     try {
-      body = await gzipAsync(JSON.stringify(batch));
+      body = await this.compressor.gzip(batchBody(batch));
     } catch (error) {
-      return { kind: 'rejected', status: 0, reason: `could not serialise the batch: ${String(error)}` };
+      return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
     }
-    let response: Response;
+    const keepalive = this.keepaliveBytesInFlight + body.byteLength <= KEEPALIVE_MAX_BYTES;
+    if (keepalive) {
+      this.keepaliveBytesInFlight += body.byteLength;
+      this.keepaliveInFlight.add(batch);
+    }
     try {
-      response = await fetch(this.url, {
+      const response = await this.fetchImpl(this.url, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: body as BodyInit,
         credentials: 'omit',
+        keepalive,
       });
+      const text = response.ok ? '' : await response.text().catch(() => '');
+      return classifyStatus(response.status, response.headers.get('retry-after'), text);
     } catch (error) {
       return { kind: 'retry', reason: `network error: ${String(error)}` };
+    } finally {
+      if (keepalive) {
+        this.keepaliveBytesInFlight -= body.byteLength;
+        this.keepaliveInFlight.delete(batch);
+      }
     }
-    if (response.ok) {
-      return { kind: 'sent' };
-    }
-    if (response.status >= 500 || response.status === 408 || response.status === 429) {
-      return {
-        kind: 'retry',
-        afterMs: parseRetryAfterMs(response.headers.get('retry-after')),
-        reason: `server answered ${response.status}`,
-      };
-    }
-    const text = await response.text().catch(() => '');
-    return { kind: 'rejected', status: response.status, reason: text.slice(0, 500) };
   }
 
   /**
-   * Sends during page hide, synchronously: `fetch(keepalive)` while the body fits the
-   * browser's keepalive budget, else `sendBeacon`. Returns false when neither took it.
+   * Sends during page hide, synchronously (the page may be gone before a promise settles):
+   * `fetch(keepalive)` while the body fits the keepalive budget, else `sendBeacon`.
+   * Returns false when neither took it (the batch then waits in IndexedDB for the next page).
    */
-  sendOnPageHide(batch: IngestBatch): boolean {
-    const body = gzipSync(strToU8(JSON.stringify(batch)));
-    if (body.byteLength <= KEEPALIVE_MAX_BYTES && typeof fetch === 'function') {
+  sendOnPageHide(batch: OutgoingBatch): boolean {
+    if (this.keepaliveInFlight.has(batch)) {
+      return true;
+    }
+    let body: Uint8Array;
+    try {
+      body = gzipSync(strToU8(batchBody(batch)));
+    } catch {
+      return false;
+    }
+    if (this.keepaliveBytesInFlight + body.byteLength <= KEEPALIVE_MAX_BYTES) {
       try {
-        void fetch(this.url, {
+        this.keepaliveBytesInFlight += body.byteLength;
+        const release = () => {
+          this.keepaliveBytesInFlight -= body.byteLength;
+        };
+        this.fetchImpl(this.url, {
           method: 'POST',
           headers: { 'content-type': 'text/plain' },
           body: body as BodyInit,
           keepalive: true,
           credentials: 'omit',
-        }).catch(() => undefined);
+        }).then(release, release);
         return true;
       } catch {
-        // Fall through to sendBeacon.
+        this.keepaliveBytesInFlight -= body.byteLength;
       }
     }
-    if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function') {
-      return navigator.sendBeacon(this.url, new Blob([body as BlobPart], { type: 'text/plain' }));
+    try {
+      if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function') {
+        return navigator.sendBeacon(this.url, new Blob([body as BlobPart], { type: 'text/plain' }));
+      }
+    } catch {
+      // Over the beacon quota: the batch stays queued.
     }
     return false;
   }

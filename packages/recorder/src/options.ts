@@ -1,0 +1,148 @@
+import type { ConsoleLevel } from '@replaykit/core';
+import type { PrivacyConfig } from './privacy';
+
+/** A URL rule: a substring of the full URL, or a regular expression tested against it. */
+export type UrlPattern = string | RegExp;
+
+/** Which requests may have headers or bodies recorded (off for every URL by default). */
+export interface NetworkCaptureOptions {
+  /** Default true. Set false to record no network metadata at all. */
+  enabled?: boolean;
+  /** URLs whose request and response headers are recorded (auth, cookie and CSRF headers are always redacted). */
+  recordHeadersFor?: UrlPattern[];
+  /** URLs whose request and response bodies are recorded, cut to `NETWORK_BODY_MAX_CHARS`. */
+  recordBodiesFor?: UrlPattern[];
+  /**
+   * Last say on each entry: return a changed entry, or `null` to drop it. Runs after
+   * replaykit's own URL and header redaction, which stays on whatever the hook returns.
+   */
+  transform?: (
+    entry: import('@replaykit/core').NetworkPayload,
+  ) => import('@replaykit/core').NetworkPayload | null;
+}
+
+/** Canvas recording as throttled image snapshots (off by default). */
+export interface CanvasCaptureOptions {
+  /** Snapshots per second per canvas. Default 2. */
+  fps?: number;
+  /** Image quality between 0 and 1 (WebP, JPEG fallback). Default 0.6. */
+  quality?: number;
+}
+
+export interface RecorderOptions {
+  /** Base URL of the replaykit server, e.g. `https://replays.example.com`. */
+  endpoint: string;
+  /** The project's public write key. */
+  writeKey: string;
+  /** Privacy preset and selectors; defaults to the `balanced` preset. */
+  privacy?: PrivacyConfig;
+  /** Delay between the first buffered event and its flush, in ms. Default 2,000. */
+  flushDelayMs?: number;
+  /** Buffered JSON size that triggers a flush at once, in bytes. Default 900 KB. */
+  flushSizeBytes?: number;
+  /** Largest single event, in JSON bytes; a larger one becomes a `$dropped` marker. Default 5 MB. */
+  maxEventBytes?: number;
+  /** Most event bytes held in memory while the server is unreachable. Default 20 MB. */
+  maxMemoryBytes?: number;
+  /** A session ends after this long without user activity, in ms. Default 30 minutes. */
+  sessionIdleTimeoutMs?: number;
+  /** A session never lasts longer than this, in ms. Default 24 hours. */
+  sessionMaxDurationMs?: number;
+  /** The recorder goes quiet after this long without user activity, in ms. Default 5 minutes. */
+  userIdleTimeoutMs?: number;
+  /** A full snapshot at least this often while the user is active, in ms. Default 5 minutes. */
+  checkoutIntervalMs?: number;
+  /** Share of sessions recorded, 0 to 1, decided by the session id (same answer in every tab). Default 1. */
+  sampleRate?: number;
+  /** Nothing is sent before the session is this old (events are kept meanwhile), in ms. Default 0. */
+  minimumDurationMs?: number;
+  /**
+   * Record only once a trigger fired in the session: a page URL matching `urls` or an event
+   * (`capture` name or `$error`) in `events`. Until then the last ~60 s are kept in memory.
+   */
+  triggers?: { urls?: UrlPattern[]; events?: string[] };
+  /** Pages whose URL matches are not recorded (recording pauses there and resumes after). */
+  blockedUrls?: UrlPattern[];
+  /**
+   * Keep only the last ~60 s in memory and send them when an error (or one of `events`)
+   * is captured, then keep recording. Default off.
+   */
+  bufferUntilError?: boolean | { events?: string[] };
+  /** Console levels recorded, or false for none. Default `['log', 'info', 'warn', 'error']`. */
+  console?: false | { levels?: ConsoleLevel[] };
+  /** Network metadata capture. Default on, with no headers or bodies. */
+  network?: false | NetworkCaptureOptions;
+  /** Uncaught errors and unhandled rejections as `$error` events. Default true. */
+  captureErrors?: boolean;
+  /** SPA navigations as `$navigation` events. Default true. */
+  captureNavigation?: boolean;
+  /** Rage and dead clicks as `$rage_click` / `$dead_click` events. Default true. */
+  captureClicks?: boolean;
+  /** Canvas snapshots; off by default. `true` uses the default rate and quality. */
+  canvas?: boolean | CanvasCaptureOptions;
+  /** Keep unsent batches in IndexedDB and resend them on the next page load. Default true. */
+  persistQueue?: boolean;
+  /** Compress in a Web Worker (falls back to the main thread when blocked). Default true. */
+  useWorker?: boolean;
+}
+
+/** Tests a URL against a list of rules. */
+export function matchesUrl(url: string, patterns: readonly UrlPattern[] | undefined): boolean {
+  if (!patterns) {
+    return false;
+  }
+  return patterns.some((pattern) =>
+    typeof pattern === 'string' ? url.includes(pattern) : pattern.test(url),
+  );
+}
+
+/** Checks options up front so a mistake fails where it was written, with how to fix it. */
+export function validateOptions(options: RecorderOptions): void {
+  if (!options || typeof options !== 'object') {
+    throw new Error('createRecorder needs an options object: createRecorder({ endpoint, writeKey }).');
+  }
+  if (!options.endpoint) {
+    throw new Error('createRecorder needs `endpoint`, the base URL of your replaykit server.');
+  }
+  if (!options.writeKey) {
+    throw new Error('createRecorder needs `writeKey`, the public write key printed by `replaykit serve`.');
+  }
+  const positive: Array<keyof RecorderOptions> = [
+    'flushDelayMs',
+    'flushSizeBytes',
+    'maxEventBytes',
+    'maxMemoryBytes',
+    'sessionIdleTimeoutMs',
+    'sessionMaxDurationMs',
+    'userIdleTimeoutMs',
+    'checkoutIntervalMs',
+  ];
+  for (const name of positive) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
+      throw new Error(`createRecorder: \`${name}\` must be a positive number, got ${String(value)}.`);
+    }
+  }
+  const { sampleRate, minimumDurationMs } = options;
+  if (sampleRate !== undefined && !(typeof sampleRate === 'number' && sampleRate >= 0 && sampleRate <= 1)) {
+    throw new Error(
+      `createRecorder: \`sampleRate\` must be between 0 and 1 (e.g. 0.25 for a quarter), got ${String(sampleRate)}.`,
+    );
+  }
+  if (minimumDurationMs !== undefined && !(typeof minimumDurationMs === 'number' && minimumDurationMs >= 0)) {
+    throw new Error(
+      `createRecorder: \`minimumDurationMs\` must be 0 or more milliseconds, got ${String(minimumDurationMs)}.`,
+    );
+  }
+}
+
+/** A stable number in [0, 1) from a session id, so every tab samples a session the same way. */
+export function sampleValue(sessionId: string): number {
+  // FNV-1a: tiny, and evenly spread enough for a sampling decision.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < sessionId.length; index++) {
+    hash ^= sessionId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) / 0x1_0000_0000;
+}
