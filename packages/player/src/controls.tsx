@@ -1,9 +1,11 @@
 'use client';
 
-import { type ComponentPropsWithoutRef, forwardRef } from 'react';
+import { type ComponentPropsWithoutRef, forwardRef, useId } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
-import { usePlaybackState, useReplaySnapshot } from './use-replay';
+import { PLAYBACK_SPEEDS, type PlaybackSpeed } from './replay-store';
+import { valueAt } from './timeline-data';
+import { usePlaybackState, useReplaySelector, useReplaySnapshot } from './use-replay';
 
 function joinClassNames(base: string, extra: string | undefined): string {
   return extra ? `${base} ${extra}` : base;
@@ -49,10 +51,193 @@ export const ReplayTime = forwardRef<HTMLSpanElement, ReplayTimeProps>(function 
   ref,
 ) {
   const store = useReplayStore('<ReplayTime>');
-  const { currentTime, previewTime } = useReplaySnapshot(store);
+  const { currentTime, previewTime, timeline } = useReplaySnapshot(store);
   return (
     <span {...props} ref={ref} className={joinClassNames('rk-time', className)}>
-      {`${formatTime(previewTime ?? currentTime)} / ${formatTime(store.timeline.durationMs)}`}
+      {`${formatTime(previewTime ?? currentTime)} / ${formatTime(timeline.totalDurationMs)}`}
     </span>
   );
 });
+
+/** Props of `<ReplaySpeedSelect>`: those of its `<select>`. */
+export type ReplaySpeedSelectProps = Omit<
+  ComponentPropsWithoutRef<'select'>,
+  'children' | 'value' | 'onChange'
+>;
+
+/** Chooses the playback speed among {@link PLAYBACK_SPEEDS}. */
+export const ReplaySpeedSelect = forwardRef<HTMLSelectElement, ReplaySpeedSelectProps>(
+  function ReplaySpeedSelect({ className, ...props }, ref) {
+    const store = useReplayStore('<ReplaySpeedSelect>');
+    const speed = useReplaySelector(store, (snapshot) => snapshot.speed);
+    return (
+      <select
+        aria-label="Playback speed"
+        {...props}
+        ref={ref}
+        className={joinClassNames('rk-speed', className)}
+        value={String(speed)}
+        onChange={(event) => store.setSpeed(Number(event.currentTarget.value) as PlaybackSpeed)}
+      >
+        {PLAYBACK_SPEEDS.map((option) => (
+          <option key={option} value={String(option)}>
+            {`${option}×`}
+          </option>
+        ))}
+      </select>
+    );
+  },
+);
+
+/** Props of `<ReplaySkipInactiveToggle>`: those of its `<button>`. */
+export type ReplaySkipInactiveToggleProps = Omit<
+  ComponentPropsWithoutRef<'button'>,
+  'children' | 'onClick' | 'type'
+>;
+
+/** A toggle button (`aria-pressed`) for skipping stretches without user activity. */
+export const ReplaySkipInactiveToggle = forwardRef<HTMLButtonElement, ReplaySkipInactiveToggleProps>(
+  function ReplaySkipInactiveToggle({ className, ...props }, ref) {
+    const store = useReplayStore('<ReplaySkipInactiveToggle>');
+    const skip = useReplaySelector(store, (snapshot) => snapshot.skipInactive);
+    return (
+      <button
+        {...props}
+        ref={ref}
+        type="button"
+        className={joinClassNames('rk-toggle', className)}
+        aria-pressed={skip}
+        onClick={() => store.setSkipInactive(!skip)}
+      >
+        Skip inactivity
+      </button>
+    );
+  },
+);
+
+/** Props of `<ReplayFullscreenButton>`: those of its `<button>`. */
+export type ReplayFullscreenButtonProps = Omit<
+  ComponentPropsWithoutRef<'button'>,
+  'children' | 'onClick' | 'type'
+>;
+
+/** Puts the closest `.rk-player` in fullscreen, or leaves fullscreen. */
+export const ReplayFullscreenButton = forwardRef<HTMLButtonElement, ReplayFullscreenButtonProps>(
+  function ReplayFullscreenButton({ className, ...props }, ref) {
+    return (
+      <button
+        {...props}
+        ref={ref}
+        type="button"
+        className={joinClassNames('rk-icon-button', className)}
+        aria-label="Fullscreen"
+        onClick={(event) => toggleFullscreen(event.currentTarget)}
+      >
+        <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+          <path
+            d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.6"
+          />
+        </svg>
+      </button>
+    );
+  },
+);
+
+/** Enters fullscreen on the player around `element`, or leaves it. */
+export function toggleFullscreen(element: Element): void {
+  const doc = element.ownerDocument;
+  if (doc.fullscreenElement) {
+    void doc.exitFullscreen?.();
+    return;
+  }
+  const player = element.closest('.rk-player') ?? element;
+  // Browsers refuse fullscreen without a user gesture or in some iframes: nothing to do then.
+  player.requestFullscreen?.().catch(() => undefined);
+}
+
+/** Props of `<ReplayPageInfo>`: those of its `<div>`. */
+export type ReplayPageInfoProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
+
+/** The replayed page's URL and recorded viewport size at the current time. */
+export const ReplayPageInfo = forwardRef<HTMLDivElement, ReplayPageInfoProps>(function ReplayPageInfo(
+  { className, ...props },
+  ref,
+) {
+  const store = useReplayStore('<ReplayPageInfo>');
+  const url = useReplaySelector(store, (s) => valueAt(s.timeline.urls, s.previewTime ?? s.currentTime));
+  const size = useReplaySelector(store, (s) => valueAt(s.timeline.sizes, s.previewTime ?? s.currentTime));
+  return (
+    <div {...props} ref={ref} className={joinClassNames('rk-page-info', className)}>
+      <span className="rk-page-url" title={url}>
+        <span className="rk-visually-hidden">Page: </span>
+        {url ?? '—'}
+      </span>
+      {size && (
+        <span className="rk-page-size">
+          <span className="rk-visually-hidden">Viewport: </span>
+          {`${size.width} × ${size.height}`}
+        </span>
+      )}
+    </div>
+  );
+});
+
+/** Keyboard shortcuts of `<ReplayPlayer>`, as shown in its help popover. */
+export const KEYBOARD_SHORTCUTS: readonly { keys: string; action: string }[] = [
+  { keys: 'Space or K', action: 'Play or pause' },
+  { keys: '← / →', action: 'Back or forward 10 seconds' },
+  { keys: 'Shift + ← / →', action: 'Back or forward 1 second' },
+  { keys: '< / >', action: 'Slower or faster' },
+  { keys: '1 – 7', action: 'Speed 0.5× … 16×' },
+  { keys: 'F', action: 'Fullscreen' },
+  { keys: '?', action: 'Show these shortcuts' },
+];
+
+/** Props of `<ReplayShortcutsHelp>`: those of its wrapping `<div>`. */
+export type ReplayShortcutsHelpProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
+
+/** A "Keyboard shortcuts" button that opens a small list of them (Escape in the player closes it). */
+export const ReplayShortcutsHelp = forwardRef<HTMLDivElement, ReplayShortcutsHelpProps>(
+  function ReplayShortcutsHelp({ className, ...props }, ref) {
+    const store = useReplayStore('<ReplayShortcutsHelp>');
+    const open = useReplaySelector(store, (snapshot) => snapshot.helpOpen);
+    const id = useId();
+    return (
+      <div {...props} ref={ref} className={joinClassNames('rk-help', className)}>
+        <button
+          type="button"
+          className="rk-icon-button"
+          aria-label="Keyboard shortcuts"
+          aria-expanded={open}
+          aria-controls={id}
+          onClick={() => store.setHelpOpen(!open)}
+        >
+          <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+            <path
+              d="M5.5 6a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5V11M8 13.2v.3"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.6"
+              strokeLinecap="round"
+            />
+          </svg>
+        </button>
+        <div id={id} className="rk-help-popover" role="dialog" aria-label="Keyboard shortcuts" hidden={!open}>
+          <dl>
+            {KEYBOARD_SHORTCUTS.map((shortcut) => (
+              <div key={shortcut.keys}>
+                <dt>
+                  <kbd>{shortcut.keys}</kbd>
+                </dt>
+                <dd>{shortcut.action}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+      </div>
+    );
+  },
+);

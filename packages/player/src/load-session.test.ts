@@ -2,26 +2,12 @@ import type { SessionEventsResponse, SessionResponse, SessionSummary } from '@re
 import { describe, expect, it, vi } from 'vitest';
 import { loadSession } from './load-session';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
+import { sessionSummary } from './test/summary';
 
 const SESSION_ID = '0192e4a0-7b1c-7def-8000-000000000001';
 
 function summary(overrides: Partial<SessionSummary> = {}): SessionSummary {
-  return {
-    id: SESSION_ID,
-    startedAt: 1_000,
-    endedAt: 5_000,
-    durationMs: 4_000,
-    eventCount: 4,
-    byteCount: 900,
-    firstUrl: 'https://shop.test/checkout',
-    userId: null,
-    clickCount: 0,
-    errorCount: 0,
-    customEventNames: ['checkout_error'],
-    windowIds: ['window-a'],
-    hasFullSnapshot: true,
-    ...overrides,
-  };
+  return sessionSummary({ id: SESSION_ID, ...overrides });
 }
 
 const replayable: SessionEventsResponse = {

@@ -2,6 +2,7 @@ import {
   API_PATHS,
   READ_KEY_HEADER,
   type RecordedEvent,
+  type SessionChunk,
   type SessionSummary,
   type TimelineMarker,
 } from '@replaykit/core';
@@ -55,6 +56,17 @@ async function serverMessage(response: Response): Promise<string | null> {
     const body: unknown = await response.json();
     const message = isRecord(body) && isRecord(body.error) ? body.error.message : undefined;
     return typeof message === 'string' ? message : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The `code` of a replaykit `ErrorBody`, if the body is one. */
+async function serverCode(response: Response): Promise<string | null> {
+  try {
+    const body: unknown = await response.json();
+    const code = isRecord(body) && isRecord(body.error) ? body.error.code : undefined;
+    return typeof code === 'string' ? code : null;
   } catch {
     return null;
   }
@@ -162,4 +174,189 @@ export async function loadSession(options: LoadSessionOptions): Promise<SessionL
     return { status: 'no-snapshot', session, windowId };
   }
   return { status: 'ready', timeline, session, windowId };
+}
+
+/** A failure to load a session, with the state the player shows for it. */
+export class ReplayLoadError extends Error {
+  readonly kind: 'not-found' | 'unauthorized' | 'error';
+  constructor(kind: 'not-found' | 'unauthorized' | 'error', message: string) {
+    super(message);
+    this.name = 'ReplayLoadError';
+    this.kind = kind;
+  }
+}
+
+function isChunk(value: unknown): value is SessionChunk {
+  return (
+    isRecord(value) &&
+    typeof value.windowId === 'string' &&
+    typeof value.seq === 'number' &&
+    Array.isArray(value.events)
+  );
+}
+
+/** Reads an NDJSON body line by line as it arrives. */
+async function* ndjsonLines(response: Response): AsyncGenerator<string> {
+  if (response.body === null) {
+    yield* (await response.text()).split('\n');
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        break;
+      }
+      buffered += decoder.decode(value, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline !== -1) {
+        yield buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+      }
+    }
+    buffered += decoder.decode();
+    if (buffered !== '') {
+      yield buffered;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** What {@link fetchSessionMeta} returns: the summary and the markers of every tab. */
+export interface SessionMeta {
+  session: SessionSummary;
+  markers: TimelineMarker[];
+}
+
+function failureToError(failure: Failure): ReplayLoadError {
+  return new ReplayLoadError(failure.status, failure.message);
+}
+
+function requestParts(options: LoadSessionOptions) {
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const headers: Record<string, string> = options.readKey
+    ? { [READ_KEY_HEADER]: `Bearer ${options.readKey}` }
+    : {};
+  return { fetchFn, headers, baseUrl: options.baseUrl ?? '' };
+}
+
+async function request(options: LoadSessionOptions, url: string): Promise<Response> {
+  const { fetchFn, headers, baseUrl } = requestParts(options);
+  try {
+    return await fetchFn(url, { headers, signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) {
+      throw error;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ReplayLoadError(
+      'error',
+      `Could not reach the replaykit server at ${baseUrl || 'this origin'} (${reason}). Check baseUrl, that the server is running, and that it allows this origin (CORS).`,
+    );
+  }
+}
+
+/** Loads a session's summary and markers; throws a {@link ReplayLoadError} on failure. */
+export async function fetchSessionMeta(options: LoadSessionOptions): Promise<SessionMeta> {
+  const { baseUrl } = requestParts(options);
+  const url = joinUrl(baseUrl, API_PATHS.session(options.sessionId));
+  const response = await request(options, url);
+  if (!response.ok) {
+    throw failureToError(await failureForStatus(response, url, options.sessionId));
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!isRecord(body) || !isRecord(body.session) || !Array.isArray(body.markers)) {
+    throw new ReplayLoadError(
+      'error',
+      `The server's answer to ${url} is not a SessionResponse ({ session, markers }). Check that baseUrl points at a replaykit server of the same version as this player.`,
+    );
+  }
+  return { session: body.session as unknown as SessionSummary, markers: body.markers.filter(isMarker) };
+}
+
+/** Options of {@link streamSessionChunks}. */
+export interface StreamChunksOptions extends LoadSessionOptions {
+  /** Only this tab's chunks; all tabs when omitted. */
+  windowId?: string;
+  /** With `windowId`: resume from this batch sequence number. */
+  fromSeq?: number;
+}
+
+/**
+ * Streams a session's stored batches from `GET /v1/sessions/:id/chunks` (NDJSON), one
+ * chunk as soon as its line arrives. A server without that route (HTTP 404 or 405 on it)
+ * gets one request to `/events` instead, yielded as a single chunk. Throws a
+ * {@link ReplayLoadError} on failure.
+ */
+export async function* streamSessionChunks(options: StreamChunksOptions): AsyncGenerator<SessionChunk> {
+  const { baseUrl } = requestParts(options);
+  const params = new URLSearchParams();
+  if (options.windowId !== undefined) {
+    params.set('windowId', options.windowId);
+  }
+  if (options.fromSeq !== undefined) {
+    params.set('fromSeq', String(options.fromSeq));
+  }
+  const query = params.size > 0 ? `?${params}` : '';
+  const url = joinUrl(baseUrl, `${API_PATHS.sessionChunks(options.sessionId)}${query}`);
+  const response = await request(options, url);
+  if (response.status === 404 || response.status === 405) {
+    // A 404 for the session means it is gone; any other (no such route) means an older server.
+    if ((await serverCode(response.clone())) !== 'session_not_found') {
+      yield* eventsAsChunk(options);
+      return;
+    }
+  }
+  if (!response.ok) {
+    throw failureToError(await failureForStatus(response, url, options.sessionId));
+  }
+  let lineNumber = 0;
+  for await (const line of ndjsonLines(response)) {
+    lineNumber++;
+    if (line.trim() === '') {
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new ReplayLoadError(
+        'error',
+        `Line ${lineNumber} of ${url} is not JSON. Check that baseUrl points at a replaykit server.`,
+      );
+    }
+    if (!isChunk(parsed)) {
+      throw new ReplayLoadError(
+        'error',
+        `Line ${lineNumber} of ${url} is not a SessionChunk ({ windowId, seq, events }). Check that the server is of the same version as this player.`,
+      );
+    }
+    yield { windowId: parsed.windowId, seq: parsed.seq, events: parsed.events.filter(isEvent) };
+  }
+}
+
+async function* eventsAsChunk(options: StreamChunksOptions): AsyncGenerator<SessionChunk> {
+  const { baseUrl } = requestParts(options);
+  const path = API_PATHS.sessionEvents(options.sessionId);
+  const url = joinUrl(
+    baseUrl,
+    options.windowId === undefined ? path : `${path}?windowId=${encodeURIComponent(options.windowId)}`,
+  );
+  const response = await request(options, url);
+  if (!response.ok) {
+    throw failureToError(await failureForStatus(response, url, options.sessionId));
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!isRecord(body) || !Array.isArray(body.events)) {
+    throw new ReplayLoadError(
+      'error',
+      `The server's answer to ${url} is not a SessionEventsResponse ({ events }). Check that baseUrl points at a replaykit server.`,
+    );
+  }
+  yield { windowId: options.windowId ?? '', seq: 0, events: body.events.filter(isEvent) };
 }

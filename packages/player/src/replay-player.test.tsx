@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerState } from './replay-player';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
 import recording from './test/fixtures/checkout-recording.json';
+import { sessionSummary } from './test/summary';
 import { ReplayTimeline } from './timeline';
 
 // jsdom cannot run a replay (no layout, no real iframes): the viewport is Chromium's job,
@@ -23,21 +24,13 @@ const serverEvents: SessionEventsResponse = {
   events: [meta(1_000), fullSnapshot(1_020), custom(13_000, 'checkout_error'), mutation(66_000)],
 };
 const serverSession: SessionResponse = {
-  session: {
+  session: sessionSummary({
     id: SESSION_ID,
     startedAt: 1_000,
     endedAt: 66_000,
     durationMs: 65_000,
-    eventCount: 4,
-    byteCount: 100,
-    firstUrl: 'https://shop.test/checkout',
-    userId: null,
-    clickCount: 0,
-    errorCount: 0,
-    customEventNames: ['checkout_error'],
     windowIds: ['w1'],
-    hasFullSnapshot: true,
-  },
+  }),
   markers: [{ id: '2', kind: 'custom', label: 'checkout_error', timestamp: 13_000, payload: {} }],
 };
 
@@ -45,9 +38,18 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+function ndjson(lines: unknown[]): Response {
+  return new Response(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), {
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
+}
+
 function stubServer(...sessionResponses: Array<() => Response>) {
   let call = 0;
   const fetch = vi.fn<typeof globalThis.fetch>(async (input) => {
+    if (String(input).includes('/chunks')) {
+      return ndjson([{ windowId: 'w1', seq: 0, events: serverEvents.events }]);
+    }
     if (String(input).endsWith('/events')) {
       return json(serverEvents);
     }
@@ -118,14 +120,14 @@ describe('<ReplayPlayer sessionId>', () => {
     expect(screen.getByRole('alert')).toHaveTextContent(/could not reach/i);
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
-    expect(fetch.mock.calls.filter(([url]) => !String(url).endsWith('/events'))).toHaveLength(2);
+    expect(fetch.mock.calls.filter(([url]) => String(url).endsWith(SESSION_ID))).toHaveLength(2);
   });
 
   it('shows no-snapshot when the session has nothing to replay', async () => {
     stubServer(() => json(serverSession));
     vi.mocked(globalThis.fetch).mockImplementation(async (input) =>
-      String(input).endsWith('/events')
-        ? json({ events: [meta(1_000), mutation(2_000)] })
+      String(input).includes('/chunks')
+        ? ndjson([{ windowId: 'w1', seq: 0, events: [meta(1_000), mutation(2_000)] }])
         : json(serverSession),
     );
     render(<ReplayPlayer sessionId={SESSION_ID} readKey="rk_read" />);
@@ -139,7 +141,7 @@ describe('<ReplayPlayer events>', () => {
     render(<ReplayPlayer events={events} />);
     expect(root()).toHaveAttribute('data-state', 'ready');
     const marker = screen.getByRole('button', { name: MARKER_NAME });
-    expect(marker).toHaveAttribute('title', MARKER_NAME);
+    expect(marker).toHaveTextContent('checkout_error · 0:01');
     expect(marker).toHaveAttribute('data-kind', 'custom');
     expect(screen.getByText('0:00 / 0:02')).toBeInTheDocument();
   });

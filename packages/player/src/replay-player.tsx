@@ -4,6 +4,7 @@ import type { RecordedEvent } from '@replaykit/core';
 import {
   type CSSProperties,
   forwardRef,
+  type KeyboardEvent,
   type ReactNode,
   useCallback,
   useEffect,
@@ -11,12 +12,29 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ReplayContext } from './context';
-import { ReplayPlayButton, ReplayTime } from './controls';
-import { type PlaybackState, ReplayStore } from './replay-store';
+import { ReplayContext, useReplayStore } from './context';
+import {
+  ReplayFullscreenButton,
+  ReplayPageInfo,
+  ReplayPlayButton,
+  ReplayShortcutsHelp,
+  ReplaySkipInactiveToggle,
+  ReplaySpeedSelect,
+  ReplayTime,
+  toggleFullscreen,
+} from './controls';
+import { ReplayInspector } from './inspector';
+import type { ReplayEventItem } from './inspector-data';
+import { PLAYBACK_SPEEDS, type PlaybackSpeed, type PlaybackState, ReplayStore } from './replay-store';
 import { ReplayTimeline } from './timeline';
 import type { ReplayTimelineData } from './timeline-data';
-import { type LoadState, useReplaySource } from './use-replay-source';
+import { useReplaySelector } from './use-replay';
+import {
+  type LoadProgress,
+  type LoadState,
+  type ReplayChunkLoader,
+  useReplaySource,
+} from './use-replay-source';
 import { ReplayViewport } from './viewport';
 
 /** What `onStateChange` reports: how loading went, and whether the replay plays. */
@@ -26,30 +44,70 @@ export interface ReplayPlayerState {
   playback: PlaybackState;
 }
 
-/** Props of `<ReplayPlayer>`: give it `events`, or a `sessionId` to load from a replaykit server. */
+/** What `onEventClick` reports: a timeline marker or an inspector row that was clicked. */
+export interface ReplayEventClick {
+  source: 'marker' | 'inspector';
+  kind: string;
+  label: string;
+  /** Wall-clock time of the event, ms since 1970. */
+  timestamp: number;
+  payload?: unknown;
+}
+
+/** Seek step of ← and →, in ms. */
+export const ARROW_SEEK_MS = 10_000;
+/** Seek step of Shift + ← and →, in ms. */
+export const SHIFT_ARROW_SEEK_MS = 1_000;
+
+/**
+ * Props of `<ReplayPlayer>`: give it `events`, a `loader`, or a `sessionId` to load from a
+ * replaykit server (base URL and read key as props or from a `<ReplayProvider>`).
+ */
 export interface ReplayPlayerProps {
-  /** A session to load from `baseUrl` (ignored when `events` is given). */
+  /** A session to load from the replaykit server (ignored when `events` or `loader` is given). */
   sessionId?: string;
-  /** The replaykit server's base URL; defaults to this origin. */
+  /** The replaykit server's base URL; defaults to the `<ReplayProvider>`'s, else this origin. */
   baseUrl?: string;
-  /** The project's secret read key. */
+  /** The project's secret read key; defaults to the `<ReplayProvider>`'s. */
   readKey?: string;
+  /** Your own source of the session's chunks, in order (e.g. from your backend or a file). */
+  loader?: ReplayChunkLoader;
   /**
    * A recording to play as it is, instead of loading one; markers are derived from it. A new
    * array with the same event objects is the same recording; different events restart it.
    */
   events?: readonly RecordedEvent[];
-  /** Where to start, in ms from the first event. */
+  /** Where to start, in ms from the first event (e.g. `readTimeParam()`). */
   initialTime?: number;
+  /** Controlled current time, ms from the first event: the player seeks when it changes. */
+  currentTime?: number;
+  /** Controlled playback: the player plays or pauses when it changes. */
+  playing?: boolean;
+  /** Controlled speed, one of 0.5, 1, 1.5, 2, 4, 8, 16. */
+  speed?: PlaybackSpeed;
+  /** The speed to start at, when `speed` is not controlled; default 1. */
+  defaultSpeed?: PlaybackSpeed;
+  /** Whether to skip stretches without user activity at first; default true. */
+  defaultSkipInactive?: boolean;
+  /** Colour theme: `light`, `dark`, or `auto` (follows the system); default `light`. */
+  theme?: 'light' | 'dark' | 'auto';
+  /** Show the Events / Console / Network inspector next to the replay; default true. */
+  inspector?: boolean;
+  /** Replays canvas drawing. UNSAFE: adds `allow-scripts` to the replay iframe's sandbox. */
+  UNSAFE_replayCanvas?: boolean;
   className?: string;
   style?: CSSProperties;
   /** Called when loading or playback changes state (and once on mount). */
   onStateChange?: (state: ReplayPlayerState) => void;
   /** Called with the current time, in ms from the first event, whenever it changes. */
   onTimeUpdate?: (timeMs: number) => void;
+  /** Called when the speed changes (from the controls or the keyboard). */
+  onSpeedChange?: (speed: PlaybackSpeed) => void;
+  /** Called when a timeline marker or an inspector row is clicked, after seeking to it. */
+  onEventClick?: (event: ReplayEventClick) => void;
   /**
    * Your own arrangement of the parts (`ReplayViewport`, `ReplayPlayButton`, `ReplayTime`,
-   * `ReplayTimeline`), shown once the recording is ready; defaults to all of them.
+   * `ReplayTimeline`, `ReplayInspector`, …), shown once the recording is ready; defaults to all of them.
    */
   children?: ReactNode;
 }
@@ -60,131 +118,313 @@ export interface ReplayPlayerHandle {
   pause(): void;
   /** Seeks to `offsetMs` from the first event (clamped to a target rrweb can show). */
   seek(offsetMs: number): void;
+  setSpeed(speed: PlaybackSpeed): void;
 }
 
 interface PendingCommands {
   seek: number | null;
   play: boolean | null;
+  speed: PlaybackSpeed | null;
 }
 
-const MESSAGES = {
-  loading: 'Loading the replay…',
-  'no-snapshot': 'Nothing to replay yet: this recording has no full page snapshot.',
-} as const;
+const NO_SNAPSHOT_MESSAGE = 'Nothing to replay yet: this recording has no full page snapshot.';
 
-function DefaultLayout() {
+interface LayoutProps {
+  inspector: boolean;
+  progress: LoadProgress;
+  tabs: ReactNode;
+  replayCanvas: boolean;
+  onEventClick: (event: ReplayEventClick) => void;
+}
+
+function LoadProgressBar({ progress }: { progress: LoadProgress }) {
+  const store = useReplayStore('<LoadProgressBar>');
+  const duration = useReplaySelector(store, (s) => s.timeline.totalDurationMs);
+  if (progress.complete) {
+    return null;
+  }
+  const fraction = duration > 0 ? Math.min(1, progress.loadedMs / duration) : 0;
   return (
-    <>
-      <ReplayViewport />
-      <div className="rk-controls">
-        <ReplayPlayButton />
-        <ReplayTime />
-        <ReplayTimeline />
-      </div>
-    </>
+    <progress
+      className="rk-progress"
+      aria-label="Loading the replay"
+      max={100}
+      value={Math.round(fraction * 100)}
+    />
   );
 }
 
-function createStore(timeline: ReplayTimelineData, initialTime: number | undefined): ReplayStore {
+function DefaultLayout({ inspector, progress, tabs, replayCanvas, onEventClick }: LayoutProps) {
+  return (
+    <div className="rk-layout" data-inspector={inspector}>
+      <div className="rk-stage">
+        <div className="rk-stage-bar">
+          {tabs}
+          <ReplayPageInfo />
+        </div>
+        <ReplayViewport UNSAFE_replayCanvas={replayCanvas} />
+        <div className="rk-controls">
+          <ReplayPlayButton />
+          <ReplayTime />
+          <ReplayTimeline
+            onMarkerClick={(marker) =>
+              onEventClick({
+                source: 'marker',
+                kind: marker.kind,
+                label: marker.label,
+                timestamp: marker.timestamp,
+                payload: marker.payload,
+              })
+            }
+          />
+          <LoadProgressBar progress={progress} />
+          <ReplaySpeedSelect />
+          <ReplaySkipInactiveToggle />
+          <ReplayShortcutsHelp />
+          <ReplayFullscreenButton />
+        </div>
+      </div>
+      {inspector && (
+        <ReplayInspector
+          onEventClick={(item: ReplayEventItem) =>
+            onEventClick({
+              source: 'inspector',
+              kind: item.kind,
+              label: item.label,
+              timestamp: item.timestamp,
+              payload: item.payload,
+            })
+          }
+        />
+      )}
+    </div>
+  );
+}
+
+interface StoreSettings {
+  initialTime: number | undefined;
+  speed: PlaybackSpeed;
+  skipInactive: boolean;
+}
+
+function createStore(timeline: ReplayTimelineData, settings: StoreSettings): ReplayStore {
   const store = new ReplayStore(timeline);
-  if (initialTime !== undefined) {
-    store.seek(initialTime);
+  store.setSpeed(settings.speed);
+  store.setSkipInactive(settings.skipInactive);
+  if (settings.initialTime !== undefined) {
+    store.seek(settings.initialTime);
   }
   return store;
 }
 
 interface ReplaySessionProps {
   timeline: ReplayTimelineData;
-  initialTime: number | undefined;
+  sourceKey: string;
+  settings: StoreSettings;
   onStore: (store: ReplayStore | null) => void;
-  onPlaybackChange: (playback: PlaybackState) => void;
-  onTimeUpdate: (timeMs: number) => void;
   children: ReactNode;
 }
 
-function ReplaySession({
-  timeline,
-  initialTime,
-  onStore,
-  onPlaybackChange,
-  onTimeUpdate,
-  children,
-}: ReplaySessionProps) {
-  const [store, setStore] = useState(() => createStore(timeline, initialTime));
-  if (store.timeline !== timeline) {
+function ReplaySession({ timeline, sourceKey, settings, onStore, children }: ReplaySessionProps) {
+  const [current, setCurrent] = useState(() => ({ key: sourceKey, store: createStore(timeline, settings) }));
+  if (current.key !== sourceKey) {
     // A new recording gets a fresh store (React's "adjust state while rendering" pattern).
-    setStore(createStore(timeline, initialTime));
+    setCurrent({ key: sourceKey, store: createStore(timeline, settings) });
   }
+  const { store } = current;
+
+  useEffect(() => {
+    // More of the same recording arrived: the store (and the replayer) take the new events.
+    store.extend(timeline);
+  }, [store, timeline]);
 
   useEffect(() => {
     onStore(store);
-    let { playback, currentTime } = store.getSnapshot();
-    onPlaybackChange(playback);
-    const unsubscribe = store.subscribe(() => {
-      const snapshot = store.getSnapshot();
-      if (snapshot.playback !== playback) {
-        playback = snapshot.playback;
-        onPlaybackChange(playback);
-      }
-      if (snapshot.currentTime !== currentTime) {
-        currentTime = snapshot.currentTime;
-        onTimeUpdate(currentTime);
-      }
-    });
-    return () => {
-      unsubscribe();
-      onStore(null);
-    };
-  }, [store, onStore, onPlaybackChange, onTimeUpdate]);
+    return () => onStore(null);
+  }, [store, onStore]);
 
-  return <ReplayContext.Provider value={store}>{children ?? <DefaultLayout />}</ReplayContext.Provider>;
+  return <ReplayContext.Provider value={store}>{children}</ReplayContext.Provider>;
+}
+
+function isTextEntry(target: EventTarget | null): boolean {
+  if (!(target instanceof Element)) {
+    return false;
+  }
+  return target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null;
+}
+
+/** Applies a keyboard shortcut to the store; returns true when the key was one. */
+export function handleShortcut(store: ReplayStore, event: KeyboardEvent<HTMLElement>): boolean {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTextEntry(event.target)) {
+    return false;
+  }
+  const target = event.target instanceof Element ? event.target : null;
+  const onButton = target?.closest('button') != null;
+  const onSlider = target?.closest('[role="slider"]') != null;
+  const { currentTime, speed } = store.getSnapshot();
+  const speedIndex = PLAYBACK_SPEEDS.indexOf(speed);
+  switch (event.key) {
+    case ' ':
+    case 'k':
+      if (onButton && event.key === ' ') {
+        return false;
+      }
+      store.toggle();
+      return true;
+    case 'ArrowLeft':
+    case 'ArrowRight': {
+      if (onSlider) {
+        return false;
+      }
+      const step = event.shiftKey ? SHIFT_ARROW_SEEK_MS : ARROW_SEEK_MS;
+      store.seek(currentTime + (event.key === 'ArrowLeft' ? -step : step));
+      return true;
+    }
+    case 'f':
+    case 'F':
+      if (target) {
+        toggleFullscreen(target);
+      }
+      return true;
+    case '<':
+    case ',':
+      store.setSpeed(PLAYBACK_SPEEDS[Math.max(0, speedIndex - 1)] as PlaybackSpeed);
+      return true;
+    case '>':
+    case '.':
+      store.setSpeed(PLAYBACK_SPEEDS[Math.min(PLAYBACK_SPEEDS.length - 1, speedIndex + 1)] as PlaybackSpeed);
+      return true;
+    case '?':
+      store.setHelpOpen(!store.getSnapshot().helpOpen);
+      return true;
+    case 'Escape':
+      if (store.getSnapshot().helpOpen) {
+        store.setHelpOpen(false);
+        return true;
+      }
+      return false;
+    default: {
+      const digit = Number(event.key);
+      if (Number.isInteger(digit) && digit >= 1 && digit <= PLAYBACK_SPEEDS.length) {
+        store.setSpeed(PLAYBACK_SPEEDS[digit - 1] as PlaybackSpeed);
+        return true;
+      }
+      return false;
+    }
+  }
 }
 
 /**
- * The ready-made replay player: loads a session (or takes `events`), shows the replay with
- * play/pause, time and a timeline with markers. Its root's `data-state` is the load state.
+ * The ready-made replay player: loads a session progressively (or takes `events` or a
+ * `loader`), shows the replay with its controls, a timeline with markers and an inspector.
+ * Its root's `data-state` is the load state. Keyboard shortcuts work while focus is inside it.
  */
 export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(function ReplayPlayer(
   {
     sessionId,
     baseUrl,
     readKey,
+    loader,
     events,
     initialTime,
+    currentTime,
+    playing,
+    speed,
+    defaultSpeed = 1,
+    defaultSkipInactive = true,
+    theme = 'light',
+    inspector = true,
+    UNSAFE_replayCanvas = false,
     className,
     style,
     onStateChange,
     onTimeUpdate,
+    onSpeedChange,
+    onEventClick,
     children,
   },
   ref,
 ) {
-  const { source, retry } = useReplaySource({ events, sessionId, baseUrl, readKey });
+  const [windowId, setWindowId] = useState<string | null>(null);
+  const { source, retry } = useReplaySource({ events, loader, sessionId, baseUrl, readKey, windowId });
+  const [store, setStore] = useState<ReplayStore | null>(null);
   const [playback, setPlayback] = useState<PlaybackState>('paused');
-  const storeRef = useRef<ReplayStore | null>(null);
-  const pendingRef = useRef<PendingCommands>({ seek: null, play: null });
-  const callbacksRef = useRef({ onStateChange, onTimeUpdate });
+  const pendingRef = useRef<PendingCommands>({ seek: null, play: null, speed: null });
+  const callbacksRef = useRef({ onStateChange, onTimeUpdate, onSpeedChange, onEventClick });
   useEffect(() => {
-    callbacksRef.current = { onStateChange, onTimeUpdate };
+    callbacksRef.current = { onStateChange, onTimeUpdate, onSpeedChange, onEventClick };
   });
+  const storeRef = useRef<ReplayStore | null>(null);
 
-  const handleStore = useCallback((store: ReplayStore | null) => {
-    storeRef.current = store;
+  const handleStore = useCallback((next: ReplayStore | null) => {
+    storeRef.current = next;
+    setStore(next);
+    if (next === null) {
+      return;
+    }
+    const pending = pendingRef.current;
+    pendingRef.current = { seek: null, play: null, speed: null };
+    if (pending.speed !== null) {
+      next.setSpeed(pending.speed);
+    }
+    if (pending.seek !== null) {
+      next.seek(pending.seek);
+    }
+    if (pending.play === true) {
+      next.play();
+    } else if (pending.play === false) {
+      next.pause();
+    }
+  }, []);
+
+  // Reports of the store's changes to the host's callbacks.
+  useEffect(() => {
     if (store === null) {
       return;
     }
-    const { seek, play } = pendingRef.current;
-    pendingRef.current = { seek: null, play: null };
-    if (seek !== null) {
-      store.seek(seek);
+    let { playback: lastPlayback, currentTime: lastTime, speed: lastSpeed } = store.getSnapshot();
+    setPlayback(lastPlayback);
+    return store.subscribe(() => {
+      const snapshot = store.getSnapshot();
+      if (snapshot.playback !== lastPlayback) {
+        lastPlayback = snapshot.playback;
+        setPlayback(lastPlayback);
+      }
+      if (snapshot.currentTime !== lastTime) {
+        lastTime = snapshot.currentTime;
+        callbacksRef.current.onTimeUpdate?.(lastTime);
+      }
+      if (snapshot.speed !== lastSpeed) {
+        lastSpeed = snapshot.speed;
+        callbacksRef.current.onSpeedChange?.(lastSpeed);
+      }
+    });
+  }, [store]);
+
+  // Controlled props: the player follows them when they change.
+  useEffect(() => {
+    if (store === null || currentTime === undefined) {
+      return;
     }
-    if (play === true) {
+    if (Math.abs(store.getSnapshot().currentTime - currentTime) > 1) {
+      store.seek(currentTime);
+    }
+  }, [store, currentTime]);
+  useEffect(() => {
+    if (store === null || playing === undefined) {
+      return;
+    }
+    if (playing) {
       store.play();
-    } else if (play === false) {
+    } else {
       store.pause();
     }
-  }, []);
-  const handleTimeUpdate = useCallback((timeMs: number) => callbacksRef.current.onTimeUpdate?.(timeMs), []);
+  }, [store, playing]);
+  useEffect(() => {
+    if (store !== null && speed !== undefined) {
+      store.setSpeed(speed);
+    }
+  }, [store, speed]);
 
   useImperativeHandle(
     ref,
@@ -210,6 +450,13 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           pendingRef.current.seek = offsetMs;
         }
       },
+      setSpeed: (next: PlaybackSpeed) => {
+        if (storeRef.current) {
+          storeRef.current.setSpeed(next);
+        } else {
+          pendingRef.current.speed = next;
+        }
+      },
     }),
     [],
   );
@@ -220,26 +467,64 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     callbacksRef.current.onStateChange?.({ load, playback: reportedPlayback });
   }, [load, reportedPlayback]);
 
+  const emitEventClick = useCallback(
+    (event: ReplayEventClick) => callbacksRef.current.onEventClick?.(event),
+    [],
+  );
+
   let content: ReactNode;
   switch (source.state) {
-    case 'ready':
+    case 'ready': {
+      const tabs =
+        source.windowIds.length > 1 ? (
+          <label className="rk-tab-select">
+            <span>Tab</span>
+            <select
+              value={source.windowId ?? ''}
+              onChange={(event) => setWindowId(event.currentTarget.value)}
+            >
+              {source.windowIds.map((id, index) => (
+                <option key={id} value={id}>{`Tab ${index + 1}`}</option>
+              ))}
+            </select>
+          </label>
+        ) : null;
       content = (
         <ReplaySession
           timeline={source.timeline}
-          initialTime={initialTime}
+          sourceKey={`${source.key}:${source.windowId ?? ''}`}
+          settings={{ initialTime, speed: speed ?? defaultSpeed, skipInactive: defaultSkipInactive }}
           onStore={handleStore}
-          onPlaybackChange={setPlayback}
-          onTimeUpdate={handleTimeUpdate}
         >
-          {children}
+          {children ?? (
+            <DefaultLayout
+              inspector={inspector}
+              progress={source.progress}
+              tabs={tabs}
+              replayCanvas={UNSAFE_replayCanvas}
+              onEventClick={emitEventClick}
+            />
+          )}
         </ReplaySession>
       );
       break;
-    case 'loading':
+    }
+    case 'loading': {
+      const { progress } = source;
+      content = (
+        <div className="rk-message" role="status">
+          <p>Loading the replay…</p>
+          {progress.events > 0 && (
+            <p className="rk-message-detail">{`${progress.events} events so far, waiting for the first full page snapshot`}</p>
+          )}
+        </div>
+      );
+      break;
+    }
     case 'no-snapshot':
       content = (
         <p className="rk-message" role="status">
-          {MESSAGES[source.state]}
+          {NO_SNAPSHOT_MESSAGE}
         </p>
       );
       break;
@@ -270,7 +555,16 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       className={className ? `rk-player ${className}` : 'rk-player'}
       style={style}
       data-state={load}
+      data-theme={theme}
       aria-label="Session replay"
+      // Not a tab stop; a click inside gives it focus, so the shortcuts work after one.
+      tabIndex={-1}
+      onKeyDown={(event) => {
+        const current = storeRef.current;
+        if (current !== null && handleShortcut(current, event)) {
+          event.preventDefault();
+        }
+      }}
     >
       {content}
     </section>

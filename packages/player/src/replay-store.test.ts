@@ -14,7 +14,12 @@ const FIRST_FRAME = 31;
 
 function setup() {
   const store = new ReplayStore(timeline!);
-  const driver = { goto: vi.fn<ReplayDriver['goto']>(), pause: vi.fn<ReplayDriver['pause']>() };
+  const driver = {
+    goto: vi.fn<ReplayDriver['goto']>(),
+    pause: vi.fn<ReplayDriver['pause']>(),
+    addEvents: vi.fn<ReplayDriver['addEvents']>(),
+    setSpeed: vi.fn<ReplayDriver['setSpeed']>(),
+  };
   return { store, driver };
 }
 
@@ -66,7 +71,12 @@ describe('ReplayStore', () => {
     const detach = store.attach(driver);
     store.seek(3_000);
     detach();
-    const next = { goto: vi.fn<ReplayDriver['goto']>(), pause: vi.fn<ReplayDriver['pause']>() };
+    const next = {
+      goto: vi.fn<ReplayDriver['goto']>(),
+      pause: vi.fn<ReplayDriver['pause']>(),
+      addEvents: vi.fn<ReplayDriver['addEvents']>(),
+      setSpeed: vi.fn<ReplayDriver['setSpeed']>(),
+    };
     store.attach(next);
     expect(next.goto).toHaveBeenCalledWith(3_000, false);
   });

@@ -1,5 +1,18 @@
+import type { RecordedEvent } from '@replaykit/core';
 import { clampSeekOffset } from './seek';
-import type { ReplayTimelineData } from './timeline-data';
+import type { InactiveStretch, ReplayTimelineData } from './timeline-data';
+
+/** The playback speeds offered, slowest first. */
+export const PLAYBACK_SPEEDS = [0.5, 1, 1.5, 2, 4, 8, 16] as const;
+
+/** One of {@link PLAYBACK_SPEEDS}. */
+export type PlaybackSpeed = (typeof PLAYBACK_SPEEDS)[number];
+
+/**
+ * When skipping inactivity, playback jumps to this long before the end of an inactive
+ * stretch (ms), so the first thing after the gap is seen arriving.
+ */
+export const SKIP_LEAD_MS = 500;
 
 /** Playback state, exposed to CSS as `data-state`. */
 export type PlaybackState = 'paused' | 'playing' | 'ended';
@@ -11,6 +24,13 @@ export interface ReplaySnapshot {
   currentTime: number;
   /** Where the timeline thumb is being dragged, before the seek is committed; null otherwise. */
   previewTime: number | null;
+  speed: PlaybackSpeed;
+  /** Whether playback jumps over stretches without user activity (on by default). */
+  skipInactive: boolean;
+  /** Whether the keyboard shortcuts popover is open. */
+  helpOpen: boolean;
+  /** The recording streamed in so far (a new object whenever more arrives). */
+  timeline: ReplayTimelineData;
 }
 
 /** The commands the store needs from a mounted replayer. The viewport provides it. */
@@ -18,6 +38,9 @@ export interface ReplayDriver {
   /** Shows the frame at `offsetMs` (already clamped) and plays on from there when `play`. */
   goto(offsetMs: number, play: boolean): void;
   pause(): void;
+  /** Feeds events that arrived after the replayer was built (in time order). */
+  addEvents(events: readonly RecordedEvent[]): void;
+  setSpeed(speed: number): void;
 }
 
 type Listener = () => void;
@@ -28,15 +51,84 @@ type Listener = () => void;
  * Commands given before a driver is attached are replayed onto it when it attaches.
  */
 export class ReplayStore {
-  readonly timeline: ReplayTimelineData;
-  #snapshot: ReplaySnapshot = { playback: 'paused', currentTime: 0, previewTime: null };
+  #snapshot: ReplaySnapshot;
+  /** Events the attached replayer already has. */
+  #fed = new WeakSet<RecordedEvent>();
   #listeners = new Set<Listener>();
   #driver: ReplayDriver | null = null;
   /** A clamped seek target that no driver has shown yet. */
   #pendingTarget: number | null = null;
 
   constructor(timeline: ReplayTimelineData) {
-    this.timeline = timeline;
+    this.#snapshot = {
+      playback: 'paused',
+      currentTime: 0,
+      previewTime: null,
+      speed: 1,
+      skipInactive: true,
+      helpOpen: false,
+      timeline,
+    };
+  }
+
+  /** The recording as loaded so far. */
+  get timeline(): ReplayTimelineData {
+    return this.#snapshot.timeline;
+  }
+
+  /** Takes a grown timeline of the same recording: the replayer gets the new events. */
+  extend(timeline: ReplayTimelineData): void {
+    if (timeline === this.timeline) {
+      return;
+    }
+    if (this.#driver) {
+      const fresh = timeline.events.filter((event) => !this.#fed.has(event));
+      this.#markFed(fresh);
+      if (fresh.length > 0) {
+        this.#driver.addEvents(fresh);
+      }
+    }
+    this.#update({ ...this.#snapshot, timeline });
+  }
+
+  /** Marks events as handed to the replayer (the viewport builds it from `timeline.events`). */
+  #markFed(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      this.#fed.add(event);
+    }
+  }
+
+  setSpeed(speed: PlaybackSpeed): void {
+    if (speed === this.#snapshot.speed) {
+      return;
+    }
+    this.#update({ ...this.#snapshot, speed });
+    this.#driver?.setSpeed(speed);
+  }
+
+  setHelpOpen(helpOpen: boolean): void {
+    if (helpOpen !== this.#snapshot.helpOpen) {
+      this.#update({ ...this.#snapshot, helpOpen });
+    }
+  }
+
+  setSkipInactive(skipInactive: boolean): void {
+    if (skipInactive !== this.#snapshot.skipInactive) {
+      this.#update({ ...this.#snapshot, skipInactive });
+    }
+  }
+
+  /** The inactive stretch that `offsetMs` falls in, before its lead-out; undefined when none. */
+  #stretchAt(offsetMs: number): InactiveStretch | undefined {
+    for (const stretch of this.timeline.inactiveStretches) {
+      if (offsetMs >= stretch.start && offsetMs < stretch.end - SKIP_LEAD_MS) {
+        return stretch;
+      }
+      if (stretch.start > offsetMs) {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   subscribe = (listener: Listener): (() => void) => {
@@ -51,6 +143,11 @@ export class ReplayStore {
   /** Connects the replayer; returns the function that disconnects it. */
   attach(driver: ReplayDriver): () => void {
     this.#driver = driver;
+    this.#fed = new WeakSet();
+    this.#markFed(this.timeline.events);
+    if (this.#snapshot.speed !== 1) {
+      driver.setSpeed(this.#snapshot.speed);
+    }
     const playing = this.#snapshot.playback === 'playing';
     if (this.#pendingTarget !== null || playing) {
       driver.goto(this.#pendingTarget ?? this.#clamp(this.#snapshot.currentTime), playing);
@@ -72,7 +169,12 @@ export class ReplayStore {
     }
     // Play after the end starts over, as every media player does.
     const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
-    this.#update({ playback: 'playing', currentTime: this.#toDisplayTime(target), previewTime: null });
+    this.#update({
+      ...this.#snapshot,
+      playback: 'playing',
+      currentTime: this.#toDisplayTime(target),
+      previewTime: null,
+    });
     this.#send(target, true);
   }
 
@@ -96,9 +198,14 @@ export class ReplayStore {
   seek(offsetMs: number): void {
     const target = this.#clamp(offsetMs);
     const playing = this.#snapshot.playback === 'playing';
-    const atEnd = target > this.timeline.durationMs;
+    const atEnd = target > this.timeline.durationMs && this.timeline.complete;
     const playback: PlaybackState = playing ? 'playing' : atEnd ? 'ended' : 'paused';
-    this.#update({ playback, currentTime: this.#toDisplayTime(target), previewTime: null });
+    this.#update({
+      ...this.#snapshot,
+      playback,
+      currentTime: this.#toDisplayTime(target),
+      previewTime: null,
+    });
     this.#send(target, playing);
   }
 
@@ -112,6 +219,14 @@ export class ReplayStore {
 
   /** Driver report: the replayer's clock moved. */
   reportTime(offsetMs: number): void {
+    if (this.#snapshot.playback === 'playing' && this.#snapshot.skipInactive) {
+      const stretch = this.#stretchAt(offsetMs);
+      if (stretch !== undefined) {
+        // rrweb's own skipping fast-forwards (minutes for a long gap): jump instead.
+        this.seek(stretch.end - SKIP_LEAD_MS);
+        return;
+      }
+    }
     const currentTime = this.#toDisplayTime(offsetMs);
     if (currentTime !== this.#snapshot.currentTime) {
       this.#update({ ...this.#snapshot, currentTime });
@@ -135,7 +250,9 @@ export class ReplayStore {
    */
   reportFinish(offsetMs: number): void {
     if (offsetMs >= this.timeline.durationMs) {
-      this.#update({ ...this.#snapshot, playback: 'ended', currentTime: this.timeline.durationMs });
+      // Still streaming: the replay caught up with what has loaded; it waits, paused.
+      const playback = this.timeline.complete ? 'ended' : 'paused';
+      this.#update({ ...this.#snapshot, playback, currentTime: this.timeline.durationMs });
     }
   }
 

@@ -1,5 +1,30 @@
-import { deriveMarkers, isMetaEvent, type RecordedEvent, type TimelineMarker } from '@replaykit/core';
+import {
+  deriveMarkers,
+  EventType,
+  IncrementalSource,
+  isCustomEvent,
+  isMetaEvent,
+  type RecordedEvent,
+  ReservedEvent,
+  type TimelineMarker,
+} from '@replaykit/core';
 import { findSnapshotPairs, type SnapshotPair } from './seek';
+
+/** A stretch with no user activity that playback jumps over when skipping inactivity. */
+export interface InactiveStretch {
+  /** Offsets from the first event, ms. */
+  start: number;
+  end: number;
+}
+
+/** Shortest stretch without user activity that counts as inactive, in ms. */
+export const INACTIVITY_THRESHOLD_MS = 5_000;
+
+/** Where the replayed page was (its URL) or how big its viewport was, from an offset on. */
+export interface PageChange<T> {
+  offset: number;
+  value: T;
+}
 
 /** Everything the player knows about one replayable recording, in the units the UI uses. */
 export interface ReplayTimelineData {
@@ -8,10 +33,137 @@ export interface ReplayTimelineData {
   markers: readonly TimelineMarker[];
   /** Time of the first event, ms since 1970; every offset in the player counts from here. */
   startTime: number;
+  /** Offset of the last loaded event. */
   durationMs: number;
+  /**
+   * Length of the whole recording as far as the player knows (from the session summary
+   * while it streams in); at least `durationMs`. The timeline spans this.
+   */
+  totalDurationMs: number;
+  /** False while more events are still streaming in. */
+  complete: boolean;
   snapshotPairs: readonly SnapshotPair[];
   /** Size of the recorded viewport (first Meta event), for the viewport's aspect ratio. */
   recordedSize: { width: number; height: number } | null;
+  /** Stretches of {@link INACTIVITY_THRESHOLD_MS} or more without user activity, in time order. */
+  inactiveStretches: readonly InactiveStretch[];
+  /** The page URL over time (Meta events and `$navigation`). */
+  urls: readonly PageChange<string>[];
+  /** The recorded viewport size over time (Meta events and viewport resizes). */
+  sizes: readonly PageChange<{ width: number; height: number }>[];
+}
+
+/** Sources of incremental snapshots that a person causes (as opposed to the page itself). */
+const USER_ACTIVITY_SOURCES: ReadonlySet<number> = new Set([
+  IncrementalSource.MouseMove,
+  IncrementalSource.MouseInteraction,
+  IncrementalSource.Scroll,
+  IncrementalSource.ViewportResize,
+  IncrementalSource.Input,
+  IncrementalSource.TouchMove,
+  IncrementalSource.MediaInteraction,
+  IncrementalSource.Drag,
+  IncrementalSource.Selection,
+]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** True for an event a person caused: input, pointer, scroll, resize, or a page load. */
+export function isUserActivity(event: RecordedEvent): boolean {
+  if (event.type === EventType.FullSnapshot || event.type === EventType.Meta) {
+    return true;
+  }
+  return (
+    event.type === EventType.IncrementalSnapshot &&
+    isRecord(event.data) &&
+    typeof event.data.source === 'number' &&
+    USER_ACTIVITY_SOURCES.has(event.data.source)
+  );
+}
+
+/** Finds the stretches of at least `thresholdMs` between user activities; `events` sorted. */
+export function findInactiveStretches(
+  events: readonly RecordedEvent[],
+  thresholdMs = INACTIVITY_THRESHOLD_MS,
+): InactiveStretch[] {
+  const first = events[0];
+  const last = events[events.length - 1];
+  if (first === undefined || last === undefined) {
+    return [];
+  }
+  const stretches: InactiveStretch[] = [];
+  let previous: number | null = null;
+  for (const event of events) {
+    if (!isUserActivity(event)) {
+      continue;
+    }
+    const offset = event.timestamp - first.timestamp;
+    if (previous !== null && offset - previous >= thresholdMs) {
+      stretches.push({ start: previous, end: offset });
+    }
+    previous = offset;
+  }
+  const end = last.timestamp - first.timestamp;
+  if (previous !== null && end - previous >= thresholdMs) {
+    stretches.push({ start: previous, end });
+  }
+  return stretches;
+}
+
+function pageChanges(events: readonly RecordedEvent[], startTime: number) {
+  const urls: PageChange<string>[] = [];
+  const sizes: PageChange<{ width: number; height: number }>[] = [];
+  for (const event of events) {
+    const offset = event.timestamp - startTime;
+    if (isMetaEvent(event)) {
+      urls.push({ offset, value: event.data.href });
+      sizes.push({ offset, value: { width: event.data.width, height: event.data.height } });
+    } else if (isCustomEvent(event) && event.data.tag === ReservedEvent.Navigation) {
+      const url = isRecord(event.data.payload) ? event.data.payload.url : undefined;
+      if (typeof url === 'string') {
+        urls.push({ offset, value: url });
+      }
+    } else if (
+      event.type === EventType.IncrementalSnapshot &&
+      isRecord(event.data) &&
+      event.data.source === IncrementalSource.ViewportResize &&
+      typeof event.data.width === 'number' &&
+      typeof event.data.height === 'number'
+    ) {
+      sizes.push({ offset, value: { width: event.data.width, height: event.data.height } });
+    }
+  }
+  return { urls, sizes };
+}
+
+/** The last change at or before `offset` (binary search), or undefined before the first. */
+export function valueAt<T>(changes: readonly PageChange<T>[], offset: number): T | undefined {
+  let low = 0;
+  let high = changes.length - 1;
+  let found: T | undefined;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const change = changes[middle] as PageChange<T>;
+    if (change.offset <= offset) {
+      found = change.value;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/** Extra facts about a recording that is still loading. */
+export interface TimelineOptions {
+  /** Markers to show instead of those derived from `events` (e.g. the server's, for every tab). */
+  markers?: readonly TimelineMarker[];
+  /** False while more events are coming; default true. */
+  complete?: boolean;
+  /** Time of the recording's last event as far as known (ms since 1970), e.g. from its summary. */
+  expectedEndTime?: number;
 }
 
 /**
@@ -20,8 +172,11 @@ export interface ReplayTimelineData {
  */
 export function createTimeline(
   events: readonly RecordedEvent[],
-  markers: readonly TimelineMarker[] = deriveMarkers(events),
+  markersOrOptions: readonly TimelineMarker[] | TimelineOptions = {},
 ): ReplayTimelineData | null {
+  const options: TimelineOptions = Array.isArray(markersOrOptions)
+    ? { markers: markersOrOptions as readonly TimelineMarker[] }
+    : (markersOrOptions as TimelineOptions);
   // Array#sort is stable, so events that share a timestamp keep their recorded order.
   const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp);
   const snapshotPairs = findSnapshotPairs(sorted);
@@ -35,12 +190,23 @@ export function createTimeline(
     firstMeta && firstMeta.data.width > 0 && firstMeta.data.height > 0
       ? { width: firstMeta.data.width, height: firstMeta.data.height }
       : null;
+  const durationMs = last.timestamp - first.timestamp;
+  const expectedDuration =
+    options.expectedEndTime !== undefined && Number.isFinite(options.expectedEndTime)
+      ? options.expectedEndTime - first.timestamp
+      : durationMs;
+  const complete = options.complete ?? true;
+  const markers = options.markers ?? deriveMarkers(sorted);
   return {
     events: sorted,
     markers: [...markers].sort((a, b) => a.timestamp - b.timestamp),
     startTime: first.timestamp,
-    durationMs: last.timestamp - first.timestamp,
+    durationMs,
+    totalDurationMs: complete ? durationMs : Math.max(durationMs, expectedDuration),
+    complete,
     snapshotPairs,
     recordedSize,
+    inactiveStretches: findInactiveStretches(sorted),
+    ...pageChanges(sorted, first.timestamp),
   };
 }

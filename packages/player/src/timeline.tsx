@@ -1,26 +1,78 @@
 'use client';
 
 import * as Slider from '@radix-ui/react-slider';
-import { type ComponentPropsWithoutRef, forwardRef, useRef } from 'react';
+import { markerPriority, type TimelineMarker } from '@replaykit/core';
+import { type ComponentPropsWithoutRef, forwardRef, useMemo, useRef } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { seekStepMs } from './seek';
 import { useReplaySnapshot } from './use-replay';
 
-/** Props of `<ReplayTimeline>`: those of its wrapping `<div>`. */
-export type ReplayTimelineProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
+/** Markers closer than this share one button (a cluster), in % of the timeline's width. */
+export const MARKER_CLUSTER_SPAN_PERCENT = 1.5;
+
+/** Markers that share one place on the timeline; `top` is the one shown (errors first). */
+export interface MarkerCluster {
+  offset: number;
+  top: TimelineMarker;
+  markers: TimelineMarker[];
+}
 
 /**
- * The seek bar (a Radix slider: dragging previews, releasing or a key press seeks) with one
- * button per timeline marker above it; a marker seeks to its event.
+ * Groups markers closer than `spanMs` into clusters; each cluster shows its most important
+ * marker (errors, then custom events, then the rest: `markerPriority`), earliest on ties.
+ */
+export function clusterMarkers(
+  markers: readonly TimelineMarker[],
+  startTime: number,
+  spanMs: number,
+): MarkerCluster[] {
+  const clusters: MarkerCluster[] = [];
+  let current: MarkerCluster | null = null;
+  for (const marker of markers) {
+    const offset = Math.max(0, marker.timestamp - startTime);
+    if (current !== null && offset - current.offset < spanMs) {
+      current.markers.push(marker);
+      if (markerPriority(marker.kind) < markerPriority(current.top.kind)) {
+        current.top = marker;
+      }
+      continue;
+    }
+    current = { offset, top: marker, markers: [marker] };
+    clusters.push(current);
+  }
+  return clusters;
+}
+
+/** The accessible name of a cluster's button, e.g. "checkout_error at 0:01 (+2 more)". */
+export function clusterLabel(cluster: MarkerCluster, startTime: number): string {
+  const at = formatTime(Math.max(0, cluster.top.timestamp - startTime));
+  const more = cluster.markers.length - 1;
+  return `${cluster.top.label} at ${at}${more > 0 ? ` (+${more} more)` : ''}`;
+}
+
+/** Props of `<ReplayTimeline>`: those of its wrapping `<div>`, and a marker click callback. */
+export interface ReplayTimelineProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
+  /** Called when a marker is clicked (after the seek to it). */
+  onMarkerClick?: (marker: TimelineMarker) => void;
+}
+
+function percent(offset: number, max: number): string {
+  return `${Math.min(100, Math.max(0, (offset / max) * 100))}%`;
+}
+
+/**
+ * The seek bar (a Radix slider: dragging previews, releasing or a key press seeks) with
+ * the loaded range, shaded inactive stretches and marker buttons above it; a marker
+ * seeks to its event. Crowded markers cluster, the most important one shown.
  */
 export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(function ReplayTimeline(
-  { className, ...props },
+  { className, onMarkerClick, ...props },
   ref,
 ) {
   const store = useReplayStore('<ReplayTimeline>');
-  const { currentTime, previewTime } = useReplaySnapshot(store);
-  const { durationMs, markers, startTime } = store.timeline;
+  const { currentTime, previewTime, timeline } = useReplaySnapshot(store);
+  const { durationMs, totalDurationMs, markers, startTime, inactiveStretches, complete } = timeline;
   const value = previewTime ?? currentTime;
   const pointerDownRef = useRef(false);
   // Runs before Radix's own pointer-up handler, which commits the dragged value (a seek).
@@ -28,29 +80,49 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
     pointerDownRef.current = false;
     store.preview(null);
   };
-  const step = seekStepMs(durationMs);
+  const step = seekStepMs(totalDurationMs);
   // Radix snaps every value it produces to a multiple of the step, so End and a drag to the
   // far right could never reach a duration that is not one: round the slider's end up. The
   // store maps anything at or past the duration to "seek to end".
-  const max = Math.max(Math.ceil(durationMs / step), 1) * step;
+  const max = Math.max(Math.ceil(totalDurationMs / step), 1) * step;
+  const clusters = useMemo(
+    () => clusterMarkers(markers, startTime, (max * MARKER_CLUSTER_SPAN_PERCENT) / 100),
+    [markers, startTime, max],
+  );
 
   return (
-    <div {...props} ref={ref} className={className ? `rk-timeline ${className}` : 'rk-timeline'}>
+    <div
+      {...props}
+      ref={ref}
+      className={className ? `rk-timeline ${className}` : 'rk-timeline'}
+      data-complete={complete}
+    >
       <div className="rk-markers">
-        {markers.map((marker) => {
-          const offset = Math.min(Math.max(0, marker.timestamp - startTime), durationMs);
-          const label = `${marker.label} at ${formatTime(offset)}`;
+        {clusters.map((cluster) => {
+          const label = clusterLabel(cluster, startTime);
           return (
             <button
-              key={marker.id}
+              key={cluster.top.id}
               type="button"
               className="rk-marker"
-              data-kind={marker.kind}
+              data-kind={cluster.top.kind}
+              data-count={cluster.markers.length}
               aria-label={label}
-              title={label}
-              style={{ left: `${(offset / max) * 100}%` }}
-              onClick={() => store.seek(offset)}
-            />
+              style={{ left: percent(cluster.offset, max) }}
+              onClick={() => {
+                store.seek(Math.min(cluster.offset, durationMs));
+                onMarkerClick?.(cluster.top);
+              }}
+            >
+              <span className="rk-marker-tooltip" aria-hidden="true">
+                {cluster.markers.slice(0, 5).map((marker) => (
+                  <span key={marker.id} data-kind={marker.kind}>
+                    {`${marker.label} · ${formatTime(Math.max(0, marker.timestamp - startTime))}`}
+                  </span>
+                ))}
+                {cluster.markers.length > 5 && <span>{`+${cluster.markers.length - 5} more`}</span>}
+              </span>
+            </button>
           );
         })}
       </div>
@@ -79,12 +151,26 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
         }}
       >
         <Slider.Track className="rk-slider-track">
+          {!complete && (
+            <span
+              className="rk-loaded"
+              data-testid="loaded-range"
+              style={{ width: percent(durationMs, max) }}
+            />
+          )}
+          {inactiveStretches.map((stretch) => (
+            <span
+              key={stretch.start}
+              className="rk-inactive"
+              style={{ left: percent(stretch.start, max), width: percent(stretch.end - stretch.start, max) }}
+            />
+          ))}
           <Slider.Range className="rk-slider-range" />
         </Slider.Track>
         <Slider.Thumb
           className="rk-slider-thumb"
           aria-label="Seek"
-          aria-valuetext={`${formatTime(value)} of ${formatTime(durationMs)}`}
+          aria-valuetext={`${formatTime(value)} of ${formatTime(totalDurationMs)}`}
         />
       </Slider.Root>
     </div>

@@ -1,33 +1,69 @@
 'use client';
 
-import type { RecordedEvent } from '@replaykit/core';
+import { deriveMarkers, type RecordedEvent, type SessionChunk, type TimelineMarker } from '@replaykit/core';
 import { useCallback, useEffect, useState } from 'react';
-import { loadSession } from './load-session';
+import { fetchSessionMeta, ReplayLoadError, streamSessionChunks } from './load-session';
+import { useReplayServer } from './provider';
 import { createTimeline, type ReplayTimelineData } from './timeline-data';
 
 /** Where a player is in getting its recording, exposed to CSS as `data-state` on its root. */
 export type LoadState = 'loading' | 'ready' | 'not-found' | 'unauthorized' | 'error' | 'no-snapshot';
 
+/** How much of a recording has arrived. */
+export interface LoadProgress {
+  chunks: number;
+  events: number;
+  /** Offset of the last loaded event from the first, ms. */
+  loadedMs: number;
+  /** The recording's length as far as known (from its summary), ms; null when unknown. */
+  totalMs: number | null;
+  complete: boolean;
+}
+
 /** The recording, once there is one to play, or why there is not. */
 export type ReplaySource =
-  | { state: 'loading' }
-  | { state: 'ready'; timeline: ReplayTimelineData }
+  | { state: 'loading'; progress: LoadProgress }
+  | {
+      state: 'ready';
+      timeline: ReplayTimelineData;
+      progress: LoadProgress;
+      /** Same key, same recording: a new key means a new replay (another tab, a retry). */
+      key: string;
+      /** Tabs of the session, in order; the one played is `windowId`. */
+      windowIds: readonly string[];
+      windowId: string | null;
+    }
   | { state: 'no-snapshot' }
   | { state: 'not-found' | 'unauthorized' | 'error'; message: string };
 
-/** Props that choose the recording: given `events`, or a session on a replaykit server. */
+/** Loads a session's chunks in order, as an async iterable; `signal` aborts when the player no longer needs them. */
+export type ReplayChunkLoader = (options: {
+  signal: AbortSignal;
+  /** The tab the player wants; a loader may yield every tab's chunks, the player picks. */
+  windowId: string | null;
+}) => AsyncIterable<SessionChunk>;
+
+/** Props that choose the recording: `events`, a custom `loader`, or a session on a replaykit server. */
 export interface ReplaySourceOptions {
   events?: readonly RecordedEvent[];
+  loader?: ReplayChunkLoader;
   sessionId?: string;
   baseUrl?: string;
   readKey?: string;
+  /** The tab to play; the first one when null. */
+  windowId?: string | null;
 }
+
+/** Least time between two timeline rebuilds while chunks stream in, in ms. */
+export const STREAM_FLUSH_INTERVAL_MS = 250;
 
 const NO_SOURCE: ReplaySource = {
   state: 'error',
   message:
-    'Nothing to play: pass <ReplayPlayer> either `events` or a `sessionId` (with `baseUrl` and `readKey`).',
+    'Nothing to play: pass <ReplayPlayer> `events`, a `loader`, or a `sessionId` (with `baseUrl` and `readKey`, as props or from a <ReplayProvider>).',
 };
+
+const EMPTY_PROGRESS: LoadProgress = { chunks: 0, events: 0, loadedMs: 0, totalMs: null, complete: false };
 
 interface DerivedSource {
   events: readonly RecordedEvent[];
@@ -38,16 +74,118 @@ function sameEvents(a: readonly RecordedEvent[], b: readonly RecordedEvent[]): b
   return a === b || (a.length === b.length && a.every((event, index) => event === b[index]));
 }
 
+let sourceKeys = 0;
+
 function sourceFromEvents(events: readonly RecordedEvent[]): ReplaySource {
   const timeline = createTimeline(events);
-  return timeline === null ? { state: 'no-snapshot' } : { state: 'ready', timeline };
+  if (timeline === null) {
+    return { state: 'no-snapshot' };
+  }
+  sourceKeys++;
+  return {
+    state: 'ready',
+    timeline,
+    key: `events-${sourceKeys}`,
+    progress: {
+      chunks: 1,
+      events: timeline.events.length,
+      loadedMs: timeline.durationMs,
+      totalMs: timeline.durationMs,
+      complete: true,
+    },
+    windowIds: [],
+    windowId: null,
+  };
+}
+
+interface StreamInput {
+  chunks: AsyncIterable<SessionChunk>;
+  /** Server markers (every tab); when absent, markers are derived from every chunk. */
+  markers: readonly TimelineMarker[] | null;
+  windowIds: readonly string[];
+  windowId: string | null;
+  expectedEndTime: number | undefined;
+}
+
+/**
+ * Consumes a chunk stream into player states: `loading` until a Meta + FullSnapshot pair
+ * has arrived, then `ready` with a timeline that grows (rebuilt at most every
+ * {@link STREAM_FLUSH_INTERVAL_MS}), complete once the stream ends.
+ */
+async function consume(
+  input: StreamInput,
+  key: string,
+  signal: AbortSignal,
+  emit: (source: ReplaySource) => void,
+): Promise<void> {
+  const events: RecordedEvent[] = [];
+  const derivedMarkers: TimelineMarker[] = [];
+  const windowIds = [...input.windowIds];
+  let windowId = input.windowId;
+  let chunks = 0;
+  let lastFlush = 0;
+  let ready = false;
+
+  const flush = (complete: boolean) => {
+    const timeline = createTimeline(events, {
+      markers: input.markers ?? derivedMarkers,
+      complete,
+      expectedEndTime: input.expectedEndTime,
+    });
+    const progress: LoadProgress = {
+      chunks,
+      events: events.length,
+      loadedMs: timeline?.durationMs ?? 0,
+      totalMs: timeline ? timeline.totalDurationMs : null,
+      complete,
+    };
+    lastFlush = Date.now();
+    if (timeline === null) {
+      emit(complete ? { state: 'no-snapshot' } : { state: 'loading', progress });
+      return;
+    }
+    ready = true;
+    emit({ state: 'ready', timeline, progress, key, windowIds: [...windowIds], windowId });
+  };
+
+  for await (const chunk of input.chunks) {
+    if (signal.aborted) {
+      return;
+    }
+    chunks++;
+    if (!windowIds.includes(chunk.windowId)) {
+      windowIds.push(chunk.windowId);
+    }
+    if (input.markers === null) {
+      derivedMarkers.push(
+        ...deriveMarkers(chunk.events, {
+          idPrefix: `${chunk.windowId}:${chunk.seq}:`,
+          windowId: chunk.windowId,
+        }),
+      );
+    }
+    windowId ??= chunk.windowId;
+    // Each tab has its own DOM: one replay shows one tab; its markers show every tab's.
+    if (chunk.windowId === windowId || chunk.windowId === '') {
+      for (const event of chunk.events) {
+        events.push(event);
+      }
+    }
+    if (!ready || Date.now() - lastFlush >= STREAM_FLUSH_INTERVAL_MS) {
+      flush(false);
+    }
+  }
+  if (!signal.aborted) {
+    flush(true);
+  }
 }
 
 /** Loads (or derives) the recording a player shows; `retry` loads it again after a failure. */
 export function useReplaySource(options: ReplaySourceOptions): { source: ReplaySource; retry: () => void } {
-  const { events, sessionId, baseUrl, readKey } = options;
+  const { events, loader, sessionId, windowId = null } = options;
+  const { baseUrl, readKey, fetch } = useReplayServer({ baseUrl: options.baseUrl, readKey: options.readKey });
   const [attempt, setAttempt] = useState(0);
-  const [loaded, setLoaded] = useState<ReplaySource>({ state: 'loading' });
+  const [loaded, setLoaded] = useState<ReplaySource>({ state: 'loading', progress: EMPTY_PROGRESS });
 
   // A parent that passes `events={list.filter(...)}` hands over a new array on every render;
   // rebuilding the timeline then would restart the replay each time. The same events in the
@@ -63,31 +201,72 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
     }
   }
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is unused inside on purpose: bumping it is how retry loads again.
   useEffect(() => {
-    if (events !== undefined || sessionId === undefined) {
+    if (events !== undefined || (sessionId === undefined && loader === undefined)) {
       return;
     }
     const controller = new AbortController();
-    setLoaded({ state: 'loading' });
-    loadSession({ sessionId, baseUrl, readKey, signal: controller.signal }).then(
-      (result) => {
-        if (result.status === 'ready') {
-          setLoaded({ state: 'ready', timeline: result.timeline });
-        } else if (result.status === 'no-snapshot') {
-          setLoaded({ state: 'no-snapshot' });
-        } else {
-          setLoaded({ state: result.status, message: result.message });
-        }
-      },
-      () => {
-        // loadSession rejects only when aborted: a newer load (or unmount) owns the state.
-      },
-    );
+    const { signal } = controller;
+    sourceKeys++;
+    const key = `stream-${sourceKeys}-${attempt}`;
+    setLoaded({ state: 'loading', progress: EMPTY_PROGRESS });
+    const emit = (next: ReplaySource) => {
+      if (!signal.aborted) {
+        setLoaded(next);
+      }
+    };
+    const run = async () => {
+      if (loader !== undefined) {
+        await consume(
+          {
+            chunks: loader({ signal, windowId }),
+            markers: null,
+            windowIds: [],
+            windowId,
+            expectedEndTime: undefined,
+          },
+          key,
+          signal,
+          emit,
+        );
+        return;
+      }
+      const request = { sessionId: sessionId as string, baseUrl, readKey, fetch, signal };
+      const meta = await fetchSessionMeta(request);
+      const windowIds = Array.isArray(meta.session.windowIds)
+        ? meta.session.windowIds.filter((id): id is string => typeof id === 'string')
+        : [];
+      const chosen = windowId !== null && windowIds.includes(windowId) ? windowId : (windowIds[0] ?? null);
+      const chunks = streamSessionChunks({
+        ...request,
+        windowId: windowIds.length > 1 && chosen !== null ? chosen : undefined,
+      });
+      await consume(
+        { chunks, markers: meta.markers, windowIds, windowId: chosen, expectedEndTime: meta.session.endedAt },
+        key,
+        signal,
+        emit,
+      );
+    };
+    run().catch((error: unknown) => {
+      if (signal.aborted) {
+        // A newer load (or unmount) owns the state.
+        return;
+      }
+      if (error instanceof ReplayLoadError) {
+        emit({ state: error.kind, message: error.message });
+      } else {
+        const reason = error instanceof Error ? error.message : String(error);
+        emit({
+          state: 'error',
+          message: `Loading the replay failed (${reason}). Retry, or check the loader.`,
+        });
+      }
+    });
     return () => controller.abort();
-  }, [events, sessionId, baseUrl, readKey, attempt]);
+  }, [events, loader, sessionId, baseUrl, readKey, fetch, windowId, attempt]);
 
   const retry = useCallback(() => setAttempt((count) => count + 1), []);
-  const source = fromEvents ?? (sessionId === undefined ? NO_SOURCE : loaded);
+  const source = fromEvents ?? (sessionId === undefined && loader === undefined ? NO_SOURCE : loaded);
   return { source, retry };
 }

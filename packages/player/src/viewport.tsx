@@ -12,7 +12,13 @@ const FALLBACK_WIDTH_PX = 1024;
 const FALLBACK_HEIGHT_PX = 576;
 
 /** Props of `<ReplayViewport>`: those of the `<div>` the replay is drawn into, minus children. */
-export type ReplayViewportProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
+export interface ReplayViewportProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
+  /**
+   * Replays recorded canvas drawing. UNSAFE: rrweb then adds `allow-scripts` to the replay
+   * iframe's sandbox, so a recorded page's markup could run script in it. Off by default.
+   */
+  UNSAFE_replayCanvas?: boolean;
+}
 
 function sizeOf(element: HTMLElement): { width: number; height: number } {
   return {
@@ -36,7 +42,7 @@ function payloadOf(detail: unknown): unknown {
 }
 
 /** Builds the rrweb-player inside `target` and connects it to the store; returns its teardown. */
-function mountReplayer(target: HTMLElement, store: ReplayStore): () => void {
+function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: boolean): () => void {
   const player = new RrwebPlayer({
     target,
     props: {
@@ -50,7 +56,7 @@ function mountReplayer(target: HTMLElement, store: ReplayStore): () => void {
       autoPlay: false,
       skipInactive: false,
       // `true` would add allow-scripts to the replay iframe's sandbox: recorded pages must never run script.
-      UNSAFE_replayCanvas: false,
+      UNSAFE_replayCanvas: replayCanvas,
       // Focusing replayed inputs would steal keyboard focus from the controls.
       triggerFocus: false,
       mouseTail: false,
@@ -80,6 +86,12 @@ function mountReplayer(target: HTMLElement, store: ReplayStore): () => void {
   const driver: ReplayDriver = {
     goto: (offsetMs, play) => player.goto(offsetMs, play),
     pause: () => player.pause(),
+    addEvents: (events) => {
+      for (const event of structuredClone(events) as unknown as eventWithTime[]) {
+        player.addEvent(event);
+      }
+    },
+    setSpeed: (speed) => player.setSpeed(speed),
   };
   const detach = store.attach(driver);
 
@@ -109,7 +121,7 @@ function mountReplayer(target: HTMLElement, store: ReplayStore): () => void {
  * `goto` with a clamped target, and its finish report is checked against the clock.
  */
 export const ReplayViewport = forwardRef<HTMLDivElement, ReplayViewportProps>(function ReplayViewport(
-  { className, style, ...props },
+  { className, style, UNSAFE_replayCanvas = false, ...props },
   forwardedRef,
 ) {
   const store = useReplayStore('<ReplayViewport>');
@@ -139,14 +151,14 @@ export const ReplayViewport = forwardRef<HTMLDivElement, ReplayViewportProps>(fu
     // whole page for nothing and then warn from a timer after its destruction.
     queueMicrotask(() => {
       if (!cancelled) {
-        unmount = mountReplayer(target, store);
+        unmount = mountReplayer(target, store, UNSAFE_replayCanvas);
       }
     });
     return () => {
       cancelled = true;
       unmount?.();
     };
-  }, [store]);
+  }, [store, UNSAFE_replayCanvas]);
 
   const recordedSize = store.timeline.recordedSize;
   return (

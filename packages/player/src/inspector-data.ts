@@ -1,0 +1,170 @@
+import {
+  type ConsolePayload,
+  isClick,
+  isCustomEvent,
+  type NetworkPayload,
+  type RecordedEvent,
+  ReservedEvent,
+} from '@replaykit/core';
+
+/** The inspector's tabs. */
+export type InspectorTab = 'events' | 'console' | 'network';
+
+/** One row of the inspector, derived from one recorded event. */
+export interface ReplayEventItem {
+  /** Index of the event in the timeline: unique and stable. */
+  id: number;
+  tab: InspectorTab;
+  /** e.g. `custom`, `navigation`, `click`, `error`, `rage_click`, `console`, `network`. */
+  kind: string;
+  label: string;
+  /** Secondary text: a stack's first line, console level, a selector. */
+  detail?: string;
+  /** Offset from the first event, ms. */
+  offset: number;
+  timestamp: number;
+  payload?: unknown;
+  /** Console level, for console rows. */
+  level?: ConsolePayload['level'];
+  /** Request metadata, for network rows. */
+  network?: Pick<NetworkPayload, 'method' | 'url' | 'status' | 'durationMs' | 'startedAt' | 'error'>;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}
+
+function num(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+const CONSOLE_LEVELS = new Set(['debug', 'log', 'info', 'warn', 'error']);
+
+function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEventItem | null {
+  const base = { id, offset: event.timestamp - startTime, timestamp: event.timestamp };
+  if (isClick(event)) {
+    return { ...base, tab: 'events', kind: 'click', label: 'Click' };
+  }
+  if (!isCustomEvent(event)) {
+    return null;
+  }
+  const { tag } = event.data;
+  const payload = record(event.data.payload);
+  const withPayload = { ...base, payload: event.data.payload };
+  switch (tag) {
+    case ReservedEvent.Navigation:
+      return {
+        ...withPayload,
+        tab: 'events',
+        kind: 'navigation',
+        label: text(payload.url, 'Navigation'),
+        detail: text(payload.kind, '') || undefined,
+      };
+    case ReservedEvent.Error:
+      return {
+        ...withPayload,
+        tab: 'events',
+        kind: 'error',
+        label: text(payload.message, 'Error'),
+        detail: typeof payload.stack === 'string' ? payload.stack.split('\n')[0] : undefined,
+      };
+    case ReservedEvent.RageClick:
+      return {
+        ...withPayload,
+        tab: 'events',
+        kind: 'rage_click',
+        label: 'Rage click',
+        detail: text(payload.selector, '') || undefined,
+      };
+    case ReservedEvent.DeadClick:
+      return {
+        ...withPayload,
+        tab: 'events',
+        kind: 'dead_click',
+        label: 'Dead click',
+        detail: text(payload.selector, '') || undefined,
+      };
+    case ReservedEvent.Identify:
+      return {
+        ...withPayload,
+        tab: 'events',
+        kind: 'identify',
+        label: `Identified as ${text(payload.userId, '?')}`,
+      };
+    case ReservedEvent.Console: {
+      const level = CONSOLE_LEVELS.has(payload.level as string)
+        ? (payload.level as ConsolePayload['level'])
+        : 'log';
+      const args = Array.isArray(payload.args) ? payload.args.filter((arg) => typeof arg === 'string') : [];
+      return { ...withPayload, tab: 'console', kind: 'console', level, label: args.join(' ') || '(empty)' };
+    }
+    case ReservedEvent.Network: {
+      const network = {
+        method: text(payload.method, 'GET'),
+        url: text(payload.url, ''),
+        status: num(payload.status, 0),
+        durationMs: Math.max(0, num(payload.durationMs, 0)),
+        startedAt: num(payload.startedAt, event.timestamp),
+        error: typeof payload.error === 'string' ? payload.error : undefined,
+      };
+      return {
+        ...withPayload,
+        tab: 'network',
+        kind: 'network',
+        label: `${network.method} ${network.url}`,
+        network,
+      };
+    }
+    default:
+      return tag.startsWith('$') ? null : { ...withPayload, tab: 'events', kind: 'custom', label: tag };
+  }
+}
+
+/** Builds the inspector's rows from a timeline's events (in time order), per tab. */
+export function inspectorItems(
+  events: readonly RecordedEvent[],
+  startTime: number,
+): Record<InspectorTab, ReplayEventItem[]> {
+  const items: Record<InspectorTab, ReplayEventItem[]> = { events: [], console: [], network: [] };
+  events.forEach((event, index) => {
+    const item = itemOf(event, index, startTime);
+    if (item !== null) {
+      items[item.tab].push(item);
+    }
+  });
+  return items;
+}
+
+/** Index of the last item at or before `offset` (binary search); -1 before the first. */
+export function currentItemIndex(items: readonly ReplayEventItem[], offset: number): number {
+  let low = 0;
+  let high = items.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((items[middle] as ReplayEventItem).offset <= offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/** True when an item matches a filter text (case-insensitive, on its label, detail, status). */
+export function matchesFilter(item: ReplayEventItem, filter: string): boolean {
+  const needle = filter.trim().toLowerCase();
+  if (needle === '') {
+    return true;
+  }
+  const haystack = [item.label, item.detail, item.kind, item.level, item.network?.status]
+    .filter((part) => part !== undefined)
+    .join(' ')
+    .toLowerCase();
+  return haystack.includes(needle);
+}

@@ -1,0 +1,209 @@
+'use client';
+
+import {
+  type ComponentPropsWithoutRef,
+  forwardRef,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { useReplayStore } from './context';
+import { formatTime } from './format-time';
+import {
+  currentItemIndex,
+  type InspectorTab,
+  inspectorItems,
+  matchesFilter,
+  type ReplayEventItem,
+} from './inspector-data';
+import { useReplaySelector } from './use-replay';
+
+const TABS: readonly { id: InspectorTab; label: string }[] = [
+  { id: 'events', label: 'Events' },
+  { id: 'console', label: 'Console' },
+  { id: 'network', label: 'Network' },
+];
+
+/** Props of `<ReplayInspector>`: those of its wrapping `<div>`. */
+export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
+  /** The tab shown first; default `events`. */
+  defaultTab?: InspectorTab;
+  /** Called when a row is clicked (after the seek to it). */
+  onEventClick?: (item: ReplayEventItem) => void;
+}
+
+function statusText(item: ReplayEventItem): string {
+  const network = item.network;
+  if (network === undefined) {
+    return '';
+  }
+  return network.status === 0 ? (network.error ?? 'failed') : String(network.status);
+}
+
+/**
+ * Events, console and network of the recording, each in a tab with a filter box. The row
+ * of the current time is marked and kept in view while following; scrolling by hand stops
+ * following until "Follow" is pressed. Clicking a row seeks there.
+ */
+export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(function ReplayInspector(
+  { className, defaultTab = 'events', onEventClick, ...props },
+  ref,
+) {
+  const store = useReplayStore('<ReplayInspector>');
+  const timeline = useReplaySelector(store, (s) => s.timeline);
+  const time = useReplaySelector(store, (s) => s.previewTime ?? s.currentTime);
+  const [tab, setTab] = useState<InspectorTab>(defaultTab);
+  const [filters, setFilters] = useState<Record<InspectorTab, string>>({
+    events: '',
+    console: '',
+    network: '',
+  });
+  const [following, setFollowing] = useState(true);
+  const listRef = useRef<HTMLOListElement | null>(null);
+  const id = useId();
+
+  const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
+  const filter = filters[tab];
+  const items = useMemo(() => all[tab].filter((item) => matchesFilter(item, filter)), [all, tab, filter]);
+  const current = currentItemIndex(items, time);
+  const currentId = items[current]?.id;
+  const totalMs = Math.max(timeline.totalDurationMs, 1);
+
+  useEffect(() => {
+    const list = listRef.current;
+    if (!following || list === null || currentId === undefined) {
+      return;
+    }
+    const row = list.querySelector<HTMLElement>(`[data-item="${currentId}"]`);
+    if (row === null) {
+      return;
+    }
+    // Scroll the list only: scrollIntoView would scroll the host page too.
+    const top = row.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + row.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, top - list.clientHeight / 2);
+    }
+  }, [following, currentId]);
+
+  const stopFollowing = () => setFollowing(false);
+
+  return (
+    <div {...props} ref={ref} className={className ? `rk-inspector ${className}` : 'rk-inspector'}>
+      <div className="rk-tabs" role="tablist" aria-label="Inspector">
+        {TABS.map((option) => (
+          <button
+            key={option.id}
+            type="button"
+            role="tab"
+            id={`${id}-tab-${option.id}`}
+            aria-selected={tab === option.id}
+            aria-controls={`${id}-panel`}
+            tabIndex={tab === option.id ? 0 : -1}
+            className="rk-tab"
+            onClick={() => setTab(option.id)}
+            onKeyDown={(event) => {
+              const index = TABS.findIndex((t) => t.id === tab);
+              const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+              if (delta !== 0) {
+                event.preventDefault();
+                const next = TABS[(index + delta + TABS.length) % TABS.length] as (typeof TABS)[number];
+                setTab(next.id);
+                event.currentTarget.parentElement
+                  ?.querySelector<HTMLElement>(`#${CSS.escape(`${id}-tab-${next.id}`)}`)
+                  ?.focus();
+              }
+            }}
+          >
+            {option.label}
+            <span className="rk-tab-count">{all[option.id].length}</span>
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${tab}`} className="rk-tab-panel">
+        <div className="rk-inspector-bar">
+          <input
+            type="search"
+            className="rk-filter"
+            aria-label={`Filter ${tab}`}
+            placeholder="Filter"
+            value={filter}
+            onChange={(event) => {
+              const value = event.currentTarget.value;
+              setFilters((previous) => ({ ...previous, [tab]: value }));
+            }}
+          />
+          {!following && (
+            <button type="button" className="rk-follow" onClick={() => setFollowing(true)}>
+              Follow
+            </button>
+          )}
+        </div>
+        <ol
+          ref={listRef}
+          className="rk-items"
+          data-tab={tab}
+          aria-label={`${TABS.find((t) => t.id === tab)?.label ?? ''} list`}
+          onWheel={stopFollowing}
+          onTouchMove={stopFollowing}
+          onPointerDown={(event) => {
+            // A press on the list itself, not on a row, is a press on its scrollbar.
+            if (event.target === event.currentTarget) {
+              stopFollowing();
+            }
+          }}
+        >
+          {items.length === 0 && <li className="rk-empty">Nothing here.</li>}
+          {items.map((item, index) => (
+            <li key={item.id} data-item={item.id}>
+              <button
+                type="button"
+                className="rk-item"
+                data-kind={item.kind}
+                data-level={item.level}
+                data-past={index <= current}
+                aria-current={index === current ? 'true' : undefined}
+                onClick={() => {
+                  store.seek(item.offset);
+                  onEventClick?.(item);
+                }}
+              >
+                <span className="rk-item-time">{formatTime(item.offset)}</span>
+                {item.network ? (
+                  <>
+                    <span className="rk-item-method">{item.network.method}</span>
+                    <span className="rk-item-label" title={item.network.url}>
+                      {item.network.url}
+                    </span>
+                    <span
+                      className="rk-item-status"
+                      data-failed={item.network.status === 0 || item.network.status >= 400}
+                    >
+                      {statusText(item)}
+                    </span>
+                    <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
+                    <span className="rk-waterfall" aria-hidden="true">
+                      <span
+                        style={{
+                          left: `${Math.min(100, (Math.max(0, item.network.startedAt - timeline.startTime) / totalMs) * 100)}%`,
+                          width: `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`,
+                        }}
+                      />
+                    </span>
+                  </>
+                ) : (
+                  <>
+                    {item.level && <span className="rk-item-level">{item.level}</span>}
+                    <span className="rk-item-label">{item.label}</span>
+                    {item.detail && <span className="rk-item-detail">{item.detail}</span>}
+                  </>
+                )}
+              </button>
+            </li>
+          ))}
+        </ol>
+      </div>
+    </div>
+  );
+});

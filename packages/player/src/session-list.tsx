@@ -1,0 +1,335 @@
+'use client';
+
+import {
+  API_PATHS,
+  READ_KEY_HEADER,
+  type SessionListQuery,
+  type SessionListResponse,
+  type SessionSort,
+  type SessionSummary,
+  sessionListSearchParams,
+} from '@replaykit/core';
+import {
+  type ComponentPropsWithoutRef,
+  type FormEvent,
+  forwardRef,
+  useCallback,
+  useEffect,
+  useId,
+  useState,
+} from 'react';
+import { formatTime } from './format-time';
+import { useReplayServer } from './provider';
+
+/** Sessions per page that `<SessionList>` asks for unless told otherwise. */
+export const SESSION_LIST_PAGE_SIZE = 25;
+
+/** Props of `<SessionList>`. */
+export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section'>, 'children' | 'onSelect'> {
+  /** Called with the session a row's "Play" button opens. */
+  onSelect: (session: SessionSummary) => void;
+  /** The session shown as selected. */
+  selectedId?: string | null;
+  /** Filters and sort to start with. */
+  initialQuery?: SessionListQuery;
+  /** Page size; default {@link SESSION_LIST_PAGE_SIZE}. */
+  pageSize?: number;
+  baseUrl?: string;
+  readKey?: string;
+  /** A heading above the list; default "Recordings". */
+  title?: string;
+}
+
+type ListState =
+  | { kind: 'loading' }
+  | { kind: 'error'; message: string }
+  | { kind: 'ready'; sessions: SessionSummary[]; nextCursor: string | null; loadingMore: boolean };
+
+interface FilterFields {
+  userId: string;
+  event: string;
+  urlContains: string;
+  from: string;
+  to: string;
+  minDurationSeconds: string;
+  hasErrors: boolean;
+  sort: SessionSort;
+}
+
+function toDateInput(ms: number | undefined): string {
+  return ms === undefined ? '' : new Date(ms).toISOString().slice(0, 10);
+}
+
+function fieldsOf(query: SessionListQuery): FilterFields {
+  return {
+    userId: query.userId ?? '',
+    event: query.event ?? '',
+    urlContains: query.urlContains ?? '',
+    from: toDateInput(query.from),
+    to: toDateInput(query.to),
+    minDurationSeconds: query.minDurationMs === undefined ? '' : String(query.minDurationMs / 1000),
+    hasErrors: query.hasErrors === true,
+    sort: query.sort ?? 'newest',
+  };
+}
+
+/** Turns the form's fields into a list query; dates are whole UTC days (`to` inclusive). */
+export function queryOf(fields: FilterFields, limit: number): SessionListQuery {
+  const day = 86_400_000;
+  const from = fields.from === '' ? undefined : Date.parse(`${fields.from}T00:00:00Z`);
+  const to = fields.to === '' ? undefined : Date.parse(`${fields.to}T00:00:00Z`) + day;
+  const minSeconds = Number(fields.minDurationSeconds);
+  return {
+    userId: fields.userId.trim() || undefined,
+    event: fields.event.trim() || undefined,
+    urlContains: fields.urlContains.trim() || undefined,
+    from: Number.isFinite(from) ? from : undefined,
+    to: Number.isFinite(to) ? to : undefined,
+    minDurationMs:
+      fields.minDurationSeconds !== '' && minSeconds > 0 ? Math.round(minSeconds * 1000) : undefined,
+    hasErrors: fields.hasErrors ? true : undefined,
+    sort: fields.sort,
+    limit,
+  };
+}
+
+function errorsOf(session: SessionSummary): number {
+  return (session.errorCount ?? 0) + (session.consoleErrorCount ?? 0) + (session.failedRequestCount ?? 0);
+}
+
+/**
+ * Recorded sessions from a replaykit server, newest first, with filters (user, event, URL,
+ * dates, minimum duration, errors only), sorting, "Load more" pagination and the columns a
+ * support person needs. Each row's "Play" button calls `onSelect`.
+ */
+export const SessionList = forwardRef<HTMLElement, SessionListProps>(function SessionList(
+  {
+    onSelect,
+    selectedId,
+    initialQuery = {},
+    pageSize = SESSION_LIST_PAGE_SIZE,
+    baseUrl,
+    readKey,
+    title = 'Recordings',
+    className,
+    ...props
+  },
+  ref,
+) {
+  const server = useReplayServer({ baseUrl, readKey });
+  const [fields, setFields] = useState<FilterFields>(() => fieldsOf(initialQuery));
+  const [query, setQuery] = useState<SessionListQuery>(() => queryOf(fieldsOf(initialQuery), pageSize));
+  const [state, setState] = useState<ListState>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const headingId = useId();
+
+  const fetchPage = useCallback(
+    async (page: SessionListQuery, signal?: AbortSignal): Promise<SessionListResponse> => {
+      const fetchFn = server.fetch ?? globalThis.fetch;
+      const url = `${(server.baseUrl ?? '').replace(/\/+$/, '')}${API_PATHS.sessions}?${sessionListSearchParams(page)}`;
+      const headers: Record<string, string> = server.readKey
+        ? { [READ_KEY_HEADER]: `Bearer ${server.readKey}` }
+        : {};
+      let response: Response;
+      try {
+        response = await fetchFn(url, { headers, signal });
+      } catch (error) {
+        if (signal?.aborted) {
+          throw error;
+        }
+        throw new Error(
+          `could not reach the replaykit server (${error instanceof Error ? error.message : String(error)})`,
+        );
+      }
+      if (response.status === 401 || response.status === 403) {
+        throw new Error(
+          `the server refused the read key (HTTP ${response.status}); pass the project's secret read key`,
+        );
+      }
+      if (!response.ok) {
+        throw new Error(`the server answered HTTP ${response.status}`);
+      }
+      const body = (await response.json()) as SessionListResponse;
+      if (!Array.isArray(body.sessions)) {
+        throw new Error('the answer is not a session list; check that baseUrl points at a replaykit server');
+      }
+      return body;
+    },
+    [server.baseUrl, server.readKey, server.fetch],
+  );
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: bumping `attempt` is how Retry loads again.
+  useEffect(() => {
+    const controller = new AbortController();
+    setState({ kind: 'loading' });
+    fetchPage(query, controller.signal).then(
+      (body) =>
+        setState({ kind: 'ready', sessions: body.sessions, nextCursor: body.nextCursor, loadingMore: false }),
+      (error: unknown) => {
+        if (!controller.signal.aborted) {
+          setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+        }
+      },
+    );
+    return () => controller.abort();
+  }, [fetchPage, query, attempt]);
+
+  const loadMore = async () => {
+    if (state.kind !== 'ready' || state.nextCursor === null) {
+      return;
+    }
+    setState({ ...state, loadingMore: true });
+    try {
+      const body = await fetchPage({ ...query, cursor: state.nextCursor });
+      setState({
+        kind: 'ready',
+        sessions: [...state.sessions, ...body.sessions],
+        nextCursor: body.nextCursor,
+        loadingMore: false,
+      });
+    } catch (error) {
+      setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setQuery(queryOf(fields, pageSize));
+  };
+  const set = <K extends keyof FilterFields>(name: K, value: FilterFields[K]) =>
+    setFields((previous) => ({ ...previous, [name]: value }));
+
+  return (
+    <section
+      {...props}
+      ref={ref}
+      className={className ? `rk-session-list ${className}` : 'rk-session-list'}
+      aria-labelledby={headingId}
+    >
+      <h2 id={headingId} className="rk-session-list-title">
+        {title}
+      </h2>
+      <form className="rk-filters" onSubmit={submit} aria-label="Filter recordings">
+        <label>
+          User <input value={fields.userId} onChange={(e) => set('userId', e.currentTarget.value)} />
+        </label>
+        <label>
+          Event <input value={fields.event} onChange={(e) => set('event', e.currentTarget.value)} />
+        </label>
+        <label>
+          URL contains{' '}
+          <input value={fields.urlContains} onChange={(e) => set('urlContains', e.currentTarget.value)} />
+        </label>
+        <label>
+          From <input type="date" value={fields.from} onChange={(e) => set('from', e.currentTarget.value)} />
+        </label>
+        <label>
+          To <input type="date" value={fields.to} onChange={(e) => set('to', e.currentTarget.value)} />
+        </label>
+        <label>
+          Min. duration (s)
+          <input
+            type="number"
+            min={0}
+            inputMode="numeric"
+            value={fields.minDurationSeconds}
+            onChange={(e) => set('minDurationSeconds', e.currentTarget.value)}
+          />
+        </label>
+        <label className="rk-checkbox">
+          <input
+            type="checkbox"
+            checked={fields.hasErrors}
+            onChange={(e) => set('hasErrors', e.currentTarget.checked)}
+          />
+          With errors
+        </label>
+        <label>
+          Sort
+          <select
+            value={fields.sort}
+            onChange={(e) => {
+              const sort = e.currentTarget.value as SessionSort;
+              set('sort', sort);
+              setQuery(queryOf({ ...fields, sort }, pageSize));
+            }}
+          >
+            <option value="newest">Newest</option>
+            <option value="longest">Longest</option>
+            <option value="most_errors">Most errors</option>
+          </select>
+        </label>
+        <button type="submit">Apply</button>
+      </form>
+      {state.kind === 'loading' && <p role="status">Loading recordings…</p>}
+      {state.kind === 'error' && (
+        <div role="alert" className="rk-message">
+          <p>{`Could not load recordings: ${state.message}.`}</p>
+          <button type="button" className="rk-retry" onClick={() => setAttempt((n) => n + 1)}>
+            Retry
+          </button>
+        </div>
+      )}
+      {state.kind === 'ready' && state.sessions.length === 0 && <p>No recordings match.</p>}
+      {state.kind === 'ready' && state.sessions.length > 0 && (
+        <>
+          <table className="rk-sessions">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Started</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Active</th>
+                <th scope="col">First URL</th>
+                <th scope="col">Clicks</th>
+                <th scope="col">Errors</th>
+                <th scope="col">
+                  <span className="rk-visually-hidden">Open</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.sessions.map((session) => (
+                <tr key={session.id} aria-selected={session.id === selectedId} data-session-id={session.id}>
+                  <td>{session.userId ?? 'Anonymous'}</td>
+                  <td>
+                    <time dateTime={new Date(session.startedAt).toISOString()}>
+                      {new Date(session.startedAt).toLocaleString()}
+                    </time>
+                  </td>
+                  <td>{formatTime(session.durationMs)}</td>
+                  <td>{session.activeMs === undefined ? '—' : formatTime(session.activeMs)}</td>
+                  <td className="rk-url" title={session.firstUrl ?? undefined}>
+                    {session.firstUrl ?? '—'}
+                  </td>
+                  <td>{session.clickCount}</td>
+                  <td data-errors={errorsOf(session) > 0}>{errorsOf(session)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      data-session-id={session.id}
+                      aria-label={`Play the recording of ${session.userId ?? 'an anonymous user'} from ${new Date(session.startedAt).toLocaleString()}`}
+                      onClick={() => onSelect(session)}
+                    >
+                      Play
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {state.nextCursor !== null && (
+            <button
+              type="button"
+              className="rk-load-more"
+              disabled={state.loadingMore}
+              onClick={() => void loadMore()}
+            >
+              {state.loadingMore ? 'Loading…' : 'Load more'}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+});
