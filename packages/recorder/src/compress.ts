@@ -5,7 +5,7 @@
  */
 
 // Kept tiny and dependency-free: it runs as the worker's whole source.
-const WORKER_SOURCE = `onmessage=async(e)=>{const{id,text}=e.data;try{const s=new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));const b=await new Response(s).arrayBuffer();postMessage({id,b},[b])}catch(r){postMessage({id,error:String(r)})}}`;
+const WORKER_SOURCE = `onmessage=async(e)=>{const{id,text}=e.data;try{const s=new Response(text).body.pipeThrough(new CompressionStream('gzip'));const b=await new Response(s).arrayBuffer();postMessage({id,b},[b])}catch(r){postMessage({id,error:String(r)})}}`;
 
 /** Where compression runs, for diagnostics and tests. */
 export type CompressionMode = 'worker' | 'main-thread' | 'none';
@@ -17,7 +17,8 @@ export interface Compressor {
 }
 
 async function gzipOnMainThread(text: string): Promise<Uint8Array> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  const source = new Response(text).body as ReadableStream;
+  const stream = source.pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

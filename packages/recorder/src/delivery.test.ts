@@ -1,0 +1,231 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type BatchStore, Delivery, type OutgoingBatch, retryDelayMs, type SendResult } from './delivery';
+import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
+import { classifyStatus, parseRetryAfterMs } from './transport';
+
+function batch(seq: number, events: string[] = [`{"type":3,"timestamp":${1000 + seq}}`]): OutgoingBatch {
+  return {
+    sessionId: 's',
+    windowId: 'w',
+    seq,
+    events,
+    bytes: events.reduce((total, event) => total + event.length, 0),
+    createdAt: seq,
+  };
+}
+
+interface Harness {
+  delivery: Delivery;
+  sent: OutgoingBatch[];
+  attempts: number[];
+  dropped: unknown[];
+  answers: SendResult[];
+  maxConcurrent: number;
+  stored: Map<string, OutgoingBatch>;
+}
+
+function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}): Harness {
+  const state: Harness = {
+    delivery: undefined as unknown as Delivery,
+    sent: [],
+    attempts: [],
+    dropped: [],
+    answers: [],
+    maxConcurrent: 0,
+    stored: new Map(),
+  };
+  let concurrent = 0;
+  let nextSeq = 100;
+  const store: BatchStore = {
+    put: async (item) => {
+      state.stored.set(`${item.seq}`, item);
+    },
+    remove: async (item) => {
+      state.stored.delete(`${item.seq}`);
+    },
+  };
+  state.delivery = new Delivery({
+    send: async (item) => {
+      concurrent++;
+      state.maxConcurrent = Math.max(state.maxConcurrent, concurrent);
+      state.attempts.push(item.seq);
+      await new Promise((resolve) => setTimeout(resolve, options.latencyMs ?? 10));
+      concurrent--;
+      const answer = state.answers.shift() ?? { kind: 'sent' };
+      if (answer.kind === 'sent') {
+        state.sent.push(item);
+      }
+      return answer;
+    },
+    store,
+    takeSeq: () => nextSeq++,
+    onDropped: (payload) => state.dropped.push(payload),
+    memoryMaxBytes: options.memoryMaxBytes,
+    random: () => 0.5,
+  });
+  return state;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Delivery', () => {
+  it('sends one batch at a time, in order, and forgets each once acknowledged', async () => {
+    const h = harness();
+    for (const seq of [0, 1, 2]) {
+      h.delivery.enqueue(batch(seq));
+    }
+    const done = h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    expect(h.sent.map((item) => item.seq)).toEqual([0, 1, 2]);
+    expect(h.maxConcurrent).toBe(1);
+    expect(h.stored.size).toBe(0);
+  });
+
+  it('retries network errors, 5xx and 408 with growing, jittered delays and keeps the batch until sent', async () => {
+    const h = harness();
+    h.answers.push(
+      { kind: 'retry', reason: 'network error' },
+      { kind: 'retry', reason: '503' },
+      { kind: 'retry', reason: '408' },
+    );
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(h.attempts).toEqual([0]);
+    // First retry: base delay × (0.5 + 0.5 × random 0.5) = 750 ms.
+    await vi.advanceTimersByTimeAsync(749);
+    expect(h.attempts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(11);
+    expect(h.attempts).toEqual([0, 0]);
+    expect(h.stored.has('0')).toBe(true);
+    // Second retry waits twice as long (1,500 ms).
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(h.attempts).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(11);
+    expect(h.attempts).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(3_010);
+    expect(h.sent.map((item) => item.seq)).toEqual([0]);
+    expect(h.stored.size).toBe(0);
+  });
+
+  it('honours Retry-After on 429 instead of its own backoff', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'retry', afterMs: 7_000, reason: '429' });
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(6_990);
+    expect(h.attempts).toEqual([0]);
+    // Plus up to 10% (at most 1 s) of jitter: 7,000 + 0.5 × 700.
+    await vi.advanceTimersByTimeAsync(400);
+    expect(h.sent.map((item) => item.seq)).toEqual([0]);
+  });
+
+  it('drops a batch the server refuses with another 4xx, says so, and goes on', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'rejected', status: 400, reason: 'bad batch' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    h.delivery.enqueue(batch(0));
+    h.delivery.enqueue(batch(1));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.attempts).toEqual([0, 1]);
+    expect(h.sent.map((item) => item.seq)).toEqual([1]);
+    expect(h.dropped).toEqual([{ reason: 'batch_rejected', count: 1, bytes: batch(0).bytes }]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('400'));
+    warn.mockRestore();
+  });
+
+  it('splits a batch refused with 413 into halves, the second under a new seq', async () => {
+    const h = harness();
+    const events = [
+      '{"a":1,"timestamp":1}',
+      '{"a":2,"timestamp":2}',
+      '{"a":3,"timestamp":3}',
+      '{"a":4,"timestamp":4}',
+    ];
+    h.answers.push({ kind: 'too_large' }, { kind: 'too_large' });
+    h.delivery.enqueue(batch(5, events));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(200);
+    // 4 events → [2, 2]; the first half is refused again → [1, 1]; then all land.
+    expect(h.sent.map((item) => [item.seq, item.events])).toEqual([
+      [5, [events[0]]],
+      [101, [events[1]]],
+      [100, [events[2], events[3]]],
+    ]);
+    expect(h.sent.flatMap((item) => item.events)).toEqual(events);
+  });
+
+  it('replaces a lone event refused with 413 by a $dropped marker', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'too_large' });
+    const big = `{"type":2,"data":"${'x'.repeat(1000)}","timestamp":42}`;
+    h.delivery.enqueue(batch(0, [big]));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.sent).toHaveLength(1);
+    const marker = JSON.parse(h.sent[0]?.events[0] ?? '{}');
+    expect(marker).toEqual({
+      type: 5,
+      data: { tag: '$dropped', payload: { reason: 'event_too_large', count: 1, bytes: big.length } },
+      timestamp: 42,
+    });
+  });
+
+  it('drops the oldest waiting batches past the memory cap, keeps the one in flight, and leaves a marker', async () => {
+    const h = harness({ memoryMaxBytes: 140, latencyMs: 1_000 });
+    h.answers.push({ kind: 'retry', reason: 'down' });
+    const fortyFour = (seq: number) => batch(seq, [`{"timestamp":${seq},"p":"${'x'.repeat(22)}"}`]);
+    h.delivery.enqueue(fortyFour(0));
+    void h.delivery.drain();
+    h.delivery.enqueue(fortyFour(1));
+    h.delivery.enqueue(fortyFour(2));
+    expect(h.dropped).toEqual([]);
+    h.delivery.enqueue(fortyFour(3));
+    expect(h.delivery.pending.map((item) => item.seq)).toEqual([0, 2, 3]);
+    expect(h.dropped).toEqual([{ reason: 'buffer_full', count: 1, bytes: fortyFour(1).bytes }]);
+    expect(h.stored.has('1')).toBe(false);
+  });
+
+  it('retries at once when asked (the browser came back online)', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'retry', reason: 'offline' });
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.sent).toHaveLength(0);
+    void h.delivery.retryNow();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.sent.map((item) => item.seq)).toEqual([0]);
+  });
+});
+
+describe('retry policy', () => {
+  it('doubles from the base delay up to the cap, with half of it random', () => {
+    expect(retryDelayMs(0, () => 0)).toBe(RETRY_BASE_DELAY_MS / 2);
+    expect(retryDelayMs(0, () => 1)).toBe(RETRY_BASE_DELAY_MS);
+    expect(retryDelayMs(3, () => 1)).toBe(RETRY_BASE_DELAY_MS * 8);
+    expect(retryDelayMs(30, () => 1)).toBe(RETRY_MAX_DELAY_MS);
+  });
+
+  it('retries network-ish statuses only, and reads Retry-After as seconds or a date', () => {
+    expect(classifyStatus(200, null, '')).toEqual({ kind: 'sent' });
+    expect(classifyStatus(413, null, '')).toEqual({ kind: 'too_large' });
+    expect(classifyStatus(503, null, '')).toMatchObject({ kind: 'retry' });
+    expect(classifyStatus(408, null, '')).toMatchObject({ kind: 'retry' });
+    expect(classifyStatus(429, '3', '')).toMatchObject({ kind: 'retry', afterMs: 3_000 });
+    expect(classifyStatus(400, null, 'nope')).toEqual({ kind: 'rejected', status: 400, reason: 'nope' });
+    expect(classifyStatus(403, null, '')).toMatchObject({ kind: 'rejected' });
+    expect(parseRetryAfterMs('Thu, 01 Jan 1970 00:00:10 GMT', 4_000)).toBe(6_000);
+    expect(parseRetryAfterMs('soon')).toBeUndefined();
+    expect(parseRetryAfterMs(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,231 @@
+import { gunzipSync } from 'node:zlib';
+import { EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRecorder, type Recorder } from './recorder';
+
+const ENDPOINT = 'https://replays.test';
+const MINUTE = 60_000;
+
+let batches: IngestBatch[];
+let requests: number;
+let recorder: Recorder | undefined;
+const originalFetch = globalThis.fetch;
+
+async function decode(body: unknown): Promise<string> {
+  const bytes =
+    body instanceof Uint8Array ? body : new Uint8Array(await new Response(body as BodyInit).arrayBuffer());
+  return bytes[0] === 0x1f && bytes[1] === 0x8b
+    ? gunzipSync(bytes).toString('utf8')
+    : new TextDecoder().decode(bytes);
+}
+
+function make(options: Partial<Parameters<typeof createRecorder>[0]> = {}): Recorder {
+  recorder = createRecorder({
+    endpoint: ENDPOINT,
+    writeKey: 'rk_test',
+    persistQueue: false,
+    useWorker: false,
+    network: false,
+    console: false,
+    ...options,
+  });
+  return recorder;
+}
+
+function events(): RecordedEvent[] {
+  return batches.flatMap((batch) => batch.events);
+}
+
+function tags(): string[] {
+  return events()
+    .filter((event) => event.type === EventType.Custom)
+    .map((event) => (event.data as { tag: string }).tag);
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  document.body.innerHTML = '<main><button id="buy">Buy</button></main>';
+  batches = [];
+  requests = 0;
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  globalThis.fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    requests++;
+    batches.push(JSON.parse(await decode(init?.body)) as IngestBatch);
+    return new Response('{"ok":true}', { status: 200 });
+  }) as typeof fetch;
+});
+
+afterEach(() => {
+  recorder?.optIn();
+  recorder?.stop();
+  recorder = undefined;
+  vi.useRealTimers();
+  globalThis.fetch = originalFetch;
+});
+
+describe('flush rules', () => {
+  it('sends 2 s after the first buffered event, not before', async () => {
+    make().start();
+    await vi.advanceTimersByTimeAsync(1_990);
+    expect(requests).toBe(0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(requests).toBe(1);
+    expect(
+      events()
+        .slice(0, 2)
+        .map((event) => event.type),
+    ).toEqual([EventType.Meta, EventType.FullSnapshot]);
+    expect(tags()).toContain('$navigation');
+  });
+
+  it('sends at once when the buffer reaches the size threshold', async () => {
+    const rec = make({ flushSizeBytes: 20_000 });
+    rec.start();
+    rec.capture('bulky', { text: 'x'.repeat(25_000) });
+    await vi.advanceTimersByTimeAsync(5);
+    expect(requests).toBe(1);
+    expect(tags()).toContain('bulky');
+  });
+
+  it('replaces an event over the per-event cap with a $dropped marker', async () => {
+    const rec = make({ maxEventBytes: 50_000 });
+    rec.start();
+    rec.capture('huge', { text: 'x'.repeat(60_000) });
+    await rec.flush();
+    const dropped = events().find(
+      (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
+    );
+    expect(dropped?.data).toEqual({
+      tag: '$dropped',
+      payload: {
+        reason: 'event_too_large',
+        count: 1,
+        bytes: expect.any(Number),
+        eventType: EventType.Custom,
+      },
+    });
+    expect(tags()).not.toContain('huge');
+  });
+});
+
+describe('session rules in a running recorder', () => {
+  it('goes quiet after 5 minutes without activity and comes back with a full snapshot', async () => {
+    const rec = make();
+    rec.start();
+    await vi.advanceTimersByTimeAsync(5 * MINUTE + 10);
+    expect(rec.getStatus()).toBe('paused');
+    batches = [];
+    document
+      .querySelector('button')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: 5, clientY: 5 }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(rec.getStatus()).toBe('recording');
+    await rec.flush();
+    expect(events().some((event) => event.type === EventType.FullSnapshot)).toBe(true);
+  });
+
+  it('rotates to a new session after 30 idle minutes, ending the old one and snapshotting the new one', async () => {
+    const rec = make();
+    rec.start();
+    await rec.flush();
+    const first = rec.getSessionId();
+    await vi.advanceTimersByTimeAsync(31 * MINUTE);
+    batches = [];
+    document
+      .querySelector('button')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: 5, clientY: 5 }));
+    await vi.advanceTimersByTimeAsync(10);
+    await rec.flush();
+    const second = rec.getSessionId();
+    expect(second).not.toBe(first);
+    const newSession = batches.filter((batch) => batch.sessionId === second).flatMap((batch) => batch.events);
+    expect(newSession.some((event) => event.type === EventType.FullSnapshot)).toBe(true);
+    expect(
+      newSession.some(
+        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$navigation',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('sampling, minimum duration, triggers and opt-out', () => {
+  it('records nothing when the session is sampled out', async () => {
+    const rec = make({ sampleRate: 0 });
+    rec.start();
+    expect(rec.getStatus()).toBe('disabled');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(requests).toBe(0);
+  });
+
+  it('sends nothing before the minimum duration, then everything held', async () => {
+    const rec = make({ minimumDurationMs: 10_000 });
+    rec.start();
+    rec.capture('early');
+    expect(rec.getStatus()).toBe('buffering');
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(requests).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(rec.getStatus()).toBe('recording');
+    await rec.flush();
+    expect(events()[0]?.type).toBe(EventType.Meta);
+    expect(tags()).toContain('early');
+  });
+
+  it('in buffer-until-error mode, sends the recent past when an error is captured, then keeps recording', async () => {
+    const rec = make({ bufferUntilError: true });
+    rec.start();
+    rec.capture('before_error');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(requests).toBe(0);
+    expect(rec.getStatus()).toBe('buffering');
+    rec.captureError({ kind: 'captured', message: 'payment failed' });
+    await rec.flush();
+    expect(tags()).toEqual(expect.arrayContaining(['before_error', '$error']));
+    expect(rec.getStatus()).toBe('recording');
+    rec.capture('after_error');
+    await rec.flush();
+    expect(tags()).toContain('after_error');
+  });
+
+  it('starts recording when an event trigger fires, and only then', async () => {
+    const rec = make({ triggers: { events: ['checkout_started'] } });
+    rec.start();
+    rec.capture('browsing');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toBe(0);
+    rec.capture('checkout_started');
+    await rec.flush();
+    expect(tags()).toEqual(expect.arrayContaining(['browsing', 'checkout_started']));
+  });
+
+  it('pauses on a blocked URL', async () => {
+    const rec = make({ blockedUrls: [/\/$/] });
+    rec.start();
+    expect(rec.getStatus()).toBe('paused');
+    rec.capture('hidden');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(tags()).not.toContain('hidden');
+  });
+
+  it('remembers an opt-out across recorders until opt-in', async () => {
+    const rec = make();
+    rec.start();
+    rec.optOut();
+    expect(rec.getStatus()).toBe('disabled');
+    rec.stop();
+    const next = make();
+    next.start();
+    expect(next.getStatus()).toBe('disabled');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toBe(0);
+    next.optIn();
+    expect(next.getStatus()).toBe('recording');
+  });
+
+  it('rejects bad options with a message that says how to fix them', () => {
+    expect(() => make({ sampleRate: 2 })).toThrow(/between 0 and 1/);
+    expect(() => make({ flushDelayMs: -1 })).toThrow(/positive number/);
+    expect(() => createRecorder({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
+  });
+});

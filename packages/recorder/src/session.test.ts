@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
+import { isOptedOut, SESSION_KEY, SessionState, setOptedOut } from './session';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const MINUTE = 60_000;
+
+/** A reload: the old page's pagehide clears the open flag, then a new page starts. */
+function reload(previous: SessionState, now: number): SessionState {
+  previous.markClosed();
+  return new SessionState(now);
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  vi.useFakeTimers({ now: T0 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('SessionState', () => {
+  it('creates a UUIDv7 session and window, and keeps both (and the seq) across a reload', () => {
+    const first = new SessionState(T0);
+    expect(first.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+    expect(first.takeSeq()).toBe(0);
+    expect(first.takeSeq()).toBe(1);
+    const second = reload(first, T0 + MINUTE);
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(second.currentWindowId).toBe(first.currentWindowId);
+    expect(second.takeSeq()).toBe(2);
+  });
+
+  it('shares the session with another tab but gives that tab its own window and seq', () => {
+    const first = new SessionState(T0);
+    first.takeSeq();
+    // Another tab: same localStorage, empty sessionStorage.
+    sessionStorage.clear();
+    const other = new SessionState(T0 + 1_000);
+    expect(other.sessionId).toBe(first.sessionId);
+    expect(other.currentWindowId).not.toBe(first.currentWindowId);
+    expect(other.takeSeq()).toBe(0);
+  });
+
+  it('gives a duplicated tab (sessionStorage copied while the original is open) a new window id', () => {
+    const original = new SessionState(T0);
+    const copy = new SessionState(T0 + 1_000);
+    expect(copy.currentWindowId).not.toBe(original.currentWindowId);
+    expect(copy.sessionId).toBe(original.sessionId);
+    expect(copy.takeSeq()).toBe(0);
+  });
+
+  it('rotates after 30 minutes without activity, not before, and activity keeps it alive', () => {
+    const state = new SessionState(T0);
+    const id = state.sessionId;
+    state.touch(T0 + 20 * MINUTE);
+    expect(state.check(T0 + 20 * MINUTE + SESSION_IDLE_TIMEOUT_MS - 1)).toBeUndefined();
+    expect(state.sessionId).toBe(id);
+    expect(state.check(T0 + 20 * MINUTE + SESSION_IDLE_TIMEOUT_MS)).toBe('idle_timeout');
+    expect(state.sessionId).not.toBe(id);
+    expect(JSON.parse(localStorage.getItem(SESSION_KEY) ?? '{}').id).toBe(state.sessionId);
+  });
+
+  it('rotates at 24 hours even while the user stays active', () => {
+    const state = new SessionState(T0);
+    const id = state.sessionId;
+    for (let at = T0; at < T0 + SESSION_MAX_DURATION_MS; at += 10 * MINUTE) {
+      state.touch(at);
+      expect(state.check(at)).toBeUndefined();
+    }
+    expect(state.sessionId).toBe(id);
+    expect(state.check(T0 + SESSION_MAX_DURATION_MS)).toBe('max_duration');
+    expect(state.sessionId).not.toBe(id);
+  });
+
+  it('adopts the session another tab rotated to instead of starting its own', () => {
+    const mine = new SessionState(T0);
+    sessionStorage.clear();
+    const theirs = new SessionState(T0);
+    const later = T0 + SESSION_IDLE_TIMEOUT_MS + MINUTE;
+    expect(theirs.check(later)).toBe('idle_timeout');
+    expect(mine.check(later + 1_000)).toBe('other_tab');
+    expect(mine.sessionId).toBe(theirs.sessionId);
+  });
+
+  it('starts a fresh session on load when the stored one expired', () => {
+    const first = new SessionState(T0);
+    const next = reload(first, T0 + SESSION_IDLE_TIMEOUT_MS);
+    expect(next.sessionId).not.toBe(first.sessionId);
+  });
+
+  it('persists the opt-out choice', () => {
+    expect(isOptedOut()).toBe(false);
+    setOptedOut(true);
+    expect(isOptedOut()).toBe(true);
+    setOptedOut(false);
+    expect(isOptedOut()).toBe(false);
+  });
+});
