@@ -1,6 +1,7 @@
 import {
   API_PATHS,
   type ErrorBody,
+  ID_MAX_LENGTH,
   INGEST_PATH,
   type IngestResponse,
   isValidId,
@@ -19,7 +20,16 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
 import { batchMarkers, clockOffset, eventProperties, shiftEvents } from './ingest';
-import { type BatchEncoding, InvalidCursorError, type Store, type StoredBatch } from './store';
+import { ListQueryError, parseListQuery } from './list-query';
+import { createRateLimiter } from './rate-limit';
+import {
+  type BatchEncoding,
+  InvalidCursorError,
+  type ListSessionsOptions,
+  type ProjectUsage,
+  type Store,
+  type StoredBatch,
+} from './store';
 
 /** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -48,11 +58,10 @@ export const DEFAULT_RATE_PER_SECOND = 500;
 /** Batches a write key may send at once above the average, per server process. */
 export const DEFAULT_RATE_BURST = 1_000;
 
-/** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
-export const DEFAULT_SESSION_PAGE_SIZE = 50;
-
-/** Most sessions per page of `GET /v1/sessions`. */
-export const MAX_SESSION_PAGE_SIZE = 200;
+/** Optional header naming the project a batch is for; the write key alone is enough. */
+export const PROJECT_HEADER = 'x-replaykit-project';
+/** Query parameter form of {@link PROJECT_HEADER}, for sendBeacon. */
+export const PROJECT_QUERY = 'project';
 
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7_200;
@@ -63,7 +72,7 @@ const RETRY_AFTER_SECONDS = 5;
 const INGEST_ALLOWED_METHODS = 'POST, OPTIONS';
 // content-encoding is allowed too although the server sniffs gzip from the bytes: a
 // recorder that sets it must not fail its preflight.
-const INGEST_ALLOWED_HEADERS = `content-type, content-encoding, ${WRITE_KEY_HEADER}`;
+const INGEST_ALLOWED_HEADERS = `content-type, content-encoding, ${WRITE_KEY_HEADER}, ${PROJECT_HEADER}`;
 const READ_ALLOWED_METHODS = 'GET, DELETE, OPTIONS';
 const READ_ALLOWED_HEADERS = `${READ_KEY_HEADER}, content-type`;
 
@@ -112,6 +121,46 @@ export interface ProjectConfig {
    * origin. Requests without an Origin header (servers, curl) are not affected.
    */
   allowedOrigins?: readonly string[];
+  /** Days a session is kept after its last event; default {@link ReplayServerOptions.retention}'s `days`. */
+  retentionDays?: number;
+  /** Most this project may store; a batch over it gets 429 `quota_exceeded`. */
+  quota?: ProjectQuota;
+}
+
+/** Storage caps of one project. */
+export interface ProjectQuota {
+  /** Most sessions kept; batches that would start a new session are refused beyond it. */
+  maxSessions?: number;
+  /** Most bytes kept (as received, compressed); every batch is refused beyond it. */
+  maxBytes?: number;
+}
+
+/** Days sessions are kept when neither the project nor the server says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** How often the built-in sweeper deletes expired sessions, in ms: hourly. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 60 * 60 * 1_000;
+
+/** How long a project's measured usage is reused before the store is asked again, in ms. */
+export const QUOTA_USAGE_CACHE_MS = 10_000;
+
+/** Seconds a client is told to wait after a quota refusal: quotas free up when the sweeper runs. */
+const QUOTA_RETRY_AFTER_SECONDS = 3_600;
+
+const DAY_MS = 24 * 60 * 60 * 1_000;
+
+/** Sessions deleted per store call while sweeping, so one sweep never holds a long transaction. */
+const SWEEP_PAGE_SESSIONS = 500;
+
+/** Retention of {@link createReplayServer}. */
+export interface RetentionOptions {
+  /** Days a session is kept after its last event, for projects that do not set their own. */
+  days?: number;
+  /**
+   * How often the server sweeps expired sessions, in ms; 0 turns the built-in sweeper off
+   * (run `replaykit sweep` or {@link ReplayServer.sweep} from a scheduler instead).
+   */
+  sweepIntervalMs?: number;
 }
 
 /** Options of {@link createReplayServer}. */
@@ -120,6 +169,10 @@ export interface ReplayServerOptions {
   projects: readonly ProjectConfig[];
   /** Overrides of {@link DEFAULT_LIMITS}. */
   limits?: Partial<ServerLimits>;
+  /** Retention default and sweeper; default 30 days, swept hourly. */
+  retention?: RetentionOptions;
+  /** Browser access to the read API (ingest origins are set per project). */
+  cors?: { readOrigins?: readonly string[] };
   /**
    * Origins whose pages may call the read API from a browser. Unset: any origin, which is
    * safe because every read needs the secret read key in a header (never a cookie).
@@ -135,6 +188,10 @@ export interface ReplayServer {
   fetch(request: Request): Promise<Response>;
   /** The underlying Hono app, to mount under another Hono app or add routes. */
   app: Hono<ServerEnv>;
+  /** Deletes every project's sessions older than its retention now; resolves with how many went per project. */
+  sweep(now?: number): Promise<Record<string, number>>;
+  /** Stops the sweeper and reports not ready (so a load balancer drains this process); the store stays open. */
+  close(): void;
 }
 
 interface ServerEnv {
@@ -249,8 +306,25 @@ function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
       keys.add(key);
     }
     const allowedOrigins = checkOrigins(project.allowedOrigins, `Project "${project.id}" allowedOrigins`);
+    if (project.retentionDays !== undefined) {
+      checkRetentionDays(project.retentionDays, `Project "${project.id}" retentionDays`);
+    }
+    for (const [name, value] of Object.entries(project.quota ?? {})) {
+      if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+        throw new Error(
+          `Project "${project.id}" quota.${name} must be a positive whole number; got ${String(value)}.`,
+        );
+      }
+    }
     return { ...project, ...(allowedOrigins ? { allowedOrigins } : {}) };
   });
+}
+
+function checkRetentionDays(days: number, where: string): number {
+  if (!(Number.isFinite(days) && days > 0)) {
+    throw new Error(`${where} must be a positive number of days, such as 30; got ${String(days)}.`);
+  }
+  return days;
 }
 
 function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
@@ -261,21 +335,6 @@ function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
     }
   }
   return merged;
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined || value === '') {
-    return DEFAULT_SESSION_PAGE_SIZE;
-  }
-  const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_SESSION_PAGE_SIZE)) {
-    throw new HttpError(
-      400,
-      'invalid_limit',
-      `limit must be a whole number from 1 to ${MAX_SESSION_PAGE_SIZE}; got "${value}".`,
-    );
-  }
-  return limit;
 }
 
 function windowIdQuery(context: Context<ServerEnv>): string | undefined {
@@ -307,7 +366,15 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const { store } = options;
   const projects = checkProjects(options.projects);
   const limits = checkLimits(options.limits);
-  const readOrigins = checkOrigins(options.readOrigins, 'readOrigins');
+  const readOrigins = checkOrigins(options.cors?.readOrigins ?? options.readOrigins, 'readOrigins');
+  const retentionDays = checkRetentionDays(
+    options.retention?.days ?? DEFAULT_RETENTION_DAYS,
+    'retention.days',
+  );
+  const sweepIntervalMs = options.retention?.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const rateLimiter = createRateLimiter(limits.ratePerSecond, limits.rateBurst);
+  const usageCache = new Map<string, { usage: ProjectUsage; measuredAt: number }>();
+  let closed = false;
   const reportError = options.onError ?? ((error: unknown) => console.error(error));
   // Batches already stored passed the ingest limit in force then; reading them back must
   // not fail because the limit was lowered since.
@@ -477,7 +544,27 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     ),
   );
 
+  // Liveness: the process answers. Readiness: it can reach its store and is not shutting down.
   app.get('/healthz', (context) => context.json({ ok: true }));
+  app.get('/readyz', async (context) => {
+    if (closed) {
+      return context.json(
+        errorBody('shutting_down', 'This server is shutting down; send requests to another one.'),
+        503,
+      );
+    }
+    try {
+      await store.ping();
+    } catch (error) {
+      reportError(error);
+      return context.json(
+        errorBody('store_unavailable', 'The server cannot reach its storage; it is not ready for requests.'),
+        503,
+        { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      );
+    }
+    return context.json({ ok: true });
+  });
 
   // Ingest CORS. A preflight carries no key header, so the project is unknown unless the
   // key is in the query: the preflight passes when some project takes the origin, and
@@ -524,7 +611,22 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         `Sending recordings needs the project write key: send the header "${WRITE_KEY_HEADER}: <writeKey>" or add "?${WRITE_KEY_QUERY}=<writeKey>" to the URL.`,
       );
     }
+    const namedProject = context.req.header(PROJECT_HEADER) || context.req.query(PROJECT_QUERY);
+    if (namedProject && !projects.some((candidate) => candidate.id === namedProject)) {
+      throw new HttpError(
+        404,
+        'unknown_project',
+        `This server has no project "${namedProject.slice(0, ID_MAX_LENGTH)}"; check the project id, or leave it out: the write key names its project.`,
+      );
+    }
     const project = findByWriteKey(key);
+    if (project && namedProject && project.id !== namedProject) {
+      throw new HttpError(
+        403,
+        'invalid_key',
+        `This write key belongs to another project than "${namedProject}"; use that project's write key.`,
+      );
+    }
     if (!project) {
       const message = findByReadKey(key)
         ? 'That is a read key; sending recordings needs the project public write key (never ship the read key to browsers).'
@@ -540,17 +642,63 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         `Pages on ${origin} may not send recordings to project "${project.id}"; add the origin to its allowedOrigins (--allowed-origin for the CLI).`,
       );
     }
+    const rate = rateLimiter.take(key);
+    if (!rate.ok) {
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `This write key sent more than ${limits.ratePerSecond} batches per second (burst ${limits.rateBurst}); retry after ${rate.retryAfterSeconds} s.`,
+        { 'retry-after': String(rate.retryAfterSeconds) },
+      );
+    }
 
     const { body, encoding, json } = await readBatchBody(context.req.raw);
     return storeBatch(context, project, body, json, encoding);
   });
+
+  /** This project's usage, measured at most every {@link QUOTA_USAGE_CACHE_MS}: quotas are enforced approximately. */
+  async function projectUsage(projectId: string): Promise<ProjectUsage> {
+    const now = Date.now();
+    const cached = usageCache.get(projectId);
+    if (cached && now - cached.measuredAt < QUOTA_USAGE_CACHE_MS) {
+      return cached.usage;
+    }
+    const usage = await fromStore(() => store.usage(projectId));
+    usageCache.set(projectId, { usage, measuredAt: now });
+    return usage;
+  }
+
+  async function checkQuota(project: ProjectConfig, sessionId: string, byteCount: number): Promise<void> {
+    const { quota } = project;
+    if (!quota || (quota.maxBytes === undefined && quota.maxSessions === undefined)) {
+      return;
+    }
+    const usage = await projectUsage(project.id);
+    const refuse = (reason: string) =>
+      new HttpError(429, 'quota_exceeded', `${reason} Older sessions free space as retention deletes them.`, {
+        'retry-after': String(QUOTA_RETRY_AFTER_SECONDS),
+      });
+    if (quota.maxBytes !== undefined && usage.bytes + byteCount > quota.maxBytes) {
+      throw refuse(
+        `Project "${project.id}" stores ${usage.bytes} bytes, at its quota of ${quota.maxBytes} bytes.`,
+      );
+    }
+    if (quota.maxSessions !== undefined && usage.sessions >= quota.maxSessions) {
+      const existing = await fromStore(() => store.getSession(project.id, sessionId));
+      if (!existing) {
+        throw refuse(
+          `Project "${project.id}" stores ${usage.sessions} sessions, at its quota of ${quota.maxSessions}; no new session can start.`,
+        );
+      }
+    }
+  }
 
   /** Reads, size-checks and decodes an ingest body; refusals become 400 and 413 answers. */
   async function readBatchBody(
     request: Request,
   ): Promise<{ body: Uint8Array; encoding: BatchEncoding; json: string }> {
     try {
-      const body = await readRequestBody(request, limits.maxBodyBytes);
+      const body = await readRequestBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
       // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
       const encoding: BatchEncoding = isGzip(body) ? 'gzip' : 'identity';
       const decoded = encoding === 'gzip' ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
@@ -573,6 +721,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           throw new HttpError(400, 'invalid_encoding', error.message);
         case 'invalid_utf8':
           throw new HttpError(400, 'invalid_json', error.message);
+        case 'timeout':
+          throw new HttpError(408, 'body_timeout', error.message, { connection: 'close' });
         default:
           error.reason satisfies never;
           throw error;
@@ -610,10 +760,22 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       throw new HttpError(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
     }
     const { batch } = result;
+    if (json.length > limits.maxEventBytes) {
+      // Only a batch larger than the limit can hold an event larger than it.
+      const index = batch.events.findIndex((event) => JSON.stringify(event).length > limits.maxEventBytes);
+      if (index !== -1) {
+        throw new HttpError(
+          413,
+          'event_too_large',
+          `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
+        );
+      }
+    }
+    await checkQuota(project, batch.sessionId, body.byteLength);
     const receivedAt = Date.now();
     const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
     const events = shiftEvents(batch.events, timestampOffsetMs);
-    const { duplicate } = await fromStore(() =>
+    const { duplicate, created } = await fromStore(() =>
       store.putBatch({
         projectId: project.id,
         sessionId: batch.sessionId,
@@ -629,6 +791,14 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         eventProperties: eventProperties(events),
       }),
     );
+    const cached = usageCache.get(project.id);
+    if (cached && !duplicate) {
+      // Keeps this process's view of the quota exact between measurements.
+      cached.usage = {
+        sessions: cached.usage.sessions + (created ? 1 : 0),
+        bytes: cached.usage.bytes + body.byteLength,
+      };
+    }
     return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
   }
 
@@ -671,9 +841,16 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   app.get(API_PATHS.sessions, async (context) => {
     const project = readProject(context);
-    const limit = parseLimit(context.req.query('limit'));
-    const cursor = context.req.query('cursor') || null;
-    const page = await fromStore(() => store.listSessions(project.id, { limit, cursor }));
+    let query: ListSessionsOptions;
+    try {
+      query = parseListQuery(new URL(context.req.url).searchParams);
+    } catch (error) {
+      if (error instanceof ListQueryError) {
+        throw new HttpError(400, error.code, error.message);
+      }
+      throw error;
+    }
+    const page = await fromStore(() => store.listSessions(project.id, query));
     return context.json(page satisfies SessionListResponse);
   });
 
@@ -748,8 +925,50 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     return context.body(null, 204);
   });
 
+  async function sweep(now = Date.now()): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const project of projects) {
+      const days = project.retentionDays ?? retentionDays;
+      const before = now - days * DAY_MS;
+      let total = 0;
+      for (;;) {
+        const count = await store.deleteSessionsEndedBefore(project.id, before, SWEEP_PAGE_SESSIONS);
+        total += count;
+        if (count < SWEEP_PAGE_SESSIONS) {
+          break;
+        }
+      }
+      deleted[project.id] = total;
+      usageCache.delete(project.id);
+    }
+    return deleted;
+  }
+
+  let sweeping = false;
+  const sweepTimer =
+    sweepIntervalMs > 0
+      ? setInterval(() => {
+          if (sweeping) {
+            return;
+          }
+          sweeping = true;
+          sweep()
+            .catch(reportError)
+            .finally(() => {
+              sweeping = false;
+            });
+        }, sweepIntervalMs)
+      : undefined;
+  // The sweeper must never keep a process alive on its own.
+  (sweepTimer as { unref?: () => void } | undefined)?.unref?.();
+
   return {
     app,
     fetch: async (request) => app.fetch(request),
+    sweep,
+    close() {
+      closed = true;
+      clearInterval(sweepTimer);
+    },
   };
 }

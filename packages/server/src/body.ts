@@ -8,7 +8,12 @@
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /** Why a body could not be read; the caller maps each reason to a status code. */
-export type BodyErrorReason = 'too_large' | 'decompressed_too_large' | 'invalid_encoding' | 'invalid_utf8';
+export type BodyErrorReason =
+  | 'too_large'
+  | 'decompressed_too_large'
+  | 'invalid_encoding'
+  | 'invalid_utf8'
+  | 'timeout';
 
 /** A body that broke a limit or could not be decoded. */
 export class BodyError extends Error {
@@ -42,12 +47,20 @@ async function readLimited(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
   onTooLarge: () => BodyError,
+  deadline?: Promise<never>,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let totalBytes = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = deadline ? await Promise.race([reader.read(), deadline]) : await reader.read();
+    } catch (error) {
+      await reader.cancel().catch(() => undefined);
+      throw error;
+    }
+    const { done, value } = result;
     if (done) {
       break;
     }
@@ -62,8 +75,16 @@ async function readLimited(
   return concat(chunks, totalBytes);
 }
 
-/** Reads a request's body, refusing more than `maxBytes` before and while it arrives. */
-export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Reads a request's body, refusing more than `maxBytes` before and while it arrives, and
+ * giving up when the whole body has not arrived within `timeoutMs` (a slow or stalled
+ * client must not hold a request open forever).
+ */
+export async function readRequestBody(
+  request: Request,
+  maxBytes: number,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<Uint8Array> {
   const tooLarge = () =>
     new BodyError(
       'too_large',
@@ -76,7 +97,29 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
   if (!request.body) {
     return new Uint8Array(0);
   }
-  return readLimited(request.body, maxBytes, tooLarge);
+  if (!Number.isFinite(timeoutMs)) {
+    return readLimited(request.body, maxBytes, tooLarge);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BodyError(
+            'timeout',
+            `The request body did not arrive within ${timeoutMs} ms; send it faster, or send smaller batches.`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  // The deadline may reject after the body was read; nobody awaits it then.
+  deadline.catch(() => undefined);
+  try {
+    return await readLimited(request.body, maxBytes, tooLarge, deadline);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True when the bytes start with gzip's magic number, whatever the headers claimed. */

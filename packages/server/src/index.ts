@@ -4,9 +4,8 @@ export {
   DEFAULT_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
-  DEFAULT_SESSION_PAGE_SIZE,
-  MAX_SESSION_PAGE_SIZE,
 } from './app';
+export { DEFAULT_SESSION_PAGE_SIZE, MAX_SESSION_PAGE_SIZE } from './list-query';
 export type { SqliteDurability, SqliteStoreOptions } from './sqlite-store';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 export type {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
@@ -15,6 +16,7 @@ import {
   readRequest,
   T0,
   TEST_PROJECTS,
+  WRITE_KEY,
 } from './test/support';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -25,16 +27,79 @@ afterEach(async () => {
   }
 });
 
-async function start(): Promise<{ handle: NodeServerHandle; store: Store }> {
+async function start(
+  options: Partial<Parameters<typeof createReplayServer>[0]> = {},
+): Promise<{ handle: NodeServerHandle; store: Store }> {
   const store = createSqliteStore({ filename: ':memory:' });
   cleanups.push(() => store.close());
-  const server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {} });
+  const server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {}, ...options });
+  cleanups.push(async () => server.close());
   const handle = await startNodeServer({ server, port: 0, host: '127.0.0.1' });
   cleanups.push(() => handle.close());
   return { handle, store };
 }
 
+/** Sends the start of a body and then stalls; resolves with the status and body of the answer. */
+function stalledUpload(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '1000', 'x-replaykit-key': WRITE_KEY },
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body });
+        request.destroy();
+      });
+    });
+    request.on('error', reject);
+    request.write('{"v":1,"sessionId":');
+  });
+}
+
 describe('startNodeServer', () => {
+  it('answers 408 body_timeout to a client whose body stalls, and stores nothing', async () => {
+    const { handle, store } = await start({ limits: { bodyTimeoutMs: 200 } });
+    const { status, body } = await stalledUpload(handle.url);
+    expect(status).toBe(408);
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'body_timeout' } });
+    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+  });
+
+  it('finishes an in-flight request during a graceful close', async () => {
+    const { handle } = await start();
+    // A body that arrives slowly: close() starts while the request is in flight.
+    const events = [meta(T0), fullSnapshot(T0 + 1)];
+    const payload = new TextEncoder().encode(JSON.stringify(batch('closing', events)));
+    let sendRest: (() => void) | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(payload.slice(0, 10));
+        sendRest = () => {
+          controller.enqueue(payload.slice(10));
+          controller.close();
+        };
+      },
+    });
+    const pending = fetch(`${handle.url}/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-replaykit-key': WRITE_KEY },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = handle.close();
+    sendRest?.();
+    const response = await pending;
+    expect(response.status).toBe(200);
+    await closed;
+  });
+
   it('listens on a free port and serves ingest and reads over real HTTP', async () => {
     const { handle } = await start();
     expect(handle.port).toBeGreaterThan(0);

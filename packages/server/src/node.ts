@@ -5,6 +5,19 @@ import { createAdaptorServer } from '@hono/node-server';
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
+/**
+ * Time a client has to send its request headers, in ms. Node enforces it only when it
+ * sweeps connections, so the sweep runs every {@link CONNECTIONS_CHECK_INTERVAL_MS}.
+ * Bodies have their own limit inside the fetch handler (`limits.bodyTimeoutMs`).
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+
+/** How often Node checks connections for the headers timeout, in ms (30 s by default). */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+
+/** How often idle connections are closed while shutting down, in ms. */
+const CLOSE_POLL_MS = 50;
+
 /** Options of {@link startNodeServer}. */
 export interface StartNodeServerOptions {
   /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
@@ -40,6 +53,12 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     // Keeps the process's global Request and Response untouched: this server may be
     // embedded in a host application.
     overrideGlobalObjects: false,
+    serverOptions: {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      // Whole requests are bounded by the handler's body timeout; Node's own request
+      // timeout (5 minutes) stays as a backstop.
+      connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+    },
   }) as Server;
 
   await new Promise<void>((resolve, reject) => {
@@ -62,8 +81,14 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
       closing ??= new Promise<void>((resolve, reject) => {
         const forceTimer = setTimeout(() => httpServer.closeAllConnections(), closeGraceMs);
         forceTimer.unref();
+        // Keep-alive connections whose request finishes during the close become idle
+        // later: closing them as they do lets close() resolve without waiting for them
+        // to time out.
+        const idleTimer = setInterval(() => httpServer.closeIdleConnections(), CLOSE_POLL_MS);
+        idleTimer.unref();
         httpServer.close((error) => {
           clearTimeout(forceTimer);
+          clearInterval(idleTimer);
           if (error) {
             reject(error);
           } else {

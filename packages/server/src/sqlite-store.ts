@@ -11,6 +11,7 @@ import {
   newSessionState,
   type ProjectUsage,
   type PutBatchInput,
+  type PutBatchResult,
   parseSessionState,
   type Store,
   type StoredBatch,
@@ -263,7 +264,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   // The batch row, its custom events and the session row change in one transaction:
   // either all are committed before the batch is acknowledged, or none is.
-  const putBatchTransaction = db.transaction((input: PutBatchInput): boolean => {
+  const putBatchTransaction = db.transaction((input: PutBatchInput): PutBatchResult => {
     const inserted = insertBatch.run(
       input.projectId,
       input.sessionId,
@@ -278,7 +279,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       JSON.stringify(input.markers ?? []),
     );
     if (inserted.changes === 0) {
-      return true;
+      return { duplicate: true, created: false };
     }
     const row = selectState.get(input.projectId, input.sessionId) as StateRow | undefined;
     const state = row
@@ -293,7 +294,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const event of input.eventProperties ?? []) {
       insertEvent.run(input.projectId, input.sessionId, event.name, event.property, event.value);
     }
-    return false;
+    return { duplicate: false, created: row === undefined };
   });
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
@@ -314,7 +315,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     async putBatch(input) {
-      return { duplicate: putBatchTransaction.immediate(input) };
+      return putBatchTransaction.immediate(input);
     },
 
     async listSessions(projectId, options) {

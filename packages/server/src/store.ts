@@ -52,6 +52,8 @@ export interface PutBatchInput {
 export interface PutBatchResult {
   /** True when this `(projectId, sessionId, windowId, seq)` was already stored: nothing was written. */
   duplicate: boolean;
+  /** True when this batch started a new session. */
+  created: boolean;
 }
 
 /** Validated filters, sort and page of {@link Store.listSessions}. */

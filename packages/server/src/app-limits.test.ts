@@ -1,0 +1,226 @@
+import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
+import { createSqliteStore } from './sqlite-store';
+import type { Store } from './store';
+import {
+  batch,
+  click,
+  custom,
+  ingestRequest,
+  meta,
+  OTHER_WRITE_KEY,
+  readRequest,
+  T0,
+  TEST_PROJECTS,
+} from './test/support';
+
+let store: Store;
+let server: ReplayServer;
+
+function makeServer(options: Partial<ReplayServerOptions> = {}): ReplayServer {
+  server?.close();
+  server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {}, ...options });
+  return server;
+}
+
+beforeEach(() => {
+  store = createSqliteStore({ filename: ':memory:' });
+  makeServer();
+});
+
+afterEach(async () => {
+  server.close();
+  await store.close();
+});
+
+async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(20);
+  // Never internals: no stack frames, no SQL, no file paths.
+  expect(body.error.message).not.toMatch(/\bat \S+:\d+|SQLITE|node_modules|\/src\//);
+  return body;
+}
+
+async function ingestOk(body: object, options: Parameters<typeof ingestRequest>[1] = {}) {
+  const response = await server.fetch(ingestRequest(body, options));
+  expect(response.status).toBe(200);
+}
+
+describe('rate limit per write key', () => {
+  it('answers 429 rate_limited with Retry-After once the bucket is empty, per key', async () => {
+    makeServer({ limits: { ratePerSecond: 1, rateBurst: 3 } });
+    for (let seq = 0; seq < 3; seq++) {
+      await ingestOk(batch('s1', [click(T0 + seq)], { seq }));
+    }
+    const refused = await server.fetch(ingestRequest(batch('s1', [click(T0 + 3)], { seq: 3 })));
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await expectError(refused, 429, 'rate_limited');
+    // Another project's key has its own bucket.
+    await ingestOk(batch('s2', [click(T0)]), { key: OTHER_WRITE_KEY });
+    // Nothing of the refused batch was stored.
+    const { session } = (await (
+      await server.fetch(readRequest(API_PATHS.session('s1')))
+    ).json()) as SessionResponse;
+    expect(session.eventCount).toBe(3);
+  });
+});
+
+describe('quotas', () => {
+  it('refuses new sessions over maxSessions with 429 and a reason, but accepts more of an existing one', async () => {
+    makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 2 } }, TEST_PROJECTS[1]!] });
+    await ingestOk(batch('s1', [meta(T0)]));
+    await ingestOk(batch('s2', [meta(T0)]));
+    const refused = await server.fetch(ingestRequest(batch('s3', [meta(T0)])));
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    const body = await expectError(refused, 429, 'quota_exceeded');
+    expect(body.error.message).toContain('quota of 2');
+    await ingestOk(batch('s1', [click(T0 + 1)], { seq: 1 }));
+  });
+
+  it('refuses every batch over maxBytes', async () => {
+    makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: 300 } }, TEST_PROJECTS[1]!] });
+    await ingestOk(batch('s1', [meta(T0)]));
+    const body = await expectError(
+      await server.fetch(
+        ingestRequest(batch('s1', [custom(T0 + 1, 'x', { pad: 'y'.repeat(300) })], { seq: 1 })),
+      ),
+      429,
+      'quota_exceeded',
+    );
+    expect(body.error.message).toContain('300 bytes');
+  });
+});
+
+describe('ingest limits and refusals', () => {
+  it('answers 413 event_too_large for one event over the per-event limit', async () => {
+    makeServer({ limits: { maxEventBytes: 1_000 } });
+    const body = await expectError(
+      await server.fetch(
+        ingestRequest(batch('s1', [meta(T0), custom(T0 + 1, 'big', { pad: 'x'.repeat(2_000) })])),
+      ),
+      413,
+      'event_too_large',
+    );
+    expect(body.error.message).toContain('events.1');
+    await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'small', { pad: 'x'.repeat(500) })]));
+  });
+
+  it('answers 404 unknown_project for a project id the server does not have, 403 for a mismatched key', async () => {
+    await expectError(
+      await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { query: '?project=nope' })),
+      404,
+      'unknown_project',
+    );
+    await expectError(
+      await server.fetch(
+        ingestRequest(batch('s1', [meta(T0)]), { headers: { 'x-replaykit-project': 'blog' } }),
+      ),
+      403,
+      'invalid_key',
+    );
+    await ingestOk(batch('s1', [meta(T0)]), { query: '?project=shop' });
+  });
+
+  it.each([
+    [
+      'a hostile session id',
+      { v: 1, sessionId: '../../etc/passwd', windowId: 'w', seq: 0, events: [meta(T0)] },
+    ],
+    ['an id too long', { v: 1, sessionId: 'a'.repeat(65), windowId: 'w', seq: 0, events: [meta(T0)] }],
+    [
+      'SQL in an id',
+      { v: 1, sessionId: "x'; DROP TABLE sessions;--", windowId: 'w', seq: 0, events: [meta(T0)] },
+    ],
+    ['a string seq', { v: 1, sessionId: 's', windowId: 'w', seq: '0', events: [meta(T0)] }],
+    ['a fractional seq', { v: 1, sessionId: 's', windowId: 'w', seq: 1.5, events: [meta(T0)] }],
+    [
+      'a string timestamp',
+      { v: 1, sessionId: 's', windowId: 'w', seq: 0, events: [{ type: 4, data: {}, timestamp: 'now' }] },
+    ],
+    [
+      'an unknown event type',
+      { v: 1, sessionId: 's', windowId: 'w', seq: 0, events: [{ type: 42, data: {}, timestamp: T0 }] },
+    ],
+    ['events not an array', { v: 1, sessionId: 's', windowId: 'w', seq: 0, events: { 0: meta(T0) } }],
+    ['a JSON array body', [1, 2, 3]],
+  ])('answers 400 invalid_batch for %s and stores nothing', async (_name, body) => {
+    await expectError(await server.fetch(ingestRequest(body as object)), 400, 'invalid_batch');
+    const list = (await (await server.fetch(readRequest(API_PATHS.sessions))).json()) as SessionListResponse;
+    expect(list.sessions).toEqual([]);
+  });
+
+  it('corrects events far in the past, keeping their spacing, and leaves recent ones alone', async () => {
+    const now = Date.now();
+    const longAgo = now - 60 * 24 * 60 * 60 * 1_000;
+    await ingestOk(batch('old', [meta(longAgo), click(longAgo + 250)]));
+    await ingestOk(batch('recent', [meta(T0), click(T0 + 250)]));
+    const old = (
+      (await (await server.fetch(readRequest(API_PATHS.session('old')))).json()) as SessionResponse
+    ).session;
+    expect(old.startedAt).toBeGreaterThanOrEqual(now - 250);
+    expect(old.durationMs).toBe(250);
+    const recent = (
+      (await (await server.fetch(readRequest(API_PATHS.session('recent')))).json()) as SessionResponse
+    ).session;
+    expect(recent.startedAt).toBe(T0);
+  });
+});
+
+describe('health and readiness', () => {
+  it('is ready while the store answers, and not after close() or when the store is gone', async () => {
+    const ready = await server.fetch(new Request('http://replaykit.test/readyz'));
+    expect(ready.status).toBe(200);
+    server.close();
+    await expectError(await server.fetch(new Request('http://replaykit.test/readyz')), 503, 'shutting_down');
+    makeServer();
+    await store.close();
+    await expectError(
+      await server.fetch(new Request('http://replaykit.test/readyz')),
+      503,
+      'store_unavailable',
+    );
+    expect((await server.fetch(new Request('http://replaykit.test/healthz'))).status).toBe(200);
+  });
+});
+
+describe('retention', () => {
+  it('sweeps sessions older than the retention, per project, with all their data', async () => {
+    makeServer({
+      projects: [{ ...TEST_PROJECTS[0]!, retentionDays: 1 }, TEST_PROJECTS[1]!],
+      retention: { days: 30, sweepIntervalMs: 0 },
+    });
+    const day = 24 * 60 * 60 * 1_000;
+    // Recent sessions, then a sweep run as if 2 days (shop) had passed.
+    await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'checkout', { step: 'pay' })]));
+    await ingestOk(batch('s2', [meta(T0)]), { key: OTHER_WRITE_KEY });
+    const later = Date.now() + 2 * day;
+    expect(await server.sweep(later)).toEqual({ shop: 1, blog: 0 });
+    await expectError(await server.fetch(readRequest(API_PATHS.session('s1'))), 404, 'session_not_found');
+    const chunks = await server.fetch(readRequest(API_PATHS.sessionChunks('s1')));
+    expect(chunks.status).toBe(404);
+    const filtered = (await (
+      await server.fetch(readRequest(`${API_PATHS.sessions}?event=checkout`))
+    ).json()) as SessionListResponse;
+    expect(filtered.sessions).toEqual([]);
+    // The blog project keeps 30 days.
+    expect(await server.sweep(Date.now() + 31 * day)).toEqual({ shop: 0, blog: 1 });
+  });
+
+  it('accepts the same session id again after it was swept (a fresh start, not a duplicate)', async () => {
+    makeServer({ retention: { days: 1, sweepIntervalMs: 0 } });
+    await ingestOk(batch('s1', [meta(T0)]));
+    await server.sweep(Date.now() + 2 * 24 * 60 * 60 * 1_000);
+    const response = await server.fetch(ingestRequest(batch('s1', [meta(T0)])));
+    expect(await response.json()).toEqual({ ok: true, duplicate: false });
+  });
+
+  it('refuses nonsense retention and quota settings at start', () => {
+    expect(() => makeServer({ retention: { days: 0 } })).toThrow(/retention.days must be a positive number/);
+    expect(() => makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: -1 } }] })).toThrow(
+      /quota.maxBytes must be a positive whole number/,
+    );
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Parsing of `GET /v1/sessions` query parameters (core's `SessionListQuery`) into the
+ * store's validated options. Every refusal says which parameter is wrong and how to fix it.
+ */
+import { EVENT_NAME_MAX_LENGTH, type SessionSort } from '@replaykit/core';
+import type { ListSessionsOptions } from './store';
+
+/** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
+export const DEFAULT_SESSION_PAGE_SIZE = 50;
+
+/** Most sessions per page of `GET /v1/sessions`. */
+export const MAX_SESSION_PAGE_SIZE = 200;
+
+/** Longest text accepted by `userId`, `urlContains` and `eventProperty`, in characters. */
+export const FILTER_TEXT_MAX_LENGTH = 1_000;
+
+const SORTS: readonly SessionSort[] = ['newest', 'longest', 'most_errors'];
+
+/** The parameters `GET /v1/sessions` understands; anything else is refused (a typo would otherwise filter nothing). */
+const KNOWN_PARAMETERS = new Set([
+  'userId',
+  'event',
+  'eventProperty',
+  'urlContains',
+  'from',
+  'to',
+  'minDurationMs',
+  'maxDurationMs',
+  'minActiveMs',
+  'hasErrors',
+  'sort',
+  'limit',
+  'cursor',
+]);
+
+/** A list query that cannot be answered; `code` is the error body's stable code. */
+export class ListQueryError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ListQueryError';
+    this.code = code;
+  }
+}
+
+function wholeNumber(name: string, value: string, what: string): number {
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) {
+    throw new ListQueryError(
+      'invalid_query',
+      `${name} must be ${what}, a whole number of 0 or more; got "${value}".`,
+    );
+  }
+  return number;
+}
+
+function text(name: string, value: string): string {
+  if (value.length > FILTER_TEXT_MAX_LENGTH) {
+    throw new ListQueryError(
+      'invalid_query',
+      `${name} is ${value.length} characters long; at most ${FILTER_TEXT_MAX_LENGTH} are accepted.`,
+    );
+  }
+  return value;
+}
+
+/** Parses the query string of `GET /v1/sessions`. */
+export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
+  for (const name of params.keys()) {
+    if (!KNOWN_PARAMETERS.has(name)) {
+      throw new ListQueryError(
+        'invalid_query',
+        `Unknown parameter "${name.slice(0, 60)}"; the session list understands ${[...KNOWN_PARAMETERS].join(', ')}.`,
+      );
+    }
+  }
+  const get = (name: string) => {
+    const all = params.getAll(name);
+    if (all.length > 1) {
+      throw new ListQueryError('invalid_query', `${name} is given ${all.length} times; give it once.`);
+    }
+    const value = all[0];
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const options: ListSessionsOptions = { limit: DEFAULT_SESSION_PAGE_SIZE };
+  const limit = get('limit');
+  if (limit !== undefined) {
+    const parsed = /^\d+$/.test(limit) ? Number(limit) : Number.NaN;
+    if (!(parsed >= 1 && parsed <= MAX_SESSION_PAGE_SIZE)) {
+      throw new ListQueryError(
+        'invalid_limit',
+        `limit must be a whole number from 1 to ${MAX_SESSION_PAGE_SIZE}; got "${limit}".`,
+      );
+    }
+    options.limit = parsed;
+  }
+  const sort = get('sort');
+  if (sort !== undefined) {
+    if (!SORTS.includes(sort as SessionSort)) {
+      throw new ListQueryError(
+        'invalid_query',
+        `sort must be one of ${SORTS.join(', ')}; got "${sort.slice(0, 60)}".`,
+      );
+    }
+    options.sort = sort as SessionSort;
+  }
+  const cursor = get('cursor');
+  if (cursor !== undefined) {
+    options.cursor = cursor;
+  }
+  const userId = get('userId');
+  if (userId !== undefined) {
+    options.userId = text('userId', userId);
+  }
+  const urlContains = get('urlContains');
+  if (urlContains !== undefined) {
+    options.urlContains = text('urlContains', urlContains);
+  }
+  const event = get('event');
+  if (event !== undefined) {
+    if (event.length > EVENT_NAME_MAX_LENGTH) {
+      throw new ListQueryError(
+        'invalid_query',
+        `event is longer than ${EVENT_NAME_MAX_LENGTH} characters, the longest event name.`,
+      );
+    }
+    options.event = event;
+  }
+  const eventProperty = get('eventProperty');
+  if (eventProperty !== undefined) {
+    if (event === undefined) {
+      throw new ListQueryError(
+        'invalid_query',
+        'eventProperty narrows the event filter: pass event too, as in ?event=checkout_error&eventProperty=code=E1.',
+      );
+    }
+    const separator = text('eventProperty', eventProperty).indexOf('=');
+    if (separator <= 0) {
+      throw new ListQueryError(
+        'invalid_query',
+        `eventProperty must have the form name=value, such as code=E1; got "${eventProperty.slice(0, 60)}".`,
+      );
+    }
+    options.eventProperty = {
+      name: eventProperty.slice(0, separator),
+      value: eventProperty.slice(separator + 1),
+    };
+  }
+  for (const name of ['from', 'to'] as const) {
+    const value = get(name);
+    if (value !== undefined) {
+      options[name] = wholeNumber(name, value, 'a time in ms since 1970');
+    }
+  }
+  for (const name of ['minDurationMs', 'maxDurationMs', 'minActiveMs'] as const) {
+    const value = get(name);
+    if (value !== undefined) {
+      options[name] = wholeNumber(name, value, 'a number of milliseconds');
+    }
+  }
+  const hasErrors = get('hasErrors');
+  if (hasErrors !== undefined) {
+    if (hasErrors !== 'true' && hasErrors !== 'false') {
+      throw new ListQueryError(
+        'invalid_query',
+        `hasErrors must be true or false; got "${hasErrors.slice(0, 60)}".`,
+      );
+    }
+    options.hasErrors = hasErrors === 'true';
+  }
+  if (options.from !== undefined && options.to !== undefined && options.from >= options.to) {
+    throw new ListQueryError('invalid_query', `from (${options.from}) must be before to (${options.to}).`);
+  }
+  if (
+    options.minDurationMs !== undefined &&
+    options.maxDurationMs !== undefined &&
+    options.minDurationMs > options.maxDurationMs
+  ) {
+    throw new ListQueryError('invalid_query', 'minDurationMs must not be larger than maxDurationMs.');
+  }
+  return options;
+}
