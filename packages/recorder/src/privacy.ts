@@ -215,10 +215,14 @@ function compile(config: PrivacyConfig): CompiledPrivacy {
       preset === 'strict' ? STRICT_BLOCKED_MEDIA : undefined,
       ...checkSelectors('blockSelectors', config.blockSelectors),
     ]),
-    ignoreSelector: joinSelectors([
-      `[${PRIVACY_ATTRIBUTES.ignore}]`,
-      ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
-    ]),
+    // rrweb matches ignoreSelector against the input itself, not its ancestors: a wrapper
+    // covers the fields inside it only through a descendant selector.
+    ignoreSelector: joinSelectors(
+      [
+        `[${PRIVACY_ATTRIBUTES.ignore}]`,
+        ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
+      ].flatMap((selector) => [selector, `:is(${selector}) *`]),
+    ),
     textAttributes: new Set([
       ...MASKED_TEXT_ATTRIBUTES,
       ...(config.maskAttributes ?? []).map((name) => name.toLowerCase()),
@@ -505,7 +509,8 @@ function processCustom(event: RecordedEvent, privacy: CompiledPrivacy): Recorded
       if (typeof payload.url !== 'string') {
         return event;
       }
-      const url = redactUrlFor(payload.url, 'clear', privacy);
+      // URLs outside the page follow the preset: strict redacts every query value.
+      const url = redactUrlFor(payload.url, presetTextRule(privacy.preset), privacy);
       return url === payload.url ? event : { ...event, data: { ...data, payload: { ...payload, url } } };
     }
     case ReservedEvent.Console: {
@@ -538,7 +543,8 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
   const protectedIds: ProtectedIds = new Set();
   return (event) => {
     if (isMetaEvent(event)) {
-      return { ...event, data: { ...event.data, href: redactUrl(event.data.href, privacy.queryWords) } };
+      const href = redactUrlFor(event.data.href, presetTextRule(privacy.preset), privacy);
+      return { ...event, data: { ...event.data, href } };
     }
     switch (event.type) {
       case EventType.FullSnapshot: {
