@@ -1,0 +1,202 @@
+import { EventType, type RecordedEvent } from '@replaykit/core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+
+declare global {
+  interface Window {
+    recorder: {
+      capture(name: string, properties?: Record<string, unknown>): void;
+      getSessionId(): string | undefined;
+      getWindowId(): string | undefined;
+      getStatus(): string;
+      flush(): Promise<void>;
+    };
+  }
+}
+
+let harness: RecorderHarness;
+let browser: Browser;
+let context: BrowserContext;
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function customTags(events: RecordedEvent[]): string[] {
+  return events
+    .filter((event) => event.type === EventType.Custom)
+    .map((event) => (event.data as { tag: string }).tag);
+}
+
+function count(events: RecordedEvent[], tag: string): number {
+  return customTags(events).filter((name) => name === tag).length;
+}
+
+async function open(path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(harness.pageUrl(path, options, markup));
+  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+  return page;
+}
+
+async function waitForStored(sessionId: string, tags: string[]): Promise<RecordedEvent[]> {
+  return until(
+    async () => {
+      const events = await harness.storedEvents(sessionId);
+      return tags.every((tag) => customTags(events).includes(tag)) ? events : undefined;
+    },
+    `${tags.join(', ')} stored`,
+  );
+}
+
+beforeAll(async () => {
+  harness = await startRecorderHarness();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+beforeEach(async () => {
+  harness.log.length = 0;
+  harness.faults.length = 0;
+  harness.down = false;
+  harness.maxBodyBytes = Number.POSITIVE_INFINITY;
+  context = await browser.newContext();
+});
+
+afterEach(async () => {
+  await context.close();
+});
+
+describe('recorder delivery against the real server', () => {
+  it('keeps unsent batches in IndexedDB and delivers them after a reload, once each', async () => {
+    harness.down = true;
+    const page = await open('/reload', { persistQueue: true });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => window.recorder.capture('before_reload'));
+    await until(async () => harness.log.length >= 2, 'failed attempts');
+    // Still down while the page goes away: neither the retries nor the page-hide send can land.
+    await page.reload();
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    expect(await page.evaluate(() => window.recorder.getSessionId())).toBe(sessionId);
+    harness.down = false;
+    const events = await waitForStored(sessionId, ['before_reload']);
+    expect(count(events, 'before_reload')).toBe(1);
+    // Both page loads are in the session.
+    expect(events.filter((event) => event.type === EventType.FullSnapshot).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('loses nothing and stores nothing twice when the server is down, then up', async () => {
+    const page = await open('/outage');
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batch');
+    harness.down = true;
+    for (let index = 0; index < 5; index++) {
+      await page.evaluate((name) => window.recorder.capture(name), `during_outage_${index}`);
+      await page.waitForTimeout(150);
+    }
+    await until(async () => harness.log.filter((entry) => entry.status === 0).length >= 2, 'failed attempts');
+    harness.down = false;
+    const names = [0, 1, 2, 3, 4].map((index) => `during_outage_${index}`);
+    const events = await waitForStored(sessionId, names);
+    for (const name of names) {
+      expect(count(events, name), name).toBe(1);
+    }
+    const stored = harness.log.filter((entry) => entry.status === 200 && !entry.duplicate);
+    const keys = stored.map((entry) => `${entry.windowId}/${entry.seq}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('splits a batch the server refuses with 413 and delivers every event', async () => {
+    harness.maxBodyBytes = 4_000;
+    const page = await open('/split', { flushDelayMs: 1_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batches');
+    await page.evaluate(() => {
+      // Random text does not compress, so the batch is well over the limit.
+      for (let index = 0; index < 12; index++) {
+        let noise = '';
+        for (let character = 0; character < 600; character++) {
+          noise += String.fromCharCode(33 + Math.floor(Math.random() * 90));
+        }
+        window.recorder.capture(`bulky_${index}`, { noise });
+      }
+    });
+    const names = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
+    const events = await waitForStored(sessionId, names);
+    for (const name of names) {
+      expect(count(events, name), name).toBe(1);
+    }
+    expect(harness.log.some((entry) => entry.status === 413)).toBe(true);
+  });
+
+  it('waits for Retry-After after a 429 before trying again', async () => {
+    const page = await open('/rate-limited', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    harness.faults.push({ kind: 'status', status: 429, headers: { 'retry-after': '2' } });
+    await page.evaluate(() => {
+      window.recorder.capture('after_429');
+      void window.recorder.flush();
+    });
+    await waitForStored(sessionId, ['after_429']);
+    const refused = harness.log.findIndex((entry) => entry.status === 429);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    const retry = harness.log[refused + 1];
+    expect(retry?.seq).toBe(harness.log[refused]?.seq);
+    expect((retry?.at ?? 0) - (harness.log[refused]?.at ?? 0)).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('sends what is buffered when the page is hidden and goes away', async () => {
+    const page = await open('/leaving', { flushDelayMs: 60_000, persistQueue: false });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => window.recorder.capture('last_words'));
+    expect(harness.log).toHaveLength(0);
+    await page.goto('about:blank');
+    const events = await waitForStored(sessionId, ['last_words']);
+    expect(count(events, 'last_words')).toBe(1);
+  });
+
+  it('shares one session between two tabs, each with its own window, and they agree on rotation', async () => {
+    const options = { sessionIdleTimeoutMs: 3_000 };
+    const first = await open('/tab-a', options);
+    const second = await open('/tab-b', options);
+    const ids = async (page: Page) =>
+      page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()] as const);
+    const [sessionA, windowA] = await ids(first);
+    const [sessionB, windowB] = await ids(second);
+    expect(sessionB).toBe(sessionA);
+    expect(windowB).not.toBe(windowA);
+    // 3 s without activity ends the session; the next click in tab A starts a new one…
+    await first.waitForTimeout(3_300);
+    await first.click('#action');
+    const rotated = await until(async () => {
+      const [now] = await ids(first);
+      return now !== sessionA ? now : undefined;
+    }, 'tab A to rotate');
+    // …which tab B adopts from shared storage instead of starting its own.
+    await until(async () => (await ids(second))[0] === rotated, 'tab B to follow');
+    await first.evaluate(() => window.recorder.capture('tab_a_after'));
+    await second.evaluate(() => window.recorder.capture('tab_b_after'));
+    const events = await waitForStored(rotated as string, ['tab_a_after', 'tab_b_after']);
+    expect(events.some((event) => event.type === EventType.FullSnapshot)).toBe(true);
+  });
+});
