@@ -1,0 +1,418 @@
+import type { SessionSummary, TimelineMarker } from '@replaykit/core';
+import pg from 'pg';
+import { buildListQuery } from './sql';
+import {
+  type BatchEncoding,
+  encodeCursor,
+  mergeSessionState,
+  mergeWindowsByTime,
+  newSessionState,
+  type ProjectUsage,
+  type PutBatchInput,
+  type PutBatchResult,
+  parseSessionState,
+  type Store,
+  type StoredBatch,
+  sessionColumns,
+  sortKeys,
+} from './store';
+
+/** Connections the store opens at most. */
+export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+
+/** Batch bodies fetched per query while streaming a session, to bound memory. */
+const READ_PAGE_BATCHES = 16;
+
+/** Key of the advisory lock that serialises migrations across server processes. */
+const MIGRATION_LOCK_KEY = 7_346_001;
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (the form of `DATABASE_URL`). */
+  connectionString: string;
+  /** Most connections open at once; default {@link DEFAULT_POSTGRES_POOL_SIZE}. */
+  poolSize?: number;
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, one step per version, recorded in `replaykit_schema_migrations`. Ids use the
+ * C collation so that they sort byte-wise, as in SQLite, whatever the database's locale.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'sessions, batches and custom event properties',
+    sql: `
+      CREATE TABLE sessions (
+        project_id TEXT COLLATE "C" NOT NULL,
+        id TEXT COLLATE "C" NOT NULL,
+        started_at BIGINT NOT NULL,
+        ended_at BIGINT NOT NULL,
+        duration_ms BIGINT NOT NULL,
+        active_ms BIGINT NOT NULL,
+        error_count BIGINT NOT NULL,
+        byte_count BIGINT NOT NULL,
+        user_id TEXT COLLATE "C",
+        urls_text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (project_id, id)
+      );
+      CREATE INDEX sessions_by_start ON sessions (project_id, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_duration ON sessions (project_id, duration_ms DESC, id DESC);
+      CREATE INDEX sessions_by_errors ON sessions (project_id, error_count DESC, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_user ON sessions (project_id, user_id, started_at DESC, id DESC);
+      CREATE INDEX sessions_by_end ON sessions (project_id, ended_at);
+      CREATE TABLE batches (
+        project_id TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        window_id TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        received_at BIGINT NOT NULL,
+        encoding TEXT NOT NULL CHECK (encoding IN ('gzip', 'identity')),
+        byte_count BIGINT NOT NULL,
+        body BYTEA NOT NULL,
+        started_at BIGINT NOT NULL,
+        timestamp_offset_ms BIGINT NOT NULL,
+        markers TEXT NOT NULL,
+        PRIMARY KEY (project_id, session_id, window_id, seq)
+      );
+      CREATE TABLE session_events (
+        project_id TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        property TEXT COLLATE "C" NOT NULL,
+        value TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (project_id, session_id, name, property, value)
+      );
+      CREATE INDEX session_events_by_name ON session_events (project_id, name, property, value);
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/** BIGINT columns come back as numbers: every value stored fits exactly in a double. */
+const INT8_OID = 20;
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Two processes starting on one new database take turns.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(`CREATE TABLE IF NOT EXISTS replaykit_schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at BIGINT NOT NULL
+    )`);
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT MAX(version) AS version FROM replaykit_schema_migrations',
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > POSTGRES_SCHEMA_VERSION) {
+      throw new Error(
+        `The database has replaykit schema version ${current}, newer than this replaykit understands (${POSTGRES_SCHEMA_VERSION}). Upgrade @replaykit/server, or point DATABASE_URL at another database.`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version > current) {
+        await client.query(migration.sql);
+        await client.query(
+          'INSERT INTO replaykit_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+          [migration.version, migration.name, Date.now()],
+        );
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs `work` in a transaction on one pooled connection. */
+async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const UPSERT_SESSION = `
+  INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+    byte_count, user_id, urls_text, state, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+  ON CONFLICT (project_id, id) DO UPDATE SET
+    started_at = excluded.started_at, ended_at = excluded.ended_at,
+    duration_ms = excluded.duration_ms, active_ms = excluded.active_ms,
+    error_count = excluded.error_count, byte_count = excluded.byte_count,
+    user_id = excluded.user_id, urls_text = excluded.urls_text, state = excluded.state,
+    updated_at = excluded.updated_at`;
+
+/** Deletes the sessions chosen by `choose` (a query selecting `id`) with all their data, in one statement. */
+function deleteSessionsSql(choose: string): string {
+  return `
+    WITH chosen AS (${choose}),
+      gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen)),
+      gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen))
+    DELETE FROM sessions WHERE project_id = $1 AND id IN (SELECT id FROM chosen)`;
+}
+
+/**
+ * Opens a PostgreSQL database as a {@link Store}, creating or upgrading its tables. Several
+ * server processes may share one database: every write is one transaction that locks only
+ * its session's row.
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+    types: typeParsers,
+  });
+  // An idle connection that the server drops must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  async function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
+    return transaction(pool, async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+           started_at, timestamp_offset_ms, markers)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`,
+        [
+          input.projectId,
+          input.sessionId,
+          input.windowId,
+          input.seq,
+          input.receivedAt,
+          input.encoding,
+          input.byteCount,
+          Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
+          input.summary.startedAt,
+          input.timestampOffsetMs ?? 0,
+          JSON.stringify(input.markers ?? []),
+        ],
+      );
+      if (inserted.rowCount === 0) {
+        return { duplicate: true, created: false };
+      }
+      const select = () =>
+        client.query<{ state: string }>(
+          'SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE',
+          [input.projectId, input.sessionId],
+        );
+      let existing = (await select()).rows[0];
+      let created = false;
+      if (!existing) {
+        const state = newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount);
+        const columns = sessionColumns(state);
+        const fresh = await client.query(
+          `INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+             byte_count, user_id, urls_text, state, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           ON CONFLICT (project_id, id) DO NOTHING`,
+          [
+            input.projectId,
+            input.sessionId,
+            columns.startedAt,
+            columns.endedAt,
+            columns.durationMs,
+            columns.activeMs,
+            columns.errorCount,
+            columns.byteCount,
+            columns.userId,
+            columns.urlsText,
+            columns.state,
+            input.receivedAt,
+          ],
+        );
+        created = fresh.rowCount === 1;
+        if (!created) {
+          // Another batch of this new session committed first: merge into its row.
+          existing = (await select()).rows[0];
+        }
+      }
+      if (existing) {
+        const state = mergeSessionState(
+          parseSessionState(existing.state),
+          input.windowId,
+          input.summary,
+          input.byteCount,
+        );
+        const columns = sessionColumns(state);
+        await client.query(UPSERT_SESSION, [
+          input.projectId,
+          input.sessionId,
+          columns.startedAt,
+          columns.endedAt,
+          columns.durationMs,
+          columns.activeMs,
+          columns.errorCount,
+          columns.byteCount,
+          columns.userId,
+          columns.urlsText,
+          columns.state,
+          input.receivedAt,
+        ]);
+      }
+      const events = input.eventProperties ?? [];
+      if (events.length > 0) {
+        await client.query(
+          `INSERT INTO session_events (project_id, session_id, name, property, value)
+           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])
+           ON CONFLICT DO NOTHING`,
+          [
+            input.projectId,
+            input.sessionId,
+            events.map((event) => event.name),
+            events.map((event) => event.property),
+            events.map((event) => event.value),
+          ],
+        );
+      }
+      return { duplicate: false, created };
+    });
+  }
+
+  return {
+    putBatch,
+
+    async listSessions(projectId, options) {
+      const { sql, params } = buildListQuery(projectId, options, (index) => `$${index}`);
+      const { rows } = await pool.query<{ state: string }>(sql, params);
+      const sort = options.sort ?? 'newest';
+      const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
+      const last = page.at(-1);
+      return {
+        sessions: page,
+        nextCursor:
+          rows.length > options.limit && last
+            ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
+            : null,
+      };
+    },
+
+    async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {
+      const { rows } = await pool.query<{ state: string }>(
+        'SELECT state FROM sessions WHERE project_id = $1 AND id = $2',
+        [projectId, sessionId],
+      );
+      return rows[0] ? parseSessionState(rows[0].state).summary : undefined;
+    },
+
+    async getMarkers(projectId, sessionId): Promise<TimelineMarker[]> {
+      const { rows } = await pool.query<{ markers: string }>(
+        'SELECT markers FROM batches WHERE project_id = $1 AND session_id = $2 ORDER BY started_at, window_id, seq',
+        [projectId, sessionId],
+      );
+      const markers = rows.flatMap((row) => JSON.parse(row.markers) as TimelineMarker[]);
+      return markers.sort((a, b) => a.timestamp - b.timestamp);
+    },
+
+    async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
+      const { rows } = await pool.query<{ window_id: string; seq: number; started_at: number }>(
+        `SELECT window_id, seq, started_at FROM batches
+         WHERE project_id = $1 AND session_id = $2 AND ($3::text IS NULL OR window_id = $3) AND seq >= $4
+         ORDER BY window_id, seq`,
+        [projectId, sessionId, options.windowId ?? null, options.fromSeq ?? 0],
+      );
+      const refs = rows.map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
+      const ordered = options.order === 'time' ? mergeWindowsByTime(refs) : refs;
+      for (let start = 0; start < ordered.length; start += READ_PAGE_BATCHES) {
+        const page = ordered.slice(start, start + READ_PAGE_BATCHES);
+        const bodies = await pool.query<{
+          window_id: string;
+          seq: number;
+          encoding: BatchEncoding;
+          body: Buffer;
+          timestamp_offset_ms: number;
+        }>(
+          `SELECT b.window_id, b.seq, b.encoding, b.body, b.timestamp_offset_ms
+           FROM batches b JOIN unnest($3::text[], $4::bigint[]) AS wanted(window_id, seq)
+             ON b.window_id = wanted.window_id AND b.seq = wanted.seq
+           WHERE b.project_id = $1 AND b.session_id = $2`,
+          [projectId, sessionId, page.map((ref) => ref.windowId), page.map((ref) => ref.seq)],
+        );
+        const byKey = new Map(bodies.rows.map((row) => [`${row.window_id}\n${row.seq}`, row]));
+        for (const ref of page) {
+          const row = byKey.get(`${ref.windowId}\n${ref.seq}`);
+          if (!row) {
+            // Deleted while being read: the stream ends where the data ends.
+            return;
+          }
+          yield {
+            windowId: ref.windowId,
+            seq: ref.seq,
+            encoding: row.encoding,
+            timestampOffsetMs: row.timestamp_offset_ms,
+            body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+          };
+        }
+      }
+    },
+
+    async deleteSession(projectId, sessionId) {
+      const result = await pool.query(deleteSessionsSql('SELECT $2::text AS id'), [projectId, sessionId]);
+      return (result.rowCount ?? 0) > 0;
+    },
+
+    async deleteSessionsEndedBefore(projectId, before, limit) {
+      const result = await pool.query(
+        deleteSessionsSql(
+          'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
+        ),
+        [projectId, before, limit],
+      );
+      return result.rowCount ?? 0;
+    },
+
+    async usage(projectId): Promise<ProjectUsage> {
+      const { rows } = await pool.query<{ sessions: number; bytes: number }>(
+        'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0)::bigint AS bytes FROM sessions WHERE project_id = $1',
+        [projectId],
+      );
+      return { sessions: rows[0]?.sessions ?? 0, bytes: rows[0]?.bytes ?? 0 };
+    },
+
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+
+    async close() {
+      if (!pool.ended) {
+        await pool.end();
+      }
+    },
+  };
+}

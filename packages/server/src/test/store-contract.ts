@@ -1,0 +1,352 @@
+/**
+ * The behaviour every {@link Store} must have, as one suite that each store's test file
+ * runs against a real database (SQLite in a temp file, PostgreSQL on a throwaway server).
+ */
+import { SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { batchMarkers, eventProperties } from '../ingest';
+import {
+  InvalidCursorError,
+  type ListSessionsOptions,
+  type PutBatchInput,
+  type Store,
+  type StoredBatch,
+} from '../store';
+import { click, custom, fullSnapshot, meta, T0 } from './support';
+
+/** Builds a putBatch input the way the ingest route does (summary, markers, event properties). */
+export function batchInput(
+  sessionId: string,
+  events: Parameters<typeof summarizeBatch>[0],
+  options: {
+    windowId?: string;
+    seq?: number;
+    projectId?: string;
+    encoding?: 'gzip' | 'identity';
+    body?: Uint8Array;
+  } = {},
+): PutBatchInput {
+  const windowId = options.windowId ?? 'w1';
+  const seq = options.seq ?? 0;
+  const body =
+    options.body ?? new TextEncoder().encode(JSON.stringify({ v: 1, sessionId, windowId, seq, events }));
+  return {
+    projectId: options.projectId ?? 'shop',
+    sessionId,
+    windowId,
+    seq,
+    receivedAt: Date.now(),
+    body,
+    encoding: options.encoding ?? 'identity',
+    summary: summarizeBatch(events),
+    byteCount: body.byteLength,
+    markers: batchMarkers(events, windowId, seq),
+    eventProperties: eventProperties(events),
+  };
+}
+
+/** Reads a whole iterable of batches. */
+export async function collect(iterable: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
+  const batches: StoredBatch[] = [];
+  for await (const batch of iterable) {
+    batches.push(batch);
+  }
+  return batches;
+}
+
+/** Registers the contract tests for a store; `open` gives a fresh, empty store each time. */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    const opened: Store[] = [];
+    const fresh = async () => {
+      const store = await open();
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of opened.splice(0)) {
+        await store.close();
+      }
+    });
+
+    async function ids(store: Store, options: Partial<ListSessionsOptions>): Promise<string[]> {
+      const page = await store.listSessions('shop', { limit: 50, ...options });
+      return page.sessions.map((session) => session.id);
+    }
+
+    it('stores a batch once: a repeat is a duplicate and changes nothing', async () => {
+      const store = await fresh();
+      expect(await store.putBatch(batchInput('s1', [meta(T0), click(T0 + 1)]))).toEqual({
+        duplicate: false,
+        created: true,
+      });
+      expect(await store.putBatch(batchInput('s1', [meta(T0), click(T0 + 1)]))).toEqual({
+        duplicate: true,
+        created: false,
+      });
+      expect(await store.putBatch(batchInput('s1', [click(T0 + 2)], { seq: 1 }))).toEqual({
+        duplicate: false,
+        created: false,
+      });
+      const session = await store.getSession('shop', 's1');
+      expect(session?.eventCount).toBe(3);
+      expect(await collect(store.readBatches('shop', 's1'))).toHaveLength(2);
+    });
+
+    it('stores bodies byte for byte, with their encoding', async () => {
+      const store = await fresh();
+      const body = new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 0, 255]);
+      await store.putBatch(batchInput('s1', [meta(T0)], { body, encoding: 'gzip' }));
+      const [stored] = await collect(store.readBatches('shop', 's1'));
+      expect(stored?.encoding).toBe('gzip');
+      expect([...(stored?.body ?? [])]).toEqual([...body]);
+      expect(stored?.timestampOffsetMs).toBe(0);
+    });
+
+    it('merges batches in any order: earliest URL, latest user, summed counts, capped names', async () => {
+      const store = await fresh();
+      const manyNames = Array.from({ length: SUMMARY_LIST_MAX + 10 }, (_, index) =>
+        custom(T0 + 300, `event_${index}`),
+      );
+      await store.putBatch(
+        batchInput(
+          's1',
+          [
+            meta(T0 + 200, 'https://shop.test/late'),
+            custom(T0 + 201, '$identify', { userId: 'late', traits: { a: 1 } }),
+          ],
+          { seq: 2 },
+        ),
+      );
+      await store.putBatch(
+        batchInput('s1', [
+          meta(T0, 'https://shop.test/first'),
+          custom(T0 + 1, '$identify', { userId: 'early' }),
+        ]),
+      );
+      await store.putBatch(
+        batchInput('s1', [click(T0 + 50), fullSnapshot(T0 + 51), ...manyNames], { windowId: 'w2' }),
+      );
+      const session = await store.getSession('shop', 's1');
+      expect(session).toMatchObject({
+        startedAt: T0,
+        endedAt: T0 + 300,
+        durationMs: 300,
+        firstUrl: 'https://shop.test/first',
+        urls: ['https://shop.test/late', 'https://shop.test/first'],
+        userId: 'late',
+        userTraits: { a: 1 },
+        clickCount: 1,
+        eventCount: 4 + 2 + manyNames.length,
+        windowIds: ['w1', 'w2'],
+        hasFullSnapshot: true,
+      });
+      expect(session?.customEventNames).toHaveLength(SUMMARY_LIST_MAX);
+    });
+
+    it('reads batches by window then seq, or merged by time, from a sequence number', async () => {
+      const store = await fresh();
+      // Sent in reverse, in two windows whose batches interleave in time.
+      for (let seq = 39; seq >= 0; seq--) {
+        const windowId = seq % 2 === 0 ? 'w-b' : 'w-a';
+        await store.putBatch(batchInput('s1', [click(T0 + seq * 10)], { windowId, seq }));
+      }
+      const byWindow = (await collect(store.readBatches('shop', 's1'))).map(
+        (batch) => `${batch.windowId}:${batch.seq}`,
+      );
+      expect(byWindow).toEqual([
+        ...Array.from({ length: 20 }, (_, index) => `w-a:${index * 2 + 1}`),
+        ...Array.from({ length: 20 }, (_, index) => `w-b:${index * 2}`),
+      ]);
+      const byTime = (await collect(store.readBatches('shop', 's1', { order: 'time' }))).map(
+        (batch) => batch.seq,
+      );
+      expect(byTime).toEqual(Array.from({ length: 40 }, (_, index) => index));
+      const resumed = await collect(
+        store.readBatches('shop', 's1', { windowId: 'w-b', fromSeq: 30, order: 'time' }),
+      );
+      expect(resumed.map((batch) => batch.seq)).toEqual([30, 32, 34, 36, 38]);
+    });
+
+    it('lets other writes run while a session is being read', async () => {
+      const store = await fresh();
+      for (let seq = 0; seq < 40; seq++) {
+        await store.putBatch(batchInput('s1', [click(T0 + seq)], { seq }));
+      }
+      let read = 0;
+      for await (const _batch of store.readBatches('shop', 's1')) {
+        read++;
+        if (read === 1) {
+          await store.putBatch(batchInput('s2', [meta(T0)]));
+        }
+      }
+      expect(read).toBe(40);
+      expect(await store.getSession('shop', 's2')).toBeDefined();
+    });
+
+    it('keeps the markers of every batch, ids unique, sorted by time', async () => {
+      const store = await fresh();
+      await store.putBatch(
+        batchInput('s1', [custom(T0 + 20, 'paid'), custom(T0 + 21, '$error', { message: 'x' })], { seq: 1 }),
+      );
+      await store.putBatch(batchInput('s1', [custom(T0 + 10, 'cart')], { seq: 0 }));
+      const markers = await store.getMarkers('shop', 's1');
+      expect(markers.map((marker) => [marker.kind, marker.label])).toEqual([
+        ['custom', 'cart'],
+        ['custom', 'paid'],
+        ['error', 'x'],
+      ]);
+      expect(new Set(markers.map((marker) => marker.id)).size).toBe(3);
+      expect(await store.getMarkers('other', 's1')).toEqual([]);
+    });
+
+    it('filters the list by user, event and property, URL, dates, duration, activity and errors', async () => {
+      const store = await fresh();
+      const move = (time: number) => ({ type: 3, data: { source: 1, positions: [] }, timestamp: time });
+      await store.putBatch(
+        batchInput('a', [
+          meta(T0, 'https://shop.test/Checkout?step=1'),
+          custom(T0 + 1, '$identify', { userId: 'u1' }),
+          custom(T0 + 2, 'checkout_error', { code: 'E1', retry: true }),
+          custom(T0 + 3, '$error', { message: 'boom' }),
+          move(T0 + 4),
+          move(T0 + 3_004),
+          click(T0 + 60_000),
+        ]),
+      );
+      await store.putBatch(
+        batchInput('b', [
+          meta(T0 + 100_000, 'https://shop.test/home'),
+          custom(T0 + 100_001, '$identify', { userId: 'u2' }),
+          custom(T0 + 100_002, 'checkout_error', { code: 'E2' }),
+          click(T0 + 101_000),
+        ]),
+      );
+      await store.putBatch(batchInput('c', [meta(T0 + 200_000, 'https://blog.test/100%_off')]));
+      await store.putBatch(
+        batchInput('z', [meta(T0), custom(T0 + 1, 'checkout_error', { code: 'E1' })], { projectId: 'other' }),
+      );
+
+      expect(await ids(store, {})).toEqual(['c', 'b', 'a']);
+      expect(await ids(store, { userId: 'u1' })).toEqual(['a']);
+      expect(await ids(store, { event: 'checkout_error' })).toEqual(['b', 'a']);
+      expect(
+        await ids(store, { event: 'checkout_error', eventProperty: { name: 'code', value: 'E1' } }),
+      ).toEqual(['a']);
+      expect(
+        await ids(store, { event: 'checkout_error', eventProperty: { name: 'retry', value: 'true' } }),
+      ).toEqual(['a']);
+      expect(
+        await ids(store, { event: 'checkout_error', eventProperty: { name: 'code', value: 'E9' } }),
+      ).toEqual([]);
+      expect(await ids(store, { urlContains: 'CHECKOUT' })).toEqual(['a']);
+      expect(await ids(store, { urlContains: 'shop.test' })).toEqual(['b', 'a']);
+      // LIKE wildcards in the text match literally.
+      expect(await ids(store, { urlContains: '100%_' })).toEqual(['c']);
+      expect(await ids(store, { urlContains: '%' })).toEqual(['c']);
+      expect(await ids(store, { from: T0 + 100_000 })).toEqual(['c', 'b']);
+      expect(await ids(store, { to: T0 + 100_000 })).toEqual(['a']);
+      expect(await ids(store, { minDurationMs: 10_000 })).toEqual(['a']);
+      expect(await ids(store, { maxDurationMs: 1_000 })).toEqual(['c', 'b']);
+      expect(await ids(store, { minActiveMs: 3_000 })).toEqual(['a']);
+      expect(await ids(store, { hasErrors: true })).toEqual(['a']);
+      expect(await ids(store, { hasErrors: false })).toEqual(['c', 'b']);
+      expect(await ids(store, { userId: 'u2', urlContains: 'home', event: 'checkout_error' })).toEqual(['b']);
+    });
+
+    it('sorts by newest, longest and most errors, and pages each with its own cursor', async () => {
+      const store = await fresh();
+      const sessions: Array<[string, number, number, number]> = [
+        // id, start, duration, errors
+        ['a', T0, 5_000, 0],
+        ['b', T0 + 10, 1_000, 2],
+        ['c', T0 + 10, 5_000, 2],
+        ['d', T0 + 20, 3_000, 1],
+        ['e', T0 + 30, 9_000, 0],
+      ];
+      for (const [id, start, duration, errors] of sessions) {
+        const errorEvents = Array.from({ length: errors }, (_, index) =>
+          custom(start + 1 + index, '$error', { message: 'x' }),
+        );
+        await store.putBatch(batchInput(id, [meta(start), ...errorEvents, click(start + duration)]));
+      }
+      const all = async (sort: 'newest' | 'longest' | 'most_errors') => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let page = 0; page < 10; page++) {
+          const result = await store.listSessions('shop', { limit: 2, sort, cursor });
+          seen.push(...result.sessions.map((session) => session.id));
+          cursor = result.nextCursor;
+          if (cursor === null) {
+            break;
+          }
+        }
+        return seen;
+      };
+      expect(await all('newest')).toEqual(['e', 'd', 'c', 'b', 'a']);
+      expect(await all('longest')).toEqual(['e', 'c', 'a', 'd', 'b']);
+      expect(await all('most_errors')).toEqual(['c', 'b', 'd', 'e', 'a']);
+      const first = await store.listSessions('shop', { limit: 2, sort: 'newest' });
+      await expect(
+        store.listSessions('shop', { limit: 2, sort: 'longest', cursor: first.nextCursor }),
+      ).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(store.listSessions('shop', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(
+        InvalidCursorError,
+      );
+    });
+
+    it('deletes a session with all its data, only in its project', async () => {
+      const store = await fresh();
+      await store.putBatch(batchInput('s1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })]));
+      await store.putBatch(
+        batchInput('s1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })], { projectId: 'other' }),
+      );
+      expect(await store.deleteSession('shop', 's1')).toBe(true);
+      expect(await store.deleteSession('shop', 's1')).toBe(false);
+      expect(await collect(store.readBatches('shop', 's1'))).toEqual([]);
+      expect(await store.getMarkers('shop', 's1')).toEqual([]);
+      expect(await ids(store, { event: 'paid' })).toEqual([]);
+      expect(await store.getSession('other', 's1')).toBeDefined();
+      // The same batch may be stored again: nothing of the old one is left.
+      expect((await store.putBatch(batchInput('s1', [meta(T0)]))).duplicate).toBe(false);
+    });
+
+    it('deletes sessions that ended before a time, in pages, and reports usage', async () => {
+      const store = await fresh();
+      for (let index = 0; index < 5; index++) {
+        await store.putBatch(batchInput(`old-${index}`, [meta(T0 + index)]));
+      }
+      await store.putBatch(batchInput('new', [meta(T0 + 1_000_000)]));
+      await store.putBatch(batchInput('other-old', [meta(T0)], { projectId: 'other' }));
+      const before = await store.usage('shop');
+      expect(before.sessions).toBe(6);
+      expect(before.bytes).toBeGreaterThan(0);
+      expect(await store.deleteSessionsEndedBefore('shop', T0 + 500_000, 3)).toBe(3);
+      expect(await store.deleteSessionsEndedBefore('shop', T0 + 500_000, 3)).toBe(2);
+      expect(await store.deleteSessionsEndedBefore('shop', T0 + 500_000, 3)).toBe(0);
+      expect(await ids(store, {})).toEqual(['new']);
+      expect((await store.usage('shop')).sessions).toBe(1);
+      expect((await store.usage('other')).sessions).toBe(1);
+      expect(await store.usage('nobody')).toEqual({ sessions: 0, bytes: 0 });
+    });
+
+    it('stores concurrent batches of one new session without losing any', async () => {
+      const store = await fresh();
+      await Promise.all(
+        Array.from({ length: 12 }, (_, seq) =>
+          store.putBatch(batchInput('s1', [click(T0 + seq)], { seq, windowId: `w${seq % 3}` })),
+        ),
+      );
+      const session = await store.getSession('shop', 's1');
+      expect(session?.eventCount).toBe(12);
+      expect(session?.clickCount).toBe(12);
+      expect(session?.windowIds.sort()).toEqual(['w0', 'w1', 'w2']);
+      expect(await collect(store.readBatches('shop', 's1'))).toHaveLength(12);
+    });
+
+    it('answers ping while open', async () => {
+      const store = await fresh();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
