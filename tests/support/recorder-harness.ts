@@ -163,7 +163,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     const upstream = await fetch(`${backend.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': request.headers['content-type'] ?? 'text/plain' },
-      body,
+      body: new Uint8Array(body),
     });
     const text = await upstream.text();
     entry.status = upstream.status;
