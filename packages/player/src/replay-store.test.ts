@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ReplayDriver } from './replay-store';
-import { ReplayStore } from './replay-store';
+import { ReplayStore, SKIP_LEAD_MS } from './replay-store';
 import { fullSnapshot, meta, mutation } from './test/events';
 import { createTimeline } from './timeline-data';
 
@@ -119,5 +119,56 @@ describe('ReplayStore', () => {
     store.seek(1_200);
     expect(store.getSnapshot()).toMatchObject({ previewTime: null, currentTime: 1_200 });
     expect(listener).toHaveBeenCalledTimes(2);
+  });
+
+  it('feeds only new events to the replayer when the recording grows, and waits at its loaded end', () => {
+    const first = [meta(10_000), fullSnapshot(10_030), mutation(12_000)];
+    const partial = createTimeline(first, { complete: false, expectedEndTime: 20_000 })!;
+    const store = new ReplayStore(partial);
+    const { driver } = setup();
+    store.attach(driver);
+    expect(store.timeline.totalDurationMs).toBe(10_000);
+    store.play();
+    store.reportFinish(2_000);
+    // Not the end of the recording, only of what has loaded so far.
+    expect(store.getSnapshot().playback).toBe('paused');
+    const later = mutation(15_000);
+    store.extend(createTimeline([...first, later], { complete: true })!);
+    expect(driver.addEvents).toHaveBeenCalledTimes(1);
+    expect(driver.addEvents).toHaveBeenCalledWith([later]);
+    expect(store.timeline.durationMs).toBe(5_000);
+  });
+
+  it('jumps over inactive stretches while playing, unless skipping is off', () => {
+    // Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end.
+    const idle = createTimeline([
+      meta(0),
+      fullSnapshot(30),
+      mutation(60_000),
+      meta(90_000),
+      fullSnapshot(90_010),
+    ])!;
+    expect(idle.inactiveStretches).toEqual([{ start: 30, end: 90_000 }]);
+    const store = new ReplayStore(idle);
+    const { driver } = setup();
+    store.attach(driver);
+    store.play();
+    store.reportTime(1_000);
+    expect(driver.goto).toHaveBeenLastCalledWith(90_000 - SKIP_LEAD_MS, true);
+    expect(store.getSnapshot().currentTime).toBe(90_000 - SKIP_LEAD_MS);
+    store.setSkipInactive(false);
+    store.seek(1_000);
+    store.reportTime(1_100);
+    expect(store.getSnapshot().currentTime).toBe(1_100);
+  });
+
+  it('sends speed changes to the replayer, and the speed to a replayer that attaches later', () => {
+    const { store, driver } = setup();
+    store.setSpeed(4);
+    store.attach(driver);
+    expect(driver.setSpeed).toHaveBeenCalledWith(4);
+    store.setSpeed(16);
+    expect(driver.setSpeed).toHaveBeenLastCalledWith(16);
+    expect(store.getSnapshot().speed).toBe(16);
   });
 });

@@ -36,6 +36,8 @@ export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section
   pageSize?: number;
   baseUrl?: string;
   readKey?: string;
+  /** Replaces the global `fetch` (custom auth, tests). */
+  fetch?: typeof fetch;
   /** A heading above the list; default "Recordings". */
   title?: string;
 }
@@ -110,13 +112,14 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     pageSize = SESSION_LIST_PAGE_SIZE,
     baseUrl,
     readKey,
+    fetch,
     title = 'Recordings',
     className,
     ...props
   },
   ref,
 ) {
-  const server = useReplayServer({ baseUrl, readKey });
+  const server = useReplayServer({ baseUrl, readKey, fetch });
   const [fields, setFields] = useState<FilterFields>(() => fieldsOf(initialQuery));
   const [query, setQuery] = useState<SessionListQuery>(() => queryOf(fieldsOf(initialQuery), pageSize));
   const [state, setState] = useState<ListState>({ kind: 'loading' });
