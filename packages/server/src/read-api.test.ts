@@ -1,0 +1,139 @@
+import {
+  API_PATHS,
+  type ErrorBody,
+  type SessionListQuery,
+  type SessionListResponse,
+  type SessionResponse,
+  sessionListSearchParams,
+} from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createReplayServer, type ReplayServer } from './app';
+import { createSqliteStore } from './sqlite-store';
+import type { Store } from './store';
+import {
+  batch,
+  click,
+  custom,
+  ingestRequest,
+  meta,
+  OTHER_READ_KEY,
+  readRequest,
+  T0,
+  TEST_PROJECTS,
+} from './test/support';
+
+let store: Store;
+let server: ReplayServer;
+
+beforeEach(() => {
+  store = createSqliteStore({ filename: ':memory:' });
+  server = createReplayServer({
+    store,
+    projects: TEST_PROJECTS,
+    onError: () => {},
+    retention: { sweepIntervalMs: 0 },
+  });
+});
+
+afterEach(async () => {
+  server.close();
+  await store.close();
+});
+
+async function ingest(body: object) {
+  expect((await server.fetch(ingestRequest(body))).status).toBe(200);
+}
+
+async function list(query: SessionListQuery | string, key?: string): Promise<Response> {
+  const search = typeof query === 'string' ? query : sessionListSearchParams(query).toString();
+  return server.fetch(readRequest(`${API_PATHS.sessions}?${search}`, key ? { key } : {}));
+}
+
+async function listIds(query: SessionListQuery): Promise<string[]> {
+  const response = await list(query);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as SessionListResponse).sessions.map((session) => session.id);
+}
+
+async function seed() {
+  await ingest(
+    batch('a', [
+      meta(T0, 'https://shop.test/checkout'),
+      custom(T0 + 1, '$identify', { userId: 'u1' }),
+      custom(T0 + 2, 'checkout_error', { code: 'E1' }),
+      custom(T0 + 3, '$error', { message: 'boom' }),
+      click(T0 + 30_000),
+    ]),
+  );
+  await ingest(batch('b', [meta(T0 + 60_000, 'https://shop.test/'), click(T0 + 61_000)]));
+}
+
+describe('GET /v1/sessions filters over HTTP', () => {
+  it('applies every SessionListQuery filter and sort', async () => {
+    await seed();
+    expect(await listIds({})).toEqual(['b', 'a']);
+    expect(await listIds({ userId: 'u1' })).toEqual(['a']);
+    expect(await listIds({ event: 'checkout_error', eventProperty: 'code=E1' })).toEqual(['a']);
+    expect(await listIds({ event: 'checkout_error', eventProperty: 'code=E2' })).toEqual([]);
+    expect(await listIds({ urlContains: 'Checkout' })).toEqual(['a']);
+    expect(await listIds({ from: T0 + 1, to: T0 + 120_000 })).toEqual(['b']);
+    expect(await listIds({ minDurationMs: 10_000 })).toEqual(['a']);
+    expect(await listIds({ maxDurationMs: 10_000 })).toEqual(['b']);
+    expect(await listIds({ hasErrors: true })).toEqual(['a']);
+    expect(await listIds({ hasErrors: false })).toEqual(['b']);
+    expect(await listIds({ minActiveMs: 0 })).toEqual(['b', 'a']);
+    expect(await listIds({ sort: 'longest' })).toEqual(['a', 'b']);
+    expect(await listIds({ sort: 'most_errors' })).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['sort=oldest', 'sort must be one of'],
+    ['from=yesterday', 'from must be a time in ms'],
+    ['minDurationMs=-5', 'minDurationMs must be a number of milliseconds'],
+    ['hasErrors=yes', 'hasErrors must be true or false'],
+    ['eventProperty=code%3DE1', 'pass event too'],
+    ['event=x&eventProperty=nonsense', 'name=value'],
+    ['from=10&to=5', 'must be before'],
+    ['minDurationMs=10&maxDurationMs=5', 'must not be larger'],
+    ['userid=u1', 'Unknown parameter "userid"'],
+    ['limit=1&limit=2', 'given 2 times'],
+  ])('answers 400 with how to fix it for %s', async (query, message) => {
+    const response = await list(query);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as ErrorBody;
+    expect(['invalid_query', 'invalid_limit']).toContain(body.error.code);
+    expect(body.error.message).toContain(message);
+  });
+
+  it("never lists or reads another project's sessions", async () => {
+    await seed();
+    const other = await list({}, OTHER_READ_KEY);
+    expect(((await other.json()) as SessionListResponse).sessions).toEqual([]);
+    for (const path of [API_PATHS.session('a'), API_PATHS.sessionEvents('a'), API_PATHS.sessionChunks('a')]) {
+      const response = await server.fetch(readRequest(path, { key: OTHER_READ_KEY }));
+      expect(response.status).toBe(404);
+    }
+    const deleted = await server.fetch(
+      readRequest(API_PATHS.session('a'), { key: OTHER_READ_KEY, method: 'DELETE' }),
+    );
+    expect(deleted.status).toBe(404);
+    expect((await server.fetch(readRequest(API_PATHS.session('a')))).status).toBe(200);
+  });
+});
+
+describe('DELETE /v1/sessions/:id', () => {
+  it('removes the session, its chunks, markers and event index; the id can be recorded again', async () => {
+    await seed();
+    const response = await server.fetch(readRequest(API_PATHS.session('a'), { method: 'DELETE' }));
+    expect(response.status).toBe(204);
+    expect((await server.fetch(readRequest(API_PATHS.session('a')))).status).toBe(404);
+    expect((await server.fetch(readRequest(API_PATHS.sessionChunks('a')))).status).toBe(404);
+    expect(await listIds({ event: 'checkout_error' })).toEqual([]);
+    await ingest(batch('a', [meta(T0 + 5)]));
+    const { session, markers } = (await (
+      await server.fetch(readRequest(API_PATHS.session('a')))
+    ).json()) as SessionResponse;
+    expect(session.eventCount).toBe(1);
+    expect(markers).toEqual([]);
+  });
+});
