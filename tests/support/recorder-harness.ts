@@ -206,7 +206,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
 <script>
   window.recorder = window.replaykit.createRecorder(Object.assign({ endpoint: location.origin, writeKey: ${JSON.stringify(
     WRITE_KEY,
-  )}, flushDelayMs: 100 }, ${options}));
+  )}, flushDelayMs: 100 }, ${options}, window.extraOptions || {}));
   window.recorder.start();
 </script></body></html>`);
   });

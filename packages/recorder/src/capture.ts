@@ -86,7 +86,13 @@ export function captureNavigation(
   };
   const wrappedPush = wrap('pushState');
   const wrappedReplace = wrap('replaceState');
-  const onPopState = () => report('popstate');
+  const withoutHash = (url: string) => url.split('#')[0];
+  // A fragment change fires popstate, then hashchange: let hashchange name it.
+  const onPopState = () => {
+    if (withoutHash(location.href) !== withoutHash(lastUrl) || location.hash === '') {
+      report('popstate');
+    }
+  };
   const onHashChange = () => report('hashchange');
   window.addEventListener('popstate', onPopState);
   window.addEventListener('hashchange', onHashChange);

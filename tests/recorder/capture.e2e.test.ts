@@ -1,0 +1,268 @@
+import { EventType, type NavigationPayload, type NetworkPayload, type RecordedEvent } from '@replaykit/core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+
+declare global {
+  interface Window {
+    recorder: {
+      capture(name: string, properties?: Record<string, unknown>): void;
+      getSessionId(): string | undefined;
+      flush(): Promise<void>;
+    };
+  }
+}
+
+let harness: RecorderHarness;
+let browser: Browser;
+let context: BrowserContext;
+
+async function open(path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(harness.pageUrl(path, options, markup));
+  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+  return page;
+}
+
+function payloads<T>(events: RecordedEvent[], tag: string): T[] {
+  return events
+    .filter((event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === tag)
+    .map((event) => (event.data as { payload: T }).payload);
+}
+
+/** Flushes, marks the end with a custom event and waits until the server stored it. */
+async function recorded(page: Page): Promise<RecordedEvent[]> {
+  const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+  const marker = `done_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate((name) => {
+    window.recorder.capture(name);
+    return window.recorder.flush();
+  }, marker);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const events = await harness.storedEvents(sessionId);
+    if (payloads(events, marker).length > 0) {
+      return events;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the recording never reached the server (${marker})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The same host code, run with and without replaykit's wrappers: its results must not differ. */
+const HOST_SCRIPT = async () => {
+  const out: Record<string, unknown> = {};
+  const response = await fetch('/api/stream');
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: string[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    chunks.push(new TextDecoder().decode(value));
+  }
+  out.stream = chunks.join('');
+  out.streamChunks = chunks.length > 1;
+  out.isResponse = response instanceof Response;
+  const controller = new AbortController();
+  const slow = fetch('/api/slow', { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  try {
+    await slow;
+    out.abort = 'resolved';
+  } catch (error) {
+    out.abort = `${(error as Error).name}`;
+  }
+  const echo = await fetch('/api/echo?status=404&token=abc', { method: 'POST', body: 'hello' });
+  out.echo = [echo.status, echo.ok, await echo.text(), echo.headers.get('x-custom')];
+  try {
+    await fetch('http://127.0.0.1:1/unreachable');
+    out.networkError = 'resolved';
+  } catch (error) {
+    out.networkError = `${(error as Error).name}:${error instanceof TypeError}`;
+  }
+  const request = new Request('/api/echo', { method: 'PUT', body: 'from a Request' });
+  out.request = await (await fetch(request)).json();
+  out.urlObject = (await fetch(new URL('/api/echo', location.href))).status;
+  out.xhr = await new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/echo?status=201');
+    xhr.setRequestHeader('authorization', 'Bearer s3cret');
+    const states: number[] = [];
+    xhr.onreadystatechange = () => states.push(xhr.readyState);
+    xhr.onload = () => resolve([xhr.status, xhr.responseText, states.join(',')]);
+    xhr.send('xhr-body');
+  });
+  out.xhrAbort = await new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('GET', '/api/slow');
+    const seen: string[] = [];
+    xhr.onabort = () => seen.push('abort');
+    xhr.onloadend = () => {
+      seen.push(`loadend:${xhr.status}`);
+      resolve(seen.join(','));
+    };
+    xhr.send();
+    setTimeout(() => xhr.abort(), 50);
+  });
+  const sync = new XMLHttpRequest();
+  sync.open('GET', '/api/echo', false);
+  sync.send();
+  out.syncXhr = [sync.status, sync.responseText];
+  return out;
+};
+
+beforeAll(async () => {
+  harness = await startRecorderHarness();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext();
+});
+
+afterEach(async () => {
+  await context.close();
+});
+
+describe('network capture', () => {
+  it('leaves fetch and XHR behaving exactly as without replaykit (streaming, aborts, errors)', async () => {
+    const bare = await open('/bare', { network: false });
+    const wrapped = await open('/wrapped');
+    const [without, withWrappers] = await Promise.all([
+      bare.evaluate(HOST_SCRIPT),
+      wrapped.evaluate(HOST_SCRIPT),
+    ]);
+    expect(without.stream).toBe('chunk0\nchunk1\nchunk2\n');
+    expect(without.abort).toBe('AbortError');
+    expect(withWrappers).toEqual(without);
+    // The wrappers are really installed on the second page, and only there.
+    expect(await wrapped.evaluate(() => window.fetch.toString().includes('[native code]'))).toBe(false);
+    expect(await bare.evaluate(() => window.fetch.toString().includes('[native code]'))).toBe(true);
+
+    const network = payloads<NetworkPayload>(await recorded(wrapped), '$network');
+    const echo = network.find((entry) => entry.url.includes('/api/echo?status=404'));
+    expect(echo).toMatchObject({ method: 'POST', status: 404, initiator: 'fetch', requestBytes: 5 });
+    expect(echo?.url).not.toContain('abc');
+    expect(echo?.url).toContain('token=%5Bredacted%5D');
+    expect(echo?.requestHeaders).toBeUndefined();
+    expect(echo?.responseBody).toBeUndefined();
+    expect(
+      network.find((entry) => entry.url.includes('/api/slow') && entry.initiator === 'fetch'),
+    ).toMatchObject({
+      status: 0,
+      error: 'aborted',
+    });
+    expect(
+      network.find((entry) => entry.initiator === 'xhr' && entry.url.includes('status=201')),
+    ).toMatchObject({
+      method: 'POST',
+      status: 201,
+    });
+    expect(network.some((entry) => entry.url.includes('/v1/ingest'))).toBe(false);
+  });
+
+  it('records headers and bodies only where allowed, with secrets redacted even through a custom hook', async () => {
+    const markup = `<script>window.extraOptions = { network: {
+      recordHeadersFor: ['/api/echo'], recordBodiesFor: ['/api/echo'],
+      transform: (entry) => ({ ...entry, url: entry.url.replace('%5Bredacted%5D', 'leaked') }),
+    } };</script>`;
+    const page = await open('/allowed', {}, markup);
+    await page.evaluate(async () => {
+      await fetch('/api/echo?token=abc', {
+        method: 'POST',
+        body: 'visible body',
+        headers: { authorization: 'Bearer s3cret', 'x-trace': 't1' },
+      });
+      await fetch('/api/stream');
+    });
+    const network = payloads<NetworkPayload>(await recorded(page), '$network');
+    const echo = network.find((entry) => entry.url.includes('/api/echo'));
+    expect(echo?.url).not.toContain('abc');
+    expect(echo?.url).not.toContain('leaked');
+    expect(echo?.requestHeaders).toMatchObject({ authorization: '[redacted]', 'x-trace': 't1' });
+    expect(echo?.responseHeaders).toMatchObject({ 'x-custom': 'visible' });
+    expect(echo?.requestBody).toBe('visible body');
+    expect(echo?.responseBody).toContain('visible body');
+    const stream = network.find((entry) => entry.url.includes('/api/stream'));
+    expect(stream?.responseBody).toBeUndefined();
+    expect(stream?.requestHeaders).toBeUndefined();
+  });
+});
+
+describe('errors, navigations, clicks and console', () => {
+  it('records uncaught errors, unhandled rejections and every kind of SPA navigation', async () => {
+    const page = await open('/spa');
+    await page.evaluate(async () => {
+      setTimeout(() => {
+        throw new Error('boom uncaught');
+      }, 0);
+      void Promise.reject(new Error('boom rejected'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      history.pushState({}, '', '/spa/next?token=abc');
+      history.replaceState({}, '', '/spa/replaced');
+      const popped = new Promise((resolve) => window.addEventListener('popstate', resolve, { once: true }));
+      history.back();
+      await popped;
+      location.hash = '#section';
+      await new Promise((resolve) => window.addEventListener('hashchange', resolve, { once: true }));
+    });
+    const events = await recorded(page);
+    const errors = payloads<{ kind: string; message: string; stack?: string }>(events, '$error');
+    expect(errors.find((error) => error.kind === 'error')).toMatchObject({
+      message: expect.stringContaining('boom uncaught'),
+    });
+    expect(errors.find((error) => error.kind === 'error')?.stack).toContain('boom uncaught');
+    expect(errors.find((error) => error.kind === 'unhandledrejection')).toMatchObject({
+      message: 'boom rejected',
+    });
+    const navigations = payloads<NavigationPayload>(events, '$navigation');
+    expect(navigations.map((navigation) => navigation.kind)).toEqual([
+      'load',
+      'pushState',
+      'replaceState',
+      'popstate',
+      'hashchange',
+    ]);
+    expect(navigations[1]?.url).toMatch(/\/spa\/next\?token=%5Bredacted%5D$/);
+    expect(navigations[4]?.url).toMatch(/#section$/);
+  });
+
+  it('records rage clicks, dead clicks and console calls within their caps', async () => {
+    const page = await open('/clicks');
+    await page.click('#action');
+    await page.click('#action');
+    await page.click('#action');
+    await page.evaluate(() => {
+      console.log('hello', { from: 'the host' });
+      console.debug('not recorded by default');
+      console.warn('x'.repeat(3_000));
+      console.error(...Array.from({ length: 12 }, (_, index) => index));
+    });
+    // Nothing changes in the DOM after the clicks: a dead click is reported 2.5 s later.
+    await page.waitForTimeout(2_800);
+    const events = await recorded(page);
+    expect(payloads<{ clicks: number; selector: string }>(events, '$rage_click')[0]).toMatchObject({
+      clicks: 3,
+      selector: 'button#action',
+    });
+    expect(payloads<{ selector: string }>(events, '$dead_click')[0]).toMatchObject({
+      selector: 'button#action',
+    });
+    const logs = payloads<{ level: string; args: string[]; truncated?: boolean }>(events, '$console');
+    expect(logs.map((log) => log.level)).toEqual(['log', 'warn', 'error']);
+    expect(logs[0]?.args).toEqual(['hello', '{"from":"the host"}']);
+    expect(logs[1]?.args[0]?.length).toBe(2_001);
+    expect(logs[1]?.truncated).toBe(true);
+    expect(logs[2]?.args).toHaveLength(10);
+  });
+});
