@@ -1,0 +1,133 @@
+import '@testing-library/jest-dom/vitest';
+import './player.css';
+import { EventType, type RecordedEvent, type SessionChunk } from '@replaykit/core';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { createRef, type Ref } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
+import { SKIP_LEAD_MS } from './replay-store';
+import recording from './test/fixtures/checkout-recording.json';
+
+// The real recording of checkout-recording.json (see replay-player.browser.test.tsx): Meta
+// at 0, FullSnapshot at 23, "Card declined" typed and shown by 1436, "Try another card"
+// added at 2042, last event at 2449.
+const events = recording as RecordedEvent[];
+const START = events[0]!.timestamp;
+const REPLAY_WAIT = { timeout: 5_000 };
+/** Idle time between the two page loads of the two-segment recording, in ms. */
+const IDLE_GAP_MS = 60_000;
+const SECOND_LOAD_OFFSET = 2_449 + IDLE_GAP_MS;
+
+/**
+ * The recording followed, after a minute of idleness, by a second load of the same page
+ * whose heading reads "Receipt": a second Meta + FullSnapshot pair, 23 ms apart.
+ */
+function twoLoads(): RecordedEvent[] {
+  const shift = SECOND_LOAD_OFFSET;
+  const second = (JSON.parse(JSON.stringify(events)) as RecordedEvent[]).map((event) => {
+    const copy = { ...event, timestamp: event.timestamp + shift };
+    if (event.type === EventType.FullSnapshot) {
+      copy.data = JSON.parse(
+        JSON.stringify(event.data).replace('"textContent":"Checkout"', '"textContent":"Receipt"'),
+      );
+    }
+    return copy;
+  });
+  return [...events, ...second];
+}
+
+afterEach(() => {
+  cleanup();
+});
+
+async function replayIframe(): Promise<HTMLIFrameElement> {
+  return waitFor(() => {
+    const iframe = document.querySelector<HTMLIFrameElement>('.rk-viewport iframe');
+    expect(iframe).not.toBeNull();
+    return iframe!;
+  }, REPLAY_WAIT);
+}
+
+function page(iframe: HTMLIFrameElement): Document {
+  const doc = iframe.contentDocument;
+  if (doc === null) {
+    throw new Error('The replay iframe has no document: it must be same-origin (allow-same-origin).');
+  }
+  return doc;
+}
+
+function seekSlider(): HTMLElement {
+  return screen.getByRole('slider', { name: 'Seek' });
+}
+
+function now(): number {
+  return Number(seekSlider().getAttribute('aria-valuenow'));
+}
+
+function renderPlayer({ ref, ...props }: ReplayPlayerProps & { ref?: Ref<ReplayPlayerHandle> }) {
+  return render(
+    <div style={{ width: '900px', height: '560px' }}>
+      <ReplayPlayer ref={ref} {...props} />
+    </div>,
+  );
+}
+
+describe('progressive loading in Chromium', () => {
+  it('shows the first frame from the first chunk, then plays what streams in later', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const firstChunk = events.filter((event) => event.timestamp - START < 1_300);
+    const rest = events.filter((event) => event.timestamp - START >= 1_300);
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: firstChunk };
+      await released;
+      yield { windowId: 'w', seq: 1, events: rest };
+    }
+    renderPlayer({ loader });
+    const iframe = await replayIframe();
+    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Checkout'), REPLAY_WAIT);
+    expect(screen.getByRole('progressbar', { name: 'Loading the replay' })).toBeInTheDocument();
+    expect(page(iframe).querySelector('#later')).toBeNull();
+
+    act(() => release());
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    // The same replayer (no rebuild) got the later events: seeking to the end shows them.
+    expect(document.querySelector('.rk-viewport iframe')).toBe(iframe);
+    seekSlider().focus();
+    await userEvent.keyboard('{End}');
+    await waitFor(
+      () => expect(page(iframe).querySelector('#later')?.textContent).toBe('Try another card'),
+      REPLAY_WAIT,
+    );
+    expect(page(iframe).querySelector<HTMLInputElement>('#card')?.value).toBe('4242');
+  });
+});
+
+describe('seeking and skipping in Chromium', () => {
+  it('shows the new page for a seek between a Meta and its FullSnapshot', async () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    renderPlayer({ events: twoLoads(), inspector: false, ref });
+    const iframe = await replayIframe();
+    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Checkout'), REPLAY_WAIT);
+    // 10 ms after the second Meta, 13 ms before its FullSnapshot. Unclamped, rrweb would
+    // leave the first page ("Checkout") on screen.
+    act(() => ref.current?.seek(SECOND_LOAD_OFFSET + 10));
+    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Receipt'), REPLAY_WAIT);
+    expect(now()).toBeGreaterThan(SECOND_LOAD_OFFSET + 23);
+  });
+
+  it('jumps over a minute without user activity instead of playing through it', async () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    renderPlayer({ events: twoLoads(), inspector: false, ref });
+    const iframe = await replayIframe();
+    expect(document.querySelectorAll('.rk-inactive').length).toBeGreaterThan(0);
+    act(() => ref.current?.seek(2_000));
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    // Played through at 1×, the gap would take a minute; skipped, it takes a moment.
+    await waitFor(() => expect(now()).toBeGreaterThanOrEqual(SECOND_LOAD_OFFSET - SKIP_LEAD_MS), REPLAY_WAIT);
+    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Receipt'), REPLAY_WAIT);
+  });
+});
