@@ -4,16 +4,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium } from '../support/browser.ts';
 import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
 
-declare global {
-  interface Window {
-    recorder: {
-      capture(name: string, properties?: Record<string, unknown>): void;
-      getSessionId(): string | undefined;
-      flush(): Promise<void>;
-    };
-  }
-}
-
 let harness: RecorderHarness;
 let browser: Browser;
 let context: BrowserContext;

@@ -10,6 +10,19 @@ import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import { build } from 'esbuild';
 
+declare global {
+  interface Window {
+    /** The recorder a test page started (see {@link RecorderHarness.pageUrl}). */
+    recorder: {
+      capture(name: string, properties?: Record<string, unknown>): void;
+      getSessionId(): string | undefined;
+      getWindowId(): string | undefined;
+      getStatus(): string;
+      flush(): Promise<void>;
+    };
+  }
+}
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRITE_KEY = 'rk_write_recorder_e2e';
 const READ_KEY = 'rk_read_recorder_e2e';
