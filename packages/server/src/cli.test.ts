@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { API_PATHS, type SessionEventsResponse } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS_FILE_NAME, type KeyPair, runCli } from './cli';
+import { createSqliteStore } from './sqlite-store';
+import { batchInput } from './test/store-contract';
 import { batch, click, fullSnapshot, ingestRequest, meta, readRequest, T0 } from './test/support';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -188,10 +190,36 @@ describe('runCli', () => {
       [['--help'], 'Commands:'],
       [['serve', '--help'], '--allowed-origin'],
       [['keys', '-h'], '--json'],
+      [['sweep', '--help'], '--retention-days'],
+      [['serve', '--help'], '--database-url'],
     ] as const) {
       let output = '';
       expect(await runCli(args, { stdout: (text) => (output += text) })).toBe(0);
       expect(output).toContain(expected);
+    }
+  });
+
+  it('sweeps sessions older than the retention from a SQLite file, and keeps recent ones', async () => {
+    const db = join(directory, 'sweep.db');
+    const store = createSqliteStore({ filename: db });
+    const day = 24 * 60 * 60 * 1_000;
+    await store.putBatch(batchInput('old', [meta(Date.now() - 10 * day)], { projectId: 'default' }));
+    await store.putBatch(batchInput('recent', [meta(Date.now() - day)], { projectId: 'default' }));
+    await store.close();
+    let output = '';
+    expect(
+      await runCli(['sweep', '--db', db, '--retention-days', '7'], {
+        stdout: (text) => (output += text),
+        env: {},
+      }),
+    ).toBe(0);
+    expect(output).toContain('deleted 1 sessions of project "default" older than 7 days');
+    const reopened = createSqliteStore({ filename: db });
+    try {
+      expect(await reopened.getSession('default', 'old')).toBeUndefined();
+      expect(await reopened.getSession('default', 'recent')).toBeDefined();
+    } finally {
+      await reopened.close();
     }
   });
 
@@ -211,6 +239,10 @@ describe('runCli', () => {
     [['serve', '--verbose'], /Unknown option '--verbose'[\s\S]*replaykit serve --help/],
     [['serve', '--write-key', 'same', '--read-key', 'same', '--db', ':memory:'], /must differ/],
     [['launch'], /unknown command "launch"/],
+    [['serve', '--retention-days', '0'], /--retention-days must be a positive number/],
+    [['serve', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
+    [['serve', '--database-url', 'postgres://h/db'], /give both keys/],
+    [['sweep', '--project', '../x'], /--project must be/],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {
     let errors = '';
     expect(await runCli(args, { stderr: (text) => (errors += text), stdout: () => {} })).toBe(2);

@@ -1,9 +1,11 @@
+import { API_PATHS } from '@replaykit/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, describeStoreContract } from './test/store-contract';
-import { meta, T0 } from './test/support';
+import { batch, click, ingestRequest, meta, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
 
 let server: TestPostgres;
 
@@ -18,6 +20,49 @@ afterAll(async () => {
 describeStoreContract('PostgreSQL', async () =>
   createPostgresStore({ connectionString: await server.createDatabase() }),
 );
+
+describe('replaykit serve --database-url', () => {
+  it('serves ingest and the read API over PostgreSQL', async () => {
+    const url = await server.createDatabase();
+    const controller = new AbortController();
+    let output = '';
+    let onReady: (value: string) => void = () => {};
+    const ready = new Promise<string>((resolve) => {
+      onReady = resolve;
+    });
+    const exitCode = runCli(
+      ['serve', '--port', '0', '--quiet', '--write-key', WRITE_KEY, '--read-key', READ_KEY],
+      {
+        env: { DATABASE_URL: url },
+        signal: controller.signal,
+        stdout: (text) => {
+          output += text;
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match?.[1]) {
+            onReady(match[1]);
+          }
+        },
+        stderr: (text) => {
+          output += text;
+        },
+      },
+    );
+    const baseUrl = await Promise.race([
+      ready,
+      exitCode.then((code) => Promise.reject(new Error(`${code}: ${output}`))),
+    ]);
+    expect(output).toContain('database PostgreSQL 127.0.0.1');
+    const events = [meta(T0), click(T0 + 1)];
+    const ingested = await fetch(ingestRequest(batch('pg-session', events), { baseUrl }));
+    expect(ingested.status).toBe(200);
+    const chunks = await fetch(readRequest(API_PATHS.sessionChunks('pg-session'), { baseUrl }));
+    expect(JSON.parse((await chunks.text()).trim())).toEqual({ windowId: 'window-1', seq: 0, events });
+    const ready200 = await fetch(`${baseUrl}/readyz`);
+    expect(ready200.status).toBe(200);
+    controller.abort();
+    expect(await exitCode).toBe(0);
+  });
+});
 
 describe('createPostgresStore', () => {
   it('migrates once even when several processes open a new database at the same time', async () => {
