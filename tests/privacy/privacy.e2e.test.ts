@@ -70,6 +70,8 @@ async function interact(page: Page): Promise<void> {
   await page.getByText(SECRETS.lateText.value).waitFor();
   await page.getByRole('button', { name: 'Navigate, log and fetch' }).click();
   await page.waitForURL(/\/checkout/);
+  await page.getByRole('button', { name: 'Break the receipt' }).click();
+  await page.getByRole('alert').waitFor();
 }
 
 describe('privacy on the wire: every byte the recorder sends, and its replay, in Chromium', () => {
@@ -155,6 +157,15 @@ describe('privacy on the wire: every byte the recorder sends, and its replay, in
     expect(ALL_SECRETS.length).toBeGreaterThanOrEqual(25);
     expect(new Set(ALL_SECRETS.map((secret) => secret.value)).size).toBe(ALL_SECRETS.length);
     expect(ALL_SECRETS.every((secret) => isHiddenBy(secret, 'strict'))).toBe(true);
+  });
+
+  it('stores a render error caught by <RecordingErrorBoundary> as a $error event with its component stack', () => {
+    const errors = recordingOf('balanced')
+      .stored.filter((event) => event.type === 5 && (event.data as { tag?: string }).tag === '$error')
+      .map((event) => (event.data as { payload: Record<string, unknown> }).payload);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ kind: 'react', message: 'Receipt could not be rendered' });
+    expect(String(errors[0]?.componentStack)).toContain('Receipt');
   });
 
   describe.each(PRESETS)('the %s preset', (preset) => {
