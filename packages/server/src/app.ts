@@ -180,6 +180,12 @@ export interface ReplayServerOptions {
   readOrigins?: readonly string[];
   /** Receives errors that clients are not shown (store failures, bugs), for the server's log. */
   onError?: (error: unknown) => void;
+  /**
+   * Path prefix the routes live under when the handler is mounted below the root and the
+   * framework passes the full URL (a Next.js route at `app/replaykit/[...path]/route.ts`
+   * uses `/replaykit`). Default: none.
+   */
+  basePath?: string;
 }
 
 /** A replaykit server: a Web-standard fetch handler, mountable in any runtime or framework. */
@@ -320,6 +326,18 @@ function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
   });
 }
 
+function checkBasePath(basePath: string | undefined): string {
+  if (basePath === undefined || basePath === '' || basePath === '/') {
+    return '/';
+  }
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) {
+    throw new Error(
+      `basePath must look like "/replaykit" or "/api/replaykit" (a leading slash, no trailing slash); got "${basePath}".`,
+    );
+  }
+  return basePath;
+}
+
 function checkRetentionDays(days: number, where: string): number {
   if (!(Number.isFinite(days) && days > 0)) {
     throw new Error(`${where} must be a positive number of days, such as 30; got ${String(days)}.`);
@@ -366,6 +384,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const { store } = options;
   const projects = checkProjects(options.projects);
   const limits = checkLimits(options.limits);
+  const basePath = checkBasePath(options.basePath);
   const readOrigins = checkOrigins(options.cors?.readOrigins ?? options.readOrigins, 'readOrigins');
   const retentionDays = checkRetentionDays(
     options.retention?.days ?? DEFAULT_RETENTION_DAYS,
@@ -521,7 +540,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     );
   }
 
-  const app = new Hono<ServerEnv>();
+  const app = new Hono<ServerEnv>().basePath(basePath);
 
   app.onError((error, context) => {
     if (error instanceof HttpError) {

@@ -1,16 +1,38 @@
-export type { ProjectConfig, ReplayServer, ReplayServerOptions, ServerLimits } from './app';
+export type {
+  ProjectConfig,
+  ProjectQuota,
+  ReplayServer,
+  ReplayServerOptions,
+  RetentionOptions,
+  ServerLimits,
+} from './app';
 export {
   createReplayServer,
+  DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  DEFAULT_MAX_PAST_SKEW_MS,
+  DEFAULT_RATE_BURST,
+  DEFAULT_RATE_PER_SECOND,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  PROJECT_HEADER,
+  PROJECT_QUERY,
+  QUOTA_USAGE_CACHE_MS,
 } from './app';
 export { DEFAULT_SESSION_PAGE_SIZE, MAX_SESSION_PAGE_SIZE } from './list-query';
+export type { PostgresStoreOptions } from './postgres-store';
+export { createPostgresStore, DEFAULT_POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 export type { SqliteDurability, SqliteStoreOptions } from './sqlite-store';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 export type {
   BatchEncoding,
+  EventPropertyRow,
   ListSessionsOptions,
+  ProjectUsage,
   PutBatchInput,
   PutBatchResult,
   ReadBatchesOptions,

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
@@ -37,6 +37,19 @@ export interface NodeServerHandle {
   port: number;
   /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then resolves. */
   close(): Promise<void>;
+}
+
+/**
+ * Turns a fetch handler into a Node `(request, response)` listener, to mount in Express,
+ * Fastify (as a raw handler) or `http.createServer`. The URL it sees is the request's
+ * `url` as the framework passes it: Express strips the mount path, so
+ * `app.use('/replaykit', toNodeListener(server))` serves `/replaykit/v1/ingest` as `/v1/ingest`.
+ * Mount it before any body parser: it reads the raw body itself.
+ */
+export function toNodeListener(server: {
+  fetch(request: Request): Response | Promise<Response>;
+}): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  return getRequestListener((request) => server.fetch(request), { overrideGlobalObjects: false });
 }
 
 function formatUrl(address: AddressInfo): string {

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_PATHS, type SessionListResponse } from '@replaykit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExpressApp } from './examples/express-app';
+import { createSqliteStore } from './sqlite-store';
+import {
+  batch,
+  click,
+  ingestRequest,
+  meta,
+  READ_KEY,
+  readRequest,
+  T0,
+  TEST_PROJECTS,
+  WRITE_KEY,
+} from './test/support';
+
+let directory: string;
+
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), 'replaykit-examples-'));
+});
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('Next.js route handler example', () => {
+  it('serves ingest and reads through its exported GET, POST, DELETE and OPTIONS', async () => {
+    process.env.REPLAYKIT_DB = join(directory, 'next.db');
+    process.env.REPLAYKIT_WRITE_KEY = WRITE_KEY;
+    process.env.REPLAYKIT_READ_KEY = READ_KEY;
+    const route = await import('./examples/next-route');
+    expect(route.runtime).toBe('nodejs');
+    const base = 'http://app.test/replaykit';
+    const posted = await route.POST(
+      ingestRequest(batch('next-session', [meta(T0), click(T0 + 1)]), { baseUrl: base }),
+    );
+    expect(posted.status).toBe(200);
+    const listed = await route.GET(readRequest(API_PATHS.sessions, { baseUrl: base }));
+    expect(((await listed.json()) as SessionListResponse).sessions.map((session) => session.id)).toEqual([
+      'next-session',
+    ]);
+    const preflight = await route.OPTIONS(
+      new Request(`${base}/v1/ingest`, { method: 'OPTIONS', headers: { origin: 'https://shop.test' } }),
+    );
+    expect(preflight.status).toBe(204);
+    const deleted = await route.DELETE(
+      readRequest(API_PATHS.session('next-session'), { baseUrl: base, method: 'DELETE' }),
+    );
+    expect(deleted.status).toBe(204);
+    // Outside the base path nothing is served.
+    expect((await route.GET(readRequest(API_PATHS.sessions, { baseUrl: 'http://app.test' }))).status).toBe(
+      404,
+    );
+  });
+});
+
+describe('Express example', () => {
+  let server: Server;
+  let url: string;
+  const store = createSqliteStore({ filename: ':memory:' });
+
+  beforeAll(async () => {
+    const app = createExpressApp({ store, projects: TEST_PROJECTS, retention: { sweepIntervalMs: 0 } });
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await store.close();
+  });
+
+  it('serves replaykit under /replaykit over real HTTP beside the app routes', async () => {
+    const base = `${url}/replaykit`;
+    const posted = await fetch(ingestRequest(batch('express-session', [meta(T0)]), { baseUrl: base }));
+    expect(posted.status).toBe(200);
+    const listed = await fetch(readRequest(API_PATHS.sessions, { baseUrl: base }));
+    expect(((await listed.json()) as SessionListResponse).sessions.map((session) => session.id)).toEqual([
+      'express-session',
+    ]);
+    const tooLarge = await fetch(ingestRequest('x'.repeat(11 * 1024 * 1024), { baseUrl: base }));
+    expect(tooLarge.status).toBe(413);
+    expect(await (await fetch(`${url}/api/hello`)).json()).toEqual({ hello: 'world' });
+  });
+});
