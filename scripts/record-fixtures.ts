@@ -16,7 +16,10 @@ await withRecordedCheckout({ width: 1024, height: 700 }, async ({ stack, session
   });
   const { events } = (await response.json()) as SessionEventsResponse;
   // Stable origin in the fixture, whatever port the demo ran on this time.
-  const text = JSON.stringify(events).replaceAll(stack.demoUrl, 'http://shop.replaykit.test');
+  // …and no machine's path (the dev server names source files by absolute path).
+  const text = JSON.stringify(events)
+    .replaceAll(stack.demoUrl, 'http://shop.replaykit.test')
+    .replaceAll(ROOT, '/replaykit');
   writeFileSync(OUTPUT, `${text}\n`);
   console.log(`Wrote ${events.length} events (${(text.length / 1024).toFixed(0)} KB) to ${OUTPUT}`);
 });

@@ -1,12 +1,15 @@
-import type { RecordedEvent } from '@replaykit/core';
-import { ReplayPlayer } from '@replaykit/player';
+import { ReplayPlayer, ReplayProvider } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor, within } from 'storybook/test';
-import checkoutSession from './fixtures/checkout-session.json';
-
-// Recorded from the real demo by real rrweb through replaykit's recorder: `pnpm fixtures`.
-const checkoutEvents = checkoutSession as RecordedEvent[];
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import {
+  checkoutEvents,
+  fixtureLoader,
+  longIdleChunks,
+  pendingLoader,
+  splitIntoChunks,
+  twoTabChunks,
+} from './fixtures/player-fixtures';
 
 const meta = {
   title: 'Player/ReplayPlayer',
@@ -14,7 +17,7 @@ const meta = {
   parameters: { layout: 'padded' },
   decorators: [
     (Story) => (
-      <div style={{ width: 900, height: 620 }}>
+      <div style={{ width: 1100, height: 620 }}>
         <Story />
       </div>
     ),
@@ -24,20 +27,99 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 
+const REPLAY_WAIT = { timeout: 10_000 };
+
+function replayedText(canvasElement: HTMLElement): string {
+  return canvasElement.querySelector('iframe')?.contentDocument?.body?.textContent ?? '';
+}
+
 /** A short checkout whose payment is declined: the `checkout_error` marker sits on the timeline. */
 export const CheckoutWithError: Story = {
   args: { events: checkoutEvents },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    const marker = await canvas.findByRole('button', { name: /^checkout_error at / }, { timeout: 10_000 });
+    const marker = await canvas.findByRole('button', { name: /^checkout_error at / }, REPLAY_WAIT);
     await expect(canvas.getByRole('button', { name: 'Play' })).toBeEnabled();
     await expect(canvas.getByRole('slider', { name: 'Seek' })).toBeInTheDocument();
     marker.click();
     const iframe = canvasElement.querySelector('iframe');
     await expect(iframe?.getAttribute('sandbox') ?? '').not.toContain('allow-scripts');
-    await waitFor(() => expect(iframe?.contentDocument?.body.textContent ?? '').toContain('Checkout'), {
-      timeout: 5_000,
-    });
+    await waitFor(() => expect(replayedText(canvasElement)).toContain('Checkout'), REPLAY_WAIT);
+    // The inspector lists the failed favicon request in its Network tab.
+    await userEvent.click(canvas.getByRole('tab', { name: /Network/ }));
+    await expect(within(canvas.getByRole('tabpanel')).getByText(/favicon\.ico/)).toBeInTheDocument();
+  },
+};
+
+/** A visit with two idle pauses: they are shaded on the timeline and skipped while playing. */
+export const LongWithIdleGaps: Story = {
+  args: { loader: fixtureLoader(longIdleChunks) },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('slider', { name: 'Seek' }, REPLAY_WAIT);
+    await waitFor(() =>
+      expect(canvasElement.querySelectorAll('.rk-inactive').length).toBeGreaterThanOrEqual(2),
+    );
+    await expect(canvas.getByRole('button', { name: 'Skip inactivity' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+  },
+};
+
+/** One session in two tabs: choose the tab; markers of both tabs are on the timeline. */
+export const TwoTabs: Story = {
+  args: { loader: fixtureLoader(twoTabChunks) },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const tabs = await canvas.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    await expect(tabs).toHaveValue('tab-1');
+    // checkout_error happened in the second tab; its marker shows while the first plays.
+    await expect(canvas.getByRole('button', { name: /^checkout_error at / })).toBeInTheDocument();
+    await userEvent.selectOptions(tabs, 'tab-2');
+    await waitFor(
+      () => expect(canvas.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-2'),
+      REPLAY_WAIT,
+    );
+  },
+};
+
+/** Chunks arrive one every 400 ms: the replay starts with the first, the timeline fills in. */
+export const ProgressiveLoading: Story = {
+  args: { loader: fixtureLoader(splitIntoChunks(checkoutEvents, 20), 400) },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('slider', { name: 'Seek' }, REPLAY_WAIT);
+    await waitFor(() => expect(canvas.queryByRole('progressbar')).toBeNull(), REPLAY_WAIT);
+  },
+};
+
+/** The dark theme (set `theme="auto"` to follow the system). */
+export const DarkTheme: Story = {
+  args: { events: checkoutEvents, theme: 'dark' },
+  parameters: { backgrounds: { default: 'dark' } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('region', { name: 'Session replay' })).toHaveAttribute(
+      'data-theme',
+      'dark',
+    );
+  },
+};
+
+/** Without the inspector, the replay takes the whole width. */
+export const WithoutInspector: Story = {
+  args: { events: checkoutEvents, inspector: false },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).queryByRole('tablist')).toBeNull();
+  },
+};
+
+/** Waiting for the first chunk. */
+export const Loading: Story = {
+  args: { loader: pendingLoader },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText('Loading the replay…')).toBeInTheDocument();
   },
 };
 
@@ -47,5 +129,64 @@ export const NoSnapshot: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByText(/no full page snapshot/)).toBeInTheDocument();
+  },
+};
+
+function answering(status: number, code: string, message: string): typeof fetch {
+  return async () =>
+    new Response(JSON.stringify({ error: { code, message } }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+}
+
+/** The server does not know the session (deleted by retention, or a wrong id). */
+export const NotFound: Story = {
+  args: { sessionId: 'missing-session' },
+  decorators: [
+    (Story) => (
+      <ReplayProvider fetch={answering(404, 'session_not_found', 'No session "missing-session".')}>
+        <Story />
+      </ReplayProvider>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(/was not found/);
+  },
+};
+
+/** A wrong read key. */
+export const Unauthorized: Story = {
+  args: { sessionId: 'some-session', readKey: 'rk_wrong' },
+  decorators: [
+    (Story) => (
+      <ReplayProvider fetch={answering(401, 'unauthorized', 'Unknown read key.')}>
+        <Story />
+      </ReplayProvider>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(/refused the read key/);
+  },
+};
+
+/** The server cannot be reached: Retry loads again. */
+export const NetworkError: Story = {
+  args: { sessionId: 'some-session' },
+  decorators: [
+    (Story) => (
+      <ReplayProvider
+        fetch={async () => {
+          throw new TypeError('Failed to fetch');
+        }}
+      >
+        <Story />
+      </ReplayProvider>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('alert')).toHaveTextContent(/Could not reach/);
+    await expect(canvas.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
   },
 };
