@@ -118,6 +118,21 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     expect(strict).not.toContain('"id":"chart"');
   });
 
+  it('masks the host’s extra attributes and ignores typing in fields inside an ignore wrapper', async () => {
+    document.body.innerHTML = `
+      <p data-customer="customer-secret">hello</p>
+      <div data-rk-ignore><input id="coupon"></div>`;
+    const sent = await recordPage({ preset: 'relaxed', maskAttributes: ['data-customer'] }, () => {
+      const coupon = document.getElementById('coupon') as HTMLInputElement;
+      coupon.value = 'typed-coupon-secret';
+      coupon.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(sent).toContain('hello');
+    expect(sent).not.toContain('customer-secret');
+    expect(sent).not.toContain('typed-coupon-secret');
+    expect(() => createPrivacyOptions({ maskAttributes: [''] })).toThrow(/array of attribute names/);
+  });
+
   it('rejects an unknown preset and an invalid selector with a message that says how to fix it', () => {
     expect(() => createPrivacyOptions({ preset: 'paranoid' as never })).toThrow(
       /use one of strict, balanced, relaxed/,

@@ -58,7 +58,7 @@ export interface PrivacyConfig {
   alwaysMaskSelectors?: string[];
   /** Query parameter names redacted in recorded URLs, on top of replaykit's list (`SENSITIVE_QUERY_WORDS`). */
   sensitiveQueryParams?: string[];
-  /** Extra attribute names whose values are masked like text (e.g. `data-customer-name`). */
+  /** Attribute names whose values are always masked, under every preset (e.g. `data-customer-name`). */
   maskAttributes?: string[];
 }
 
@@ -159,6 +159,7 @@ interface CompiledPrivacy {
   blockSelector: string;
   ignoreSelector: string;
   textAttributes: ReadonlySet<string>;
+  alwaysMaskedAttributes: ReadonlySet<string>;
   queryWords: string[];
 }
 
@@ -189,6 +190,16 @@ function checkSelectors(name: string, selectors: string[] | undefined): string[]
     }
   }
   return selectors;
+}
+
+function checkAttributeNames(names: string[] | undefined): string[] {
+  if (names === undefined) {
+    return [];
+  }
+  if (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.trim() === '')) {
+    throw new Error("privacy.maskAttributes must be an array of attribute names, such as ['data-customer'].");
+  }
+  return names.map((name) => name.trim().toLowerCase());
 }
 
 function compile(config: PrivacyConfig): CompiledPrivacy {
@@ -223,10 +234,8 @@ function compile(config: PrivacyConfig): CompiledPrivacy {
         ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
       ].flatMap((selector) => [selector, `:is(${selector}) *`]),
     ),
-    textAttributes: new Set([
-      ...MASKED_TEXT_ATTRIBUTES,
-      ...(config.maskAttributes ?? []).map((name) => name.toLowerCase()),
-    ]),
+    textAttributes: new Set(MASKED_TEXT_ATTRIBUTES),
+    alwaysMaskedAttributes: new Set(checkAttributeNames(config.maskAttributes)),
     queryWords: config.sensitiveQueryParams ?? [],
   };
 }
@@ -299,15 +308,17 @@ function textRuleFor(element: Element | null, privacy: CompiledPrivacy): TextRul
   if (privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector)) {
     return 'mask';
   }
-  switch (nearestMarker(element, privacy)) {
+  const marker = nearestMarker(element, privacy);
+  switch (marker) {
     case 'mask':
       return 'mask';
     case 'unmask':
       return 'clear';
     case 'none':
       return presetTextRule(privacy.preset);
+    default:
+      return marker satisfies never;
   }
-  return 'mask';
 }
 
 /** Whether an input's value (or a button's) is masked. */
@@ -418,7 +429,9 @@ function processAttributes(
       continue;
     }
     const lowerName = name.toLowerCase();
-    if (privacy.textAttributes.has(lowerName)) {
+    if (privacy.alwaysMaskedAttributes.has(lowerName)) {
+      attributes[name] = maskText(value);
+    } else if (privacy.textAttributes.has(lowerName)) {
       attributes[name] = applyTextRule(ruleOf(), value);
     } else if (URL_ATTRIBUTES.has(lowerName)) {
       attributes[name] = redactAttribute(lowerName, value, ruleOf(), privacy);
@@ -486,7 +499,12 @@ function processTree(
 
 function needsLook(name: string, privacy: CompiledPrivacy): boolean {
   const lowerName = name.toLowerCase();
-  return privacy.textAttributes.has(lowerName) || URL_ATTRIBUTES.has(lowerName) || lowerName === 'value';
+  return (
+    privacy.textAttributes.has(lowerName) ||
+    privacy.alwaysMaskedAttributes.has(lowerName) ||
+    URL_ATTRIBUTES.has(lowerName) ||
+    lowerName === 'value'
+  );
 }
 
 interface IncrementalData {
