@@ -1,3 +1,5 @@
+export { PRIVACY_ATTRIBUTES } from './attributes';
+export { createRecorder } from './lazy';
 export {
   CHECKOUT_INTERVAL_MS,
   CONSOLE_MAX_ARG_CHARS,
@@ -27,14 +29,6 @@ export {
 } from './limits';
 export type { CanvasCaptureOptions, NetworkCaptureOptions, RecorderOptions, UrlPattern } from './options';
 export type { PrivacyConfig, PrivacyPreset, RrwebPrivacyOptions } from './privacy';
-export {
-  createEventProcessor,
-  createPrivacyOptions,
-  maskSensitiveText,
-  maskText,
-  PRIVACY_ATTRIBUTES,
-} from './privacy';
 export type { Recorder, RecorderStatus } from './recorder';
-export { createRecorder } from './recorder';
 export type { SendResult } from './transport';
 export { ingestUrl } from './transport';

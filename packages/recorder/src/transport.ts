@@ -1,5 +1,4 @@
 import { INGEST_PATH, WRITE_KEY_QUERY } from '@replaykit/core';
-import { gzipSync, strToU8 } from 'fflate';
 import type { Compressor } from './compress';
 import { batchBody, type OutgoingBatch, type SendResult } from './delivery';
 import { KEEPALIVE_MAX_BYTES } from './limits';
@@ -51,6 +50,8 @@ export class Transport {
   private keepaliveBytesInFlight = 0;
   /** Batches whose keepalive request is under way: page hide need not send them again. */
   private readonly keepaliveInFlight = new Set<OutgoingBatch>();
+  /** Compressed bodies already made, reused if the batch must go out again on page hide. */
+  private readonly compressed = new WeakMap<OutgoingBatch, Uint8Array>();
 
   constructor(
     endpoint: string,
@@ -65,7 +66,8 @@ export class Transport {
   async send(batch: OutgoingBatch): Promise<SendResult> {
     let body: Uint8Array;
     try {
-      body = await this.compressor.gzip(batchBody(batch));
+      body = this.compressed.get(batch) ?? (await this.compressor.gzip(batchBody(batch)));
+      this.compressed.set(batch, body);
     } catch (error) {
       return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
     }
@@ -96,24 +98,22 @@ export class Transport {
 
   /**
    * Sends during page hide, synchronously (the page may be gone before a promise settles):
-   * `fetch(keepalive)` while the body fits the keepalive budget, else `sendBeacon`.
-   * Returns false when neither took it (the batch then waits in IndexedDB for the next page).
+   * `fetch(keepalive)` while the body fits the keepalive budget, else `sendBeacon`. The body
+   * is the gzip made earlier when there is one, else plain JSON (the server takes both):
+   * compressing synchronously here would cost a gzip library in the bundle. Returns false
+   * when neither took it (the batch then waits in IndexedDB for the next page).
    */
   sendOnPageHide(batch: OutgoingBatch): boolean {
     if (this.keepaliveInFlight.has(batch)) {
       return true;
     }
-    let body: Uint8Array;
-    try {
-      body = gzipSync(strToU8(batchBody(batch)));
-    } catch {
-      return false;
-    }
-    if (this.keepaliveBytesInFlight + body.byteLength <= KEEPALIVE_MAX_BYTES) {
+    const body: Uint8Array | string = this.compressed.get(batch) ?? batchBody(batch);
+    const size = typeof body === 'string' ? body.length * 3 : body.byteLength;
+    if (this.keepaliveBytesInFlight + size <= KEEPALIVE_MAX_BYTES) {
       try {
-        this.keepaliveBytesInFlight += body.byteLength;
+        this.keepaliveBytesInFlight += size;
         const release = () => {
-          this.keepaliveBytesInFlight -= body.byteLength;
+          this.keepaliveBytesInFlight -= size;
         };
         this.fetchImpl(this.url, {
           method: 'POST',
@@ -124,7 +124,7 @@ export class Transport {
         }).then(release, release);
         return true;
       } catch {
-        this.keepaliveBytesInFlight -= body.byteLength;
+        this.keepaliveBytesInFlight -= size;
       }
     }
     try {
