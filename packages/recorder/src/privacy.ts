@@ -254,6 +254,9 @@ function composedClosest(element: Element, selector: string): Element | null {
     const root = current.getRootNode();
     if (root !== current.ownerDocument && (root as ShadowRoot).host) {
       current = (root as ShadowRoot).host;
+    } else if (root === globalThis.document) {
+      // The top document has no frame element; asking for it costs a security check.
+      return null;
     } else {
       current = current.ownerDocument?.defaultView?.frameElement ?? null;
     }
@@ -364,10 +367,12 @@ function redactQueryValues(url: string, shouldRedact: (value: string) => boolean
     /([?&#])([^=&#]*)=([^&#]*)/g,
     (whole, separator: string, name: string, value: string) => {
       let decoded = value;
-      try {
-        decoded = decodeURIComponent(value.replace(/\+/g, ' '));
-      } catch {
-        // Keep the raw value: it is only used for matching.
+      if (value.includes('%') || value.includes('+')) {
+        try {
+          decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+        } catch {
+          // Keep the raw value: it is only used for matching.
+        }
       }
       return decoded === REDACTED || !shouldRedact(decoded)
         ? whole
@@ -377,6 +382,10 @@ function redactQueryValues(url: string, shouldRedact: (value: string) => boolean
 }
 
 function redactUrlFor(url: string, rule: TextRule, privacy: CompiledPrivacy): string {
+  // Most URLs have neither query nor fragment: nothing to redact.
+  if (!url.includes('?') && !url.includes('#')) {
+    return url;
+  }
   const redacted = redactUrl(url, privacy.queryWords);
   switch (rule) {
     case 'mask':
@@ -415,15 +424,27 @@ type Attributes = Record<string, unknown>;
 function processAttributes(
   attributes: Attributes,
   tagName: string,
-  element: Element | null,
+  getElement: () => Element | null,
   privacy: CompiledPrivacy,
 ): void {
+  // The live element and its rule are looked up only when an attribute needs them: most
+  // elements carry nothing to mask, and most URLs have no query.
+  let element: Element | null | undefined;
+  const elementOf = () => {
+    if (element === undefined) {
+      element = getElement();
+    }
+    return element;
+  };
   let rule: TextRule | undefined;
   const ruleOf = () => {
-    rule ??= element ? textRuleFor(element, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
+    if (rule === undefined) {
+      const live = elementOf();
+      rule = live ? textRuleFor(live, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
+    }
     return rule;
   };
-  for (const name of Object.keys(attributes)) {
+  for (const name in attributes) {
     const value = attributes[name];
     if (typeof value !== 'string' || value === '') {
       continue;
@@ -434,10 +455,12 @@ function processAttributes(
     } else if (privacy.textAttributes.has(lowerName)) {
       attributes[name] = applyTextRule(ruleOf(), value);
     } else if (URL_ATTRIBUTES.has(lowerName)) {
-      attributes[name] = redactAttribute(lowerName, value, ruleOf(), privacy);
+      if (value.includes('?') || value.includes('#')) {
+        attributes[name] = redactAttribute(lowerName, value, ruleOf(), privacy);
+      }
     } else if (lowerName === 'value' && VALUE_ELEMENTS.has(tagName)) {
-      const masked = element ? isInputMasked(element, privacy) : privacy.preset !== 'relaxed';
-      if (masked) {
+      const live = elementOf();
+      if (live ? isInputMasked(live, privacy) : privacy.preset !== 'relaxed') {
         attributes[name] = maskText(value);
       }
     }
@@ -485,26 +508,13 @@ function processTree(
     if (node.id !== undefined && isProtectedSerialized(attributes)) {
       protectedIds.add(node.id);
     }
-    // Most elements carry none of the attributes of interest: skip the mirror lookup for them.
-    if (Object.keys(attributes).some((name) => needsLook(name, privacy))) {
-      processAttributes(attributes, (node.tagName ?? '').toLowerCase(), liveElement(node.id), privacy);
-    }
+    processAttributes(attributes, (node.tagName ?? '').toLowerCase(), () => liveElement(node.id), privacy);
   }
   if (node.childNodes) {
     for (const child of node.childNodes) {
       processTree(child, privacy, protectedIds);
     }
   }
-}
-
-function needsLook(name: string, privacy: CompiledPrivacy): boolean {
-  const lowerName = name.toLowerCase();
-  return (
-    privacy.textAttributes.has(lowerName) ||
-    privacy.alwaysMaskedAttributes.has(lowerName) ||
-    URL_ATTRIBUTES.has(lowerName) ||
-    lowerName === 'value'
-  );
 }
 
 interface IncrementalData {
@@ -587,10 +597,8 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
           if (isProtectedSerialized(change.attributes)) {
             protectedIds.add(change.id);
           }
-          if (Object.keys(change.attributes).some((name) => needsLook(name, privacy))) {
-            const element = liveElement(change.id);
-            processAttributes(change.attributes, element?.tagName.toLowerCase() ?? '', element, privacy);
-          }
+          const element = liveElement(change.id);
+          processAttributes(change.attributes, element?.tagName.toLowerCase() ?? '', () => element, privacy);
         }
         return event;
       }
