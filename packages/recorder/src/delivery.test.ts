@@ -195,6 +195,34 @@ describe('Delivery', () => {
     expect(h.stored.has('1')).toBe(false);
   });
 
+  it('writes to the store only what has to wait, and forgets it once delivered', async () => {
+    const h = harness();
+    const puts: number[] = [];
+    const store = (
+      h.delivery as unknown as { options: { store: { put(item: OutgoingBatch): Promise<void> } } }
+    ).options.store;
+    const put = store.put.bind(store);
+    store.put = (item) => {
+      puts.push(item.seq);
+      return put(item);
+    };
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(puts).toEqual([]);
+    h.answers.push({ kind: 'retry', reason: 'down' });
+    h.delivery.enqueue(batch(1));
+    h.delivery.enqueue(batch(2));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(puts).toEqual([1, 2]);
+    h.delivery.enqueue(batch(3));
+    expect(puts).toEqual([1, 2, 3]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.sent.map((item) => item.seq)).toEqual([0, 1, 2, 3]);
+    expect(h.stored.size).toBe(0);
+  });
+
   it('retries at once when asked (the browser came back online)', async () => {
     const h = harness();
     h.answers.push({ kind: 'retry', reason: 'offline' });

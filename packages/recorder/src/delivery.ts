@@ -86,6 +86,9 @@ export class Delivery {
   private readonly memoryMaxBytes: number;
   private lastFailure: string | undefined;
   private closed = false;
+  /** Batches written to the store: only those that had to wait, to spare the main thread. */
+  private readonly persisted = new WeakSet<OutgoingBatch>();
+  private persistEnabled = true;
 
   constructor(private readonly options: DeliveryOptions) {
     this.random = options.random ?? Math.random;
@@ -107,19 +110,50 @@ export class Delivery {
     return this.retryTimer === undefined ? undefined : this.lastFailure;
   }
 
-  /** Adds a batch at the end of the queue (persisting it) and starts sending. */
+  /**
+   * Adds a batch at the end of the queue and starts sending. Batches are written to the
+   * store only once delivery has to wait (a failure, or the page being hidden): writing
+   * every batch would clone megabytes on the main thread for nothing in the common case.
+   */
   enqueue(batch: OutgoingBatch, options: { persist?: boolean } = {}): void {
+    this.persistEnabled = options.persist !== false;
     this.queue.push(batch);
-    if (options.persist !== false) {
-      void this.options.store?.put(batch).catch(() => undefined);
+    if (this.retryTimer !== undefined) {
+      this.persist(batch);
     }
     this.enforceMemoryCap();
+  }
+
+  /** Writes every waiting batch to the store (the page is being hidden or delivery is failing). */
+  persistPending(): void {
+    for (const batch of this.queue) {
+      this.persist(batch);
+    }
+  }
+
+  private persist(batch: OutgoingBatch): void {
+    if (!this.persistEnabled || this.persisted.has(batch) || !this.options.store) {
+      return;
+    }
+    this.persisted.add(batch);
+    void this.options.store.put(batch).catch(() => undefined);
+  }
+
+  private forget(batch: OutgoingBatch): void {
+    if (this.persisted.has(batch)) {
+      this.persisted.delete(batch);
+      void this.options.store?.remove(batch).catch(() => undefined);
+    }
   }
 
   /** Adds batches recovered from storage, in their original order, before anything newer. */
   restore(batches: OutgoingBatch[]): void {
     const known = new Set(this.queue.map(keyOf));
     const fresh = batches.filter((batch) => !known.has(keyOf(batch)));
+    for (const batch of fresh) {
+      // Already in the store: remove it from there once it lands.
+      this.persisted.add(batch);
+    }
     const start = this.inFlight ? 1 : 0;
     this.queue.splice(start, 0, ...fresh);
     this.enforceMemoryCap();
@@ -152,7 +186,7 @@ export class Delivery {
   clear(): void {
     const start = this.inFlight ? 1 : 0;
     for (const batch of this.queue.splice(start)) {
-      void this.options.store?.remove(batch).catch(() => undefined);
+      this.forget(batch);
     }
   }
 
@@ -193,12 +227,12 @@ export class Delivery {
       case 'sent':
         this.queue.shift();
         this.failures = 0;
-        void this.options.store?.remove(head).catch(() => undefined);
+        this.forget(head);
         return true;
       case 'rejected':
         // Another 4xx will not get better by retrying: drop the batch and say so in the recording.
         this.queue.shift();
-        void this.options.store?.remove(head).catch(() => undefined);
+        this.forget(head);
         console.warn(`[replaykit] the server refused a batch (${result.status}): ${result.reason}`);
         this.options.onDropped({
           reason: 'batch_rejected',
@@ -217,6 +251,7 @@ export class Delivery {
             : retryDelayMs(this.failures, this.random);
         this.failures++;
         this.lastFailure = result.reason;
+        this.persistPending();
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           void this.drain();
@@ -230,8 +265,8 @@ export class Delivery {
 
   /** A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. */
   private split(head: OutgoingBatch): void {
-    const store = this.options.store;
-    void store?.remove(head).catch(() => undefined);
+    const wasPersisted = this.persisted.has(head);
+    this.forget(head);
     let replacement: OutgoingBatch[];
     if (head.events.length > 1) {
       const middle = Math.ceil(head.events.length / 2);
@@ -250,8 +285,10 @@ export class Delivery {
       replacement = [{ ...head, events: [marker], bytes: marker.length }];
     }
     this.queue.splice(0, 1, ...replacement);
-    for (const batch of replacement) {
-      void store?.put(batch).catch(() => undefined);
+    if (wasPersisted) {
+      for (const batch of replacement) {
+        this.persist(batch);
+      }
     }
   }
 
@@ -270,7 +307,7 @@ export class Delivery {
       if (!dropped) {
         break;
       }
-      void this.options.store?.remove(dropped).catch(() => undefined);
+      this.forget(dropped);
       count += dropped.events.length;
       bytes += dropped.bytes;
       total -= dropped.bytes;

@@ -466,8 +466,15 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   let clicks: ClickDetector | undefined;
 
+  let firstSnapshotMarked = false;
+
   const onRrwebEvent = (event: RecordedEvent) => {
     try {
+      if (!firstSnapshotMarked && event.type === EventType.FullSnapshot) {
+        firstSnapshotMarked = true;
+        // Shows in the browser's performance tools, and lets the benchmark time the first snapshot.
+        performance.mark?.('replaykit:first-full-snapshot');
+      }
       const activity = isUserActivity(event);
       if (activity) {
         onActivity(Date.now());
@@ -506,6 +513,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   const onPageHide = (event: PageTransitionEvent) => {
     try {
       sealBuffer();
+      delivery?.persistPending();
       if (transport && delivery) {
         // Batches still queued (even one in flight) are sent now; the server drops repeats by seq.
         for (const batch of delivery.pending) {
@@ -527,7 +535,10 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   const onVisibilityChange = () => {
     if (document.visibilityState === 'hidden') {
-      void flushNow();
+      sealBuffer();
+      // The page may be closed next: whatever is unsent must be found by the next page.
+      delivery?.persistPending();
+      void delivery?.drain();
     }
   };
 

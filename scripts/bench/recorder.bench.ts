@@ -1,0 +1,307 @@
+// Recording cost in Chromium: the same deterministic workloads with no recorder, with bare
+// @rrweb/record (its events gzip-batched every 2 s, the plain way), and with replaykit,
+// interleaved over several rounds. Prints medians of main-thread time (CDP Performance
+// metrics), total blocking time, bytes on the wire and time to the first full snapshot,
+// with replaykit's ratio to bare rrweb. RECORDER_BENCH_ROUNDS and RECORDER_BENCH_SECONDS
+// shorten or lengthen it.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../tests/support/browser.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROUNDS = Number(process.env.RECORDER_BENCH_ROUNDS ?? 5);
+const INTERACTION_SECONDS = Number(process.env.RECORDER_BENCH_SECONDS ?? 10);
+const VARIANTS = ['none', 'rrweb', 'replaykit'] as const;
+type Variant = (typeof VARIANTS)[number];
+const ALL_WORKLOADS = ['mutation storm', 'interaction script', '10,000-element page load'] as const;
+const WORKLOADS = ALL_WORKLOADS.filter(
+  (name) => !process.env.RECORDER_BENCH_ONLY || name.startsWith(process.env.RECORDER_BENCH_ONLY),
+);
+type Workload = (typeof ALL_WORKLOADS)[number];
+
+interface Sample {
+  scriptMs: number;
+  taskMs: number;
+  blockingMs: number;
+  bytes: number;
+  firstSnapshotMs: number | undefined;
+}
+
+async function bundle(contents: string): Promise<string> {
+  const result = await build({
+    stdin: { contents, resolveDir: join(ROOT, 'packages/recorder'), loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    conditions: ['source'],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+function readBody(request: IncomingMessage): Promise<number> {
+  return new Promise((done) => {
+    let bytes = 0;
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+    });
+    request.on('end', () => done(bytes));
+  });
+}
+
+/** The page: long-task observer first, then the variant's recorder, then the workload's markup. */
+function pageHtml(variant: Variant, workload: Workload): string {
+  const bigPage =
+    workload === '10,000-element page load'
+      ? `<section id="big">${Array.from(
+          { length: 2_000 },
+          (_, index) =>
+            `<div class="row"><span>Item ${index}</span><a href="#${index}">link</a><b>${index % 7}</b><i>x</i></div>`,
+        ).join('')}</section>`
+      : '';
+  const recorder =
+    variant === 'rrweb'
+      ? `<script src="/rrweb.js"></script><script>
+  (function () {
+    var events = [];
+    var send = function () {
+      if (!events.length) { return Promise.resolve(); }
+      var body = JSON.stringify({ events: events }); events = [];
+      var stream = new Response(body).body.pipeThrough(new CompressionStream('gzip'));
+      return new Response(stream).arrayBuffer().then(function (bytes) {
+        return fetch('/v1/ingest', { method: 'POST', body: bytes, headers: { 'content-type': 'text/plain' } });
+      });
+    };
+    var marked = false;
+    window.benchRecorder = { stop: window.rrwebRecord({ emit: function (event) {
+      if (!marked && event.type === 2) { marked = true; performance.mark('replaykit:first-full-snapshot'); }
+      events.push(event);
+    }, checkoutEveryNms: 300000, maskAllInputs: true }), flush: send };
+    setInterval(send, 2000);
+  })();
+</script>`
+      : variant === 'replaykit'
+        ? `<script src="/replaykit.js"></script><script>
+  window.benchRecorder = window.replaykit.createRecorder(Object.assign({ endpoint: location.origin, writeKey: 'bench' }, ${process.env.RECORDER_BENCH_OPTIONS ?? '{}'}));
+  window.benchRecorder.start();
+</script>`
+        : '<script>window.benchRecorder = { flush: function () { return Promise.resolve(); } };</script>';
+  return `<!doctype html><html><head><title>bench</title><script>
+  window.blockingMs = 0;
+  new PerformanceObserver(function (list) {
+    for (var entry of list.getEntries()) { window.blockingMs += Math.max(0, entry.duration - 50); }
+  }).observe({ type: 'longtask', buffered: true });
+</script></head><body>
+<form><input id="name"><textarea id="notes"></textarea><button type="button" id="go">Go</button></form>
+<ul id="list"></ul>${bigPage}
+${recorder}
+</body></html>`;
+}
+
+/**
+ * A deterministic storm: 150 frames, each adding 60 nodes, editing 60 texts and attributes
+ * and removing 30. Kept as source text: the benchmark runner's transpiler decorates
+ * functions with helpers that do not exist in the page.
+ */
+const MUTATION_STORM = `(async () => {
+  const list = document.getElementById('list');
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let frame = 0; frame < 150; frame++) {
+    for (let index = 0; index < 60; index++) {
+      const item = document.createElement('li');
+      item.className = 'item c' + Math.floor(random() * 10);
+      item.textContent = 'row ' + frame + '-' + index + ' ' + random().toString(36).slice(2, 8);
+      list.appendChild(item);
+    }
+    const items = list.children;
+    for (let index = 0; index < 60 && items.length > 0; index++) {
+      const item = items[Math.floor(random() * items.length)];
+      item.textContent = 'edited ' + frame;
+      item.setAttribute('data-frame', String(frame));
+    }
+    for (let index = 0; index < 30 && items.length > 0; index++) {
+      items[Math.floor(random() * items.length)].remove();
+    }
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+})()`;
+
+async function interact(page: Page, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  let step = 0;
+  while (Date.now() < end) {
+    await page.mouse.move(100 + ((step * 37) % 600), 100 + ((step * 53) % 400), { steps: 5 });
+    if (step % 4 === 0) {
+      await page.click('#go');
+      await page.evaluate(
+        `document.getElementById('list').appendChild(Object.assign(document.createElement('li'), { textContent: 'clicked ${step}' }))`,
+      );
+    }
+    if (step % 6 === 0) {
+      await page.type('#name', 'abc', { delay: 20 });
+    }
+    if (step % 5 === 0) {
+      await page.mouse.wheel(0, step % 10 === 0 ? 300 : -300);
+    }
+    step++;
+  }
+}
+
+async function measure(
+  browser: Browser,
+  origin: string,
+  variant: Variant,
+  workload: Workload,
+  sink: Map<string, number>,
+): Promise<Sample> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const run = `${variant}-${Math.random().toString(36).slice(2)}`;
+  await page.route('**/v1/ingest**', async (route) => {
+    sink.set(run, (sink.get(run) ?? 0) + (route.request().postDataBuffer()?.byteLength ?? 0));
+    await route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"ok":true,"duplicate":false}',
+    });
+  });
+  const metrics = async () => {
+    const { metrics: list } = (await cdp.send('Performance.getMetrics')) as {
+      metrics: Array<{ name: string; value: number }>;
+    };
+    const value = (name: string) => list.find((metric) => metric.name === name)?.value ?? 0;
+    return { script: value('ScriptDuration'), task: value('TaskDuration') };
+  };
+  const before = workload === '10,000-element page load' ? { script: 0, task: 0 } : undefined;
+  await page.goto(`${origin}/${encodeURIComponent(workload)}/${variant}`);
+  await page.waitForLoadState('load');
+  let firstSnapshotMs: number | undefined;
+  if (variant !== 'none') {
+    await page.waitForFunction(`performance.getEntriesByName('replaykit:first-full-snapshot').length > 0`);
+    firstSnapshotMs = (await page.evaluate(
+      `performance.getEntriesByName('replaykit:first-full-snapshot')[0].startTime`,
+    )) as number;
+  }
+  const start = before ?? (await metrics());
+  if (workload === 'mutation storm') {
+    await page.evaluate(MUTATION_STORM);
+  } else if (workload === 'interaction script') {
+    await interact(page, INTERACTION_SECONDS);
+  } else {
+    await page.waitForTimeout(500);
+  }
+  await page.evaluate('window.benchRecorder.flush()');
+  await page.waitForTimeout(300);
+  const end = await metrics();
+  const blockingMs = (await page.evaluate('window.blockingMs')) as number;
+  await context.close();
+  return {
+    scriptMs: (end.script - start.script) * 1000,
+    taskMs: (end.task - start.task) * 1000,
+    blockingMs,
+    bytes: sink.get(run) ?? 0,
+    firstSnapshotMs,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** Runs every workload with every variant, interleaved, and prints medians and ratios. */
+export async function run(): Promise<void> {
+  const [rrwebScript, replaykitScript] = await Promise.all([
+    bundle(`import { record } from '@rrweb/record'; window.rrwebRecord = record;`),
+    bundle(`import { createRecorder } from '@replaykit/recorder'; window.replaykit = { createRecorder };`),
+  ]);
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/rrweb.js' || url.pathname === '/replaykit.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      response.end(url.pathname === '/rrweb.js' ? rrwebScript : replaykitScript);
+      return;
+    }
+    if (request.method === 'POST') {
+      void readBody(request).then(() => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"ok":true}');
+      });
+      return;
+    }
+    const [, workloadPart = '', variant = 'none'] = url.pathname.split('/');
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(pageHtml(variant as Variant, decodeURIComponent(workloadPart) as Workload));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await launchChromium();
+  const sink = new Map<string, number>();
+  const samples = new Map<string, Sample[]>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workload of WORKLOADS) {
+        // Rotate the order each round so no variant always runs first (warm caches, CPU boost).
+        const order = VARIANTS.map((_, index) => VARIANTS[(index + round) % VARIANTS.length] as Variant);
+        for (const variant of order) {
+          const sample = await measure(browser, origin, variant, workload, sink);
+          const key = `${workload}|${variant}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+        }
+      }
+      console.log(`  round ${round + 1}/${ROUNDS} done`);
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+
+  console.log(
+    `\nRecorder cost in Chromium, medians of ${ROUNDS} interleaved rounds (interaction: ${INTERACTION_SECONDS} s)`,
+  );
+  const fields: Array<[string, (sample: Sample) => number | undefined, (value: number) => string]> = [
+    ['script time', (sample) => sample.scriptMs, (value) => `${value.toFixed(0)} ms`],
+    ['main-thread task time', (sample) => sample.taskMs, (value) => `${value.toFixed(0)} ms`],
+    ['total blocking time', (sample) => sample.blockingMs, (value) => `${value.toFixed(0)} ms`],
+    ['bytes on the wire', (sample) => sample.bytes, (value) => `${(value / 1024).toFixed(1)} KB`],
+    [
+      'first full snapshot after navigation',
+      (sample) => sample.firstSnapshotMs,
+      (value) => `${value.toFixed(0)} ms`,
+    ],
+  ];
+  for (const workload of WORKLOADS) {
+    console.log(`\n  ${workload}`);
+    console.log(
+      `    ${'metric'.padEnd(38)}${'none'.padStart(11)}${'rrweb'.padStart(11)}${'replaykit'.padStart(11)}  replaykit/rrweb`,
+    );
+    for (const [name, pick, format] of fields) {
+      const medians = VARIANTS.map((variant) => {
+        const values = (samples.get(`${workload}|${variant}`) ?? [])
+          .map(pick)
+          .filter((value): value is number => value !== undefined);
+        return values.length ? median(values) : undefined;
+      });
+      const [, bare, ours] = medians;
+      const ratio = bare && ours !== undefined ? `${(ours / bare).toFixed(2)}×` : '–';
+      console.log(
+        `    ${name.padEnd(38)}${medians.map((value) => (value === undefined ? '–' : format(value)).padStart(11)).join('')}  ${ratio}`,
+      );
+    }
+  }
+}
