@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCompressor } from './compress';
+
+const originalWorker = window.Worker;
+
+async function gunzip(bytes: Uint8Array): Promise<string> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
+}
+
+afterEach(() => {
+  window.Worker = originalWorker;
+});
+
+describe('compression', () => {
+  it('gzips in a Web Worker made from a Blob URL', async () => {
+    const compressor = createCompressor();
+    expect(compressor.mode).toBe('worker');
+    const text = JSON.stringify({
+      events: Array.from({ length: 500 }, (_, index) => ({ index, tag: 'é✓' })),
+    });
+    const bytes = await compressor.gzip(text);
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    expect(bytes.byteLength).toBeLessThan(text.length / 4);
+    expect(await gunzip(bytes)).toBe(text);
+    compressor.close();
+  });
+
+  it('falls back to the main thread when the page forbids workers (CSP)', async () => {
+    window.Worker = class {
+      constructor() {
+        throw new DOMException('Refused to create a worker', 'SecurityError');
+      }
+    } as unknown as typeof Worker;
+    const compressor = createCompressor();
+    expect(compressor.mode).toBe('main-thread');
+    expect(await gunzip(await compressor.gzip('hello'))).toBe('hello');
+  });
+
+  it('finishes pending work on the main thread when the worker fails to load', async () => {
+    // CSP can also block the worker's script after construction: the error event arrives later.
+    window.Worker = class extends EventTarget {
+      onerror: ((event: Event) => void) | null = null;
+      onmessage: ((event: MessageEvent) => void) | null = null;
+      constructor() {
+        super();
+        setTimeout(() => this.onerror?.(new Event('error')), 10);
+      }
+      postMessage() {
+        // Never answers.
+      }
+      terminate() {
+        // Nothing to stop.
+      }
+    } as unknown as typeof Worker;
+    const compressor = createCompressor();
+    const pending = compressor.gzip('queued before the failure');
+    expect(await gunzip(await pending)).toBe('queued before the failure');
+    expect(compressor.mode).toBe('main-thread');
+  });
+});
