@@ -1,5 +1,5 @@
 import { EventType, type IngestBatch } from '@replaykit/core';
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
@@ -78,6 +78,11 @@ function Consent() {
   );
 }
 
+/** Waits until the page's recorder records (it starts asynchronously). */
+async function recordingStarted() {
+  await waitFor(() => expect(peekRecorder()?.getStatus()).toBe('recording'));
+}
+
 async function settle() {
   // Past the deferred stop of a released recorder and rrweb's first snapshot.
   await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
@@ -108,6 +113,7 @@ describe('<RecordingProvider> in Chromium', () => {
         </RecordingProvider>
       </StrictMode>,
     );
+    await recordingStarted();
     await settle();
     expect(screen.getByTestId('status')).toHaveTextContent('recording');
     expect(screen.getByTestId('session').textContent).toMatch(/^[0-9a-f-]{36}$/);
@@ -122,6 +128,7 @@ describe('<RecordingProvider> in Chromium', () => {
         <CaptureOnMount />
       </RecordingProvider>,
     );
+    await recordingStarted();
     await settle();
     await peekRecorder()?.flush();
     expect(tags(ingest.batches).filter((tag) => tag === 'child_mounted')).toHaveLength(1);
@@ -129,12 +136,14 @@ describe('<RecordingProvider> in Chromium', () => {
 
   it('shares the recorder between nested providers and across a remount in the same commit', async () => {
     render(<Toggle />);
+    await recordingStarted();
     await settle();
     const first = peekRecorder();
     await act(async () => {
       screen.getByRole('button', { name: 'remount' }).click();
     });
     await settle();
+    await recordingStarted();
     expect(peekRecorder()).toBe(first);
     expect(screen.getByTestId('status')).toHaveTextContent('recording');
     await peekRecorder()?.flush();
@@ -155,9 +164,8 @@ describe('<RecordingProvider> in Chromium', () => {
         <SessionLabel />
       </RecordingProvider>,
     );
-    await settle();
+    await recordingStarted();
     const recorder = peekRecorder();
-    expect(recorder?.getStatus()).toBe('recording');
     view.unmount();
     await settle();
     expect(recorder?.getStatus()).toBe('idle');
@@ -177,6 +185,7 @@ describe('<RecordingProvider> in Chromium', () => {
         <p>Public heading</p>
       </RecordingProvider>,
     );
+    await recordingStarted();
     await settle();
     await peekRecorder()?.flush();
     const sent = ingest.bodies.join('');
@@ -200,7 +209,7 @@ describe('<RecordingProvider> in Chromium', () => {
         </Unmasked>
       </RecordingProvider>,
     );
-    await settle();
+    await recordingStarted();
     const first = peekRecorder();
     // A new inline options object with the same content keeps the same recorder.
     view.rerender(
@@ -218,8 +227,8 @@ describe('<RecordingProvider> in Chromium', () => {
     );
     await settle();
     expect(peekRecorder()).toBe(first);
-    // flushDelayMs 5 came through recorderOptions: the batch left without an explicit flush.
-    expect(ingest.batches.length).toBeGreaterThan(0);
+    // flushDelayMs 5 came through recorderOptions: the batch leaves without an explicit flush.
+    await waitFor(() => expect(ingest.batches.length).toBeGreaterThan(0));
     const sent = ingest.bodies.join('');
     expect(sent).toContain('Help centre');
     expect(sent).not.toContain('Robin');
@@ -236,7 +245,7 @@ describe('<RecordingProvider> in Chromium', () => {
       </RecordingProvider>,
     );
     expect(screen.getByRole('alert')).toHaveTextContent('Something went wrong');
-    await settle();
+    await recordingStarted();
     await peekRecorder()?.flush();
     const errors = ingest.batches
       .flatMap((batch) => batch.events)
@@ -254,9 +263,8 @@ describe('<RecordingProvider> in Chromium', () => {
         <Consent />
       </RecordingProvider>,
     );
-    await settle();
     const button = screen.getByRole('button', { name: /Stop recording me/ });
-    expect(button).toHaveTextContent('(recording)');
+    await waitFor(() => expect(button).toHaveTextContent('(recording)'));
     await act(async () => {
       button.click();
     });
