@@ -1,8 +1,9 @@
 /**
- * Reading request bodies within limits. Only Web-standard APIs (streams,
- * DecompressionStream, TextDecoder) are used, so the fetch handler runs on any runtime
- * that has them (Node 20+, Deno, Bun, workers), not only on Node.
+ * Reading request bodies within limits. Web-standard APIs (streams, DecompressionStream,
+ * TextDecoder) do the work on any runtime (Deno, Bun, workers); where `node:zlib` exists
+ * it inflates instead, several times faster than DecompressionStream on Node.
  */
+import type * as NodeZlib from 'node:zlib';
 
 /** The first two bytes of every gzip stream (RFC 1952). */
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -128,10 +129,74 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Output up to which gzip is inflated synchronously with node:zlib: bounded, small work
+ * (a few ms at most) that skips the thread-pool round trip. Bigger outputs inflate off the
+ * main thread.
+ */
+const SYNC_INFLATE_MAX_BYTES = 4 * 1024 * 1024;
+
+let nodeZlib: Promise<typeof NodeZlib | undefined> | undefined;
+
+function loadNodeZlib(): Promise<typeof NodeZlib | undefined> {
+  nodeZlib ??= import('node:zlib').catch(() => undefined);
+  return nodeZlib;
+}
+
+function isOutputTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
+}
+
+async function gunzipWithNode(
+  zlib: typeof NodeZlib,
+  bytes: Uint8Array,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new BodyError(
+      'decompressed_too_large',
+      `The batch is larger than ${maxBytes} bytes once decompressed; send smaller batches.`,
+    );
+  const invalid = () =>
+    new BodyError(
+      'invalid_encoding',
+      'The body starts like gzip but is not valid gzip data (truncated or corrupt); send complete gzip output, or plain JSON.',
+    );
+  const syncLimit = Math.min(maxBytes, SYNC_INFLATE_MAX_BYTES);
+  try {
+    return zlib.gunzipSync(bytes, { maxOutputLength: syncLimit });
+  } catch (error) {
+    if (!isOutputTooLarge(error)) {
+      throw invalid();
+    }
+    if (syncLimit >= maxBytes) {
+      throw tooLarge();
+    }
+  }
+  return new Promise<Uint8Array>((resolve, reject) => {
+    zlib.gunzip(bytes, { maxOutputLength: maxBytes }, (error, result) => {
+      if (error) {
+        reject(isOutputTooLarge(error) ? tooLarge() : invalid());
+      } else {
+        resolve(result);
+      }
+    });
+  });
+}
+
+/**
  * Inflates gzip data, aborting as soon as the output passes `maxBytes`: a small "gzip
  * bomb" never expands beyond the limit in memory.
  */
 export async function gunzipLimited(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const zlib = await loadNodeZlib();
+  if (zlib) {
+    return gunzipWithNode(zlib, bytes, maxBytes);
+  }
+  return gunzipWithStreams(bytes, maxBytes);
+}
+
+/** {@link gunzipLimited} with Web streams only, for runtimes without node:zlib. */
+export async function gunzipWithStreams(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);

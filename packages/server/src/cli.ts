@@ -4,7 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isValidId } from '@replaykit/core';
-import { createReplayServer, DEFAULT_RETENTION_DAYS, type ReplayServer } from './app';
+import {
+  createReplayServer,
+  DEFAULT_RATE_PER_SECOND,
+  DEFAULT_RETENTION_DAYS,
+  type ReplayServer,
+} from './app';
 import { startNodeServer } from './node';
 import { createPostgresStore } from './postgres-store';
 import { createSqliteStore } from './sqlite-store';
@@ -58,6 +63,8 @@ Options:
   --database-url <url>     PostgreSQL instead of SQLite, as postgres://user:password@host:port/db
                            (or env DATABASE_URL); keys are then never generated: give them
   --retention-days <days>  Delete sessions this many days after their last event (default ${DEFAULT_RETENTION_DAYS})
+  --rate-limit <n>         Batches per second each write key may send, bursts of twice that
+                           (default ${DEFAULT_RATE_PER_SECOND}; per server process)
   --project <id>           Project id (default "${DEFAULT_PROJECT_ID}")
   --write-key <key>        Public write key for the recorder (or env REPLAYKIT_WRITE_KEY)
   --read-key <key>         Secret read key for the player and API (or env REPLAYKIT_READ_KEY)
@@ -192,6 +199,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       'allowed-origin': { type: 'string', multiple: true },
       'database-url': { type: 'string' },
       'retention-days': { type: 'string' },
+      'rate-limit': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -212,6 +220,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     throw new UsageError('Give either --db (SQLite) or --database-url (PostgreSQL), not both.');
   }
   const retentionDays = parseRetentionDays(values['retention-days']);
+  const ratePerSecond = parseRateLimit(values['rate-limit']);
   const dbPath = values.db ?? DEFAULT_DB_PATH;
   const inMemory = dbPath === ':memory:';
 
@@ -259,6 +268,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     replayServer = createReplayServer({
       store,
       retention: { days: retentionDays },
+      limits: { ratePerSecond, rateBurst: ratePerSecond * 2 },
       projects: [
         {
           id: projectId,
@@ -327,6 +337,19 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
   }
   log('stopped');
   return EXIT_OK;
+}
+
+function parseRateLimit(value: string | undefined): number {
+  if (value === undefined) {
+    return DEFAULT_RATE_PER_SECOND;
+  }
+  const rate = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(Number.isSafeInteger(rate) && rate > 0)) {
+    throw new UsageError(
+      `--rate-limit must be a whole number of batches per second, such as 500; got "${value}".`,
+    );
+  }
+  return rate;
 }
 
 function parseRetentionDays(value: string | undefined): number {

@@ -61,7 +61,9 @@ export function buildListQuery(
   if (options.event !== undefined) {
     const property = options.eventProperty ?? { name: '', value: '' };
     where.push(
-      `EXISTS (SELECT 1 FROM session_events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.id AND e.name = ${bind(options.event)} AND e.property = ${bind(property.name)} AND e.value = ${bind(property.value)})`,
+      // An IN list lets the planner start from the event index when the event is rare,
+      // rather than probing it once per session in list order.
+      `id IN (SELECT session_id FROM session_events WHERE project_id = ${bind(projectId)} AND name = ${bind(options.event)} AND property = ${bind(property.name)} AND value = ${bind(property.value)})`,
     );
   }
   if (options.cursor) {

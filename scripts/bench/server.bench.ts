@@ -1,0 +1,483 @@
+// Server benchmark, on loopback, for SQLite and PostgreSQL:
+// 1. Ingest throughput: concurrent clients POST realistic gzip batches to `replaykit serve`
+//    (a separate process, as operators run it), against the raw insert rate of the same
+//    bytes into the same database kind, one transaction per batch, measured in the same run.
+//    Bar: ingest ≥ 0.5× raw.
+// 2. List-query latency with 100,000 generated sessions through the fetch handler: median
+//    and 95th percentile over a mix of filters and sorts. Bar: p95 ≤ 50 ms.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import {
+  EventType,
+  IncrementalSource,
+  MouseInteraction,
+  type RecordedEvent,
+  type SessionListQuery,
+  sessionListSearchParams,
+  summarizeBatch,
+} from '@replaykit/core';
+import {
+  createPostgresStore,
+  createReplayServer,
+  createSqliteStore,
+  newSessionState,
+  type Store,
+} from '@replaykit/server';
+import { eventProperties } from '../../packages/server/src/ingest.ts';
+import { sessionColumns } from '../../packages/server/src/store.ts';
+import {
+  rawPostgresInsert,
+  rawSqliteInsert,
+  type SeedSession,
+  seedPostgres,
+  seedSqlite,
+} from '../../packages/server/src/test/bench-support.ts';
+import { startTestPostgres, type TestPostgres } from '../../packages/server/src/test/postgres.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX_BIN = join(ROOT, 'node_modules/.bin/tsx');
+const CLI_SOURCE = join(ROOT, 'packages/server/src/cli.ts');
+const WRITE_KEY = 'bench-write-key';
+const READ_KEY = 'bench-read-key';
+
+/** Concurrent clients (tabs) sending batches. */
+const CLIENTS = 16;
+/** Batches each client sends. */
+const BATCHES_PER_CLIENT = 150;
+/** Events per batch: a 2-second flush of an interactive page. */
+const EVENTS_PER_BATCH = 120;
+/** Sessions generated for the list-query benchmark. */
+const LIST_SESSIONS = 100_000;
+/** Times each list query runs. */
+const QUERY_REPEATS = 15;
+const INGEST_BAR = 0.5;
+const P95_BAR_MS = 50;
+
+const NOW = Date.now();
+const PAGES = ['/', '/products', '/products/42', '/cart', '/checkout', '/checkout/pay', '/account', '/help'];
+
+/** Deterministic pseudo-random numbers, so runs compare. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** A batch that looks like a real flush: mutations with text, mouse moves, clicks, inputs, scrolls, a few custom events. */
+function realisticEvents(start: number, next: () => number): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (let index = 0; index < EVENTS_PER_BATCH; index++) {
+    const timestamp = start + index * 16;
+    const roll = next();
+    if (roll < 0.35) {
+      events.push({
+        type: EventType.IncrementalSnapshot,
+        data: {
+          source: IncrementalSource.Mutation,
+          texts: [{ id: Math.floor(next() * 5_000), value: `Item ${Math.floor(next() * 1_000)} in stock` }],
+          attributes: [
+            { id: Math.floor(next() * 5_000), attributes: { class: next() > 0.5 ? 'card active' : 'card' } },
+          ],
+          removes: [],
+          adds: [
+            {
+              parentId: Math.floor(next() * 5_000),
+              nextId: null,
+              node: {
+                type: 2,
+                tagName: 'div',
+                attributes: { class: 'product-tile', 'data-id': String(Math.floor(next() * 1_000)) },
+                childNodes: [],
+                id: Math.floor(next() * 100_000),
+              },
+            },
+          ],
+        },
+        timestamp,
+      });
+    } else if (roll < 0.75) {
+      events.push({
+        type: EventType.IncrementalSnapshot,
+        data: {
+          source: IncrementalSource.MouseMove,
+          positions: Array.from({ length: 5 }, (_, step) => ({
+            x: Math.floor(next() * 1_280),
+            y: Math.floor(next() * 720),
+            id: Math.floor(next() * 5_000),
+            timeOffset: -step * 10,
+          })),
+        },
+        timestamp,
+      });
+    } else if (roll < 0.85) {
+      events.push({
+        type: EventType.IncrementalSnapshot,
+        data: {
+          source: IncrementalSource.MouseInteraction,
+          type: MouseInteraction.Click,
+          id: 17,
+          x: 400,
+          y: 300,
+        },
+        timestamp,
+      });
+    } else if (roll < 0.93) {
+      events.push({
+        type: EventType.IncrementalSnapshot,
+        data: {
+          source: IncrementalSource.Input,
+          id: 31,
+          text: '*'.repeat(1 + Math.floor(next() * 12)),
+          isChecked: false,
+        },
+        timestamp,
+      });
+    } else if (roll < 0.98) {
+      events.push({
+        type: EventType.IncrementalSnapshot,
+        data: { source: IncrementalSource.Scroll, id: 1, x: 0, y: Math.floor(next() * 4_000) },
+        timestamp,
+      });
+    } else {
+      events.push({
+        type: EventType.Custom,
+        data: { tag: 'add_to_cart', payload: { sku: `sku-${Math.floor(next() * 500)}`, quantity: 1 } },
+        timestamp,
+      });
+    }
+  }
+  return events;
+}
+
+interface PreparedBatch {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  body: Uint8Array;
+}
+
+function prepareBatches(): PreparedBatch[][] {
+  const next = random(42);
+  return Array.from({ length: CLIENTS }, (_, client) =>
+    Array.from({ length: BATCHES_PER_CLIENT }, (_, seq) => {
+      const windowId = `window-${client}`;
+      const events = realisticEvents(NOW - 3_600_000 + seq * 2_000, next);
+      const sessionId = `bench-${client}`;
+      const body = gzipSync(JSON.stringify({ v: 1, sessionId, windowId, seq, events }));
+      return { sessionId, windowId, seq, body };
+    }),
+  );
+}
+
+async function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    TSX_BIN,
+    [
+      '--conditions=source',
+      CLI_SOURCE,
+      'serve',
+      '--port',
+      '0',
+      '--quiet',
+      '--rate-limit',
+      '1000000',
+      '--write-key',
+      WRITE_KEY,
+      '--read-key',
+      READ_KEY,
+      ...args,
+    ],
+    // A huge rate limit: the benchmark measures storage, not the limiter.
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        resolvePromise(match[1]);
+      }
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    child.once('exit', (code) => reject(new Error(`replaykit serve exited with ${code}: ${output}`)));
+  });
+  return { url, child };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** POSTs one body over a keep-alive connection; resolves with the status. */
+function post(agent: Agent, url: string, body: Uint8Array): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'text/plain', 'content-length': body.byteLength } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolvePromise(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * Sends every client's batches in order, clients concurrently, each on its own keep-alive
+ * connection like a browser tab; resolves with batches per second. node:http rather than
+ * fetch: on Node 20 undici's per-request cost on the client would dominate the measurement.
+ */
+async function ingestRate(url: string, batches: PreparedBatch[][]): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const started = performance.now();
+  let refused = 0;
+  await Promise.all(
+    batches.map(async (clientBatches) => {
+      for (const prepared of clientBatches) {
+        const status = await post(agent, `${url}/v1/ingest?key=${WRITE_KEY}`, prepared.body);
+        if (status !== 200) {
+          refused++;
+        }
+      }
+    }),
+  );
+  agent.destroy();
+  if (refused > 0) {
+    throw new Error(`${refused} batches were refused; the benchmark needs all accepted.`);
+  }
+  return (CLIENTS * BATCHES_PER_CLIENT) / ((performance.now() - started) / 1_000);
+}
+
+/** Sessions with varied users, pages, durations, errors and events, as their stored rows. */
+function* generateSessions(): Generator<SeedSession> {
+  const next = random(7);
+  for (let index = 0; index < LIST_SESSIONS; index++) {
+    const start = NOW - Math.floor(next() * 30 * 24 * 3_600_000);
+    const durationMs = Math.floor(next() * next() * 3_600_000);
+    const events: RecordedEvent[] = [
+      {
+        type: EventType.Meta,
+        data: { href: `https://shop.example${PAGES[index % PAGES.length]}`, width: 1, height: 1 },
+        timestamp: start,
+      },
+      {
+        type: EventType.Custom,
+        data: { tag: '$identify', payload: { userId: `user-${index % 5_000}` } },
+        timestamp: start + 1,
+      },
+      {
+        type: EventType.IncrementalSnapshot,
+        data: { source: IncrementalSource.MouseMove, positions: [] },
+        timestamp: start + 2,
+      },
+      {
+        type: EventType.IncrementalSnapshot,
+        data: { source: IncrementalSource.MouseMove, positions: [] },
+        timestamp: start + Math.min(durationMs, 4_000),
+      },
+      ...PAGES.filter(() => next() < 0.2).map((page, step) => ({
+        type: EventType.Custom,
+        data: { tag: '$navigation', payload: { url: `https://shop.example${page}`, kind: 'pushState' } },
+        timestamp: start + 10 + step,
+      })),
+      ...(next() < 0.1
+        ? [
+            {
+              type: EventType.Custom,
+              data: { tag: '$error', payload: { message: 'TypeError' } },
+              timestamp: start + 20,
+            },
+          ]
+        : []),
+      ...(next() < 0.05
+        ? [
+            {
+              type: EventType.Custom,
+              data: { tag: 'checkout_error', payload: { code: `E${index % 7}` } },
+              timestamp: start + 30,
+            },
+          ]
+        : []),
+      ...(next() < 0.3
+        ? [
+            {
+              type: EventType.Custom,
+              data: { tag: 'add_to_cart', payload: { sku: `sku-${index % 500}` } },
+              timestamp: start + 40,
+            },
+          ]
+        : []),
+      {
+        type: EventType.IncrementalSnapshot,
+        data: { source: IncrementalSource.Scroll, id: 1, x: 0, y: 1 },
+        timestamp: start + durationMs,
+      },
+    ];
+    const id = `s-${String(index).padStart(6, '0')}`;
+    const state = newSessionState(id, 'w1', summarizeBatch(events), 4_000 + Math.floor(next() * 40_000));
+    yield { id, columns: sessionColumns(state), events: eventProperties(events) };
+  }
+}
+
+const LIST_QUERIES: Array<[string, SessionListQuery]> = [
+  ['newest, first page', {}],
+  ['userId', { userId: 'user-123' }],
+  ['event', { event: 'checkout_error' }],
+  ['event + property', { event: 'checkout_error', eventProperty: 'code=E3' }],
+  ['urlContains (common)', { urlContains: 'checkout' }],
+  ['urlContains (rare)', { urlContains: 'products/42' }],
+  ['hasErrors', { hasErrors: true }],
+  ['last 24 h', { from: NOW - 86_400_000 }],
+  ['min duration 30 min', { minDurationMs: 1_800_000 }],
+  ['min active 3 s', { minActiveMs: 3_000 }],
+  ['longest', { sort: 'longest' }],
+  ['most errors', { sort: 'most_errors' }],
+  ['errors + url + 7 days', { hasErrors: true, urlContains: 'cart', from: NOW - 7 * 86_400_000 }],
+];
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function measureQueries(label: string, store: Store): Promise<void> {
+  const server = createReplayServer({
+    store,
+    projects: [{ id: 'bench', writeKey: WRITE_KEY, readKey: READ_KEY }],
+    retention: { sweepIntervalMs: 0 },
+  });
+  const all: number[] = [];
+  const rows: string[] = [];
+  for (const [name, query] of LIST_QUERIES) {
+    const times: number[] = [];
+    let cursor: string | null = null;
+    for (let repeat = 0; repeat < QUERY_REPEATS; repeat++) {
+      // Odd repeats fetch the second page, so cursors are measured too.
+      const params = sessionListSearchParams({ ...query, ...(repeat % 2 === 1 && cursor ? { cursor } : {}) });
+      const started = performance.now();
+      const response = await server.fetch(
+        new Request(`http://bench.test/v1/sessions?${params}`, {
+          headers: { authorization: `Bearer ${READ_KEY}` },
+        }),
+      );
+      const body = (await response.json()) as { nextCursor: string | null };
+      times.push(performance.now() - started);
+      if (response.status !== 200) {
+        throw new Error(`${name}: status ${response.status} ${JSON.stringify(body)}`);
+      }
+      if (repeat % 2 === 0) {
+        cursor = body.nextCursor;
+      }
+    }
+    // The first run warms caches; it is not counted.
+    const counted = times.slice(1).sort((a, b) => a - b);
+    all.push(...counted);
+    rows.push(
+      `  ${name.padEnd(24)} median ${percentile(counted, 0.5).toFixed(1).padStart(6)} ms   p95 ${percentile(counted, 0.95).toFixed(1).padStart(6)} ms`,
+    );
+  }
+  server.close();
+  all.sort((a, b) => a - b);
+  const p95 = percentile(all, 0.95);
+  console.log(`${label}: list queries over ${LIST_SESSIONS.toLocaleString('en')} sessions`);
+  console.log(rows.join('\n'));
+  console.log(
+    `  all queries              median ${percentile(all, 0.5).toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   bar p95 ≤ ${P95_BAR_MS} ms: ${p95 <= P95_BAR_MS ? 'met' : 'NOT met'}`,
+  );
+}
+
+function printIngest(label: string, ingest: number, raw: number, bytesPerBatch: number): void {
+  const ratio = ingest / raw;
+  console.log(
+    `${label}: ingest ${ingest.toFixed(0)} batches/s (${((ingest * bytesPerBatch) / 1_048_576).toFixed(1)} MB/s compressed) vs raw insert ${raw.toFixed(0)} batches/s of the same bytes: ${ratio.toFixed(2)}× (bar ≥ ${INGEST_BAR}×: ${ratio >= INGEST_BAR ? 'met' : 'NOT met'})`,
+  );
+}
+
+/** Runs the server benchmark for SQLite, then PostgreSQL. */
+export async function run(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'replaykit-bench-'));
+  const batches = prepareBatches();
+  const bytes = batches.flat().reduce((total, prepared) => total + prepared.body.byteLength, 0);
+  const bytesPerBatch = bytes / (CLIENTS * BATCHES_PER_CLIENT);
+  const rawJsonBytes = JSON.stringify(realisticEvents(NOW, random(1))).length;
+  console.log(
+    `${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${EVENTS_PER_BATCH} events: ${(bytesPerBatch / 1024).toFixed(1)} KB gzip per batch (about ${(rawJsonBytes / 1024).toFixed(0)} KB of JSON)`,
+  );
+  // REPLAYKIT_BENCH_ONLY=ingest or =list runs one half.
+  const only = process.env.REPLAYKIT_BENCH_ONLY;
+  const postgres = await startTestPostgres();
+  try {
+    if (only !== 'list') {
+      await ingestBenchmarks(directory, batches, bytesPerBatch, postgres);
+    }
+    if (only !== 'ingest') {
+      await listBenchmarks(directory, postgres);
+    }
+  } finally {
+    await postgres.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function ingestBenchmarks(
+  directory: string,
+  batches: PreparedBatch[][],
+  bytesPerBatch: number,
+  postgres: TestPostgres,
+): Promise<void> {
+  {
+    // SQLite
+    const total = CLIENTS * BATCHES_PER_CLIENT;
+    const rawSqlite = total / (rawSqliteInsert(join(directory, 'raw.db'), batches.flat()) / 1_000);
+    const sqliteServe = await startServe(['--db', join(directory, 'ingest.db')]);
+    const sqliteIngest = await ingestRate(sqliteServe.url, batches);
+    await stopChild(sqliteServe.child);
+    printIngest('SQLite', sqliteIngest, rawSqlite, bytesPerBatch);
+
+    // PostgreSQL
+    const rawPostgres = total / ((await rawPostgresInsert(await postgres.createDatabase(), batches)) / 1_000);
+    const ingestDatabase = await postgres.createDatabase();
+    const postgresServe = await startServe([], { DATABASE_URL: ingestDatabase });
+    const postgresIngest = await ingestRate(postgresServe.url, batches);
+    await stopChild(postgresServe.child);
+    printIngest('PostgreSQL', postgresIngest, rawPostgres, bytesPerBatch);
+  }
+}
+
+async function listBenchmarks(directory: string, postgres: TestPostgres): Promise<void> {
+  {
+    const listFile = join(directory, 'list.db');
+    await createSqliteStore({ filename: listFile }).close();
+    let started = performance.now();
+    seedSqlite(listFile, 'bench', generateSessions());
+    console.log(`(seeded SQLite in ${((performance.now() - started) / 1_000).toFixed(1)} s)`);
+    const sqliteStore = createSqliteStore({ filename: listFile });
+    await measureQueries('SQLite', sqliteStore);
+    await sqliteStore.close();
+
+    const listDatabase = await postgres.createDatabase();
+    await (await createPostgresStore({ connectionString: listDatabase })).close();
+    started = performance.now();
+    await seedPostgres(listDatabase, 'bench', generateSessions());
+    console.log(`(seeded PostgreSQL in ${((performance.now() - started) / 1_000).toFixed(1)} s)`);
+    const postgresStore = await createPostgresStore({ connectionString: listDatabase });
+    await measureQueries('PostgreSQL', postgresStore);
+    await postgresStore.close();
+  }
+}
