@@ -130,6 +130,9 @@ export const SECRETS = {
   shadowText: { value: 'gibbon-shadow-text', scope: 'strict', where: 'shadow DOM text' },
   frameText: { value: 'hyena-frame-text', scope: 'strict', where: 'same-origin iframe text' },
   consoleText: { value: 'impala-console-text', scope: 'strict', where: 'console message' },
+  pageQuery: { value: 'jerboa-page-query', scope: 'strict', where: 'page URL query value (Meta href)' },
+  navigationQuery: { value: 'kinkajou-nav-query', scope: 'strict', where: 'pushState URL query value' },
+  networkQuery: { value: 'lemming-net-query', scope: 'strict', where: 'fetch URL query value' },
 } satisfies Record<string, Secret>;
 
 /** Content that `<Unmasked>` promises to record in clear under every preset. */
