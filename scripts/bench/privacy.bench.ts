@@ -109,9 +109,11 @@ export async function run(): Promise<void> {
           ? 'bare rrweb (baseline)'
           : name === 'rrweb-mask-all'
             ? 'rrweb masking all text and inputs'
-            : `replaykit ${name}`;
+            : name.startsWith('opt-')
+              ? `replaykit ${name.slice(4)}, rrweb options only`
+              : `replaykit ${name} (options + event processor)`;
       console.log(
-        `  ${label.padEnd(40)} ${value.toFixed(1).padStart(8)} ms  ${(value / baseline).toFixed(2)}×`,
+        `  ${label.padEnd(48)} ${value.toFixed(1).padStart(8)} ms  ${(value / baseline).toFixed(2)}×`,
       );
     }
   } finally {

@@ -160,6 +160,8 @@ interface CompiledPrivacy {
   ignoreSelector: string;
   textAttributes: ReadonlySet<string>;
   alwaysMaskedAttributes: ReadonlySet<string>;
+  /** Set by the event processor while it handles one event: markers cannot change meanwhile. */
+  markerCache?: Map<Element, Marker>;
   queryWords: string[];
 }
 
@@ -266,12 +268,51 @@ function composedClosest(element: Element, selector: string): Element | null {
 
 type Marker = 'mask' | 'unmask' | 'none';
 
-function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
-  const marked = composedClosest(element, privacy.markerSelector);
-  if (!marked) {
-    return 'none';
+/** The parent element, crossing shadow roots (to the host) and same-origin frames (to the iframe). */
+function composedParent(element: Element): Element | null {
+  if (element.parentElement) {
+    return element.parentElement;
   }
-  return marked.matches(privacy.maskSelector) ? 'mask' : 'unmask';
+  const root = element.getRootNode();
+  if (root !== element.ownerDocument && (root as ShadowRoot).host) {
+    return (root as ShadowRoot).host;
+  }
+  if (root === globalThis.document) {
+    return null;
+  }
+  return element.ownerDocument?.defaultView?.frameElement ?? null;
+}
+
+function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
+  const cache = privacy.markerCache;
+  if (!cache) {
+    const marked = composedClosest(element, privacy.markerSelector);
+    if (!marked) {
+      return 'none';
+    }
+    return marked.matches(privacy.maskSelector) ? 'mask' : 'unmask';
+  }
+  // Within one event, siblings share their ancestors' answer: each element is tested once.
+  const path: Element[] = [];
+  let current: Element | null = element;
+  let marker: Marker = 'none';
+  while (current) {
+    const known = cache.get(current);
+    if (known !== undefined) {
+      marker = known;
+      break;
+    }
+    path.push(current);
+    if (current.matches(privacy.markerSelector)) {
+      marker = current.matches(privacy.maskSelector) ? 'mask' : 'unmask';
+      break;
+    }
+    current = composedParent(current);
+  }
+  for (const visited of path) {
+    cache.set(visited, marker);
+  }
+  return marker;
 }
 
 const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/;
@@ -569,7 +610,7 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
   // A password field whose type is switched and typed into in the same task reaches rrweb's
   // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
   const protectedIds: ProtectedIds = new Set();
-  return (event) => {
+  const processOne = (event: RecordedEvent): RecordedEvent => {
     if (isMetaEvent(event)) {
       const href = redactUrlFor(event.data.href, presetTextRule(privacy.preset), privacy);
       return { ...event, data: { ...event.data, href } };
@@ -606,6 +647,14 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
         return processCustom(event, privacy);
       default:
         return event;
+    }
+  };
+  return (event) => {
+    privacy.markerCache = new Map();
+    try {
+      return processOne(event);
+    } finally {
+      privacy.markerCache = undefined;
     }
   };
 }
