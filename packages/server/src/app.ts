@@ -557,7 +557,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     context.json(
       errorBody(
         'not_found',
-        `No route ${context.req.method} ${new URL(context.req.url).pathname}. The API has POST ${INGEST_PATH}, GET ${API_PATHS.sessions}, GET|DELETE ${API_PATHS.sessions}/:id, GET ${API_PATHS.sessions}/:id/events and GET /healthz.`,
+        `No route ${context.req.method} ${new URL(context.req.url).pathname}. The API has POST ${INGEST_PATH}, GET ${API_PATHS.sessions}, GET|DELETE ${API_PATHS.sessions}/:id, GET ${API_PATHS.sessions}/:id/chunks, GET ${API_PATHS.sessions}/:id/events, GET /healthz and GET /readyz.`,
       ),
       404,
     ),

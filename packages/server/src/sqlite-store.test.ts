@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
+import { createSqliteStore, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 import type { Store } from './store';
 import { batchInput, collect, describeStoreContract } from './test/store-contract';
 import { fullSnapshot, meta, T0 } from './test/support';
@@ -57,6 +57,51 @@ describe('createSqliteStore', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('upgrades a version 1 database, keeping its sessions and batches', async () => {
+    const filename = join(directory, 'v1.db');
+    const raw = new Database(filename);
+    raw.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    raw.exec(SQLITE_MIGRATIONS[0]?.sql ?? '');
+    raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run('v1');
+    raw
+      .prepare(
+        `INSERT INTO sessions VALUES ('shop', 'old', ?, ?, 3, 100, 'https://shop.test/', ?, 'u1', ?, 2, 1, '["paid"]', '["w1"]', 1, 0, 0)`,
+      )
+      .run(T0, T0 + 500, T0, T0 + 1);
+    raw
+      .prepare(`INSERT INTO batches VALUES ('shop', 'old', 'w1', 0, ?, 'identity', 2, ?)`)
+      .run(T0 + 600, Buffer.from('{}'));
+    raw.close();
+
+    const store = open(filename);
+    expect(await store.getSession('shop', 'old')).toMatchObject({
+      id: 'old',
+      startedAt: T0,
+      durationMs: 500,
+      eventCount: 3,
+      firstUrl: 'https://shop.test/',
+      urls: ['https://shop.test/'],
+      userId: 'u1',
+      userTraits: null,
+      clickCount: 2,
+      errorCount: 1,
+      keypressCount: 0,
+      activeMs: 0,
+      customEventNames: ['paid'],
+      windowIds: ['w1'],
+      hasFullSnapshot: true,
+    });
+    expect(
+      (await store.listSessions('shop', { limit: 5, urlContains: 'SHOP.test', hasErrors: true })).sessions,
+    ).toHaveLength(1);
+    expect(await collect(store.readBatches('shop', 'old'))).toHaveLength(1);
+    // A later batch merges into the carried-over state.
+    await store.putBatch(input('old', [meta(T0 + 1_000)], { seq: 1 }));
+    expect((await store.getSession('shop', 'old'))?.eventCount).toBe(4);
   });
 
   it('refuses a database written by a newer schema, saying what to do', async () => {

@@ -37,7 +37,7 @@ export interface SqliteStoreOptions {
   durability?: SqliteDurability;
 }
 
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   sql: string;
@@ -47,7 +47,7 @@ interface Migration {
  * The schema, one step per version. Applied steps are recorded in `schema_migrations`, so
  * opening a database again only runs the new ones. Never edit a released step: add one.
  */
-const MIGRATIONS: readonly Migration[] = [
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'sessions and batches',
@@ -151,7 +151,7 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The newest schema version this code knows. */
-export const SQLITE_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
 
 interface StateRow {
   state: string;
@@ -188,7 +188,7 @@ function migrate(db: Database.Database): void {
       );
     }
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const migration of MIGRATIONS) {
+    for (const migration of SQLITE_MIGRATIONS) {
       if (migration.version > current) {
         db.exec(migration.sql);
         record.run(migration.version, migration.name, Date.now());
