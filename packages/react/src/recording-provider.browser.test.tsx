@@ -78,9 +78,12 @@ function Consent() {
   );
 }
 
+/** Generous: on a loaded machine the recorder's start can take a while; waitFor returns as soon as it records. */
+const START_TIMEOUT_MS = 10_000;
+
 /** Waits until the page's recorder records (it starts asynchronously). */
 async function recordingStarted() {
-  await waitFor(() => expect(peekRecorder()?.getStatus()).toBe('recording'));
+  await waitFor(() => expect(peekRecorder()?.getStatus()).toBe('recording'), { timeout: START_TIMEOUT_MS });
 }
 
 async function settle() {
@@ -264,7 +267,7 @@ describe('<RecordingProvider> in Chromium', () => {
       </RecordingProvider>,
     );
     const button = screen.getByRole('button', { name: /Stop recording me/ });
-    await waitFor(() => expect(button).toHaveTextContent('(recording)'));
+    await waitFor(() => expect(button).toHaveTextContent('(recording)'), { timeout: START_TIMEOUT_MS });
     await act(async () => {
       button.click();
     });
