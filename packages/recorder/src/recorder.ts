@@ -85,6 +85,9 @@ export interface RecorderInternals {
 
 let activeRecorder: Recorder | undefined;
 
+/** Shared session state is checked at most this often during continuous activity, in ms. */
+const SESSION_CHECK_INTERVAL_MS = 1_000;
+
 const DEFAULT_CONSOLE_LEVELS: ConsoleLevel[] = ['log', 'info', 'warn', 'error'];
 
 function isUserActivity(event: RecordedEvent): boolean {
@@ -153,6 +156,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   let checkpointTimer: ReturnType<typeof setInterval> | undefined;
   let lastActivityAt = 0;
   let lastActivityWrite = 0;
+  let lastSessionCheck = 0;
   let userIdle = false;
   let blockedPage = false;
   let sampledOut = false;
@@ -442,10 +446,21 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   };
 
   const onActivity = (now: number) => {
+    const quietFor = now - lastActivityAt;
     lastActivityAt = now;
     if (!session) {
       return;
     }
+    // Shared storage is read at most once a second while the user is busy (other tabs'
+    // rotations arrive through the storage event anyway); always after a pause.
+    if (
+      quietFor < SESSION_CHECK_INTERVAL_MS &&
+      !userIdle &&
+      now - lastSessionCheck < SESSION_CHECK_INTERVAL_MS
+    ) {
+      return;
+    }
+    lastSessionCheck = now;
     const change = session.check(now);
     if (change) {
       onSessionChange();
