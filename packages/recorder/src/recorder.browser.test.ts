@@ -166,4 +166,45 @@ describe('recorder', () => {
     expect(new Set(ingest.batches.map((batch) => batch.windowId)).size).toBe(1);
     expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
   });
+
+  it('records canvases as throttled image snapshots only when asked', async () => {
+    const paint = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 40;
+      canvas.height = 20;
+      document.body.append(canvas);
+      const context = canvas.getContext('2d');
+      if (context) {
+        context.fillStyle = 'red';
+        context.fillRect(0, 0, 40, 20);
+      }
+    };
+    const canvasSnapshots = () =>
+      allEvents().filter(
+        (event) =>
+          event.type === EventType.IncrementalSnapshot &&
+          (event.data as { source?: number }).source === 9 &&
+          (event.data as { commands?: Array<{ property: string }> }).commands?.[1]?.property === 'drawImage',
+      );
+
+    paint();
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await recorder.flush();
+    expect(canvasSnapshots()).toHaveLength(0);
+    recorder.stop();
+
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, canvas: { fps: 10, quality: 0.5 } });
+    recorder.start();
+    await expect
+      .poll(
+        async () => {
+          await recorder?.flush();
+          return canvasSnapshots().length;
+        },
+        { timeout: 5_000, interval: 200 },
+      )
+      .toBeGreaterThan(0);
+  });
 });
