@@ -1,5 +1,5 @@
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
@@ -207,6 +207,18 @@ describe('retention', () => {
     expect(filtered.sessions).toEqual([]);
     // The blog project keeps 30 days.
     expect(await server.sweep(Date.now() + 31 * day)).toEqual({ shop: 0, blog: 1 });
+  });
+
+  it('sweeps on its own every sweepIntervalMs', async () => {
+    // Retention of one millisecond: the session expires as soon as it is stored.
+    makeServer({ retention: { days: 1 / 86_400_000, sweepIntervalMs: 20 } });
+    await ingestOk(batch('s1', [meta(T0)]));
+    await vi.waitFor(
+      async () => {
+        expect((await server.fetch(readRequest(API_PATHS.session('s1')))).status).toBe(404);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
   });
 
   it('accepts the same session id again after it was swept (a fresh start, not a duplicate)', async () => {
