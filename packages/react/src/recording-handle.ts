@@ -89,6 +89,21 @@ export class RecordingHandle {
     this.call((recorder) => recorder.capture(name, properties));
   };
 
+  private lastProviderUser: string | undefined;
+
+  /**
+   * Identifies the user given to the provider's `user` prop, once per distinct user: React
+   * runs effects twice under StrictMode, and a session should not say "identified" twice.
+   */
+  identifyProviderUser(userId: string, traitsJson: string): void {
+    const key = `${userId}\u0000${traitsJson}`;
+    if (key === this.lastProviderUser) {
+      return;
+    }
+    this.lastProviderUser = key;
+    this.identify(userId, JSON.parse(traitsJson) ?? undefined);
+  }
+
   readonly identify = (userId: string, traits?: Record<string, unknown>): void => {
     if (typeof userId !== 'string' || userId === '') {
       throw new Error('identify(): userId must be a non-empty string, such as your user table id.');

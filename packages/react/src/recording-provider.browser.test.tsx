@@ -111,7 +111,7 @@ describe('<RecordingProvider> in Chromium', () => {
   it('starts exactly one recording under StrictMode, with one full snapshot', async () => {
     render(
       <StrictMode>
-        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} user={{ id: 'strict-user' }}>
           <SessionLabel />
         </RecordingProvider>
       </StrictMode>,
@@ -123,6 +123,8 @@ describe('<RecordingProvider> in Chromium', () => {
     await peekRecorder()?.flush();
     expect(count(ingest.batches, EventType.Meta)).toBe(1);
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+    // StrictMode runs the identify effect twice; the session still says it once.
+    expect(tags(ingest.batches).filter((tag) => tag === '$identify')).toHaveLength(1);
   });
 
   it('keeps a capture made by a child effect before the provider has attached its recorder', async () => {

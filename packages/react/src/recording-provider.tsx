@@ -85,7 +85,7 @@ export function RecordingProvider({
   const userTraits = JSON.stringify(user?.traits ?? null);
   useEffect(() => {
     if (userId) {
-      handle.identify(userId, JSON.parse(userTraits) ?? undefined);
+      handle.identifyProviderUser(userId, userTraits);
     }
   }, [handle, userId, userTraits]);
 
