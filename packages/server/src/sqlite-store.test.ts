@@ -104,6 +104,20 @@ describe('createSqliteStore', () => {
     expect((await store.getSession('shop', 'old'))?.eventCount).toBe(4);
   });
 
+  it('commits batches that arrive together in one group, failing only the bad one', async () => {
+    const store = open(join(directory, 'group.db'));
+    const bad = { ...input('s2', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+    const results = await Promise.allSettled([
+      store.putBatch(input('s1', [meta(T0)])),
+      store.putBatch(bad),
+      store.putBatch(input('s1', [meta(T0 + 1)], { seq: 1 })),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.getSession('shop', 's1'))?.eventCount).toBe(2);
+    expect(await store.getSession('shop', 's2')).toBeUndefined();
+    expect(await collect(store.readBatches('shop', 's2'))).toEqual([]);
+  });
+
   it('refuses a database written by a newer schema, saying what to do', async () => {
     const filename = join(directory, 'future.db');
     await open(filename).close();

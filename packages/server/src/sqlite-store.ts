@@ -297,6 +297,51 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return { duplicate: false, created: row === undefined };
   });
 
+  // Group commit: batches that arrive within one turn of the event loop are written in
+  // one transaction (each inside its own savepoint, so one failure fails only its batch),
+  // and every one is answered after that single commit. Concurrent clients then share a
+  // disk sync instead of paying one each.
+  interface PendingPut {
+    input: PutBatchInput;
+    resolve: (result: PutBatchResult) => void;
+    reject: (error: unknown) => void;
+  }
+  let pendingPuts: PendingPut[] = [];
+  const groupTransaction = db.transaction((group: PendingPut[]) =>
+    group.map((pending) => {
+      try {
+        // A transaction function called inside another runs as a savepoint.
+        return { ok: true as const, result: putBatchTransaction(pending.input) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  function commitPendingPuts(): void {
+    const group = pendingPuts;
+    pendingPuts = [];
+    let outcomes: ReturnType<typeof groupTransaction>;
+    try {
+      outcomes = groupTransaction.immediate(group);
+    } catch (error) {
+      for (const pending of group) {
+        pending.reject(error);
+      }
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const pending = group[index];
+      if (!pending) {
+        return;
+      }
+      if (outcome.ok) {
+        pending.resolve(outcome.result);
+      } else {
+        pending.reject(outcome.error);
+      }
+    });
+  }
+
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
     deleteBatches.run(projectId, sessionId);
     deleteEvents.run(projectId, sessionId);
@@ -314,8 +359,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   return {
-    async putBatch(input) {
-      return putBatchTransaction.immediate(input);
+    putBatch(input) {
+      return new Promise<PutBatchResult>((resolvePut, rejectPut) => {
+        pendingPuts.push({ input, resolve: resolvePut, reject: rejectPut });
+        if (pendingPuts.length === 1) {
+          setImmediate(commitPendingPuts);
+        }
+      });
     },
 
     async listSessions(projectId, options) {
