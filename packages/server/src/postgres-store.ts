@@ -203,13 +203,45 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
 
+  // Each statement below is one round trip; a batch takes four (BEGIN, insert-and-lock,
+  // write, COMMIT), which is what bounds ingest against a database on another machine.
   async function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
+    const events = input.eventProperties ?? [];
+    const eventArrays = [
+      events.map((event) => event.name),
+      events.map((event) => event.property),
+      events.map((event) => event.value),
+    ];
+    const sessionValues = (state: ReturnType<typeof newSessionState>) => {
+      const columns = sessionColumns(state);
+      return [
+        input.projectId,
+        input.sessionId,
+        columns.startedAt,
+        columns.endedAt,
+        columns.durationMs,
+        columns.activeMs,
+        columns.errorCount,
+        columns.byteCount,
+        columns.userId,
+        columns.urlsText,
+        columns.state,
+        input.receivedAt,
+      ];
+    };
     return transaction(pool, async (client) => {
-      const inserted = await client.query(
-        `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
-           started_at, timestamp_offset_ms, markers)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`,
+      // Inserts the batch and, in the same statement, locks the session row.
+      const first = await client.query<{ inserted: boolean; state: string | null }>(
+        `WITH inserted AS (
+           INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+             started_at, timestamp_offset_ms, markers)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
+           RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, locked.state
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE) AS locked ON true`,
         [
           input.projectId,
           input.sessionId,
@@ -224,83 +256,62 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           JSON.stringify(input.markers ?? []),
         ],
       );
-      if (inserted.rowCount === 0) {
+      const row = first.rows[0];
+      if (!row?.inserted) {
         return { duplicate: true, created: false };
       }
-      const select = () =>
-        client.query<{ state: string }>(
+      let existing = row.state;
+      let created = false;
+      if (existing === null) {
+        const fresh = await client.query<{ created: boolean }>(
+          `WITH created AS (
+             INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+               byte_count, user_id, urls_text, state, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+             ON CONFLICT (project_id, id) DO NOTHING
+             RETURNING 1
+           ),
+           indexed AS (
+             INSERT INTO session_events (project_id, session_id, name, property, value)
+             SELECT $1, $2, * FROM unnest($13::text[], $14::text[], $15::text[])
+             WHERE EXISTS (SELECT 1 FROM created)
+             ON CONFLICT DO NOTHING
+           )
+           SELECT EXISTS (SELECT 1 FROM created) AS created`,
+          [
+            ...sessionValues(
+              newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount),
+            ),
+            ...eventArrays,
+          ],
+        );
+        created = fresh.rows[0]?.created === true;
+        if (created) {
+          return { duplicate: false, created };
+        }
+        // Another batch of this new session committed first: merge into its row.
+        const locked = await client.query<{ state: string }>(
           'SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE',
           [input.projectId, input.sessionId],
         );
-      let existing = (await select()).rows[0];
-      let created = false;
-      if (!existing) {
-        const state = newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount);
-        const columns = sessionColumns(state);
-        const fresh = await client.query(
-          `INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
-             byte_count, user_id, urls_text, state, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-           ON CONFLICT (project_id, id) DO NOTHING`,
-          [
-            input.projectId,
-            input.sessionId,
-            columns.startedAt,
-            columns.endedAt,
-            columns.durationMs,
-            columns.activeMs,
-            columns.errorCount,
-            columns.byteCount,
-            columns.userId,
-            columns.urlsText,
-            columns.state,
-            input.receivedAt,
-          ],
-        );
-        created = fresh.rowCount === 1;
-        if (!created) {
-          // Another batch of this new session committed first: merge into its row.
-          existing = (await select()).rows[0];
+        existing = locked.rows[0]?.state ?? null;
+        if (existing === null) {
+          throw new Error('The session row vanished while a batch was being stored.');
         }
       }
-      if (existing) {
-        const state = mergeSessionState(
-          parseSessionState(existing.state),
-          input.windowId,
-          input.summary,
-          input.byteCount,
-        );
-        const columns = sessionColumns(state);
-        await client.query(UPSERT_SESSION, [
-          input.projectId,
-          input.sessionId,
-          columns.startedAt,
-          columns.endedAt,
-          columns.durationMs,
-          columns.activeMs,
-          columns.errorCount,
-          columns.byteCount,
-          columns.userId,
-          columns.urlsText,
-          columns.state,
-          input.receivedAt,
-        ]);
-      }
-      const events = input.eventProperties ?? [];
-      if (events.length > 0) {
-        await client.query(
-          `INSERT INTO session_events (project_id, session_id, name, property, value)
-           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])
-           ON CONFLICT DO NOTHING`,
-          [
-            input.projectId,
-            input.sessionId,
-            events.map((event) => event.name),
-            events.map((event) => event.property),
-            events.map((event) => event.value),
-          ],
-        );
-      }
+      const state = mergeSessionState(
+        parseSessionState(existing),
+        input.windowId,
+        input.summary,
+        input.byteCount,
+      );
+      await client.query(
+        `WITH updated AS (${UPSERT_SESSION})
+         INSERT INTO session_events (project_id, session_id, name, property, value)
+         SELECT $1, $2, * FROM unnest($13::text[], $14::text[], $15::text[])
+         ON CONFLICT DO NOTHING`,
+        [...sessionValues(state), ...eventArrays],
+      );
       return { duplicate: false, created };
     });
   }
