@@ -527,6 +527,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   const onPageHide = (event: PageTransitionEvent) => {
     try {
+      if (transport) {
+        transport.pageHidden = true;
+      }
       sealBuffer();
       delivery?.persistPending();
       if (transport && delivery) {
@@ -545,10 +548,16 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   };
 
   const onPageShow = () => {
+    if (transport) {
+      transport.pageHidden = document.visibilityState === 'hidden';
+    }
     session?.markOpen();
   };
 
   const onVisibilityChange = () => {
+    if (transport) {
+      transport.pageHidden = document.visibilityState === 'hidden';
+    }
     if (document.visibilityState === 'hidden') {
       sealBuffer();
       // The page may be closed next: whatever is unsent must be found by the next page.

@@ -42,12 +42,14 @@ export function classifyStatus(status: number, retryAfter: string | null, body: 
 /**
  * Sends batches to the ingest route as gzip with `Content-Type: text/plain`, a "simple"
  * request that needs no CORS preflight; the server recognises gzip by its magic bytes.
- * Requests use `keepalive` while the browser's shared 64 KiB budget allows, so a send
- * started just before the page goes away still lands.
+ * While the page is hidden, requests use `keepalive` (within the browser's shared 64 KiB
+ * budget), so a send started just before the page goes away still lands.
  */
 export class Transport {
   readonly url: string;
   private keepaliveBytesInFlight = 0;
+  /** Set while the page is hidden: sends then use `keepalive`. */
+  pageHidden = false;
   /** Batches whose keepalive request is under way: page hide need not send them again. */
   private readonly keepaliveInFlight = new Set<OutgoingBatch>();
   /** Compressed bodies already made, reused if the batch must go out again on page hide. */
@@ -71,7 +73,9 @@ export class Transport {
     } catch (error) {
       return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
     }
-    const keepalive = this.keepaliveBytesInFlight + body.byteLength <= KEEPALIVE_MAX_BYTES;
+    // keepalive only while the page is hidden (it may be closed next): the 64 KiB budget is
+    // shared with the host's own keepalive requests, which must not fail because of ours.
+    const keepalive = this.pageHidden && this.keepaliveBytesInFlight + body.byteLength <= KEEPALIVE_MAX_BYTES;
     if (keepalive) {
       this.keepaliveBytesInFlight += body.byteLength;
       this.keepaliveInFlight.add(batch);
