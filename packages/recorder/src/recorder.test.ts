@@ -199,6 +199,38 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(tags()).toEqual(expect.arrayContaining(['browsing', 'checkout_started']));
   });
 
+  it('starts recording when the page reaches a trigger URL, sending what was held', async () => {
+    const rec = make({ triggers: { urls: ['/checkout'] } });
+    rec.start();
+    rec.capture('browsing');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(rec.getStatus()).toBe('buffering');
+    expect(requests).toBe(0);
+    history.pushState({}, '', '/checkout?step=1');
+    await rec.flush();
+    expect(rec.getStatus()).toBe('recording');
+    expect(tags()).toEqual(expect.arrayContaining(['browsing', '$navigation']));
+    history.replaceState({}, '', '/');
+  });
+
+  it('pauses on a blocked SPA route and resumes with a full snapshot when leaving it', async () => {
+    const rec = make({ blockedUrls: ['/admin'] });
+    rec.start();
+    expect(rec.getStatus()).toBe('recording');
+    history.pushState({}, '', '/admin/users');
+    expect(rec.getStatus()).toBe('paused');
+    rec.capture('on_admin_page');
+    await rec.flush();
+    history.pushState({}, '', '/shop');
+    expect(rec.getStatus()).toBe('recording');
+    await vi.advanceTimersByTimeAsync(10);
+    await rec.flush();
+    expect(tags()).not.toContain('on_admin_page');
+    // The first snapshot at start, and a fresh one on leaving the blocked route.
+    expect(events().filter((event) => event.type === EventType.FullSnapshot)).toHaveLength(2);
+    history.replaceState({}, '', '/');
+  });
+
   it('pauses on a blocked URL', async () => {
     const rec = make({ blockedUrls: [/\/$/] });
     rec.start();
