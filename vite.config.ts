@@ -32,7 +32,6 @@ const optimizeDeps = {
     '@testing-library/jest-dom/vitest',
     '@replaykit/core > zod',
     '@replaykit/recorder > @rrweb/record',
-    '@replaykit/recorder > fflate',
     '@replaykit/player > rrweb-player',
     '@replaykit/player > @rrweb/replay',
     '@replaykit/player > @radix-ui/react-slider',

@@ -37,6 +37,8 @@ await build({
   ),
   outdir: join(cwd, 'dist'),
   bundle: true,
+  // Keeps dynamic imports (the recorder's lazily loaded part) as separate chunks.
+  splitting: true,
   format: 'esm',
   platform: manifest.name === '@replaykit/server' ? 'node' : 'neutral',
   target: 'es2022',

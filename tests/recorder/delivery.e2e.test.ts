@@ -86,8 +86,11 @@ describe('recorder delivery against the real server', () => {
     await page.reload();
     await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
     expect(await page.evaluate(() => window.recorder.getSessionId())).toBe(sessionId);
+    await page.evaluate(() => window.recorder.capture('after_reload'));
     harness.down = false;
-    const events = await waitForStored(sessionId, ['before_reload']);
+    // One request in flight per window, in order: once the second page's event is stored, so
+    // is everything that page sent before it, its full snapshot included.
+    const events = await waitForStored(sessionId, ['before_reload', 'after_reload']);
     expect(count(events, 'before_reload')).toBe(1);
     // Both page loads are in the session.
     expect(events.filter((event) => event.type === EventType.FullSnapshot).length).toBeGreaterThanOrEqual(2);
