@@ -141,7 +141,7 @@ describe('<ReplayPlayer events>', () => {
     render(<ReplayPlayer events={events} />);
     expect(root()).toHaveAttribute('data-state', 'ready');
     const marker = screen.getByRole('button', { name: MARKER_NAME });
-    expect(marker).toHaveTextContent('checkout_error · 0:01');
+    expect(marker.nextElementSibling).toHaveTextContent('checkout_error · 0:01');
     expect(marker).toHaveAttribute('data-kind', 'custom');
     expect(screen.getByText('0:00 / 0:02')).toBeInTheDocument();
   });

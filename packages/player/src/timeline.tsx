@@ -2,7 +2,7 @@
 
 import * as Slider from '@radix-ui/react-slider';
 import { markerPriority, type TimelineMarker } from '@replaykit/core';
-import { type ComponentPropsWithoutRef, forwardRef, useMemo, useRef } from 'react';
+import { type ComponentPropsWithoutRef, Fragment, forwardRef, useMemo, useRef } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { seekStepMs } from './seek';
@@ -101,20 +101,25 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
         {clusters.map((cluster) => {
           const label = clusterLabel(cluster, startTime);
           return (
-            <button
-              key={cluster.top.id}
-              type="button"
-              className="rk-marker"
-              data-kind={cluster.top.kind}
-              data-count={cluster.markers.length}
-              aria-label={label}
-              style={{ left: percent(cluster.offset, max) }}
-              onClick={() => {
-                store.seek(Math.min(cluster.offset, durationMs));
-                onMarkerClick?.(cluster.top);
-              }}
-            >
-              <span className="rk-marker-tooltip" aria-hidden="true">
+            <Fragment key={cluster.top.id}>
+              <button
+                type="button"
+                className="rk-marker"
+                data-kind={cluster.top.kind}
+                data-count={cluster.markers.length}
+                aria-label={label}
+                style={{ left: percent(cluster.offset, max) }}
+                onClick={() => {
+                  store.seek(Math.min(cluster.offset, durationMs));
+                  onMarkerClick?.(cluster.top);
+                }}
+              />
+              {/* A sibling, not a child: the button's name must match its (empty) visible text. */}
+              <span
+                className="rk-marker-tooltip"
+                aria-hidden="true"
+                style={{ left: percent(cluster.offset, max) }}
+              >
                 {cluster.markers.slice(0, 5).map((marker) => (
                   <span key={marker.id} data-kind={marker.kind}>
                     {`${marker.label} · ${formatTime(Math.max(0, marker.timestamp - startTime))}`}
@@ -122,7 +127,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 ))}
                 {cluster.markers.length > 5 && <span>{`+${cluster.markers.length - 5} more`}</span>}
               </span>
-            </button>
+            </Fragment>
           );
         })}
       </div>
