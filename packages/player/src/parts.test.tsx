@@ -281,6 +281,21 @@ describe('<SessionList>', () => {
     expect(onSelect).toHaveBeenCalledWith(expect.objectContaining({ id: 's3' }));
   });
 
+  it('filters by a range of whole local days, the last one included', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => listResponse(['s1'], null));
+    render(<SessionList fetch={fetch} onSelect={() => undefined} />);
+    await screen.findByRole('table');
+    const from = screen.getByLabelText('From');
+    const to = screen.getByLabelText('To');
+    fireEvent.change(from, { target: { value: '2026-03-28' } });
+    fireEvent.change(to, { target: { value: '2026-03-29' } });
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(String(fetch.mock.lastCall![0])).toContain('from='));
+    const params = new URL(String(fetch.mock.lastCall![0]), 'https://replay.test').searchParams;
+    expect(Number(params.get('from'))).toBe(new Date(2026, 2, 28).getTime());
+    expect(Number(params.get('to'))).toBe(new Date(2026, 2, 30).getTime());
+  });
+
   it('explains a refused read key, and retries', async () => {
     let calls = 0;
     const fetch = vi.fn<typeof globalThis.fetch>(async () => {

@@ -58,8 +58,23 @@ interface FilterFields {
   sort: SessionSort;
 }
 
+/** The local calendar day of a time, as a date input's `yyyy-mm-dd` value. */
 function toDateInput(ms: number | undefined): string {
-  return ms === undefined ? '' : new Date(ms).toISOString().slice(0, 10);
+  if (ms === undefined) {
+    return '';
+  }
+  const date = new Date(ms);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** Local midnight starting a `yyyy-mm-dd` day, plus `days` days (so DST days stay whole). */
+function localMidnight(day: string, days = 0): number | undefined {
+  const [year, month, date] = day.split('-').map(Number);
+  if (!year || !month || !date) {
+    return undefined;
+  }
+  return new Date(year, month - 1, date + days).getTime();
 }
 
 function fieldsOf(query: SessionListQuery): FilterFields {
@@ -75,18 +90,17 @@ function fieldsOf(query: SessionListQuery): FilterFields {
   };
 }
 
-/** Turns the form's fields into a list query; dates are whole UTC days (`to` inclusive). */
+/** Turns the form's fields into a list query; dates are whole local days (`to` inclusive). */
 export function queryOf(fields: FilterFields, limit: number): SessionListQuery {
-  const day = 86_400_000;
-  const from = fields.from === '' ? undefined : Date.parse(`${fields.from}T00:00:00Z`);
-  const to = fields.to === '' ? undefined : Date.parse(`${fields.to}T00:00:00Z`) + day;
+  const from = fields.from === '' ? undefined : localMidnight(fields.from);
+  const to = fields.to === '' ? undefined : localMidnight(fields.to, 1);
   const minSeconds = Number(fields.minDurationSeconds);
   return {
     userId: fields.userId.trim() || undefined,
     event: fields.event.trim() || undefined,
     urlContains: fields.urlContains.trim() || undefined,
-    from: Number.isFinite(from) ? from : undefined,
-    to: Number.isFinite(to) ? to : undefined,
+    from: from !== undefined && Number.isFinite(from) ? from : undefined,
+    to: to !== undefined && Number.isFinite(to) ? to : undefined,
     minDurationMs:
       fields.minDurationSeconds !== '' && minSeconds > 0 ? Math.round(minSeconds * 1000) : undefined,
     hasErrors: fields.hasErrors ? true : undefined,

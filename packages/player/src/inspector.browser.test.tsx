@@ -1,0 +1,75 @@
+import '@testing-library/jest-dom/vitest';
+import './player.css';
+import { EventType, type RecordedEvent } from '@replaykit/core';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { createRef } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import recording from './test/fixtures/checkout-recording.json';
+
+// The real checkout recording, with many custom events added after it so the Events list
+// overflows its box and has to scroll to keep the current row in view.
+const base = recording as RecordedEvent[];
+const start = base[0]?.timestamp ?? 0;
+const EXTRA_EVENTS = 80;
+const EXTRA_SPACING_MS = 100;
+const events: RecordedEvent[] = [
+  ...base,
+  ...Array.from({ length: EXTRA_EVENTS }, (_, index) => ({
+    type: EventType.Custom,
+    data: { tag: `step_${String(index).padStart(2, '0')}`, payload: { index } },
+    timestamp: start + 3_000 + index * EXTRA_SPACING_MS,
+  })),
+];
+const LAST_STEP_OFFSET_MS = 3_000 + (EXTRA_EVENTS - 1) * EXTRA_SPACING_MS;
+
+afterEach(() => {
+  cleanup();
+});
+
+function eventsList(): HTMLOListElement {
+  return screen.getByRole('list', { name: 'Events list' }) as HTMLOListElement;
+}
+
+function isRowVisible(list: HTMLElement, label: string): boolean {
+  const row = Array.from(list.querySelectorAll<HTMLElement>('li')).find((item) =>
+    item.textContent?.includes(label),
+  );
+  if (!row) {
+    return false;
+  }
+  const rowBox = row.getBoundingClientRect();
+  const listBox = list.getBoundingClientRect();
+  return rowBox.top >= listBox.top - 1 && rowBox.bottom <= listBox.bottom + 1;
+}
+
+describe('the inspector in Chromium', () => {
+  it('keeps the current row in view, stops following on a manual scroll, and follows again on request', async () => {
+    const handle = createRef<ReplayPlayerHandle>();
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer ref={handle} events={events} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    const list = await waitFor(eventsList, { timeout: 5_000 });
+    await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
+
+    act(() => handle.current?.seek(LAST_STEP_OFFSET_MS + 10));
+    await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 5_000 });
+    expect(list.scrollTop).toBeGreaterThan(0);
+
+    // A wheel over the list is the user taking over: the list stays where they put it.
+    list.dispatchEvent(new WheelEvent('wheel', { bubbles: true, deltaY: -500 }));
+    list.scrollTop = 0;
+    const follow = await screen.findByRole('button', { name: 'Follow' });
+    act(() => handle.current?.seek(3_000 + 60 * EXTRA_SPACING_MS + 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(list.scrollTop).toBe(0);
+    expect(isRowVisible(list, 'step_60')).toBe(false);
+
+    await userEvent.click(follow);
+    await waitFor(() => expect(isRowVisible(list, 'step_60')).toBe(true), { timeout: 5_000 });
+    expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();
+  });
+});
