@@ -249,4 +249,32 @@ describe('<ReplayPlayer> in Chromium', () => {
     expect(wrapperBox.left).toBeGreaterThanOrEqual(viewportBox.left - 1);
     expect(wrapperBox.bottom).toBeLessThanOrEqual(viewportBox.bottom + 1);
   });
+
+  it('re-shapes the viewport when the recording resizes, and back when seeking before it', async () => {
+    const last = events[events.length - 1]!;
+    const resized: RecordedEvent[] = [
+      ...events,
+      // The recorded window turns portrait shortly before the end.
+      { type: 3, data: { source: 4, width: 400, height: 600 }, timestamp: last.timestamp + 100 },
+      {
+        type: 3,
+        data: { source: 1, positions: [{ x: 10, y: 10, id: 1, timeOffset: 0 }] },
+        timestamp: last.timestamp + 200,
+      },
+    ];
+    const handle = createRef<ReplayPlayerHandle>();
+    render(
+      <div style={{ width: `${CONTAINER_WIDTH_PX}px` }}>
+        <ReplayPlayer ref={handle} events={resized} />
+      </div>,
+    );
+    await replayIframe();
+    const viewport = document.querySelector<HTMLElement>('.rk-viewport')!;
+    const ratio = () => viewport.getBoundingClientRect().height / viewport.getBoundingClientRect().width;
+    await waitFor(() => expect(ratio()).toBeCloseTo(600 / 800, 2));
+    act(() => handle.current?.seek(last.timestamp + 150 - events[0]!.timestamp));
+    await waitFor(() => expect(ratio()).toBeCloseTo(600 / 400, 2), REPLAY_WAIT);
+    act(() => handle.current?.seek(100));
+    await waitFor(() => expect(ratio()).toBeCloseTo(600 / 800, 2), REPLAY_WAIT);
+  });
 });

@@ -5,7 +5,8 @@ import { type ComponentPropsWithoutRef, forwardRef, useCallback, useEffect, useR
 import { Player as RrwebPlayer } from 'rrweb-player';
 import { useReplayStore } from './context';
 import type { ReplayDriver, ReplayStore } from './replay-store';
-import { usePlaybackState } from './use-replay';
+import { valueAt } from './timeline-data';
+import { usePlaybackState, useReplaySelector } from './use-replay';
 
 /** Used until the container has a size of its own (e.g. while it is hidden), in CSS px. */
 const FALLBACK_WIDTH_PX = 1024;
@@ -160,7 +161,13 @@ export const ReplayViewport = forwardRef<HTMLDivElement, ReplayViewportProps>(fu
     };
   }, [store, UNSAFE_replayCanvas]);
 
-  const recordedSize = store.timeline.recordedSize;
+  // The box takes the shape of the page as recorded at the current time, so a recorded
+  // resize (a phone turned, a window made narrow) re-shapes it; rrweb-player then re-fits.
+  const sizeNow = useReplaySelector(store, (snapshot) =>
+    valueAt(snapshot.timeline.sizes, snapshot.currentTime),
+  );
+  const recordedSize =
+    sizeNow && sizeNow.width > 0 && sizeNow.height > 0 ? sizeNow : store.timeline.recordedSize;
   return (
     <div
       {...props}
