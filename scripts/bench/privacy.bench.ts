@@ -17,8 +17,8 @@ async function bundle(): Promise<string> {
     stdin: {
       contents: `
         import { record } from '@rrweb/record';
-        import { createEventProcessor, createPrivacyOptions } from './src/privacy.ts';
-        window.__bench = { record, createEventProcessor, createPrivacyOptions };`,
+        import { createPrivacy } from './src/privacy.ts';
+        window.__bench = { record, createPrivacy };`,
       resolveDir: join(ROOT, 'packages/recorder'),
       loader: 'ts',
     },
@@ -53,9 +53,11 @@ const SNAPSHOT_IN_PAGE = `(caseName) => {
     options = { maskAllInputs: true, maskTextSelector: '*' };
   } else if (caseName !== 'bare') {
     const config = { preset: caseName.replace('opt-', '') };
-    options = bench.createPrivacyOptions(config);
+    // As the recorder does: options and processor from one createPrivacy, sharing its cache.
+    const privacy = bench.createPrivacy(config);
+    options = privacy.options;
     if (!caseName.startsWith('opt-')) {
-      processEvent = bench.createEventProcessor(config);
+      processEvent = privacy.processEvent;
     }
   }
   let events = 0;

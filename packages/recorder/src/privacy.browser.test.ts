@@ -1,18 +1,20 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
 import { record } from '@rrweb/record';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventProcessor, createPrivacyOptions, type PrivacyConfig } from './privacy';
+import { createPrivacy, createPrivacyOptions, type PrivacyConfig } from './privacy';
 
 // Records the current document with the privacy rules, through rrweb itself in Chromium,
 // and returns everything that would have been buffered, as JSON text.
 async function recordPage(config: PrivacyConfig, act?: () => void | Promise<void>): Promise<string> {
   const events: RecordedEvent[] = [];
-  const processEvent = createEventProcessor(config);
+  // As the recorder does: options and processor share one compiled configuration (and its
+  // per-snapshot marker cache).
+  const { options, processEvent } = createPrivacy(config);
   const stop = record({
     emit: (event) => {
       events.push(processEvent(event as RecordedEvent));
     },
-    ...createPrivacyOptions(config),
+    ...options,
   });
   await act?.();
   // rrweb flushes mutations on a microtask; a macrotask is past it.
@@ -100,6 +102,28 @@ describe('privacy rules applied by rrweb and the event processor', () => {
       'late-aria-secret',
       'switched-secret',
     ]) {
+      expect(sent).not.toContain(secret);
+    }
+  });
+
+  it('forgets the markers it saw in a full snapshot once the snapshot is done', async () => {
+    document.body.innerHTML = '<div id="region" data-rk-unmask><p>clear-before</p><input id="typed"></div>';
+    const sent = await recordPage({ preset: 'strict' }, async () => {
+      // A region unmasked during the snapshot becomes masked right after it (same task):
+      // what is added or typed next must follow the new marker.
+      const region = document.getElementById('region') as HTMLElement;
+      region.removeAttribute('data-rk-unmask');
+      region.setAttribute('data-rk-mask', '');
+      const late = document.createElement('p');
+      late.setAttribute('title', 'late-title-secret');
+      late.textContent = 'late-text-secret';
+      region.append(late);
+      const input = document.getElementById('typed') as HTMLInputElement;
+      input.value = 'late-typed-secret';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(sent).toContain('clear-before');
+    for (const secret of ['late-title-secret', 'late-text-secret', 'late-typed-secret']) {
       expect(sent).not.toContain(secret);
     }
   });

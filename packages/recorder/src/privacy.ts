@@ -118,13 +118,30 @@ const SENSITIVE_TEXT_PATTERNS: RegExp[] = [
   /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]?\d{3,4}\b/g,
 ];
 
-// Every pattern needs a digit or an `@`: text without either (most text) skips the regexes,
-// which matters because this runs for every text node of every snapshot.
-const MAY_BE_SENSITIVE = /[\d@]/;
+/**
+ * The fewest digits any pattern above needs without an `@` (a phone number: 2 + 3 + 3).
+ * Text with fewer digits and no `@` (most text, "Item 42" included) skips the regexes,
+ * which matters because this runs for every text node of every snapshot.
+ */
+const SENSITIVE_MIN_DIGITS = 8;
+
+function mayBeSensitive(text: string): boolean {
+  let digits = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 64 /* @ */) {
+      return true;
+    }
+    if (code >= 48 && code <= 57 && ++digits >= SENSITIVE_MIN_DIGITS) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Masks the parts of a text that look like personal data (emails, cards, phones, ids). */
 export function maskSensitiveText(text: string): string {
-  if (!MAY_BE_SENSITIVE.test(text)) {
+  if (!mayBeSensitive(text)) {
     return text;
   }
   let result = text;
@@ -160,8 +177,17 @@ interface CompiledPrivacy {
   ignoreSelector: string;
   textAttributes: ReadonlySet<string>;
   alwaysMaskedAttributes: ReadonlySet<string>;
-  /** Set by the event processor while it handles one event: markers cannot change meanwhile. */
+  attributeKinds: ReadonlyMap<string, AttributeKind>;
+  /** True while the event processor handles one event: markers cannot change meanwhile. */
+  processing: boolean;
+  /** The processor's cache for the event it handles. */
   markerCache?: Map<Element, Marker>;
+  /**
+   * Set from a Meta event to its FullSnapshot: rrweb serializes the whole page in between,
+   * synchronously, so markers cannot change and each element is tested once for the whole
+   * snapshot (text and inputs during serialization, then attributes in the processor).
+   */
+  snapshotCache?: Map<Element, Marker>;
   queryWords: string[];
 }
 
@@ -218,8 +244,14 @@ function compile(config: PrivacyConfig): CompiledPrivacy {
     ...checkSelectors('unmaskSelectors', config.unmaskSelectors),
   ]);
   const alwaysMask = checkSelectors('alwaysMaskSelectors', config.alwaysMaskSelectors);
+  const textAttributes = new Set(MASKED_TEXT_ATTRIBUTES);
+  const alwaysMaskedAttributes = new Set(checkAttributeNames(config.maskAttributes));
   return {
     preset,
+    processing: false,
+    textAttributes,
+    alwaysMaskedAttributes,
+    attributeKinds: attributeKinds({ textAttributes, alwaysMaskedAttributes }),
     markerSelector: `${maskSelector}, ${unmaskSelector}`,
     maskSelector,
     alwaysMaskSelector: alwaysMask.length ? alwaysMask.join(', ') : undefined,
@@ -236,8 +268,6 @@ function compile(config: PrivacyConfig): CompiledPrivacy {
         ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
       ].flatMap((selector) => [selector, `:is(${selector}) *`]),
     ),
-    textAttributes: new Set(MASKED_TEXT_ATTRIBUTES),
-    alwaysMaskedAttributes: new Set(checkAttributeNames(config.maskAttributes)),
     queryWords: config.sensitiveQueryParams ?? [],
   };
 }
@@ -284,7 +314,11 @@ function composedParent(element: Element): Element | null {
 }
 
 function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
-  const cache = privacy.markerCache;
+  let cache = privacy.markerCache ?? privacy.snapshotCache;
+  if (!cache && privacy.processing) {
+    // Made on first need: most events (mouse moves, scrolls) never ask for a marker.
+    cache = privacy.markerCache = new Map();
+  }
   if (!cache) {
     const marked = composedClosest(element, privacy.markerSelector);
     if (!marked) {
@@ -387,9 +421,7 @@ export interface RrwebPrivacyOptions {
   ignoreSelector: string;
 }
 
-/** Builds the rrweb options that enforce a privacy configuration. */
-export function createPrivacyOptions(config: PrivacyConfig = {}): RrwebPrivacyOptions {
-  const privacy = compile(config);
+function rrwebOptions(privacy: CompiledPrivacy): RrwebPrivacyOptions {
   return {
     // Every input reaches maskInputFn, which decides; rrweb only calls it for masked inputs.
     maskAllInputs: true,
@@ -423,8 +455,8 @@ function redactQueryValues(url: string, shouldRedact: (value: string) => boolean
 }
 
 function redactUrlFor(url: string, rule: TextRule, privacy: CompiledPrivacy): string {
-  // Most URLs have neither query nor fragment: nothing to redact.
-  if (!url.includes('?') && !url.includes('#')) {
+  // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
+  if (!url.includes('=')) {
     return url;
   }
   const redacted = redactUrl(url, privacy.queryWords);
@@ -458,53 +490,68 @@ function redactAttribute(name: string, value: string, rule: TextRule, privacy: C
 
 type Attributes = Record<string, unknown>;
 
+/** What an attribute name calls for; names missing from the table are left alone. */
+type AttributeKind = 'always' | 'text' | 'url' | 'value';
+
+/** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
+function attributeKinds(privacy: Pick<CompiledPrivacy, 'textAttributes' | 'alwaysMaskedAttributes'>) {
+  const kinds = new Map<string, AttributeKind>([['value', 'value']]);
+  for (const name of URL_ATTRIBUTES) {
+    kinds.set(name, 'url');
+  }
+  for (const name of privacy.textAttributes) {
+    kinds.set(name, 'text');
+  }
+  // Listed last: a name the host always masks wins over every other rule.
+  for (const name of privacy.alwaysMaskedAttributes) {
+    kinds.set(name, 'always');
+  }
+  return kinds;
+}
+
 /**
- * Masks the attributes of one element in place. `element` is the live element (for markers
- * and selectors); when rrweb's mirror no longer knows it, the strictest rule applies.
+ * Masks the attributes of one element in place. The live element (found through rrweb's
+ * mirror by `id`) gives markers and selectors; when the mirror no longer knows it, the
+ * strictest rule applies. It and its rule are looked up only when an attribute needs them:
+ * most elements carry nothing to mask, and most URLs have no query.
  */
 function processAttributes(
   attributes: Attributes,
-  tagName: string,
-  getElement: () => Element | null,
+  tagName: string | undefined,
+  id: number | undefined,
   privacy: CompiledPrivacy,
 ): void {
-  // The live element and its rule are looked up only when an attribute needs them: most
-  // elements carry nothing to mask, and most URLs have no query.
   let element: Element | null | undefined;
-  const elementOf = () => {
-    if (element === undefined) {
-      element = getElement();
-    }
-    return element;
-  };
   let rule: TextRule | undefined;
-  const ruleOf = () => {
-    if (rule === undefined) {
-      const live = elementOf();
-      rule = live ? textRuleFor(live, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
-    }
-    return rule;
-  };
   for (const name in attributes) {
     const value = attributes[name];
     if (typeof value !== 'string' || value === '') {
       continue;
     }
     const lowerName = name.toLowerCase();
-    if (privacy.alwaysMaskedAttributes.has(lowerName)) {
+    const kind = privacy.attributeKinds.get(lowerName);
+    if (kind === undefined || (kind === 'url' && !value.includes('='))) {
+      continue;
+    }
+    if (kind === 'always') {
       attributes[name] = maskText(value);
-    } else if (privacy.textAttributes.has(lowerName)) {
-      attributes[name] = applyTextRule(ruleOf(), value);
-    } else if (URL_ATTRIBUTES.has(lowerName)) {
-      if (value.includes('?') || value.includes('#')) {
-        attributes[name] = redactAttribute(lowerName, value, ruleOf(), privacy);
-      }
-    } else if (lowerName === 'value' && VALUE_ELEMENTS.has(tagName)) {
-      const live = elementOf();
-      if (live ? isInputMasked(live, privacy) : privacy.preset !== 'relaxed') {
+      continue;
+    }
+    if (element === undefined) {
+      element = liveElement(id);
+    }
+    if (kind === 'value') {
+      if (
+        VALUE_ELEMENTS.has((tagName ?? element?.tagName ?? '').toLowerCase()) &&
+        (element ? isInputMasked(element, privacy) : privacy.preset !== 'relaxed')
+      ) {
         attributes[name] = maskText(value);
       }
+      continue;
     }
+    rule ??= element ? textRuleFor(element, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
+    attributes[name] =
+      kind === 'text' ? applyTextRule(rule, value) : redactAttribute(lowerName, value, rule, privacy);
   }
 }
 
@@ -549,7 +596,7 @@ function processTree(
     if (node.id !== undefined && isProtectedSerialized(attributes)) {
       protectedIds.add(node.id);
     }
-    processAttributes(attributes, (node.tagName ?? '').toLowerCase(), () => liveElement(node.id), privacy);
+    processAttributes(attributes, node.tagName, node.id, privacy);
   }
   if (node.childNodes) {
     for (const child of node.childNodes) {
@@ -606,7 +653,28 @@ function processCustom(event: RecordedEvent, privacy: CompiledPrivacy): Recorded
  * live elements. Snapshot and mutation events are changed in place (they are fresh objects).
  */
 export function createEventProcessor(config: PrivacyConfig = {}): (event: RecordedEvent) => RecordedEvent {
+  return createPrivacy(config).processEvent;
+}
+
+/** Builds the rrweb options that enforce a privacy configuration. */
+export function createPrivacyOptions(config: PrivacyConfig = {}): RrwebPrivacyOptions {
+  return createPrivacy(config).options;
+}
+
+/**
+ * The rrweb options and the event processor for one configuration, sharing its compiled
+ * form: with both, each element's marker is looked up once per full snapshot instead of
+ * once per text node, input and attribute. This is what the recorder uses.
+ */
+export function createPrivacy(config: PrivacyConfig = {}): {
+  options: RrwebPrivacyOptions;
+  processEvent: (event: RecordedEvent) => RecordedEvent;
+} {
   const privacy = compile(config);
+  return { options: rrwebOptions(privacy), processEvent: eventProcessor(privacy) };
+}
+
+function eventProcessor(privacy: CompiledPrivacy): (event: RecordedEvent) => RecordedEvent {
   // A password field whose type is switched and typed into in the same task reaches rrweb's
   // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
   const protectedIds: ProtectedIds = new Set();
@@ -638,8 +706,7 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
           if (isProtectedSerialized(change.attributes)) {
             protectedIds.add(change.id);
           }
-          const element = liveElement(change.id);
-          processAttributes(change.attributes, element?.tagName.toLowerCase() ?? '', () => element, privacy);
+          processAttributes(change.attributes, undefined, change.id, privacy);
         }
         return event;
       }
@@ -650,11 +717,27 @@ export function createEventProcessor(config: PrivacyConfig = {}): (event: Record
     }
   };
   return (event) => {
-    privacy.markerCache = new Map();
+    if (event.type === EventType.Meta) {
+      // The cache ends with the FullSnapshot, or at the latest once this task's code has
+      // run (should serialization throw): rrweb serializes synchronously, host code cannot
+      // run in between.
+      const cache = new Map<Element, Marker>();
+      privacy.snapshotCache = cache;
+      queueMicrotask(() => {
+        if (privacy.snapshotCache === cache) {
+          privacy.snapshotCache = undefined;
+        }
+      });
+    }
+    privacy.processing = true;
     try {
       return processOne(event);
     } finally {
+      privacy.processing = false;
       privacy.markerCache = undefined;
+      if (event.type === EventType.FullSnapshot) {
+        privacy.snapshotCache = undefined;
+      }
     }
   };
 }

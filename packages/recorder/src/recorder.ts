@@ -30,7 +30,7 @@ import {
 } from './limits';
 import { matchesUrl, type RecorderOptions, sampleValue, validateOptions } from './options';
 import { IndexedDbBatchStore, markWindow } from './persist';
-import { createEventProcessor, createPrivacyOptions } from './privacy';
+import { createPrivacy } from './privacy';
 import { isOptedOut, SESSION_KEY, SessionState, setOptedOut } from './session';
 import { Transport } from './transport';
 
@@ -130,7 +130,8 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   ]);
   const needsTrigger = triggerUrls.length > 0 || triggerEvents.size > 0;
   const listeners = new Set<() => void>();
-  const processEvent = createEventProcessor(options.privacy);
+  const privacy = createPrivacy(options.privacy);
+  const processEvent = privacy.processEvent;
   const TRIGGERED_KEY = 'replaykit:triggered';
 
   let status: RecorderStatus = 'idle';
@@ -635,15 +636,18 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       });
       if (store) {
         const windowId = session.currentWindowId;
-        void store
-          .takeOver(windowId)
-          .then((batches) => {
-            if (batches.length > 0 && delivery) {
-              delivery.restore(batches);
-              void delivery.drain();
-            }
-          })
-          .catch(() => undefined);
+        // In a task of its own: opening IndexedDB is not worth delaying the first snapshot.
+        setTimeout(() => {
+          void store
+            .takeOver(windowId)
+            .then((batches) => {
+              if (batches.length > 0 && delivery) {
+                delivery.restore(batches);
+                void delivery.drain();
+              }
+            })
+            .catch(() => undefined);
+        }, 0);
       }
     }
     return session;
@@ -756,14 +760,13 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     if (status === 'error') {
       status = 'idle';
     }
-    installCaptures();
     const canvas = options.canvas === true ? {} : options.canvas || undefined;
     try {
       // Set before record() returns: rrweb emits the first full snapshot synchronously.
       stopRecording = () => undefined;
       const stop = record({
         emit: (event) => onRrwebEvent(event as RecordedEvent),
-        ...createPrivacyOptions(options.privacy),
+        ...privacy.options,
         checkoutEveryNms: options.checkoutIntervalMs ?? CHECKOUT_INTERVAL_MS,
         recordCanvas: canvas !== undefined,
         ...(canvas
@@ -785,6 +788,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       setError(`Recording could not start: ${String(error)}`);
       return;
     }
+    // After the first snapshot, in the same task: no host code ran in between, so nothing
+    // is missed, and the snapshot is not delayed by the wrappers' setup.
+    installCaptures();
     window.addEventListener('pagehide', onPageHide);
     window.addEventListener('pageshow', onPageShow);
     window.addEventListener('online', onOnline);
