@@ -13,7 +13,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batch, custom, ingestRequest, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TSX_BIN = join(REPO_ROOT, 'node_modules/.bin/tsx');
 const CLI_SOURCE = join(REPO_ROOT, 'packages/server/src/cli.ts');
 const TEST_TIMEOUT_MS = 60_000;
 /** Concurrent clients, each its own window of one session. */
@@ -37,9 +36,13 @@ afterEach(() => {
 });
 
 async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child
+  // process, so a SIGKILL sent to it would leave the real server running and prove nothing.
   const child = spawn(
-    TSX_BIN,
+    process.execPath,
     [
+      '--import',
+      'tsx',
       '--conditions=source',
       CLI_SOURCE,
       'serve',
@@ -122,6 +125,8 @@ describe('crash safety', () => {
       first.child.kill('SIGKILL');
       killed = true;
       await new Promise((resolve) => first.child.once('exit', resolve));
+      // The process that served the batches is gone (signal 0 only checks it exists).
+      expect(() => process.kill(first.child.pid as number, 0)).toThrow();
       await Promise.all(clients);
 
       const second = await startServer(db);
