@@ -5,7 +5,6 @@ import {
   INGEST_PATH,
   type IngestResponse,
   isValidId,
-  parseBatch,
   READ_KEY_HEADER,
   type RecordedEvent,
   type SessionChunk,
@@ -18,6 +17,7 @@ import {
 } from '@replaykit/core';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { checkBatch } from './batch-check';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
 import { batchMarkers, clockOffset, eventProperties, shiftEvents } from './ingest';
 import { ListQueryError, parseListQuery } from './list-query';
@@ -774,7 +774,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
       );
     }
-    const result = parseBatch(parsed);
+    const result = checkBatch(parsed);
     if (!result.ok) {
       throw new HttpError(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
     }

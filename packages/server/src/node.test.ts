@@ -133,6 +133,37 @@ describe('startNodeServer', () => {
     expect(response.status).toBe(413);
   });
 
+  it('reads chunked bodies without Content-Length within the limit, and refuses them past it', async () => {
+    // Bodies with a declared length are read whole (the parser enforces the length);
+    // chunked ones go through the streaming reader, which must still count every byte.
+    const { handle, store } = await start({ limits: { maxBodyBytes: 2_000 } });
+    const sendChunked = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(`${handle.url}/v1/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-replaykit-key': WRITE_KEY },
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        for (let offset = 0; offset < body.length; offset += 300) {
+          request.write(body.slice(offset, offset + 300));
+        }
+        request.end();
+      });
+    const small = JSON.stringify(batch('chunked-small', [meta(T0), click(T0 + 1)]));
+    expect(small.length).toBeLessThan(2_000);
+    expect(await sendChunked(small)).toBe(200);
+    const clicks = Array.from({ length: 40 }, (_, index) => click(T0 + 1 + index));
+    const large = JSON.stringify(batch('chunked-large', [meta(T0), ...clicks]));
+    expect(large.length).toBeGreaterThan(2_000);
+    expect(await sendChunked(large)).toBe(413);
+    const { sessions } = await store.listSessions('shop', { limit: 10 });
+    expect(sessions.map((session) => session.id)).toEqual(['chunked-small']);
+  });
+
   it('closes while a keep-alive connection is open, and frees the port', async () => {
     const { handle } = await start();
     // fetch keeps the connection alive after this request.

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, getRequestListener } from '@hono/node-server';
+import { markLengthEnforced } from './body';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
@@ -49,7 +50,9 @@ export interface NodeServerHandle {
 export function toNodeListener(server: {
   fetch(request: Request): Response | Promise<Response>;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener((request) => server.fetch(request), { overrideGlobalObjects: false });
+  return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
+    overrideGlobalObjects: false,
+  });
 }
 
 function formatUrl(address: AddressInfo): string {
@@ -61,7 +64,7 @@ function formatUrl(address: AddressInfo): string {
 export async function startNodeServer(options: StartNodeServerOptions): Promise<NodeServerHandle> {
   const { server, port, host = '127.0.0.1', closeGraceMs = DEFAULT_CLOSE_GRACE_MS } = options;
   const httpServer = createAdaptorServer({
-    fetch: (request) => server.fetch(request),
+    fetch: (request) => server.fetch(markLengthEnforced(request)),
     hostname: host,
     // Keeps the process's global Request and Response untouched: this server may be
     // embedded in a host application.
