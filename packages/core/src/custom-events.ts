@@ -44,7 +44,7 @@ export interface ErrorPayload {
   componentStack?: string;
 }
 
-/** Payload of a `$navigation` event (an SPA navigation; full page loads are Meta events). */
+/** Payload of a `$navigation` event: a page load (`kind: 'load'`) or an SPA navigation. */
 export interface NavigationPayload {
   /** The new URL, with sensitive query values redacted. */
   url: string;
