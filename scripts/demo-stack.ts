@@ -36,22 +36,27 @@ export interface DemoStack {
   close(): Promise<void>;
 }
 
+/** A fresh public write key and secret read key. */
+export function createKeys(): DemoKeys {
+  return {
+    writeKey: `rk_write_${randomBytes(12).toString('hex')}`,
+    readKey: `rk_read_${randomBytes(24).toString('hex')}`,
+  };
+}
+
 /** Keys are made once per data folder and kept there, so recordings stay readable. */
 function loadOrCreateKeys(dataDir: string): DemoKeys {
   const file = join(dataDir, 'demo-keys.json');
   if (existsSync(file)) {
     return JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
   }
-  const keys = {
-    writeKey: `rk_write_${randomBytes(12).toString('hex')}`,
-    readKey: `rk_read_${randomBytes(24).toString('hex')}`,
-  };
+  const keys = createKeys();
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   return keys;
 }
 
 /** Starts the `replaykit serve` CLI from source and resolves with its URL once it listens. */
-function startServerProcess(
+export function startServerProcess(
   options: Required<Pick<DemoStackOptions, 'host' | 'serverPort' | 'verbose'>> & {
     dataDir: string;
     keys: DemoKeys;
@@ -103,7 +108,8 @@ function startServerProcess(
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+/** Stops a child process with SIGTERM, then SIGKILL after 5 s. */
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve();
   }
