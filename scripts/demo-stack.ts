@@ -1,15 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import { spawnServe, stopProcess } from '../packages/server/src/test/serve-process.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_CLI = join(ROOT, 'packages/server/src/cli.ts');
-/** How long the server may take to print its address before the stack gives up. */
-const SERVER_START_TIMEOUT_MS = 60_000;
 
 export interface DemoKeys {
   writeKey: string;
@@ -56,72 +53,31 @@ function loadOrCreateKeys(dataDir: string): DemoKeys {
 }
 
 /** Starts the `replaykit serve` CLI from source and resolves with its URL once it listens. */
-export function startServerProcess(
+export async function startServerProcess(
   options: Required<Pick<DemoStackOptions, 'host' | 'serverPort' | 'verbose'>> & {
     dataDir: string;
     keys: DemoKeys;
   },
 ): Promise<{ url: string; child: ChildProcess }> {
-  const require = createRequire(import.meta.url);
-  const tsxCli = require.resolve('tsx/cli');
-  const args = [
-    tsxCli,
-    '--conditions=source',
-    SERVER_CLI,
-    'serve',
-    '--host',
-    options.host,
-    '--port',
-    String(options.serverPort),
-    '--db',
-    join(options.dataDir, 'replaykit.db'),
-    '--write-key',
-    options.keys.writeKey,
-    '--read-key',
-    options.keys.readKey,
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolvePromise, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`replaykit server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${output}`));
-    }, SERVER_START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output += text;
-      if (options.verbose) {
-        process.stdout.write(`[server] ${text}`);
-      }
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolvePromise({ url: match[1].replace(/\/$/, ''), child });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`replaykit server exited with code ${code} before listening:\n${output}`));
-    });
-  });
+  const { url, child } = await spawnServe(
+    [
+      '--host',
+      options.host,
+      '--port',
+      String(options.serverPort),
+      '--db',
+      join(options.dataDir, 'replaykit.db'),
+      '--write-key',
+      options.keys.writeKey,
+      '--read-key',
+      options.keys.readKey,
+    ],
+    { onOutput: options.verbose ? (text) => process.stdout.write(`[server] ${text}`) : undefined },
+  );
+  return { url, child };
 }
 
-/** Stops a child process with SIGTERM, then SIGKILL after 5 s. */
-export function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve();
-  }
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolvePromise();
-    });
-    child.kill('SIGTERM');
-  });
-}
+export { stopProcess };
 
 /**
  * Starts the whole demo: the replaykit server on SQLite (a real child process, real HTTP)

@@ -5,12 +5,11 @@
 //    Bar: ingest ≥ 0.5× raw.
 // 2. List-query latency with 100,000 generated sessions through the fetch handler: median
 //    and 95th percentile over a mix of filters and sorts. Bar: p95 ≤ 50 ms.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   EventType,
@@ -38,9 +37,8 @@ import {
   seedSqlite,
 } from '../../packages/server/src/test/bench-support.ts';
 import { startTestPostgres, type TestPostgres } from '../../packages/server/src/test/postgres.ts';
+import { spawnServe, stopProcess } from '../../packages/server/src/test/serve-process.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI_SOURCE = join(ROOT, 'packages/server/src/cli.ts');
 const WRITE_KEY = 'bench-write-key';
 const READ_KEY = 'bench-read-key';
 
@@ -179,16 +177,10 @@ async function startServe(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  // One node process with tsx's loader (not the tsx CLI, which runs the server in a child
-  // process), so the server's CPU time can be read from its pid.
-  const child = spawn(
-    process.execPath,
+  // spawnServe runs the server itself (not the tsx CLI around it), so its CPU time can be
+  // read from its pid. A huge rate limit: the benchmark measures storage, not the limiter.
+  const server = await spawnServe(
     [
-      '--import',
-      'tsx',
-      '--conditions=source',
-      CLI_SOURCE,
-      'serve',
       '--port',
       '0',
       '--quiet',
@@ -200,30 +192,9 @@ async function startServe(
       READ_KEY,
       ...args,
     ],
-    // A huge rate limit: the benchmark measures storage, not the limiter.
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    { env: { ...process.env, ...env } },
   );
-  let output = '';
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        resolvePromise(match[1]);
-      }
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.once('exit', (code) => reject(new Error(`replaykit serve exited with ${code}: ${output}`)));
-  });
-  return { url, child };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
-  child.kill('SIGTERM');
-  await exited;
+  return { url: server.url, child: server.child };
 }
 
 /** POSTs one body over a keep-alive connection; resolves with the status. */
@@ -511,7 +482,7 @@ async function ingestBenchmarks(
     const rawGroupedBefore = rawSqlite('raw-grouped-before.db', CLIENTS);
     const sqliteServe = await startServe(['--db', join(directory, 'ingest.db')]);
     const sqliteIngest = await ingestRate(sqliteServe.url, batches, sqliteServe.child.pid);
-    await stopChild(sqliteServe.child);
+    await stopProcess(sqliteServe.child);
     printIngest('SQLite', sqliteIngest, rawSqliteBefore, rawSqlite('raw-after.db'), bytesPerBatch);
     // What no ingest path that validates can skip: inflating and parsing each body once.
     const floorStarted = performance.now();
@@ -538,7 +509,7 @@ async function ingestBenchmarks(
     const ingestDatabase = await postgres.createDatabase();
     const postgresServe = await startServe([], { DATABASE_URL: ingestDatabase });
     const postgresIngest = await ingestRate(postgresServe.url, batches, postgresServe.child.pid);
-    await stopChild(postgresServe.child);
+    await stopProcess(postgresServe.child);
     printIngest('PostgreSQL', postgresIngest, rawPostgresBefore, await rawPostgres(), bytesPerBatch);
   }
 }

@@ -2,18 +2,16 @@
  * The promise that matters most: a batch the server acknowledged survives the server
  * being killed without warning, and resending never stores a batch twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionChunk, type SessionResponse } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnServe } from './test/serve-process';
 import { batch, custom, ingestRequest, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI_SOURCE = join(REPO_ROOT, 'packages/server/src/cli.ts');
 const TEST_TIMEOUT_MS = 60_000;
 /** Concurrent clients, each its own window of one session. */
 const CLIENTS = 4;
@@ -36,44 +34,20 @@ afterEach(() => {
 });
 
 async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child
-  // process, so a SIGKILL sent to it would leave the real server running and prove nothing.
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--conditions=source',
-      CLI_SOURCE,
-      'serve',
-      '--port',
-      '0',
-      '--quiet',
-      '--db',
-      db,
-      '--write-key',
-      WRITE_KEY,
-      '--read-key',
-      READ_KEY,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        resolve(match[1]);
-      }
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.once('exit', (code) => reject(new Error(`replaykit exited with ${code}: ${output}`)));
-  });
-  return { child, url };
+  // spawnServe runs the server itself, not the tsx CLI around it, so SIGKILL really kills it.
+  const server = await spawnServe([
+    '--port',
+    '0',
+    '--quiet',
+    '--db',
+    db,
+    '--write-key',
+    WRITE_KEY,
+    '--read-key',
+    READ_KEY,
+  ]);
+  children.push(server.child);
+  return server;
 }
 
 function batchBody(windowId: string, seq: number): Uint8Array {
