@@ -119,3 +119,13 @@ export function checkEventName(name: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * True for a `$network` payload that failed: no answer (status 0) or an HTTP error
+ * (status ≥ 400). The one rule behind failed-request counts and their timeline markers.
+ */
+export function isFailedRequest(payload: unknown): boolean {
+  const status =
+    typeof payload === 'object' && payload !== null ? (payload as { status?: unknown }).status : undefined;
+  return typeof status === 'number' && (status === 0 || status >= 400);
+}

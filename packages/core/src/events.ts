@@ -100,3 +100,25 @@ export function isClick(event: RecordedEvent): boolean {
     event.data.type === MouseInteraction.Click
   );
 }
+
+/** Incremental sources that mean a person is using the page: pointer, input, scroll, touch. */
+const USER_ACTIVITY_SOURCES: ReadonlySet<number> = new Set([
+  IncrementalSource.MouseInteraction,
+  IncrementalSource.Input,
+  IncrementalSource.Scroll,
+  IncrementalSource.TouchMove,
+  IncrementalSource.MouseMove,
+]);
+
+/**
+ * True for events that show a person using the page. The one rule behind a session's
+ * active time (server) and the recorder's idle and rotation clocks.
+ */
+export function isUserActivity(event: RecordedEvent): boolean {
+  return (
+    event.type === EventType.IncrementalSnapshot &&
+    isRecord(event.data) &&
+    typeof event.data.source === 'number' &&
+    USER_ACTIVITY_SOURCES.has(event.data.source)
+  );
+}

@@ -18,7 +18,7 @@ export type {
   NetworkPayload,
   ReservedEventName,
 } from './custom-events';
-export { checkEventName, EVENT_NAME_MAX_LENGTH, ReservedEvent } from './custom-events';
+export { checkEventName, EVENT_NAME_MAX_LENGTH, isFailedRequest, ReservedEvent } from './custom-events';
 export type { CustomEventData, EventTypeValue, MetaEventData, RecordedEvent } from './events';
 export {
   EventType,
@@ -27,6 +27,7 @@ export {
   isCustomEvent,
   isIncremental,
   isMetaEvent,
+  isUserActivity,
   MouseInteraction,
 } from './events';
 export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers';

@@ -1,4 +1,4 @@
-import { ReservedEvent } from './custom-events';
+import { isFailedRequest, ReservedEvent } from './custom-events';
 import { isCustomEvent, type RecordedEvent } from './events';
 
 /** What a timeline marker stands for; drives its colour and its priority when markers crowd. */
@@ -96,10 +96,10 @@ function describe(tag: string, payload: unknown): { kind: MarkerKind; label: str
       return { kind: 'dead_click', label: `Dead click${selector ? ` on ${selector}` : ''}` };
     }
     case ReservedEvent.Network: {
-      const status = payloadField(payload, 'status');
-      if (typeof status !== 'number' || (status !== 0 && status < 400)) {
+      if (!isFailedRequest(payload)) {
         return undefined;
       }
+      const status = payloadField(payload, 'status') as number;
       const method = stringField(payload, 'method') ?? 'GET';
       const url = stringField(payload, 'url') ?? '';
       const outcome = status === 0 ? (stringField(payload, 'error') ?? 'failed') : String(status);

@@ -1,4 +1,4 @@
-import { ReservedEvent } from './custom-events';
+import { isFailedRequest, ReservedEvent } from './custom-events';
 import {
   EventType,
   IncrementalSource,
@@ -6,6 +6,7 @@ import {
   isCustomEvent,
   isIncremental,
   isMetaEvent,
+  isUserActivity,
   type RecordedEvent,
 } from './events';
 
@@ -14,15 +15,6 @@ export const SUMMARY_LIST_MAX = 50;
 
 /** A stretch without user activity longer than this counts as inactive, in ms (PostHog's figure). */
 export const INACTIVITY_THRESHOLD_MS = 5_000;
-
-/** Incremental sources that count as user activity for `activeMs`. */
-const ACTIVITY_SOURCES: readonly number[] = [
-  IncrementalSource.MouseInteraction,
-  IncrementalSource.Input,
-  IncrementalSource.Scroll,
-  IncrementalSource.TouchMove,
-  IncrementalSource.MouseMove,
-];
 
 /** Metadata of one session, computed from its events as they are ingested. */
 export interface SessionSummary {
@@ -185,7 +177,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
     } else if (isMetaEvent(event)) {
       addUrl(event.data.href, event.timestamp);
     } else if (event.type === EventType.IncrementalSnapshot) {
-      if (ACTIVITY_SOURCES.some((source) => isIncremental(event, source))) {
+      if (isUserActivity(event)) {
         activityTimes.push(event.timestamp);
       }
       if (isClick(event)) {
@@ -223,8 +215,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
           break;
         }
         case ReservedEvent.Network: {
-          const status = field(payload, 'status');
-          if (typeof status === 'number' && (status === 0 || status >= 400)) {
+          if (isFailedRequest(payload)) {
             failedRequestCount++;
           }
           break;

@@ -48,7 +48,7 @@ export { formatTimeParam, parseTimeParam, readTimeParam, TIME_PARAM, writeTimePa
 export type { MarkerCluster, ReplayTimelineProps } from './timeline';
 export { clusterMarkers, MARKER_CLUSTER_SPAN_PERCENT, ReplayTimeline } from './timeline';
 export type { InactiveStretch, ReplayTimelineData, TimelineOptions } from './timeline-data';
-export { createTimeline, findInactiveStretches, INACTIVITY_THRESHOLD_MS } from './timeline-data';
+export { createTimeline, findInactiveStretches } from './timeline-data';
 export type { UseReplayResult } from './use-replay';
 export { useReplay } from './use-replay';
 export type { LoadProgress, LoadState, ReplayChunkLoader } from './use-replay-source';

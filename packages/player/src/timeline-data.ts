@@ -1,6 +1,7 @@
 import {
   deriveMarkers,
   EventType,
+  INACTIVITY_THRESHOLD_MS,
   IncrementalSource,
   isCustomEvent,
   isMetaEvent,
@@ -16,9 +17,6 @@ export interface InactiveStretch {
   start: number;
   end: number;
 }
-
-/** Shortest stretch without user activity that counts as inactive, in ms. */
-export const INACTIVITY_THRESHOLD_MS = 5_000;
 
 /** Where the replayed page was (its URL) or how big its viewport was, from an offset on. */
 export interface PageChange<T> {

@@ -5,6 +5,7 @@ import {
   type ErrorPayload,
   EventType,
   IncrementalSource,
+  isUserActivity,
   MouseInteraction,
   type NavigationPayload,
   type RecordedEvent,
@@ -89,20 +90,6 @@ let activeRecorder: Recorder | undefined;
 const SESSION_CHECK_INTERVAL_MS = 1_000;
 
 const DEFAULT_CONSOLE_LEVELS: ConsoleLevel[] = ['log', 'info', 'warn', 'error'];
-
-function isUserActivity(event: RecordedEvent): boolean {
-  if (event.type !== EventType.IncrementalSnapshot) {
-    return false;
-  }
-  const source = (event.data as { source?: number } | null)?.source;
-  return (
-    source === IncrementalSource.MouseInteraction ||
-    source === IncrementalSource.Input ||
-    source === IncrementalSource.Scroll ||
-    source === IncrementalSource.TouchMove ||
-    source === IncrementalSource.MouseMove
-  );
-}
 
 function customEvent(tag: string, payload: unknown, timestamp: number = Date.now()): RecordedEvent {
   return { type: EventType.Custom, data: { tag, payload }, timestamp };
