@@ -1,5 +1,5 @@
 import { checkEventName, type ErrorPayload } from '@replaykit/core';
-import type { Recorder, RecorderStatus } from '@replaykit/recorder';
+import { PENDING_EVENTS_MAX, type Recorder, type RecorderStatus } from '@replaykit/recorder';
 
 /** What the hooks read: replaced (never mutated) whenever it changes. */
 export interface RecordingSnapshot {
@@ -9,18 +9,8 @@ export interface RecordingSnapshot {
 
 export const SERVER_SNAPSHOT: RecordingSnapshot = Object.freeze({ status: 'idle', sessionId: undefined });
 
-/**
- * The recorder methods this package uses that the recorder may not have in every version:
- * calls go through optional members so an older recorder degrades instead of throwing.
- */
-interface RecorderExtras {
-  captureError?: (payload: ErrorPayload) => void;
-  optOut?: () => void;
-  optIn?: () => void;
-}
-
-/** Most calls kept while no recorder is attached yet (child effects run before the provider's). */
-const PENDING_CALLS_MAX = 100;
+/** Most calls kept while no recorder is attached yet (child effects run before the provider's): the recorder's own cap. */
+const PENDING_CALLS_MAX = PENDING_EVENTS_MAX;
 
 /**
  * A stable object that a provider hands to its hooks from the very first render. The page's
@@ -121,31 +111,17 @@ export class RecordingHandle {
 
   /** Records a `$error` event (used by `<RecordingErrorBoundary>`). */
   readonly captureError = (payload: ErrorPayload): void => {
-    this.call((recorder) => (recorder as Recorder & RecorderExtras).captureError?.(payload));
+    this.call((recorder) => recorder.captureError(payload));
   };
 
-  /** Stops recording and remembers the user's choice (where the recorder supports it). */
+  /** Stops recording and remembers the user's choice. */
   readonly optOut = (): void => {
-    this.call((recorder) => {
-      const extras = recorder as Recorder & RecorderExtras;
-      if (typeof extras.optOut === 'function') {
-        extras.optOut();
-      } else {
-        recorder.stop();
-      }
-    });
+    this.call((recorder) => recorder.optOut());
   };
 
   /** Lifts an earlier opt-out and starts recording again. */
   readonly optIn = (): void => {
-    this.call((recorder) => {
-      const extras = recorder as Recorder & RecorderExtras;
-      if (typeof extras.optIn === 'function') {
-        extras.optIn();
-      } else {
-        recorder.start();
-      }
-    });
+    this.call((recorder) => recorder.optIn());
   };
 
   readonly flush = (): Promise<void> => this.recorder?.flush() ?? Promise.resolve();
