@@ -5,7 +5,7 @@ import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { PLAYBACK_SPEEDS, type PlaybackSpeed } from './replay-store';
 import { valueAt } from './timeline-data';
-import { usePlaybackState, useReplaySelector, useReplaySnapshot } from './use-replay';
+import { usePlaybackState, useReplaySelector } from './use-replay';
 
 function joinClassNames(base: string, extra: string | undefined): string {
   return extra ? `${base} ${extra}` : base;
@@ -51,10 +51,14 @@ export const ReplayTime = forwardRef<HTMLSpanElement, ReplayTimeProps>(function 
   ref,
 ) {
   const store = useReplayStore('<ReplayTime>');
-  const { currentTime, previewTime, timeline } = useReplaySnapshot(store);
+  // The text changes once a second; selecting it (not the clock) re-renders only then.
+  const text = useReplaySelector(
+    store,
+    (s) => `${formatTime(s.previewTime ?? s.currentTime)} / ${formatTime(s.timeline.totalDurationMs)}`,
+  );
   return (
     <span {...props} ref={ref} className={joinClassNames('rk-time', className)}>
-      {`${formatTime(previewTime ?? currentTime)} / ${formatTime(timeline.totalDurationMs)}`}
+      {text}
     </span>
   );
 });

@@ -53,7 +53,6 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
 ) {
   const store = useReplayStore('<ReplayInspector>');
   const timeline = useReplaySelector(store, (s) => s.timeline);
-  const time = useReplaySelector(store, (s) => s.previewTime ?? s.currentTime);
   const [tab, setTab] = useState<InspectorTab>(defaultTab);
   const [filters, setFilters] = useState<Record<InspectorTab, string>>({
     events: '',
@@ -67,7 +66,9 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
   const filter = filters[tab];
   const items = useMemo(() => all[tab].filter((item) => matchesFilter(item, filter)), [all, tab, filter]);
-  const current = currentItemIndex(items, time);
+  // Select the current row's index, not the time: the list re-renders when the row changes,
+  // not on each of the clock's 60 updates a second.
+  const current = useReplaySelector(store, (s) => currentItemIndex(items, s.previewTime ?? s.currentTime));
   const currentId = items[current]?.id;
   const totalMs = Math.max(timeline.totalDurationMs, 1);
 
