@@ -379,7 +379,7 @@ export function decodeCursor(cursor: string, sort: SessionSort): SessionCursor {
       parsed.length === 3 &&
       parsed[0] === sort &&
       Array.isArray(parsed[1]) &&
-      parsed[1].length === sortKeys(sort, PROBE_SUMMARY).length &&
+      parsed[1].length === SORT_COLUMNS[sort].length &&
       parsed[1].every((key: unknown) => typeof key === 'number' && Number.isFinite(key)) &&
       typeof parsed[2] === 'string'
     ) {
@@ -390,35 +390,6 @@ export function decodeCursor(cursor: string, sort: SessionSort): SessionCursor {
   }
   throw new InvalidCursorError();
 }
-
-/** Only used to count a sort's keys. */
-const PROBE_SUMMARY = newSessionState(
-  'probe',
-  'probe',
-  {
-    startedAt: 0,
-    endedAt: 0,
-    eventCount: 0,
-    firstUrl: null,
-    firstUrlAt: null,
-    urls: [],
-    userId: null,
-    userTraits: null,
-    identifiedAt: null,
-    activity: [],
-    clickCount: 0,
-    keypressCount: 0,
-    errorCount: 0,
-    consoleErrorCount: 0,
-    consoleWarnCount: 0,
-    rageClickCount: 0,
-    deadClickCount: 0,
-    failedRequestCount: 0,
-    customEventNames: [],
-    hasFullSnapshot: false,
-  },
-  0,
-).summary;
 
 /** The SQL column of each sort key, most significant first; both stores order by these, then id, all descending. */
 export const SORT_COLUMNS: Record<SessionSort, readonly string[]> = {
