@@ -59,10 +59,7 @@ export function captureErrors(emit: (payload: ErrorPayload) => void): () => void
 // ---------------------------------------------------------------- navigation
 
 /** SPA navigations: History API calls, back/forward and hash changes, once per URL change. */
-export function captureNavigation(
-  emit: (payload: NavigationPayload) => void,
-  redact: (url: string) => string,
-): () => void {
+export function captureNavigation(emit: (payload: NavigationPayload) => void): () => void {
   let lastUrl = location.href;
   const report = (kind: NavigationPayload['kind']) =>
     guard(() => {
@@ -71,7 +68,8 @@ export function captureNavigation(
         return;
       }
       lastUrl = url;
-      emit({ kind, url: redact(url) });
+      // The privacy processor redacts the URL, as it does for every recorded event.
+      emit({ kind, url });
     });
   const originals = { pushState: history.pushState, replaceState: history.replaceState };
   const wrap = (name: 'pushState' | 'replaceState') => {
@@ -264,10 +262,10 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
       const redacted = { ...entry, url: redact(entry.url) };
       const transformed = options.transform ? options.transform(redacted) : redacted;
       if (transformed) {
-        // Redaction stays on whatever the hook did.
+        // Redaction stays on whatever the hook did: the privacy processor redacts the URL of
+        // every recorded event, and the headers are redacted here.
         emit({
           ...transformed,
-          url: redact(transformed.url),
           ...(transformed.requestHeaders
             ? { requestHeaders: redactHeaders(Object.entries(transformed.requestHeaders)) }
             : {}),

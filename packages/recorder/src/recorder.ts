@@ -383,6 +383,11 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     }
   };
 
+  /** A page load as a `$navigation` event; the privacy processor redacts its URL. */
+  const pushLoadNavigation = () => {
+    pushCustom(ReservedEvent.Navigation, { kind: 'load', url: location.href } satisfies NavigationPayload);
+  };
+
   const onSessionChange = () => {
     if (!session) {
       return;
@@ -399,10 +404,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       stopInternal();
     } else {
       takeFullSnapshotSoon();
-      pushCustom(ReservedEvent.Navigation, {
-        kind: 'load',
-        url: redact(location.href),
-      } satisfies NavigationPayload);
+      pushLoadNavigation();
     }
     refreshStatus();
     notify();
@@ -645,7 +647,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     if (options.captureErrors !== false) {
       uninstallCaptures.push(captureErrors(emitError));
     }
-    uninstallCaptures.push(captureNavigation(onNavigation, redact));
+    uninstallCaptures.push(captureNavigation(onNavigation));
     if (options.console !== false) {
       const levels = options.console?.levels ?? DEFAULT_CONSOLE_LEVELS;
       uninstallCaptures.push(
@@ -788,10 +790,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       checkpointTimer = setInterval(takeFullSnapshotSoon, ERROR_BUFFER_MS);
     }
     scheduleIdleCheck(userIdleTimeoutMs);
-    pushCustom(ReservedEvent.Navigation, {
-      kind: 'load',
-      url: redact(location.href),
-    } satisfies NavigationPayload);
+    pushLoadNavigation();
     const earlier = pending;
     pending = [];
     for (const event of earlier) {
