@@ -90,13 +90,10 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
     [markers, startTime, max],
   );
 
-  return (
-    <div
-      {...props}
-      ref={ref}
-      className={className ? `rk-timeline ${className}` : 'rk-timeline'}
-      data-complete={complete}
-    >
+  // The markers and the shaded stretches change with the timeline, not with the clock: kept
+  // as the same elements, React skips them on each of the clock's 60 updates a second.
+  const markerButtons = useMemo(
+    () => (
       <div className="rk-markers">
         {clusters.map((cluster) => {
           const label = clusterLabel(cluster, startTime);
@@ -131,6 +128,29 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
           );
         })}
       </div>
+    ),
+    [clusters, startTime, max, durationMs, store, onMarkerClick],
+  );
+  const stretchSpans = useMemo(
+    () =>
+      inactiveStretches.map((stretch) => (
+        <span
+          key={stretch.start}
+          className="rk-inactive"
+          style={{ left: percent(stretch.start, max), width: percent(stretch.end - stretch.start, max) }}
+        />
+      )),
+    [inactiveStretches, max],
+  );
+
+  return (
+    <div
+      {...props}
+      ref={ref}
+      className={className ? `rk-timeline ${className}` : 'rk-timeline'}
+      data-complete={complete}
+    >
+      {markerButtons}
       <Slider.Root
         className="rk-slider"
         min={0}
@@ -163,13 +183,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
               style={{ width: percent(durationMs, max) }}
             />
           )}
-          {inactiveStretches.map((stretch) => (
-            <span
-              key={stretch.start}
-              className="rk-inactive"
-              style={{ left: percent(stretch.start, max), width: percent(stretch.end - stretch.start, max) }}
-            />
-          ))}
+          {stretchSpans}
           <Slider.Range className="rk-slider-range" />
         </Slider.Track>
         <Slider.Thumb
