@@ -73,23 +73,29 @@ export interface MetaEventData {
   height: number;
 }
 
+// The values the checks below need, as plain constants: bundlers inline these, while a
+// property read on the objects above keeps the whole object in every browser bundle.
+const INCREMENTAL_SNAPSHOT = 3;
+const META = 4;
+const CUSTOM = 5;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Narrows an event to a custom event with a string tag. */
 export function isCustomEvent(event: RecordedEvent): event is RecordedEvent & { data: CustomEventData } {
-  return event.type === EventType.Custom && isRecord(event.data) && typeof event.data.tag === 'string';
+  return event.type === CUSTOM && isRecord(event.data) && typeof event.data.tag === 'string';
 }
 
 /** Narrows an event to a Meta event with an href. */
 export function isMetaEvent(event: RecordedEvent): event is RecordedEvent & { data: MetaEventData } {
-  return event.type === EventType.Meta && isRecord(event.data) && typeof event.data.href === 'string';
+  return event.type === META && isRecord(event.data) && typeof event.data.href === 'string';
 }
 
 /** True for an IncrementalSnapshot whose source is the one given. */
 export function isIncremental(event: RecordedEvent, source: number): boolean {
-  return event.type === EventType.IncrementalSnapshot && isRecord(event.data) && event.data.source === source;
+  return event.type === INCREMENTAL_SNAPSHOT && isRecord(event.data) && event.data.source === source;
 }
 
 /** True for a click recorded by rrweb (a MouseInteraction of type Click). */
@@ -103,11 +109,11 @@ export function isClick(event: RecordedEvent): boolean {
 
 /** Incremental sources that mean a person is using the page: pointer, input, scroll, touch. */
 const USER_ACTIVITY_SOURCES: ReadonlySet<number> = new Set([
-  IncrementalSource.MouseInteraction,
-  IncrementalSource.Input,
-  IncrementalSource.Scroll,
-  IncrementalSource.TouchMove,
-  IncrementalSource.MouseMove,
+  2, // IncrementalSource.MouseInteraction
+  5, // IncrementalSource.Input
+  3, // IncrementalSource.Scroll
+  6, // IncrementalSource.TouchMove
+  1, // IncrementalSource.MouseMove
 ]);
 
 /**
@@ -116,7 +122,7 @@ const USER_ACTIVITY_SOURCES: ReadonlySet<number> = new Set([
  */
 export function isUserActivity(event: RecordedEvent): boolean {
   return (
-    event.type === EventType.IncrementalSnapshot &&
+    event.type === INCREMENTAL_SNAPSHOT &&
     isRecord(event.data) &&
     typeof event.data.source === 'number' &&
     USER_ACTIVITY_SOURCES.has(event.data.source)

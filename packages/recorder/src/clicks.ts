@@ -25,56 +25,59 @@ export function describeElement(element: Element | null | undefined): string | u
   return selector;
 }
 
+/** Rage and dead click detection, fed by the recorder. */
+export interface ClickDetector {
+  click(x: number, y: number, at: number, target: Element | null | undefined): void;
+  /** The DOM changed or the page navigated: the last click was not dead. */
+  cancelDead(): void;
+  reset(): void;
+}
+
 /**
  * Rage and dead clicks, derived from the events rrweb already emits (no extra listeners):
  * 3+ clicks within 1 s within 30 px is a rage click; a click on a link or button followed by
  * no DOM mutation within 2.5 s is a dead click.
  */
-export class ClickDetector {
-  private recent: Array<{ x: number; y: number; at: number }> = [];
-  private rageReported = false;
-  private deadTimer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    private readonly emitRage: (payload: ClickPayload, at: number) => void,
-    private readonly emitDead: (payload: ClickPayload, at: number) => void,
-  ) {}
-
-  click(x: number, y: number, at: number, target: Element | null | undefined): void {
-    const first = this.recent[0];
-    this.recent = this.recent.filter(
-      (click) =>
-        at - click.at <= RAGE_CLICK_WINDOW_MS && Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX,
-    );
-    if (this.recent.length === 0 || (first && this.recent[0] !== first)) {
-      this.rageReported = false;
-    }
-    this.recent.push({ x, y, at });
-    if (this.recent.length >= RAGE_CLICK_COUNT && !this.rageReported) {
-      this.rageReported = true;
-      this.emitRage({ x, y, clicks: this.recent.length, selector: describeElement(target) }, at);
-    }
-    const clickable = target?.closest?.(CLICKABLE);
-    this.cancelDead();
-    if (clickable) {
-      this.deadTimer = setTimeout(() => {
-        this.deadTimer = undefined;
-        this.emitDead({ x, y, selector: describeElement(clickable) }, at);
-      }, DEAD_CLICK_TIMEOUT_MS);
-    }
-  }
-
-  /** The DOM changed or the page navigated: the last click was not dead. */
-  cancelDead(): void {
-    if (this.deadTimer !== undefined) {
-      clearTimeout(this.deadTimer);
-      this.deadTimer = undefined;
-    }
-  }
-
-  reset(): void {
-    this.cancelDead();
-    this.recent = [];
-    this.rageReported = false;
-  }
+export function createClickDetector(
+  emitRage: (payload: ClickPayload) => void,
+  emitDead: (payload: ClickPayload) => void,
+): ClickDetector {
+  let recent: Array<{ x: number; y: number; at: number }> = [];
+  let rageReported = false;
+  let deadTimer: ReturnType<typeof setTimeout> | undefined;
+  const detector: ClickDetector = {
+    click(x, y, at, target) {
+      const first = recent[0];
+      recent = recent.filter(
+        (click) =>
+          at - click.at <= RAGE_CLICK_WINDOW_MS &&
+          Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX,
+      );
+      if (recent[0] !== first) {
+        rageReported = false;
+      }
+      recent.push({ x, y, at });
+      if (recent.length >= RAGE_CLICK_COUNT && !rageReported) {
+        rageReported = true;
+        emitRage({ x, y, clicks: recent.length, selector: describeElement(target) });
+      }
+      const clickable = target?.closest?.(CLICKABLE);
+      detector.cancelDead();
+      if (clickable) {
+        deadTimer = setTimeout(
+          () => emitDead({ x, y, selector: describeElement(clickable) }),
+          DEAD_CLICK_TIMEOUT_MS,
+        );
+      }
+    },
+    cancelDead() {
+      clearTimeout(deadTimer);
+    },
+    reset() {
+      clearTimeout(deadTimer);
+      recent = [];
+      rageReported = false;
+    },
+  };
+  return detector;
 }

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BatchStore, Delivery, type OutgoingBatch, retryDelayMs, type SendResult } from './delivery';
+import {
+  type BatchStore,
+  createDelivery,
+  type Delivery,
+  type OutgoingBatch,
+  retryDelayMs,
+  type SendResult,
+} from './delivery';
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
 import { classifyStatus, parseRetryAfterMs } from './transport';
 
@@ -22,6 +29,8 @@ interface Harness {
   answers: SendResult[];
   maxConcurrent: number;
   stored: Map<string, OutgoingBatch>;
+  /** Seqs written to the store, in order. */
+  puts: number[];
 }
 
 function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}): Harness {
@@ -33,18 +42,20 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     answers: [],
     maxConcurrent: 0,
     stored: new Map(),
+    puts: [],
   };
   let concurrent = 0;
   let nextSeq = 100;
   const store: BatchStore = {
     put: async (item) => {
+      state.puts.push(item.seq);
       state.stored.set(`${item.seq}`, item);
     },
     remove: async (item) => {
       state.stored.delete(`${item.seq}`);
     },
   };
-  state.delivery = new Delivery({
+  state.delivery = createDelivery({
     send: async (item) => {
       concurrent++;
       state.maxConcurrent = Math.max(state.maxConcurrent, concurrent);
@@ -197,15 +208,7 @@ describe('Delivery', () => {
 
   it('writes to the store only what has to wait, and forgets it once delivered', async () => {
     const h = harness();
-    const puts: number[] = [];
-    const store = (
-      h.delivery as unknown as { options: { store: { put(item: OutgoingBatch): Promise<void> } } }
-    ).options.store;
-    const put = store.put.bind(store);
-    store.put = (item) => {
-      puts.push(item.seq);
-      return put(item);
-    };
+    const puts = h.puts;
     h.delivery.enqueue(batch(0));
     void h.delivery.drain();
     await vi.advanceTimersByTimeAsync(20);

@@ -1,8 +1,7 @@
 import { checkEventName, type ErrorPayload } from '@replaykit/core';
-import { PENDING_EVENTS_MAX } from './limits';
+import { isOptedOut, PENDING_EVENTS_MAX, setOptedOut } from './consent';
 import { type RecorderOptions, validateOptions } from './options';
 import type { Recorder, RecorderStatus } from './recorder';
-import { isOptedOut, setOptedOut } from './session';
 
 /** The facade that has started on this page, to keep rrweb's one-recorder-per-page rule synchronous. */
 let startedFacade: Recorder | undefined;
@@ -10,7 +9,8 @@ let startedFacade: Recorder | undefined;
 /**
  * Creates a recorder. This is the small part a host imports up front: rrweb and the
  * capture pipeline load with a dynamic import on the first `start()`, and calls made
- * meanwhile are kept (up to `PENDING_EVENTS_MAX`) and replayed in order.
+ * meanwhile are kept (up to `PENDING_EVENTS_MAX`) and replayed in order. Every argument is
+ * checked here, synchronously, so the pipeline itself does not check again.
  */
 export function createRecorder(options: RecorderOptions): Recorder {
   validateOptions(options);
@@ -35,19 +35,25 @@ export function createRecorder(options: RecorderOptions): Recorder {
     }
   };
 
-  const load = (): Promise<void> => {
-    loading ??= import('./recorder').then(
+  const load = (): Promise<void> =>
+    (loading ??= import('./recorder').then(
       (module) => {
-        engine = module.createRecorder(options);
-        engine.subscribe(notify);
-        const queued = calls;
-        calls = [];
-        for (const action of queued) {
+        const loaded = module.createRecorder(options);
+        loaded.subscribe(notify);
+        // Queued calls first (custom events are held by the engine until it starts), then
+        // start if this facade is still started: a start/stop pair made while loading never
+        // touches rrweb, and only the started facade's engine ever records.
+        for (const action of calls) {
           try {
-            action(engine);
+            action(loaded);
           } catch (error) {
             loadError = String(error);
           }
+        }
+        calls = [];
+        engine = loaded;
+        if (started) {
+          loaded.start();
         }
         notify();
       },
@@ -55,9 +61,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
         loadError = `The recorder could not load (${String(error)}); check that the page may load its script chunks.`;
         notify();
       },
-    );
-    return loading;
-  };
+    ));
 
   const facade: Recorder = {
     start() {
@@ -74,7 +78,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
       }
       startedFacade = facade;
       started = true;
-      call((target) => target.start());
+      engine?.start();
       void load();
       notify();
     },
@@ -83,7 +87,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
         startedFacade = undefined;
       }
       started = false;
-      call((target) => target.stop());
+      engine?.stop();
       notify();
     },
     flush() {

@@ -14,8 +14,7 @@ export const RETRY_BASE_DELAY_MS = 1_000;
 export const RETRY_MAX_DELAY_MS = 30_000;
 /** Longest `Retry-After` honoured, in ms; a longer one is clamped. */
 export const RETRY_AFTER_MAX_MS = 10 * 60 * 1000;
-/** Custom events captured before the recorder starts are kept, up to this many. */
-export const PENDING_EVENTS_MAX = 100;
+export { PENDING_EVENTS_MAX } from './consent';
 /** Largest body sent with `fetch(keepalive)` on page hide: browsers share a 64 KiB budget. */
 export const KEEPALIVE_MAX_BYTES = 60 * 1024;
 /** Most unsent batches kept in IndexedDB for the next page load. */

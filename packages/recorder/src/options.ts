@@ -86,16 +86,6 @@ export interface RecorderOptions {
   useWorker?: boolean;
 }
 
-/** Tests a URL against a list of rules. */
-export function matchesUrl(url: string, patterns: readonly UrlPattern[] | undefined): boolean {
-  if (!patterns) {
-    return false;
-  }
-  return patterns.some((pattern) =>
-    typeof pattern === 'string' ? url.includes(pattern) : pattern.test(url),
-  );
-}
-
 /** Checks options up front so a mistake fails where it was written, with how to fix it. */
 export function validateOptions(options: RecorderOptions): void {
   if (!options || typeof options !== 'object') {
@@ -134,15 +124,4 @@ export function validateOptions(options: RecorderOptions): void {
       `createRecorder: \`minimumDurationMs\` must be 0 or more milliseconds, got ${String(minimumDurationMs)}.`,
     );
   }
-}
-
-/** A stable number in [0, 1) from a session id, so every tab samples a session the same way. */
-export function sampleValue(sessionId: string): number {
-  // FNV-1a: tiny, and evenly spread enough for a sampling decision.
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < sessionId.length; index++) {
-    hash ^= sessionId.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) / 0x1_0000_0000;
 }

@@ -1,8 +1,7 @@
 import { type BatchStore, keyOf, type OutgoingBatch } from './delivery';
 import { PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES, PERSIST_MAX_BYTES } from './limits';
+import { readStored, writeStored } from './session';
 
-const DATABASE_NAME = 'replaykit';
-const DATABASE_VERSION = 1;
 const STORE_NAME = 'batches';
 const WINDOWS_KEY = 'replaykit:windows';
 /** A window that has not shown signs of life for this long is gone: its batches are adopted, in ms. */
@@ -14,161 +13,148 @@ interface StoredRecord extends OutgoingBatch {
   target: string;
 }
 
-function requestToPromise<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
+/** Resolves with a request's result (a transaction's: once complete); rejects with its error. */
+const settled = <T>(request: IDBRequest<T> | IDBTransaction) =>
+  new Promise<T | undefined>((resolve, reject) => {
     request.onerror = () => reject(request.error);
+    if ('oncomplete' in request) {
+      request.oncomplete = () => resolve(undefined);
+      request.onabort = request.onerror;
+    } else {
+      request.onsuccess = () => resolve(request.result);
+    }
   });
-}
 
 function openDatabase(): Promise<IDBDatabase | undefined> {
-  if (typeof indexedDB === 'undefined') {
-    return Promise.resolve(undefined);
-  }
   return new Promise((resolve) => {
+    const fail = () => resolve(undefined);
     try {
-      const request = indexedDB.open(DATABASE_NAME, DATABASE_VERSION);
+      const request = indexedDB.open('replaykit', 1);
       request.onupgradeneeded = () => {
         if (!request.result.objectStoreNames.contains(STORE_NAME)) {
           request.result.createObjectStore(STORE_NAME, { keyPath: 'key' });
         }
       };
       request.onsuccess = () => resolve(request.result);
-      // Private modes and blocked storage: the queue then lives in memory only.
-      request.onerror = () => resolve(undefined);
-      request.onblocked = () => resolve(undefined);
+      // Private modes, blocked storage, no IndexedDB: the queue then lives in memory only.
+      request.onerror = fail;
+      request.onblocked = fail;
     } catch {
-      resolve(undefined);
+      fail();
     }
   });
 }
 
+/** When each window last showed signs of life (ms since 1970), shared by the tabs. */
 function readWindows(): Record<string, number> {
-  try {
-    const raw = localStorage.getItem(WINDOWS_KEY);
-    const parsed = raw ? (JSON.parse(raw) as unknown) : {};
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, number>) : {};
-  } catch {
-    return {};
-  }
+  const windows = readStored<Record<string, number>>('localStorage', WINDOWS_KEY);
+  return windows && typeof windows === 'object' ? windows : {};
 }
 
 /** Notes that a window is alive (0 = closed), so other tabs leave its batches alone. */
 export function markWindow(windowId: string, at: number): void {
-  try {
-    const windows = readWindows();
-    const now = Date.now();
-    for (const [id, seen] of Object.entries(windows)) {
-      if (now - seen > WINDOW_STALE_MS) {
-        delete windows[id];
-      }
+  const windows = readWindows();
+  const now = Date.now();
+  for (const id in windows) {
+    if (now - (windows[id] as number) > WINDOW_STALE_MS || (id === windowId && at === 0)) {
+      delete windows[id];
     }
-    if (at === 0) {
-      delete windows[windowId];
-    } else {
-      windows[windowId] = at;
-    }
-    localStorage.setItem(WINDOWS_KEY, JSON.stringify(windows));
-  } catch {
-    // Without localStorage, only this window's own batches are resent.
   }
+  if (at) {
+    windows[windowId] = at;
+  }
+  // Without localStorage, only this window's own batches are resent.
+  writeStored('localStorage', WINDOWS_KEY, windows);
 }
 
-function isAbandoned(windowId: string, now: number): boolean {
-  const seen = readWindows()[windowId];
-  return seen === undefined || now - seen > WINDOW_STALE_MS;
+/** Where this page's unsent batches survive a reload, with the batches of closed tabs to adopt. */
+export interface IndexedDbBatchStore extends BatchStore {
+  /**
+   * Takes the batches this window should resend: its own (a reload keeps the window id)
+   * and those of windows that are gone, oldest first. Expired ones are deleted.
+   */
+  takeOver(windowId: string, now?: number): Promise<OutgoingBatch[]>;
 }
 
 /**
  * Unsent batches in IndexedDB, bounded by {@link PERSIST_MAX_BATCHES} and
  * {@link PERSIST_MAX_BYTES} (oldest dropped first) and {@link PERSIST_MAX_AGE_MS}.
  */
-export class IndexedDbBatchStore implements BatchStore {
-  private readonly database: Promise<IDBDatabase | undefined>;
+export function createBatchStore(target: string): IndexedDbBatchStore {
+  const database = openDatabase();
   /** What this page knows is stored: key → bytes and age, for the bounds. */
-  private readonly known = new Map<string, { bytes: number; createdAt: number }>();
+  const known = new Map<string, { bytes: number; createdAt: number }>();
 
-  constructor(
-    private readonly target: string,
-    private readonly limits = { maxBatches: PERSIST_MAX_BATCHES, maxBytes: PERSIST_MAX_BYTES },
-  ) {
-    this.database = openDatabase();
-  }
-
-  private async transaction<T>(
+  const transaction = async <T>(
     mode: IDBTransactionMode,
     work: (store: IDBObjectStore) => IDBRequest<T>,
-  ): Promise<T | undefined> {
-    const database = await this.database;
-    if (!database) {
+  ): Promise<T | undefined> => {
+    const opened = await database;
+    if (!opened) {
       return undefined;
     }
-    const transaction = database.transaction(STORE_NAME, mode);
-    const result = await requestToPromise(work(transaction.objectStore(STORE_NAME)));
-    await new Promise<void>((resolve, reject) => {
-      transaction.oncomplete = () => resolve();
-      transaction.onerror = () => reject(transaction.error);
-      transaction.onabort = () => reject(transaction.error);
-    });
+    const running = opened.transaction(STORE_NAME, mode);
+    const result = await settled(work(running.objectStore(STORE_NAME)));
+    await settled(running);
     return result;
-  }
+  };
 
-  async put(batch: OutgoingBatch): Promise<void> {
-    const key = keyOf(batch);
-    const record: StoredRecord = { ...batch, key, target: this.target };
-    this.known.set(key, { bytes: batch.bytes, createdAt: batch.createdAt });
-    await this.transaction('readwrite', (store) => store.put(record));
-    await this.enforceBounds();
-  }
+  const note = (key: string, batch: OutgoingBatch) => {
+    known.set(key, { bytes: batch.bytes, createdAt: batch.createdAt });
+  };
 
-  async remove(batch: OutgoingBatch): Promise<void> {
-    const key = keyOf(batch);
-    this.known.delete(key);
-    await this.transaction('readwrite', (store) => store.delete(key));
-  }
+  const remove = (key: string) => {
+    known.delete(key);
+    return transaction('readwrite', (store) => store.delete(key));
+  };
 
-  /**
-   * Takes the batches this window should resend: its own (a reload keeps the window id)
-   * and those of windows that are gone, oldest first. Expired ones are deleted.
-   */
-  async takeOver(windowId: string, now: number = Date.now()): Promise<OutgoingBatch[]> {
-    const records = ((await this.transaction('readonly', (store) => store.getAll())) ?? []) as StoredRecord[];
-    const mine: OutgoingBatch[] = [];
-    for (const record of records) {
-      if (record.target !== this.target) {
-        continue;
-      }
-      if (now - record.createdAt > PERSIST_MAX_AGE_MS) {
-        await this.transaction('readwrite', (store) => store.delete(record.key));
-        continue;
-      }
-      this.known.set(record.key, { bytes: record.bytes, createdAt: record.createdAt });
-      if (record.windowId === windowId || isAbandoned(record.windowId, now)) {
-        const { key: _key, target: _target, ...batch } = record;
-        mine.push(batch);
-      }
-    }
-    await this.enforceBounds();
-    const kept = mine.filter((batch) => this.known.has(keyOf(batch)));
-    return kept.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
-  }
-
-  private async enforceBounds(): Promise<void> {
+  const enforceBounds = async () => {
     let bytes = 0;
-    for (const entry of this.known.values()) {
+    for (const entry of known.values()) {
       bytes += entry.bytes;
     }
-    if (this.known.size <= this.limits.maxBatches && bytes <= this.limits.maxBytes) {
-      return;
-    }
-    const oldestFirst = [...this.known.entries()].sort((a, b) => a[1].createdAt - b[1].createdAt);
+    const oldestFirst = [...known].sort((a, b) => a[1].createdAt - b[1].createdAt);
     for (const [key, entry] of oldestFirst) {
-      if (this.known.size <= this.limits.maxBatches && bytes <= this.limits.maxBytes) {
+      if (known.size <= PERSIST_MAX_BATCHES && bytes <= PERSIST_MAX_BYTES) {
         break;
       }
-      this.known.delete(key);
       bytes -= entry.bytes;
-      await this.transaction('readwrite', (store) => store.delete(key));
+      await remove(key);
     }
-  }
+  };
+
+  return {
+    async put(batch) {
+      const key = keyOf(batch);
+      note(key, batch);
+      await transaction('readwrite', (store) => store.put({ ...batch, key, target } satisfies StoredRecord));
+      await enforceBounds();
+    },
+    async remove(batch) {
+      await remove(keyOf(batch));
+    },
+    async takeOver(windowId, now = Date.now()) {
+      const records = ((await transaction('readonly', (store) => store.getAll())) ?? []) as StoredRecord[];
+      const windows = readWindows();
+      const mine: OutgoingBatch[] = [];
+      for (const { key, target: recordTarget, ...batch } of records) {
+        if (recordTarget !== target) {
+          continue;
+        }
+        if (now - batch.createdAt > PERSIST_MAX_AGE_MS) {
+          await remove(key);
+          continue;
+        }
+        note(key, batch);
+        const seen = windows[batch.windowId];
+        if (batch.windowId === windowId || seen === undefined || now - seen > WINDOW_STALE_MS) {
+          mine.push(batch);
+        }
+      }
+      await enforceBounds();
+      return mine
+        .filter((batch) => known.has(keyOf(batch)))
+        .sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
+    },
+  };
 }

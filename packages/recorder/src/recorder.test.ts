@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRecorder as createFacade } from './lazy';
 import { createRecorder, type Recorder } from './recorder';
 
 const ENDPOINT = 'https://replays.test';
@@ -276,8 +277,10 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
   });
 
   it('rejects bad options with a message that says how to fix them', () => {
-    expect(() => make({ sampleRate: 2 })).toThrow(/between 0 and 1/);
-    expect(() => make({ flushDelayMs: -1 })).toThrow(/positive number/);
-    expect(() => createRecorder({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
+    // The facade checks options once, before the pipeline is loaded.
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    expect(() => createFacade({ ...base, sampleRate: 2 })).toThrow(/between 0 and 1/);
+    expect(() => createFacade({ ...base, flushDelayMs: -1 })).toThrow(/positive number/);
+    expect(() => createFacade({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
   });
 });

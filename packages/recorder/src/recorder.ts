@@ -1,22 +1,26 @@
 import {
   type ConsoleLevel,
-  checkEventName,
   type DroppedPayload,
   type ErrorPayload,
-  EventType,
-  IncrementalSource,
   isUserActivity,
-  MouseInteraction,
   type NavigationPayload,
   type RecordedEvent,
   ReservedEvent,
   redactUrl,
 } from '@replaykit/core';
 import { record } from '@rrweb/record';
-import { captureConsole, captureErrors, captureNavigation, captureNetwork } from './capture';
-import { ClickDetector } from './clicks';
+import {
+  captureConsole,
+  captureErrors,
+  captureNavigation,
+  captureNetwork,
+  listen,
+  matchesUrl,
+} from './capture';
+import { type ClickDetector, createClickDetector } from './clicks';
 import { type CompressionMode, createCompressor } from './compress';
-import { Delivery, droppedMarker, type OutgoingBatch } from './delivery';
+import { isOptedOut, PENDING_EVENTS_MAX, setOptedOut } from './consent';
+import { createDelivery, type Delivery, droppedMarker, type OutgoingBatch, sumLengths } from './delivery';
 import {
   ACTIVITY_WRITE_INTERVAL_MS,
   CHECKOUT_INTERVAL_MS,
@@ -26,14 +30,13 @@ import {
   FLUSH_DELAY_MS,
   FLUSH_SIZE_BYTES,
   MEMORY_MAX_BYTES,
-  PENDING_EVENTS_MAX,
   USER_IDLE_TIMEOUT_MS,
 } from './limits';
-import { matchesUrl, type RecorderOptions, sampleValue, validateOptions } from './options';
-import { IndexedDbBatchStore, markWindow } from './persist';
+import type { RecorderOptions } from './options';
+import { createBatchStore, markWindow } from './persist';
 import { createPrivacy } from './privacy';
-import { isOptedOut, SESSION_KEY, SessionState, setOptedOut } from './session';
-import { Transport } from './transport';
+import { createSessionState, SESSION_KEY, type SessionState } from './session';
+import { createTransport, type Transport } from './transport';
 
 export type { RecorderOptions };
 
@@ -84,20 +87,47 @@ export interface RecorderInternals {
   pendingBatches(): readonly OutgoingBatch[];
 }
 
-let activeRecorder: Recorder | undefined;
-
 /** Shared session state is checked at most this often during continuous activity, in ms. */
 const SESSION_CHECK_INTERVAL_MS = 1_000;
 
 const DEFAULT_CONSOLE_LEVELS: ConsoleLevel[] = ['log', 'info', 'warn', 'error'];
 
-function customEvent(tag: string, payload: unknown, timestamp: number = Date.now()): RecordedEvent {
-  return { type: EventType.Custom, data: { tag, payload }, timestamp };
+/** localStorage key: the session (by id) in which a trigger fired, so every page of it records. */
+const TRIGGERED_KEY = 'replaykit:triggered';
+
+// rrweb's wire values (core's EventType, IncrementalSource, MouseInteraction) as plain
+// numbers, which the minifier inlines.
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL_SNAPSHOT = 3;
+const META = 4;
+const CUSTOM = 5;
+const SOURCE_MUTATION = 0;
+const SOURCE_MOUSE_INTERACTION = 2;
+const MOUSE_CLICK = 2;
+
+/** A stable number in [0, 1) from a session id, so every tab samples a session the same way. */
+export function sampleValue(sessionId: string): number {
+  // FNV-1a: tiny, and evenly spread enough for a sampling decision.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < sessionId.length; index++) {
+    hash = Math.imul(hash ^ sessionId.charCodeAt(index), 0x01000193);
+  }
+  return (hash >>> 0) / 0x1_0000_0000;
 }
 
-/** Creates a recorder. Nothing happens until `start()` is called, in a browser. */
+const readTriggered = (sessionId: string): boolean => {
+  try {
+    return localStorage.getItem(TRIGGERED_KEY) === sessionId;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Creates the recording pipeline behind the facade (`createRecorder` in `lazy.ts`), which
+ * checks every argument first. Nothing happens until `start()` is called, in a browser.
+ */
 export function createRecorder(options: RecorderOptions): Recorder & RecorderInternals {
-  validateOptions(options);
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   const flushSizeBytes = options.flushSizeBytes ?? FLUSH_SIZE_BYTES;
   const maxEventBytes = options.maxEventBytes ?? EVENT_MAX_BYTES;
@@ -105,21 +135,18 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   const userIdleTimeoutMs = options.userIdleTimeoutMs ?? USER_IDLE_TIMEOUT_MS;
   const sampleRate = options.sampleRate ?? 1;
   const minimumDurationMs = options.minimumDurationMs ?? 0;
-  const sensitiveParams = options.privacy?.sensitiveQueryParams;
-  const redact = (url: string) => redactUrl(url, sensitiveParams);
-  const errorMode = options.bufferUntilError
-    ? { events: typeof options.bufferUntilError === 'object' ? (options.bufferUntilError.events ?? []) : [] }
-    : undefined;
+  const persistQueue = options.persistQueue !== false;
+  const { bufferUntilError, blockedUrls } = options;
   const triggerUrls = options.triggers?.urls ?? [];
   const triggerEvents = new Set([
     ...(options.triggers?.events ?? []),
-    ...(errorMode ? [ReservedEvent.Error, ...errorMode.events] : []),
+    ...(bufferUntilError
+      ? [ReservedEvent.Error, ...((bufferUntilError !== true && bufferUntilError.events) || [])]
+      : []),
   ]);
   const needsTrigger = triggerUrls.length > 0 || triggerEvents.size > 0;
   const listeners = new Set<() => void>();
   const privacy = createPrivacy(options.privacy);
-  const processEvent = privacy.processEvent;
-  const TRIGGERED_KEY = 'replaykit:triggered';
 
   let status: RecorderStatus = 'idle';
   let lastError: string | undefined;
@@ -129,8 +156,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   let delivery: Delivery | undefined;
   let transport: Transport | undefined;
   let compressor: ReturnType<typeof createCompressor> | undefined;
-  let stopRecording: (() => void) | undefined;
-  let uninstallCaptures: Array<() => void> = [];
+  let recording = false;
+  let stopRrweb: (() => void) | undefined;
+  let uninstall: Array<() => void> = [];
   let buffer: string[] = [];
   let bufferBytes = 0;
   let bufferSessionId: string | undefined;
@@ -150,8 +178,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   let sampledOut = false;
   let triggered = false;
   let consoleEntries = 0;
-  let consoleCapReported = false;
   let snapshotQueued = false;
+  let firstSnapshotMarked = false;
+  let clicks: ClickDetector | undefined;
 
   const notify = () => {
     for (const listener of listeners) {
@@ -165,90 +194,71 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   const optedOut = () => optedOutInMemory || isOptedOut();
 
-  const holdReason = (): 'minimum_duration' | 'trigger' | undefined => {
-    if (needsTrigger && !triggered) {
-      return 'trigger';
-    }
-    if (session && minimumDurationMs > 0 && Date.now() - session.startedAt < minimumDurationMs) {
-      return 'minimum_duration';
-    }
-    return undefined;
-  };
-
-  const computeStatus = (): RecorderStatus => {
-    if (status === 'error') {
-      return 'error';
-    }
-    if (!startRequested) {
-      return 'idle';
-    }
-    if (optedOut() || sampledOut) {
-      return 'disabled';
-    }
-    if (!stopRecording) {
-      return 'idle';
-    }
-    if (blockedPage || userIdle) {
-      return 'paused';
-    }
-    return holdReason() ? 'buffering' : 'recording';
-  };
+  const holdReason = (): 'minimum_duration' | 'trigger' | undefined =>
+    needsTrigger && !triggered
+      ? 'trigger'
+      : session && minimumDurationMs > 0 && Date.now() - session.startedAt < minimumDurationMs
+        ? 'minimum_duration'
+        : undefined;
 
   const refreshStatus = () => {
-    const next = computeStatus();
+    const next: RecorderStatus =
+      status === 'error'
+        ? 'error'
+        : !startRequested
+          ? 'idle'
+          : optedOut() || sampledOut
+            ? 'disabled'
+            : !recording
+              ? 'idle'
+              : blockedPage || userIdle
+                ? 'paused'
+                : holdReason()
+                  ? 'buffering'
+                  : 'recording';
     if (next !== status) {
       status = next;
       notify();
     }
   };
 
-  const setError = (message: string) => {
-    status = 'error';
-    lastError = message;
-    notify();
-  };
-
   const takeFullSnapshotSoon = () => {
     // Never from inside rrweb's own emit: defer to a task of our own.
-    if (snapshotQueued || !stopRecording) {
-      return;
-    }
-    snapshotQueued = true;
-    setTimeout(() => {
-      snapshotQueued = false;
-      if (stopRecording) {
+    if (!snapshotQueued && recording) {
+      snapshotQueued = true;
+      setTimeout(() => {
+        snapshotQueued = false;
         try {
-          record.takeFullSnapshot(true);
+          if (recording) {
+            record.takeFullSnapshot(true);
+          }
         } catch {
           // Not recording any more.
         }
-      }
-    }, 0);
+      });
+    }
   };
 
   // ------------------------------------------------------------ buffering
 
   const sealBuffer = () => {
-    if (flushTimer !== undefined) {
-      clearTimeout(flushTimer);
-      flushTimer = undefined;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (buffer.length > 0 && session && delivery && bufferSessionId) {
+      const windowId = session.currentWindowId;
+      delivery.enqueue({
+        sessionId: bufferSessionId,
+        windowId,
+        seq: session.takeSeq(),
+        events: buffer,
+        bytes: bufferBytes,
+        createdAt: Date.now(),
+      });
+      buffer = [];
+      bufferBytes = 0;
+      bufferSessionId = undefined;
+      markWindow(windowId, Date.now());
     }
-    if (buffer.length === 0 || !session || !delivery || !bufferSessionId) {
-      return;
-    }
-    const batch: OutgoingBatch = {
-      sessionId: bufferSessionId,
-      windowId: session.currentWindowId,
-      seq: session.takeSeq(),
-      events: buffer,
-      bytes: bufferBytes,
-      createdAt: Date.now(),
-    };
-    buffer = [];
-    bufferBytes = 0;
-    bufferSessionId = undefined;
-    markWindow(session.currentWindowId, Date.now());
-    delivery.enqueue(batch, { persist: options.persistQueue !== false });
   };
 
   const flushNow = (): Promise<void> => {
@@ -257,7 +267,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   };
 
   const appendToBuffer = (json: string, sessionId: string) => {
-    if (bufferSessionId !== undefined && bufferSessionId !== sessionId) {
+    if (bufferSessionId !== sessionId) {
       sealBuffer();
     }
     bufferSessionId = sessionId;
@@ -265,23 +275,17 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     bufferBytes += json.length;
     if (bufferBytes >= flushSizeBytes) {
       void flushNow();
-    } else if (flushTimer === undefined) {
-      flushTimer = setTimeout(() => {
-        flushTimer = undefined;
-        void flushNow();
-      }, flushDelayMs);
+    } else {
+      flushTimer ??= setTimeout(flushNow, flushDelayMs);
     }
   };
-
-  const heldBytes = () =>
-    held.reduce((total, segment) => total + segment.reduce((sum, json) => sum + json.length, 0), 0);
 
   const hold = (json: string, event: RecordedEvent, sessionId: string) => {
     if (heldSessionId !== sessionId) {
       held = [];
       heldSessionId = sessionId;
     }
-    if (event.type === EventType.Meta || held.length === 0) {
+    if (event.type === META || held.length === 0) {
       held.push([]);
     }
     held[held.length - 1]?.push(json);
@@ -290,11 +294,13 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     if (reason === 'trigger' && held.length > 2) {
       held.splice(0, held.length - 2);
     }
-    if (held.length > 1 && heldBytes() > maxMemoryBytes) {
+    if (held.length > 1 && sumLengths(held.flat()) > maxMemoryBytes) {
       const [dropped = []] = held.splice(0, 1);
-      const bytes = dropped.reduce((sum, item) => sum + item.length, 0);
       held[0]?.unshift(
-        droppedMarker({ reason: 'buffer_full', count: dropped.length, bytes }, event.timestamp),
+        droppedMarker(
+          { reason: 'buffer_full', count: dropped.length, bytes: sumLengths(dropped) },
+          event.timestamp,
+        ),
       );
     }
     if (reason === 'minimum_duration' && holdTimer === undefined && session) {
@@ -303,7 +309,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
           holdTimer = undefined;
           release();
         },
-        Math.max(0, session.startedAt + minimumDurationMs - Date.now()),
+        session.startedAt + minimumDurationMs - Date.now(),
       );
     }
   };
@@ -311,36 +317,34 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   /** Sends what was held back, once nothing holds it any more. */
   const release = () => {
     refreshStatus();
-    if (holdReason() || !heldSessionId) {
-      return;
-    }
     const sessionId = heldSessionId;
-    const segments = held;
-    held = [];
-    heldSessionId = undefined;
-    for (const segment of segments) {
-      for (const json of segment) {
+    const events = held.flat();
+    if (!holdReason() && sessionId) {
+      dropHeld();
+      for (const json of events) {
         appendToBuffer(json, sessionId);
       }
+      void flushNow();
     }
-    void flushNow();
+  };
+
+  const dropHeld = () => {
+    held = [];
+    heldSessionId = undefined;
   };
 
   const fireTrigger = () => {
-    if (triggered || !session) {
-      return;
-    }
-    triggered = true;
-    try {
-      localStorage.setItem(TRIGGERED_KEY, session.sessionId);
-    } catch {
-      // The trigger then lasts for this page only.
-    }
-    if (checkpointTimer !== undefined) {
+    if (!triggered && session) {
+      triggered = true;
+      try {
+        localStorage.setItem(TRIGGERED_KEY, session.sessionId);
+      } catch {
+        // The trigger then lasts for this page only.
+      }
       clearInterval(checkpointTimer);
       checkpointTimer = undefined;
+      release();
     }
-    release();
   };
 
   // ------------------------------------------------------------ events
@@ -351,7 +355,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     }
     let json: string;
     try {
-      json = JSON.stringify(processEvent(event));
+      json = JSON.stringify(privacy.processEvent(event));
     } catch (error) {
       json = droppedMarker(
         { reason: `unserialisable: ${String(error).slice(0, 200)}`, count: 1, eventType: event.type },
@@ -372,11 +376,13 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   };
 
   const pushCustom = (tag: string, payload: unknown) => {
-    const event = customEvent(tag, payload);
-    if (stopRecording && session && !blockedPage) {
+    const event: RecordedEvent = { type: CUSTOM, data: { tag, payload }, timestamp: Date.now() };
+    if (!recording) {
+      if (pending.length < PENDING_EVENTS_MAX) {
+        pending.push(event);
+      }
+    } else if (!blockedPage) {
       accept(event);
-    } else if (!stopRecording && pending.length < PENDING_EVENTS_MAX) {
-      pending.push(event);
     }
     if (triggerEvents.has(tag)) {
       fireTrigger();
@@ -394,11 +400,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     }
     // Everything buffered so far belongs to the old session.
     sealBuffer();
-    held = [];
-    heldSessionId = undefined;
+    dropHeld();
     consoleEntries = 0;
-    consoleCapReported = false;
-    triggered = readTriggered();
+    triggered = readTriggered(session.sessionId);
     sampledOut = sampleValue(session.sessionId) >= sampleRate;
     if (sampledOut) {
       stopInternal();
@@ -410,27 +414,16 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     notify();
   };
 
-  const readTriggered = (): boolean => {
-    try {
-      return !!session && localStorage.getItem(TRIGGERED_KEY) === session.sessionId;
-    } catch {
-      return false;
-    }
-  };
-
   const scheduleIdleCheck = (delay: number) => {
-    if (idleTimer !== undefined) {
-      return;
-    }
-    idleTimer = setTimeout(() => {
+    idleTimer ??= setTimeout(() => {
       idleTimer = undefined;
       const quietFor = Date.now() - lastActivityAt;
-      if (quietFor >= userIdleTimeoutMs) {
+      if (quietFor < userIdleTimeoutMs) {
+        scheduleIdleCheck(userIdleTimeoutMs - quietFor);
+      } else {
         userIdle = true;
         refreshStatus();
         void flushNow();
-      } else {
-        scheduleIdleCheck(userIdleTimeoutMs - quietFor);
       }
     }, delay);
   };
@@ -438,21 +431,18 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   const onActivity = (now: number) => {
     const quietFor = now - lastActivityAt;
     lastActivityAt = now;
-    if (!session) {
-      return;
-    }
     // Shared storage is read at most once a second while the user is busy (other tabs'
     // rotations arrive through the storage event anyway); always after a pause.
     if (
-      quietFor < SESSION_CHECK_INTERVAL_MS &&
-      !userIdle &&
-      now - lastSessionCheck < SESSION_CHECK_INTERVAL_MS
+      !session ||
+      (quietFor < SESSION_CHECK_INTERVAL_MS &&
+        !userIdle &&
+        now - lastSessionCheck < SESSION_CHECK_INTERVAL_MS)
     ) {
       return;
     }
     lastSessionCheck = now;
-    const change = session.check(now);
-    if (change) {
+    if (session.check(now)) {
       onSessionChange();
     } else if (userIdle) {
       // Back from idle: a fresh full snapshot, since the noise in between was not sent.
@@ -469,13 +459,10 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     scheduleIdleCheck(userIdleTimeoutMs);
   };
 
-  let clicks: ClickDetector | undefined;
-
-  let firstSnapshotMarked = false;
-
   const onRrwebEvent = (event: RecordedEvent) => {
     try {
-      if (!firstSnapshotMarked && event.type === EventType.FullSnapshot) {
+      const { type } = event;
+      if (!firstSnapshotMarked && type === FULL_SNAPSHOT) {
         firstSnapshotMarked = true;
         // Shows in the browser's performance tools, and lets the benchmark time the first snapshot.
         performance.mark?.('replaykit:first-full-snapshot');
@@ -484,24 +471,15 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       if (activity) {
         onActivity(Date.now());
       }
-      if (!stopRecording) {
+      // Idle: DOM noise (timers, animations) is not worth sending.
+      if (!recording || blockedPage || (userIdle && type === INCREMENTAL_SNAPSHOT && !activity)) {
         return;
       }
-      if (blockedPage) {
-        return;
-      }
-      if (userIdle && event.type === EventType.IncrementalSnapshot && !activity) {
-        // Idle: DOM noise (timers, animations) is not worth sending.
-        return;
-      }
-      if (event.type === EventType.IncrementalSnapshot && clicks) {
+      if (type === INCREMENTAL_SNAPSHOT && clicks) {
         const data = event.data as { source?: number; type?: number; id?: number; x?: number; y?: number };
-        if (data.source === IncrementalSource.Mutation) {
+        if (data.source === SOURCE_MUTATION) {
           clicks.cancelDead();
-        } else if (
-          data.source === IncrementalSource.MouseInteraction &&
-          data.type === MouseInteraction.Click
-        ) {
+        } else if (data.source === SOURCE_MOUSE_INTERACTION && data.type === MOUSE_CLICK) {
           const node = typeof data.id === 'number' ? record.mirror.getNode(data.id) : null;
           clicks.click(data.x ?? 0, data.y ?? 0, event.timestamp, node instanceof Element ? node : null);
         }
@@ -515,18 +493,27 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   // ------------------------------------------------------------ page lifecycle
 
+  const syncHidden = () => {
+    if (transport) {
+      transport.pageHidden = document.visibilityState === 'hidden';
+    }
+  };
+
+  /** Seals the buffer and writes what is unsent to IndexedDB: the page may be closed next. */
+  const secure = () => {
+    sealBuffer();
+    delivery?.persistPending();
+  };
+
   const onPageHide = (event: PageTransitionEvent) => {
     try {
       if (transport) {
         transport.pageHidden = true;
       }
-      sealBuffer();
-      delivery?.persistPending();
-      if (transport && delivery) {
-        // Batches still queued (even one in flight) are sent now; the server drops repeats by seq.
-        for (const batch of delivery.pending) {
-          transport.sendOnPageHide(batch);
-        }
+      secure();
+      // Batches still queued (even one in flight) are sent now; the server drops repeats by seq.
+      for (const batch of delivery?.pending ?? []) {
+        transport?.sendOnPageHide(batch);
       }
       if (session && !event.persisted) {
         session.markClosed();
@@ -537,57 +524,22 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     }
   };
 
-  const onPageShow = () => {
-    if (transport) {
-      transport.pageHidden = document.visibilityState === 'hidden';
-    }
-    session?.markOpen();
-  };
-
-  const onVisibilityChange = () => {
-    if (transport) {
-      transport.pageHidden = document.visibilityState === 'hidden';
-    }
-    if (document.visibilityState === 'hidden') {
-      sealBuffer();
-      // The page may be closed next: whatever is unsent must be found by the next page.
-      delivery?.persistPending();
-      void delivery?.drain();
-    }
-  };
-
-  const onOnline = () => {
-    void delivery?.retryNow();
-  };
-
-  const onStorage = (event: StorageEvent) => {
-    if (event.key === SESSION_KEY && session) {
-      if (session.check(Date.now()) === 'other_tab') {
-        onSessionChange();
-      }
-    }
-  };
-
   const onNavigation = (payload: NavigationPayload) => {
     if (options.captureNavigation !== false) {
       pushCustom(ReservedEvent.Navigation, payload);
     }
     clicks?.cancelDead();
-    applyUrlRules();
-  };
-
-  const applyUrlRules = () => {
     const url = location.href;
-    const blocked = matchesUrl(url, options.blockedUrls);
+    const blocked = matchesUrl(url, blockedUrls);
     if (blocked !== blockedPage) {
       blockedPage = blocked;
-      if (!blocked) {
-        takeFullSnapshotSoon();
-      } else {
+      if (blocked) {
         void flushNow();
+      } else {
+        takeFullSnapshotSoon();
       }
     }
-    if (!triggered && matchesUrl(url, triggerUrls)) {
+    if (matchesUrl(url, triggerUrls)) {
       fireTrigger();
     }
     refreshStatus();
@@ -595,142 +547,152 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
 
   // ------------------------------------------------------------ start / stop
 
-  const ensurePipeline = () => {
-    session ??= new SessionState(Date.now(), {
+  const ensurePipeline = (): SessionState => {
+    session ??= createSessionState(Date.now(), {
       idleTimeoutMs: options.sessionIdleTimeoutMs,
       maxDurationMs: options.sessionMaxDurationMs,
     });
     if (!delivery) {
+      const current = session;
       compressor = createCompressor({ useWorker: options.useWorker });
       // The page's fetch as it is now, before replaykit's own wrapper: our requests never show up in the recording.
-      const pageFetch = window.fetch.bind(window);
-      transport = new Transport(options.endpoint, options.writeKey, compressor, pageFetch);
-      const store = options.persistQueue === false ? undefined : new IndexedDbBatchStore(transport.url);
-      const currentSession = session;
+      const pageTransport = createTransport(
+        options.endpoint,
+        options.writeKey,
+        compressor,
+        window.fetch.bind(window),
+      );
+      const store = persistQueue ? createBatchStore(pageTransport.url) : undefined;
       let foreignSeq = 0;
-      delivery = new Delivery({
-        send: (batch) => (transport as Transport).send(batch),
+      const queue = createDelivery({
+        send: pageTransport.send,
         store,
         memoryMaxBytes: maxMemoryBytes,
         takeSeq: (windowId) =>
-          windowId === currentSession.currentWindowId
-            ? currentSession.takeSeq()
+          windowId === current.currentWindowId
+            ? current.takeSeq()
             : Date.now() * 1000 + (foreignSeq++ % 1000),
         onDropped: (payload: DroppedPayload) => {
-          if (stopRecording) {
-            accept(customEvent(ReservedEvent.Dropped, payload));
+          if (recording) {
+            accept({ type: CUSTOM, data: { tag: ReservedEvent.Dropped, payload }, timestamp: Date.now() });
           }
         },
         onNeedFullSnapshot: takeFullSnapshotSoon,
       });
+      transport = pageTransport;
+      delivery = queue;
       if (store) {
-        const windowId = session.currentWindowId;
         // In a task of its own: opening IndexedDB is not worth delaying the first snapshot.
         setTimeout(() => {
-          void store
-            .takeOver(windowId)
+          store
+            .takeOver(current.currentWindowId)
             .then((batches) => {
-              if (batches.length > 0 && delivery) {
-                delivery.restore(batches);
-                void delivery.drain();
+              if (batches.length > 0) {
+                queue.restore(batches);
+                void queue.drain();
               }
             })
             .catch(() => undefined);
-        }, 0);
+        });
       }
     }
     return session;
   };
 
   const installCaptures = () => {
-    const emitError = (payload: ErrorPayload) => pushCustom(ReservedEvent.Error, payload);
+    const add = (undo: () => void) => uninstall.push(undo);
     if (options.captureErrors !== false) {
-      uninstallCaptures.push(captureErrors(emitError));
+      add(captureErrors((payload) => pushCustom(ReservedEvent.Error, payload)));
     }
-    uninstallCaptures.push(captureNavigation(onNavigation));
+    add(captureNavigation(onNavigation));
     if (options.console !== false) {
-      const levels = options.console?.levels ?? DEFAULT_CONSOLE_LEVELS;
-      uninstallCaptures.push(
-        captureConsole(levels, (payload) => {
-          if (consoleEntries >= CONSOLE_MAX_ENTRIES) {
-            if (!consoleCapReported) {
-              consoleCapReported = true;
-              pushCustom(ReservedEvent.Dropped, { reason: 'console_cap', count: 1 } satisfies DroppedPayload);
-            }
-            return;
-          }
+      add(
+        captureConsole(options.console?.levels ?? DEFAULT_CONSOLE_LEVELS, (payload) => {
           consoleEntries++;
-          pushCustom(ReservedEvent.Console, payload);
+          if (consoleEntries <= CONSOLE_MAX_ENTRIES) {
+            pushCustom(ReservedEvent.Console, payload);
+          } else if (consoleEntries === CONSOLE_MAX_ENTRIES + 1) {
+            // One marker says the cap was reached; later calls are not recorded.
+            pushCustom(ReservedEvent.Dropped, { reason: 'console_cap', count: 1 } satisfies DroppedPayload);
+          }
         }),
       );
     }
-    if (options.network !== false && (options.network?.enabled ?? true)) {
-      uninstallCaptures.push(
+    const network = options.network;
+    if (network !== false && network?.enabled !== false && transport) {
+      add(
         captureNetwork({
-          options: options.network || {},
-          ownUrlPrefix: (transport as Transport).url.split('?')[0] as string,
-          redact,
+          options: network || {},
+          ownUrlPrefix: transport.url.split('?')[0] as string,
+          redact: (url) => redactUrl(url, options.privacy?.sensitiveQueryParams),
           emit: (payload) => pushCustom(ReservedEvent.Network, payload),
         }),
       );
     }
     if (options.captureClicks !== false) {
-      clicks = new ClickDetector(
+      clicks = createClickDetector(
         (payload) => pushCustom(ReservedEvent.RageClick, payload),
         (payload) => pushCustom(ReservedEvent.DeadClick, payload),
       );
     }
+    listen(uninstall, window, {
+      pagehide: onPageHide,
+      pageshow: () => {
+        syncHidden();
+        session?.markOpen();
+      },
+      online: () => {
+        void delivery?.retryNow();
+      },
+      storage: (event: StorageEvent) => {
+        if (event.key === SESSION_KEY && session?.check(Date.now()) === 'other_tab') {
+          onSessionChange();
+        }
+      },
+    });
+    listen(uninstall, document, {
+      visibilitychange: () => {
+        syncHidden();
+        if (document.visibilityState === 'hidden') {
+          // The page may be closed next: whatever is unsent must be found by the next page.
+          secure();
+          void delivery?.drain();
+        }
+      },
+    });
   };
 
   const stopInternal = () => {
-    stopRecording?.();
-    stopRecording = undefined;
-    for (const uninstall of uninstallCaptures) {
+    stopRrweb?.();
+    stopRrweb = undefined;
+    recording = false;
+    for (const undo of uninstall) {
       try {
-        uninstall();
+        undo();
       } catch {
         // Keep uninstalling the rest.
       }
     }
-    uninstallCaptures = [];
+    uninstall = [];
     clicks?.reset();
     clicks = undefined;
-    for (const timer of [flushTimer, holdTimer, idleTimer]) {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-      }
-    }
-    if (checkpointTimer !== undefined) {
-      clearInterval(checkpointTimer);
-    }
+    clearTimeout(flushTimer);
+    clearTimeout(holdTimer);
+    clearTimeout(idleTimer);
+    clearInterval(checkpointTimer);
     flushTimer = holdTimer = idleTimer = checkpointTimer = undefined;
-    if (activeRecorder === recorder) {
-      activeRecorder = undefined;
-    }
-    window.removeEventListener('pagehide', onPageHide);
-    window.removeEventListener('pageshow', onPageShow);
-    window.removeEventListener('online', onOnline);
-    window.removeEventListener('storage', onStorage);
-    document.removeEventListener('visibilitychange', onVisibilityChange);
   };
 
   const startInternal = () => {
-    if (stopRecording) {
+    if (recording) {
       return;
     }
     if (optedOut()) {
       refreshStatus();
       return;
     }
-    if (activeRecorder && activeRecorder !== recorder) {
-      throw new Error(
-        'Another replaykit recorder is already recording on this page, and rrweb supports one per page. ' +
-          'Stop it first, or share one recorder (the React <RecordingProvider> does this for you).',
-      );
-    }
     const current = ensurePipeline();
-    const change = current.check(Date.now());
-    if (change) {
+    if (current.check(Date.now())) {
       held = [];
     }
     sampledOut = sampleValue(current.sessionId) >= sampleRate;
@@ -738,12 +700,9 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       refreshStatus();
       return;
     }
-    triggered = readTriggered();
-    blockedPage = matchesUrl(location.href, options.blockedUrls);
-    if (!triggered && matchesUrl(location.href, triggerUrls)) {
-      triggered = true;
-    }
-    activeRecorder = recorder;
+    const url = location.href;
+    triggered = readTriggered(current.sessionId) || matchesUrl(url, triggerUrls);
+    blockedPage = matchesUrl(url, blockedUrls);
     lastActivityAt = Date.now();
     userIdle = false;
     if (status === 'error') {
@@ -752,12 +711,12 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     const canvas = options.canvas === true ? {} : options.canvas || undefined;
     try {
       // Set before record() returns: rrweb emits the first full snapshot synchronously.
-      stopRecording = () => undefined;
-      const stop = record({
+      recording = true;
+      stopRrweb = record({
         emit: (event) => onRrwebEvent(event as RecordedEvent),
         ...privacy.options,
         checkoutEveryNms: options.checkoutIntervalMs ?? CHECKOUT_INTERVAL_MS,
-        recordCanvas: canvas !== undefined,
+        recordCanvas: !!canvas,
         ...(canvas
           ? {
               sampling: { canvas: canvas.fps ?? 2 },
@@ -767,24 +726,19 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
         collectFonts: false,
         inlineImages: false,
       });
-      if (!stop) {
+      if (!stopRrweb) {
         throw new Error('rrweb did not start recording');
       }
-      stopRecording = stop;
     } catch (error) {
-      stopRecording = undefined;
       stopInternal();
-      setError(`Recording could not start: ${String(error)}`);
+      status = 'error';
+      lastError = `Recording could not start: ${String(error)}`;
+      notify();
       return;
     }
     // After the first snapshot, in the same task: no host code ran in between, so nothing
     // is missed, and the snapshot is not delayed by the wrappers' setup.
     installCaptures();
-    window.addEventListener('pagehide', onPageHide);
-    window.addEventListener('pageshow', onPageShow);
-    window.addEventListener('online', onOnline);
-    window.addEventListener('storage', onStorage);
-    document.addEventListener('visibilitychange', onVisibilityChange);
     if (needsTrigger && !triggered) {
       // Keeps the held window near ERROR_BUFFER_MS: a checkpoint starts a new segment.
       checkpointTimer = setInterval(takeFullSnapshotSoon, ERROR_BUFFER_MS);
@@ -793,66 +747,40 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     pushLoadNavigation();
     const earlier = pending;
     pending = [];
-    for (const event of earlier) {
-      accept(event);
-    }
+    earlier.forEach(accept);
     refreshStatus();
     notify();
   };
 
   const recorder: Recorder & RecorderInternals = {
     start() {
-      if (typeof window === 'undefined' || typeof document === 'undefined') {
-        throw new Error(
-          'recorder.start() needs a browser: call it from an effect, not during server rendering.',
-        );
-      }
       startRequested = true;
       startInternal();
     },
     stop() {
       startRequested = false;
-      if (!stopRecording) {
-        refreshStatus();
-        return;
+      if (recording) {
+        stopInternal();
+        // Held data (waiting for a trigger or the minimum duration) is not sent: that is the rule.
+        dropHeld();
+        void flushNow();
       }
-      stopInternal();
-      // Held data (waiting for a trigger or the minimum duration) is not sent: that is the rule.
-      held = [];
-      heldSessionId = undefined;
-      void flushNow();
       refreshStatus();
     },
-    flush() {
-      return flushNow();
-    },
+    flush: flushNow,
     capture(name, properties) {
-      const problem = checkEventName(name);
-      if (problem) {
-        throw new Error(`capture(): ${problem}`);
-      }
       pushCustom(name, properties ?? {});
     },
     captureError(payload) {
-      if (!payload || typeof payload.message !== 'string') {
-        throw new Error(
-          'captureError(): the payload needs a string `message` (and a `kind`), as in ErrorPayload.',
-        );
-      }
       pushCustom(ReservedEvent.Error, { ...payload, kind: payload.kind ?? 'captured' });
     },
     identify(userId, traits) {
-      if (typeof userId !== 'string' || userId === '') {
-        throw new Error('identify(): userId must be a non-empty string, such as your user table id.');
-      }
       pushCustom(ReservedEvent.Identify, traits ? { userId, traits } : { userId });
     },
     optOut() {
       optedOutInMemory = true;
       setOptedOut(true);
-      if (stopRecording) {
-        stopInternal();
-      }
+      stopInternal();
       buffer = [];
       bufferBytes = 0;
       held = [];

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isOptedOut, setOptedOut } from './consent';
 import { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
-import { isOptedOut, SESSION_KEY, SessionState, setOptedOut } from './session';
+import { createSessionState, SESSION_KEY, type SessionState } from './session';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
@@ -8,7 +9,7 @@ const MINUTE = 60_000;
 /** A reload: the old page's pagehide clears the open flag, then a new page starts. */
 function reload(previous: SessionState, now: number): SessionState {
   previous.markClosed();
-  return new SessionState(now);
+  return createSessionState(now);
 }
 
 beforeEach(() => {
@@ -23,7 +24,7 @@ afterEach(() => {
 
 describe('SessionState', () => {
   it('creates a UUIDv7 session and window, and keeps both (and the seq) across a reload', () => {
-    const first = new SessionState(T0);
+    const first = createSessionState(T0);
     expect(first.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(first.takeSeq()).toBe(0);
     expect(first.takeSeq()).toBe(1);
@@ -34,26 +35,26 @@ describe('SessionState', () => {
   });
 
   it('shares the session with another tab but gives that tab its own window and seq', () => {
-    const first = new SessionState(T0);
+    const first = createSessionState(T0);
     first.takeSeq();
     // Another tab: same localStorage, empty sessionStorage.
     sessionStorage.clear();
-    const other = new SessionState(T0 + 1_000);
+    const other = createSessionState(T0 + 1_000);
     expect(other.sessionId).toBe(first.sessionId);
     expect(other.currentWindowId).not.toBe(first.currentWindowId);
     expect(other.takeSeq()).toBe(0);
   });
 
   it('gives a duplicated tab (sessionStorage copied while the original is open) a new window id', () => {
-    const original = new SessionState(T0);
-    const copy = new SessionState(T0 + 1_000);
+    const original = createSessionState(T0);
+    const copy = createSessionState(T0 + 1_000);
     expect(copy.currentWindowId).not.toBe(original.currentWindowId);
     expect(copy.sessionId).toBe(original.sessionId);
     expect(copy.takeSeq()).toBe(0);
   });
 
   it('rotates after 30 minutes without activity, not before, and activity keeps it alive', () => {
-    const state = new SessionState(T0);
+    const state = createSessionState(T0);
     const id = state.sessionId;
     state.touch(T0 + 20 * MINUTE);
     expect(state.check(T0 + 20 * MINUTE + SESSION_IDLE_TIMEOUT_MS - 1)).toBeUndefined();
@@ -64,7 +65,7 @@ describe('SessionState', () => {
   });
 
   it('rotates at 24 hours even while the user stays active', () => {
-    const state = new SessionState(T0);
+    const state = createSessionState(T0);
     const id = state.sessionId;
     for (let at = T0; at < T0 + SESSION_MAX_DURATION_MS; at += 10 * MINUTE) {
       state.touch(at);
@@ -76,9 +77,9 @@ describe('SessionState', () => {
   });
 
   it('adopts the session another tab rotated to instead of starting its own', () => {
-    const mine = new SessionState(T0);
+    const mine = createSessionState(T0);
     sessionStorage.clear();
-    const theirs = new SessionState(T0);
+    const theirs = createSessionState(T0);
     const later = T0 + SESSION_IDLE_TIMEOUT_MS + MINUTE;
     expect(theirs.check(later)).toBe('idle_timeout');
     expect(mine.check(later + 1_000)).toBe('other_tab');
@@ -86,7 +87,7 @@ describe('SessionState', () => {
   });
 
   it('starts a fresh session on load when the stored one expired', () => {
-    const first = new SessionState(T0);
+    const first = createSessionState(T0);
     const next = reload(first, T0 + SESSION_IDLE_TIMEOUT_MS);
     expect(next.sessionId).not.toBe(first.sessionId);
   });
