@@ -17,6 +17,16 @@ describe('redactUrl', () => {
     expect(redactUrl(input)).toBe(expected);
   });
 
+  it('also redacts the values a predicate picks, whatever their name', () => {
+    const digits = (value: string) => /\d/.test(value);
+    expect(redactUrl('https://a.test/?q=shoes&ref=a1+b&=42#x=7', [], digits)).toBe(
+      `https://a.test/?q=shoes&ref=${R}&=${R}#x=${R}`,
+    );
+    expect(redactUrl('https://a.test/?q=shoes&token=t', [], () => false)).toBe(
+      `https://a.test/?q=shoes&token=${R}`,
+    );
+  });
+
   it('redacts names the host adds', () => {
     expect(redactUrl('https://a.test/?invite=abc&x=1', ['invite'])).toBe(`https://a.test/?invite=${R}&x=1`);
   });

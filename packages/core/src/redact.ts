@@ -27,12 +27,27 @@ function isSensitive(name: string, words: readonly string[]): boolean {
   return words.some((word) => lower.includes(word));
 }
 
+/** A query name or value as the page meant it; the raw text when it is not valid encoding. */
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Replaces the values of sensitive query parameters (and of the fragment's, for OAuth-style
  * `#access_token=`) with `[redacted]`. Relative and malformed URLs are handled as text, so
- * nothing is lost and nothing throws. `extraWords` adds host-specific names.
+ * nothing is lost and nothing throws. `extraWords` adds host-specific names;
+ * `redactValue`, when given, also redacts every value (decoded) for which it returns true,
+ * whatever its name (the recorder's privacy presets use it for personal-looking values).
  */
-export function redactUrl(url: string, extraWords: readonly string[] = []): string {
+export function redactUrl(
+  url: string,
+  extraWords: readonly string[] = [],
+  redactValue?: (value: string) => boolean,
+): string {
   if (typeof url !== 'string' || (!url.includes('?') && !url.includes('#'))) {
     return url;
   }
@@ -44,16 +59,14 @@ export function redactUrl(url: string, extraWords: readonly string[] = []): stri
       .split('&')
       .map((pair) => {
         const equals = pair.indexOf('=');
-        if (equals <= 0) {
+        if (equals < 0) {
           return pair;
         }
-        let name = pair.slice(0, equals);
-        try {
-          name = decodeURIComponent(name.replace(/\+/g, ' '));
-        } catch {
-          // Keep the raw name: it is only used for matching.
-        }
-        return isSensitive(name, words) ? `${pair.slice(0, equals)}=${encodeURIComponent(REDACTED)}` : pair;
+        const name = pair.slice(0, equals);
+        return (equals > 0 && isSensitive(decode(name), words)) ||
+          redactValue?.(decode(pair.slice(equals + 1)))
+          ? `${name}=${encodeURIComponent(REDACTED)}`
+          : pair;
       })
       .join('&');
   const hashIndex = url.indexOf('#');

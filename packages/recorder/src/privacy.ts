@@ -1,13 +1,6 @@
-import {
-  EventType,
-  IncrementalSource,
-  isMetaEvent,
-  REDACTED,
-  type RecordedEvent,
-  ReservedEvent,
-  redactUrl,
-} from '@replaykit/core';
+import { isMetaEvent, type RecordedEvent, ReservedEvent, redactUrl } from '@replaykit/core';
 import { record } from '@rrweb/record';
+import { PRIVACY_ATTRIBUTES } from './attributes';
 
 /**
  * Privacy rules applied in the browser, before anything is buffered or sent. rrweb has no
@@ -17,13 +10,7 @@ import { record } from '@rrweb/record';
  * attributes or URLs, so the event processor applies the same decision to them.
  */
 
-/** Data attributes that the React wrappers set and that plain markup can use directly. */
-export const PRIVACY_ATTRIBUTES = {
-  mask: 'data-rk-mask',
-  unmask: 'data-rk-unmask',
-  block: 'data-rk-block',
-  ignore: 'data-rk-ignore',
-} as const;
+export { PRIVACY_ATTRIBUTES };
 
 /**
  * What each preset hides (unmarked content; markers and never-unmaskable fields apply on top):
@@ -63,46 +50,26 @@ export interface PrivacyConfig {
 }
 
 /** Attributes whose values are text a person reads, masked like the element's text. */
-export const MASKED_TEXT_ATTRIBUTES: readonly string[] = [
-  'placeholder',
-  'title',
-  'alt',
-  'aria-label',
-  'aria-description',
-  'aria-placeholder',
-  'aria-valuetext',
-  'aria-roledescription',
-  'label',
-];
+export const MASKED_TEXT_ATTRIBUTES: readonly string[] =
+  'placeholder title alt aria-label aria-description aria-placeholder aria-valuetext aria-roledescription label'.split(
+    ' ',
+  );
 
-/** Attributes that hold a URL (or, for `srcset`, a list of them). */
-const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'href',
-  'src',
-  'srcset',
-  'action',
-  'formaction',
-  'poster',
-  'cite',
-  'data',
-  'background',
-  'ping',
-  'xlink:href',
-  // rrweb's name for the src of an iframe it did not load.
-  'rr_src',
-]);
+/**
+ * Attributes that hold a URL (or, for `srcset`, a list of them); `rr_src` is rrweb's name
+ * for the src of an iframe it did not load.
+ */
+const URL_ATTRIBUTES = 'href src srcset action formaction poster cite data background ping xlink:href rr_src';
 
 /** Elements whose `value` attribute is something a person typed or chose. */
-const VALUE_ELEMENTS: ReadonlySet<string> = new Set(['input', 'textarea', 'select', 'option', 'button']);
+const VALUE_ELEMENTS = /^(input|textarea|select|option|button)$/i;
 
 /** Media the `strict` preset replaces by empty boxes. */
 const STRICT_BLOCKED_MEDIA = 'img, picture, video, canvas, iframe, object, embed';
 
-const MASK_CHARACTER = '*';
-
 /** Replaces every non-space character with `*`, keeping the text's shape. */
 export function maskText(text: string): string {
-  return text.replace(/\S/g, MASK_CHARACTER);
+  return text.replace(/\S/g, '*');
 }
 
 // Patterns for text that looks personal under the `balanced` preset. They err towards
@@ -129,10 +96,7 @@ function mayBeSensitive(text: string): boolean {
   let digits = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code === 64 /* @ */) {
-      return true;
-    }
-    if (code >= 48 && code <= 57 && ++digits >= SENSITIVE_MIN_DIGITS) {
+    if (code === 64 /* @ */ || (code >= 48 && code <= 57 && ++digits >= SENSITIVE_MIN_DIGITS)) {
       return true;
     }
   }
@@ -141,42 +105,45 @@ function mayBeSensitive(text: string): boolean {
 
 /** Masks the parts of a text that look like personal data (emails, cards, phones, ids). */
 export function maskSensitiveText(text: string): string {
-  if (!mayBeSensitive(text)) {
-    return text;
-  }
-  let result = text;
-  for (const pattern of SENSITIVE_TEXT_PATTERNS) {
-    result = result.replace(pattern, (match) => maskText(match));
-  }
-  return result;
+  return mayBeSensitive(text)
+    ? SENSITIVE_TEXT_PATTERNS.reduce((result, pattern) => result.replace(pattern, maskText), text)
+    : text;
 }
 
-/** What happens to a piece of text: masked whole, only its personal-looking parts, or nothing. */
-type TextRule = 'mask' | 'sensitive' | 'clear';
+/**
+ * What happens to a piece of text: masked whole, only its personal-looking parts, or
+ * nothing. The values are the presets' indexes in {@link PRIVACY_PRESETS}, so a preset is
+ * its own text rule.
+ */
+const MASK = 0;
+const SENSITIVE = 1;
+const CLEAR = 2;
+type TextRule = typeof MASK | typeof SENSITIVE | typeof CLEAR;
 
-function applyTextRule(rule: TextRule, text: string): string {
-  switch (rule) {
-    case 'mask':
-      return maskText(text);
-    case 'sensitive':
-      return maskSensitiveText(text);
-    case 'clear':
-      return text;
-    default:
-      return rule satisfies never;
-  }
-}
+/** No privacy marker above an element (a marker is MASK or CLEAR, for unmask). */
+const NONE = 3;
+type Marker = typeof MASK | typeof CLEAR | typeof NONE;
+
+const applyTextRule = (rule: TextRule, text: string): string =>
+  rule === MASK ? maskText(text) : rule === SENSITIVE ? maskSensitiveText(text) : text;
+
+/** What an attribute name calls for; names missing from the table are left alone. */
+const ALWAYS = 0;
+const TEXT = 1;
+const URL_VALUE = 2;
+const VALUE = 3;
+type AttributeKind = typeof ALWAYS | typeof TEXT | typeof URL_VALUE | typeof VALUE;
 
 interface CompiledPrivacy {
-  preset: PrivacyPreset;
+  /** The preset's rule for unmarked text. */
+  rule: TextRule;
   /** Matches an element carrying a mask or unmask marker. */
   markerSelector: string;
   maskSelector: string;
   alwaysMaskSelector: string | undefined;
   blockSelector: string;
   ignoreSelector: string;
-  textAttributes: ReadonlySet<string>;
-  alwaysMaskedAttributes: ReadonlySet<string>;
+  /** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
   attributeKinds: ReadonlyMap<string, AttributeKind>;
   /** True while the event processor handles one event: markers cannot change meanwhile. */
   processing: boolean;
@@ -191,91 +158,93 @@ interface CompiledPrivacy {
   queryWords: string[];
 }
 
-function joinSelectors(selectors: Array<string | undefined>): string {
-  return selectors.filter((selector): selector is string => Boolean(selector)).join(', ');
-}
-
-function checkSelectors(name: string, selectors: string[] | undefined): string[] {
-  if (selectors === undefined) {
-    return [];
+/** Checks a list of the configuration, with one message shape for every mistake. */
+function checkList(name: string, list: string[] | undefined, selectors: boolean): string[] {
+  const example = selectors
+    ? "CSS selectors, such as ['.customer-name']"
+    : "attribute names, such as ['data-customer']";
+  const fail = (problem: string) => {
+    throw new Error(`privacy.${name} ${problem}; it must be an array of ${example}.`);
+  };
+  if (list !== undefined && !Array.isArray(list)) {
+    fail('is not an array');
   }
-  if (!Array.isArray(selectors)) {
-    throw new Error(`privacy.${name} must be an array of CSS selectors, such as ['.customer-name'].`);
-  }
-  for (const selector of selectors) {
-    if (typeof selector !== 'string' || selector.trim() === '') {
-      throw new Error(
-        `privacy.${name} has an empty or non-string selector; remove it or write a CSS selector.`,
-      );
+  for (const item of list ?? []) {
+    if (typeof item !== 'string' || item.trim() === '') {
+      fail('has an empty or non-string entry (remove it)');
     }
     // A selector the browser cannot parse would make every closest() call throw mid-recording.
-    if (typeof document !== 'undefined') {
-      try {
-        document.createDocumentFragment().querySelector(selector);
-      } catch {
-        throw new Error(`privacy.${name} has an invalid CSS selector: "${selector}". Fix or remove it.`);
+    try {
+      if (selectors && typeof document !== 'undefined') {
+        document.createDocumentFragment().querySelector(item);
       }
+    } catch {
+      fail(`has an invalid CSS selector: "${item}" (fix or remove it)`);
     }
   }
-  return selectors;
-}
-
-function checkAttributeNames(names: string[] | undefined): string[] {
-  if (names === undefined) {
-    return [];
-  }
-  if (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.trim() === '')) {
-    throw new Error("privacy.maskAttributes must be an array of attribute names, such as ['data-customer'].");
-  }
-  return names.map((name) => name.trim().toLowerCase());
+  return list ?? [];
 }
 
 function compile(config: PrivacyConfig): CompiledPrivacy {
   const preset = config.preset ?? 'balanced';
-  if (!PRIVACY_PRESETS.includes(preset)) {
+  const rule = PRIVACY_PRESETS.indexOf(preset) as TextRule | -1;
+  if (rule < 0) {
     throw new Error(`Unknown privacy preset "${String(preset)}"; use one of ${PRIVACY_PRESETS.join(', ')}.`);
   }
-  const maskSelector = joinSelectors([
-    `[${PRIVACY_ATTRIBUTES.mask}]`,
-    ...checkSelectors('maskSelectors', config.maskSelectors),
-  ]);
-  const unmaskSelector = joinSelectors([
-    `[${PRIVACY_ATTRIBUTES.unmask}]`,
-    ...checkSelectors('unmaskSelectors', config.unmaskSelectors),
-  ]);
-  const alwaysMask = checkSelectors('alwaysMaskSelectors', config.alwaysMaskSelectors);
-  const textAttributes = new Set(MASKED_TEXT_ATTRIBUTES);
-  const alwaysMaskedAttributes = new Set(checkAttributeNames(config.maskAttributes));
+  const selectors = (marker: string, name: keyof PrivacyConfig & `${string}Selectors`) =>
+    [`[${marker}]`, ...checkList(name, config[name], true)].join(', ');
+  const maskSelector = selectors(PRIVACY_ATTRIBUTES.mask, 'maskSelectors');
+  const alwaysMask = checkList('alwaysMaskSelectors', config.alwaysMaskSelectors, true);
+  const attributeKinds = new Map<string, AttributeKind>([['value', VALUE]]);
+  for (const name of URL_ATTRIBUTES.split(' ')) {
+    attributeKinds.set(name, URL_VALUE);
+  }
+  for (const name of MASKED_TEXT_ATTRIBUTES) {
+    attributeKinds.set(name, TEXT);
+  }
+  // Set last: a name the host always masks wins over every other rule.
+  for (const name of checkList('maskAttributes', config.maskAttributes, false)) {
+    attributeKinds.set(name.trim().toLowerCase(), ALWAYS);
+  }
   return {
-    preset,
+    rule: rule as TextRule,
     processing: false,
-    textAttributes,
-    alwaysMaskedAttributes,
-    attributeKinds: attributeKinds({ textAttributes, alwaysMaskedAttributes }),
-    markerSelector: `${maskSelector}, ${unmaskSelector}`,
+    attributeKinds,
+    markerSelector: `${maskSelector}, ${selectors(PRIVACY_ATTRIBUTES.unmask, 'unmaskSelectors')}`,
     maskSelector,
     alwaysMaskSelector: alwaysMask.length ? alwaysMask.join(', ') : undefined,
-    blockSelector: joinSelectors([
-      `[${PRIVACY_ATTRIBUTES.block}]`,
-      preset === 'strict' ? STRICT_BLOCKED_MEDIA : undefined,
-      ...checkSelectors('blockSelectors', config.blockSelectors),
-    ]),
+    blockSelector: [
+      selectors(PRIVACY_ATTRIBUTES.block, 'blockSelectors'),
+      ...(rule === MASK ? [STRICT_BLOCKED_MEDIA] : []),
+    ].join(', '),
     // rrweb matches ignoreSelector against the input itself, not its ancestors: a wrapper
     // covers the fields inside it only through a descendant selector.
-    ignoreSelector: joinSelectors(
-      [
-        `[${PRIVACY_ATTRIBUTES.ignore}]`,
-        ...checkSelectors('ignoreSelectors', config.ignoreSelectors),
-      ].flatMap((selector) => [selector, `:is(${selector}) *`]),
-    ),
+    ignoreSelector: [
+      `[${PRIVACY_ATTRIBUTES.ignore}]`,
+      ...checkList('ignoreSelectors', config.ignoreSelectors, true),
+    ]
+      .flatMap((selector) => [selector, `:is(${selector}) *`])
+      .join(', '),
     queryWords: config.sensitiveQueryParams ?? [],
   };
 }
 
 /**
- * `closest()` that also climbs out of shadow roots (to the host) and same-origin iframes (to
- * the `<iframe>`), so a `<Masked>` around either covers what is inside.
+ * Where `closest()` continues once it reaches the top of an element's tree: the host of a
+ * shadow root, or the `<iframe>` of a same-origin frame, so a `<Masked>` around either
+ * covers what is inside.
  */
+function outOfTree(element: Element): Element | null {
+  const root = element.getRootNode() as Node & { host?: Element };
+  return root !== element.ownerDocument && root.host
+    ? root.host
+    : // The top document has no frame element; asking for it costs a security check.
+      root === globalThis.document
+      ? null
+      : (element.ownerDocument?.defaultView?.frameElement ?? null);
+}
+
+/** `closest()` that also climbs out of shadow roots and same-origin iframes. */
 function composedClosest(element: Element, selector: string): Element | null {
   let current: Element | null = element;
   while (current) {
@@ -283,53 +252,26 @@ function composedClosest(element: Element, selector: string): Element | null {
     if (found) {
       return found;
     }
-    const root = current.getRootNode();
-    if (root !== current.ownerDocument && (root as ShadowRoot).host) {
-      current = (root as ShadowRoot).host;
-    } else if (root === globalThis.document) {
-      // The top document has no frame element; asking for it costs a security check.
-      return null;
-    } else {
-      current = current.ownerDocument?.defaultView?.frameElement ?? null;
-    }
+    current = outOfTree(current);
   }
   return null;
 }
 
-type Marker = 'mask' | 'unmask' | 'none';
-
-/** The parent element, crossing shadow roots (to the host) and same-origin frames (to the iframe). */
-function composedParent(element: Element): Element | null {
-  if (element.parentElement) {
-    return element.parentElement;
-  }
-  const root = element.getRootNode();
-  if (root !== element.ownerDocument && (root as ShadowRoot).host) {
-    return (root as ShadowRoot).host;
-  }
-  if (root === globalThis.document) {
-    return null;
-  }
-  return element.ownerDocument?.defaultView?.frameElement ?? null;
-}
-
 function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
+  const { markerSelector, maskSelector } = privacy;
   let cache = privacy.markerCache ?? privacy.snapshotCache;
   if (!cache && privacy.processing) {
     // Made on first need: most events (mouse moves, scrolls) never ask for a marker.
     cache = privacy.markerCache = new Map();
   }
   if (!cache) {
-    const marked = composedClosest(element, privacy.markerSelector);
-    if (!marked) {
-      return 'none';
-    }
-    return marked.matches(privacy.maskSelector) ? 'mask' : 'unmask';
+    const marked = composedClosest(element, markerSelector);
+    return marked ? (marked.matches(maskSelector) ? MASK : CLEAR) : NONE;
   }
-  // Within one event, siblings share their ancestors' answer: each element is tested once.
+  // Siblings share their ancestors' answer: each element is tested once per cache.
   const path: Element[] = [];
   let current: Element | null = element;
-  let marker: Marker = 'none';
+  let marker: Marker = NONE;
   while (current) {
     const known = cache.get(current);
     if (known !== undefined) {
@@ -337,11 +279,11 @@ function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
       break;
     }
     path.push(current);
-    if (current.matches(privacy.markerSelector)) {
-      marker = current.matches(privacy.maskSelector) ? 'mask' : 'unmask';
+    if (current.matches(markerSelector)) {
+      marker = current.matches(maskSelector) ? MASK : CLEAR;
       break;
     }
-    current = composedParent(current);
+    current = current.parentElement ?? outOfTree(current);
   }
   for (const visited of path) {
     cache.set(visited, marker);
@@ -351,64 +293,33 @@ function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
 
 const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/;
 
-/** True for fields that are masked whatever the markers and the preset say. */
-function isNeverUnmaskable(element: Element, privacy: CompiledPrivacy): boolean {
-  const type = (element.getAttribute('type') ?? '').toLowerCase();
-  if (type === 'password' || element.hasAttribute('data-rr-is-password')) {
-    return true;
-  }
-  if (PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '')) {
-    return true;
-  }
-  return (
-    privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector) !== null
-  );
-}
-
-function presetTextRule(preset: PrivacyPreset): TextRule {
-  switch (preset) {
-    case 'strict':
-      return 'mask';
-    case 'balanced':
-      return 'sensitive';
-    case 'relaxed':
-      return 'clear';
-    default:
-      return preset satisfies never;
-  }
-}
+const isAlwaysMasked = (element: Element, privacy: CompiledPrivacy) =>
+  privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector) !== null;
 
 /** How the text of (and under) an element is recorded. */
 function textRuleFor(element: Element | null, privacy: CompiledPrivacy): TextRule {
   if (!element) {
-    return presetTextRule(privacy.preset);
+    return privacy.rule;
   }
-  if (privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector)) {
-    return 'mask';
+  if (isAlwaysMasked(element, privacy)) {
+    return MASK;
   }
   const marker = nearestMarker(element, privacy);
-  switch (marker) {
-    case 'mask':
-      return 'mask';
-    case 'unmask':
-      return 'clear';
-    case 'none':
-      return presetTextRule(privacy.preset);
-    default:
-      return marker satisfies never;
-  }
+  return marker === NONE ? privacy.rule : marker;
 }
 
-/** Whether an input's value (or a button's) is masked. */
+/** Whether an input's value (or a button's) is masked: passwords and payment fields always are. */
 function isInputMasked(element: Element, privacy: CompiledPrivacy): boolean {
-  if (isNeverUnmaskable(element, privacy)) {
+  if (
+    element.getAttribute('type')?.toLowerCase() === 'password' ||
+    element.hasAttribute('data-rr-is-password') ||
+    PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
+    isAlwaysMasked(element, privacy)
+  ) {
     return true;
   }
   const marker = nearestMarker(element, privacy);
-  if (marker !== 'none') {
-    return marker === 'mask';
-  }
-  return privacy.preset !== 'relaxed';
+  return marker === NONE ? privacy.rule !== CLEAR : marker === MASK;
 }
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
@@ -421,93 +332,19 @@ export interface RrwebPrivacyOptions {
   ignoreSelector: string;
 }
 
-function rrwebOptions(privacy: CompiledPrivacy): RrwebPrivacyOptions {
-  return {
-    // Every input reaches maskInputFn, which decides; rrweb only calls it for masked inputs.
-    maskAllInputs: true,
-    maskInputFn: (text, element) => (isInputMasked(element, privacy) ? maskText(text) : text),
-    // Every text node reaches maskTextFn, which decides.
-    maskTextSelector: '*',
-    maskTextFn: (text, element) => applyTextRule(textRuleFor(element, privacy), text),
-    blockSelector: privacy.blockSelector,
-    ignoreSelector: privacy.ignoreSelector,
-  };
-}
-
-/** Replaces each query (and fragment parameter) value for which `shouldRedact` is true. */
-function redactQueryValues(url: string, shouldRedact: (value: string) => boolean): string {
-  return url.replace(
-    /([?&#])([^=&#]*)=([^&#]*)/g,
-    (whole, separator: string, name: string, value: string) => {
-      let decoded = value;
-      if (value.includes('%') || value.includes('+')) {
-        try {
-          decoded = decodeURIComponent(value.replace(/\+/g, ' '));
-        } catch {
-          // Keep the raw value: it is only used for matching.
-        }
-      }
-      return decoded === REDACTED || !shouldRedact(decoded)
-        ? whole
-        : `${separator}${name}=${encodeURIComponent(REDACTED)}`;
-    },
-  );
-}
-
+/** Redacts a URL's query: sensitive names always, then values as the text rule says. */
 function redactUrlFor(url: string, rule: TextRule, privacy: CompiledPrivacy): string {
   // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
-  if (!url.includes('=')) {
-    return url;
-  }
-  const redacted = redactUrl(url, privacy.queryWords);
-  switch (rule) {
-    case 'mask':
-      return redactQueryValues(redacted, () => true);
-    case 'sensitive':
-      return redactQueryValues(redacted, (value) => maskSensitiveText(value) !== value);
-    case 'clear':
-      return redacted;
-    default:
-      return rule satisfies never;
-  }
-}
-
-function redactAttribute(name: string, value: string, rule: TextRule, privacy: CompiledPrivacy): string {
-  if (name === 'srcset') {
-    return value
-      .split(',')
-      .map((candidate) => {
-        const trimmed = candidate.trim();
-        const space = trimmed.search(/\s/);
-        return space < 0
-          ? redactUrlFor(trimmed, rule, privacy)
-          : `${redactUrlFor(trimmed.slice(0, space), rule, privacy)}${trimmed.slice(space)}`;
-      })
-      .join(', ');
-  }
-  return redactUrlFor(value, rule, privacy);
+  return url.includes('=')
+    ? redactUrl(
+        url,
+        privacy.queryWords,
+        rule === CLEAR ? undefined : (value) => rule === MASK || maskSensitiveText(value) !== value,
+      )
+    : url;
 }
 
 type Attributes = Record<string, unknown>;
-
-/** What an attribute name calls for; names missing from the table are left alone. */
-type AttributeKind = 'always' | 'text' | 'url' | 'value';
-
-/** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
-function attributeKinds(privacy: Pick<CompiledPrivacy, 'textAttributes' | 'alwaysMaskedAttributes'>) {
-  const kinds = new Map<string, AttributeKind>([['value', 'value']]);
-  for (const name of URL_ATTRIBUTES) {
-    kinds.set(name, 'url');
-  }
-  for (const name of privacy.textAttributes) {
-    kinds.set(name, 'text');
-  }
-  // Listed last: a name the host always masks wins over every other rule.
-  for (const name of privacy.alwaysMaskedAttributes) {
-    kinds.set(name, 'always');
-  }
-  return kinds;
-}
 
 /**
  * Masks the attributes of one element in place. The live element (found through rrweb's
@@ -530,28 +367,41 @@ function processAttributes(
     }
     const lowerName = name.toLowerCase();
     const kind = privacy.attributeKinds.get(lowerName);
-    if (kind === undefined || (kind === 'url' && !value.includes('='))) {
+    if (kind === undefined || (kind === URL_VALUE && !value.includes('='))) {
       continue;
     }
-    if (kind === 'always') {
+    if (kind === ALWAYS) {
       attributes[name] = maskText(value);
       continue;
     }
     if (element === undefined) {
-      element = liveElement(id);
+      const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
+      element = node?.nodeType === 1 ? (node as Element) : null;
     }
-    if (kind === 'value') {
+    if (kind === VALUE) {
       if (
-        VALUE_ELEMENTS.has((tagName ?? element?.tagName ?? '').toLowerCase()) &&
-        (element ? isInputMasked(element, privacy) : privacy.preset !== 'relaxed')
+        VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '') &&
+        (element ? isInputMasked(element, privacy) : privacy.rule !== CLEAR)
       ) {
         attributes[name] = maskText(value);
       }
       continue;
     }
-    rule ??= element ? textRuleFor(element, privacy) : privacy.preset === 'relaxed' ? 'clear' : 'mask';
+    rule ??= element ? textRuleFor(element, privacy) : privacy.rule === CLEAR ? CLEAR : MASK;
+    const textRule = rule;
     attributes[name] =
-      kind === 'text' ? applyTextRule(rule, value) : redactAttribute(lowerName, value, rule, privacy);
+      kind === TEXT
+        ? applyTextRule(textRule, value)
+        : lowerName === 'srcset'
+          ? value
+              .split(',')
+              .map((candidate) => {
+                // Each candidate is a URL, then an optional size descriptor.
+                const [url = '', ...descriptor] = candidate.trim().split(/(?=\s)/);
+                return redactUrlFor(url, textRule, privacy) + descriptor.join('');
+              })
+              .join(', ')
+          : redactUrlFor(value, textRule, privacy);
   }
 }
 
@@ -563,46 +413,13 @@ interface SerializedNode {
   childNodes?: SerializedNode[];
 }
 
-// rrweb-snapshot's NodeType.Element.
-const ELEMENT_NODE = 2;
-
-function liveElement(id: number | undefined): Element | null {
-  if (id === undefined) {
-    return null;
-  }
-  const node = record.mirror?.getNode(id) as Node | null | undefined;
-  return node && node.nodeType === 1 ? (node as Element) : null;
-}
-
-/** Ids of inputs that were ever password or payment fields in this recording. */
-type ProtectedIds = Set<number>;
-
+/** True for the serialized attributes of a password or payment field. */
 function isProtectedSerialized(attributes: Attributes): boolean {
-  const type = typeof attributes.type === 'string' ? attributes.type.toLowerCase() : '';
-  const autocomplete = typeof attributes.autocomplete === 'string' ? attributes.autocomplete : '';
-  return type === 'password' || PROTECTED_AUTOCOMPLETE.test(autocomplete);
-}
-
-function processTree(
-  node: SerializedNode | undefined,
-  privacy: CompiledPrivacy,
-  protectedIds: ProtectedIds,
-): void {
-  if (!node) {
-    return;
-  }
-  if (node.type === ELEMENT_NODE && node.attributes) {
-    const attributes = node.attributes;
-    if (node.id !== undefined && isProtectedSerialized(attributes)) {
-      protectedIds.add(node.id);
-    }
-    processAttributes(attributes, node.tagName, node.id, privacy);
-  }
-  if (node.childNodes) {
-    for (const child of node.childNodes) {
-      processTree(child, privacy, protectedIds);
-    }
-  }
+  const { type, autocomplete } = attributes;
+  return (
+    (typeof type === 'string' && type.toLowerCase() === 'password') ||
+    (typeof autocomplete === 'string' && PROTECTED_AUTOCOMPLETE.test(autocomplete))
+  );
 }
 
 interface IncrementalData {
@@ -616,30 +433,30 @@ interface IncrementalData {
 function processCustom(event: RecordedEvent, privacy: CompiledPrivacy): RecordedEvent {
   const data = event.data as { tag?: unknown; payload?: unknown } | null;
   const payload = data?.payload as Record<string, unknown> | null | undefined;
-  if (!data || !payload || typeof payload !== 'object') {
+  if (!payload || typeof payload !== 'object') {
     return event;
   }
-  switch (data.tag) {
+  const { url, args } = payload;
+  const changed = (change: Record<string, unknown>) => ({
+    ...event,
+    data: { ...data, payload: { ...payload, ...change } },
+  });
+  switch (data?.tag) {
     case ReservedEvent.Navigation:
     case ReservedEvent.Network: {
-      if (typeof payload.url !== 'string') {
-        return event;
-      }
       // URLs outside the page follow the preset: strict redacts every query value.
-      const url = redactUrlFor(payload.url, presetTextRule(privacy.preset), privacy);
-      return url === payload.url ? event : { ...event, data: { ...data, payload: { ...payload, url } } };
+      const redacted = typeof url === 'string' ? redactUrlFor(url, privacy.rule, privacy) : url;
+      return redacted === url ? event : changed({ url: redacted });
     }
-    case ReservedEvent.Console: {
-      if (!Array.isArray(payload.args)) {
-        return event;
-      }
+    case ReservedEvent.Console:
       // Console text is page text outside any marker: the preset decides.
-      const rule = presetTextRule(privacy.preset);
-      const args = payload.args.map((argument) =>
-        typeof argument === 'string' ? applyTextRule(rule, argument) : argument,
-      );
-      return { ...event, data: { ...data, payload: { ...payload, args } } };
-    }
+      return Array.isArray(args)
+        ? changed({
+            args: args.map((argument) =>
+              typeof argument === 'string' ? applyTextRule(privacy.rule, argument) : argument,
+            ),
+          })
+        : event;
     default:
       return event;
   }
@@ -661,6 +478,16 @@ export function createPrivacyOptions(config: PrivacyConfig = {}): RrwebPrivacyOp
   return createPrivacy(config).options;
 }
 
+// rrweb's wire values (core's EventType and IncrementalSource; rrweb-snapshot's element
+// node type) as plain numbers, which the minifier inlines.
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL_SNAPSHOT = 3;
+const META = 4;
+const CUSTOM = 5;
+const SOURCE_MUTATION = 0;
+const SOURCE_INPUT = 5;
+const ELEMENT_NODE = 2;
+
 /**
  * The rrweb options and the event processor for one configuration, sharing its compiled
  * form: with both, each element's marker is looked up once per full snapshot instead of
@@ -671,73 +498,92 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   processEvent: (event: RecordedEvent) => RecordedEvent;
 } {
   const privacy = compile(config);
-  return { options: rrwebOptions(privacy), processEvent: eventProcessor(privacy) };
-}
-
-function eventProcessor(privacy: CompiledPrivacy): (event: RecordedEvent) => RecordedEvent {
   // A password field whose type is switched and typed into in the same task reaches rrweb's
   // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
-  const protectedIds: ProtectedIds = new Set();
+  const protectedIds = new Set<number>();
+
+  const processTree = (node: SerializedNode | undefined): void => {
+    const attributes = node?.attributes;
+    if (node?.type === ELEMENT_NODE && attributes) {
+      if (node.id !== undefined && isProtectedSerialized(attributes)) {
+        protectedIds.add(node.id);
+      }
+      processAttributes(attributes, node.tagName, node.id, privacy);
+    }
+    node?.childNodes?.forEach(processTree);
+  };
+
   const processOne = (event: RecordedEvent): RecordedEvent => {
     if (isMetaEvent(event)) {
-      const href = redactUrlFor(event.data.href, presetTextRule(privacy.preset), privacy);
-      return { ...event, data: { ...event.data, href } };
+      return {
+        ...event,
+        data: { ...event.data, href: redactUrlFor(event.data.href, privacy.rule, privacy) },
+      };
     }
+    const data = event.data as IncrementalData & { node?: SerializedNode };
     switch (event.type) {
-      case EventType.FullSnapshot: {
-        processTree((event.data as { node?: SerializedNode }).node, privacy, protectedIds);
+      case FULL_SNAPSHOT:
+        processTree(data.node);
         return event;
-      }
-      case EventType.IncrementalSnapshot: {
-        const data = event.data as IncrementalData;
-        if (data.source === IncrementalSource.Input) {
-          if (data.id !== undefined && protectedIds.has(data.id) && typeof data.text === 'string') {
-            return { ...event, data: { ...data, text: maskText(data.text) } };
+      case INCREMENTAL_SNAPSHOT:
+        if (data.source === SOURCE_INPUT) {
+          return data.id !== undefined && protectedIds.has(data.id) && typeof data.text === 'string'
+            ? { ...event, data: { ...data, text: maskText(data.text) } }
+            : event;
+        }
+        if (data.source === SOURCE_MUTATION) {
+          for (const added of data.adds ?? []) {
+            processTree(added.node);
           }
-          return event;
-        }
-        if (data.source !== IncrementalSource.Mutation) {
-          return event;
-        }
-        for (const added of data.adds ?? []) {
-          processTree(added.node, privacy, protectedIds);
-        }
-        for (const change of data.attributes ?? []) {
-          if (isProtectedSerialized(change.attributes)) {
-            protectedIds.add(change.id);
+          for (const change of data.attributes ?? []) {
+            if (isProtectedSerialized(change.attributes)) {
+              protectedIds.add(change.id);
+            }
+            processAttributes(change.attributes, undefined, change.id, privacy);
           }
-          processAttributes(change.attributes, undefined, change.id, privacy);
         }
         return event;
-      }
-      case EventType.Custom:
+      case CUSTOM:
         return processCustom(event, privacy);
       default:
         return event;
     }
   };
-  return (event) => {
-    if (event.type === EventType.Meta) {
-      // The cache ends with the FullSnapshot, or at the latest once this task's code has
-      // run (should serialization throw): rrweb serializes synchronously, host code cannot
-      // run in between.
-      const cache = new Map<Element, Marker>();
-      privacy.snapshotCache = cache;
-      queueMicrotask(() => {
-        if (privacy.snapshotCache === cache) {
+
+  return {
+    options: {
+      // Every input reaches maskInputFn, which decides; rrweb only calls it for masked inputs.
+      maskAllInputs: true,
+      maskInputFn: (text, element) => (isInputMasked(element, privacy) ? maskText(text) : text),
+      // Every text node reaches maskTextFn, which decides.
+      maskTextSelector: '*',
+      maskTextFn: (text, element) => applyTextRule(textRuleFor(element, privacy), text),
+      blockSelector: privacy.blockSelector,
+      ignoreSelector: privacy.ignoreSelector,
+    },
+    processEvent(event) {
+      if (event.type === META) {
+        // The cache ends with the FullSnapshot, or at the latest once this task's code has
+        // run (should serialization throw): rrweb serializes synchronously, host code cannot
+        // run in between.
+        const cache = new Map<Element, Marker>();
+        privacy.snapshotCache = cache;
+        queueMicrotask(() => {
+          if (privacy.snapshotCache === cache) {
+            privacy.snapshotCache = undefined;
+          }
+        });
+      }
+      privacy.processing = true;
+      try {
+        return processOne(event);
+      } finally {
+        privacy.processing = false;
+        privacy.markerCache = undefined;
+        if (event.type === FULL_SNAPSHOT) {
           privacy.snapshotCache = undefined;
         }
-      });
-    }
-    privacy.processing = true;
-    try {
-      return processOne(event);
-    } finally {
-      privacy.processing = false;
-      privacy.markerCache = undefined;
-      if (event.type === EventType.FullSnapshot) {
-        privacy.snapshotCache = undefined;
       }
-    }
+    },
   };
 }
