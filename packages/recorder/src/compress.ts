@@ -4,9 +4,6 @@
  * blocked by the page's Content-Security-Policy.
  */
 
-// Kept tiny and dependency-free: it runs as the worker's whole source.
-const WORKER_SOURCE = `onmessage=async(e)=>{const{id,text}=e.data;try{const s=new Response(text).body.pipeThrough(new CompressionStream('gzip'));const b=await new Response(s).arrayBuffer();postMessage({id,b},[b])}catch(r){postMessage({id,error:String(r)})}}`;
-
 /** Where compression runs, for diagnostics and tests. */
 export type CompressionMode = 'worker' | 'main-thread' | 'none';
 
@@ -16,10 +13,15 @@ export interface Compressor {
   close(): void;
 }
 
-async function gzipOnMainThread(text: string): Promise<Uint8Array> {
-  const source = new Response(text).body as ReadableStream;
-  const stream = source.pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair);
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+// Kept tiny and dependency-free: it runs as the worker's whole source. It answers `[id, gzip]`,
+// or `[id]` when it could not compress (the job is then done on the main thread).
+const WORKER_SOURCE = `onmessage=async({data:[i,t]})=>{try{const b=await new Response(new Response(t).body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();postMessage([i,b],[b])}catch{postMessage([i])}}`;
+
+async function gzipText(text: string): Promise<ArrayBuffer> {
+  const stream = (new Response(text).body as ReadableStream).pipeThrough(
+    new CompressionStream('gzip') as unknown as ReadableWritablePair,
+  );
+  return new Response(stream).arrayBuffer();
 }
 
 /** Makes a compressor; `useWorker: false` keeps compression on the main thread. */
@@ -30,42 +32,40 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   let nextId = 0;
   const waiting = new Map<
     number,
-    { text: string; resolve: (bytes: Uint8Array) => void; reject: (error: unknown) => void }
+    [text: string, resolve: (bytes: Uint8Array) => void, reject: (error: unknown) => void]
   >();
+
+  const mainThread = async (text: string) =>
+    hasStreams ? new Uint8Array(await gzipText(text)) : new TextEncoder().encode(text);
+
+  /** Finishes a job on the main thread (the worker could not do it). */
+  const rescue = (id: number) => {
+    const job = waiting.get(id);
+    waiting.delete(id);
+    job && mainThread(job[0]).then(job[1], job[2]);
+  };
 
   const fallBack = () => {
     // The worker failed (CSP, crash): finish what it held on the main thread.
     worker?.terminate();
     worker = undefined;
     compressor.mode = hasStreams ? 'main-thread' : 'none';
-    for (const [id, job] of waiting) {
-      waiting.delete(id);
-      mainThread(job.text).then(job.resolve, job.reject);
+    for (const id of waiting.keys()) {
+      rescue(id);
     }
   };
 
-  const mainThread = (text: string): Promise<Uint8Array> =>
-    hasStreams ? gzipOnMainThread(text) : Promise.resolve(new TextEncoder().encode(text));
-
-  if (
-    options.useWorker !== false &&
-    hasStreams &&
-    typeof Worker === 'function' &&
-    typeof Blob === 'function'
-  ) {
+  if (options.useWorker !== false && hasStreams) {
     try {
       workerUrl = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
       worker = new Worker(workerUrl);
-      worker.onmessage = (message: MessageEvent<{ id: number; b?: ArrayBuffer; error?: string }>) => {
-        const job = waiting.get(message.data.id);
-        if (!job) {
-          return;
-        }
-        waiting.delete(message.data.id);
-        if (message.data.b) {
-          job.resolve(new Uint8Array(message.data.b));
+      worker.onmessage = ({ data: [id, bytes] }: MessageEvent<[number, ArrayBuffer?]>) => {
+        const job = waiting.get(id);
+        if (bytes && job) {
+          waiting.delete(id);
+          job[1](new Uint8Array(bytes));
         } else {
-          mainThread(job.text).then(job.resolve, job.reject);
+          rescue(id);
         }
       };
       worker.onerror = (event) => {
@@ -73,6 +73,7 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
         fallBack();
       };
     } catch {
+      // No Worker or Blob URLs, or forbidden by the page: compress on the main thread.
       worker = undefined;
     }
   }
@@ -81,18 +82,17 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     mode: worker ? 'worker' : hasStreams ? 'main-thread' : 'none',
     gzip(text) {
       const current = worker;
-      if (!current) {
-        return mainThread(text);
-      }
-      return new Promise((resolve, reject) => {
-        const id = nextId++;
-        waiting.set(id, { text, resolve, reject });
-        try {
-          current.postMessage({ id, text });
-        } catch {
-          fallBack();
-        }
-      });
+      return current
+        ? new Promise((resolve, reject) => {
+            const id = nextId++;
+            waiting.set(id, [text, resolve, reject]);
+            try {
+              current.postMessage([id, text]);
+            } catch {
+              fallBack();
+            }
+          })
+        : mainThread(text);
     },
     close() {
       worker?.terminate();
