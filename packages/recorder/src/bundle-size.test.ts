@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /** What a host pays up front to import the recorder (entry plus its static imports), min+gzip. */
 export const ENTRY_BUDGET_BYTES = 4 * 1024;
 /**
- * Every chunk of the recorder with rrweb, min+gzip. The product bar is 32 KB and is NOT met
- * (38.2 KB measured, rrweb alone 22.8 KB); this ceiling only stops further growth until the
- * recorder's own code shrinks by about 6 KB (see the package README).
+ * Every chunk of the recorder with rrweb, min+gzip. The product bar is 32 KB and is NOT met:
+ * 35.7 KB measured, of which rrweb alone is 22.1 KB (bundled the same way) and Vite's
+ * dynamic-import helper 0.7 KB. This ceiling stops growth; the package README says what is
+ * left and why.
  */
-export const FULL_RECORDER_BUDGET_BYTES = 40 * 1024;
+export const FULL_RECORDER_BUDGET_BYTES = 36 * 1024;
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FORBIDDEN =
@@ -45,6 +46,9 @@ function upFront(): Rollup.OutputChunk[] {
 
 beforeAll(async () => {
   // Bundled the way a host's Vite build does it, importing what the React provider imports.
+  // An app build lets the bundler add exports to an entry (Vite's default for apps is
+  // `false`, which would also drop this test entry's own exports), so the code both halves
+  // share lives in the entry chunk rather than in a third chunk.
   workDir = mkdtempSync(join(tmpdir(), 'replaykit-bundle-'));
   const entry = join(PACKAGE_DIR, '.bundle-size-entry.ts');
   writeFileSync(entry, `export { createRecorder, PRIVACY_ATTRIBUTES } from '@replaykit/recorder';\n`);
@@ -59,7 +63,7 @@ beforeAll(async () => {
         minify: true,
         modulePreload: false,
         outDir: workDir,
-        rollupOptions: { input: entry, preserveEntrySignatures: 'strict', output: { format: 'es' } },
+        rollupOptions: { input: entry, preserveEntrySignatures: 'allow-extension', output: { format: 'es' } },
       },
     });
     const outputs = (Array.isArray(result) ? result[0] : result) as Rollup.RollupOutput;

@@ -419,14 +419,12 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
                 ? {
                     requestHeaders: redactHeaders(request.headers),
                     responseHeaders: redactHeaders(
+                      // `name: value` lines; the value is everything after the first colon.
                       this.getAllResponseHeaders()
                         .trim()
                         .split(/[\r\n]+/)
                         .filter(Boolean)
-                        .map((line): [string, string] => {
-                          const colon = line.indexOf(':');
-                          return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
-                        }),
+                        .map((line) => line.split(/\s*:\s*(.*)/) as [string, string]),
                     ),
                   }
                 : {}),

@@ -676,9 +676,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     uninstall = [];
     clicks?.reset();
     clicks = undefined;
-    clearTimeout(flushTimer);
-    clearTimeout(holdTimer);
-    clearTimeout(idleTimer);
+    [flushTimer, holdTimer, idleTimer].forEach(clearTimeout);
     clearInterval(checkpointTimer);
     flushTimer = holdTimer = idleTimer = checkpointTimer = undefined;
   };
@@ -713,7 +711,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
       // Set before record() returns: rrweb emits the first full snapshot synchronously.
       recording = true;
       stopRrweb = record({
-        emit: (event) => onRrwebEvent(event as RecordedEvent),
+        emit: onRrwebEvent as (event: unknown) => void,
         ...privacy.options,
         checkoutEveryNms: options.checkoutIntervalMs ?? CHECKOUT_INTERVAL_MS,
         recordCanvas: !!canvas,
@@ -723,8 +721,8 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
               dataURLOptions: { type: 'image/webp', quality: canvas.quality ?? 0.6 },
             }
           : {}),
-        collectFonts: false,
-        inlineImages: false,
+        // collectFonts and inlineImages stay off (rrweb's defaults): fonts and image bytes
+        // would multiply what is sent.
       });
       if (!stopRrweb) {
         throw new Error('rrweb did not start recording');
