@@ -274,15 +274,45 @@ export async function run(): Promise<void> {
   console.log(
     `\nRecorder cost in Chromium, medians of ${ROUNDS} interleaved rounds (interaction: ${INTERACTION_SECONDS} s)`,
   );
-  const fields: Array<[string, (sample: Sample) => number | undefined, (value: number) => string]> = [
-    ['script time', (sample) => sample.scriptMs, (value) => `${value.toFixed(0)} ms`],
-    ['main-thread task time', (sample) => sample.taskMs, (value) => `${value.toFixed(0)} ms`],
+  // The issue's bars, as ratios to bare rrweb: main-thread time at most 1.05× on every
+  // workload, the first full snapshot no later, and fewer bytes than plain gzip batches.
+  const fields: Array<
+    [
+      string,
+      (sample: Sample) => number | undefined,
+      (value: number) => string,
+      string?,
+      ((ratio: number) => boolean)?,
+    ]
+  > = [
+    [
+      'script time',
+      (sample) => sample.scriptMs,
+      (value) => `${value.toFixed(0)} ms`,
+      '≤ 1.05×',
+      (ratio) => ratio <= 1.05,
+    ],
+    [
+      'main-thread task time',
+      (sample) => sample.taskMs,
+      (value) => `${value.toFixed(0)} ms`,
+      '≤ 1.05×',
+      (ratio) => ratio <= 1.05,
+    ],
     ['total blocking time', (sample) => sample.blockingMs, (value) => `${value.toFixed(0)} ms`],
-    ['bytes on the wire', (sample) => sample.bytes, (value) => `${(value / 1024).toFixed(1)} KB`],
+    [
+      'bytes on the wire',
+      (sample) => sample.bytes,
+      (value) => `${(value / 1024).toFixed(1)} KB`,
+      '< 1.00×',
+      (ratio) => ratio < 1,
+    ],
     [
       'first full snapshot after navigation',
       (sample) => sample.firstSnapshotMs,
       (value) => `${value.toFixed(0)} ms`,
+      '≤ 1.00×',
+      (ratio) => ratio <= 1,
     ],
   ];
   for (const workload of WORKLOADS) {
@@ -290,7 +320,7 @@ export async function run(): Promise<void> {
     console.log(
       `    ${'metric'.padEnd(38)}${'none'.padStart(11)}${'rrweb'.padStart(11)}${'replaykit'.padStart(11)}  replaykit/rrweb`,
     );
-    for (const [name, pick, format] of fields) {
+    for (const [name, pick, format, barText, meetsBar] of fields) {
       const medians = VARIANTS.map((variant) => {
         const values = (samples.get(`${workload}|${variant}`) ?? [])
           .map(pick)
@@ -298,7 +328,11 @@ export async function run(): Promise<void> {
         return values.length ? median(values) : undefined;
       });
       const [, bare, ours] = medians;
-      const ratio = bare && ours !== undefined ? `${(ours / bare).toFixed(2)}×` : '–';
+      const verdict =
+        bare && ours !== undefined && meetsBar
+          ? `  (bar ${barText}: ${meetsBar(ours / bare) ? 'met' : 'NOT met'})`
+          : '';
+      const ratio = bare && ours !== undefined ? `${(ours / bare).toFixed(2)}×${verdict}` : '–';
       console.log(
         `    ${name.padEnd(38)}${medians.map((value) => (value === undefined ? '–' : format(value)).padStart(11)).join('')}  ${ratio}`,
       );
