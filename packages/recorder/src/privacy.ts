@@ -134,30 +134,6 @@ const URL_VALUE = 2;
 const VALUE = 3;
 type AttributeKind = typeof ALWAYS | typeof TEXT | typeof URL_VALUE | typeof VALUE;
 
-interface CompiledPrivacy {
-  /** The preset's rule for unmarked text. */
-  rule: TextRule;
-  /** Matches an element carrying a mask or unmask marker. */
-  markerSelector: string;
-  maskSelector: string;
-  alwaysMaskSelector: string | undefined;
-  blockSelector: string;
-  ignoreSelector: string;
-  /** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
-  attributeKinds: ReadonlyMap<string, AttributeKind>;
-  /** True while the event processor handles one event: markers cannot change meanwhile. */
-  processing: boolean;
-  /** The processor's cache for the event it handles. */
-  markerCache?: Map<Element, Marker>;
-  /**
-   * Set from a Meta event to its FullSnapshot: rrweb serializes the whole page in between,
-   * synchronously, so markers cannot change and each element is tested once for the whole
-   * snapshot (text and inputs during serialization, then attributes in the processor).
-   */
-  snapshotCache?: Map<Element, Marker>;
-  queryWords: string[];
-}
-
 /** Checks a list of the configuration, with one message shape for every mistake. */
 function checkList(name: string, list: string[] | undefined, selectors: boolean): string[] {
   const example = selectors
@@ -183,50 +159,6 @@ function checkList(name: string, list: string[] | undefined, selectors: boolean)
     }
   }
   return list ?? [];
-}
-
-function compile(config: PrivacyConfig): CompiledPrivacy {
-  const preset = config.preset ?? 'balanced';
-  const rule = PRIVACY_PRESETS.indexOf(preset) as TextRule | -1;
-  if (rule < 0) {
-    throw new Error(`Unknown privacy preset "${String(preset)}"; use one of ${PRIVACY_PRESETS.join(', ')}.`);
-  }
-  const selectors = (marker: string, name: keyof PrivacyConfig & `${string}Selectors`) =>
-    [`[${marker}]`, ...checkList(name, config[name], true)].join(', ');
-  const maskSelector = selectors(PRIVACY_ATTRIBUTES.mask, 'maskSelectors');
-  const alwaysMask = checkList('alwaysMaskSelectors', config.alwaysMaskSelectors, true);
-  const attributeKinds = new Map<string, AttributeKind>([['value', VALUE]]);
-  for (const name of URL_ATTRIBUTES.split(' ')) {
-    attributeKinds.set(name, URL_VALUE);
-  }
-  for (const name of MASKED_TEXT_ATTRIBUTES) {
-    attributeKinds.set(name, TEXT);
-  }
-  // Set last: a name the host always masks wins over every other rule.
-  for (const name of checkList('maskAttributes', config.maskAttributes, false)) {
-    attributeKinds.set(name.trim().toLowerCase(), ALWAYS);
-  }
-  return {
-    rule: rule as TextRule,
-    processing: false,
-    attributeKinds,
-    markerSelector: `${maskSelector}, ${selectors(PRIVACY_ATTRIBUTES.unmask, 'unmaskSelectors')}`,
-    maskSelector,
-    alwaysMaskSelector: alwaysMask.length ? alwaysMask.join(', ') : undefined,
-    blockSelector: [
-      selectors(PRIVACY_ATTRIBUTES.block, 'blockSelectors'),
-      ...(rule === MASK ? [STRICT_BLOCKED_MEDIA] : []),
-    ].join(', '),
-    // rrweb matches ignoreSelector against the input itself, not its ancestors: a wrapper
-    // covers the fields inside it only through a descendant selector.
-    ignoreSelector: [
-      `[${PRIVACY_ATTRIBUTES.ignore}]`,
-      ...checkList('ignoreSelectors', config.ignoreSelectors, true),
-    ]
-      .flatMap((selector) => [selector, `:is(${selector}) *`])
-      .join(', '),
-    queryWords: config.sensitiveQueryParams ?? [],
-  };
 }
 
 /**
@@ -257,70 +189,7 @@ function composedClosest(element: Element, selector: string): Element | null {
   return null;
 }
 
-function nearestMarker(element: Element, privacy: CompiledPrivacy): Marker {
-  const { markerSelector, maskSelector } = privacy;
-  let cache = privacy.markerCache ?? privacy.snapshotCache;
-  if (!cache && privacy.processing) {
-    // Made on first need: most events (mouse moves, scrolls) never ask for a marker.
-    cache = privacy.markerCache = new Map();
-  }
-  if (!cache) {
-    const marked = composedClosest(element, markerSelector);
-    return marked ? (marked.matches(maskSelector) ? MASK : CLEAR) : NONE;
-  }
-  // Siblings share their ancestors' answer: each element is tested once per cache.
-  const path: Element[] = [];
-  let current: Element | null = element;
-  let marker: Marker = NONE;
-  while (current) {
-    const known = cache.get(current);
-    if (known !== undefined) {
-      marker = known;
-      break;
-    }
-    path.push(current);
-    if (current.matches(markerSelector)) {
-      marker = current.matches(maskSelector) ? MASK : CLEAR;
-      break;
-    }
-    current = current.parentElement ?? outOfTree(current);
-  }
-  for (const visited of path) {
-    cache.set(visited, marker);
-  }
-  return marker;
-}
-
 const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/;
-
-const isAlwaysMasked = (element: Element, privacy: CompiledPrivacy) =>
-  privacy.alwaysMaskSelector !== undefined && composedClosest(element, privacy.alwaysMaskSelector) !== null;
-
-/** How the text of (and under) an element is recorded. */
-function textRuleFor(element: Element | null, privacy: CompiledPrivacy): TextRule {
-  if (!element) {
-    return privacy.rule;
-  }
-  if (isAlwaysMasked(element, privacy)) {
-    return MASK;
-  }
-  const marker = nearestMarker(element, privacy);
-  return marker === NONE ? privacy.rule : marker;
-}
-
-/** Whether an input's value (or a button's) is masked: passwords and payment fields always are. */
-function isInputMasked(element: Element, privacy: CompiledPrivacy): boolean {
-  if (
-    element.getAttribute('type')?.toLowerCase() === 'password' ||
-    element.hasAttribute('data-rr-is-password') ||
-    PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
-    isAlwaysMasked(element, privacy)
-  ) {
-    return true;
-  }
-  const marker = nearestMarker(element, privacy);
-  return marker === NONE ? privacy.rule !== CLEAR : marker === MASK;
-}
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
 export interface RrwebPrivacyOptions {
@@ -332,78 +201,7 @@ export interface RrwebPrivacyOptions {
   ignoreSelector: string;
 }
 
-/** Redacts a URL's query: sensitive names always, then values as the text rule says. */
-function redactUrlFor(url: string, rule: TextRule, privacy: CompiledPrivacy): string {
-  // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
-  return url.includes('=')
-    ? redactUrl(
-        url,
-        privacy.queryWords,
-        rule === CLEAR ? undefined : (value) => rule === MASK || maskSensitiveText(value) !== value,
-      )
-    : url;
-}
-
 type Attributes = Record<string, unknown>;
-
-/**
- * Masks the attributes of one element in place. The live element (found through rrweb's
- * mirror by `id`) gives markers and selectors; when the mirror no longer knows it, the
- * strictest rule applies. It and its rule are looked up only when an attribute needs them:
- * most elements carry nothing to mask, and most URLs have no query.
- */
-function processAttributes(
-  attributes: Attributes,
-  tagName: string | undefined,
-  id: number | undefined,
-  privacy: CompiledPrivacy,
-): void {
-  let element: Element | null | undefined;
-  let rule: TextRule | undefined;
-  for (const name in attributes) {
-    const value = attributes[name];
-    if (typeof value !== 'string' || value === '') {
-      continue;
-    }
-    const lowerName = name.toLowerCase();
-    const kind = privacy.attributeKinds.get(lowerName);
-    if (kind === undefined || (kind === URL_VALUE && !value.includes('='))) {
-      continue;
-    }
-    if (kind === ALWAYS) {
-      attributes[name] = maskText(value);
-      continue;
-    }
-    if (element === undefined) {
-      const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
-      element = node?.nodeType === 1 ? (node as Element) : null;
-    }
-    if (kind === VALUE) {
-      if (
-        VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '') &&
-        (element ? isInputMasked(element, privacy) : privacy.rule !== CLEAR)
-      ) {
-        attributes[name] = maskText(value);
-      }
-      continue;
-    }
-    rule ??= element ? textRuleFor(element, privacy) : privacy.rule === CLEAR ? CLEAR : MASK;
-    const textRule = rule;
-    attributes[name] =
-      kind === TEXT
-        ? applyTextRule(textRule, value)
-        : lowerName === 'srcset'
-          ? value
-              .split(',')
-              .map((candidate) => {
-                // Each candidate is a URL, then an optional size descriptor.
-                const [url = '', ...descriptor] = candidate.trim().split(/(?=\s)/);
-                return redactUrlFor(url, textRule, privacy) + descriptor.join('');
-              })
-              .join(', ')
-          : redactUrlFor(value, textRule, privacy);
-  }
-}
 
 interface SerializedNode {
   id?: number;
@@ -428,38 +226,7 @@ interface IncrementalData {
   text?: string;
   adds?: Array<{ node?: SerializedNode }>;
   attributes?: Array<{ id: number; attributes: Attributes }>;
-}
-
-function processCustom(event: RecordedEvent, privacy: CompiledPrivacy): RecordedEvent {
-  const data = event.data as { tag?: unknown; payload?: unknown } | null;
-  const payload = data?.payload as Record<string, unknown> | null | undefined;
-  if (!payload || typeof payload !== 'object') {
-    return event;
-  }
-  const { url, args } = payload;
-  const changed = (change: Record<string, unknown>) => ({
-    ...event,
-    data: { ...data, payload: { ...payload, ...change } },
-  });
-  switch (data?.tag) {
-    case ReservedEvent.Navigation:
-    case ReservedEvent.Network: {
-      // URLs outside the page follow the preset: strict redacts every query value.
-      const redacted = typeof url === 'string' ? redactUrlFor(url, privacy.rule, privacy) : url;
-      return redacted === url ? event : changed({ url: redacted });
-    }
-    case ReservedEvent.Console:
-      // Console text is page text outside any marker: the preset decides.
-      return Array.isArray(args)
-        ? changed({
-            args: args.map((argument) =>
-              typeof argument === 'string' ? applyTextRule(privacy.rule, argument) : argument,
-            ),
-          })
-        : event;
-    default:
-      return event;
-  }
+  node?: SerializedNode;
 }
 
 /**
@@ -497,30 +264,219 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   options: RrwebPrivacyOptions;
   processEvent: (event: RecordedEvent) => RecordedEvent;
 } {
-  const privacy = compile(config);
+  const preset = config.preset ?? 'balanced';
+  /** The preset's rule for unmarked text. */
+  const presetRule = PRIVACY_PRESETS.indexOf(preset) as TextRule | -1;
+  if (presetRule < 0) {
+    throw new Error(`Unknown privacy preset "${String(preset)}"; use one of ${PRIVACY_PRESETS.join(', ')}.`);
+  }
+  const selectors = (marker: string, name: keyof PrivacyConfig & `${string}Selectors`) =>
+    [`[${marker}]`, ...checkList(name, config[name], true)].join(', ');
+  const maskSelector = selectors(PRIVACY_ATTRIBUTES.mask, 'maskSelectors');
+  /** Matches an element carrying a mask or unmask marker. */
+  const markerSelector = `${maskSelector}, ${selectors(PRIVACY_ATTRIBUTES.unmask, 'unmaskSelectors')}`;
+  const alwaysMaskSelector = checkList('alwaysMaskSelectors', config.alwaysMaskSelectors, true).join(', ');
+  /** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
+  const attributeKinds = new Map<string, AttributeKind>([['value', VALUE]]);
+  for (const name of URL_ATTRIBUTES.split(' ')) {
+    attributeKinds.set(name, URL_VALUE);
+  }
+  for (const name of MASKED_TEXT_ATTRIBUTES) {
+    attributeKinds.set(name, TEXT);
+  }
+  // Set last: a name the host always masks wins over every other rule.
+  for (const name of checkList('maskAttributes', config.maskAttributes, false)) {
+    attributeKinds.set(name.trim().toLowerCase(), ALWAYS);
+  }
+  const queryWords = config.sensitiveQueryParams ?? [];
+  const rule = presetRule as TextRule;
+  /** True while the processor handles one event: markers cannot change meanwhile. */
+  let processing = false;
+  /** The processor's cache for the event it handles. */
+  let markerCache: Map<Element, Marker> | undefined;
+  /**
+   * Set from a Meta event to its FullSnapshot: rrweb serializes the whole page in between,
+   * synchronously, so markers cannot change and each element is tested once for the whole
+   * snapshot (text and inputs during serialization, then attributes in the processor).
+   */
+  let snapshotCache: Map<Element, Marker> | undefined;
   // A password field whose type is switched and typed into in the same task reaches rrweb's
   // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
   const protectedIds = new Set<number>();
 
-  const processTree = (node: SerializedNode | undefined): void => {
-    const attributes = node?.attributes;
-    if (node?.type === ELEMENT_NODE && attributes) {
-      if (node.id !== undefined && isProtectedSerialized(attributes)) {
-        protectedIds.add(node.id);
+  const nearestMarker = (element: Element): Marker => {
+    let cache = markerCache ?? snapshotCache;
+    if (!cache && processing) {
+      // Made on first need: most events (mouse moves, scrolls) never ask for a marker.
+      cache = markerCache = new Map();
+    }
+    if (!cache) {
+      const marked = composedClosest(element, markerSelector);
+      return marked ? (marked.matches(maskSelector) ? MASK : CLEAR) : NONE;
+    }
+    // Siblings share their ancestors' answer: each element is tested once per cache.
+    const path: Element[] = [];
+    let current: Element | null = element;
+    let marker: Marker = NONE;
+    while (current) {
+      const known = cache.get(current);
+      if (known !== undefined) {
+        marker = known;
+        break;
       }
-      processAttributes(attributes, node.tagName, node.id, privacy);
+      path.push(current);
+      if (current.matches(markerSelector)) {
+        marker = current.matches(maskSelector) ? MASK : CLEAR;
+        break;
+      }
+      current = current.parentElement ?? outOfTree(current);
+    }
+    for (const visited of path) {
+      cache.set(visited, marker);
+    }
+    return marker;
+  };
+
+  const isAlwaysMasked = (element: Element) =>
+    alwaysMaskSelector !== '' && composedClosest(element, alwaysMaskSelector) !== null;
+
+  /** How the text of (and under) an element is recorded. */
+  const textRuleFor = (element: Element | null): TextRule => {
+    if (!element) {
+      return rule;
+    }
+    if (isAlwaysMasked(element)) {
+      return MASK;
+    }
+    const marker = nearestMarker(element);
+    return marker === NONE ? rule : marker;
+  };
+
+  /** Whether an input's value (or a button's) is masked: passwords and payment fields always are. */
+  const isInputMasked = (element: Element): boolean => {
+    if (
+      element.getAttribute('type')?.toLowerCase() === 'password' ||
+      element.hasAttribute('data-rr-is-password') ||
+      PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
+      isAlwaysMasked(element)
+    ) {
+      return true;
+    }
+    const marker = nearestMarker(element);
+    return marker === NONE ? rule !== CLEAR : marker === MASK;
+  };
+
+  /** Redacts a URL's query: sensitive names always, then values as the text rule says. */
+  const redactUrlFor = (url: string, urlRule: TextRule): string =>
+    // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
+    url.includes('=')
+      ? redactUrl(
+          url,
+          queryWords,
+          urlRule === CLEAR ? undefined : (value) => urlRule === MASK || maskSensitiveText(value) !== value,
+        )
+      : url;
+
+  /**
+   * Masks the attributes of one element in place. The live element (found through rrweb's
+   * mirror by `id`) gives markers and selectors; when the mirror no longer knows it, the
+   * strictest rule applies. It and its rule are looked up only when an attribute needs them:
+   * most elements carry nothing to mask, and most URLs have no query.
+   */
+  const processAttributes = (attributes: Attributes, tagName: string | undefined, id: number | undefined) => {
+    if (id !== undefined && isProtectedSerialized(attributes)) {
+      protectedIds.add(id);
+    }
+    let element: Element | null | undefined;
+    let elementRule: TextRule | undefined;
+    for (const name in attributes) {
+      const value = attributes[name];
+      if (typeof value !== 'string' || value === '') {
+        continue;
+      }
+      const lowerName = name.toLowerCase();
+      const kind = attributeKinds.get(lowerName);
+      if (kind === undefined || (kind === URL_VALUE && !value.includes('='))) {
+        continue;
+      }
+      if (kind === ALWAYS) {
+        attributes[name] = maskText(value);
+        continue;
+      }
+      if (element === undefined) {
+        const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
+        element = node?.nodeType === 1 ? (node as Element) : null;
+      }
+      if (kind === VALUE) {
+        if (
+          VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '') &&
+          (element ? isInputMasked(element) : rule !== CLEAR)
+        ) {
+          attributes[name] = maskText(value);
+        }
+        continue;
+      }
+      const textRule = (elementRule ??= element ? textRuleFor(element) : rule === CLEAR ? CLEAR : MASK);
+      attributes[name] =
+        kind === TEXT
+          ? applyTextRule(textRule, value)
+          : lowerName === 'srcset'
+            ? value
+                .split(',')
+                .map((candidate) => {
+                  // Each candidate is a URL, then an optional size descriptor.
+                  const [url = '', ...descriptor] = candidate.trim().split(/(?=\s)/);
+                  return redactUrlFor(url, textRule) + descriptor.join('');
+                })
+                .join(', ')
+            : redactUrlFor(value, textRule);
+    }
+  };
+
+  const processTree = (node: SerializedNode | undefined): void => {
+    if (node?.type === ELEMENT_NODE && node.attributes) {
+      processAttributes(node.attributes, node.tagName, node.id);
     }
     node?.childNodes?.forEach(processTree);
   };
 
+  const processCustom = (event: RecordedEvent): RecordedEvent => {
+    const data = event.data as { tag?: unknown; payload?: unknown } | null;
+    const payload = data?.payload as Record<string, unknown> | null | undefined;
+    if (!payload || typeof payload !== 'object') {
+      return event;
+    }
+    const { url, args } = payload;
+    const changed = (change: Record<string, unknown>) => ({
+      ...event,
+      data: { ...data, payload: { ...payload, ...change } },
+    });
+    switch (data?.tag) {
+      case ReservedEvent.Navigation:
+      case ReservedEvent.Network: {
+        // URLs outside the page follow the preset: strict redacts every query value.
+        const redacted = typeof url === 'string' ? redactUrlFor(url, rule) : url;
+        return redacted === url ? event : changed({ url: redacted });
+      }
+      case ReservedEvent.Console:
+        // Console text is page text outside any marker: the preset decides.
+        return Array.isArray(args)
+          ? changed({
+              args: args.map((argument) =>
+                typeof argument === 'string' ? applyTextRule(rule, argument) : argument,
+              ),
+            })
+          : event;
+      default:
+        return event;
+    }
+  };
+
   const processOne = (event: RecordedEvent): RecordedEvent => {
     if (isMetaEvent(event)) {
-      return {
-        ...event,
-        data: { ...event.data, href: redactUrlFor(event.data.href, privacy.rule, privacy) },
-      };
+      return { ...event, data: { ...event.data, href: redactUrlFor(event.data.href, rule) } };
     }
-    const data = event.data as IncrementalData & { node?: SerializedNode };
+    const data = event.data as IncrementalData;
     switch (event.type) {
       case FULL_SNAPSHOT:
         processTree(data.node);
@@ -536,15 +492,12 @@ export function createPrivacy(config: PrivacyConfig = {}): {
             processTree(added.node);
           }
           for (const change of data.attributes ?? []) {
-            if (isProtectedSerialized(change.attributes)) {
-              protectedIds.add(change.id);
-            }
-            processAttributes(change.attributes, undefined, change.id, privacy);
+            processAttributes(change.attributes, undefined, change.id);
           }
         }
         return event;
       case CUSTOM:
-        return processCustom(event, privacy);
+        return processCustom(event);
       default:
         return event;
     }
@@ -554,12 +507,22 @@ export function createPrivacy(config: PrivacyConfig = {}): {
     options: {
       // Every input reaches maskInputFn, which decides; rrweb only calls it for masked inputs.
       maskAllInputs: true,
-      maskInputFn: (text, element) => (isInputMasked(element, privacy) ? maskText(text) : text),
+      maskInputFn: (text, element) => (isInputMasked(element) ? maskText(text) : text),
       // Every text node reaches maskTextFn, which decides.
       maskTextSelector: '*',
-      maskTextFn: (text, element) => applyTextRule(textRuleFor(element, privacy), text),
-      blockSelector: privacy.blockSelector,
-      ignoreSelector: privacy.ignoreSelector,
+      maskTextFn: (text, element) => applyTextRule(textRuleFor(element), text),
+      blockSelector: [
+        selectors(PRIVACY_ATTRIBUTES.block, 'blockSelectors'),
+        ...(rule === MASK ? [STRICT_BLOCKED_MEDIA] : []),
+      ].join(', '),
+      // rrweb matches ignoreSelector against the input itself, not its ancestors: a wrapper
+      // covers the fields inside it only through a descendant selector.
+      ignoreSelector: [
+        `[${PRIVACY_ATTRIBUTES.ignore}]`,
+        ...checkList('ignoreSelectors', config.ignoreSelectors, true),
+      ]
+        .flatMap((selector) => [selector, `:is(${selector}) *`])
+        .join(', '),
     },
     processEvent(event) {
       if (event.type === META) {
@@ -567,21 +530,21 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         // run (should serialization throw): rrweb serializes synchronously, host code cannot
         // run in between.
         const cache = new Map<Element, Marker>();
-        privacy.snapshotCache = cache;
+        snapshotCache = cache;
         queueMicrotask(() => {
-          if (privacy.snapshotCache === cache) {
-            privacy.snapshotCache = undefined;
+          if (snapshotCache === cache) {
+            snapshotCache = undefined;
           }
         });
       }
-      privacy.processing = true;
+      processing = true;
       try {
         return processOne(event);
       } finally {
-        privacy.processing = false;
-        privacy.markerCache = undefined;
+        processing = false;
+        markerCache = undefined;
         if (event.type === FULL_SNAPSHOT) {
-          privacy.snapshotCache = undefined;
+          snapshotCache = undefined;
         }
       }
     },
