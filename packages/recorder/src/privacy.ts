@@ -416,7 +416,8 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         }
         continue;
       }
-      const textRule = (elementRule ??= element ? textRuleFor(element) : rule === CLEAR ? CLEAR : MASK);
+      elementRule ??= element ? textRuleFor(element) : rule === CLEAR ? CLEAR : MASK;
+      const textRule = elementRule;
       attributes[name] =
         kind === TEXT
           ? applyTextRule(textRule, value)
