@@ -11,19 +11,18 @@ import {
   type SessionEventsResponse,
   type SessionListResponse,
   type SessionResponse,
-  summarizeBatch,
   WRITE_KEY_HEADER,
   WRITE_KEY_QUERY,
 } from '@replaykit/core';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { checkBatch } from './batch-check';
+import type { DecodedBatch } from './batch-decode';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
-import { batchMarkers, clockOffset, eventProperties, shiftEvents } from './ingest';
+import { shiftEvents } from './ingest';
+import { acquireBatchDecoder } from './ingest-pool';
 import { ListQueryError, parseListQuery } from './list-query';
 import { createRateLimiter } from './rate-limit';
 import {
-  type BatchEncoding,
   InvalidCursorError,
   type ListSessionsOptions,
   type ProjectUsage,
@@ -181,6 +180,13 @@ export interface ReplayServerOptions {
   /** Receives errors that clients are not shown (store failures, bugs), for the server's log. */
   onError?: (error: unknown) => void;
   /**
+   * Worker threads that decode ingest batches (inflate, parse, validate, summarise) off the
+   * main thread, shared by the servers of a process; 0 decodes on the main thread (also what
+   * happens where worker threads are missing). Default: one per core beyond the first, 1 to
+   * 4 (`defaultIngestWorkers`).
+   */
+  ingestWorkers?: number;
+  /**
    * Path prefix the routes live under when the handler is mounted below the root and the
    * framework passes the full URL (a Next.js route at `app/replaykit/[...path]/route.ts`
    * uses `/replaykit`). Default: none.
@@ -196,7 +202,11 @@ export interface ReplayServer {
   app: Hono<ServerEnv>;
   /** Deletes every project's sessions older than its retention now; resolves with how many went per project. */
   sweep(now?: number): Promise<Record<string, number>>;
-  /** Stops the sweeper and reports not ready (so a load balancer drains this process); the store stays open. */
+  /**
+   * Stops the sweeper and reports not ready (so a load balancer drains this process) and
+   * lets go of the ingest workers (they end shortly after, once their batches are
+   * answered, unless another server in the process uses them); the store stays open.
+   */
   close(): void;
 }
 
@@ -355,6 +365,15 @@ function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   return merged;
 }
 
+function checkIngestWorkers(workers: number | undefined): number | undefined {
+  if (workers !== undefined && !(Number.isSafeInteger(workers) && workers >= 0)) {
+    throw new Error(
+      `ingestWorkers must be a whole number of 0 or more (0 decodes batches on the main thread); got ${String(workers)}.`,
+    );
+  }
+  return workers;
+}
+
 function windowIdQuery(context: Context<ServerEnv>): string | undefined {
   const windowId = context.req.query('windowId') || undefined;
   if (windowId !== undefined && !isValidId(windowId)) {
@@ -392,9 +411,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   );
   const sweepIntervalMs = options.retention?.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const rateLimiter = createRateLimiter(limits.ratePerSecond, limits.rateBurst);
+  const ingestWorkers = checkIngestWorkers(options.ingestWorkers);
   const usageCache = new Map<string, { usage: ProjectUsage; measuredAt: number }>();
   let closed = false;
   const reportError = options.onError ?? ((error: unknown) => console.error(error));
+  const decoder = acquireBatchDecoder(ingestWorkers, reportError);
   // Batches already stored passed the ingest limit in force then; reading them back must
   // not fail because the limit was lowered since.
   const storedBatchMaxBytes = Math.max(limits.maxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES);
@@ -671,8 +692,13 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       );
     }
 
-    const { body, encoding, json } = await readBatchBody(context.req.raw);
-    return storeBatch(context, project, body, json, encoding);
+    const received = await readBatchBody(context.req.raw);
+    const receivedAt = Date.now();
+    const { result, body } = await decoder.decode(received, receivedAt, limits);
+    if (!result.ok) {
+      throw new HttpError(result.status, result.code, result.message);
+    }
+    return storeBatch(context, project, body, result, receivedAt);
   });
 
   /** This project's usage, measured at most every {@link QUOTA_USAGE_CACHE_MS}: quotas are enforced approximately. */
@@ -712,22 +738,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     }
   }
 
-  /** Reads, size-checks and decodes an ingest body; refusals become 400 and 413 answers. */
-  async function readBatchBody(
-    request: Request,
-  ): Promise<{ body: Uint8Array; encoding: BatchEncoding; json: string }> {
+  /** Reads an ingest body within the size and time limits; refusals become 413 and 408 answers. */
+  async function readBatchBody(request: Request): Promise<Uint8Array> {
     try {
-      const body = await readRequestBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
-      // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
-      const encoding: BatchEncoding = isGzip(body) ? 'gzip' : 'identity';
-      const decoded = encoding === 'gzip' ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
-      if (decoded.byteLength > limits.maxDecompressedBytes) {
-        throw new BodyError(
-          'decompressed_too_large',
-          `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
-        );
-      }
-      return { body, encoding, json: decodeUtf8(decoded) };
+      return await readRequestBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
     } catch (error) {
       if (!(error instanceof BodyError)) {
         throw error;
@@ -753,47 +767,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     context: Context<ServerEnv>,
     project: ProjectConfig,
     body: Uint8Array,
-    json: string,
-    encoding: BatchEncoding,
+    batch: DecodedBatch,
+    receivedAt: number,
   ): Promise<Response> {
-    if (json.trim() === '') {
-      throw new HttpError(
-        400,
-        'invalid_json',
-        'The request body is empty; send a batch as JSON, optionally gzip-compressed.',
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch (error) {
-      const detail = error instanceof Error ? ` (${error.message})` : '';
-      throw new HttpError(
-        400,
-        'invalid_json',
-        `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
-      );
-    }
-    const result = checkBatch(parsed);
-    if (!result.ok) {
-      throw new HttpError(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
-    }
-    const { batch } = result;
-    if (json.length > limits.maxEventBytes) {
-      // Only a batch larger than the limit can hold an event larger than it.
-      const index = batch.events.findIndex((event) => JSON.stringify(event).length > limits.maxEventBytes);
-      if (index !== -1) {
-        throw new HttpError(
-          413,
-          'event_too_large',
-          `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
-        );
-      }
-    }
     await checkQuota(project, batch.sessionId, body.byteLength);
-    const receivedAt = Date.now();
-    const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
-    const events = shiftEvents(batch.events, timestampOffsetMs);
     const { duplicate, created } = await fromStore(() =>
       store.putBatch({
         projectId: project.id,
@@ -802,12 +779,13 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         seq: batch.seq,
         receivedAt,
         body,
-        encoding,
-        timestampOffsetMs,
-        summary: summarizeBatch(events),
+        // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
+        encoding: isGzip(body) ? 'gzip' : 'identity',
+        timestampOffsetMs: batch.timestampOffsetMs,
+        summary: batch.summary,
         byteCount: body.byteLength,
-        markers: batchMarkers(events, batch.windowId, batch.seq),
-        eventProperties: eventProperties(events),
+        markers: batch.markers,
+        eventProperties: batch.eventProperties,
       }),
     );
     const cached = usageCache.get(project.id);
@@ -988,6 +966,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     close() {
       closed = true;
       clearInterval(sweepTimer);
+      decoder.release();
     },
   };
 }

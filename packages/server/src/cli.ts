@@ -65,6 +65,8 @@ Options:
   --retention-days <days>  Delete sessions this many days after their last event (default ${DEFAULT_RETENTION_DAYS})
   --rate-limit <n>         Batches per second each write key may send, bursts of twice that
                            (default ${DEFAULT_RATE_PER_SECOND}; per server process)
+  --ingest-workers <n>     Threads that decode batches beside the main thread; 0 decodes on
+                           the main thread (default: one per core beyond the first, 1 to 4)
   --project <id>           Project id (default "${DEFAULT_PROJECT_ID}")
   --write-key <key>        Public write key for the recorder (or env REPLAYKIT_WRITE_KEY)
   --read-key <key>         Secret read key for the player and API (or env REPLAYKIT_READ_KEY)
@@ -200,6 +202,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       'database-url': { type: 'string' },
       'retention-days': { type: 'string' },
       'rate-limit': { type: 'string' },
+      'ingest-workers': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -221,6 +224,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
   }
   const retentionDays = parseRetentionDays(values['retention-days']);
   const ratePerSecond = parseRateLimit(values['rate-limit']);
+  const ingestWorkers = parseIngestWorkers(values['ingest-workers']);
   const dbPath = values.db ?? DEFAULT_DB_PATH;
   const inMemory = dbPath === ':memory:';
 
@@ -269,6 +273,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       store,
       retention: { days: retentionDays },
       limits: { ratePerSecond, rateBurst: ratePerSecond * 2 },
+      ...(ingestWorkers !== undefined ? { ingestWorkers } : {}),
       projects: [
         {
           id: projectId,
@@ -350,6 +355,19 @@ function parseRateLimit(value: string | undefined): number {
     );
   }
   return rate;
+}
+
+function parseIngestWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const workers = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(workers)) {
+    throw new UsageError(
+      `--ingest-workers must be a whole number of threads, such as 1 (0 decodes on the main thread); got "${value}".`,
+    );
+  }
+  return workers;
 }
 
 function parseRetentionDays(value: string | undefined): number {

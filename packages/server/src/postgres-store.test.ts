@@ -5,7 +5,17 @@ import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, describeStoreContract } from './test/store-contract';
-import { batch, click, ingestRequest, meta, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
+import {
+  batch,
+  click,
+  custom,
+  ingestRequest,
+  meta,
+  READ_KEY,
+  readRequest,
+  T0,
+  WRITE_KEY,
+} from './test/support';
 
 let server: TestPostgres;
 
@@ -85,6 +95,69 @@ describe('createPostgresStore', () => {
     await expect(createPostgresStore({ connectionString: url })).rejects.toThrow(
       /newer than this replaykit.*Upgrade/,
     );
+  });
+
+  it('writes batches that arrive together in one transaction, each stored once and merged', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    try {
+      const sessions = ['g1', 'g2', 'g3', 'g4'];
+      const inputs = sessions.flatMap((sessionId) =>
+        Array.from({ length: 10 }, (_, seq) =>
+          batchInput(
+            sessionId,
+            [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid', { plan: `p${seq % 2}` })],
+            { seq },
+          ),
+        ),
+      );
+      // Every batch, plus a resend of the first batch of each session, in one turn.
+      const repeats = inputs.filter((input) => input.seq === 0);
+      const results = await Promise.all([...inputs, ...repeats].map((input) => store.putBatch(input)));
+      expect(results.slice(0, inputs.length).every((result) => !result.duplicate)).toBe(true);
+      expect(results.slice(inputs.length).every((result) => result.duplicate)).toBe(true);
+      expect(results.filter((result) => result.created)).toHaveLength(sessions.length);
+      for (const sessionId of sessions) {
+        expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 30, clickCount: 10 });
+      }
+      const page = await store.listSessions('shop', {
+        limit: 10,
+        event: 'paid',
+        eventProperty: { name: 'plan', value: 'p1' },
+      });
+      expect(page.sessions.map((session) => session.id).sort()).toEqual(sessions);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        // Rows written by one transaction share its id (xmin): 40 batches took a few, not 40.
+        const { rows } = await client.query(
+          'SELECT count(*)::int AS batches, count(DISTINCT xmin::text)::int AS transactions FROM batches',
+        );
+        expect(rows[0]).toMatchObject({ batches: 40 });
+        expect(rows[0].transactions).toBeLessThan(5);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('merges a new session that two processes start at once', async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all([1, 2].map(() => createPostgresStore({ connectionString: url })));
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, seq) =>
+          stores[seq % 2]?.putBatch(batchInput('race', [meta(T0 + seq), click(T0 + seq + 1)], { seq })),
+        ),
+      );
+      expect(results.filter((result) => result?.created)).toHaveLength(1);
+      expect(results.every((result) => result?.duplicate === false)).toBe(true);
+      expect(await stores[0]?.getSession('shop', 'race')).toMatchObject({ eventCount: 24, clickCount: 12 });
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 
   it('fails to open with the database error when the server is unreachable', async () => {

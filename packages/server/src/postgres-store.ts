@@ -13,12 +13,24 @@ import {
   parseSessionState,
   type Store,
   type StoredBatch,
+  type StoredSessionState,
   sessionColumns,
   sortKeys,
 } from './store';
 
 /** Connections the store opens at most. */
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+
+/** Most batches written in one group commit. */
+const GROUP_MAX_BATCHES = 64;
+
+/** Most body bytes written in one group commit (a single larger batch is written alone). */
+const GROUP_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Byte-wise comparison, like the C collation of the id columns. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** Batch bodies fetched per query while streaming a session, to bound memory. */
 const READ_PAGE_BATCHES = 16;
@@ -203,9 +215,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
 
-  // Each statement below is one round trip; a batch takes four (BEGIN, insert-and-lock,
-  // write, COMMIT), which is what bounds ingest against a database on another machine.
-  async function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
+  // One batch in its own transaction, four round trips (BEGIN, insert-and-lock, write,
+  // COMMIT): the path for a group that failed as a whole (see putGroup).
+  async function putBatchAlone(input: PutBatchInput): Promise<PutBatchResult> {
     const events = input.eventProperties ?? [];
     const eventArrays = [
       events.map((event) => event.name),
@@ -313,6 +325,251 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [...sessionValues(state), ...eventArrays],
       );
       return { duplicate: false, created };
+    });
+  }
+
+  /**
+   * Group commit: the batches waiting when a transaction can start are written together, in
+   * four round trips for the whole group (BEGIN, insert all batches and lock their sessions,
+   * write all sessions and event rows, COMMIT); batches that arrive meanwhile form the next
+   * group. Every batch is answered after its group's commit. A group that fails as a whole
+   * (a deadlock with another process, a session created by another process meanwhile) is
+   * retried one batch per transaction, so one bad batch never fails the others.
+   */
+  interface PendingPut {
+    input: PutBatchInput;
+    resolve: (result: PutBatchResult) => void;
+    reject: (error: unknown) => void;
+  }
+  const waiting: PendingPut[] = [];
+  let writing = false;
+
+  function takeGroup(): PendingPut[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < waiting.length && count < GROUP_MAX_BATCHES) {
+      const next = waiting[count];
+      if (!next || (count > 0 && bytes + next.input.body.byteLength > GROUP_MAX_BYTES)) {
+        break;
+      }
+      bytes += next.input.body.byteLength;
+      count++;
+    }
+    return waiting.splice(0, count);
+  }
+
+  function writeWaiting(): void {
+    if (writing || waiting.length === 0) {
+      return;
+    }
+    writing = true;
+    const group = takeGroup();
+    putGroup(group)
+      .then(
+        (results) => {
+          group.forEach((pending, index) => {
+            const result = results[index];
+            if (result) {
+              pending.resolve(result);
+            } else {
+              pending.reject(new Error('A grouped batch got no result.'));
+            }
+          });
+        },
+        () =>
+          // Each alone, concurrently on the pool: the group's failure is not theirs.
+          Promise.all(
+            group.map((pending) => putBatchAlone(pending.input).then(pending.resolve, pending.reject)),
+          ),
+      )
+      .finally(() => {
+        writing = false;
+        writeWaiting();
+      });
+  }
+
+  async function putGroup(group: readonly PendingPut[]): Promise<PutBatchResult[]> {
+    const results: PutBatchResult[] = group.map(() => ({ duplicate: true, created: false }));
+    // A batch sent twice within one group is stored once: the later copies are repeats.
+    const firstOfKey = new Map<string, number>();
+    group.forEach((pending, index) => {
+      const { input } = pending;
+      const key = JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
+      if (!firstOfKey.has(key)) {
+        firstOfKey.set(key, index);
+      }
+    });
+    const candidates = [...firstOfKey.values()].map((index) => ({
+      index,
+      input: (group[index] as PendingPut).input,
+    }));
+    return transaction(pool, async (client) => {
+      // Sessions in one order in every process, so two groups never wait on each other in a cycle.
+      const sessionKeys = [
+        ...new Map(
+          candidates.map(({ input }) => [
+            JSON.stringify([input.projectId, input.sessionId]),
+            [input.projectId, input.sessionId] as const,
+          ]),
+        ).values(),
+      ].sort((a, b) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0])));
+      const first = await client.query<{
+        kind: 'batch' | 'session';
+        project_id: string;
+        session_id: string;
+        window_id: string | null;
+        seq: number | null;
+        state: string | null;
+      }>(
+        `WITH inserted AS (
+           INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+             started_at, timestamp_offset_ms, markers)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+             $7::bigint[], $8::bytea[], $9::bigint[], $10::bigint[], $11::text[])
+           ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
+           RETURNING project_id, session_id, window_id, seq
+         ),
+         locked AS (
+           SELECT s.project_id, s.id, s.state FROM sessions s
+           JOIN unnest($12::text[], $13::text[]) AS wanted(project_id, id)
+             ON s.project_id = wanted.project_id AND s.id = wanted.id
+           ORDER BY s.project_id, s.id
+           FOR UPDATE OF s
+         )
+         SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state FROM inserted
+         UNION ALL
+         SELECT 'session', project_id, id, NULL, NULL, state FROM locked`,
+        [
+          candidates.map(({ input }) => input.projectId),
+          candidates.map(({ input }) => input.sessionId),
+          candidates.map(({ input }) => input.windowId),
+          candidates.map(({ input }) => input.seq),
+          candidates.map(({ input }) => input.receivedAt),
+          candidates.map(({ input }) => input.encoding),
+          candidates.map(({ input }) => input.byteCount),
+          candidates.map(({ input }) =>
+            Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
+          ),
+          candidates.map(({ input }) => input.summary.startedAt),
+          candidates.map(({ input }) => input.timestampOffsetMs ?? 0),
+          candidates.map(({ input }) => JSON.stringify(input.markers ?? [])),
+          sessionKeys.map((key) => key[0]),
+          sessionKeys.map((key) => key[1]),
+        ],
+      );
+      const insertedKeys = new Set<string>();
+      const states = new Map<string, StoredSessionState>();
+      for (const row of first.rows) {
+        if (row.kind === 'batch') {
+          insertedKeys.add(JSON.stringify([row.project_id, row.session_id, row.window_id, row.seq]));
+        } else if (row.state !== null) {
+          states.set(JSON.stringify([row.project_id, row.session_id]), parseSessionState(row.state));
+        }
+      }
+      // Merge every inserted batch into its session, in arrival order.
+      const existing = new Set(states.keys());
+      const touched = new Map<string, { projectId: string; sessionId: string; receivedAt: number }>();
+      // Distinct rows: one INSERT must not carry the same key twice.
+      const eventRows = new Map<string, [string, string, string, string, string]>();
+      for (const { index, input } of candidates) {
+        const batchKey = JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
+        if (!insertedKeys.has(batchKey)) {
+          continue;
+        }
+        const sessionKey = JSON.stringify([input.projectId, input.sessionId]);
+        const state = states.get(sessionKey);
+        states.set(
+          sessionKey,
+          state
+            ? mergeSessionState(state, input.windowId, input.summary, input.byteCount)
+            : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount),
+        );
+        results[index] = { duplicate: false, created: !state && !existing.has(sessionKey) };
+        touched.set(sessionKey, {
+          projectId: input.projectId,
+          sessionId: input.sessionId,
+          receivedAt: Math.max(input.receivedAt, touched.get(sessionKey)?.receivedAt ?? 0),
+        });
+        for (const event of input.eventProperties ?? []) {
+          const row: [string, string, string, string, string] = [
+            input.projectId,
+            input.sessionId,
+            event.name,
+            event.property,
+            event.value,
+          ];
+          eventRows.set(JSON.stringify(row), row);
+        }
+      }
+      if (touched.size === 0) {
+        return results;
+      }
+      const rows = [...touched.entries()].map(([sessionKey, session]) => ({
+        ...session,
+        isNew: !existing.has(sessionKey),
+        columns: sessionColumns(states.get(sessionKey) as StoredSessionState),
+      }));
+      const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+      const second = await client.query<{ conflicts: number }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+             $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
+             AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
+               user_id, urls_text, state, now, is_new)
+         ),
+         updated AS (
+           UPDATE sessions s SET started_at = v.started_at, ended_at = v.ended_at, duration_ms = v.duration_ms,
+             active_ms = v.active_ms, error_count = v.error_count, byte_count = v.byte_count,
+             user_id = v.user_id, urls_text = v.urls_text, state = v.state, updated_at = v.now
+           FROM input v WHERE NOT v.is_new AND s.project_id = v.project_id AND s.id = v.id
+         ),
+         created AS (
+           INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+             byte_count, user_id, urls_text, state, created_at, updated_at)
+           SELECT project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
+             user_id, urls_text, state, now, now FROM input WHERE is_new
+           ON CONFLICT (project_id, id) DO NOTHING
+           RETURNING 1
+         ),
+         indexed AS (
+           INSERT INTO session_events (project_id, session_id, name, property, value)
+           SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+           ON CONFLICT DO NOTHING
+         )
+         SELECT (SELECT count(*) FROM input WHERE is_new) - (SELECT count(*) FROM created) AS conflicts`,
+        [
+          column((row) => row.projectId),
+          column((row) => row.sessionId),
+          column((row) => row.columns.startedAt),
+          column((row) => row.columns.endedAt),
+          column((row) => row.columns.durationMs),
+          column((row) => row.columns.activeMs),
+          column((row) => row.columns.errorCount),
+          column((row) => row.columns.byteCount),
+          column((row) => row.columns.userId),
+          column((row) => row.columns.urlsText),
+          column((row) => row.columns.state),
+          column((row) => row.receivedAt),
+          column((row) => row.isNew),
+          ...[0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field])),
+        ],
+      );
+      if (Number(second.rows[0]?.conflicts ?? 0) !== 0) {
+        // Another process created one of these sessions after the lock was taken; rolling
+        // back and storing each batch alone merges into its row instead.
+        throw new Error('A new session of the group was created concurrently.');
+      }
+      return results;
+    });
+  }
+
+  function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
+    return new Promise<PutBatchResult>((resolve, reject) => {
+      waiting.push({ input, resolve, reject });
+      if (waiting.length === 1 && !writing) {
+        // Batches that arrive in this turn of the event loop join the first group.
+        setImmediate(writeWaiting);
+      }
     });
   }
 

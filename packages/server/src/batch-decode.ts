@@ -1,0 +1,128 @@
+/**
+ * The CPU-heavy part of ingesting one batch, as one pure step: inflate, decode, parse,
+ * validate, correct the clock, and derive the summary, markers and event index. It runs
+ * on the main thread or in an ingest worker (`./ingest-pool`), with the same result and
+ * the same refusals either way.
+ */
+import { type BatchSummary, summarizeBatch, type TimelineMarker } from '@replaykit/core';
+import { checkBatch } from './batch-check';
+import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
+import { batchMarkers, type ClockSkewLimits, clockOffset, eventProperties, shiftEvents } from './ingest';
+import type { EventPropertyRow } from './store';
+
+/** The limits that apply while decoding a batch (a subset of the server's limits). */
+export interface DecodeLimits extends ClockSkewLimits {
+  maxDecompressedBytes: number;
+  maxEventBytes: number;
+}
+
+/** A valid batch, reduced to what the store needs besides its body. */
+export interface DecodedBatch {
+  ok: true;
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  timestampOffsetMs: number;
+  summary: BatchSummary;
+  markers: TimelineMarker[];
+  eventProperties: EventPropertyRow[];
+}
+
+/** A batch refused for what it holds, with the answer the client gets. */
+export interface BatchRefusal {
+  ok: false;
+  status: 400 | 413;
+  code: 'invalid_json' | 'invalid_batch' | 'invalid_encoding' | 'body_too_large' | 'event_too_large';
+  message: string;
+}
+
+function refuse(status: BatchRefusal['status'], code: BatchRefusal['code'], message: string): BatchRefusal {
+  return { ok: false, status, code, message };
+}
+
+/**
+ * Decodes one request body as received (gzip recognised by its magic bytes, as sendBeacon
+ * cannot set Content-Encoding). `receivedAt` is the server's clock for skew correction.
+ */
+export async function decodeBatch(
+  body: Uint8Array,
+  receivedAt: number,
+  limits: DecodeLimits,
+): Promise<DecodedBatch | BatchRefusal> {
+  let json: string;
+  try {
+    const decoded = isGzip(body) ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
+    if (decoded.byteLength > limits.maxDecompressedBytes) {
+      return refuse(
+        413,
+        'body_too_large',
+        `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
+      );
+    }
+    json = decodeUtf8(decoded);
+  } catch (error) {
+    if (!(error instanceof BodyError)) {
+      throw error;
+    }
+    switch (error.reason) {
+      case 'decompressed_too_large':
+      case 'too_large':
+        return refuse(413, 'body_too_large', error.message);
+      case 'invalid_encoding':
+        return refuse(400, 'invalid_encoding', error.message);
+      case 'invalid_utf8':
+        return refuse(400, 'invalid_json', error.message);
+      case 'timeout':
+        throw error;
+      default:
+        error.reason satisfies never;
+        throw error;
+    }
+  }
+  if (json.trim() === '') {
+    return refuse(
+      400,
+      'invalid_json',
+      'The request body is empty; send a batch as JSON, optionally gzip-compressed.',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    const detail = error instanceof Error ? ` (${error.message})` : '';
+    return refuse(
+      400,
+      'invalid_json',
+      `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
+    );
+  }
+  const result = checkBatch(parsed);
+  if (!result.ok) {
+    return refuse(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
+  }
+  const { batch } = result;
+  if (json.length > limits.maxEventBytes) {
+    // Only a batch larger than the limit can hold an event larger than it.
+    const index = batch.events.findIndex((event) => JSON.stringify(event).length > limits.maxEventBytes);
+    if (index !== -1) {
+      return refuse(
+        413,
+        'event_too_large',
+        `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
+      );
+    }
+  }
+  const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
+  const events = shiftEvents(batch.events, timestampOffsetMs);
+  return {
+    ok: true,
+    sessionId: batch.sessionId,
+    windowId: batch.windowId,
+    seq: batch.seq,
+    timestampOffsetMs,
+    summary: summarizeBatch(events),
+    markers: batchMarkers(events, batch.windowId, batch.seq),
+    eventProperties: eventProperties(events),
+  };
+}

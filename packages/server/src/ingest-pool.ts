@@ -1,0 +1,290 @@
+/**
+ * Ingest workers: a small pool of worker threads that decode batches (`./batch-decode`)
+ * off the main thread, which keeps HTTP and the database. Bodies move to a worker and back
+ * by transfer, not by copy. Where worker threads are missing (other runtimes) or the size
+ * is 0, batches are decoded inline with the same code.
+ */
+import type { Worker as NodeWorker } from 'node:worker_threads';
+import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
+import type { IngestTask } from './ingest-worker';
+
+/** Most ingest workers the default picks, however many cores there are. */
+export const INGEST_WORKERS_DEFAULT_MAX = 4;
+
+/**
+ * Ingest workers when none are configured: one per core beyond the first (the main thread
+ * needs one for HTTP and the database), at least 1, at most {@link INGEST_WORKERS_DEFAULT_MAX}.
+ */
+export function defaultIngestWorkers(availableParallelism: number): number {
+  return Math.max(1, Math.min(INGEST_WORKERS_DEFAULT_MAX, availableParallelism - 1));
+}
+
+/**
+ * How long workers outlive their last user, in ms: a server started right after another
+ * one closed (tests, restarts within a process) reuses them instead of starting new ones.
+ */
+export const INGEST_WORKERS_LINGER_MS = 1_000;
+
+/** What decoding one body gives: the outcome, and the body itself (moved back from a worker). */
+export interface DecodeOutcome {
+  result: DecodedBatch | BatchRefusal;
+  body: Uint8Array;
+}
+
+/** Decodes batches, in workers or inline. */
+export interface BatchDecoder {
+  decode(body: Uint8Array, receivedAt: number, limits: DecodeLimits): Promise<DecodeOutcome>;
+  /**
+   * Gives this user's share of the pool back; after the last release the workers end
+   * within {@link INGEST_WORKERS_LINGER_MS} (once their batches are answered).
+   */
+  release(): void;
+}
+
+const inlineDecoder: BatchDecoder = {
+  async decode(body, receivedAt, limits) {
+    return { result: await decodeBatch(body, receivedAt, limits), body };
+  },
+  release() {},
+};
+
+interface WorkerReply {
+  id: number;
+  body: Uint8Array;
+  result?: DecodedBatch | BatchRefusal;
+  error?: string;
+}
+
+interface Pending {
+  resolve: (outcome: DecodeOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  worker: NodeWorker;
+  pending: Map<number, Pending>;
+  /** Whether it ever answered: a worker that fails before that cannot start at all. */
+  answered: boolean;
+}
+
+interface SharedPool {
+  /** Undefined until the first batch: then {@link defaultIngestWorkers} of this machine. */
+  size: number | undefined;
+  users: number;
+  workers: PoolWorker[];
+  /** Set when workers cannot start here: the pool decodes inline from then on. */
+  inline: boolean;
+  /** Set once the pool ends: workers finish their batches, then end; late callers decode inline. */
+  closed: boolean;
+  /** Ends the pool after the last release, unless a new user comes first. */
+  lingerTimer?: ReturnType<typeof setTimeout>;
+  nextId: number;
+  onError: (error: unknown) => void;
+}
+
+/** Ingest worker threads of this process that have not exited yet. */
+const liveWorkers = new Set<NodeWorker>();
+
+/** How many ingest worker threads of this process have not exited yet (for tests and diagnostics). */
+export function ingestWorkerThreads(): number {
+  return liveWorkers.size;
+}
+
+/** One pool per size per process: every server in a process (tests make many) shares it. */
+const pools = new Map<number | 'default', SharedPool>();
+
+/** Starts one ingest worker thread. */
+type SpawnWorker = () => NodeWorker;
+
+/** How to start workers here, and how many cores the process may use. */
+interface Spawner {
+  spawn: SpawnWorker;
+  availableParallelism: number;
+}
+
+let spawner: Promise<Spawner | undefined> | undefined;
+
+/**
+ * Loads what starting a worker takes, once. From the built package a worker runs
+ * `ingest-worker.js`; from source (tests, `tsx`), Node cannot load TypeScript in a worker by
+ * itself, so the worker registers tsx's loader first and resolves workspace packages to
+ * their source like the main thread. Undefined where worker threads are missing.
+ */
+function loadSpawner(): Promise<Spawner | undefined> {
+  spawner ??= (async (): Promise<Spawner | undefined> => {
+    const threads = await import('node:worker_threads');
+    const { availableParallelism } = await import('node:os');
+    const fromSource = import.meta.url.endsWith('.ts');
+    const workerUrl = new URL(fromSource ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
+    if (!fromSource) {
+      return { spawn: () => new threads.Worker(workerUrl), availableParallelism: availableParallelism() };
+    }
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    // tsx's ESM entry (its CommonJS one cannot register from an eval'd worker).
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+    return {
+      spawn: () => new threads.Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] }),
+      availableParallelism: availableParallelism(),
+    };
+  })().catch(() => undefined);
+  return spawner;
+}
+
+/** A body whose memory can move to another thread: a whole, unshared buffer, or else a copy. */
+function movable(body: Uint8Array): Uint8Array {
+  return body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer
+    ? body
+    : new Uint8Array(body);
+}
+
+function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
+  if (pool.closed && entry.pending.size === 0) {
+    return;
+  }
+  const index = pool.workers.indexOf(entry);
+  if (index !== -1) {
+    pool.workers.splice(index, 1);
+  }
+  for (const pending of entry.pending.values()) {
+    pending.reject(error);
+  }
+  entry.pending.clear();
+  if (!entry.answered && !pool.closed) {
+    // It never started: this runtime or build cannot run the worker file.
+    pool.inline = true;
+    pool.onError(
+      new Error(
+        `Ingest workers cannot start here, so batches are decoded on the main thread: ${error.message}`,
+      ),
+    );
+  }
+  void entry.worker.terminate();
+}
+
+function addWorker(pool: SharedPool, spawn: SpawnWorker): PoolWorker {
+  const worker = spawn();
+  liveWorkers.add(worker);
+  const entry: PoolWorker = { worker, pending: new Map(), answered: false };
+  // An idle worker must never keep the process alive; one with work does (see decodeInPool).
+  worker.unref();
+  worker.on('message', (reply: WorkerReply) => {
+    entry.answered = true;
+    const pending = entry.pending.get(reply.id);
+    if (!pending) {
+      return;
+    }
+    entry.pending.delete(reply.id);
+    if (entry.pending.size === 0) {
+      worker.unref();
+      if (pool.closed) {
+        void worker.terminate();
+      }
+    }
+    if (reply.result) {
+      pending.resolve({ result: reply.result, body: reply.body });
+    } else {
+      pending.reject(new Error(`An ingest worker failed on a batch: ${reply.error ?? 'unknown error'}`));
+    }
+  });
+  worker.on('error', (error) => failWorker(pool, entry, error));
+  worker.on('exit', (code) => {
+    liveWorkers.delete(worker);
+    if (pool.workers.includes(entry) || entry.pending.size > 0) {
+      failWorker(pool, entry, new Error(`An ingest worker exited with code ${code}.`));
+    }
+  });
+  pool.workers.push(entry);
+  return entry;
+}
+
+/** The worker to give the next batch: an idle one, else a new one while below the size, else the least busy. */
+function pickWorker(pool: SharedPool, spawn: SpawnWorker): PoolWorker {
+  let best: PoolWorker | undefined;
+  for (const entry of pool.workers) {
+    if (!best || entry.pending.size < best.pending.size) {
+      best = entry;
+    }
+  }
+  if (best && (best.pending.size === 0 || pool.workers.length >= (pool.size ?? 1))) {
+    return best;
+  }
+  return addWorker(pool, spawn);
+}
+
+async function decodeInPool(
+  pool: SharedPool,
+  body: Uint8Array,
+  receivedAt: number,
+  limits: DecodeLimits,
+): Promise<DecodeOutcome> {
+  const loaded = pool.inline || pool.closed ? undefined : await loadSpawner();
+  if (!loaded || pool.inline || pool.closed) {
+    return inlineDecoder.decode(body, receivedAt, limits);
+  }
+  pool.size ??= defaultIngestWorkers(loaded.availableParallelism);
+  const entry = pickWorker(pool, loaded.spawn);
+  const id = pool.nextId++;
+  const task: IngestTask = { id, body: movable(body), receivedAt, limits };
+  return new Promise<DecodeOutcome>((resolve, reject) => {
+    entry.pending.set(id, { resolve, reject });
+    entry.worker.ref();
+    entry.worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+  });
+}
+
+/**
+ * A decoder with `size` workers (0: inline; undefined: {@link defaultIngestWorkers} of this
+ * machine), shared by every caller in the process that asks for the same size. `onError`
+ * hears when workers cannot start and decoding falls back inline.
+ */
+export function acquireBatchDecoder(
+  size: number | undefined,
+  onError: (error: unknown) => void,
+): BatchDecoder {
+  if (size === 0) {
+    return inlineDecoder;
+  }
+  const key = size ?? 'default';
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = { size, users: 0, workers: [], inline: false, closed: false, nextId: 0, onError };
+    pools.set(key, pool);
+  }
+  clearTimeout(pool.lingerTimer);
+  pool.users++;
+  const shared = pool;
+  let released = false;
+  return {
+    decode: (body, receivedAt, limits) => decodeInPool(shared, body, receivedAt, limits),
+    release() {
+      if (released) {
+        return;
+      }
+      released = true;
+      shared.users--;
+      if (shared.users > 0) {
+        return;
+      }
+      shared.lingerTimer = setTimeout(() => {
+        pools.delete(key);
+        shared.closed = true;
+        // Workers with batches in hand end when they answer the last one (see addWorker).
+        for (const entry of shared.workers) {
+          if (entry.pending.size === 0) {
+            void entry.worker.terminate();
+          }
+        }
+      }, INGEST_WORKERS_LINGER_MS);
+      // Never keeps a process alive: at exit the workers end with it.
+      shared.lingerTimer.unref?.();
+    },
+  };
+}
