@@ -18,9 +18,9 @@ import {
   matchesUrl,
 } from './capture';
 import { type ClickDetector, createClickDetector } from './clicks';
-import { type CompressionMode, createCompressor } from './compress';
+import { createCompressor } from './compress';
 import { isOptedOut, PENDING_EVENTS_MAX, setOptedOut } from './consent';
-import { createDelivery, type Delivery, droppedMarker, type OutgoingBatch, sumLengths } from './delivery';
+import { createDelivery, type Delivery, droppedMarker, sumLengths } from './delivery';
 import {
   ACTIVITY_WRITE_INTERVAL_MS,
   CHECKOUT_INTERVAL_MS,
@@ -81,12 +81,6 @@ export interface Recorder {
   subscribe(listener: () => void): () => void;
 }
 
-/** Internals that tests and diagnostics read; not part of the stable API. */
-export interface RecorderInternals {
-  compressionMode(): CompressionMode | undefined;
-  pendingBatches(): readonly OutgoingBatch[];
-}
-
 /** Shared session state is checked at most this often during continuous activity, in ms. */
 const SESSION_CHECK_INTERVAL_MS = 1_000;
 
@@ -127,7 +121,7 @@ const readTriggered = (sessionId: string): boolean => {
  * Creates the recording pipeline behind the facade (`createRecorder` in `lazy.ts`), which
  * checks every argument first. Nothing happens until `start()` is called, in a browser.
  */
-export function createRecorder(options: RecorderOptions): Recorder & RecorderInternals {
+export function createRecorder(options: RecorderOptions): Recorder {
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   const flushSizeBytes = options.flushSizeBytes ?? FLUSH_SIZE_BYTES;
   const maxEventBytes = options.maxEventBytes ?? EVENT_MAX_BYTES;
@@ -155,7 +149,6 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
   let session: SessionState | undefined;
   let delivery: Delivery | undefined;
   let transport: Transport | undefined;
-  let compressor: ReturnType<typeof createCompressor> | undefined;
   let recording = false;
   let stopRrweb: (() => void) | undefined;
   let uninstall: Array<() => void> = [];
@@ -554,12 +547,11 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     });
     if (!delivery) {
       const current = session;
-      compressor = createCompressor({ useWorker: options.useWorker });
       // The page's fetch as it is now, before replaykit's own wrapper: our requests never show up in the recording.
       const pageTransport = createTransport(
         options.endpoint,
         options.writeKey,
-        compressor,
+        createCompressor({ useWorker: options.useWorker }),
         window.fetch.bind(window),
       );
       const store = persistQueue ? createBatchStore(pageTransport.url) : undefined;
@@ -750,7 +742,7 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
     notify();
   };
 
-  const recorder: Recorder & RecorderInternals = {
+  const recorder: Recorder = {
     start() {
       startRequested = true;
       startInternal();
@@ -805,8 +797,6 @@ export function createRecorder(options: RecorderOptions): Recorder & RecorderInt
         listeners.delete(listener);
       };
     },
-    compressionMode: () => compressor?.mode,
-    pendingBatches: () => delivery?.pending ?? [],
   };
   return recorder;
 }

@@ -70,8 +70,6 @@ export interface SessionState {
   check(now?: number): SessionChange | undefined;
   /** Records user activity, which keeps the session alive across tabs. */
   touch(now?: number): void;
-  /** Ends the shared session now, so every tab moves to a new one on its next check. */
-  reset(now?: number): void;
   /** Takes the next sequence number for this window and persists the counter. */
   takeSeq(): number;
   /** Marks this tab's window as open; cleared on page hide so a reload keeps the window id. */
@@ -134,9 +132,6 @@ export function createSessionState(now: number = Date.now(), options: SessionOpt
     touch(at = Date.now()) {
       session = { ...session, lastActivityAt: Math.max(at, session.lastActivityAt) };
       writeStored('localStorage', SESSION_KEY, session);
-    },
-    reset(at = Date.now()) {
-      session = create(at);
     },
     takeSeq() {
       writeStored('sessionStorage', seqKey, nextSeq + 1);
