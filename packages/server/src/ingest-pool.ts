@@ -93,31 +93,35 @@ export function ingestWorkerThreads(): number {
 /** One pool per size per process: every server in a process (tests make many) shares it. */
 const pools = new Map<number | 'default', SharedPool>();
 
-/** Starts one ingest worker thread. */
-type SpawnWorker = () => NodeWorker;
+/** The worker entry files of this package (`./<name>.ts` in source, `./<name>.js` built). */
+export type WorkerEntry = 'ingest-worker' | 'sqlite-writer';
 
-/** How to start workers here, and how many cores the process may use. */
-interface Spawner {
-  spawn: SpawnWorker;
+/** How to start this package's worker threads here, and how many cores the process may use. */
+export interface Spawner {
+  spawn: (entry: WorkerEntry) => NodeWorker;
   availableParallelism: number;
 }
 
 let spawner: Promise<Spawner | undefined> | undefined;
 
 /**
- * Loads what starting a worker takes, once. From the built package a worker runs
- * `ingest-worker.js`; from source (tests, `tsx`), Node cannot load TypeScript in a worker by
+ * Loads what starting a worker takes, once. From the built package a worker runs its
+ * `.js` entry; from source (tests, `tsx`), Node cannot load TypeScript in a worker by
  * itself, so the worker registers tsx's loader first and resolves workspace packages to
  * their source like the main thread. Undefined where worker threads are missing.
  */
-function loadSpawner(): Promise<Spawner | undefined> {
+export function loadSpawner(): Promise<Spawner | undefined> {
   spawner ??= (async (): Promise<Spawner | undefined> => {
     const threads = await import('node:worker_threads');
     const { availableParallelism } = await import('node:os');
     const fromSource = import.meta.url.endsWith('.ts');
-    const workerUrl = new URL(fromSource ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
+    const entryUrl = (entry: WorkerEntry) =>
+      new URL(`./${entry}${fromSource ? '.ts' : '.js'}`, import.meta.url);
     if (!fromSource) {
-      return { spawn: () => new threads.Worker(workerUrl), availableParallelism: availableParallelism() };
+      return {
+        spawn: (entry) => new threads.Worker(entryUrl(entry)),
+        availableParallelism: availableParallelism(),
+      };
     }
     const { createRequire } = await import('node:module');
     const { pathToFileURL } = await import('node:url');
@@ -127,9 +131,12 @@ function loadSpawner(): Promise<Spawner | undefined> {
         .resolve('tsx/esm/api')
         .replace(/\.cjs$/, '.mjs'),
     ).href;
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
     return {
-      spawn: () => new threads.Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] }),
+      spawn: (entry) =>
+        new threads.Worker(
+          `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl(entry).href)}); });`,
+          { eval: true, execArgv: ['--conditions=source'] },
+        ),
       availableParallelism: availableParallelism(),
     };
   })().catch(() => undefined);
@@ -169,8 +176,8 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
   void entry.worker.terminate();
 }
 
-function addWorker(pool: SharedPool, spawn: SpawnWorker): PoolWorker {
-  const worker = spawn();
+function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
+  const worker = spawn('ingest-worker');
   liveWorkers.add(worker);
   const entry: PoolWorker = { worker, pending: new Map(), answered: false };
   // An idle worker must never keep the process alive; one with work does (see decodeInPool).
@@ -206,7 +213,7 @@ function addWorker(pool: SharedPool, spawn: SpawnWorker): PoolWorker {
 }
 
 /** The worker to give the next batch: an idle one, else a new one while below the size, else the least busy. */
-function pickWorker(pool: SharedPool, spawn: SpawnWorker): PoolWorker {
+function pickWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   let best: PoolWorker | undefined;
   for (const entry of pool.workers) {
     if (!best || entry.pending.size < best.pending.size) {

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-store';
+import { sqliteWriterThreadRunning } from './sqlite-writer-client';
 import type { Store } from './store';
 import { batchInput, collect, describeStoreContract } from './test/store-contract';
 import { fullSnapshot, meta, T0 } from './test/support';
@@ -130,6 +131,54 @@ describe('createSqliteStore', () => {
   });
 });
 
-describeStoreContract('SQLite', async () =>
+describeStoreContract('SQLite, commits in the writer thread', async () =>
   createSqliteStore({ filename: join(directory, `contract-${Math.random()}.db`) }),
 );
+
+describeStoreContract('SQLite, commits on the calling thread', async () =>
+  createSqliteStore({ filename: join(directory, `contract-${Math.random()}.db`), writerThread: false }),
+);
+
+describe('the SQLite writer thread', () => {
+  it('commits a file database off the calling thread, answers after the commit, and ends after the last store closes', async () => {
+    const filename = join(directory, 'threaded.db');
+    const store = open(filename);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, seq) => store.putBatch(input('s1', [meta(T0 + seq)], { seq }))),
+    );
+    expect(sqliteWriterThreadRunning()).toBe(true);
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    // Acknowledged means committed: another connection sees every batch at once.
+    const raw = new Database(filename, { readonly: true });
+    try {
+      expect(raw.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: 20 });
+    } finally {
+      raw.close();
+    }
+    expect(await store.putBatch(input('s1', [meta(T0)], { seq: 3 }))).toEqual({
+      duplicate: true,
+      created: false,
+    });
+    await store.close();
+    await vi.waitFor(() => expect(sqliteWriterThreadRunning()).toBe(false), {
+      timeout: 10_000,
+      interval: 50,
+    });
+  });
+
+  it('is not used for an in-memory database, nor with writerThread: false', async () => {
+    await vi.waitFor(() => expect(sqliteWriterThreadRunning()).toBe(false), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    for (const store of [
+      open(':memory:'),
+      createSqliteStore({ filename: join(directory, 'here.db'), writerThread: false }),
+    ]) {
+      stores.push(store);
+      await store.putBatch(input('s1', [meta(T0)]));
+      expect(await store.getSession('shop', 's1')).toBeDefined();
+    }
+    expect(sqliteWriterThreadRunning()).toBe(false);
+  });
+});

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
 import { buildListQuery } from './sql';
+import { acquireSqliteWriter } from './sqlite-writer-client';
 import {
   type BatchEncoding,
   encodeCursor,
@@ -35,6 +36,11 @@ export interface SqliteStoreOptions {
    * but may lose the last commits on power loss, and writes faster.
    */
   durability?: SqliteDurability;
+  /**
+   * Commit batches in a writer thread (default, for files) so that commits and their disk
+   * syncs never block the thread that serves HTTP; false commits on the calling thread.
+   */
+  writerThread?: boolean;
 }
 
 export interface Migration {
@@ -197,25 +203,22 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-/** Opens (creating when needed) a SQLite database as a {@link Store}. */
-export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const { filename, durability = 'full' } = options;
-  const inMemory = filename === ':memory:' || filename === '';
-  if (!inMemory) {
-    mkdirSync(dirname(resolve(filename)), { recursive: true });
-  }
-  const db = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
-  try {
-    if (!inMemory) {
-      db.pragma('journal_mode = WAL');
-    }
-    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+/** Outcome of one batch of a group commit. */
+export type PutOutcome = { ok: true; result: PutBatchResult } | { ok: false; error: unknown };
 
+/** Writes groups of batches on one connection (see {@link createGroupWriter}). */
+export interface GroupWriter {
+  /** Commits the batches in one transaction, each in its own savepoint; one outcome per batch. */
+  commit(inputs: readonly PutBatchInput[]): PutOutcome[];
+}
+
+/**
+ * Group commit on one connection: batches that arrive together are written in one
+ * transaction (each inside its own savepoint, so one failure fails only its batch), and
+ * every one is answered after that single commit. Concurrent clients then share a disk
+ * sync instead of paying one each.
+ */
+export function createGroupWriter(db: Database.Database): GroupWriter {
   const insertBatch = db.prepare(
     `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
        started_at, timestamp_offset_ms, markers)
@@ -238,28 +241,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const insertEvent = db.prepare(
     `INSERT INTO session_events (project_id, session_id, name, property, value) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING`,
-  );
-  const selectRefs = db.prepare(
-    `SELECT window_id, seq, started_at FROM batches
-     WHERE project_id = @projectId AND session_id = @sessionId
-       AND (@windowId IS NULL OR window_id = @windowId) AND seq >= @fromSeq
-     ORDER BY window_id, seq`,
-  );
-  const selectBody = db.prepare(
-    `SELECT encoding, body, timestamp_offset_ms FROM batches
-     WHERE project_id = ? AND session_id = ? AND window_id = ? AND seq = ?`,
-  );
-  const selectMarkers = db.prepare(
-    'SELECT markers FROM batches WHERE project_id = ? AND session_id = ? ORDER BY started_at, window_id, seq',
-  );
-  const deleteBatches = db.prepare('DELETE FROM batches WHERE project_id = ? AND session_id = ?');
-  const deleteEvents = db.prepare('DELETE FROM session_events WHERE project_id = ? AND session_id = ?');
-  const deleteSessionRow = db.prepare('DELETE FROM sessions WHERE project_id = ? AND id = ?');
-  const selectExpired = db.prepare(
-    'SELECT id FROM sessions WHERE project_id = ? AND ended_at < ? ORDER BY ended_at LIMIT ?',
-  );
-  const selectUsage = db.prepare(
-    'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0) AS bytes FROM sessions WHERE project_id = ?',
   );
 
   // The batch row, its custom events and the session row change in one transaction:
@@ -297,49 +278,112 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return { duplicate: false, created: row === undefined };
   });
 
-  // Group commit: batches that arrive within one turn of the event loop are written in
-  // one transaction (each inside its own savepoint, so one failure fails only its batch),
-  // and every one is answered after that single commit. Concurrent clients then share a
-  // disk sync instead of paying one each.
-  interface PendingPut {
-    input: PutBatchInput;
-    resolve: (result: PutBatchResult) => void;
-    reject: (error: unknown) => void;
-  }
-  let pendingPuts: PendingPut[] = [];
-  const groupTransaction = db.transaction((group: PendingPut[]) =>
-    group.map((pending) => {
+  const groupTransaction = db.transaction((group: readonly PutBatchInput[]) =>
+    group.map((input): PutOutcome => {
       try {
         // A transaction function called inside another runs as a savepoint.
-        return { ok: true as const, result: putBatchTransaction(pending.input) };
+        return { ok: true, result: putBatchTransaction(input) };
       } catch (error) {
-        return { ok: false as const, error };
+        return { ok: false, error };
       }
     }),
   );
+  return {
+    commit(inputs) {
+      try {
+        return groupTransaction.immediate(inputs);
+      } catch (error) {
+        return inputs.map(() => ({ ok: false, error }));
+      }
+    },
+  };
+}
+
+/** A batch waiting for its group's commit. */
+interface PendingPut {
+  input: PutBatchInput;
+  resolve: (result: PutBatchResult) => void;
+  reject: (error: unknown) => void;
+}
+
+function settleGroup(group: readonly PendingPut[], outcomes: readonly PutOutcome[]): void {
+  group.forEach((pending, index) => {
+    const outcome = outcomes[index];
+    if (outcome?.ok) {
+      pending.resolve(outcome.result);
+    } else {
+      pending.reject(outcome?.error ?? new Error('A grouped batch got no outcome.'));
+    }
+  });
+}
+
+/** Opens a SQLite connection with replaykit's settings (WAL for files, the durability asked). */
+export function openSqlite(filename: string, durability: SqliteDurability): Database.Database {
+  const db = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    if (filename !== ':memory:' && filename !== '') {
+      db.pragma('journal_mode = WAL');
+    }
+    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Opens (creating when needed) a SQLite database as a {@link Store}. */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const { filename, durability = 'full' } = options;
+  const inMemory = filename === ':memory:' || filename === '';
+  if (!inMemory) {
+    mkdirSync(dirname(resolve(filename)), { recursive: true });
+  }
+  const db = openSqlite(filename, durability);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const selectRefs = db.prepare(
+    `SELECT window_id, seq, started_at FROM batches
+     WHERE project_id = @projectId AND session_id = @sessionId
+       AND (@windowId IS NULL OR window_id = @windowId) AND seq >= @fromSeq
+     ORDER BY window_id, seq`,
+  );
+  const selectBody = db.prepare(
+    `SELECT encoding, body, timestamp_offset_ms FROM batches
+     WHERE project_id = ? AND session_id = ? AND window_id = ? AND seq = ?`,
+  );
+  const selectMarkers = db.prepare(
+    'SELECT markers FROM batches WHERE project_id = ? AND session_id = ? ORDER BY started_at, window_id, seq',
+  );
+  const deleteBatches = db.prepare('DELETE FROM batches WHERE project_id = ? AND session_id = ?');
+  const deleteEvents = db.prepare('DELETE FROM session_events WHERE project_id = ? AND session_id = ?');
+  const deleteSessionRow = db.prepare('DELETE FROM sessions WHERE project_id = ? AND id = ?');
+  const selectExpired = db.prepare(
+    'SELECT id FROM sessions WHERE project_id = ? AND ended_at < ? ORDER BY ended_at LIMIT ?',
+  );
+  const selectUsage = db.prepare(
+    'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0) AS bytes FROM sessions WHERE project_id = ?',
+  );
+  const selectState = db.prepare('SELECT state FROM sessions WHERE project_id = ? AND id = ?');
+
+  // Writes go through a writer thread when the database is a file: its commits (and their
+  // disk syncs) then never block this thread. In memory there is one connection, so they
+  // run here.
+  const writer =
+    inMemory || options.writerThread === false
+      ? undefined
+      : acquireSqliteWriter(resolve(filename), durability);
+  const localWrites = writer ? undefined : createGroupWriter(db);
+  let pendingPuts: PendingPut[] = [];
   function commitPendingPuts(): void {
     const group = pendingPuts;
     pendingPuts = [];
-    let outcomes: ReturnType<typeof groupTransaction>;
-    try {
-      outcomes = groupTransaction.immediate(group);
-    } catch (error) {
-      for (const pending of group) {
-        pending.reject(error);
-      }
-      return;
-    }
-    outcomes.forEach((outcome, index) => {
-      const pending = group[index];
-      if (!pending) {
-        return;
-      }
-      if (outcome.ok) {
-        pending.resolve(outcome.result);
-      } else {
-        pending.reject(outcome.error);
-      }
-    });
+    settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []);
   }
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
@@ -360,6 +404,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     putBatch(input) {
+      if (writer) {
+        return writer.put(input);
+      }
       return new Promise<PutBatchResult>((resolvePut, rejectPut) => {
         pendingPuts.push({ input, resolve: resolvePut, reject: rejectPut });
         if (pendingPuts.length === 1) {
@@ -441,6 +488,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async close() {
+      await writer?.release();
       if (db.open) {
         db.close();
       }

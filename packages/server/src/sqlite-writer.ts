@@ -1,0 +1,89 @@
+/**
+ * Entry of the SQLite writer thread (see `./sqlite-writer-client`): commits the batches of
+ * one or more database files, group by group, so that commits and their disk syncs never
+ * block the thread that serves HTTP. Batches that arrive while a commit runs form the next
+ * group.
+ */
+import { parentPort } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { createGroupWriter, type GroupWriter, openSqlite, type SqliteDurability } from './sqlite-store';
+import type { PutBatchInput } from './store';
+
+/** What the writer thread is asked to do. */
+export type WriterRequest =
+  | { kind: 'open'; handle: number; filename: string; durability: SqliteDurability }
+  | { kind: 'put'; handle: number; id: number; input: PutBatchInput }
+  | { kind: 'close'; handle: number; id: number };
+
+/** What it answers: a put's outcome, or that a database was closed. */
+export type WriterReply =
+  | { kind: 'put'; id: number; ok: true; duplicate: boolean; created: boolean }
+  | { kind: 'put'; id: number; ok: false; error: string }
+  | { kind: 'closed'; id: number };
+
+const port = parentPort;
+const databases = new Map<number, { db: Database.Database; writer: GroupWriter } | { error: string }>();
+let queue: Array<Extract<WriterRequest, { kind: 'put' }>> = [];
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function flush(): void {
+  const group = queue;
+  queue = [];
+  const byHandle = new Map<number, typeof group>();
+  for (const request of group) {
+    byHandle.set(request.handle, [...(byHandle.get(request.handle) ?? []), request]);
+  }
+  for (const [handle, requests] of byHandle) {
+    const database = databases.get(handle);
+    if (!database || 'error' in database) {
+      const error = database ? database.error : 'The database is not open in the writer thread.';
+      for (const request of requests) {
+        port?.postMessage({ kind: 'put', id: request.id, ok: false, error } satisfies WriterReply);
+      }
+      continue;
+    }
+    const outcomes = database.writer.commit(requests.map((request) => request.input));
+    requests.forEach((request, index) => {
+      const outcome = outcomes[index];
+      const reply: WriterReply = outcome?.ok
+        ? { kind: 'put', id: request.id, ok: true, ...outcome.result }
+        : { kind: 'put', id: request.id, ok: false, error: describe(outcome?.error) };
+      port?.postMessage(reply);
+    });
+  }
+}
+
+port?.on('message', (request: WriterRequest) => {
+  switch (request.kind) {
+    case 'open':
+      try {
+        const db = openSqlite(request.filename, request.durability);
+        databases.set(request.handle, { db, writer: createGroupWriter(db) });
+      } catch (error) {
+        databases.set(request.handle, { error: describe(error) });
+      }
+      break;
+    case 'put':
+      queue.push(request);
+      if (queue.length === 1) {
+        // Everything that arrived by the next turn joins this group.
+        setImmediate(flush);
+      }
+      break;
+    case 'close': {
+      flush();
+      const database = databases.get(request.handle);
+      if (database && 'db' in database) {
+        database.db.close();
+      }
+      databases.delete(request.handle);
+      port?.postMessage({ kind: 'closed', id: request.id } satisfies WriterReply);
+      break;
+    }
+    default:
+      request satisfies never;
+  }
+});
