@@ -115,6 +115,11 @@ export interface CliOptions {
   stderr?: (text: string) => void;
   /** `serve` shuts down cleanly when this aborts. */
   signal?: AbortSignal;
+  /**
+   * The process runs only this command (the `replaykit` binary), so `serve` may replace the
+   * global Request and Response with lighter ones (see `lightweightGlobals` of startNodeServer).
+   */
+  ownsProcess?: boolean;
 }
 
 /** A project's pair of keys. */
@@ -288,6 +293,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     server = await startNodeServer({
       host,
       port,
+      lightweightGlobals: options.ownsProcess,
       server: {
         async fetch(request) {
           const startedAt = performance.now();
@@ -474,6 +480,7 @@ export async function runCli(argv: readonly string[], cliOptions: CliOptions = {
     stdout: cliOptions.stdout ?? ((text: string) => process.stdout.write(text)),
     stderr: cliOptions.stderr ?? ((text: string) => process.stderr.write(text)),
     ...(cliOptions.signal ? { signal: cliOptions.signal } : {}),
+    ownsProcess: cliOptions.ownsProcess ?? false,
   };
   const [command, ...rest] = argv;
   try {
@@ -521,7 +528,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    process.exitCode = await runCli(argv, { signal: controller.signal });
+    process.exitCode = await runCli(argv, { signal: controller.signal, ownsProcess: true });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
