@@ -35,7 +35,7 @@ import {
 import type { RecorderOptions } from './options';
 import { createBatchStore, markWindow } from './persist';
 import { createPrivacy } from './privacy';
-import { createSessionState, SESSION_KEY, type SessionState } from './session';
+import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
 import { createTransport, type Transport } from './transport';
 
 export type { RecorderOptions };
@@ -108,14 +108,6 @@ export function sampleValue(sessionId: string): number {
   }
   return (hash >>> 0) / 0x1_0000_0000;
 }
-
-const readTriggered = (sessionId: string): boolean => {
-  try {
-    return localStorage.getItem(TRIGGERED_KEY) === sessionId;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Creates the recording pipeline behind the facade (`createRecorder` in `lazy.ts`), which
@@ -329,11 +321,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const fireTrigger = () => {
     if (!triggered && session) {
       triggered = true;
-      try {
-        localStorage.setItem(TRIGGERED_KEY, session.sessionId);
-      } catch {
-        // The trigger then lasts for this page only.
-      }
+      // Without storage, the trigger lasts for this page only.
+      writeStored('localStorage', TRIGGERED_KEY, session.sessionId);
       clearInterval(checkpointTimer);
       checkpointTimer = undefined;
       release();
@@ -387,6 +376,13 @@ export function createRecorder(options: RecorderOptions): Recorder {
     pushCustom(ReservedEvent.Navigation, { kind: 'load', url: location.href } satisfies NavigationPayload);
   };
 
+  /** Reads a session's trigger and sampling decisions; true when it is sampled out. */
+  const adoptSession = (sessionId: string): boolean => {
+    triggered = readStored('localStorage', TRIGGERED_KEY) === sessionId;
+    sampledOut = sampleValue(sessionId) >= sampleRate;
+    return sampledOut;
+  };
+
   const onSessionChange = () => {
     if (!session) {
       return;
@@ -395,9 +391,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
     sealBuffer();
     dropHeld();
     consoleEntries = 0;
-    triggered = readTriggered(session.sessionId);
-    sampledOut = sampleValue(session.sessionId) >= sampleRate;
-    if (sampledOut) {
+    if (adoptSession(session.sessionId)) {
       stopInternal();
     } else {
       takeFullSnapshotSoon();
@@ -685,13 +679,12 @@ export function createRecorder(options: RecorderOptions): Recorder {
     if (current.check(Date.now())) {
       held = [];
     }
-    sampledOut = sampleValue(current.sessionId) >= sampleRate;
-    if (sampledOut) {
+    if (adoptSession(current.sessionId)) {
       refreshStatus();
       return;
     }
     const url = location.href;
-    triggered = readTriggered(current.sessionId) || matchesUrl(url, triggerUrls);
+    triggered ||= matchesUrl(url, triggerUrls);
     blockedPage = matchesUrl(url, blockedUrls);
     lastActivityAt = Date.now();
     userIdle = false;
