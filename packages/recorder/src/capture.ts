@@ -58,8 +58,9 @@ export function listen(
 /** Uncaught errors and unhandled rejections as `$error` payloads. */
 export function captureErrors(emit: (payload: ErrorPayload) => void): () => void {
   const undo: Undo = [];
+  // Keys left undefined here vanish when the event is serialised.
   const stackOf = (error: { stack?: unknown } | undefined) =>
-    typeof error?.stack === 'string' ? { stack: error.stack } : {};
+    typeof error?.stack === 'string' ? error.stack : undefined;
   listen(undo, window, {
     error: (event: Event) =>
       guard(() => {
@@ -67,8 +68,8 @@ export function captureErrors(emit: (payload: ErrorPayload) => void): () => void
           emit({
             kind: 'error',
             message: event.message || String(event.error),
-            ...stackOf(event.error),
-            ...(event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : {}),
+            stack: stackOf(event.error),
+            source: event.filename ? `${event.filename}:${event.lineno}:${event.colno}` : undefined,
           });
         }
       }),
@@ -78,7 +79,7 @@ export function captureErrors(emit: (payload: ErrorPayload) => void): () => void
         emit({
           kind: 'unhandledrejection',
           message: typeof reason?.message === 'string' ? reason.message : describe(reason, 500),
-          ...stackOf(reason),
+          stack: stackOf(reason),
         });
       }),
   });
@@ -176,7 +177,8 @@ export function captureConsole(
               truncated ||= text.length > CONSOLE_MAX_ARG_CHARS;
               return text;
             });
-            emit(truncated ? { level, args: texts, truncated } : { level, args: texts });
+            // An undefined `truncated` vanishes when the event is serialised.
+            emit({ level, args: texts, truncated: truncated || undefined });
           });
           inside = false;
         }
@@ -264,8 +266,8 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
         const { requestHeaders, responseHeaders } = transformed;
         emit({
           ...transformed,
-          ...(requestHeaders ? { requestHeaders: redactHeaders(Object.entries(requestHeaders)) } : {}),
-          ...(responseHeaders ? { responseHeaders: redactHeaders(Object.entries(responseHeaders)) } : {}),
+          requestHeaders: requestHeaders && redactHeaders(Object.entries(requestHeaders)),
+          responseHeaders: responseHeaders && redactHeaders(Object.entries(responseHeaders)),
         });
       }
     });
@@ -282,7 +284,6 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
       return undefined;
     }
     const start = performance.now();
-    const requestBytes = bodySize(body);
     const entry: NetworkPayload = {
       method: method.toUpperCase(),
       url,
@@ -290,7 +291,7 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
       startedAt: Date.now(),
       durationMs: 0,
       initiator,
-      ...(requestBytes === undefined ? {} : { requestBytes }),
+      requestBytes: bodySize(body),
     };
     const bodies = matchesUrl(url, options.recordBodiesFor);
     const text = bodies ? bodyText(body) : undefined;
@@ -307,7 +308,7 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
           ...entry,
           status,
           durationMs: Math.round(performance.now() - start),
-          ...(contentLength !== null && Number.isFinite(length) ? { responseBytes: length } : {}),
+          responseBytes: contentLength !== null && Number.isFinite(length) ? length : undefined,
           ...extra,
         });
       },
@@ -343,8 +344,8 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
               const { headers } = response;
               const end = (responseBody?: string) =>
                 tracked.end(response.status, headers.get('content-length'), {
-                  ...(tracked.headers ? { responseHeaders: redactHeaders(headers) } : {}),
-                  ...(responseBody === undefined ? {} : { responseBody: capBody(responseBody) }),
+                  responseHeaders: tracked.headers ? redactHeaders(headers) : undefined,
+                  responseBody: responseBody === undefined ? undefined : capBody(responseBody),
                 });
               if (tracked.bodies && !response.bodyUsed) {
                 // A clone tees the stream: the host's copy streams exactly as before.
@@ -414,23 +415,22 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
           guard(() => {
             this.removeEventListener('loadend', onEnd);
             tracked.end(this.status, this.getResponseHeader('content-length'), {
-              ...(this.status === 0 ? { error: 'network error or aborted' } : {}),
-              ...(tracked.headers
-                ? {
-                    requestHeaders: redactHeaders(request.headers),
-                    responseHeaders: redactHeaders(
-                      // `name: value` lines; the value is everything after the first colon.
-                      this.getAllResponseHeaders()
-                        .trim()
-                        .split(/[\r\n]+/)
-                        .filter(Boolean)
-                        .map((line) => line.split(/\s*:\s*(.*)/) as [string, string]),
-                    ),
-                  }
-                : {}),
-              ...(tracked.bodies && (this.responseType === '' || this.responseType === 'text')
-                ? { responseBody: capBody(this.responseText) }
-                : {}),
+              error: this.status === 0 ? 'network error or aborted' : undefined,
+              requestHeaders: tracked.headers ? redactHeaders(request.headers) : undefined,
+              responseHeaders: tracked.headers
+                ? redactHeaders(
+                    // `name: value` lines; the value is everything after the first colon.
+                    this.getAllResponseHeaders()
+                      .trim()
+                      .split(/[\r\n]+/)
+                      .filter(Boolean)
+                      .map((line) => line.split(/\s*:\s*(.*)/) as [string, string]),
+                  )
+                : undefined,
+              responseBody:
+                tracked.bodies && (this.responseType === '' || this.responseType === 'text')
+                  ? capBody(this.responseText)
+                  : undefined,
             });
           });
         this.addEventListener('loadend', onEnd);
