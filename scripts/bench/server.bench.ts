@@ -4,7 +4,7 @@
 //    bytes into the same database kind with the same durability, one transaction per batch,
 //    measured in the same run right before and right after. Bar: ingest ≥ 0.5× raw.
 //    The server runs twice: with its default ingest workers, and with --ingest-workers 0
-//    (everything on the main thread). Each run starts with a few warm-up batches of other
+//    (decoding on the main thread; SQLite commits stay in its writer thread either way). Each run starts with a few warm-up batches of other
 //    sessions, so that worker start-up and compilation are not counted. The load generator
 //    is cheap on purpose (pre-serialised requests on raw sockets), because it shares the
 //    machine's cores with the server; the server does exactly the work a browser's batch costs.
@@ -511,10 +511,13 @@ interface IngestVariant {
   args: string[];
 }
 
-/** The default (ingest workers, one per core beyond the first), and everything on the main thread. */
+/** The default (ingest workers, one per core beyond the first), and decoding on the main thread. */
 const INGEST_VARIANTS: readonly IngestVariant[] = [
   { name: 'default ingest workers', args: [] },
-  { name: 'no ingest workers (--ingest-workers 0)', args: ['--ingest-workers', '0'] },
+  {
+    name: 'no ingest workers, decoding on the main thread (--ingest-workers 0)',
+    args: ['--ingest-workers', '0'],
+  },
 ];
 
 function printIngest(

@@ -24,6 +24,9 @@ export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 /** Most batches written in one group commit. */
 const GROUP_MAX_BATCHES = 64;
 
+/** Values of one batch row as inserted by a group commit. */
+const BATCH_COLUMNS = 11;
+
 /** Most body bytes written in one group commit (a single larger batch is written alone). */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -413,6 +416,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           ]),
         ).values(),
       ].sort((a, b) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0])));
+      // One row of parameters per batch, after the two session arrays.
+      const batchRows = candidates
+        .map((_, row) => {
+          const first = 3 + row * BATCH_COLUMNS;
+          return `(${Array.from({ length: BATCH_COLUMNS }, (_, column) => `$${first + column}`).join(', ')})`;
+        })
+        .join(', ');
       const first = await client.query<{
         kind: 'batch' | 'session';
         project_id: string;
@@ -424,14 +434,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         `WITH inserted AS (
            INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
              started_at, timestamp_offset_ms, markers)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
-             $7::bigint[], $8::bytea[], $9::bigint[], $10::bigint[], $11::text[])
+           VALUES ${batchRows}
            ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
            RETURNING project_id, session_id, window_id, seq
          ),
          locked AS (
            SELECT s.project_id, s.id, s.state FROM sessions s
-           JOIN unnest($12::text[], $13::text[]) AS wanted(project_id, id)
+           JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
              ON s.project_id = wanted.project_id AND s.id = wanted.id
            ORDER BY s.project_id, s.id
            FOR UPDATE OF s
@@ -440,21 +449,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          UNION ALL
          SELECT 'session', project_id, id, NULL, NULL, state FROM locked`,
         [
-          candidates.map(({ input }) => input.projectId),
-          candidates.map(({ input }) => input.sessionId),
-          candidates.map(({ input }) => input.windowId),
-          candidates.map(({ input }) => input.seq),
-          candidates.map(({ input }) => input.receivedAt),
-          candidates.map(({ input }) => input.encoding),
-          candidates.map(({ input }) => input.byteCount),
-          candidates.map(({ input }) =>
-            Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
-          ),
-          candidates.map(({ input }) => input.summary.startedAt),
-          candidates.map(({ input }) => input.timestampOffsetMs ?? 0),
-          candidates.map(({ input }) => JSON.stringify(input.markers ?? [])),
           sessionKeys.map((key) => key[0]),
           sessionKeys.map((key) => key[1]),
+          ...candidates.flatMap(({ input }) => [
+            input.projectId,
+            input.sessionId,
+            input.windowId,
+            input.seq,
+            input.receivedAt,
+            input.encoding,
+            input.byteCount,
+            // A Buffer parameter travels in binary; inside an array it would be hex text.
+            Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
+            input.summary.startedAt,
+            input.timestampOffsetMs ?? 0,
+            JSON.stringify(input.markers ?? []),
+          ]),
         ],
       );
       const insertedKeys = new Set<string>();
