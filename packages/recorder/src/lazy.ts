@@ -1,7 +1,7 @@
 import { checkEventName, type ErrorPayload } from '@replaykit/core';
 import { isOptedOut, PENDING_EVENTS_MAX, setOptedOut } from './consent';
 import { type RecorderOptions, validateOptions } from './options';
-import type { Recorder, RecorderStatus } from './recorder';
+import type { Recorder, RecorderEngine, RecorderStatus } from './recorder';
 
 /** The facade that has started on this page, to keep rrweb's one-recorder-per-page rule synchronous. */
 let startedFacade: Recorder | undefined;
@@ -15,19 +15,24 @@ let startedFacade: Recorder | undefined;
 export function createRecorder(options: RecorderOptions): Recorder {
   validateOptions(options);
   const listeners = new Set<() => void>();
-  let engine: Recorder | undefined;
+  let engine: RecorderEngine | undefined;
   let loading: Promise<void> | undefined;
   let loadError: string | undefined;
   let started = false;
-  let calls: Array<(target: Recorder) => void> = [];
+  let calls: Array<(target: RecorderEngine) => void> = [];
 
   const notify = () => {
     for (const listener of listeners) {
-      listener();
+      try {
+        listener();
+      } catch (error) {
+        // One failing listener must not stop the others, nor the recorder.
+        console.error('[replaykit] a status listener threw', error);
+      }
     }
   };
 
-  const call = (action: (target: Recorder) => void) => {
+  const call = (action: (target: RecorderEngine) => void) => {
     if (engine) {
       action(engine);
     } else if (calls.length < PENDING_EVENTS_MAX) {
@@ -38,8 +43,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const load = (): Promise<void> =>
     (loading ??= import('./recorder').then(
       (module) => {
-        const loaded = module.createRecorder(options);
-        loaded.subscribe(notify);
+        const loaded = module.createRecorder(options, notify);
         // Queued calls first (custom events are held by the engine until it starts), then
         // start if this facade is still started: a start/stop pair made while loading never
         // touches rrweb, and only the started facade's engine ever records.

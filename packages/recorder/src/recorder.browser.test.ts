@@ -1,14 +1,14 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
-import { createRecorder, type Recorder } from './recorder';
+import { createRecorder, type RecorderEngine } from './recorder';
 import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
 
 const ENDPOINT = 'https://replays.test';
 const WRITE_KEY = 'rk_write_test';
 
 let ingest: FakeIngest;
-let recorder: Recorder | undefined;
+let recorder: RecorderEngine | undefined;
 
 function allEvents(): RecordedEvent[] {
   return ingest.batches.flatMap((batch) => batch.events);

@@ -2,14 +2,14 @@ import { gunzipSync } from 'node:zlib';
 import { EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
-import { createRecorder, type Recorder } from './recorder';
+import { createRecorder, type RecorderEngine } from './recorder';
 
 const ENDPOINT = 'https://replays.test';
 const MINUTE = 60_000;
 
 let batches: IngestBatch[];
 let requests: number;
-let recorder: Recorder | undefined;
+let recorder: RecorderEngine | undefined;
 const originalFetch = globalThis.fetch;
 
 async function decode(body: unknown): Promise<string> {
@@ -20,7 +20,7 @@ async function decode(body: unknown): Promise<string> {
     : new TextDecoder().decode(bytes);
 }
 
-function make(options: Partial<Parameters<typeof createRecorder>[0]> = {}): Recorder {
+function make(options: Partial<Parameters<typeof createRecorder>[0]> = {}): RecorderEngine {
   recorder = createRecorder({
     endpoint: ENDPOINT,
     writeKey: 'rk_test',

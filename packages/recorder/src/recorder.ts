@@ -109,11 +109,18 @@ export function sampleValue(sessionId: string): number {
   return (hash >>> 0) / 0x1_0000_0000;
 }
 
+/** The recording pipeline: a {@link Recorder} whose one listener is given at creation. */
+export type RecorderEngine = Omit<Recorder, 'subscribe'>;
+
 /**
  * Creates the recording pipeline behind the facade (`createRecorder` in `lazy.ts`), which
- * checks every argument first. Nothing happens until `start()` is called, in a browser.
+ * checks every argument first and owns the listeners; `onChange` is called whenever status
+ * or session change. Nothing happens until `start()` is called, in a browser.
  */
-export function createRecorder(options: RecorderOptions): Recorder {
+export function createRecorder(
+  options: RecorderOptions,
+  onChange: () => void = () => undefined,
+): RecorderEngine {
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   const flushSizeBytes = options.flushSizeBytes ?? FLUSH_SIZE_BYTES;
   const maxEventBytes = options.maxEventBytes ?? EVENT_MAX_BYTES;
@@ -131,7 +138,6 @@ export function createRecorder(options: RecorderOptions): Recorder {
       : []),
   ]);
   const needsTrigger = triggerUrls.length > 0 || triggerEvents.size > 0;
-  const listeners = new Set<() => void>();
   const privacy = createPrivacy(options.privacy);
 
   let status: RecorderStatus = 'idle';
@@ -167,15 +173,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   let firstSnapshotMarked = false;
   let clicks: ClickDetector | undefined;
 
-  const notify = () => {
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        console.error('[replaykit] a status listener threw', error);
-      }
-    }
-  };
+  const notify = onChange;
 
   const optedOut = () => optedOutInMemory || isOptedOut();
 
@@ -735,7 +733,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
     notify();
   };
 
-  const recorder: Recorder = {
+  const recorder: RecorderEngine = {
     start() {
       startRequested = true;
       startInternal();
@@ -784,12 +782,6 @@ export function createRecorder(options: RecorderOptions): Recorder {
     getWindowId: () => session?.currentWindowId,
     getStatus: () => status,
     getLastError: () => lastError,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
   };
   return recorder;
 }
