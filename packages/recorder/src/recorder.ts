@@ -33,7 +33,7 @@ import {
   USER_IDLE_TIMEOUT_MS,
 } from './limits';
 import type { RecorderOptions } from './options';
-import { createBatchStore, markWindow } from './persist';
+import { createBatchStore, markWindow, WINDOW_STALE_MS } from './persist';
 import { createPrivacy } from './privacy';
 import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
 import { createTransport, type Transport } from './transport';
@@ -224,6 +224,9 @@ export function createRecorder(
 
   // ------------------------------------------------------------ buffering
 
+  let windowMarked = '';
+  let windowMarkedAt = 0;
+
   const sealBuffer = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -240,7 +243,14 @@ export function createRecorder(
       buffer = [];
       bufferBytes = 0;
       bufferSessionId = undefined;
-      markWindow(windowId, Date.now());
+      // Other tabs count a window as alive for WINDOW_STALE_MS: refreshing the mark a few
+      // times in that span is enough, and spares a localStorage read and write per batch.
+      const now = Date.now();
+      if (windowMarked !== windowId || now - windowMarkedAt > WINDOW_STALE_MS / 4) {
+        windowMarked = windowId;
+        windowMarkedAt = now;
+        markWindow(windowId, now);
+      }
     }
   };
 
@@ -503,6 +513,7 @@ export function createRecorder(
       if (session && !event.persisted) {
         session.markClosed();
         markWindow(session.currentWindowId, 0);
+        windowMarked = '';
       }
     } catch {
       // Best effort: what was not sent is in IndexedDB.
@@ -532,13 +543,17 @@ export function createRecorder(
 
   // ------------------------------------------------------------ start / stop
 
-  const ensurePipeline = (): SessionState => {
+  const ensureSession = (): SessionState => {
     session ??= createSessionState(Date.now(), {
       idleTimeoutMs: options.sessionIdleTimeoutMs,
       maxDurationMs: options.sessionMaxDurationMs,
     });
+    return session;
+  };
+
+  /** Compression, transport, delivery and the IndexedDB queue: the first flush needs them, the first snapshot does not. */
+  const ensureDelivery = (current: SessionState) => {
     if (!delivery) {
-      const current = session;
       // The page's fetch as it is now, before replaykit's own wrapper: our requests never show up in the recording.
       const pageTransport = createTransport(
         options.endpoint,
@@ -580,7 +595,10 @@ export function createRecorder(
         });
       }
     }
-    return session;
+    if (bufferBytes >= flushSizeBytes) {
+      // A first snapshot over the size threshold arrived before delivery existed.
+      void flushNow();
+    }
   };
 
   const installCaptures = () => {
@@ -673,7 +691,7 @@ export function createRecorder(
       refreshStatus();
       return;
     }
-    const current = ensurePipeline();
+    const current = ensureSession();
     if (current.check(Date.now())) {
       held = [];
     }
@@ -718,7 +736,9 @@ export function createRecorder(
       return;
     }
     // After the first snapshot, in the same task: no host code ran in between, so nothing
-    // is missed, and the snapshot is not delayed by the wrappers' setup.
+    // is missed, and the snapshot is not delayed by this setup. Delivery comes before the
+    // capture wrappers so that the transport keeps the page's own fetch.
+    ensureDelivery(current);
     installCaptures();
     if (needsTrigger && !triggered) {
       // Keeps the held window near ERROR_BUFFER_MS: a checkpoint starts a new segment.
