@@ -7,6 +7,7 @@ import {
   type BatchDecoder,
   defaultIngestWorkers,
   ingestWorkerThreads,
+  replaceSpawnerForTests,
 } from './ingest-pool';
 import { batch, click, custom, meta, T0 } from './test/support';
 
@@ -112,6 +113,30 @@ describe('ingest workers', () => {
     first.release();
     second.release();
     await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });
+  });
+
+  it('decode inline, and fail no batch, where a worker cannot start', async () => {
+    const { Worker } = await import('node:worker_threads');
+    replaceSpawnerForTests({
+      spawn: () => new Worker('throw new Error("no workers here");', { eval: true }),
+      availableParallelism: 2,
+    });
+    const errors: unknown[] = [];
+    try {
+      const decoder = acquireBatchDecoder(5, (error) => errors.push(error));
+      acquired.push(decoder);
+      const receivedAt = Date.now();
+      const outcomes = await Promise.all(
+        [0, 1, 2].map((seq) => decoder.decode(json(batch('s1', [click(T0)], { seq })), receivedAt, LIMITS)),
+      );
+      expect(outcomes.map((outcome) => outcome.result.ok && outcome.result.seq)).toEqual([0, 1, 2]);
+      // Later batches skip the workers altogether.
+      expect((await decoder.decode(json(batch('s1', [click(T0)])), receivedAt, LIMITS)).result.ok).toBe(true);
+      expect(String(errors[0])).toMatch(/cannot start here.*no workers here/);
+      expect(errors).toHaveLength(1);
+    } finally {
+      replaceSpawnerForTests(undefined);
+    }
   });
 
   it('decode inline with size 0, and default to one per core beyond the first, 1 to 4', async () => {

@@ -8,6 +8,9 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
 import type { IngestTask } from './ingest-worker';
 
+/** What a worker posts once it can take batches. */
+export const WORKER_READY = 'ready';
+
 /** Most ingest workers the default picks, however many cores there are. */
 export const INGEST_WORKERS_DEFAULT_MAX = 4;
 
@@ -60,11 +63,19 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** A batch waiting for its worker to start: it stays here, not yet moved, until then. */
+interface QueuedTask {
+  task: IngestTask;
+  body: Uint8Array;
+}
+
 interface PoolWorker {
   worker: NodeWorker;
   pending: Map<number, Pending>;
-  /** Whether it ever answered: a worker that fails before that cannot start at all. */
-  answered: boolean;
+  /** Set when the worker said it is ready: batches are moved to it from then on. */
+  ready: boolean;
+  /** Batches given before it was ready; decoded inline if it never becomes ready. */
+  queued: QueuedTask[];
 }
 
 interface SharedPool {
@@ -103,6 +114,12 @@ export interface Spawner {
 }
 
 let spawner: Promise<Spawner | undefined> | undefined;
+let spawnerForTests: Promise<Spawner | undefined> | undefined;
+
+/** Replaces how workers start (undefined: the real way again); tests only. */
+export function replaceSpawnerForTests(replacement: Spawner | undefined): void {
+  spawnerForTests = replacement ? Promise.resolve(replacement) : undefined;
+}
 
 /**
  * Loads what starting a worker takes, once. From the built package a worker runs its
@@ -111,12 +128,26 @@ let spawner: Promise<Spawner | undefined> | undefined;
  * their source like the main thread. Undefined where worker threads are missing.
  */
 export function loadSpawner(): Promise<Spawner | undefined> {
+  if (spawnerForTests) {
+    return spawnerForTests;
+  }
   spawner ??= (async (): Promise<Spawner | undefined> => {
     const threads = await import('node:worker_threads');
     const { availableParallelism } = await import('node:os');
+    if (!import.meta.url.startsWith('file:')) {
+      // Bundled for a browser-like test environment or served from elsewhere: there is no
+      // worker file to start.
+      return undefined;
+    }
     const fromSource = import.meta.url.endsWith('.ts');
     const entryUrl = (entry: WorkerEntry) =>
       new URL(`./${entry}${fromSource ? '.ts' : '.js'}`, import.meta.url);
+    const { existsSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    if (!existsSync(fileURLToPath(entryUrl('ingest-worker')))) {
+      // A test environment that rewrites module URLs, or a bundle without the worker files.
+      return undefined;
+    }
     if (!fromSource) {
       return {
         spawn: (entry) => new threads.Worker(entryUrl(entry)),
@@ -160,11 +191,19 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
   if (index !== -1) {
     pool.workers.splice(index, 1);
   }
+  // Batches it never received were not moved: they are decoded here instead.
+  for (const { task, body } of entry.queued.splice(0)) {
+    const pending = entry.pending.get(task.id);
+    entry.pending.delete(task.id);
+    if (pending) {
+      inlineDecoder.decode(body, task.receivedAt, task.limits).then(pending.resolve, pending.reject);
+    }
+  }
   for (const pending of entry.pending.values()) {
     pending.reject(error);
   }
   entry.pending.clear();
-  if (!entry.answered && !pool.closed) {
+  if (!entry.ready && !pool.closed && !pool.inline) {
     // It never started: this runtime or build cannot run the worker file.
     pool.inline = true;
     pool.onError(
@@ -179,11 +218,17 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
 function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   const worker = spawn('ingest-worker');
   liveWorkers.add(worker);
-  const entry: PoolWorker = { worker, pending: new Map(), answered: false };
+  const entry: PoolWorker = { worker, pending: new Map(), ready: false, queued: [] };
   // An idle worker must never keep the process alive; one with work does (see decodeInPool).
   worker.unref();
-  worker.on('message', (reply: WorkerReply) => {
-    entry.answered = true;
+  worker.on('message', (reply: WorkerReply | typeof WORKER_READY) => {
+    if (reply === WORKER_READY) {
+      entry.ready = true;
+      for (const { task } of entry.queued.splice(0)) {
+        worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+      }
+      return;
+    }
     const pending = entry.pending.get(reply.id);
     if (!pending) {
       return;
@@ -243,7 +288,11 @@ async function decodeInPool(
   return new Promise<DecodeOutcome>((resolve, reject) => {
     entry.pending.set(id, { resolve, reject });
     entry.worker.ref();
-    entry.worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+    if (entry.ready) {
+      entry.worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+    } else {
+      entry.queued.push({ task, body: task.body });
+    }
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { type DecodeLimits, decodeBatch } from './batch-decode';
+import { WORKER_READY } from './ingest-pool';
 
 /** One batch to decode, as posted by the pool. */
 export interface IngestTask {
@@ -30,4 +31,5 @@ if (port) {
         ),
     );
   });
+  port.postMessage(WORKER_READY);
 }
