@@ -116,9 +116,10 @@ export interface Spawner {
 let spawner: Promise<Spawner | undefined> | undefined;
 let spawnerForTests: Promise<Spawner | undefined> | undefined;
 
-/** Replaces how workers start (undefined: the real way again); tests only. */
-export function replaceSpawnerForTests(replacement: Spawner | undefined): void {
-  spawnerForTests = replacement ? Promise.resolve(replacement) : undefined;
+/** Replaces how workers start ('none': no workers here; undefined: the real way again); tests only. */
+export function replaceSpawnerForTests(replacement: Spawner | 'none' | undefined): void {
+  spawnerForTests =
+    replacement === undefined ? undefined : Promise.resolve(replacement === 'none' ? undefined : replacement);
 }
 
 /**

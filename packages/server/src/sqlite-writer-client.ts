@@ -55,14 +55,19 @@ export function sqliteWriterThreadRunning(): boolean {
 }
 
 function writeLocally(handle: number, inputs: Pending[]): void {
-  let local = localWriters.get(handle);
-  const where = openedHandles.get(handle);
-  if (!local && where) {
-    const db = openSqlite(where.filename, where.durability);
-    local = { db, writer: createGroupWriter(db) };
-    localWriters.set(handle, local);
+  let outcomes: ReturnType<GroupWriter['commit']> | undefined;
+  try {
+    let local = localWriters.get(handle);
+    const where = openedHandles.get(handle);
+    if (!local && where) {
+      const db = openSqlite(where.filename, where.durability);
+      local = { db, writer: createGroupWriter(db) };
+      localWriters.set(handle, local);
+    }
+    outcomes = local?.writer.commit(inputs.map((pending) => pending.input));
+  } catch (error) {
+    outcomes = inputs.map(() => ({ ok: false, error }));
   }
-  const outcomes = local?.writer.commit(inputs.map((pending) => pending.input));
   inputs.forEach((pending, index) => {
     const outcome = outcomes?.[index];
     if (outcome?.ok) {
@@ -71,6 +76,21 @@ function writeLocally(handle: number, inputs: Pending[]): void {
       pending.reject(outcome?.error ?? new Error('The database is not open.'));
     }
   });
+}
+
+/** Batches waiting to be written on this thread, per store: those of one turn share a commit. */
+const localQueues = new Map<number, Pending[]>();
+
+function queueLocally(pending: Pending): void {
+  const queue = localQueues.get(pending.handle) ?? [];
+  queue.push(pending);
+  localQueues.set(pending.handle, queue);
+  if (queue.length === 1) {
+    setImmediate(() => {
+      localQueues.delete(pending.handle);
+      writeLocally(pending.handle, queue);
+    });
+  }
 }
 
 /**
@@ -99,6 +119,7 @@ function startThread(): Promise<WriterThread | undefined> {
   thread ??= loadSpawner().then((spawner) => {
     if (!spawner || threadBroken) {
       threadBroken = true;
+      thread = undefined;
       return undefined;
     }
     const worker = spawner.spawn('sqlite-writer');
@@ -153,7 +174,7 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
       const current = threadBroken ? undefined : await startThread();
       if (!current) {
         return new Promise<PutBatchResult>((resolve, reject) => {
-          writeLocally(handle, [{ input, handle, resolve, reject }]);
+          queueLocally({ input, handle, resolve, reject });
         });
       }
       if (!current.opened.has(handle)) {
@@ -173,6 +194,12 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
         return;
       }
       released = true;
+      // Batches still queued on this thread are written before its connection closes.
+      const queued = localQueues.get(handle);
+      if (queued) {
+        localQueues.delete(handle);
+        writeLocally(handle, queued);
+      }
       const local = localWriters.get(handle);
       localWriters.delete(handle);
       openedHandles.delete(handle);

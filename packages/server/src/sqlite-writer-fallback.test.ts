@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { batchInput } from './test/store-contract';
+import { click, meta, T0 } from './test/support';
+
+const directory = mkdtempSync(join(tmpdir(), 'replaykit-writer-fallback-'));
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe.each([
+  [
+    'a writer thread that fails to start',
+    () => new Worker('throw new Error("no writer here");', { eval: true }),
+  ],
+  ['no worker threads at all', undefined],
+] as const)('SQLite writes with %s', (_name, spawn) => {
+  it('commit every batch on the calling thread instead, once each, answered after the commit', async () => {
+    // Fresh modules: a writer thread that failed stays off for the rest of a process.
+    vi.resetModules();
+    const { replaceSpawnerForTests } = await import('./ingest-pool');
+    const { createSqliteStore } = await import('./sqlite-store');
+    const { sqliteWriterThreadRunning } = await import('./sqlite-writer-client');
+    const spawned: Worker[] = [];
+    replaceSpawnerForTests(
+      spawn
+        ? {
+            spawn: () => {
+              const worker = spawn();
+              spawned.push(worker);
+              return worker;
+            },
+            availableParallelism: 2,
+          }
+        : 'none',
+    );
+    const store = createSqliteStore({ filename: join(directory, `${Math.random()}.db`) });
+    try {
+      const inputs = Array.from({ length: 12 }, (_, seq) =>
+        batchInput('s1', [meta(T0 + seq), click(T0 + seq + 1)], { seq }),
+      );
+      const results = await Promise.all(inputs.map((input) => store.putBatch(input)));
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      expect(results.every((result) => !result.duplicate)).toBe(true);
+      expect(await store.putBatch(batchInput('s1', [meta(T0)], { seq: 0 }))).toEqual({
+        duplicate: true,
+        created: false,
+      });
+      expect(await store.getSession('shop', 's1')).toMatchObject({ eventCount: 24, clickCount: 12 });
+      expect(sqliteWriterThreadRunning()).toBe(false);
+      // The failing case really started (and lost) a writer thread.
+      expect(spawned).toHaveLength(spawn ? 1 : 0);
+    } finally {
+      await store.close();
+      replaceSpawnerForTests(undefined);
+    }
+  });
+});
