@@ -190,6 +190,31 @@ describe('network capture', () => {
 });
 
 describe('errors, navigations, clicks and console', () => {
+  it('takes the first full snapshot at DOMContentLoaded and records a click made before the page has loaded', async () => {
+    const page = await context.newPage();
+    await page.goto(harness.pageUrl('/early', {}, '<img src="/api/slow-image" alt="">'), {
+      waitUntil: 'domcontentloaded',
+    });
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    await page.click('#action');
+    // The image is still on its way: the click happened before the load event.
+    expect(await page.evaluate(() => document.readyState)).not.toBe('complete');
+    await page.waitForLoadState('load');
+    const loadedAt = (await page.evaluate(
+      () =>
+        performance.timeOrigin +
+        (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart,
+    )) as number;
+    const events = await recorded(page);
+    const snapshot = events.find((event) => event.type === EventType.FullSnapshot);
+    expect(snapshot?.timestamp).toBeLessThan(loadedAt);
+    const clicks = events.filter((event) => {
+      const data = event.data as { source?: number; type?: number };
+      return event.type === EventType.IncrementalSnapshot && data.source === 2 && data.type === 2;
+    });
+    expect(clicks[0]?.timestamp).toBeLessThan(loadedAt);
+  });
+
   it('records uncaught errors, unhandled rejections and every kind of SPA navigation', async () => {
     const page = await open('/spa');
     await page.evaluate(async () => {

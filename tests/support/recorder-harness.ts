@@ -239,6 +239,15 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       }, 50);
       return;
     }
+    if (url.pathname === '/api/slow-image') {
+      // Holds the page's load event back while the DOM is long complete.
+      const timer = setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'image/gif' });
+        response.end(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'));
+      }, 1_500);
+      request.on('close', () => clearTimeout(timer));
+      return;
+    }
     if (url.pathname === '/api/slow') {
       const timer = setTimeout(() => {
         response.writeHead(200);

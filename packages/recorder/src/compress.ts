@@ -4,7 +4,7 @@
  * blocked by the page's Content-Security-Policy.
  */
 
-/** Where compression runs, for diagnostics and tests. */
+/** Where compression runs (a worker that cannot start turns it to the main thread), for diagnostics and tests. */
 export type CompressionMode = 'worker' | 'main-thread' | 'none';
 
 export interface Compressor {
@@ -55,7 +55,11 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     }
   };
 
-  if (options.useWorker !== false && hasStreams) {
+  // The worker is made for the first job, not with the compressor: it costs a few ms of the
+  // main thread, which the recorder's start (and its first snapshot) should not wait for.
+  let workerTried = options.useWorker === false || !hasStreams;
+  const startWorker = () => {
+    workerTried = true;
     try {
       workerUrl = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
       worker = new Worker(workerUrl);
@@ -74,13 +78,16 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
       };
     } catch {
       // No Worker or Blob URLs, or forbidden by the page: compress on the main thread.
-      worker = undefined;
+      fallBack();
     }
-  }
+  };
 
   const compressor: Compressor & { mode: CompressionMode } = {
-    mode: worker ? 'worker' : hasStreams ? 'main-thread' : 'none',
+    mode: workerTried ? (hasStreams ? 'main-thread' : 'none') : 'worker',
     gzip(text) {
+      if (!workerTried) {
+        startWorker();
+      }
       const current = worker;
       return current
         ? new Promise((resolve, reject) => {

@@ -715,6 +715,10 @@ export function createRecorder(
         emit: onRrwebEvent as (event: unknown) => void,
         ...privacy.options,
         checkoutEveryNms: options.checkoutIntervalMs ?? CHECKOUT_INTERVAL_MS,
+        // Started while the page is still loading, rrweb waits for `load` (every image) by
+        // default before its first snapshot and records nothing until then; the DOM is
+        // complete at DOMContentLoaded, and stylesheets loading later are added as they load.
+        recordAfter: 'DOMContentLoaded',
         recordCanvas: !!canvas,
         ...(canvas
           ? {
