@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCompressor } from './compress';
+import { createCompressor, WORKER_MIN_CHARS } from './compress';
 
 const originalWorker = window.Worker;
 
@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 describe('compression', () => {
-  it('gzips in a Web Worker made from a Blob URL, made for the first job', async () => {
+  it('gzips large texts in a Web Worker made from a Blob URL for the first of them, small ones on the main thread', async () => {
     let made = 0;
     window.Worker = class extends originalWorker {
       constructor(url: string | URL, options?: WorkerOptions) {
@@ -22,16 +22,20 @@ describe('compression', () => {
       }
     };
     const compressor = createCompressor();
+    expect(await gunzip(await compressor.gzip('small enough for the main thread'))).toBe(
+      'small enough for the main thread',
+    );
     expect(made).toBe(0);
     const text = JSON.stringify({
-      events: Array.from({ length: 500 }, (_, index) => ({ index, tag: 'é✓' })),
+      events: Array.from({ length: 5_000 }, (_, index) => ({ index, tag: 'é✓' })),
     });
+    expect(text.length).toBeGreaterThanOrEqual(WORKER_MIN_CHARS);
     const bytes = await compressor.gzip(text);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     expect(bytes.byteLength).toBeLessThan(text.length / 4);
     expect(await gunzip(bytes)).toBe(text);
     expect(compressor.mode).toBe('worker');
-    await compressor.gzip('a second job, same worker');
+    await compressor.gzip(text.replace('é', 'e'));
     expect(made).toBe(1);
     compressor.close();
   });
@@ -43,7 +47,8 @@ describe('compression', () => {
       }
     } as unknown as typeof Worker;
     const compressor = createCompressor();
-    expect(await gunzip(await compressor.gzip('hello'))).toBe('hello');
+    const text = 'hello '.repeat(WORKER_MIN_CHARS / 4);
+    expect(await gunzip(await compressor.gzip(text))).toBe(text);
     expect(compressor.mode).toBe('main-thread');
   });
 
@@ -64,8 +69,8 @@ describe('compression', () => {
       }
     } as unknown as typeof Worker;
     const compressor = createCompressor();
-    const pending = compressor.gzip('queued before the failure');
-    expect(await gunzip(await pending)).toBe('queued before the failure');
+    const text = 'queued before the failure '.repeat(WORKER_MIN_CHARS / 8);
+    expect(await gunzip(await compressor.gzip(text))).toBe(text);
     expect(compressor.mode).toBe('main-thread');
   });
 });

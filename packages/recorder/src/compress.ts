@@ -24,6 +24,13 @@ async function gzipText(text: string): Promise<ArrayBuffer> {
   return new Response(stream).arrayBuffer();
 }
 
+/**
+ * Texts shorter than this (in UTF-16 units) are compressed on the main thread: `CompressionStream`
+ * takes well under a millisecond for them, less than copying them to a worker, and a page that
+ * only ever sends small batches never pays the few ms that making the worker costs.
+ */
+export const WORKER_MIN_CHARS = 64 * 1024;
+
 /** Makes a compressor; `useWorker: false` keeps compression on the main thread. */
 export function createCompressor(options: { useWorker?: boolean } = {}): Compressor {
   const hasStreams = typeof CompressionStream === 'function';
@@ -55,8 +62,8 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     }
   };
 
-  // The worker is made for the first job, not with the compressor: it costs a few ms of the
-  // main thread, which the recorder's start (and its first snapshot) should not wait for.
+  // The worker is made for the first large job, not with the compressor: it costs a few ms of
+  // the main thread, which the recorder's start (and its first snapshot) should not wait for.
   let workerTried = options.useWorker === false || !hasStreams;
   const startWorker = () => {
     workerTried = true;
@@ -85,6 +92,9 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   const compressor: Compressor & { mode: CompressionMode } = {
     mode: workerTried ? (hasStreams ? 'main-thread' : 'none') : 'worker',
     gzip(text) {
+      if (text.length < WORKER_MIN_CHARS) {
+        return mainThread(text);
+      }
       if (!workerTried) {
         startWorker();
       }
