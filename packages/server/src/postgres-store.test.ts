@@ -160,6 +160,76 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('gives a session row equal to one-by-one ingestion when several of its batches share a group', async () => {
+    const groupedUrl = await server.createDatabase();
+    const sequentialUrl = await server.createDatabase();
+    const grouped = await createPostgresStore({ connectionString: groupedUrl });
+    const sequential = await createPostgresStore({ connectionString: sequentialUrl });
+    try {
+      const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
+        Array.from({ length: 4 }, (_, seq) => ({
+          ...batchInput(
+            sessionId,
+            [
+              meta(T0 + seq * 1_000, `https://shop.test/p${seq}`),
+              click(T0 + seq * 1_000 + 5),
+              custom(T0 + seq * 1_000 + 9, 'step', { n: `${seq}` }),
+            ],
+            { seq, windowId: seq % 2 === 0 ? 'w1' : 'w2' },
+          ),
+          // Distinct, increasing arrival times, as the server gives them.
+          receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
+        })),
+      );
+      const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
+      const rest = inputs.filter((input) => !first.includes(input));
+      for (const store of [grouped, sequential]) {
+        for (const input of first) {
+          await store.putBatch(input);
+        }
+      }
+      await Promise.all(rest.map((input) => grouped.putBatch(input)));
+      for (const input of rest) {
+        await sequential.putBatch(input);
+      }
+      const rows = async (url: string) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query('SELECT * FROM sessions ORDER BY project_id, id')).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      expect(await rows(groupedUrl)).toEqual(await rows(sequentialUrl));
+    } finally {
+      await Promise.all([grouped.close(), sequential.close()]);
+    }
+  });
+
+  it('writes the batches still waiting for their group before close() ends the connections', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    const inputs = Array.from({ length: 150 }, (_, seq) =>
+      batchInput(`closing-${seq % 3}`, [meta(T0 + seq), click(T0 + seq + 1)], { seq }),
+    );
+    const results = Promise.allSettled(inputs.map((input) => store.putBatch(input)));
+    await store.close();
+    const settled = await results;
+    expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+    const reopened = await createPostgresStore({ connectionString: url });
+    try {
+      for (const sessionId of ['closing-0', 'closing-1', 'closing-2']) {
+        expect(await reopened.getSession('shop', sessionId)).toMatchObject({
+          eventCount: 100,
+          clickCount: 50,
+        });
+      }
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('fails to open with the database error when the server is unreachable', async () => {
     await expect(
       createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none' }),

@@ -478,7 +478,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
       // Merge every inserted batch into its session, in arrival order.
       const existing = new Set(states.keys());
-      const touched = new Map<string, { projectId: string; sessionId: string; receivedAt: number }>();
+      // createdAt and receivedAt as one-by-one ingestion leaves them: the first batch's
+      // arrival creates the row, the last one's updates it.
+      const touched = new Map<
+        string,
+        { projectId: string; sessionId: string; createdAt: number; receivedAt: number }
+      >();
       // Distinct rows: one INSERT must not carry the same key twice.
       const eventRows = new Map<string, [string, string, string, string, string]>();
       for (const { index, input } of candidates) {
@@ -498,7 +503,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         touched.set(sessionKey, {
           projectId: input.projectId,
           sessionId: input.sessionId,
-          receivedAt: Math.max(input.receivedAt, touched.get(sessionKey)?.receivedAt ?? 0),
+          createdAt: touched.get(sessionKey)?.createdAt ?? input.receivedAt,
+          receivedAt: input.receivedAt,
         });
         for (const event of input.eventProperties ?? []) {
           const row: [string, string, string, string, string] = [
@@ -523,9 +529,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const second = await client.query<{ conflicts: number }>(
         `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-             $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
+             $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[],
+             $19::bigint[])
              AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
-               user_id, urls_text, state, now, is_new)
+               user_id, urls_text, state, now, is_new, created_at)
          ),
          updated AS (
            UPDATE sessions s SET started_at = v.started_at, ended_at = v.ended_at, duration_ms = v.duration_ms,
@@ -537,7 +544,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
              byte_count, user_id, urls_text, state, created_at, updated_at)
            SELECT project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
-             user_id, urls_text, state, now, now FROM input WHERE is_new
+             user_id, urls_text, state, created_at, now FROM input WHERE is_new
            ON CONFLICT (project_id, id) DO NOTHING
            RETURNING 1
          ),
@@ -562,6 +569,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           column((row) => row.receivedAt),
           column((row) => row.isNew),
           ...[0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field])),
+          column((row) => row.createdAt),
         ],
       );
       if (Number(second.rows[0]?.conflicts ?? 0) !== 0) {
@@ -573,14 +581,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     });
   }
 
+  /** Batches not answered yet: close() writes them before it ends the connections. */
+  const unanswered = new Set<Promise<PutBatchResult>>();
+
   function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
-    return new Promise<PutBatchResult>((resolve, reject) => {
+    const put = new Promise<PutBatchResult>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
       if (waiting.length === 1 && !writing) {
         // Batches that arrive in this turn of the event loop join the first group.
         setImmediate(writeWaiting);
       }
     });
+    unanswered.add(put);
+    const forget = () => unanswered.delete(put);
+    put.then(forget, forget);
+    return put;
   }
 
   return {
@@ -688,6 +703,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async close() {
+      while (unanswered.size > 0) {
+        await Promise.allSettled([...unanswered]);
+      }
       if (!pool.ended) {
         await pool.end();
       }
