@@ -100,10 +100,11 @@ export const DarkTheme: Story = {
   parameters: { backgrounds: { default: 'dark' } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await expect(await canvas.findByRole('region', { name: 'Session replay' })).toHaveAttribute(
-      'data-theme',
-      'dark',
-    );
+    const player = await canvas.findByRole('region', { name: 'Session replay' });
+    await expect(player).toHaveAttribute('data-theme', 'dark');
+    // The colours really switch (light-dark() follows the theme's color-scheme).
+    await expect(getComputedStyle(player).backgroundColor).toBe('rgb(22, 22, 29)');
+    await expect(getComputedStyle(player).color).toBe('rgb(236, 236, 243)');
   },
 };
 
