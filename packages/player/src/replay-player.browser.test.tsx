@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ReplayPlayer, type ReplayPlayerHandle } from './index';
 import recording from './test/fixtures/checkout-recording.json';
+import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
 
 // A real recording made by @rrweb/record 2.1.6 in headless Chromium: a "Checkout" heading,
 // a card input typed into ("4242"), a "Card declined" message, a checkout_error custom event
@@ -17,7 +18,6 @@ import recording from './test/fixtures/checkout-recording.json';
 const events = recording as RecordedEvent[];
 const MARKER_OFFSET_MS = 1_436;
 const CONTAINER_WIDTH_PX = 640;
-const REPLAY_WAIT = { timeout: 5_000 };
 
 afterEach(() => {
   cleanup();
@@ -31,28 +31,6 @@ function renderPlayer(ref?: Ref<ReplayPlayerHandle>) {
   );
 }
 
-async function replayIframe(): Promise<HTMLIFrameElement> {
-  return waitFor(() => {
-    const iframe = document.querySelector<HTMLIFrameElement>('.rk-viewport iframe');
-    expect(iframe).not.toBeNull();
-    return iframe!;
-  }, REPLAY_WAIT);
-}
-
-// Assertions on replayed nodes read their text directly: jest-dom's matchers reject nodes
-// that belong to another window (the iframe's).
-function replayed(iframe: HTMLIFrameElement): Document {
-  const replayedDocument = iframe.contentDocument;
-  if (replayedDocument === null) {
-    throw new Error('The replay iframe has no document: it must be same-origin (allow-same-origin).');
-  }
-  return replayedDocument;
-}
-
-function seekSlider(): HTMLElement {
-  return screen.getByRole('slider', { name: 'Seek' });
-}
-
 async function pressOnSlider(key: string): Promise<void> {
   seekSlider().focus();
   await userEvent.keyboard(key);
@@ -60,7 +38,7 @@ async function pressOnSlider(key: string): Promise<void> {
 
 async function expectEndFrame(iframe: HTMLIFrameElement): Promise<void> {
   await waitFor(() => {
-    const page = replayed(iframe);
+    const page = replayedDocument(iframe);
     expect(page.querySelectorAll('h1')).toHaveLength(1);
     expect(page.querySelector('h1')?.textContent).toBe('Checkout');
     expect(page.querySelectorAll('#later')).toHaveLength(1);
@@ -105,7 +83,7 @@ describe('<ReplayPlayer> in Chromium', () => {
     expect(screen.getByText('0:01 / 0:02')).toBeInTheDocument();
     // A backward seek: the later message must go, the earlier one must stay.
     await waitFor(() => {
-      const page = replayed(iframe);
+      const page = replayedDocument(iframe);
       expect(page.body.textContent).toContain('Card declined');
       expect(page.querySelector('#later')).toBeNull();
     }, REPLAY_WAIT);
@@ -177,8 +155,11 @@ describe('<ReplayPlayer> in Chromium', () => {
       const now = Number(seekSlider().getAttribute('aria-valuenow'));
       expect(Math.abs(now - MARKER_OFFSET_MS)).toBeLessThanOrEqual(100);
     });
-    await waitFor(() => expect(replayed(iframe).body.textContent).toContain('Card declined'), REPLAY_WAIT);
-    expect(replayed(iframe).querySelector('#later')).toBeNull();
+    await waitFor(
+      () => expect(replayedDocument(iframe).body.textContent).toContain('Card declined'),
+      REPLAY_WAIT,
+    );
+    expect(replayedDocument(iframe).querySelector('#later')).toBeNull();
   });
 
   it('mounts exactly one replayer under StrictMode and removes it on unmount', async () => {
@@ -221,7 +202,10 @@ describe('<ReplayPlayer> in Chromium', () => {
     renderPlayer();
     const iframe = await replayIframe();
     // rrweb hides its iframe until the first page is built; axe skips what is hidden.
-    await waitFor(() => expect(replayed(iframe).body?.textContent).toContain('Checkout'), REPLAY_WAIT);
+    await waitFor(
+      () => expect(replayedDocument(iframe).body?.textContent).toContain('Checkout'),
+      REPLAY_WAIT,
+    );
     await waitFor(() => expect(iframe.style.display).not.toBe('none'));
     // The replayed page is the recorded app's, not ours: axe checks the player and the
     // replay iframe element, without going into the (script-less) frame.

@@ -8,13 +8,13 @@ import { userEvent } from 'vitest/browser';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
+import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
 
 // The real recording of checkout-recording.json (see replay-player.browser.test.tsx): Meta
 // at 0, FullSnapshot at 23, "Card declined" typed and shown by 1436, "Try another card"
 // added at 2042, last event at 2449.
 const events = recording as RecordedEvent[];
 const START = events[0]!.timestamp;
-const REPLAY_WAIT = { timeout: 5_000 };
 /** Idle time between the two page loads of the two-segment recording, in ms. */
 const IDLE_GAP_MS = 60_000;
 const SECOND_LOAD_OFFSET = 2_449 + IDLE_GAP_MS;
@@ -40,26 +40,6 @@ function twoLoads(): RecordedEvent[] {
 afterEach(() => {
   cleanup();
 });
-
-async function replayIframe(): Promise<HTMLIFrameElement> {
-  return waitFor(() => {
-    const iframe = document.querySelector<HTMLIFrameElement>('.rk-viewport iframe');
-    expect(iframe).not.toBeNull();
-    return iframe!;
-  }, REPLAY_WAIT);
-}
-
-function page(iframe: HTMLIFrameElement): Document {
-  const doc = iframe.contentDocument;
-  if (doc === null) {
-    throw new Error('The replay iframe has no document: it must be same-origin (allow-same-origin).');
-  }
-  return doc;
-}
-
-function seekSlider(): HTMLElement {
-  return screen.getByRole('slider', { name: 'Seek' });
-}
 
 function now(): number {
   return Number(seekSlider().getAttribute('aria-valuenow'));
@@ -88,9 +68,12 @@ describe('progressive loading in Chromium', () => {
     }
     renderPlayer({ loader });
     const iframe = await replayIframe();
-    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Checkout'), REPLAY_WAIT);
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout'),
+      REPLAY_WAIT,
+    );
     expect(screen.getByRole('progressbar', { name: 'Loading the replay' })).toBeInTheDocument();
-    expect(page(iframe).querySelector('#later')).toBeNull();
+    expect(replayedDocument(iframe).querySelector('#later')).toBeNull();
 
     act(() => release());
     await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
@@ -99,10 +82,10 @@ describe('progressive loading in Chromium', () => {
     seekSlider().focus();
     await userEvent.keyboard('{End}');
     await waitFor(
-      () => expect(page(iframe).querySelector('#later')?.textContent).toBe('Try another card'),
+      () => expect(replayedDocument(iframe).querySelector('#later')?.textContent).toBe('Try another card'),
       REPLAY_WAIT,
     );
-    expect(page(iframe).querySelector<HTMLInputElement>('#card')?.value).toBe('4242');
+    expect(replayedDocument(iframe).querySelector<HTMLInputElement>('#card')?.value).toBe('4242');
   });
 });
 
@@ -111,11 +94,17 @@ describe('seeking and skipping in Chromium', () => {
     const ref = createRef<ReplayPlayerHandle>();
     renderPlayer({ events: twoLoads(), inspector: false, ref });
     const iframe = await replayIframe();
-    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Checkout'), REPLAY_WAIT);
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout'),
+      REPLAY_WAIT,
+    );
     // 10 ms after the second Meta, 13 ms before its FullSnapshot. Unclamped, rrweb would
     // leave the first page ("Checkout") on screen.
     act(() => ref.current?.seek(SECOND_LOAD_OFFSET + 10));
-    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Receipt'), REPLAY_WAIT);
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Receipt'),
+      REPLAY_WAIT,
+    );
     expect(now()).toBeGreaterThan(SECOND_LOAD_OFFSET + 23);
   });
 
@@ -128,6 +117,9 @@ describe('seeking and skipping in Chromium', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Play' }));
     // Played through at 1×, the gap would take a minute; skipped, it takes a moment.
     await waitFor(() => expect(now()).toBeGreaterThanOrEqual(SECOND_LOAD_OFFSET - SKIP_LEAD_MS), REPLAY_WAIT);
-    await waitFor(() => expect(page(iframe).querySelector('h1')?.textContent).toBe('Receipt'), REPLAY_WAIT);
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Receipt'),
+      REPLAY_WAIT,
+    );
   });
 });
