@@ -1,0 +1,84 @@
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createReplayServer, DEFAULT_LIMITS } from './app';
+import { acquireBatchDecoder, ingestWorkerThreads, loadSpawner, replaceSpawnerForTests } from './ingest-pool';
+import { createSqliteStore } from './sqlite-store';
+import { batch, click, ingestRequest, meta, T0, TEST_PROJECTS } from './test/support';
+
+const encoder = new TextEncoder();
+const json = (value: unknown) => encoder.encode(JSON.stringify(value));
+
+afterEach(() => {
+  replaceSpawnerForTests(undefined);
+});
+
+/** A worker that says it is ready, then dies on the first batch it gets. */
+const DIES_ON_FIRST_BATCH: Record<string, string> = {
+  exits: `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', () => process.exit(3));
+    parentPort.postMessage('ready');`,
+  throws: `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', () => { throw new Error('worker bug'); });
+    parentPort.postMessage('ready');`,
+};
+
+describe.each(Object.keys(DIES_ON_FIRST_BATCH))('An ingest worker that %s mid-batch', (how) => {
+  it('fails the batches in its hands with an error, and the pool goes on with a new worker', async () => {
+    const real = await loadSpawner();
+    if (!real) {
+      throw new Error('This test needs worker threads.');
+    }
+    let spawned = 0;
+    replaceSpawnerForTests({
+      spawn: (entry) => {
+        spawned++;
+        return spawned === 1
+          ? new Worker(DIES_ON_FIRST_BATCH[how] as string, { eval: true })
+          : real.spawn(entry);
+      },
+      availableParallelism: 2,
+    });
+    const errors: unknown[] = [];
+    // A size of its own, so that no other test's pool is reused.
+    const decoder = acquireBatchDecoder(how === 'exits' ? 7 : 8, (error) => errors.push(error));
+    try {
+      const receivedAt = Date.now();
+      await expect(
+        decoder.decode(json(batch('s1', [meta(T0), click(T0 + 1)])), receivedAt, DEFAULT_LIMITS),
+      ).rejects.toThrow(how === 'exits' ? /exited with code 3/ : /worker bug/);
+      const next = await decoder.decode(
+        json(batch('s1', [click(T0 + 2)], { seq: 1 })),
+        receivedAt,
+        DEFAULT_LIMITS,
+      );
+      expect(next.result).toMatchObject({ ok: true, sessionId: 's1', seq: 1 });
+      expect(spawned).toBe(2);
+      // A worker that ran is not a worker that cannot start: no fallback to inline was reported.
+      expect(errors).toEqual([]);
+    } finally {
+      decoder.release();
+    }
+  });
+});
+
+describe('Ingest workers after every server closed', () => {
+  it('start again for the next server of the process', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    try {
+      const serve = async (seq: number) => {
+        const server = createReplayServer({ store, projects: TEST_PROJECTS, ingestWorkers: 2 });
+        const response = await server.app.fetch(ingestRequest(batch('again', [meta(T0 + seq)], { seq })));
+        expect(response.status).toBe(200);
+        expect(ingestWorkerThreads()).toBeGreaterThan(0);
+        server.close();
+      };
+      await serve(0);
+      await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });
+      await serve(1);
+      await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });
+      expect(await store.getSession('shop', 'again')).toMatchObject({ eventCount: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadSpawner, replaceSpawnerForTests } from './ingest-pool';
+import { createSqliteStore } from './sqlite-store';
+import type { PutBatchInput, Store } from './store';
+import { batchInput } from './test/store-contract';
+import { click, custom, meta, T0 } from './test/support';
+
+const directory = mkdtempSync(join(tmpdir(), 'replaykit-writer-concurrency-'));
+let files = 0;
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function newFile(): string {
+  files++;
+  return join(directory, `${files}.db`);
+}
+
+function tableRows(filename: string, sql: string): unknown[] {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+/** Batches of two sessions, one already stored before the rest arrive, with increasing arrival times. */
+function sessionInputs(): { first: PutBatchInput[]; rest: PutBatchInput[] } {
+  const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
+    Array.from({ length: 4 }, (_, seq) => ({
+      ...batchInput(
+        sessionId,
+        [
+          meta(T0 + seq * 1_000, `https://shop.test/p${seq}`),
+          click(T0 + seq * 1_000 + 5),
+          custom(T0 + seq * 1_000 + 9, 'step', { n: `${seq}` }),
+        ],
+        { seq, windowId: seq % 2 === 0 ? 'w1' : 'w2' },
+      ),
+      receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
+    })),
+  );
+  const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
+  return { first, rest: inputs.filter((input) => !first.includes(input)) };
+}
+
+describe('SQLite writes through the writer thread', () => {
+  it('give the session rows of one-by-one ingestion when a session has several batches in one group', async () => {
+    const groupedFile = newFile();
+    const sequentialFile = newFile();
+    const grouped = createSqliteStore({ filename: groupedFile });
+    const sequential = createSqliteStore({ filename: sequentialFile, writerThread: false });
+    try {
+      const { first, rest } = sessionInputs();
+      for (const store of [grouped, sequential]) {
+        for (const input of first) {
+          await store.putBatch(input);
+        }
+      }
+      await Promise.all(rest.map((input) => grouped.putBatch(input)));
+      for (const input of rest) {
+        await sequential.putBatch(input);
+      }
+    } finally {
+      await Promise.all([grouped.close(), sequential.close()]);
+    }
+    for (const sql of [
+      'SELECT * FROM sessions ORDER BY project_id, id',
+      'SELECT * FROM session_events ORDER BY 1, 2, 3, 4, 5',
+      'SELECT * FROM batches ORDER BY project_id, session_id, window_id, seq',
+    ]) {
+      expect(tableRows(groupedFile, sql)).toEqual(tableRows(sequentialFile, sql));
+    }
+  });
+
+  it('store a batch sent twice in one group once, answering the second copy as a duplicate', async () => {
+    const filename = newFile();
+    const store = createSqliteStore({ filename });
+    try {
+      const input = batchInput('twice', [meta(T0), click(T0 + 1)]);
+      const results = await Promise.all([store.putBatch(input), store.putBatch({ ...input })]);
+      expect(results).toEqual([
+        { duplicate: false, created: true },
+        { duplicate: true, created: false },
+      ]);
+      expect(await store.getSession('shop', 'twice')).toMatchObject({ eventCount: 2, clickCount: 1 });
+    } finally {
+      await store.close();
+    }
+    expect(tableRows(filename, 'SELECT seq FROM batches')).toEqual([{ seq: 0 }]);
+  });
+
+  it('answer every batch still queued when close() is called, after committing it', async () => {
+    const filename = newFile();
+    const store = createSqliteStore({ filename });
+    const puts = Array.from({ length: 60 }, (_, seq) =>
+      store.putBatch(batchInput(`closing-${seq % 3}`, [meta(T0 + seq), click(T0 + seq + 1)], { seq })),
+    );
+    await store.close();
+    const settled = await Promise.allSettled(puts);
+    expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 60 }]);
+  });
+});
+
+describe.each([
+  ['before it answers anything', 'spawned'],
+  ['right after its first answer', 'answered'],
+] as const)('A SQLite writer thread that dies %s', (_name, when) => {
+  it('loses no batch: each is committed once and answered (a committed one as a duplicate at worst)', async () => {
+    // Fresh modules: a writer thread that failed stays off for the rest of a process.
+    vi.resetModules();
+    const pool = await import('./ingest-pool');
+    const { createSqliteStore: createStore } = await import('./sqlite-store');
+    const real = await loadSpawner();
+    if (!real) {
+      throw new Error('This test needs worker threads.');
+    }
+    const spawned: Worker[] = [];
+    pool.replaceSpawnerForTests({
+      spawn: (entry) => {
+        const worker = real.spawn(entry);
+        spawned.push(worker);
+        if (when === 'spawned') {
+          setImmediate(() => void worker.terminate());
+        } else {
+          worker.once('message', () => void worker.terminate());
+        }
+        return worker;
+      },
+      availableParallelism: 2,
+    });
+    const filename = newFile();
+    let store: Store | undefined;
+    try {
+      store = createStore({ filename });
+      const opened = store;
+      const inputs = Array.from({ length: 40 }, (_, seq) =>
+        batchInput(`dies-${seq % 2}`, [meta(T0 + seq), click(T0 + seq + 1)], { seq }),
+      );
+      const results = await Promise.all(inputs.map((input) => opened.putBatch(input)));
+      expect(spawned).toHaveLength(1);
+      expect(results).toHaveLength(40);
+      if (when === 'answered') {
+        // The thread had committed a group before it died: those batches come back as duplicates.
+        expect(results.some((result) => result.duplicate)).toBe(true);
+      }
+      for (const sessionId of ['dies-0', 'dies-1']) {
+        expect(await opened.getSession('shop', sessionId)).toMatchObject({ eventCount: 40, clickCount: 20 });
+      }
+    } finally {
+      await store?.close();
+      pool.replaceSpawnerForTests(undefined);
+      replaceSpawnerForTests(undefined);
+    }
+    expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 40 }]);
+  });
+});
