@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
+import type { ListSessionsOptions } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, describeStoreContract } from './test/store-contract';
 import {
@@ -227,6 +228,50 @@ describe('createPostgresStore', () => {
       }
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('stores a NUL character in custom event names, properties and the user id, alone or in a group', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    try {
+      const nul = (sessionId: string, seq: number) =>
+        batchInput(
+          sessionId,
+          [
+            meta(T0 + seq),
+            custom(T0 + seq + 1, 'pa\u0000id', { 'pl\u0000an': 'p\u00001' }),
+            custom(T0 + seq + 2, '$identify', { userId: 'u\u00001' }),
+          ],
+          { seq },
+        );
+      // Alone, then among good batches of one group.
+      expect(await store.putBatch(nul('nul-alone', 0))).toMatchObject({ duplicate: false });
+      const results = await Promise.allSettled([
+        store.putBatch(batchInput('good-1', [meta(T0), click(T0 + 1)])),
+        store.putBatch(nul('nul-grouped', 0)),
+        store.putBatch(batchInput('good-2', [meta(T0), click(T0 + 1)])),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      for (const sessionId of ['good-1', 'good-2']) {
+        expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 2 });
+      }
+      for (const sessionId of ['nul-alone', 'nul-grouped']) {
+        expect(await store.getSession('shop', sessionId)).toMatchObject({
+          eventCount: 3,
+          userId: 'u\u00001',
+        });
+      }
+      // Filters with the same characters find them.
+      const found = async (options: Partial<ListSessionsOptions>) =>
+        (await store.listSessions('shop', { limit: 10, ...options })).sessions
+          .map((session) => session.id)
+          .sort();
+      expect(await found({ userId: 'u\u00001' })).toEqual(['nul-alone', 'nul-grouped']);
+      expect(
+        await found({ event: 'pa\u0000id', eventProperty: { name: 'pl\u0000an', value: 'p\u00001' } }),
+      ).toEqual(['nul-alone', 'nul-grouped']);
+    } finally {
+      await store.close();
     }
   });
 

@@ -30,6 +30,15 @@ const BATCH_COLUMNS = 11;
 /** Most body bytes written in one group commit (a single larger batch is written alone). */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A string as a PostgreSQL text value: PostgreSQL cannot store U+0000, which a page may
+ * still put in a custom event or a user id, so it becomes U+FFFD in the searchable columns
+ * (filters are mapped the same way; the summary keeps the original, in its JSON).
+ */
+function pgText<T extends string | null>(value: T): T {
+  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+}
+
 /** Byte-wise comparison, like the C collation of the id columns. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -223,9 +232,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   async function putBatchAlone(input: PutBatchInput): Promise<PutBatchResult> {
     const events = input.eventProperties ?? [];
     const eventArrays = [
-      events.map((event) => event.name),
-      events.map((event) => event.property),
-      events.map((event) => event.value),
+      events.map((event) => pgText(event.name)),
+      events.map((event) => pgText(event.property)),
+      events.map((event) => pgText(event.value)),
     ];
     const sessionValues = (state: ReturnType<typeof newSessionState>) => {
       const columns = sessionColumns(state);
@@ -238,8 +247,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         columns.activeMs,
         columns.errorCount,
         columns.byteCount,
-        columns.userId,
-        columns.urlsText,
+        pgText(columns.userId),
+        pgText(columns.urlsText),
         columns.state,
         input.receivedAt,
       ];
@@ -510,9 +519,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           const row: [string, string, string, string, string] = [
             input.projectId,
             input.sessionId,
-            event.name,
-            event.property,
-            event.value,
+            pgText(event.name),
+            pgText(event.property),
+            pgText(event.value),
           ];
           eventRows.set(JSON.stringify(row), row);
         }
@@ -563,8 +572,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           column((row) => row.columns.activeMs),
           column((row) => row.columns.errorCount),
           column((row) => row.columns.byteCount),
-          column((row) => row.columns.userId),
-          column((row) => row.columns.urlsText),
+          column((row) => pgText(row.columns.userId)),
+          column((row) => pgText(row.columns.urlsText)),
           column((row) => row.columns.state),
           column((row) => row.receivedAt),
           column((row) => row.isNew),
@@ -603,7 +612,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, (index) => `$${index}`);
-      const { rows } = await pool.query<{ state: string }>(sql, params);
+      const { rows } = await pool.query<{ state: string }>(
+        sql,
+        params.map((param) => (typeof param === 'string' ? pgText(param) : param)),
+      );
       const sort = options.sort ?? 'newest';
       const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
       const last = page.at(-1);
