@@ -200,9 +200,6 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
         localQueues.delete(handle);
         writeLocally(handle, queued);
       }
-      const local = localWriters.get(handle);
-      localWriters.delete(handle);
-      openedHandles.delete(handle);
       const current = thread ? await thread : undefined;
       if (current?.opened.has(handle)) {
         current.opened.delete(handle);
@@ -223,6 +220,11 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
           current.lingerTimer.unref?.();
         }
       }
+      // Only now: if the writer thread failed meanwhile, its batches of this store were
+      // written on this thread, through a connection opened from openedHandles.
+      const local = localWriters.get(handle);
+      localWriters.delete(handle);
+      openedHandles.delete(handle);
       local?.db.close();
     },
   };
