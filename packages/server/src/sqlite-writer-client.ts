@@ -171,6 +171,10 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
   let released = false;
   return {
     async put(input) {
+      if (released) {
+        // Writing would open the database in the writer thread again, and nothing would close it.
+        throw new Error('The SQLite store is closed; open it again to store batches.');
+      }
       const current = threadBroken ? undefined : await startThread();
       if (!current) {
         return new Promise<PutBatchResult>((resolve, reject) => {

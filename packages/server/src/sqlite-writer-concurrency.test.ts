@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadSpawner, replaceSpawnerForTests } from './ingest-pool';
 import { createSqliteStore } from './sqlite-store';
+import { sqliteWriterThreadRunning } from './sqlite-writer-client';
 import type { PutBatchInput, Store } from './store';
 import { batchInput } from './test/store-contract';
 import { click, custom, meta, T0 } from './test/support';
@@ -107,6 +108,18 @@ describe('SQLite writes through the writer thread', () => {
     const settled = await Promise.allSettled(puts);
     expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
     expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 60 }]);
+  });
+});
+
+describe('A closed SQLite store', () => {
+  it('refuses batches, so the writer thread still ends', async () => {
+    const store = createSqliteStore({ filename: newFile() });
+    await store.putBatch(batchInput('s1', [meta(T0)]));
+    await store.close();
+    await expect(store.putBatch(batchInput('s1', [meta(T0 + 1)], { seq: 1 }))).rejects.toThrow(
+      /store is closed/,
+    );
+    await vi.waitFor(() => expect(sqliteWriterThreadRunning()).toBe(false), { timeout: 5_000, interval: 50 });
   });
 });
 
