@@ -243,6 +243,8 @@ describe('runCli', () => {
     [['serve', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
     [['serve', '--database-url', 'postgres://h/db'], /give both keys/],
     [['sweep', '--project', '../x'], /--project must be/],
+    [['serve', '--db', ':memory:', '--ingest-workers', 'two'], /--ingest-workers must be a whole number/],
+    [['serve', '--db', ':memory:', '--ingest-workers', '1.5'], /--ingest-workers must be a whole number/],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {
     let errors = '';
     expect(await runCli(args, { stderr: (text) => (errors += text), stdout: () => {} })).toBe(2);

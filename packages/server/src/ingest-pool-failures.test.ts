@@ -82,3 +82,19 @@ describe('Ingest workers after every server closed', () => {
     }
   });
 });
+
+describe('createReplayServer', () => {
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses ingestWorkers %s, saying what it takes',
+    (ingestWorkers) => {
+      const store = createSqliteStore({ filename: ':memory:' });
+      try {
+        expect(() => createReplayServer({ store, projects: TEST_PROJECTS, ingestWorkers })).toThrow(
+          /ingestWorkers must be a whole number of 0 or more/,
+        );
+      } finally {
+        void store.close();
+      }
+    },
+  );
+});
