@@ -275,6 +275,32 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('fails only the bad batch of a group, storing the others once, merged as one by one', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    try {
+      const bad = { ...batchInput('s2', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+      const results = await Promise.allSettled([
+        store.putBatch(batchInput('s1', [meta(T0)])),
+        store.putBatch(bad),
+        store.putBatch(batchInput('s1', [meta(T0 + 1), click(T0 + 2)], { seq: 1 })),
+        store.putBatch(batchInput('s1', [meta(T0)])),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const answers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      expect(answers.filter((answer) => answer.duplicate)).toHaveLength(1);
+      expect(answers.filter((answer) => answer.created)).toHaveLength(1);
+      expect(await store.getSession('shop', 's1')).toMatchObject({ eventCount: 3, clickCount: 1 });
+      expect(await store.getSession('shop', 's2')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails to open with the database error when the server is unreachable', async () => {
     await expect(
       createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none' }),
