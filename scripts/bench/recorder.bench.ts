@@ -323,7 +323,7 @@ export async function run(): Promise<void> {
   for (const workload of WORKLOADS) {
     console.log(`\n  ${workload}`);
     console.log(
-      `    ${'metric'.padEnd(38)}${'none'.padStart(11)}${'rrweb'.padStart(11)}${'replaykit'.padStart(11)}  replaykit/rrweb`,
+      `    ${'metric'.padEnd(38)}${'none'.padStart(11)}${'rrweb'.padStart(11)}${'replaykit'.padStart(11)}  replaykit/rrweb, median of the rounds' ratios`,
     );
     for (const [name, pick, format, barText, meetsBar] of fields) {
       const medians = VARIANTS.map((variant) => {
@@ -333,11 +333,31 @@ export async function run(): Promise<void> {
         return values.length ? median(values) : undefined;
       });
       const [, bare, ours] = medians;
+      // Rounds are interleaved, so each round's replaykit/rrweb pair ran under the same load:
+      // the median of those ratios is what the verdict uses, and their spread says how far
+      // to trust it.
+      const bareSamples = samples.get(`${workload}|rrweb`) ?? [];
+      const paired = (samples.get(`${workload}|replaykit`) ?? [])
+        .map((sample, index) => {
+          const own = pick(sample);
+          const base = bareSamples[index] ? pick(bareSamples[index]) : undefined;
+          return own !== undefined && base ? own / base : undefined;
+        })
+        .filter((value): value is number => value !== undefined && Number.isFinite(value));
+      const pairedRatio = paired.length ? median(paired) : undefined;
+      const spread = paired.length
+        ? ` (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×)`
+        : '';
       const verdict =
-        bare && ours !== undefined && meetsBar
-          ? `  (bar ${barText}: ${meetsBar(ours / bare) ? 'met' : 'NOT met'})`
+        pairedRatio !== undefined && meetsBar
+          ? `  bar ${barText}: ${meetsBar(pairedRatio) ? 'met' : 'NOT met'}`
           : '';
-      const ratio = bare && ours !== undefined ? `${(ours / bare).toFixed(2)}×${verdict}` : '–';
+      const ratio =
+        pairedRatio !== undefined
+          ? `${pairedRatio.toFixed(2)}×${spread}${verdict}`
+          : bare && ours !== undefined
+            ? `${(ours / bare).toFixed(2)}×`
+            : '–';
       console.log(
         `    ${name.padEnd(38)}${medians.map((value) => (value === undefined ? '–' : format(value)).padStart(11)).join('')}  ${ratio}`,
       );
