@@ -344,6 +344,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await collect(store.readBatches('shop', 's1'))).toHaveLength(12);
     });
 
+    it('stores a NUL character in custom events and the user id, and filters find it', async () => {
+      const store = await fresh();
+      await store.putBatch(
+        batchInput('nul', [
+          meta(T0),
+          custom(T0 + 1, 'pa\u0000id', { 'pl\u0000an': 'p\u00001' }),
+          custom(T0 + 2, '$identify', { userId: 'u\u00001' }),
+        ]),
+      );
+      expect(await store.getSession('shop', 'nul')).toMatchObject({ eventCount: 3, userId: 'u\u00001' });
+      const found = async (options: Partial<ListSessionsOptions>) =>
+        (await store.listSessions('shop', { limit: 10, ...options })).sessions.map((session) => session.id);
+      expect(await found({ userId: 'u\u00001' })).toEqual(['nul']);
+      expect(
+        await found({ event: 'pa\u0000id', eventProperty: { name: 'pl\u0000an', value: 'p\u00001' } }),
+      ).toEqual(['nul']);
+    });
+
     it('answers ping while open', async () => {
       const store = await fresh();
       await expect(store.ping()).resolves.toBeUndefined();
