@@ -43,4 +43,10 @@ export type {
   StoredBatch,
   StoredSessionState,
 } from './store';
-export { InvalidCursorError, mergeSessionState, newSessionState } from './store';
+export {
+  GROUP_MAX_BATCHES,
+  GROUP_MAX_BYTES,
+  InvalidCursorError,
+  mergeSessionState,
+  newSessionState,
+} from './store';

@@ -4,6 +4,7 @@ import { buildListQuery } from './sql';
 import {
   type BatchEncoding,
   encodeCursor,
+  groupLength,
   mergeSessionState,
   mergeWindowsByTime,
   newSessionState,
@@ -21,14 +22,8 @@ import {
 /** Connections the store opens at most. */
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 
-/** Most batches written in one group commit. */
-const GROUP_MAX_BATCHES = 64;
-
 /** Values of one batch row as inserted by a group commit. */
 const BATCH_COLUMNS = 11;
-
-/** Most body bytes written in one group commit (a single larger batch is written alone). */
-const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * A string as a PostgreSQL text value: PostgreSQL cannot store U+0000, which a page may
@@ -357,17 +352,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   let writing = false;
 
   function takeGroup(): PendingPut[] {
-    let bytes = 0;
-    let count = 0;
-    while (count < waiting.length && count < GROUP_MAX_BATCHES) {
-      const next = waiting[count];
-      if (!next || (count > 0 && bytes + next.input.body.byteLength > GROUP_MAX_BYTES)) {
-        break;
-      }
-      bytes += next.input.body.byteLength;
-      count++;
-    }
-    return waiting.splice(0, count);
+    return waiting.splice(
+      0,
+      groupLength(waiting, 0, (pending) => pending.input.body.byteLength),
+    );
   }
 
   function writeWaiting(): void {

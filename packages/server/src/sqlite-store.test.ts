@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSqliteStore, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-store';
+import {
+  createGroupWriter,
+  createSqliteStore,
+  openSqlite,
+  SQLITE_MIGRATIONS,
+  SQLITE_SCHEMA_VERSION,
+} from './sqlite-store';
 import { sqliteWriterThreadRunning } from './sqlite-writer-client';
-import type { Store } from './store';
+import { GROUP_MAX_BATCHES, GROUP_MAX_BYTES, groupLength, type Store } from './store';
 import { batchInput, collect, describeStoreContract } from './test/store-contract';
 import { fullSnapshot, meta, T0 } from './test/support';
 
@@ -180,5 +186,52 @@ describe('the SQLite writer thread', () => {
       expect(await store.getSession('shop', 's1')).toBeDefined();
     }
     expect(sqliteWriterThreadRunning()).toBe(false);
+  });
+});
+
+describe('SQLite group commit', () => {
+  it('splits a queue longer than one group into transactions of at most GROUP_MAX_BATCHES, answering every batch', async () => {
+    const filename = join(directory, 'groups.db');
+    // The store creates the schema; the group writer then runs on a connection of its own.
+    await open(filename).close();
+    const db = openSqlite(filename, 'normal');
+    let transactions = 0;
+    const transaction = db.transaction.bind(db);
+    db.transaction = ((body: Parameters<typeof transaction>[0]) => {
+      const real = transaction(body);
+      // Counts the outer transactions; nested calls (savepoints) go to the real function.
+      return Object.assign((...args: unknown[]) => real(...(args as [])), {
+        immediate: (...args: unknown[]) => {
+          transactions++;
+          return real.immediate(...(args as []));
+        },
+      });
+    }) as unknown as typeof db.transaction;
+    try {
+      const inputs = Array.from({ length: GROUP_MAX_BATCHES * 2 + 10 }, (_, seq) =>
+        input('s-groups', [meta(T0 + seq)], { seq }),
+      );
+      const outcomes = createGroupWriter(db).commit(inputs);
+      expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(inputs.length);
+      expect(transactions).toBe(3);
+      expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: inputs.length });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('groupLength', () => {
+  const sized = (bytes: number[]) => bytes.map((size) => ({ size }));
+  const length = (items: Array<{ size: number }>, from = 0) => groupLength(items, from, (item) => item.size);
+
+  it('takes at most GROUP_MAX_BATCHES and GROUP_MAX_BYTES of bodies, and at least one', () => {
+    expect(length(sized(Array(200).fill(10)))).toBe(GROUP_MAX_BATCHES);
+    expect(length(sized(Array(200).fill(10)), 190)).toBe(10);
+    const third = Math.floor(GROUP_MAX_BYTES / 3);
+    expect(length(sized([third, third, third, third]))).toBe(3);
+    expect(length(sized([GROUP_MAX_BYTES * 2, 10]))).toBe(1);
+    expect(length(sized([10, GROUP_MAX_BYTES * 2]))).toBe(1);
+    expect(length([])).toBe(0);
   });
 });

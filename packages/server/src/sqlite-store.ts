@@ -7,6 +7,7 @@ import { acquireSqliteWriter } from './sqlite-writer-client';
 import {
   type BatchEncoding,
   encodeCursor,
+  groupLength,
   mergeSessionState,
   mergeWindowsByTime,
   newSessionState,
@@ -290,11 +291,18 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
   );
   return {
     commit(inputs) {
-      try {
-        return groupTransaction.immediate(inputs);
-      } catch (error) {
-        return inputs.map(() => ({ ok: false, error }));
+      // However many arrived, a transaction holds at most one group's worth (GROUP_MAX_*).
+      const outcomes: PutOutcome[] = [];
+      for (let from = 0; from < inputs.length; ) {
+        const group = inputs.slice(from, from + groupLength(inputs, from, (input) => input.body.byteLength));
+        try {
+          outcomes.push(...groupTransaction.immediate(group));
+        } catch (error) {
+          outcomes.push(...group.map((): PutOutcome => ({ ok: false, error })));
+        }
+        from += group.length;
       }
+      return outcomes;
     },
   };
 }

@@ -22,6 +22,30 @@ export interface EventPropertyRow {
   value: string;
 }
 
+/** Most batches written in one group commit (SQLite and PostgreSQL). */
+export const GROUP_MAX_BATCHES = 64;
+
+/** Most body bytes written in one group commit; a single larger batch is written alone. */
+export const GROUP_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * How many items, from `from` on, the next group commit takes: at most GROUP_MAX_BATCHES
+ * and GROUP_MAX_BYTES of bodies, and always at least one.
+ */
+export function groupLength<T>(items: readonly T[], from: number, bodyBytes: (item: T) => number): number {
+  let bytes = 0;
+  let count = 0;
+  while (from + count < items.length && count < GROUP_MAX_BATCHES) {
+    const size = bodyBytes(items[from + count] as T);
+    if (count > 0 && bytes + size > GROUP_MAX_BYTES) {
+      break;
+    }
+    bytes += size;
+    count++;
+  }
+  return count;
+}
+
 /** One accepted batch, as handed to {@link Store.putBatch}. */
 export interface PutBatchInput {
   projectId: string;
