@@ -696,6 +696,8 @@ export function createRecorder(
       held = [];
     }
     if (adoptSession(current.sessionId)) {
+      // Not recorded, but what earlier pages left unsent in IndexedDB still goes out.
+      ensureDelivery(current);
       refreshStatus();
       return;
     }
