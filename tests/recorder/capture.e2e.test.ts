@@ -215,6 +215,31 @@ describe('errors, navigations, clicks and console', () => {
     expect(clicks[0]?.timestamp).toBeLessThan(loadedAt);
   });
 
+  it('adds a stylesheet that loads after the first snapshot to the recording', async () => {
+    // Chromium holds DOMContentLoaded for a stylesheet in the markup, so the late case is a
+    // sheet the page adds itself, as apps that load styles with their routes do.
+    const page = await open('/late-style', {}, '<p class="rk-late-style-marker">styled late</p>');
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const link = Object.assign(document.createElement('link'), {
+            rel: 'stylesheet',
+            href: '/api/slow-style',
+          });
+          link.onload = () => resolve();
+          link.onerror = () => reject(new Error('the stylesheet did not load'));
+          document.head.append(link);
+        }),
+    );
+    const events = await recorded(page);
+    const snapshotAt = events.find((event) => event.type === EventType.FullSnapshot)?.timestamp ?? 0;
+    // The rule text reaches the recording (inlined by rrweb once the sheet has loaded), so
+    // the replay is styled although the sheet was not there at the first snapshot.
+    const withRule = events.filter((event) => JSON.stringify(event).includes('rgb(1, 2, 3)'));
+    expect(withRule.length).toBeGreaterThan(0);
+    expect(withRule.every((event) => event.timestamp > snapshotAt)).toBe(true);
+  });
+
   it('records uncaught errors, unhandled rejections and every kind of SPA navigation', async () => {
     const page = await open('/spa');
     await page.evaluate(async () => {

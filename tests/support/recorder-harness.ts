@@ -239,6 +239,15 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       }, 50);
       return;
     }
+    if (url.pathname === '/api/slow-style') {
+      // A stylesheet that takes a second to arrive.
+      const timer = setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'text/css' });
+        response.end('.rk-late-style-marker { color: rgb(1, 2, 3); }');
+      }, 1_000);
+      request.on('close', () => clearTimeout(timer));
+      return;
+    }
     if (url.pathname === '/api/slow-image') {
       // Holds the page's load event back while the DOM is long complete.
       const timer = setTimeout(() => {
