@@ -1,30 +1,18 @@
 import type { RecordedEvent } from '@replaykit/core';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayPlayer } from './replay-player';
 import { SessionList } from './session-list';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
+import { stubResizeObserverEachTest } from './test/resize-observer';
 import { sessionSummary } from './test/summary';
 import { parseTimeParam, readTimeParam, writeTimeParam } from './time-param';
 import { clusterMarkers } from './timeline';
 
 vi.mock('./viewport', () => ({ ReplayViewport: () => <div data-testid="replay-viewport" /> }));
 
-class NoopResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
-
-beforeEach(() => {
-  vi.stubGlobal('ResizeObserver', NoopResizeObserver);
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
+stubResizeObserverEachTest();
 
 const T0 = 1_700_000_000_000;
 const recording: RecordedEvent[] = [

@@ -3,10 +3,11 @@ import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
 import { createRef } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerState } from './replay-player';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
 import recording from './test/fixtures/checkout-recording.json';
+import { stubResizeObserverEachTest } from './test/resize-observer';
 import { sessionSummary } from './test/summary';
 import { ReplayTimeline } from './timeline';
 
@@ -65,21 +66,7 @@ function root(): HTMLElement {
   return screen.getByRole('region', { name: 'Session replay' });
 }
 
-// Radix's slider measures its thumb with ResizeObserver, which jsdom lacks.
-class NoopResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
-
-beforeEach(() => {
-  vi.stubGlobal('ResizeObserver', NoopResizeObserver);
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
+stubResizeObserverEachTest();
 
 describe('<ReplayPlayer sessionId>', () => {
   it('shows loading, then ready with the server markers, sending the read key', async () => {

@@ -6,11 +6,12 @@ import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { fetchSessionMeta, streamSessionChunks } from './load-session';
 import { ReplayPlayer } from './replay-player';
 import { SessionList } from './session-list';
+import { stubResizeObserverEachTest } from './test/resize-observer';
 
 // The player against the real replaykit server on loopback (SQLite store): ingest a real
 // two-tab recording batch by batch, then load it through the read API as the player does.
@@ -25,12 +26,6 @@ const tabs = twoTabSession as SessionChunk[];
 let dataDir: string;
 let handle: NodeServerHandle;
 let batchCount = 0;
-
-class NoopResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'replaykit-player-it-'));
@@ -61,10 +56,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-beforeEach(() => {
-  vi.stubGlobal('ResizeObserver', NoopResizeObserver);
-  return () => vi.unstubAllGlobals();
-});
+stubResizeObserverEachTest();
 
 describe('the player against the real server', () => {
   it('streams every stored batch of a tab, in order, as NDJSON chunks', async () => {

@@ -1,29 +1,17 @@
 import type { RecordedEvent, SessionChunk } from '@replaykit/core';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayLoadError, streamSessionChunks } from './load-session';
 import { ReplayProvider } from './provider';
 import { ReplayPlayer } from './replay-player';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
+import { stubResizeObserverEachTest } from './test/resize-observer';
 
 // jsdom cannot run a replay: the viewport is Chromium's job (streaming.browser.test.tsx).
 vi.mock('./viewport', () => ({ ReplayViewport: () => <div data-testid="replay-viewport" /> }));
 
-class NoopResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-}
-
-beforeEach(() => {
-  vi.stubGlobal('ResizeObserver', NoopResizeObserver);
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
+stubResizeObserverEachTest();
 
 /** A body that arrives in the given pieces, like a network stream split anywhere. */
 function streamed(pieces: string[]): Response {
