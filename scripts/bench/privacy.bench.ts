@@ -1,36 +1,19 @@
 // Cost of replaykit's privacy rules on rrweb's first full snapshot, in headless Chromium:
 // bare rrweb, rrweb masking every text and input itself, and each replaykit preset
 // (rrweb options + the event processor), measured in the same page, in the same run.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { launchChromium } from '../../tests/support/browser.ts';
+import { bundleForPage } from '../../tests/support/recorder-bundle.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Elements of the synthetic page: rows of text, inputs, links and images with attributes. */
 const PAGE_ROWS = 2_000;
 /** Measured snapshots per case (after one warm-up); the median is reported. */
 const RUNS = 9;
 
-async function bundle(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: `
-        import { record } from '@rrweb/record';
-        import { createPrivacy } from './src/privacy.ts';
-        window.__bench = { record, createPrivacy };`,
-      resolveDir: join(ROOT, 'packages/recorder'),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-    conditions: ['source'],
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
+const bundle = () =>
+  bundleForPage(`
+    import { record } from '@rrweb/record';
+    import { createPrivacy } from './src/privacy.ts';
+    window.__bench = { record, createPrivacy };`);
 
 function pageHtml(): string {
   const rows: string[] = [];

@@ -6,13 +6,10 @@
 // shorten or lengthen it.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../tests/support/browser.ts';
+import { bundleForPage } from '../../tests/support/recorder-bundle.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.RECORDER_BENCH_ROUNDS ?? 5);
 // A page load takes a second, and its figures swing most between runs: three times the rounds.
 const PAGE_LOAD_ROUNDS = ROUNDS * 3;
@@ -33,19 +30,7 @@ interface Sample {
   firstSnapshotMs: number | undefined;
 }
 
-async function bundle(contents: string): Promise<string> {
-  const result = await build({
-    stdin: { contents, resolveDir: join(ROOT, 'packages/recorder'), loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-    conditions: ['source'],
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
+const bundle = (contents: string) => bundleForPage(contents, { minify: true });
 
 function readBody(request: IncomingMessage): Promise<number> {
   return new Promise((done) => {

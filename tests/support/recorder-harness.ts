@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { API_PATHS, type IngestBatch, type RecordedEvent } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
-import { build } from 'esbuild';
+import { bundleForPage } from './recorder-bundle.ts';
 
 declare global {
   interface Window {
@@ -23,7 +22,6 @@ declare global {
   }
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRITE_KEY = 'rk_write_recorder_e2e';
 const READ_KEY = 'rk_read_recorder_e2e';
 
@@ -73,22 +71,10 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function bundleRecorder(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: `import { createRecorder } from '@replaykit/recorder'; window.replaykit = { createRecorder };`,
-      resolveDir: join(ROOT, 'packages/recorder'),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-    conditions: ['source'],
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
+const bundleRecorder = () =>
+  bundleForPage(
+    `import { createRecorder } from '@replaykit/recorder'; window.replaykit = { createRecorder };`,
+  );
 
 /**
  * The real replaykit server (SQLite in a temp dir) behind a small same-origin proxy that
