@@ -2,12 +2,13 @@ import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import pg from 'pg';
 import { buildListQuery } from './sql';
 import {
-  type BatchEncoding,
-  encodeCursor,
+  type BatchBodyRow,
+  type BatchRefRow,
   groupLength,
+  markersFromRows,
   mergeSessionState,
-  mergeWindowsByTime,
   newSessionState,
+  orderBatchRefs,
   type ProjectUsage,
   type PutBatchInput,
   type PutBatchResult,
@@ -16,7 +17,8 @@ import {
   type StoredBatch,
   type StoredSessionState,
   sessionColumns,
-  sortKeys,
+  sessionPageFromRows,
+  storedBatch,
 } from './store';
 
 /** Connections the store opens at most. */
@@ -604,16 +606,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         sql,
         params.map((param) => (typeof param === 'string' ? pgText(param) : param)),
       );
-      const sort = options.sort ?? 'newest';
-      const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
-      const last = page.at(-1);
-      return {
-        sessions: page,
-        nextCursor:
-          rows.length > options.limit && last
-            ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
-            : null,
-      };
+      return sessionPageFromRows(rows, options);
     },
 
     async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {
@@ -629,28 +622,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         'SELECT markers FROM batches WHERE project_id = $1 AND session_id = $2 ORDER BY started_at, window_id, seq',
         [projectId, sessionId],
       );
-      const markers = rows.flatMap((row) => JSON.parse(row.markers) as TimelineMarker[]);
-      return markers.sort((a, b) => a.timestamp - b.timestamp);
+      return markersFromRows(rows);
     },
 
     async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
-      const { rows } = await pool.query<{ window_id: string; seq: number; started_at: number }>(
+      const { rows } = await pool.query<BatchRefRow>(
         `SELECT window_id, seq, started_at FROM batches
          WHERE project_id = $1 AND session_id = $2 AND ($3::text IS NULL OR window_id = $3) AND seq >= $4
          ORDER BY window_id, seq`,
         [projectId, sessionId, options.windowId ?? null, options.fromSeq ?? 0],
       );
-      const refs = rows.map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
-      const ordered = options.order === 'time' ? mergeWindowsByTime(refs) : refs;
+      const ordered = orderBatchRefs(rows, options.order);
       for (let start = 0; start < ordered.length; start += READ_PAGE_BATCHES) {
         const page = ordered.slice(start, start + READ_PAGE_BATCHES);
-        const bodies = await pool.query<{
-          window_id: string;
-          seq: number;
-          encoding: BatchEncoding;
-          body: Buffer;
-          timestamp_offset_ms: number;
-        }>(
+        const bodies = await pool.query<BatchBodyRow & { window_id: string; seq: number }>(
           `SELECT b.window_id, b.seq, b.encoding, b.body, b.timestamp_offset_ms
            FROM batches b JOIN unnest($3::text[], $4::bigint[]) AS wanted(window_id, seq)
              ON b.window_id = wanted.window_id AND b.seq = wanted.seq
@@ -664,13 +649,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             // Deleted while being read: the stream ends where the data ends.
             return;
           }
-          yield {
-            windowId: ref.windowId,
-            seq: ref.seq,
-            encoding: row.encoding,
-            timestampOffsetMs: row.timestamp_offset_ms,
-            body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-          };
+          yield storedBatch(ref, row);
         }
       }
     },

@@ -5,12 +5,13 @@ import Database from 'better-sqlite3';
 import { buildListQuery } from './sql';
 import { acquireSqliteWriter } from './sqlite-writer-client';
 import {
-  type BatchEncoding,
-  encodeCursor,
+  type BatchBodyRow,
+  type BatchRefRow,
   groupLength,
+  markersFromRows,
   mergeSessionState,
-  mergeWindowsByTime,
   newSessionState,
+  orderBatchRefs,
   type ProjectUsage,
   type PutBatchInput,
   type PutBatchResult,
@@ -18,7 +19,8 @@ import {
   type Store,
   type StoredBatch,
   sessionColumns,
-  sortKeys,
+  sessionPageFromRows,
+  storedBatch,
 } from './store';
 
 /** How long a write waits for another process's lock before failing, in ms. */
@@ -162,18 +164,6 @@ export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
 
 interface StateRow {
   state: string;
-}
-
-interface BatchRefRow {
-  window_id: string;
-  seq: number;
-  started_at: number;
-}
-
-interface BatchBodyRow {
-  encoding: BatchEncoding;
-  body: Buffer;
-  timestamp_offset_ms: number;
 }
 
 function migrate(db: Database.Database): void {
@@ -425,17 +415,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, () => '?');
-      const rows = db.prepare(sql).all(...params) as StateRow[];
-      const sort = options.sort ?? 'newest';
-      const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
-      const last = page.at(-1);
-      return {
-        sessions: page,
-        nextCursor:
-          rows.length > options.limit && last
-            ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
-            : null,
-      };
+      return sessionPageFromRows(db.prepare(sql).all(...params) as StateRow[], options);
     },
 
     async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {
@@ -445,20 +425,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async getMarkers(projectId, sessionId): Promise<TimelineMarker[]> {
       const rows = selectMarkers.all(projectId, sessionId) as Array<{ markers: string }>;
-      const markers = rows.flatMap((row) => JSON.parse(row.markers) as TimelineMarker[]);
-      return markers.sort((a, b) => a.timestamp - b.timestamp);
+      return markersFromRows(rows);
     },
 
     async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
-      const refs = (
-        selectRefs.all({
-          projectId,
-          sessionId,
-          windowId: options.windowId ?? null,
-          fromSeq: options.fromSeq ?? 0,
-        }) as BatchRefRow[]
-      ).map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
-      const ordered = options.order === 'time' ? mergeWindowsByTime(refs) : refs;
+      const rows = selectRefs.all({
+        projectId,
+        sessionId,
+        windowId: options.windowId ?? null,
+        fromSeq: options.fromSeq ?? 0,
+      }) as BatchRefRow[];
+      const ordered = orderBatchRefs(rows, options.order);
       // Bodies are read one statement at a time rather than through an open iterator: a
       // better-sqlite3 connection cannot run other statements while an iterator is open,
       // and the consumer awaits between batches, letting other requests use the connection.
@@ -468,13 +445,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           // Deleted while being read: the stream ends where the data ends.
           return;
         }
-        yield {
-          windowId: ref.windowId,
-          seq: ref.seq,
-          encoding: row.encoding,
-          timestampOffsetMs: row.timestamp_offset_ms,
-          body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-        };
+        yield storedBatch(ref, row);
       }
     },
 

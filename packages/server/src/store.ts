@@ -422,6 +422,63 @@ export const SORT_COLUMNS: Record<SessionSort, readonly string[]> = {
   most_errors: ['error_count', 'started_at'],
 };
 
+/** A page of {@link Store.listSessions} from the `state` rows of `buildListQuery`, which reads one row past the page to tell whether another follows. */
+export function sessionPageFromRows(
+  rows: readonly { state: string }[],
+  options: ListSessionsOptions,
+): SessionPage {
+  const sort = options.sort ?? 'newest';
+  const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
+  const last = page.at(-1);
+  return {
+    sessions: page,
+    nextCursor:
+      rows.length > options.limit && last
+        ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
+        : null,
+  };
+}
+
+/** A session's markers, in time order, from the `markers` JSON of its batch rows. */
+export function markersFromRows(rows: readonly { markers: string }[]): TimelineMarker[] {
+  const markers = rows.flatMap((row) => JSON.parse(row.markers) as TimelineMarker[]);
+  return markers.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/** The columns of a batch row that place it in the chunk stream. */
+export interface BatchRefRow {
+  window_id: string;
+  seq: number;
+  started_at: number;
+}
+
+/** The columns of a batch row that carry its body. */
+export interface BatchBodyRow {
+  encoding: BatchEncoding;
+  body: Uint8Array;
+  timestamp_offset_ms: number;
+}
+
+/** The batch refs of {@link Store.readBatches} in the order it asked for. */
+export function orderBatchRefs(
+  rows: readonly BatchRefRow[],
+  order: ReadBatchesOptions['order'],
+): Array<{ windowId: string; seq: number; startedAt: number }> {
+  const refs = rows.map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
+  return order === 'time' ? mergeWindowsByTime(refs) : refs;
+}
+
+/** A stored batch from its ref and body row (the body viewed, not copied). */
+export function storedBatch(ref: { windowId: string; seq: number }, row: BatchBodyRow): StoredBatch {
+  return {
+    windowId: ref.windowId,
+    seq: ref.seq,
+    encoding: row.encoding,
+    timestampOffsetMs: row.timestamp_offset_ms,
+    body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+  };
+}
+
 /** Orders batch refs for the chunk stream: seq order within a window, first event time across windows. */
 export function mergeWindowsByTime<T extends { windowId: string; seq: number; startedAt: number }>(
   refs: readonly T[],
