@@ -37,6 +37,7 @@ export { createUuidV7 } from './session-id';
 export type { ActivityIntervals, BatchSummary, SessionSummary } from './session-summary';
 export {
   activeMsOf,
+  emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,
   SUMMARY_LIST_MAX,

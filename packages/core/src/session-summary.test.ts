@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventType, IncrementalSource, MouseInteraction, type RecordedEvent } from './events';
 import {
   activeMsOf,
+  emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,
   SUMMARY_LIST_MAX,
@@ -123,5 +124,21 @@ describe('mergeActivity', () => {
       [0, 6_000],
       [20_000, 21_000],
     ]);
+  });
+});
+
+describe('emptySessionSummary', () => {
+  it('counts nothing and spans from start to end (the start when no end is given)', () => {
+    const empty = emptySessionSummary('s1', T0);
+    expect(empty).toMatchObject({ id: 's1', startedAt: T0, endedAt: T0, durationMs: 0, eventCount: 0 });
+    expect(empty.urls).toEqual([]);
+    expect(empty.hasFullSnapshot).toBe(false);
+    expect(emptySessionSummary('s1', T0, T0 + 5).endedAt).toBe(T0 + 5);
+  });
+
+  it('returns fresh lists each call, so one summary never shares state with another', () => {
+    const a = emptySessionSummary('a', T0);
+    a.urls.push('https://shop.test/');
+    expect(emptySessionSummary('b', T0).urls).toEqual([]);
   });
 });

@@ -59,6 +59,41 @@ export interface SessionSummary {
 }
 
 /**
+ * A summary of a session with nothing counted yet: every count zero, every list empty.
+ * Builders start from it and set what they know, so a new field gets its default here once.
+ */
+export function emptySessionSummary(
+  id: string,
+  startedAt: number,
+  endedAt: number = startedAt,
+): SessionSummary {
+  return {
+    id,
+    startedAt,
+    endedAt,
+    durationMs: 0,
+    activeMs: 0,
+    eventCount: 0,
+    byteCount: 0,
+    firstUrl: null,
+    urls: [],
+    userId: null,
+    userTraits: null,
+    clickCount: 0,
+    keypressCount: 0,
+    errorCount: 0,
+    consoleErrorCount: 0,
+    consoleWarnCount: 0,
+    rageClickCount: 0,
+    deadClickCount: 0,
+    failedRequestCount: 0,
+    customEventNames: [],
+    windowIds: [],
+    hasFullSnapshot: false,
+  };
+}
+
+/**
  * Stretches of continuous activity, `[start, end]` in ms since 1970, sorted and at least
  * {@link INACTIVITY_THRESHOLD_MS} apart. Unions of these merge batches that arrive in any
  * order into the same `activeMs` as one pass over all the events would give.
