@@ -51,8 +51,19 @@ function readWindows(): Record<string, number> {
   return windows && typeof windows === 'object' ? windows : {};
 }
 
-/** Notes that a window is alive (0 = closed), so other tabs leave its batches alone. */
+/** The last mark this page wrote: refreshing it a few times per WINDOW_STALE_MS is enough. */
+let lastMark = { windowId: '', at: 0 };
+
+/**
+ * Notes that a window is alive (0 = closed), so other tabs leave its batches alone. A mark of
+ * the same window less than a quarter of WINDOW_STALE_MS after the last one is skipped: it
+ * would cost a localStorage read and write per batch for nothing.
+ */
 export function markWindow(windowId: string, at: number): void {
+  if (at && windowId === lastMark.windowId && at - lastMark.at < WINDOW_STALE_MS / 4) {
+    return;
+  }
+  lastMark = { windowId: at ? windowId : '', at };
   const windows = readWindows();
   const now = Date.now();
   for (const id in windows) {

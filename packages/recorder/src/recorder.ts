@@ -33,7 +33,7 @@ import {
   USER_IDLE_TIMEOUT_MS,
 } from './limits';
 import type { RecorderOptions } from './options';
-import { createBatchStore, markWindow, WINDOW_STALE_MS } from './persist';
+import { createBatchStore, markWindow } from './persist';
 import { createPrivacy } from './privacy';
 import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
 import { createTransport, type Transport } from './transport';
@@ -224,9 +224,6 @@ export function createRecorder(
 
   // ------------------------------------------------------------ buffering
 
-  let windowMarked = '';
-  let windowMarkedAt = 0;
-
   const sealBuffer = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -243,14 +240,7 @@ export function createRecorder(
       buffer = [];
       bufferBytes = 0;
       bufferSessionId = undefined;
-      // Other tabs count a window as alive for WINDOW_STALE_MS: refreshing the mark a few
-      // times in that span is enough, and spares a localStorage read and write per batch.
-      const now = Date.now();
-      if (windowMarked !== windowId || now - windowMarkedAt > WINDOW_STALE_MS / 4) {
-        windowMarked = windowId;
-        windowMarkedAt = now;
-        markWindow(windowId, now);
-      }
+      markWindow(windowId, Date.now());
     }
   };
 
@@ -513,7 +503,6 @@ export function createRecorder(
       if (session && !event.persisted) {
         session.markClosed();
         markWindow(session.currentWindowId, 0);
-        windowMarked = '';
       }
     } catch {
       // Best effort: what was not sent is in IndexedDB.
