@@ -2,18 +2,14 @@ import { EventType, type NavigationPayload, type NetworkPayload, type RecordedEv
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+import { openRecorderPage, type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
 
 let harness: RecorderHarness;
 let browser: Browser;
 let context: BrowserContext;
 
-async function open(path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(harness.pageUrl(path, options, markup));
-  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-  return page;
-}
+const open = (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
+  openRecorderPage(harness, context, path, options, markup);
 
 function payloads<T>(events: RecordedEvent[], tag: string): T[] {
   return events

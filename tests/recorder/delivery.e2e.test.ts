@@ -2,7 +2,7 @@ import { EventType, type RecordedEvent } from '@replaykit/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+import { openRecorderPage, type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
 
 let harness: RecorderHarness;
 let browser: Browser;
@@ -36,12 +36,8 @@ function count(events: RecordedEvent[], tag: string): number {
   return customTags(events).filter((name) => name === tag).length;
 }
 
-async function open(path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(harness.pageUrl(path, options, markup));
-  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-  return page;
-}
+const open = (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
+  openRecorderPage(harness, context, path, options, markup);
 
 async function waitForStored(sessionId: string, tags: string[]): Promise<RecordedEvent[]> {
   return until(

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { API_PATHS, type IngestBatch, type RecordedEvent } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
+import type { BrowserContext, Page } from 'playwright-core';
 import { bundleForPage } from './recorder-bundle.ts';
 
 declare global {
@@ -269,4 +270,18 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
   await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', () => done()));
   harness.url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   return harness;
+}
+
+/** Opens a test page of the harness in `context` and waits until its recorder has a session. */
+export async function openRecorderPage(
+  harness: RecorderHarness,
+  context: BrowserContext,
+  path: string,
+  options: Record<string, unknown> = {},
+  markup = '',
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(harness.pageUrl(path, options, markup));
+  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+  return page;
 }
