@@ -46,34 +46,24 @@ function isMarker(value: unknown): value is TimelineMarker {
   );
 }
 
-function joinUrl(baseUrl: string, path: string): string {
+/** `path` on the server at `baseUrl`, which may end in slashes. */
+export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }
 
-/** The `message` of a replaykit `ErrorBody` (`{ error: { code, message } }`), if the body is one. */
-async function serverMessage(response: Response): Promise<string | null> {
+/** One field (`code` or `message`) of a replaykit `ErrorBody` (`{ error: { code, message } }`), if the body is one. */
+async function serverErrorField(response: Response, field: 'code' | 'message'): Promise<string | null> {
   try {
     const body: unknown = await response.json();
-    const message = isRecord(body) && isRecord(body.error) ? body.error.message : undefined;
-    return typeof message === 'string' ? message : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The `code` of a replaykit `ErrorBody`, if the body is one. */
-async function serverCode(response: Response): Promise<string | null> {
-  try {
-    const body: unknown = await response.json();
-    const code = isRecord(body) && isRecord(body.error) ? body.error.code : undefined;
-    return typeof code === 'string' ? code : null;
+    const value = isRecord(body) && isRecord(body.error) ? body.error[field] : undefined;
+    return typeof value === 'string' ? value : null;
   } catch {
     return null;
   }
 }
 
 async function failureForStatus(response: Response, url: string, sessionId: string): Promise<Failure> {
-  const detail = await serverMessage(response);
+  const detail = await serverErrorField(response, 'message');
   const said = detail === null ? '' : ` The server said: ${detail}`;
   if (response.status === 404) {
     return {
@@ -98,9 +88,8 @@ async function failureForStatus(response: Response, url: string, sessionId: stri
  * its first window. Rejects only when `signal` aborts; every other failure is a result.
  */
 export async function loadSession(options: LoadSessionOptions): Promise<SessionLoadResult> {
-  const { sessionId, baseUrl = '', readKey, signal } = options;
-  const fetchFn = options.fetch ?? globalThis.fetch;
-  const headers: Record<string, string> = readKey ? { [READ_KEY_HEADER]: `Bearer ${readKey}` } : {};
+  const { sessionId, signal } = options;
+  const { fetchFn, headers, baseUrl } = requestParts(options);
 
   async function getJson(url: string): Promise<{ body: unknown } | Failure> {
     let response: Response;
@@ -237,7 +226,8 @@ function failureToError(failure: Failure): ReplayLoadError {
   return new ReplayLoadError(failure.status, failure.message);
 }
 
-function requestParts(options: LoadSessionOptions) {
+/** The fetch, headers (the read key) and base URL every request to a replaykit server uses. */
+export function requestParts(options: Pick<LoadSessionOptions, 'baseUrl' | 'readKey' | 'fetch'>) {
   const fetchFn = options.fetch ?? globalThis.fetch;
   const headers: Record<string, string> = options.readKey
     ? { [READ_KEY_HEADER]: `Bearer ${options.readKey}` }
@@ -307,7 +297,7 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
   const response = await request(options, url);
   if (response.status === 404 || response.status === 405) {
     // A 404 for the session means it is gone; any other (no such route) means an older server.
-    if ((await serverCode(response.clone())) !== 'session_not_found') {
+    if ((await serverErrorField(response.clone(), 'code')) !== 'session_not_found') {
       yield* eventsAsChunk(options);
       return;
     }

@@ -2,7 +2,6 @@
 
 import {
   API_PATHS,
-  READ_KEY_HEADER,
   type SessionListQuery,
   type SessionListResponse,
   type SessionSort,
@@ -19,6 +18,7 @@ import {
   useState,
 } from 'react';
 import { formatTime } from './format-time';
+import { joinUrl, requestParts } from './load-session';
 import { useReplayServer } from './provider';
 
 /** Sessions per page that `<SessionList>` asks for unless told otherwise. */
@@ -142,11 +142,12 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
 
   const fetchPage = useCallback(
     async (page: SessionListQuery, signal?: AbortSignal): Promise<SessionListResponse> => {
-      const fetchFn = server.fetch ?? globalThis.fetch;
-      const url = `${(server.baseUrl ?? '').replace(/\/+$/, '')}${API_PATHS.sessions}?${sessionListSearchParams(page)}`;
-      const headers: Record<string, string> = server.readKey
-        ? { [READ_KEY_HEADER]: `Bearer ${server.readKey}` }
-        : {};
+      const { fetchFn, headers, baseUrl } = requestParts({
+        baseUrl: server.baseUrl,
+        readKey: server.readKey,
+        fetch: server.fetch,
+      });
+      const url = joinUrl(baseUrl, `${API_PATHS.sessions}?${sessionListSearchParams(page)}`);
       let response: Response;
       try {
         response = await fetchFn(url, { headers, signal });
