@@ -4,6 +4,7 @@ import { buildListQuery } from './sql';
 import {
   type BatchBodyRow,
   type BatchRefRow,
+  batchRowValues,
   groupLength,
   markersFromRows,
   mergeSessionState,
@@ -13,6 +14,7 @@ import {
   type PutBatchInput,
   type PutBatchResult,
   parseSessionState,
+  type SessionColumns,
   type Store,
   type StoredBatch,
   type StoredSessionState,
@@ -27,6 +29,11 @@ export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 /** Values of one batch row as inserted by a group commit. */
 const BATCH_COLUMNS = 11;
 
+/** Bytes as a bytea parameter: a Buffer travels in binary (inside an array it would be hex text); a view, not a copy. */
+function pgBytes(body: Uint8Array): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
 /**
  * A string as a PostgreSQL text value: PostgreSQL cannot store U+0000, which a page may
  * still put in a custom event or a user id, so it becomes U+FFFD in the searchable columns
@@ -34,6 +41,24 @@ const BATCH_COLUMNS = 11;
  */
 function pgText<T extends string | null>(value: T): T {
   return (value?.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+}
+
+/**
+ * The {@link SessionColumns} of many sessions as one array per column, from `started_at` to
+ * `state` in the order of the sessions table, for an `unnest` INSERT.
+ */
+export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown[][] {
+  return [
+    columns.map((row) => row.startedAt),
+    columns.map((row) => row.endedAt),
+    columns.map((row) => row.durationMs),
+    columns.map((row) => row.activeMs),
+    columns.map((row) => row.errorCount),
+    columns.map((row) => row.byteCount),
+    columns.map((row) => pgText(row.userId)),
+    columns.map((row) => pgText(row.urlsText)),
+    columns.map((row) => row.state),
+  ];
 }
 
 /** Byte-wise comparison, like the C collation of the id columns. */
@@ -263,19 +288,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, locked.state
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE) AS locked ON true`,
-        [
-          input.projectId,
-          input.sessionId,
-          input.windowId,
-          input.seq,
-          input.receivedAt,
-          input.encoding,
-          input.byteCount,
-          Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
-          input.summary.startedAt,
-          input.timestampOffsetMs ?? 0,
-          JSON.stringify(input.markers ?? []),
-        ],
+        batchRowValues(input, pgBytes(input.body)),
       );
       const row = first.rows[0];
       if (!row?.inserted) {
@@ -450,20 +463,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [
           sessionKeys.map((key) => key[0]),
           sessionKeys.map((key) => key[1]),
-          ...candidates.flatMap(({ input }) => [
-            input.projectId,
-            input.sessionId,
-            input.windowId,
-            input.seq,
-            input.receivedAt,
-            input.encoding,
-            input.byteCount,
-            // A Buffer parameter travels in binary; inside an array it would be hex text.
-            Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength),
-            input.summary.startedAt,
-            input.timestampOffsetMs ?? 0,
-            JSON.stringify(input.markers ?? []),
-          ]),
+          ...candidates.flatMap(({ input }) => batchRowValues(input, pgBytes(input.body))),
         ],
       );
       const insertedKeys = new Set<string>();
@@ -556,15 +556,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [
           column((row) => row.projectId),
           column((row) => row.sessionId),
-          column((row) => row.columns.startedAt),
-          column((row) => row.columns.endedAt),
-          column((row) => row.columns.durationMs),
-          column((row) => row.columns.activeMs),
-          column((row) => row.columns.errorCount),
-          column((row) => row.columns.byteCount),
-          column((row) => pgText(row.columns.userId)),
-          column((row) => pgText(row.columns.urlsText)),
-          column((row) => row.columns.state),
+          ...sessionColumnArrays(rows.map((row) => row.columns)),
           column((row) => row.receivedAt),
           column((row) => row.isNew),
           ...[0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field])),

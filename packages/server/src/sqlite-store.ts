@@ -7,6 +7,7 @@ import { acquireSqliteWriter } from './sqlite-writer-client';
 import {
   type BatchBodyRow,
   type BatchRefRow,
+  batchRowValues,
   groupLength,
   markersFromRows,
   mergeSessionState,
@@ -237,19 +238,7 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
   // The batch row, its custom events and the session row change in one transaction:
   // either all are committed before the batch is acknowledged, or none is.
   const putBatchTransaction = db.transaction((input: PutBatchInput): PutBatchResult => {
-    const inserted = insertBatch.run(
-      input.projectId,
-      input.sessionId,
-      input.windowId,
-      input.seq,
-      input.receivedAt,
-      input.encoding,
-      input.byteCount,
-      input.body,
-      input.summary.startedAt,
-      input.timestampOffsetMs ?? 0,
-      JSON.stringify(input.markers ?? []),
-    );
+    const inserted = insertBatch.run(...batchRowValues(input, input.body));
     if (inserted.changes === 0) {
       return { duplicate: true, created: false };
     }

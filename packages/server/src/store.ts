@@ -73,6 +73,27 @@ export interface PutBatchInput {
   eventProperties?: readonly EventPropertyRow[];
 }
 
+/**
+ * The values of a batch row in the column order of both stores' batch INSERTs (project_id,
+ * session_id, window_id, seq, received_at, encoding, byte_count, body, started_at,
+ * timestamp_offset_ms, markers); `body` is the bytes as the driver wants them.
+ */
+export function batchRowValues(input: PutBatchInput, body: unknown): unknown[] {
+  return [
+    input.projectId,
+    input.sessionId,
+    input.windowId,
+    input.seq,
+    input.receivedAt,
+    input.encoding,
+    input.byteCount,
+    body,
+    input.summary.startedAt,
+    input.timestampOffsetMs ?? 0,
+    JSON.stringify(input.markers ?? []),
+  ];
+}
+
 /** The answer to {@link Store.putBatch}. */
 export interface PutBatchResult {
   /** True when this `(projectId, sessionId, windowId, seq)` was already stored: nothing was written. */

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { sessionColumnArrays } from '../postgres-store';
 import type { SessionColumns } from '../store';
 
 /** One batch body to insert raw. */
@@ -134,15 +135,7 @@ export async function seedPostgres(
       [
         projectId,
         column((session) => session.id),
-        column((session) => session.columns.startedAt),
-        column((session) => session.columns.endedAt),
-        column((session) => session.columns.durationMs),
-        column((session) => session.columns.activeMs),
-        column((session) => session.columns.errorCount),
-        column((session) => session.columns.byteCount),
-        column((session) => session.columns.userId),
-        column((session) => session.columns.urlsText),
-        column((session) => session.columns.state),
+        ...sessionColumnArrays(column((session) => session.columns)),
         now,
       ],
     );
