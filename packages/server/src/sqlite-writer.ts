@@ -34,7 +34,12 @@ function flush(): void {
   queue = [];
   const byHandle = new Map<number, typeof group>();
   for (const request of group) {
-    byHandle.set(request.handle, [...(byHandle.get(request.handle) ?? []), request]);
+    const requests = byHandle.get(request.handle);
+    if (requests) {
+      requests.push(request);
+    } else {
+      byHandle.set(request.handle, [request]);
+    }
   }
   for (const [handle, requests] of byHandle) {
     const database = databases.get(handle);
