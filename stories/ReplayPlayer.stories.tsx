@@ -1,6 +1,6 @@
 import { ReplayPlayer, ReplayProvider } from '@replaykit/player';
 import '@replaykit/player/style.css';
-import type { Meta, StoryObj } from '@storybook/react-vite';
+import type { Decorator, Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import {
   checkoutEvents,
@@ -141,16 +141,19 @@ function answering(status: number, code: string, message: string): typeof fetch 
     });
 }
 
+/** Wraps the story in a `<ReplayProvider>` whose server requests go to `fetchFn`. */
+function withFetch(fetchFn: typeof fetch): Decorator {
+  return (Story) => (
+    <ReplayProvider fetch={fetchFn}>
+      <Story />
+    </ReplayProvider>
+  );
+}
+
 /** The server does not know the session (deleted by retention, or a wrong id). */
 export const NotFound: Story = {
   args: { sessionId: 'missing-session' },
-  decorators: [
-    (Story) => (
-      <ReplayProvider fetch={answering(404, 'session_not_found', 'No session "missing-session".')}>
-        <Story />
-      </ReplayProvider>
-    ),
-  ],
+  decorators: [withFetch(answering(404, 'session_not_found', 'No session "missing-session".'))],
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(/was not found/);
   },
@@ -159,13 +162,7 @@ export const NotFound: Story = {
 /** A wrong read key. */
 export const Unauthorized: Story = {
   args: { sessionId: 'some-session', readKey: 'rk_wrong' },
-  decorators: [
-    (Story) => (
-      <ReplayProvider fetch={answering(401, 'unauthorized', 'Unknown read key.')}>
-        <Story />
-      </ReplayProvider>
-    ),
-  ],
+  decorators: [withFetch(answering(401, 'unauthorized', 'Unknown read key.'))],
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(/refused the read key/);
   },
@@ -175,15 +172,9 @@ export const Unauthorized: Story = {
 export const NetworkError: Story = {
   args: { sessionId: 'some-session' },
   decorators: [
-    (Story) => (
-      <ReplayProvider
-        fetch={async () => {
-          throw new TypeError('Failed to fetch');
-        }}
-      >
-        <Story />
-      </ReplayProvider>
-    ),
+    withFetch(async () => {
+      throw new TypeError('Failed to fetch');
+    }),
   ],
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
