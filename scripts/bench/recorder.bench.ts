@@ -317,7 +317,6 @@ export async function run(): Promise<void> {
           .filter((value): value is number => value !== undefined);
         return values.length ? median(values) : undefined;
       });
-      const [, bare, ours] = medians;
       // Rounds are interleaved, so each round's replaykit/rrweb pair ran under the same load:
       // the median of those ratios is what the verdict uses, and their spread says how far
       // to trust it.
@@ -337,12 +336,7 @@ export async function run(): Promise<void> {
         pairedRatio !== undefined && meetsBar
           ? `  bar ${barText}: ${meetsBar(pairedRatio) ? 'met' : 'NOT met'}`
           : '';
-      const ratio =
-        pairedRatio !== undefined
-          ? `${pairedRatio.toFixed(2)}×${spread}${verdict}`
-          : bare && ours !== undefined
-            ? `${(ours / bare).toFixed(2)}×`
-            : '–';
+      const ratio = pairedRatio === undefined ? '–' : `${pairedRatio.toFixed(2)}×${spread}${verdict}`;
       console.log(
         `    ${name.padEnd(38)}${medians.map((value) => (value === undefined ? '–' : format(value)).padStart(11)).join('')}  ${ratio}`,
       );
