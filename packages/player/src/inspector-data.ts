@@ -6,6 +6,7 @@ import {
   type RecordedEvent,
   ReservedEvent,
 } from '@replaykit/core';
+import { lastIndexAtOrBefore } from './timeline-data';
 
 /** The inspector's tabs. */
 export type InspectorTab = 'events' | 'console' | 'network';
@@ -139,21 +140,9 @@ export function inspectorItems(
   return items;
 }
 
-/** Index of the last item at or before `offset` (binary search); -1 before the first. */
+/** Index of the last item at or before `offset`; -1 before the first. */
 export function currentItemIndex(items: readonly ReplayEventItem[], offset: number): number {
-  let low = 0;
-  let high = items.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if ((items[middle] as ReplayEventItem).offset <= offset) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
+  return lastIndexAtOrBefore(items, offset);
 }
 
 /** True when an item matches a filter text (case-insensitive, on its label, detail, status). */

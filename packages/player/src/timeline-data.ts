@@ -136,22 +136,26 @@ function pageChanges(events: readonly RecordedEvent[], startTime: number) {
   return { urls, sizes };
 }
 
-/** The last change at or before `offset` (binary search), or undefined before the first. */
-export function valueAt<T>(changes: readonly PageChange<T>[], offset: number): T | undefined {
+/** Index of the last of `items` (sorted by offset) at or before `offset` (binary search); -1 before the first. */
+export function lastIndexAtOrBefore(items: readonly { offset: number }[], offset: number): number {
   let low = 0;
-  let high = changes.length - 1;
-  let found: T | undefined;
+  let high = items.length - 1;
+  let found = -1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    const change = changes[middle] as PageChange<T>;
-    if (change.offset <= offset) {
-      found = change.value;
+    if ((items[middle] as { offset: number }).offset <= offset) {
+      found = middle;
       low = middle + 1;
     } else {
       high = middle - 1;
     }
   }
   return found;
+}
+
+/** The last change at or before `offset`, or undefined before the first. */
+export function valueAt<T>(changes: readonly PageChange<T>[], offset: number): T | undefined {
+  return changes[lastIndexAtOrBefore(changes, offset)]?.value;
 }
 
 /** Extra facts about a recording that is still loading. */
