@@ -254,7 +254,7 @@ function isTextEntry(target: EventTarget | null): boolean {
 }
 
 /** Applies a keyboard shortcut to the store; returns true when the key was one. */
-export function handleShortcut(store: ReplayStore, event: KeyboardEvent<HTMLElement>): boolean {
+function handleShortcut(store: ReplayStore, event: KeyboardEvent<HTMLElement>): boolean {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTextEntry(event.target)) {
     return false;
   }

@@ -91,7 +91,7 @@ function fieldsOf(query: SessionListQuery): FilterFields {
 }
 
 /** Turns the form's fields into a list query; dates are whole local days (`to` inclusive). */
-export function queryOf(fields: FilterFields, limit: number): SessionListQuery {
+function queryOf(fields: FilterFields, limit: number): SessionListQuery {
   const from = fields.from === '' ? undefined : localMidnight(fields.from);
   const to = fields.to === '' ? undefined : localMidnight(fields.to, 1);
   const minSeconds = Number(fields.minDurationSeconds);

@@ -45,7 +45,7 @@ export function clusterMarkers(
 }
 
 /** The accessible name of a cluster's button, e.g. "checkout_error at 0:01 (+2 more)". */
-export function clusterLabel(cluster: MarkerCluster, startTime: number): string {
+function clusterLabel(cluster: MarkerCluster, startTime: number): string {
   const at = formatTime(Math.max(0, cluster.top.timestamp - startTime));
   const more = cluster.markers.length - 1;
   return `${cluster.top.label} at ${at}${more > 0 ? ` (+${more} more)` : ''}`;
@@ -97,6 +97,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
       <div className="rk-markers">
         {clusters.map((cluster) => {
           const label = clusterLabel(cluster, startTime);
+          const left = percent(cluster.offset, max);
           return (
             <Fragment key={cluster.top.id}>
               <button
@@ -105,18 +106,14 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 data-kind={cluster.top.kind}
                 data-count={cluster.markers.length}
                 aria-label={label}
-                style={{ left: percent(cluster.offset, max) }}
+                style={{ left }}
                 onClick={() => {
                   store.seek(Math.min(cluster.offset, durationMs));
                   onMarkerClick?.(cluster.top);
                 }}
               />
               {/* A sibling, not a child: the button's name must match its (empty) visible text. */}
-              <span
-                className="rk-marker-tooltip"
-                aria-hidden="true"
-                style={{ left: percent(cluster.offset, max) }}
-              >
+              <span className="rk-marker-tooltip" aria-hidden="true" style={{ left }}>
                 {cluster.markers.slice(0, 5).map((marker) => (
                   <span key={marker.id} data-kind={marker.kind}>
                     {`${marker.label} · ${formatTime(Math.max(0, marker.timestamp - startTime))}`}
