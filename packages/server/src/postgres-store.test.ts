@@ -5,7 +5,7 @@ import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 import type { ListSessionsOptions } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
-import { batchInput, describeStoreContract } from './test/store-contract';
+import { batchInput, describeStoreContract, putGroupedAndSequential } from './test/store-contract';
 import {
   batch,
   click,
@@ -167,32 +167,7 @@ describe('createPostgresStore', () => {
     const grouped = await createPostgresStore({ connectionString: groupedUrl });
     const sequential = await createPostgresStore({ connectionString: sequentialUrl });
     try {
-      const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
-        Array.from({ length: 4 }, (_, seq) => ({
-          ...batchInput(
-            sessionId,
-            [
-              meta(T0 + seq * 1_000, `https://shop.test/p${seq}`),
-              click(T0 + seq * 1_000 + 5),
-              custom(T0 + seq * 1_000 + 9, 'step', { n: `${seq}` }),
-            ],
-            { seq, windowId: seq % 2 === 0 ? 'w1' : 'w2' },
-          ),
-          // Distinct, increasing arrival times, as the server gives them.
-          receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
-        })),
-      );
-      const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
-      const rest = inputs.filter((input) => !first.includes(input));
-      for (const store of [grouped, sequential]) {
-        for (const input of first) {
-          await store.putBatch(input);
-        }
-      }
-      await Promise.all(rest.map((input) => grouped.putBatch(input)));
-      for (const input of rest) {
-        await sequential.putBatch(input);
-      }
+      await putGroupedAndSequential(grouped, sequential);
       const rows = async (url: string) => {
         const client = new pg.Client({ connectionString: url });
         await client.connect();

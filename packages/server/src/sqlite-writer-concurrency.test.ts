@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadSpawner, replaceSpawnerForTests } from './ingest-pool';
 import { createSqliteStore } from './sqlite-store';
 import { sqliteWriterThreadRunning } from './sqlite-writer-client';
-import type { PutBatchInput, Store } from './store';
-import { batchInput } from './test/store-contract';
-import { click, custom, meta, T0 } from './test/support';
+import type { Store } from './store';
+import { batchInput, putGroupedAndSequential } from './test/store-contract';
+import { click, meta, T0 } from './test/support';
 
 const directory = mkdtempSync(join(tmpdir(), 'replaykit-writer-concurrency-'));
 let files = 0;
@@ -32,24 +32,31 @@ function tableRows(filename: string, sql: string): unknown[] {
   }
 }
 
-/** Batches of two sessions, one already stored before the rest arrive, with increasing arrival times. */
-function sessionInputs(): { first: PutBatchInput[]; rest: PutBatchInput[] } {
-  const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
-    Array.from({ length: 4 }, (_, seq) => ({
-      ...batchInput(
-        sessionId,
-        [
-          meta(T0 + seq * 1_000, `https://shop.test/p${seq}`),
-          click(T0 + seq * 1_000 + 5),
-          custom(T0 + seq * 1_000 + 9, 'step', { n: `${seq}` }),
-        ],
-        { seq, windowId: seq % 2 === 0 ? 'w1' : 'w2' },
-      ),
-      receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
-    })),
-  );
-  const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
-  return { first, rest: inputs.filter((input) => !first.includes(input)) };
+/**
+ * The SQLite store from fresh modules (a writer thread that failed stays off for the rest of a
+ * process), its writer threads handed to `onSpawn` as they start; `restore` puts the spawner back.
+ */
+async function freshStoreWithThreads(onSpawn: (worker: Worker) => void) {
+  vi.resetModules();
+  const pool = await import('./ingest-pool');
+  const { createSqliteStore: createStore } = await import('./sqlite-store');
+  const real = await loadSpawner();
+  if (!real) {
+    throw new Error('This test needs worker threads.');
+  }
+  pool.replaceSpawnerForTests({
+    spawn: (entry) => {
+      const worker = real.spawn(entry);
+      onSpawn(worker);
+      return worker;
+    },
+    availableParallelism: 2,
+  });
+  const restore = () => {
+    pool.replaceSpawnerForTests(undefined);
+    replaceSpawnerForTests(undefined);
+  };
+  return { createStore, restore };
 }
 
 describe('SQLite writes through the writer thread', () => {
@@ -59,16 +66,7 @@ describe('SQLite writes through the writer thread', () => {
     const grouped = createSqliteStore({ filename: groupedFile });
     const sequential = createSqliteStore({ filename: sequentialFile, writerThread: false });
     try {
-      const { first, rest } = sessionInputs();
-      for (const store of [grouped, sequential]) {
-        for (const input of first) {
-          await store.putBatch(input);
-        }
-      }
-      await Promise.all(rest.map((input) => grouped.putBatch(input)));
-      for (const input of rest) {
-        await sequential.putBatch(input);
-      }
+      await putGroupedAndSequential(grouped, sequential);
     } finally {
       await Promise.all([grouped.close(), sequential.close()]);
     }
@@ -128,27 +126,14 @@ describe.each([
   ['right after its first answer', 'answered'],
 ] as const)('A SQLite writer thread that dies %s', (_name, when) => {
   it('loses no batch: each is committed once and answered (a committed one as a duplicate at worst)', async () => {
-    // Fresh modules: a writer thread that failed stays off for the rest of a process.
-    vi.resetModules();
-    const pool = await import('./ingest-pool');
-    const { createSqliteStore: createStore } = await import('./sqlite-store');
-    const real = await loadSpawner();
-    if (!real) {
-      throw new Error('This test needs worker threads.');
-    }
     const spawned: Worker[] = [];
-    pool.replaceSpawnerForTests({
-      spawn: (entry) => {
-        const worker = real.spawn(entry);
-        spawned.push(worker);
-        if (when === 'spawned') {
-          setImmediate(() => void worker.terminate());
-        } else {
-          worker.once('message', () => void worker.terminate());
-        }
-        return worker;
-      },
-      availableParallelism: 2,
+    const { createStore, restore } = await freshStoreWithThreads((worker) => {
+      spawned.push(worker);
+      if (when === 'spawned') {
+        setImmediate(() => void worker.terminate());
+      } else {
+        worker.once('message', () => void worker.terminate());
+      }
     });
     const filename = newFile();
     let store: Store | undefined;
@@ -173,8 +158,7 @@ describe.each([
       }
     } finally {
       await store?.close();
-      pool.replaceSpawnerForTests(undefined);
-      replaceSpawnerForTests(undefined);
+      restore();
     }
     expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 40 }]);
   });
@@ -182,21 +166,8 @@ describe.each([
 
 describe('A SQLite writer thread that dies while its store closes', () => {
   it('loses no batch: those in its hands are written on the calling thread before close() resolves', async () => {
-    // Fresh modules: a writer thread that failed stays off for the rest of a process.
-    vi.resetModules();
-    const pool = await import('./ingest-pool');
-    const { createSqliteStore: createStore } = await import('./sqlite-store');
-    const real = await loadSpawner();
-    if (!real) {
-      throw new Error('This test needs worker threads.');
-    }
-    pool.replaceSpawnerForTests({
-      spawn: (entry) => {
-        const worker = real.spawn(entry);
-        worker.once('message', () => void worker.terminate());
-        return worker;
-      },
-      availableParallelism: 2,
+    const { createStore, restore } = await freshStoreWithThreads((worker) => {
+      worker.once('message', () => void worker.terminate());
     });
     const filename = newFile();
     try {
@@ -208,8 +179,7 @@ describe('A SQLite writer thread that dies while its store closes', () => {
       const settled = await Promise.allSettled(puts);
       expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
     } finally {
-      pool.replaceSpawnerForTests(undefined);
-      replaceSpawnerForTests(undefined);
+      restore();
     }
     expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 40 }]);
   });

@@ -45,6 +45,40 @@ export function batchInput(
   };
 }
 
+/**
+ * Stores batches of two sessions, one already stored before the rest arrive, with distinct,
+ * increasing arrival times (as the server gives them): in `grouped` the rest arrive at once, so
+ * several batches of one session share a group commit; in `sequential` one at a time. Both
+ * should then hold the same rows.
+ */
+export async function putGroupedAndSequential(grouped: Store, sequential: Store): Promise<void> {
+  const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
+    Array.from({ length: 4 }, (_, seq) => ({
+      ...batchInput(
+        sessionId,
+        [
+          meta(T0 + seq * 1_000, `https://shop.test/p${seq}`),
+          click(T0 + seq * 1_000 + 5),
+          custom(T0 + seq * 1_000 + 9, 'step', { n: `${seq}` }),
+        ],
+        { seq, windowId: seq % 2 === 0 ? 'w1' : 'w2' },
+      ),
+      receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
+    })),
+  );
+  const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
+  const rest = inputs.filter((input) => !first.includes(input));
+  for (const store of [grouped, sequential]) {
+    for (const input of first) {
+      await store.putBatch(input);
+    }
+  }
+  await Promise.all(rest.map((input) => grouped.putBatch(input)));
+  for (const input of rest) {
+    await sequential.putBatch(input);
+  }
+}
+
 /** Reads a whole iterable of batches. */
 export async function collect(iterable: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
   const batches: StoredBatch[] = [];
