@@ -7,6 +7,7 @@ import {
   batch,
   click,
   custom,
+  expectError as expectErrorAnswer,
   ingestRequest,
   meta,
   OTHER_WRITE_KEY,
@@ -35,10 +36,7 @@ afterEach(async () => {
 });
 
 async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
-  expect(response.status).toBe(status);
-  const body = (await response.json()) as ErrorBody;
-  expect(body.error.code).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(20);
+  const body = await expectErrorAnswer(response, status, code);
   // Never internals: no stack frames, no SQL, no file paths.
   expect(body.error.message).not.toMatch(/\bat \S+:\d+|SQLITE|node_modules|\/src\//);
   return body;

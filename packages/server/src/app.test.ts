@@ -1,7 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import {
   API_PATHS,
-  type ErrorBody,
   EventType,
   IncrementalSource,
   type RecordedEvent,
@@ -18,6 +17,7 @@ import {
   batch,
   click,
   custom,
+  expectError,
   fullSnapshot,
   ingestRequest,
   meta,
@@ -45,14 +45,6 @@ beforeEach(() => {
 afterEach(async () => {
   await store.close();
 });
-
-async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
-  expect(response.status).toBe(status);
-  const body = (await response.json()) as ErrorBody;
-  expect(body.error.code).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(20);
-  return body;
-}
 
 async function ingest(body: object, options: Parameters<typeof ingestRequest>[1] = {}) {
   const response = await server.fetch(ingestRequest(body, options));

@@ -3,12 +3,14 @@
  * to a fetch handler. Not exported from the package.
  */
 import {
+  type ErrorBody,
   EventType,
   IncrementalSource,
   type IngestBatch,
   MouseInteraction,
   type RecordedEvent,
 } from '@replaykit/core';
+import { expect } from 'vitest';
 
 /**
  * A start time fixed for the run, an hour ago on a whole second: recent enough that the
@@ -87,4 +89,13 @@ export function readRequest(
     method: options.method ?? 'GET',
     headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...options.headers },
   });
+}
+
+/** Asserts an error answer: its status, its code and a message long enough to say what to fix; returns the body. */
+export async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(20);
+  return body;
 }
