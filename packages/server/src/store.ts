@@ -4,6 +4,8 @@ import {
   type BatchSummary,
   emptySessionSummary,
   mergeActivity,
+  type SessionListQuery,
+  type SessionListResponse,
   type SessionSort,
   type SessionSummary,
   SUMMARY_LIST_MAX,
@@ -102,33 +104,21 @@ export interface PutBatchResult {
   created: boolean;
 }
 
-/** Validated filters, sort and page of {@link Store.listSessions}. */
-export interface ListSessionsOptions {
+/**
+ * Validated filters, sort and page of {@link Store.listSessions}: core's query (one source for
+ * the filter fields), with `eventProperty` parsed and the page size settled.
+ */
+export interface ListSessionsOptions extends Omit<SessionListQuery, 'eventProperty' | 'limit' | 'cursor'> {
   /** Most sessions to return; the caller validates the range. */
   limit: number;
   /** `nextCursor` of the previous page, or null/undefined for the first page. */
   cursor?: string | null;
-  sort?: SessionSort;
-  userId?: string;
-  event?: string;
   /** With `event`: the property that event must carry. */
   eventProperty?: { name: string; value: string };
-  /** Case-insensitive substring of one of the session's URLs. */
-  urlContains?: string;
-  from?: number;
-  to?: number;
-  minDurationMs?: number;
-  maxDurationMs?: number;
-  minActiveMs?: number;
-  hasErrors?: boolean;
 }
 
-/** One page of sessions. */
-export interface SessionPage {
-  sessions: SessionSummary[];
-  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
-  nextCursor: string | null;
-}
+/** One page of sessions: what `GET /v1/sessions` answers. */
+export type SessionPage = SessionListResponse;
 
 /** Filter of {@link Store.readBatches}. */
 export interface ReadBatchesOptions {
