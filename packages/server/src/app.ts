@@ -16,7 +16,7 @@ import {
 } from '@replaykit/core';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { DecodedBatch } from './batch-decode';
+import { bodyErrorRefusal, type DecodedBatch } from './batch-decode';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
@@ -746,20 +746,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (!(error instanceof BodyError)) {
         throw error;
       }
-      switch (error.reason) {
-        case 'too_large':
-        case 'decompressed_too_large':
-          throw new HttpError(413, 'body_too_large', error.message);
-        case 'invalid_encoding':
-          throw new HttpError(400, 'invalid_encoding', error.message);
-        case 'invalid_utf8':
-          throw new HttpError(400, 'invalid_json', error.message);
-        case 'timeout':
-          throw new HttpError(408, 'body_timeout', error.message, { connection: 'close' });
-        default:
-          error.reason satisfies never;
-          throw error;
+      if (error.reason === 'timeout') {
+        throw new HttpError(408, 'body_timeout', error.message, { connection: 'close' });
       }
+      const refusal = bodyErrorRefusal(error);
+      throw new HttpError(refusal.status, refusal.code, refusal.message);
     }
   }
 

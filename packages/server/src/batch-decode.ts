@@ -41,6 +41,28 @@ function refuse(status: BatchRefusal['status'], code: BatchRefusal['code'], mess
 }
 
 /**
+ * The refusal of a body that could not be read, the same whether it was read on the request's
+ * thread or decoded in a worker; a timeout has no refusal (its answer also closes the
+ * connection), so it is thrown on.
+ */
+export function bodyErrorRefusal(error: BodyError): BatchRefusal {
+  switch (error.reason) {
+    case 'decompressed_too_large':
+    case 'too_large':
+      return refuse(413, 'body_too_large', error.message);
+    case 'invalid_encoding':
+      return refuse(400, 'invalid_encoding', error.message);
+    case 'invalid_utf8':
+      return refuse(400, 'invalid_json', error.message);
+    case 'timeout':
+      throw error;
+    default:
+      error.reason satisfies never;
+      throw error;
+  }
+}
+
+/**
  * Decodes one request body as received (gzip recognised by its magic bytes, as sendBeacon
  * cannot set Content-Encoding). `receivedAt` is the server's clock for skew correction.
  */
@@ -64,20 +86,7 @@ export async function decodeBatch(
     if (!(error instanceof BodyError)) {
       throw error;
     }
-    switch (error.reason) {
-      case 'decompressed_too_large':
-      case 'too_large':
-        return refuse(413, 'body_too_large', error.message);
-      case 'invalid_encoding':
-        return refuse(400, 'invalid_encoding', error.message);
-      case 'invalid_utf8':
-        return refuse(400, 'invalid_json', error.message);
-      case 'timeout':
-        throw error;
-      default:
-        error.reason satisfies never;
-        throw error;
-    }
+    return bodyErrorRefusal(error);
   }
   if (json.trim() === '') {
     return refuse(
