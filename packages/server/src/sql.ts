@@ -11,7 +11,7 @@ export interface SqlQuery {
 }
 
 /** Escapes `%`, `_` and `\` so user text matches literally inside LIKE … ESCAPE '\'. */
-export function escapeLike(text: string): string {
+function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 

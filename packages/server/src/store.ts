@@ -362,7 +362,7 @@ export interface SessionCursor {
 }
 
 /** The numeric sort keys of a session for a sort, most significant first (all descending). */
-export function sortKeys(sort: SessionSort, summary: SessionSummary): number[] {
+function sortKeys(sort: SessionSort, summary: SessionSummary): number[] {
   switch (sort) {
     case 'newest':
       return [summary.startedAt];
@@ -377,7 +377,7 @@ export function sortKeys(sort: SessionSort, summary: SessionSummary): number[] {
 }
 
 /** Encodes a list position as an opaque, URL-safe cursor. */
-export function encodeCursor(cursor: SessionCursor): string {
+function encodeCursor(cursor: SessionCursor): string {
   const json = JSON.stringify([cursor.sort, cursor.keys, cursor.id]);
   return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
@@ -469,7 +469,7 @@ export function storedBatch(ref: { windowId: string; seq: number }, row: BatchBo
 }
 
 /** Orders batch refs for the chunk stream: seq order within a window, first event time across windows. */
-export function mergeWindowsByTime<T extends { windowId: string; seq: number; startedAt: number }>(
+function mergeWindowsByTime<T extends { windowId: string; seq: number; startedAt: number }>(
   refs: readonly T[],
 ): T[] {
   const byWindow = new Map<string, T[]>();
