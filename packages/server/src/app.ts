@@ -374,6 +374,27 @@ function checkIngestWorkers(workers: number | undefined): number | undefined {
   return workers;
 }
 
+/** The 204 answer to an allowed CORS preflight, echoing the page's origin when it sent one. */
+function allowPreflight(
+  context: Context<ServerEnv>,
+  origin: string | undefined,
+  methods: string,
+  headers: string,
+) {
+  return context.body(null, 204, {
+    ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
+    'access-control-allow-methods': methods,
+    'access-control-allow-headers': headers,
+    'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+    vary: 'Origin',
+  });
+}
+
+/** The 403 answer to a CORS preflight from an origin that may not make the request. */
+function refusePreflight(context: Context<ServerEnv>, message: string) {
+  return context.json(errorBody('origin_not_allowed', message), 403, { vary: 'Origin' });
+}
+
 function windowIdQuery(context: Context<ServerEnv>): string | undefined {
   const windowId = context.req.query('windowId') || undefined;
   if (windowId !== undefined && !isValidId(windowId)) {
@@ -617,20 +638,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (origin !== undefined) {
         const allowed = project ? originAllowed(project.allowedOrigins, origin) : anyProjectAllows(origin);
         if (!allowed) {
-          return context.json(
-            errorBody('origin_not_allowed', `Pages on ${origin} may not send recordings to this server.`),
-            403,
-            { vary: 'Origin' },
-          );
+          return refusePreflight(context, `Pages on ${origin} may not send recordings to this server.`);
         }
       }
-      return context.body(null, 204, {
-        ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
-        'access-control-allow-methods': INGEST_ALLOWED_METHODS,
-        'access-control-allow-headers': INGEST_ALLOWED_HEADERS,
-        'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
-        vary: 'Origin',
-      });
+      return allowPreflight(context, origin, INGEST_ALLOWED_METHODS, INGEST_ALLOWED_HEADERS);
     }
     await next();
     const project = context.get('project');
@@ -804,19 +815,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const allowed = origin !== undefined && originAllowed(readOrigins, origin);
     if (context.req.method === 'OPTIONS') {
       if (origin !== undefined && !allowed) {
-        return context.json(
-          errorBody('origin_not_allowed', `Pages on ${origin} may not read recordings from this server.`),
-          403,
-          { vary: 'Origin' },
-        );
+        return refusePreflight(context, `Pages on ${origin} may not read recordings from this server.`);
       }
-      return context.body(null, 204, {
-        ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
-        'access-control-allow-methods': READ_ALLOWED_METHODS,
-        'access-control-allow-headers': READ_ALLOWED_HEADERS,
-        'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
-        vary: 'Origin',
-      });
+      return allowPreflight(context, origin, READ_ALLOWED_METHODS, READ_ALLOWED_HEADERS);
     }
     await next();
     if (allowed) {
