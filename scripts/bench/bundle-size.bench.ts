@@ -40,9 +40,11 @@ async function bundleSize(bundle: BundleCase): Promise<{ minified: number; gzip:
   return { minified: code.byteLength, gzip: gzipBytes(code) };
 }
 
-const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const row = (name: string, bytes: number, ratio: string) =>
-  console.log(`  ${name.padEnd(58)} ${kilobytes(bytes).padStart(9)}  ${ratio}`);
+  console.log(
+    `  ${name.padEnd(58)} ${kilobytes(bytes).padStart(9)} ${String(bytes).padStart(7)} B  ${ratio}`,
+  );
 
 /** Prints the bundle sizes and their ratio to bare @rrweb/record. */
 export async function run(): Promise<void> {
@@ -77,6 +79,9 @@ export async function run(): Promise<void> {
   const rrwebChunks = await buildLikeHostApp(RECORDER_DIR, {
     [`${prefix}rrweb.ts`]: `export { record } from '@rrweb/record';\n`,
   });
+  const trimmedChunks = await buildLikeHostApp(RECORDER_DIR, {
+    [`${prefix}trimmed.ts`]: `export { record } from './src/vendor/rrweb-record.js';\n`,
+  });
   const recorderChunks = await buildLikeHostApp(RECORDER_DIR, {
     [`${prefix}recorder.ts`]: `export { createRecorder, PRIVACY_ATTRIBUTES } from '@replaykit/recorder';\n`,
   });
@@ -90,6 +95,7 @@ export async function run(): Promise<void> {
     [`${prefix}tiny.ts`]: 'export const tiny = 1;\n',
   });
   const rrweb = gzipTotal(rrwebChunks);
+  const trimmed = gzipTotal(trimmedChunks);
   const upFront = upFrontChunks(recorderChunks);
   const every = gzipTotal(recorderChunks);
   const helper = gzipTotal(helperDynamic.filter((chunk) => chunk.isEntry)) - gzipTotal(helperStatic);
@@ -98,6 +104,7 @@ export async function run(): Promise<void> {
     '\nBundle sizes, Vite app build split into chunks (minified, gzip -9), as the CI test builds it',
   );
   row('bare @rrweb/record (baseline)', rrweb, '1.00×');
+  row("replaykit's trimmed copy of it (trim-rrweb.mjs)", trimmed, `${(trimmed / rrweb).toFixed(2)}×`);
   for (const chunk of recorderChunks) {
     const kind = chunk.isEntry ? 'entry' : chunk.isDynamicEntry ? 'loaded on start()' : 'shared';
     row(`  chunk ${chunk.name} (${kind})`, gzipBytes(chunk.code), '');
@@ -108,6 +115,7 @@ export async function run(): Promise<void> {
     every,
     `${(every / rrweb).toFixed(2)}×, bar ${kilobytes(FULL_RECORDER_BAR_BYTES)}`,
   );
-  row('  of which replaykit beyond rrweb', every - rrweb, '');
+  row('  of which the trimmed rrweb', trimmed, '');
+  row("  of which replaykit's own code", every - trimmed, '');
   row("  of which Vite's dynamic-import helper (about)", helper, '');
 }

@@ -11,7 +11,7 @@ const RUNS = 9;
 
 const bundle = () =>
   bundleForPage(`
-    import { record } from '@rrweb/record';
+    import { record } from './src/vendor/rrweb-record.js';
     import { createPrivacy } from './src/privacy.ts';
     window.__bench = { record, createPrivacy };`);
 

@@ -465,3 +465,109 @@ export function captureNetwork(context: NetworkCaptureContext): () => void {
 
   return undoAll(undo);
 }
+
+// ---------------------------------------------------------------- canvas
+
+/** What `captureCanvas` needs from the recorder. */
+export interface CanvasCaptureContext {
+  /** Snapshots per second per canvas. */
+  fps: number;
+  /** Image quality between 0 and 1. */
+  quality: number;
+  /** rrweb's node id of a recorded element; below 1 for one it has not serialized. */
+  idOf: (node: Node) => number;
+  /** Elements matching this selector (privacy's block rules) or inside one are not recorded. */
+  blockSelector: string;
+  /** Receives rrweb's CanvasMutation data for each changed image. */
+  emit: (data: object) => void;
+}
+
+/**
+ * Records the page's canvases as images, at most `fps` times a second each, while the page
+ * is visible, and only when the image changed. The browser encodes asynchronously
+ * (`toBlob`, `FileReader`), so the main thread pays only for reading the pixels. Tainted
+ * canvases (cross-origin images) and canvases handed to a worker cannot be read and are
+ * skipped. Events use rrweb's CanvasMutation format (clear, then draw the image), so
+ * players that understand rrweb's image snapshots show them.
+ */
+export function captureCanvas(context: CanvasCaptureContext): () => void {
+  const { idOf, blockSelector, emit } = context;
+  /** Each canvas's last image (a data URL), and canvases being encoded (`''`). */
+  const last = new WeakMap<HTMLCanvasElement, string>();
+  const unreadable = new WeakSet<HTMLCanvasElement>();
+  const snapshot = (canvas: HTMLCanvasElement) => {
+    const id = idOf(canvas);
+    const { width, height } = canvas;
+    const previous = last.get(canvas);
+    if (
+      id < 1 ||
+      previous === '' ||
+      !width ||
+      !height ||
+      unreadable.has(canvas) ||
+      canvas.closest(blockSelector)
+    ) {
+      return;
+    }
+    last.set(canvas, '');
+    try {
+      canvas.toBlob(
+        (blob) => {
+          if (!blob) {
+            last.set(canvas, previous ?? 'none');
+            return;
+          }
+          const reader = new FileReader();
+          reader.onloadend = () => {
+            const url = String(reader.result ?? '');
+            last.set(canvas, url);
+            if (url && url !== previous) {
+              guard(() =>
+                emit({
+                  source: 9,
+                  id,
+                  type: 0,
+                  commands: [
+                    { property: 'clearRect', args: [0, 0, width, height] },
+                    {
+                      property: 'drawImage',
+                      args: [
+                        {
+                          rr_type: 'ImageBitmap',
+                          args: [
+                            {
+                              rr_type: 'Blob',
+                              type: blob.type,
+                              data: [{ rr_type: 'ArrayBuffer', base64: url.slice(url.indexOf(',') + 1) }],
+                            },
+                          ],
+                        },
+                        0,
+                        0,
+                      ],
+                    },
+                  ],
+                }),
+              );
+            }
+          };
+          reader.readAsDataURL(blob);
+        },
+        'image/webp',
+        context.quality,
+      );
+    } catch {
+      // SecurityError (tainted) or InvalidStateError (transferred to a worker): never readable.
+      unreadable.add(canvas);
+      last.delete(canvas);
+    }
+  };
+  const timer = setInterval(() => {
+    if (document.visibilityState === 'visible') {
+      for (const canvas of document.querySelectorAll('canvas')) {
+        guard(() => snapshot(canvas));
+      }
+    }
+  }, 1000 / context.fps);
+  return () => clearInterval(timer);
+}

@@ -49,3 +49,7 @@ export const DEAD_CLICK_TIMEOUT_MS = 2_500;
 export const NETWORK_BODY_MAX_CHARS = 150_000;
 /** In buffer-until-error mode, how much recent recording is kept, in ms. */
 export const ERROR_BUFFER_MS = 60_000;
+/** Canvas snapshots per second per canvas, when canvas recording is on. */
+export const CANVAS_FPS = 2;
+/** Image quality (0–1) of canvas snapshots. */
+export const CANVAS_QUALITY = 0.6;

@@ -1,7 +1,7 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
-import { record } from '@rrweb/record';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPrivacy, createPrivacyOptions, type PrivacyConfig } from './privacy';
+import { record } from './vendor/rrweb-record.js';
 
 // Records the current document with the privacy rules, through rrweb itself in Chromium,
 // and returns everything that would have been buffered, as JSON text.
@@ -166,7 +166,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
 });
 
 describe('record.mirror', () => {
-  it('is exposed by @rrweb/record, which the event processor relies on for live elements', () => {
+  it('is exposed by the trimmed @rrweb/record, which the event processor relies on for live elements', () => {
     expect(typeof record.mirror.getNode).toBe('function');
   });
 });

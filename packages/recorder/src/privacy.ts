@@ -1,6 +1,6 @@
 import { isMetaEvent, type RecordedEvent, ReservedEvent, redactUrl } from '@replaykit/core';
-import { record } from '@rrweb/record';
 import { PRIVACY_ATTRIBUTES } from './attributes';
+import { record } from './vendor/rrweb-record.js';
 
 /**
  * Privacy rules applied in the browser, before anything is buffered or sent. rrweb has no

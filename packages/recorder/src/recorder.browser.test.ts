@@ -170,44 +170,91 @@ describe('recorder', () => {
     expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
   });
 
-  it('records canvases as throttled image snapshots only when asked', async () => {
-    const paint = () => {
+  it('records canvases as throttled image snapshots only when asked, and only when they change', async () => {
+    const addCanvas = (colour: string, parent: HTMLElement = document.body) => {
       const canvas = document.createElement('canvas');
       canvas.width = 40;
       canvas.height = 20;
-      document.body.append(canvas);
-      const context = canvas.getContext('2d');
-      if (context) {
-        context.fillStyle = 'red';
-        context.fillRect(0, 0, 40, 20);
-      }
+      parent.append(canvas);
+      fill(canvas, colour);
+      return canvas;
     };
+    const fill = (canvas: HTMLCanvasElement, colour: string) => {
+      const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+      context.fillStyle = colour;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    type Command = { property: string; args: unknown[] };
+    type CanvasData = { source: number; id: number; type: number; commands: Command[] };
     const canvasSnapshots = () =>
-      allEvents().filter(
-        (event) =>
-          event.type === EventType.IncrementalSnapshot &&
-          (event.data as { source?: number }).source === 9 &&
-          (event.data as { commands?: Array<{ property: string }> }).commands?.[1]?.property === 'drawImage',
+      allEvents()
+        .filter(
+          (event) =>
+            event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
+        )
+        .map((event) => event.data as CanvasData);
+    /** The colour of the image a snapshot draws, as [r, g, b]. */
+    const colourOf = async (data: CanvasData) => {
+      const image = (
+        data.commands[1]!.args[0] as { args: Array<{ type: string; data: [{ base64: string }] }> }
+      ).args[0];
+      const bytes = Uint8Array.from(atob(image?.data[0].base64 ?? ''), (character) =>
+        character.charCodeAt(0),
       );
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: image?.type }));
+      const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+      context?.drawImage(bitmap, 0, 0);
+      return [...(context?.getImageData(5, 5, 1, 1).data.slice(0, 3) ?? [])];
+    };
+    const isRed = ([r = 0, g = 0, b = 0]: number[]) => r > 200 && g < 60 && b < 60;
+    const isBlue = ([r = 0, g = 0, b = 0]: number[]) => r < 60 && g < 60 && b > 200;
+    const pollSnapshots = async (count: number) =>
+      expect
+        .poll(
+          async () => {
+            await recorder?.flush();
+            return canvasSnapshots().length;
+          },
+          { timeout: 5_000, interval: 100 },
+        )
+        .toBeGreaterThanOrEqual(count);
 
-    paint();
+    const visible = addCanvas('red');
     recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
     recorder.start();
     await new Promise((resolve) => setTimeout(resolve, 400));
+    fill(visible, 'blue');
+    await new Promise((resolve) => setTimeout(resolve, 400));
     await recorder.flush();
     expect(canvasSnapshots()).toHaveLength(0);
+    expect(JSON.stringify(allEvents())).not.toContain('rr_dataURL');
     recorder.stop();
+    ingest.batches.length = 0;
 
+    fill(visible, 'red');
+    const blocked = document.createElement('div');
+    blocked.setAttribute('data-rk-block', '');
+    document.body.append(blocked);
+    addCanvas('green', blocked);
     recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, canvas: { fps: 10, quality: 0.5 } });
     recorder.start();
-    await expect
-      .poll(
-        async () => {
-          await recorder?.flush();
-          return canvasSnapshots().length;
-        },
-        { timeout: 5_000, interval: 200 },
-      )
-      .toBeGreaterThan(0);
+    await pollSnapshots(1);
+    const visibleId = canvasSnapshots()[0]?.id;
+    expect(canvasSnapshots().every((data) => data.id === visibleId)).toBe(true);
+    expect(canvasSnapshots()[0]?.commands[0]).toEqual({ property: 'clearRect', args: [0, 0, 40, 20] });
+    expect(isRed(await colourOf(canvasSnapshots()[0] as CanvasData))).toBe(true);
+    // The full snapshot carries the image each canvas had at the start.
+    const snapshot = allEvents().find((event) => event.type === EventType.FullSnapshot);
+    expect(JSON.stringify(snapshot)).toContain('rr_dataURL');
+
+    // Ten chances at 10 per second: an unchanged image is not sent again.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await recorder.flush();
+    expect(canvasSnapshots()).toHaveLength(1);
+
+    fill(visible, 'blue');
+    await pollSnapshots(2);
+    expect(isBlue(await colourOf(canvasSnapshots()[1] as CanvasData))).toBe(true);
+    expect(canvasSnapshots()[1]?.id).toBe(visibleId);
   });
 });

@@ -8,8 +8,8 @@ import {
   ReservedEvent,
   redactUrl,
 } from '@replaykit/core';
-import { record } from '@rrweb/record';
 import {
+  captureCanvas,
   captureConsole,
   captureErrors,
   captureNavigation,
@@ -23,6 +23,8 @@ import { isOptedOut, PENDING_EVENTS_MAX, setOptedOut } from './consent';
 import { createDelivery, type Delivery, droppedMarker, sumLengths } from './delivery';
 import {
   ACTIVITY_WRITE_INTERVAL_MS,
+  CANVAS_FPS,
+  CANVAS_QUALITY,
   CHECKOUT_INTERVAL_MS,
   CONSOLE_MAX_ENTRIES,
   ERROR_BUFFER_MS,
@@ -37,6 +39,7 @@ import { createBatchStore, markWindow } from './persist';
 import { createPrivacy } from './privacy';
 import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
 import { createTransport, type Transport } from './transport';
+import { record } from './vendor/rrweb-record.js';
 
 export type { RecorderOptions };
 
@@ -124,6 +127,8 @@ export function createRecorder(
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   const flushSizeBytes = options.flushSizeBytes ?? FLUSH_SIZE_BYTES;
   const maxEventBytes = options.maxEventBytes ?? EVENT_MAX_BYTES;
+  const canvas = options.canvas === true ? {} : options.canvas || undefined;
+  const canvasQuality = canvas?.quality ?? CANVAS_QUALITY;
   const maxMemoryBytes = options.maxMemoryBytes ?? MEMORY_MAX_BYTES;
   const userIdleTimeoutMs = options.userIdleTimeoutMs ?? USER_IDLE_TIMEOUT_MS;
   const sampleRate = options.sampleRate ?? 1;
@@ -620,6 +625,17 @@ export function createRecorder(
         }),
       );
     }
+    if (canvas) {
+      add(
+        captureCanvas({
+          fps: canvas.fps ?? CANVAS_FPS,
+          quality: canvasQuality,
+          idOf: (node) => record.mirror.getId(node),
+          blockSelector: privacy.options.blockSelector,
+          emit: (data) => onRrwebEvent({ type: INCREMENTAL_SNAPSHOT, data, timestamp: Date.now() }),
+        }),
+      );
+    }
     if (options.captureClicks !== false) {
       clicks = createClickDetector(
         (payload) => pushCustom(ReservedEvent.RageClick, payload),
@@ -698,7 +714,6 @@ export function createRecorder(
     if (status === 'error') {
       status = 'idle';
     }
-    const canvas = options.canvas === true ? {} : options.canvas || undefined;
     try {
       // Set before record() returns: rrweb emits the first full snapshot synchronously.
       recording = true;
@@ -710,13 +725,9 @@ export function createRecorder(
         // default before its first snapshot and records nothing until then; the DOM is
         // complete at DOMContentLoaded, and stylesheets loading later are added as they load.
         recordAfter: 'DOMContentLoaded',
+        // Full snapshots carry each canvas's image; captureCanvas records the changes.
         recordCanvas: !!canvas,
-        ...(canvas
-          ? {
-              sampling: { canvas: canvas.fps ?? 2 },
-              dataURLOptions: { type: 'image/webp', quality: canvas.quality ?? 0.6 },
-            }
-          : {}),
+        dataURLOptions: { type: 'image/webp', quality: canvasQuality },
         // collectFonts and inlineImages stay off (rrweb's defaults): fonts and image bytes
         // would multiply what is sent.
       });

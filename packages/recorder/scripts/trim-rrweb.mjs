@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Writes src/vendor/rrweb-record.js: @rrweb/record's ESM build without the parts replaykit
+// never runs, so hosts do not download them (about 4 KB min+gzip of rrweb's 22 KB):
+// - its canvas recorder (2D/WebGL command capture, the image-snapshot worker): replaykit
+//   records canvases itself (capture.ts › captureCanvas) in the same event format;
+// - its cross-origin iframe relay (replaykit never sets `recordCrossOriginIframes`);
+// - the `hooks` option's wrappers around every observer (replaykit passes no hooks);
+// - the warning proxy behind rrweb's long-removed global `mirror` export.
+// Run by the workspace's postinstall; the recorder's build bundles the result, so a
+// published package carries it. Each cut is located by anchors that must match exactly
+// once: a new rrweb version that moves them fails here, loudly, instead of shipping a
+// half-cut file. rrweb is MIT licensed; the header keeps its notice.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const EXPECTED_VERSION = '2.1.6';
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(packageDir, 'package.json'));
+// The package's exports hide package.json; its entry is dist/record.*.
+const rrwebDir = dirname(dirname(require.resolve('@rrweb/record')));
+const { version } = JSON.parse(readFileSync(join(rrwebDir, 'package.json'), 'utf8'));
+if (version !== EXPECTED_VERSION) {
+  throw new Error(
+    `trim-rrweb: @rrweb/record is ${version}, the cuts were written for ${EXPECTED_VERSION}. ` +
+      'Check every anchor below against the new dist/record.js, then update EXPECTED_VERSION.',
+  );
+}
+
+let code = readFileSync(join(rrwebDir, 'dist', 'record.js'), 'utf8');
+
+/** Replaces the text from `start` up to (not including) `end` with `replacement`. */
+function cut(name, start, end, replacement = '') {
+  const from = code.indexOf(start);
+  if (from < 0 || code.indexOf(start, from + 1) >= 0) {
+    throw new Error(`trim-rrweb: the start of "${name}" (${JSON.stringify(start)}) must occur exactly once.`);
+  }
+  const to = code.indexOf(end, from);
+  if (to < 0) {
+    throw new Error(
+      `trim-rrweb: the end of "${name}" (${JSON.stringify(end)}) was not found after its start.`,
+    );
+  }
+  code = code.slice(0, from) + replacement + code.slice(to);
+}
+
+// Everything from the base64 helpers to the end of CanvasManager is canvas-only. What stays
+// is a CanvasManager that does nothing: the mutation buffers still call these five methods.
+cut(
+  'canvas recorder',
+  '\nvar chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";',
+  '\nclass StylesheetManager {',
+  '\nclass CanvasManager {\n  reset() {}\n  freeze() {}\n  unfreeze() {}\n  lock() {}\n  unlock() {}\n}',
+);
+// IframeManager's methods from handleMessage on serve cross-origin iframes only; the class's
+// closing brace stays.
+cut('cross-origin iframe relay', '\n  handleMessage(message) {', '\n}\nclass ShadowDomManager {');
+// The `hooks` option (callbacks around each observer), which replaykit never passes.
+cut('observer hooks', '\nfunction mergeHooks(o, hooks) {', '\nfunction initObservers(', '\nfunction mergeHooks() {}');
+cut('departed mirror warning', '\nconst DEPARTED_MIRROR_ACCESS_WARNING', '\nfunction throttle(');
+
+for (const gone of ['initCanvasContextObserver', 'WorkerWrapper', 'DEPARTED_MIRROR_ACCESS_WARNING']) {
+  if (code.includes(gone)) {
+    throw new Error(`trim-rrweb: "${gone}" is still referenced after the cuts.`);
+  }
+}
+if (!/\bhandleMessage\.bind\(this\)/.test(code) || !code.includes('if (this.recordCrossOriginIframes)')) {
+  throw new Error(
+    'trim-rrweb: the relay is no longer guarded by recordCrossOriginIframes; re-check the cut.',
+  );
+}
+
+const header = `/* @rrweb/record ${version}, trimmed by packages/recorder/scripts/trim-rrweb.mjs (generated: do not edit).
+ * rrweb (https://github.com/rrweb-io/rrweb): MIT License, copyright its contributors. */\n`;
+const outDir = join(packageDir, 'src', 'vendor');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  join(outDir, 'rrweb-record.js'),
+  header + code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'),
+);
