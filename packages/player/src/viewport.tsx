@@ -1,8 +1,10 @@
 'use client';
 
+import type { RecordedEvent } from '@replaykit/core';
 import type { eventWithTime } from '@rrweb/types';
 import { type ComponentPropsWithoutRef, forwardRef, useCallback, useEffect, useRef } from 'react';
 import { Player as RrwebPlayer } from 'rrweb-player';
+import { CanvasSnapshotPainter } from './canvas-snapshots';
 import { useReplayStore } from './context';
 import type { ReplayDriver, ReplayStore } from './replay-store';
 import { valueAt } from './timeline-data';
@@ -15,8 +17,10 @@ const FALLBACK_HEIGHT_PX = 576;
 /** Props of `<ReplayViewport>`: those of the `<div>` the replay is drawn into, minus children. */
 export interface ReplayViewportProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   /**
-   * Replays recorded canvas drawing. UNSAFE: rrweb then adds `allow-scripts` to the replay
-   * iframe's sandbox, so a recorded page's markup could run script in it. Off by default.
+   * Replays every kind of recorded canvas drawing with rrweb's own canvas replay (2D and
+   * WebGL command streams too). UNSAFE: rrweb then adds `allow-scripts` to the replay
+   * iframe's sandbox, so a recorded page's markup could run script in it. Off by default:
+   * canvases recorded as image snapshots are painted without it.
    */
   UNSAFE_replayCanvas?: boolean;
 }
@@ -44,12 +48,20 @@ function payloadOf(detail: unknown): unknown {
 
 /** Builds the rrweb-player inside `target` and connects it to the store; returns its teardown. */
 function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: boolean): () => void {
+  // Without UNSAFE_replayCanvas, canvas image snapshots are painted from here; with it,
+  // rrweb replays canvases itself and nothing is painted twice.
+  const canvasPainter = replayCanvas ? null : new CanvasSnapshotPainter();
+  // The Replayer writes into the events it is given (and throws on frozen ones), so it gets
+  // private copies and the store's timeline stays pristine.
+  const privateCopies = (events: readonly RecordedEvent[]): eventWithTime[] => {
+    const copies = structuredClone(events) as RecordedEvent[];
+    canvasPainter?.prepare(copies);
+    return copies as unknown as eventWithTime[];
+  };
   const player = new RrwebPlayer({
     target,
     props: {
-      // The Replayer writes into the events it is given (and throws on frozen ones), so
-      // it gets private copies and the store's timeline stays pristine.
-      events: structuredClone(store.timeline.events) as unknown as eventWithTime[],
+      events: privateCopies(store.timeline.events),
       ...sizeOf(target),
       // Scale up as well as down: the replay should fill the space it was given.
       maxScale: 0,
@@ -69,6 +81,7 @@ function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: bo
   // gets a name for assistive technology and no tab stop of its own.
   replayer.iframe.title = 'Replayed page';
   replayer.iframe.tabIndex = -1;
+  const detachCanvasPainter = canvasPainter?.attach(replayer);
   player.addEventListener('ui-update-current-time', (detail) => {
     const time = payloadOf(detail);
     if (typeof time === 'number') {
@@ -88,7 +101,7 @@ function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: bo
     goto: (offsetMs, play) => player.goto(offsetMs, play),
     pause: () => player.pause(),
     addEvents: (events) => {
-      for (const event of structuredClone(events) as unknown as eventWithTime[]) {
+      for (const event of privateCopies(events)) {
         player.addEvent(event);
       }
     },
@@ -105,6 +118,7 @@ function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: bo
 
   return () => {
     resizeObserver.disconnect();
+    detachCanvasPainter?.();
     detach();
     component.$destroy();
   };

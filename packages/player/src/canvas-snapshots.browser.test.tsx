@@ -1,0 +1,206 @@
+import './player.css';
+import type { RecordedEvent } from '@replaykit/core';
+import { Replayer } from '@rrweb/replay';
+import type { eventWithTime } from '@rrweb/types';
+import { act, cleanup, render, waitFor } from '@testing-library/react';
+import { createRef } from 'react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CanvasSnapshotPainter, type EncodedImage, encodedImageToBlob } from './canvas-snapshots';
+import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import {
+  AT,
+  BLUE,
+  canvasRecording,
+  centreColour,
+  colourName,
+  GREEN,
+  MAGENTA,
+  RED,
+  type Rgb,
+  YELLOW,
+} from './test/canvas-recording';
+import { REPLAY_WAIT, replayedDocument, replayIframe } from './test/replay-dom';
+
+let events: RecordedEvent[] = [];
+
+beforeAll(async () => {
+  events = await canvasRecording();
+});
+
+afterEach(() => {
+  cleanup();
+});
+
+function renderPlayer(props: { UNSAFE_replayCanvas?: boolean } = {}) {
+  const ref = createRef<ReplayPlayerHandle>();
+  render(
+    <div style={{ width: '800px', height: '700px' }}>
+      <ReplayPlayer ref={ref} events={events} inspector={false} {...props} />
+    </div>,
+  );
+  const handle = () => {
+    if (ref.current === null) {
+      throw new Error('The player has not mounted its handle yet.');
+    }
+    return ref.current;
+  };
+  return {
+    seek: (offsetMs: number) => act(() => handle().seek(offsetMs)),
+    play: () => act(() => handle().play()),
+    pause: () => act(() => handle().pause()),
+  };
+}
+
+/** Waits until the replayed canvas (whichever element it is now) shows `colour` at its centre. */
+async function expectCanvas(iframe: HTMLIFrameElement, colour: Rgb | null): Promise<void> {
+  await waitFor(() => {
+    const canvas = replayedDocument(iframe).querySelector('canvas');
+    expect(canvas, 'the replayed page has a canvas').not.toBeNull();
+    expect(colourName(centreColour(canvas as HTMLCanvasElement))).toBe(colourName(colour));
+  }, REPLAY_WAIT);
+}
+
+async function expectNote(iframe: HTMLIFrameElement, text: string): Promise<void> {
+  await waitFor(
+    () => expect(replayedDocument(iframe).querySelector('#note')?.textContent).toBe(text),
+    REPLAY_WAIT,
+  );
+}
+
+describe('canvas image snapshots in Chromium, without allow-scripts', () => {
+  it('paints each snapshot while playing, in an iframe sandboxed without allow-scripts', async () => {
+    const player = renderPlayer();
+    const iframe = await replayIframe();
+    expect(iframe.getAttribute('sandbox')).not.toBeNull();
+    expect(iframe.getAttribute('sandbox')).not.toContain('allow-scripts');
+
+    // The first frame: the full snapshot's rr_dataURL.
+    await expectCanvas(iframe, GREEN);
+    player.play();
+    await expectCanvas(iframe, RED);
+    await expectCanvas(iframe, BLUE);
+    player.pause();
+  });
+
+  it('shows the latest snapshot at or before the target after seeking forward, backward and before the first', async () => {
+    const player = renderPlayer();
+    const iframe = await replayIframe();
+    await expectCanvas(iframe, GREEN);
+
+    player.seek(AT.red + 200);
+    await expectCanvas(iframe, RED);
+    // Forward over a DOM change and no canvas change: rrweb moves its virtual DOM into the
+    // page, which sets the canvas's width again and so clears it; red must come back.
+    player.seek(AT.textChange + 200);
+    await expectNote(iframe, 'changed');
+    await expectCanvas(iframe, RED);
+    player.seek(AT.blue + 200);
+    await expectCanvas(iframe, BLUE);
+    // Backward: the page is rebuilt from the full snapshot, and red is the latest then.
+    player.seek(AT.red + 200);
+    await expectNote(iframe, 'first');
+    await expectCanvas(iframe, RED);
+    // Before the first snapshot: the full snapshot's own content.
+    player.seek(AT.red - 200);
+    await expectCanvas(iframe, GREEN);
+    // Straight from there past both snapshots.
+    player.seek(AT.blue + 200);
+    await expectCanvas(iframe, BLUE);
+  });
+
+  it('follows a checkpoint that rebuilds the page, seeking and playing across it both ways', async () => {
+    const player = renderPlayer();
+    const iframe = await replayIframe();
+    await expectCanvas(iframe, GREEN);
+
+    // Forward across the checkpoint: a new canvas element, with the checkpoint's content.
+    player.seek(AT.checkpoint + 200);
+    await expectNote(iframe, 'checkpoint');
+    await expectCanvas(iframe, YELLOW);
+    player.seek(AT.magenta + 200);
+    await expectCanvas(iframe, MAGENTA);
+    // Backward across it: the first page again, with the latest snapshot before the target.
+    player.seek(AT.blue + 200);
+    await expectNote(iframe, 'changed');
+    await expectCanvas(iframe, BLUE);
+    player.seek(AT.red - 200);
+    await expectCanvas(iframe, GREEN);
+    player.seek(AT.magenta + 200);
+    await expectCanvas(iframe, MAGENTA);
+
+    // Playing across it: the checkpoint is applied live, then the next snapshot.
+    player.seek(AT.checkpointMeta - 300);
+    await expectCanvas(iframe, BLUE);
+    player.play();
+    await expectCanvas(iframe, YELLOW);
+    await expectCanvas(iframe, MAGENTA);
+  });
+
+  it('leaves canvases to rrweb with UNSAFE_replayCanvas, which then needs allow-scripts', async () => {
+    const player = renderPlayer({ UNSAFE_replayCanvas: true });
+    const iframe = await replayIframe();
+    expect(iframe.sandbox.contains('allow-scripts')).toBe(true);
+    await expectCanvas(iframe, GREEN);
+    player.seek(AT.blue + 200);
+    await expectCanvas(iframe, BLUE);
+  });
+});
+
+describe('CanvasSnapshotPainter on a real Replayer, with decodes finishing out of order', () => {
+  it('never lets a slow decode paint over a newer snapshot', async () => {
+    const pending: Array<{ image: EncodedImage; finish: () => Promise<ImageBitmap> }> = [];
+    const painter = new CanvasSnapshotPainter({
+      // Each decode waits until the test finishes it, so the order is the test's choice.
+      decode: (image) =>
+        new Promise<CanvasImageSource>((resolve) => {
+          pending.push({
+            image,
+            finish: async () => {
+              const bitmap = await createImageBitmap(encodedImageToBlob(image));
+              resolve(bitmap);
+              return bitmap;
+            },
+          });
+        }),
+    });
+    const copies = structuredClone(events);
+    painter.prepare(copies);
+    const root = document.createElement('div');
+    document.body.append(root);
+    const replayer = new Replayer(copies as unknown as eventWithTime[], {
+      root,
+      triggerFocus: false,
+      mouseTail: false,
+    });
+    const detach = painter.attach(replayer);
+    const canvas = () => {
+      const element = replayer.iframe.contentDocument?.querySelector('canvas');
+      if (!element) {
+        throw new Error('The replayed page has no canvas.');
+      }
+      return element;
+    };
+    /** Finishes a decode and lets everything waiting on it run. */
+    const finish = async (index: number) => {
+      await pending[index]?.finish();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    try {
+      // A seek casts the full snapshot and the red snapshot: only the latest, red, is decoded.
+      replayer.pause(AT.red + 200);
+      await waitFor(() => expect(pending).toHaveLength(1));
+      replayer.pause(AT.blue + 200);
+      await waitFor(() => expect(pending).toHaveLength(2));
+
+      await finish(1);
+      expect(colourName(centreColour(canvas()))).toBe('blue');
+      // Red's decode finishes last: it was asked for first, so it must not be painted.
+      await finish(0);
+      expect(colourName(centreColour(canvas()))).toBe('blue');
+    } finally {
+      detach();
+      replayer.destroy();
+      root.remove();
+    }
+  });
+});
