@@ -1,12 +1,12 @@
 import './player.css';
-import type { RecordedEvent } from '@replaykit/core';
+import type { RecordedEvent, SessionChunk } from '@replaykit/core';
 import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { act, cleanup, render, waitFor } from '@testing-library/react';
 import { createRef } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CanvasSnapshotPainter, type EncodedImage, encodedImageToBlob } from './canvas-snapshots';
-import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import {
   AT,
   BLUE,
@@ -19,7 +19,7 @@ import {
   type Rgb,
   YELLOW,
 } from './test/canvas-recording';
-import { REPLAY_WAIT, replayedDocument, replayIframe } from './test/replay-dom';
+import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
 
 let events: RecordedEvent[] = [];
 
@@ -31,11 +31,11 @@ afterEach(() => {
   cleanup();
 });
 
-function renderPlayer(props: { UNSAFE_replayCanvas?: boolean } = {}) {
+function renderPlayer(props: Partial<ReplayPlayerProps> = {}) {
   const ref = createRef<ReplayPlayerHandle>();
   render(
     <div style={{ width: '800px', height: '700px' }}>
-      <ReplayPlayer ref={ref} events={events} inspector={false} {...props} />
+      <ReplayPlayer ref={ref} events={props.loader ? undefined : events} inspector={false} {...props} />
     </div>,
   );
   const handle = () => {
@@ -133,6 +133,31 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     await expectCanvas(iframe, BLUE);
     player.play();
     await expectCanvas(iframe, YELLOW);
+    await expectCanvas(iframe, MAGENTA);
+  });
+
+  it('paints snapshots and checkpoints that stream in after the first frame', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const start = events[0]!.timestamp;
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start <= AT.red) };
+      await released;
+      yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - start > AT.red) };
+    }
+    const player = renderPlayer({ loader });
+    const iframe = await replayIframe();
+    await expectCanvas(iframe, GREEN);
+    act(() => release());
+    // The timeline takes the second chunk in (it is rebuilt at most every 250 ms).
+    await waitFor(() => expect(Number(seekSlider().getAttribute('aria-valuemax'))).toBe(AT.end), REPLAY_WAIT);
+    player.seek(AT.blue + 200);
+    await expectCanvas(iframe, BLUE);
+    player.seek(AT.checkpoint + 200);
+    await expectCanvas(iframe, YELLOW);
+    player.seek(AT.magenta + 200);
     await expectCanvas(iframe, MAGENTA);
   });
 
