@@ -4,7 +4,7 @@ import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { act, cleanup, render, waitFor } from '@testing-library/react';
 import { createRef } from 'react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CanvasSnapshotPainter, type EncodedImage, encodedImageToBlob } from './canvas-snapshots';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import {
@@ -223,6 +223,55 @@ describe('CanvasSnapshotPainter on a real Replayer, with decodes finishing out o
       await finish(0);
       expect(colourName(centreColour(canvas()))).toBe('blue');
     } finally {
+      detach();
+      replayer.destroy();
+      root.remove();
+    }
+  });
+});
+
+describe('CanvasSnapshotPainter with a broken image', () => {
+  it('applies the snapshot’s clear, leaves the undecodable image out, and warns once', async () => {
+    const copies = structuredClone(events);
+    const blue = copies.find((event) => event.timestamp - copies[0]!.timestamp === AT.blue);
+    // Bytes that are no image at all: recorded data is untrusted.
+    const brokenBlue = JSON.parse(JSON.stringify(blue).replace(/"base64":"[^"]*"/, '"base64":"AAAAAAAA"'));
+    Object.assign(blue!, brokenBlue);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const painter = new CanvasSnapshotPainter();
+    painter.prepare(copies);
+    const root = document.createElement('div');
+    document.body.append(root);
+    const replayer = new Replayer(copies as unknown as eventWithTime[], {
+      root,
+      triggerFocus: false,
+      mouseTail: false,
+      showWarning: false,
+    });
+    const detach = painter.attach(replayer);
+    const colour = () => {
+      const canvas = replayer.iframe.contentDocument?.querySelector('canvas');
+      return canvas ? colourName(centreColour(canvas)) : 'no canvas';
+    };
+    try {
+      replayer.pause(AT.red + 200);
+      await waitFor(() => expect(colour()).toBe('red'));
+      replayer.pause(AT.blue + 200);
+      await waitFor(() => expect(colour()).toBe('blank'));
+      // Painted again after another seek: still no second warning.
+      replayer.pause(AT.blue + 300);
+      await waitFor(() =>
+        expect(
+          warn.mock.calls.filter(([message]) => String(message).includes('could not be decoded')),
+        ).toHaveLength(1),
+      );
+      replayer.pause(AT.magenta + 200);
+      await waitFor(() => expect(colour()).toBe('magenta'));
+      expect(
+        warn.mock.calls.filter(([message]) => String(message).includes('could not be decoded')),
+      ).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
       detach();
       replayer.destroy();
       root.remove();

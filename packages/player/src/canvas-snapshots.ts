@@ -241,6 +241,7 @@ export class CanvasSnapshotPainter {
   #repaintAll = false;
   #detached = false;
   #warnedUnsupported = false;
+  #warnedUndecodable = false;
 
   constructor({ decode = decodeWithImageBitmap, onUnsupported }: CanvasSnapshotPainterOptions = {}) {
     this.#decode = decode;
@@ -341,7 +342,14 @@ export class CanvasSnapshotPainter {
       picture.steps.map((step) =>
         step.kind === 'draw'
           ? this.#decode(step.image).catch((error: unknown) => {
-              console.warn('replaykit: a recorded canvas image could not be decoded; it is left out.', error);
+              // Once per replay: a broken image is painted again after every seek.
+              if (!this.#warnedUndecodable) {
+                this.#warnedUndecodable = true;
+                console.warn(
+                  'replaykit: a recorded canvas image could not be decoded; it is left out.',
+                  error,
+                );
+              }
               return null;
             })
           : null,
