@@ -57,7 +57,12 @@ cut(
 // closing brace stays.
 cut('cross-origin iframe relay', '\n  handleMessage(message) {', '\n}\nclass ShadowDomManager {');
 // The `hooks` option (callbacks around each observer), which replaykit never passes.
-cut('observer hooks', '\nfunction mergeHooks(o, hooks) {', '\nfunction initObservers(', '\nfunction mergeHooks() {}');
+cut(
+  'observer hooks',
+  '\nfunction mergeHooks(o, hooks) {',
+  '\nfunction initObservers(',
+  '\nfunction mergeHooks() {}',
+);
 cut('departed mirror warning', '\nconst DEPARTED_MIRROR_ACCESS_WARNING', '\nfunction throttle(');
 
 for (const gone of ['initCanvasContextObserver', 'WorkerWrapper', 'DEPARTED_MIRROR_ACCESS_WARNING']) {
