@@ -20,6 +20,8 @@ import { waitForCustomEvent } from './support/wait-for-event.ts';
 const EMAIL = 'jane.secret-shopper@example.org';
 const CARD_DIGITS = '4242424242424242';
 const CARD_FORMATTED = '4242 4242 4242 4242';
+/** How far past the chart's post-decline snapshot the canvas test seeks. */
+const CHART_SEEK_AFTER_SNAPSHOT_MS = 50;
 const SECRETS = [EMAIL, 'jane.secret-shopper', CARD_DIGITS, CARD_FORMATTED, '4242 4242'];
 
 function decode(body: Buffer): string {
@@ -34,6 +36,8 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
   let dataDir: string;
   const sentBodies: string[] = [];
   let sessionId = '';
+  /** Replay time at which the order chart shows its redraw after the decline. */
+  let greyChartOffsetMs = 0;
 
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${stack.serverUrl}${path}`, {
@@ -65,7 +69,13 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
   });
 
   it('records a checkout with a declined payment, masking the email and card number', async () => {
-    sessionId = await driveCheckout(page, stack.demoUrl, { email: EMAIL, cardDigits: CARD_DIGITS });
+    // At a reader's pace: the order chart's canvas, redrawn when the payment is declined, is
+    // recorded as an image at most twice a second, so the shopper stays that long at least.
+    sessionId = await driveCheckout(page, stack.demoUrl, {
+      email: EMAIL,
+      cardDigits: CARD_DIGITS,
+      stepDelayMs: 600,
+    });
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await waitForCustomEvent(
       { url: stack.serverUrl, readKey: stack.keys.readKey },
@@ -92,6 +102,19 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     expect(checkoutError?.data).toMatchObject({
       payload: { code: 'card_declined', step: 'payment', totalCents: 20_350, items: 2 },
     });
+    // The order chart's redraw after the decline, as a canvas image snapshot (CanvasMutation).
+    const declineAt = checkoutError?.timestamp ?? Number.POSITIVE_INFINITY;
+    const canvasSnapshots = events.filter(
+      (event) =>
+        event.type === EventType.IncrementalSnapshot &&
+        (event.data as { source?: number }).source === 9 &&
+        event.timestamp > declineAt,
+    );
+    expect(canvasSnapshots.length).toBeGreaterThan(0);
+    // Where the replay shows the grey chart: after that snapshot, before the shop is left.
+    const greyAt = (canvasSnapshots[0]?.timestamp ?? 0) + CHART_SEEK_AFTER_SNAPSHOT_MS;
+    expect(greyAt).toBeLessThan(events.at(-1)?.timestamp ?? 0);
+    greyChartOffsetMs = greyAt - (events[0]?.timestamp ?? 0);
     // Sorted by time, as the player needs them.
     const timestamps = events.map((event) => event.timestamp);
     expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
@@ -146,6 +169,33 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     for (const secret of SECRETS) {
       expect(replayedHtml).not.toContain(secret);
     }
+  });
+
+  it('shows the order chart canvas in the replay, painted from the host page, with no script in the frame', async () => {
+    // Continues on the viewer page of the previous test, at the checkout step.
+    const sandbox = await page.locator('iframe').first().getAttribute('sandbox');
+    expect(sandbox).not.toContain('allow-scripts');
+    // The first bar's colour, read from the replayed canvas.
+    const firstBar = () =>
+      page.evaluate(() => {
+        const canvas = document
+          .querySelector('iframe')
+          ?.contentDocument?.querySelector<HTMLCanvasElement>('canvas.order-chart');
+        const pixel = canvas?.getContext('2d')?.getImageData(4, 8, 1, 1).data;
+        return pixel ? [...pixel] : [];
+      });
+    const near = (pixel: number[], [red, green, blue]: number[]) =>
+      Math.abs((pixel[0] ?? 0) - (red ?? 0)) < 24 &&
+      Math.abs((pixel[1] ?? 0) - (green ?? 0)) < 24 &&
+      Math.abs((pixel[2] ?? 0) - (blue ?? 0)) < 24 &&
+      pixel[3] === 255;
+    // At checkout_error the chart is blue: the canvas was recorded with that image when it appeared.
+    await expect.poll(async () => near(await firstBar(), [0x34, 0x52, 0xd1]), { timeout: 10_000 }).toBe(true);
+    // The redraw in grey after the decline exists only as a canvas snapshot event: there the
+    // player must have painted it.
+    await page.goto(`${stack.demoUrl}/replays?session=${sessionId}&t=${greyChartOffsetMs / 1000}`);
+    await expect.poll(async () => near(await firstBar(), [0x8a, 0x8f, 0x9c]), { timeout: 10_000 }).toBe(true);
+    expect(await page.locator('iframe').first().getAttribute('sandbox')).not.toContain('allow-scripts');
   });
 
   it('puts the player in fullscreen with its button and the f key, and leaves it again', async () => {

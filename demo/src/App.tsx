@@ -4,6 +4,9 @@ import { Replays } from './Replays';
 import { Shop } from './Shop';
 import { usePath } from './use-path';
 
+/** Canvas recording is off by default; the shop's order chart is a canvas worth seeing in replays. */
+const RECORDER_OPTIONS = { canvas: { fps: 4 } };
+
 /** The demo: a recorded shop, and an internal replays page that is not recorded itself. */
 export function App() {
   const [path, navigate] = usePath();
@@ -43,6 +46,7 @@ export function App() {
             endpoint={config.endpoint}
             projectKey={config.writeKey}
             user={{ id: 'demo-user-42' }}
+            recorderOptions={RECORDER_OPTIONS}
           >
             <Shop />
           </RecordingProvider>

@@ -1,5 +1,5 @@
 import { Masked, useCapture, useSessionId } from '@replaykit/react';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 
 interface Product {
   id: string;
@@ -28,6 +28,41 @@ function formatPrice(cents: number): string {
 /** Groups typed digits by four, as card forms do. */
 function formatCardNumber(digits: string): string {
   return digits.replace(/\D/g, '').replace(/(\d{4})(?=\d)/g, '$1 ');
+}
+
+/** Colours of the order chart's bars, one per cart line in turn; all grey once payment is declined. */
+const ORDER_CHART_COLOURS = ['#3452d1', '#e0851a', '#1f9d6b'];
+const DECLINED_COLOUR = '#8a8f9c';
+
+/**
+ * The order as a stacked bar drawn on a canvas, one segment per line sized by its price: a
+ * canvas for the recorder's canvas snapshots to record and the player to show.
+ */
+function OrderChart({ lines, declined }: { lines: CartLine[]; declined: boolean }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  // Drawn before the browser paints, so the canvas is never seen (nor recorded) empty.
+  useLayoutEffect(() => {
+    const context = canvasRef.current?.getContext('2d');
+    if (!context) {
+      return;
+    }
+    const { width, height } = context.canvas;
+    const total = lines.reduce((sum, line) => sum + line.priceCents, 0) || 1;
+    context.clearRect(0, 0, width, height);
+    let x = 0;
+    lines.forEach((line, index) => {
+      const segment = Math.round((line.priceCents / total) * width);
+      context.fillStyle = declined
+        ? DECLINED_COLOUR
+        : (ORDER_CHART_COLOURS[index % ORDER_CHART_COLOURS.length] as string);
+      context.fillRect(x, 0, segment, height);
+      x += segment;
+    });
+  }, [lines, declined]);
+  const label = lines.map((line) => `${line.name} ${formatPrice(line.priceCents)}`).join(', ');
+  return (
+    <canvas ref={canvasRef} className="order-chart" width={280} height={16} role="img" aria-label={label} />
+  );
 }
 
 /** A three-step shop whose payment always fails, so there is an error to find in the replay. */
@@ -130,6 +165,7 @@ export function Shop() {
               {cardNumber || '•••• •••• •••• ••••'}
             </p>
           </Masked>
+          <OrderChart lines={cart} declined={step === 'declined'} />
           <p className="total">Total {formatPrice(total)}</p>
           <button type="submit" className="primary">
             Pay {formatPrice(total)}

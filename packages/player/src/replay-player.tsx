@@ -93,7 +93,7 @@ export interface ReplayPlayerProps {
   theme?: 'light' | 'dark' | 'auto';
   /** Show the Events / Console / Network inspector next to the replay; default true. */
   inspector?: boolean;
-  /** Replays canvas drawing. UNSAFE: adds `allow-scripts` to the replay iframe's sandbox. */
+  /** Replays canvas command streams (2D/WebGL) with rrweb's own canvas replay; image snapshots show without it. UNSAFE: adds `allow-scripts` to the replay iframe's sandbox. */
   UNSAFE_replayCanvas?: boolean;
   className?: string;
   style?: CSSProperties;
