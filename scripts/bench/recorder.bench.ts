@@ -1,8 +1,11 @@
 // Recording cost in Chromium: the same deterministic workloads with no recorder, with bare
 // @rrweb/record (its events gzip-batched every 2 s, the plain way), and with replaykit,
 // interleaved over several rounds. Prints medians of main-thread time (CDP Performance
-// metrics), total blocking time, bytes on the wire and time to the first full snapshot,
-// with replaykit's ratio to bare rrweb. RECORDER_BENCH_ROUNDS and RECORDER_BENCH_SECONDS
+// metrics: the duration of every task on the page's main thread, and the script part of
+// it), total blocking time, bytes on the wire and time to the first full snapshot, with
+// replaykit's ratio to bare rrweb. Durations are the main thread's CPU time (CDP's
+// `threadTicks` time domain), not wall time, so other processes on a shared machine
+// inflate them much less. RECORDER_BENCH_ROUNDS and RECORDER_BENCH_SECONDS
 // shorten or lengthen it.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -154,7 +157,8 @@ async function measure(
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
+  // CPU time of the main thread: wall time also counts the moments it waited for a core.
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   const run = `${variant}-${Math.random().toString(36).slice(2)}`;
   await page.route('**/v1/ingest**', async (route) => {
     sink.set(run, (sink.get(run) ?? 0) + (route.request().postDataBuffer()?.byteLength ?? 0));
@@ -264,8 +268,9 @@ export async function run(): Promise<void> {
   console.log(
     `\nRecorder cost in Chromium, medians of ${ROUNDS} interleaved rounds, ${PAGE_LOAD_ROUNDS} for the page load (interaction: ${INTERACTION_SECONDS} s)`,
   );
-  // The issue's bars, as ratios to bare rrweb: main-thread time at most 1.05× on every
-  // workload, the first full snapshot no later, and fewer bytes than plain gzip batches.
+  // The issue's bars, as ratios to bare rrweb: main-thread time at most 1.05× on the storm
+  // and the interaction, fewer bytes than plain gzip batches there, and the first full
+  // snapshot of the 10,000-element page no later. Other cells are printed without a verdict.
   const fields: Array<
     [
       string,
@@ -276,19 +281,14 @@ export async function run(): Promise<void> {
     ]
   > = [
     [
-      'script time',
-      (sample) => sample.scriptMs,
-      (value) => `${value.toFixed(0)} ms`,
-      '≤ 1.05×',
-      (ratio) => ratio <= 1.05,
-    ],
-    [
-      'main-thread task time',
+      'main-thread time (CPU of all its tasks)',
       (sample) => sample.taskMs,
       (value) => `${value.toFixed(0)} ms`,
       '≤ 1.05×',
       (ratio) => ratio <= 1.05,
     ],
+    // JavaScript alone: part of the main-thread time above, printed to show where it goes.
+    ['  of which script', (sample) => sample.scriptMs, (value) => `${value.toFixed(0)} ms`],
     ['total blocking time', (sample) => sample.blockingMs, (value) => `${value.toFixed(0)} ms`],
     [
       'bytes on the wire',
@@ -332,8 +332,10 @@ export async function run(): Promise<void> {
       const spread = paired.length
         ? ` (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×)`
         : '';
+      const judged =
+        workload === '10,000-element page load' ? name.startsWith('first') : !name.startsWith('first');
       const verdict =
-        pairedRatio !== undefined && meetsBar
+        pairedRatio !== undefined && meetsBar && judged
           ? `  bar ${barText}: ${meetsBar(pairedRatio) ? 'met' : 'NOT met'}`
           : '';
       const ratio = pairedRatio === undefined ? '–' : `${pairedRatio.toFixed(2)}×${spread}${verdict}`;
