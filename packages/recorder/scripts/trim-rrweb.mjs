@@ -76,8 +76,9 @@ if (!/\bhandleMessage\.bind\(this\)/.test(code) || !code.includes('if (this.reco
   );
 }
 
-const header = `/* @rrweb/record ${version}, trimmed by packages/recorder/scripts/trim-rrweb.mjs (generated: do not edit).
- * rrweb (https://github.com/rrweb-io/rrweb): MIT License, copyright its contributors. */\n`;
+// A legal comment (`/*!`, `@license`): bundlers keep it in what they ship.
+const header = `/*! @rrweb/record ${version}, trimmed by packages/recorder/scripts/trim-rrweb.mjs (generated: do not edit).
+ * rrweb (https://github.com/rrweb-io/rrweb) @license MIT, copyright its contributors. */\n`;
 const outDir = join(packageDir, 'src', 'vendor');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
