@@ -31,6 +31,8 @@ interface Sample {
   blockingMs: number;
   bytes: number;
   firstSnapshotMs: number | undefined;
+  /** When DOMContentLoaded fired: a recorder's own start-up runs before it. */
+  domContentLoadedMs: number;
 }
 
 const bundle = (contents: string) => bundleForPage(contents, { minify: true });
@@ -185,6 +187,9 @@ async function measure(
       `performance.getEntriesByName('replaykit:first-full-snapshot')[0].startTime`,
     )) as number;
   }
+  const domContentLoadedMs = (await page.evaluate(
+    `performance.getEntriesByType('navigation')[0].domContentLoadedEventStart`,
+  )) as number;
   const start = before ?? (await metrics());
   if (workload === 'mutation storm') {
     await page.evaluate(MUTATION_STORM);
@@ -204,6 +209,7 @@ async function measure(
     blockingMs,
     bytes: sink.get(run) ?? 0,
     firstSnapshotMs,
+    domContentLoadedMs,
   };
 }
 
@@ -296,6 +302,11 @@ export async function run(): Promise<void> {
       (value) => `${(value / 1024).toFixed(1)} KB`,
       '< 1.00×',
       (ratio) => ratio < 1,
+    ],
+    [
+      'DOMContentLoaded after navigation',
+      (sample) => sample.domContentLoadedMs,
+      (value) => `${value.toFixed(0)} ms`,
     ],
     [
       'first full snapshot after navigation',
