@@ -175,15 +175,40 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     // Continues on the viewer page of the previous test, at the checkout step.
     const sandbox = await page.locator('iframe').first().getAttribute('sandbox');
     expect(sandbox).not.toContain('allow-scripts');
-    // The first bar's colour, read from the replayed canvas.
-    const firstBar = () =>
-      page.evaluate(() => {
-        const canvas = document
-          .querySelector('iframe')
-          ?.contentDocument?.querySelector<HTMLCanvasElement>('canvas.order-chart');
-        const pixel = canvas?.getContext('2d')?.getImageData(4, 8, 1, 1).data;
-        return pixel ? [...pixel] : [];
+    // The first bar's colour as the viewer shows it: a screenshot of a few pixels in the middle
+    // of the bar, where the replayed canvas is on screen (the frame is scaled to fit). A frame
+    // without script renders canvases as their fallback content, so the canvas's own pixels
+    // (getImageData) would say nothing about what a person sees.
+    const firstBar = async (): Promise<number[]> => {
+      const box = await page.evaluate(() => {
+        const frame = document.querySelector('iframe');
+        const canvas = frame?.contentDocument?.querySelector('canvas.order-chart');
+        if (!frame || !canvas) {
+          return null;
+        }
+        const frameBox = frame.getBoundingClientRect();
+        const scale = frameBox.width / frame.offsetWidth;
+        const canvasBox = canvas.getBoundingClientRect();
+        return {
+          x: window.scrollX + frameBox.left + (canvasBox.left + 8) * scale,
+          y: window.scrollY + frameBox.top + (canvasBox.top + canvasBox.height / 2) * scale,
+        };
       });
+      if (!box) {
+        return [];
+      }
+      // In page coordinates: the chart may be below the fold.
+      const png = await page.screenshot({
+        fullPage: true,
+        clip: { x: box.x, y: box.y, width: 2, height: 2 },
+      });
+      return page.evaluate(async (base64) => {
+        const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
+        const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+        context?.drawImage(bitmap, 0, 0);
+        return [...(context?.getImageData(0, 0, 1, 1).data ?? [])];
+      }, png.toString('base64'));
+    };
     const near = (pixel: number[], [red, green, blue]: number[]) =>
       Math.abs((pixel[0] ?? 0) - (red ?? 0)) < 24 &&
       Math.abs((pixel[1] ?? 0) - (green ?? 0)) < 24 &&

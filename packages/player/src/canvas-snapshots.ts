@@ -199,6 +199,62 @@ function drawStep(
   }
 }
 
+/** Marks the image the painter puts inside a replayed canvas (see {@link CanvasSnapshotPainter}). */
+export const CANVAS_IMAGE_ATTRIBUTE = 'data-rk-canvas-image';
+
+/** The data URL of a recorded image, when it can be shown as it is (one part). */
+function dataUrlOf(image: EncodedImage): string | null {
+  if (image.parts.length !== 1) {
+    return null;
+  }
+  return `data:${image.mimeType}${image.encoding === 'base64' ? ';base64' : ''},${image.parts[0]}`;
+}
+
+/** True when a picture replaces the whole canvas by one image drawn at its origin, unscaled. */
+function wholeImage(picture: CanvasPicture, canvas: HTMLCanvasElement): EncodedImage | null {
+  const [first, second] = picture.steps;
+  const clearsAll =
+    first?.kind === 'clear-all' ||
+    (first?.kind === 'clear' &&
+      first.rect[0] <= 0 &&
+      first.rect[1] <= 0 &&
+      first.rect[2] >= canvas.width &&
+      first.rect[3] >= canvas.height);
+  return picture.steps.length === 2 &&
+    clearsAll &&
+    second?.kind === 'draw' &&
+    second.args.length === 2 &&
+    second.args[0] === 0 &&
+    second.args[1] === 0
+    ? second.image
+    : null;
+}
+
+/**
+ * Shows `url` in the replayed page as the canvas's content. A document without script (the
+ * replay frame's sandbox) renders a canvas as its fallback content, its children, never its
+ * pixels: the picture is shown by an image inside it. A fallback canvas is an ordinary box,
+ * on which `width` and `height` apply only if it is not inline.
+ */
+function showInPage(canvas: HTMLCanvasElement, url: string): void {
+  let image = canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
+  if (image === null) {
+    image = canvas.ownerDocument.createElement('img');
+    image.setAttribute(CANVAS_IMAGE_ATTRIBUTE, '');
+    // The canvas carries the page's own label, if any.
+    image.alt = '';
+    image.style.cssText = 'display:block;width:100%;height:100%;border-radius:inherit';
+    canvas.append(image);
+  }
+  const view = canvas.ownerDocument.defaultView;
+  if (view?.getComputedStyle(canvas).display === 'inline') {
+    canvas.style.display = 'inline-block';
+  }
+  if (image.getAttribute('src') !== url) {
+    image.src = url;
+  }
+}
+
 function release(source: CanvasImageSource | null): void {
   if (source !== null && 'close' in source && typeof source.close === 'function') {
     source.close();
@@ -208,7 +264,9 @@ function release(source: CanvasImageSource | null): void {
 /**
  * Shows canvases recorded as image snapshots without script in the replay frame: the images
  * are decoded and painted from the host page onto the replayed canvas elements (the frame is
- * same-origin), which rrweb leaves blank unless `UNSAFE_replayCanvas` is on.
+ * same-origin), which rrweb leaves blank unless `UNSAFE_replayCanvas` is on. A document
+ * without script renders a canvas as its fallback content, so what the page shows is an
+ * `<img>` put inside the canvas with the painted picture (marked {@link CANVAS_IMAGE_ATTRIBUTE}).
  *
  * Each canvas shows the last picture the Replayer has reached: the latest snapshot cast for
  * it, else the `rr_dataURL` of the full snapshot (or mutation) that built it. The Replayer
@@ -368,6 +426,10 @@ export class CanvasSnapshotPainter {
           drawStep(context, source, step.args);
         }
       });
+      // The canvas's pixels are the picture's composition; what the page shows is an image of
+      // them (the recorded image itself when it fills the canvas: nothing to encode).
+      const whole = decoded.some((source) => source !== null) ? wholeImage(picture, canvas) : null;
+      showInPage(canvas, (whole && dataUrlOf(whole)) ?? canvas.toDataURL());
     }
     for (const source of decoded) {
       release(source);

@@ -180,6 +180,33 @@ export function centreColour(canvas: HTMLCanvasElement): Rgb | null {
   return alpha === 0 ? null : [r, g, b];
 }
 
+/**
+ * The colour at the middle of what the replayed page shows for a canvas: the image the player
+ * puts inside it (a page without script renders a canvas as its fallback content, never its
+ * pixels), or null when there is none or it is blank. Fails if that image does not cover the
+ * canvas's box.
+ */
+export async function shownCentreColour(canvas: HTMLCanvasElement): Promise<Rgb | null> {
+  const image = canvas.querySelector<HTMLImageElement>('img[data-rk-canvas-image]');
+  if (image === null) {
+    return null;
+  }
+  await image.decode();
+  const imageBox = image.getBoundingClientRect();
+  const canvasBox = canvas.getBoundingClientRect();
+  if (imageBox.width === 0 || imageBox.width !== canvasBox.width || imageBox.height !== canvasBox.height) {
+    throw new Error(
+      `The canvas's image is ${imageBox.width}×${imageBox.height}, its box ${canvasBox.width}×${canvasBox.height}.`,
+    );
+  }
+  const context = new OffscreenCanvas(image.naturalWidth, image.naturalHeight).getContext('2d');
+  context?.drawImage(image, 0, 0);
+  const [r = 0, g = 0, b = 0, alpha = 0] =
+    context?.getImageData(Math.floor(image.naturalWidth / 2), Math.floor(image.naturalHeight / 2), 1, 1)
+      .data ?? [];
+  return alpha === 0 ? null : [r, g, b];
+}
+
 /** Whether two colours match within lossy-encoding error. */
 export function sameColour(actual: Rgb | null, expected: Rgb | null): boolean {
   if (actual === null || expected === null) {
