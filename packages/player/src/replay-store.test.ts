@@ -139,6 +139,32 @@ describe('ReplayStore', () => {
     expect(store.timeline.durationMs).toBe(5_000);
   });
 
+  it('reaches a seek past what has loaded once the recording has grown that far', () => {
+    const first = [meta(10_000), fullSnapshot(10_030), mutation(11_000)];
+    const store = new ReplayStore(createTimeline(first, { complete: false })!);
+    const { driver } = setup();
+    store.attach(driver);
+    // A `?t=3.5` link opened while only the first second has loaded.
+    store.seek(3_500);
+    expect(store.getSnapshot().currentTime).toBe(1_000);
+    const second = [...first, mutation(12_000)];
+    store.extend(createTimeline(second, { complete: false })!);
+    // At the loaded end (rrweb's end target is one past the last event).
+    expect(driver.goto).toHaveBeenLastCalledWith(2_001, false);
+    store.extend(createTimeline([...second, mutation(14_000)], { complete: true })!);
+    expect(driver.goto).toHaveBeenLastCalledWith(3_500, false);
+    expect(store.getSnapshot()).toMatchObject({ currentTime: 3_500, playback: 'paused' });
+
+    // Playing (or seeking elsewhere) before it is reached drops it.
+    const again = new ReplayStore(createTimeline(first, { complete: false })!);
+    const other = setup().driver;
+    again.attach(other);
+    again.seek(3_500);
+    again.play();
+    again.extend(createTimeline([...first, mutation(14_000)], { complete: true })!);
+    expect(other.goto).toHaveBeenLastCalledWith(1_001, true);
+  });
+
   it('jumps over inactive stretches while playing, unless skipping is off', () => {
     // Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end.
     const idle = createTimeline([

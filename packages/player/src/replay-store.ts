@@ -58,6 +58,12 @@ export class ReplayStore {
   #driver: ReplayDriver | null = null;
   /** A clamped seek target that no driver has shown yet. */
   #pendingTarget: number | null = null;
+  /**
+   * A seek past what has loaded of a recording still loading (a `?t=` link opened while the
+   * session streams in): it lands at the loaded end, and again each time more arrives, until
+   * it is reached. Playing or seeking elsewhere drops it.
+   */
+  #wantedTime: number | null = null;
 
   constructor(timeline: ReplayTimelineData) {
     this.#snapshot = {
@@ -89,6 +95,9 @@ export class ReplayStore {
       }
     }
     this.#update({ ...this.#snapshot, timeline });
+    if (this.#wantedTime !== null) {
+      this.seek(this.#wantedTime);
+    }
   }
 
   /** Marks events as handed to the replayer (the viewport builds it from `timeline.events`). */
@@ -168,6 +177,7 @@ export class ReplayStore {
       return;
     }
     // Play after the end starts over, as every media player does.
+    this.#wantedTime = null;
     const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
     this.#update({
       ...this.#snapshot,
@@ -194,8 +204,12 @@ export class ReplayStore {
     }
   }
 
-  /** Seeks to `offsetMs` from the first event, clamped to a target rrweb replays correctly. */
+  /**
+   * Seeks to `offsetMs` from the first event, clamped to a target rrweb replays correctly; a
+   * target past what has loaded is reached once it has (see `#wantedTime`).
+   */
   seek(offsetMs: number): void {
+    this.#wantedTime = !this.timeline.complete && offsetMs > this.timeline.durationMs ? offsetMs : null;
     const target = this.#clamp(offsetMs);
     const playing = this.#snapshot.playback === 'playing';
     const atEnd = target > this.timeline.durationMs && this.timeline.complete;
