@@ -173,6 +173,31 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     await expectCanvas(iframe, MAGENTA);
   });
 
+  it('keeps the size of a canvas with nothing recorded, which a frame without script would collapse', async () => {
+    // The same recording without any canvas content: no rr_dataURL, no snapshots.
+    const bare = structuredClone(events).filter(
+      (event) => !(event.type === 3 && (event.data as { source?: number }).source === 9),
+    );
+    for (const event of bare) {
+      if (event.type === 2) {
+        const text = JSON.stringify(event.data).replace(/,"rr_dataURL":"[^"]*"/g, '');
+        event.data = JSON.parse(text);
+      }
+    }
+    render(
+      <div style={{ width: '800px', height: '700px' }}>
+        <ReplayPlayer events={bare} inspector={false} />
+      </div>,
+    );
+    const iframe = await replayIframe();
+    await waitFor(() => {
+      const canvas = replayedDocument(iframe).querySelector('canvas');
+      const box = canvas?.getBoundingClientRect();
+      expect([box?.width, box?.height]).toEqual([canvas?.width, canvas?.height]);
+      expect(canvas?.width).toBeGreaterThan(0);
+    }, REPLAY_WAIT);
+  });
+
   it('leaves canvases to rrweb with UNSAFE_replayCanvas, which then needs allow-scripts', async () => {
     const player = renderPlayer({ UNSAFE_replayCanvas: true });
     const iframe = await replayIframe();

@@ -255,6 +255,16 @@ function showInPage(canvas: HTMLCanvasElement, url: string): void {
   }
 }
 
+/**
+ * A transparent image of a canvas's own size: what a canvas with nothing recorded shows, so it
+ * keeps the room it took on the recorded page instead of collapsing to its (empty) fallback.
+ */
+function blankImageUrl(canvas: HTMLCanvasElement): string {
+  return `data:image/svg+xml,${encodeURIComponent(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${canvas.width}" height="${canvas.height}"/>`,
+  )}`;
+}
+
 function release(source: CanvasImageSource | null): void {
   if (source !== null && 'close' in source && typeof source.close === 'function') {
     source.close();
@@ -287,8 +297,10 @@ export class CanvasSnapshotPainter {
   readonly #onUnsupported: (message: string) => void;
   /** The pictures each prepared event gives, by canvas node id. */
   readonly #picturesByEvent = new WeakMap<object, ReadonlyMap<number, CanvasPicture>>();
-  /** Ids of canvas nodes seen so far (to recognise an `rr_dataURL` attribute change). */
+  /** Ids of canvas nodes seen so far (to recognise an `rr_dataURL` attribute change, and to size blank ones). */
   readonly #canvasIds = new Set<number>();
+  /** Prepared mutations that add a canvas: it needs its blank image once they are applied. */
+  readonly #addsCanvas = new WeakSet<object>();
   /** What each canvas should show at the Replayer's current position, by node id. */
   #current = new Map<number, CanvasPicture>();
   /** The last picture asked for each element, and its paint's sequence number. */
@@ -321,7 +333,11 @@ export class CanvasSnapshotPainter {
         // Always indexed, even without pictures: a rebuild from it leaves every canvas blank.
         this.#picturesByEvent.set(event, this.#takeFromTree(event.data.node));
       } else if (event.type === INCREMENTAL_SNAPSHOT && isRecord(event.data)) {
+        const known = this.#canvasIds.size;
         const pictures = this.#takeFromIncremental(event.data);
+        if (this.#canvasIds.size > known) {
+          this.#addsCanvas.add(event);
+        }
         if (pictures.size > 0) {
           this.#picturesByEvent.set(event, pictures);
         }
@@ -342,6 +358,9 @@ export class CanvasSnapshotPainter {
       }
       const pictures = this.#picturesByEvent.get(payload);
       if (pictures === undefined) {
+        if (this.#addsCanvas.has(payload)) {
+          this.#schedule(replayer);
+        }
         return;
       }
       for (const [id, picture] of pictures) {
@@ -388,6 +407,12 @@ export class CanvasSnapshotPainter {
       const node = mirror.getNode(id);
       if (isCanvasElement(node) && (repaintAll || this.#requested.get(node)?.picture !== picture)) {
         void this.#paint(node, picture);
+      }
+    }
+    for (const id of this.#canvasIds) {
+      const node = this.#current.has(id) ? null : mirror.getNode(id);
+      if (isCanvasElement(node)) {
+        showInPage(node, blankImageUrl(node));
       }
     }
   }
