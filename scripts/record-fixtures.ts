@@ -19,6 +19,7 @@ await withRecordedCheckout({ width: 1024, height: 700 }, async ({ stack, session
   // …and no machine's path (the dev server names source files by absolute path).
   const text = JSON.stringify(events)
     .replaceAll(stack.demoUrl, 'http://shop.replaykit.test')
+    .replaceAll(stack.serverUrl, 'http://replays.replaykit.test')
     .replaceAll(ROOT, '/replaykit');
   writeFileSync(OUTPUT, `${text}\n`);
   console.log(`Wrote ${events.length} events (${(text.length / 1024).toFixed(0)} KB) to ${OUTPUT}`);

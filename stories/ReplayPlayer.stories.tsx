@@ -33,7 +33,10 @@ function replayedText(canvasElement: HTMLElement): string {
   return canvasElement.querySelector('iframe')?.contentDocument?.body?.textContent ?? '';
 }
 
-/** A short checkout whose payment is declined: the `checkout_error` marker sits on the timeline. */
+/**
+ * A short checkout whose payment is declined: the `checkout_error` marker sits on the timeline,
+ * and the order chart (a canvas) shows as recorded.
+ */
 export const CheckoutWithError: Story = {
   args: { events: checkoutEvents },
   play: async ({ canvasElement }) => {
@@ -45,9 +48,18 @@ export const CheckoutWithError: Story = {
     const iframe = canvasElement.querySelector('iframe');
     await expect(iframe?.getAttribute('sandbox') ?? '').not.toContain('allow-scripts');
     await waitFor(() => expect(replayedText(canvasElement)).toContain('Checkout'), REPLAY_WAIT);
-    // The inspector lists the failed favicon request in its Network tab.
+    // The order chart, a canvas recorded as image snapshots, is shown without script in the frame.
+    await waitFor(() => {
+      const image = iframe?.contentDocument?.querySelector<HTMLImageElement>(
+        'canvas.order-chart img[data-rk-canvas-image]',
+      );
+      expect(image?.src).toMatch(/^data:image\/webp;base64,/);
+      expect(image?.getBoundingClientRect().width).toBeGreaterThan(0);
+    }, REPLAY_WAIT);
+    // The inspector lists the session-list request the shopper's last click started (aborted
+    // as the shop unmounted) in its Network tab.
     await userEvent.click(canvas.getByRole('tab', { name: /Network/ }));
-    await expect(within(canvas.getByRole('tabpanel')).getByText(/favicon\.ico/)).toBeInTheDocument();
+    await expect(within(canvas.getByRole('tabpanel')).getByText(/v1\/sessions/)).toBeInTheDocument();
   },
 };
 

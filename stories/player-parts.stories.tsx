@@ -93,7 +93,7 @@ export const InspectorOnly: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(await canvas.findByRole('tab', { name: /Network/ }));
-    await userEvent.type(canvas.getByRole('searchbox', { name: 'Filter network' }), 'favicon');
-    await expect(canvas.getByText(/favicon\.ico/)).toBeInTheDocument();
+    await userEvent.type(canvas.getByRole('searchbox', { name: 'Filter network' }), 'sessions');
+    await expect(canvas.getByText(/v1\/sessions/)).toBeInTheDocument();
   },
 };
