@@ -10,6 +10,7 @@ import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from '.
 import {
   AT,
   BLUE,
+  CANVAS_ID,
   canvasRecording,
   centreColour,
   colourName,
@@ -196,6 +197,47 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
       expect([box?.width, box?.height]).toEqual([canvas?.width, canvas?.height]);
       expect(canvas?.width).toBeGreaterThan(0);
     }, REPLAY_WAIT);
+  });
+
+  it('resizes a canvas with nothing recorded when a mutation changes its width and height, while playing', async () => {
+    const bare = structuredClone(events).filter(
+      (event) => !(event.type === 3 && (event.data as { source?: number }).source === 9),
+    );
+    for (const event of bare) {
+      if (event.type === 2) {
+        event.data = JSON.parse(JSON.stringify(event.data).replace(/,"rr_dataURL":"[^"]*"/g, ''));
+      }
+    }
+    const start = bare[0]!.timestamp;
+    // The page script resized the canvas: an attribute-only mutation, applied live (no seek).
+    bare.splice(2, 0, {
+      type: 3,
+      timestamp: start + AT.red,
+      data: {
+        source: 0,
+        texts: [],
+        attributes: [{ id: CANVAS_ID, attributes: { width: '240', height: '30' } }],
+        removes: [],
+        adds: [],
+      },
+    });
+    const ref = createRef<ReplayPlayerHandle>();
+    render(
+      <div style={{ width: '800px', height: '700px' }}>
+        <ReplayPlayer ref={ref} events={bare} inspector={false} />
+      </div>,
+    );
+    const iframe = await replayIframe();
+    const size = () => {
+      const canvas = replayedDocument(iframe).querySelector('canvas');
+      const box = canvas?.getBoundingClientRect();
+      return { attributes: [canvas?.width, canvas?.height], box: [box?.width, box?.height] };
+    };
+    await waitFor(() => expect(size().box).toEqual([120, 60]), REPLAY_WAIT);
+    act(() => ref.current?.play());
+    await waitFor(() => expect(size().attributes).toEqual([240, 30]), REPLAY_WAIT);
+    await waitFor(() => expect(size().box).toEqual([240, 30]), REPLAY_WAIT);
+    act(() => ref.current?.pause());
   });
 
   it('leaves canvases to rrweb with UNSAFE_replayCanvas, which then needs allow-scripts', async () => {

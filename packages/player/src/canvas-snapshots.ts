@@ -299,7 +299,10 @@ export class CanvasSnapshotPainter {
   readonly #picturesByEvent = new WeakMap<object, ReadonlyMap<number, CanvasPicture>>();
   /** Ids of canvas nodes seen so far (to recognise an `rr_dataURL` attribute change, and to size blank ones). */
   readonly #canvasIds = new Set<number>();
-  /** Prepared mutations that add a canvas: it needs its blank image once they are applied. */
+  /**
+   * Prepared mutations that add a canvas or change a canvas's width or height: a blank one
+   * needs its (re-sized) blank image once they are applied.
+   */
   readonly #addsCanvas = new WeakSet<object>();
   /** What each canvas should show at the Replayer's current position, by node id. */
   #current = new Map<number, CanvasPicture>();
@@ -335,7 +338,7 @@ export class CanvasSnapshotPainter {
       } else if (event.type === INCREMENTAL_SNAPSHOT && isRecord(event.data)) {
         const known = this.#canvasIds.size;
         const pictures = this.#takeFromIncremental(event.data);
-        if (this.#canvasIds.size > known) {
+        if (this.#canvasIds.size > known || this.#resizesCanvas(event.data)) {
           this.#addsCanvas.add(event);
         }
         if (pictures.size > 0) {
@@ -486,6 +489,22 @@ export class CanvasSnapshotPainter {
       }
     }
     return into;
+  }
+
+  /** True when a DOM mutation sets the width or height of a canvas already seen. */
+  #resizesCanvas(data: Record<string, unknown>): boolean {
+    return (
+      data.source === MUTATION_SOURCE &&
+      Array.isArray(data.attributes) &&
+      data.attributes.some(
+        (change: unknown) =>
+          isRecord(change) &&
+          typeof change.id === 'number' &&
+          this.#canvasIds.has(change.id) &&
+          isRecord(change.attributes) &&
+          ('width' in change.attributes || 'height' in change.attributes),
+      )
+    );
   }
 
   #takeFromIncremental(data: Record<string, unknown>): Map<number, CanvasPicture> {
