@@ -65,6 +65,21 @@ cut(
 );
 cut('departed mirror warning', '\nconst DEPARTED_MIRROR_ACCESS_WARNING', '\nfunction throttle(');
 
+// Not a cut, a fix: with recordCanvas, rrweb reads each canvas's image while serializing it,
+// and a tainted canvas (one that drew a cross-origin image) throws there, which aborts the
+// whole snapshot: the recorder could not start, and mutations adding such a canvas were lost.
+// An unreadable canvas is serialized without its image instead.
+{
+  const start = '\n  if (tagName === "canvas" && recordCanvas) {';
+  const end = '\n  if (tagName === "img" && inlineImages) {';
+  const from = code.indexOf(start);
+  const to = code.indexOf(end, from);
+  if (from < 0 || code.indexOf(start, from + 1) >= 0 || to < 0) {
+    throw new Error('trim-rrweb: the canvas serialization to guard must occur exactly once.');
+  }
+  code = `${code.slice(0, from)}\n  try {${code.slice(from, to)}\n  } catch {\n  }${code.slice(to)}`;
+}
+
 for (const gone of ['initCanvasContextObserver', 'WorkerWrapper', 'DEPARTED_MIRROR_ACCESS_WARNING']) {
   if (code.includes(gone)) {
     throw new Error(`trim-rrweb: "${gone}" is still referenced after the cuts.`);

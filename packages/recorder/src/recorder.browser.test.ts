@@ -170,6 +170,43 @@ describe('recorder', () => {
     expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
   });
 
+  it('records a page holding a tainted canvas, without that canvas’s image', async () => {
+    // The same image from the test server under its other host name: cross-origin, no CORS.
+    const url = new URL('../../../docs/screenshots/replays.png', import.meta.url);
+    url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    const image = new Image();
+    image.src = url.href;
+    await image.decode();
+    const tainted = document.createElement('canvas');
+    tainted.width = 40;
+    tainted.height = 20;
+    tainted.getContext('2d')?.drawImage(image, 0, 0);
+    document.body.append(tainted);
+    expect(() => tainted.toDataURL(), 'the canvas is tainted').toThrow();
+    document.body.append(Object.assign(document.createElement('p'), { textContent: 'Order chart' }));
+
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, canvas: { fps: 10 } });
+    recorder.start();
+    expect(recorder.getStatus()).toBe('recording');
+    // Added later, too: a mutation is serialized the same way.
+    const later = tainted.cloneNode() as HTMLCanvasElement;
+    later.getContext('2d')?.drawImage(image, 0, 0);
+    document.body.append(later, Object.assign(document.createElement('p'), { textContent: 'later' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await recorder.flush();
+    const recorded = JSON.stringify(allEvents());
+    expect(allEvents().map((event) => event.type)).toContain(EventType.FullSnapshot);
+    expect(recorded).toContain('Order chart');
+    expect(recorded).toContain('later');
+    expect(recorded).not.toContain('rr_dataURL');
+    expect(
+      allEvents().filter(
+        (event) =>
+          event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
+      ),
+    ).toHaveLength(0);
+  });
+
   it('records canvases as throttled image snapshots only when asked, and only when they change', async () => {
     const addCanvas = (colour: string, parent: HTMLElement = document.body) => {
       const canvas = document.createElement('canvas');
