@@ -207,6 +207,33 @@ describe('recorder', () => {
     ).toHaveLength(0);
   });
 
+  it('records no image of a canvas rrweb blocks by its own class (rr-block), which the snapshot leaves out', async () => {
+    const canvas = document.createElement('canvas');
+    canvas.className = 'rr-block';
+    canvas.width = 40;
+    canvas.height = 20;
+    document.body.append(canvas);
+    const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+    context.fillStyle = 'red';
+    context.fillRect(0, 0, 40, 20);
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, canvas: { fps: 10 } });
+    recorder.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    context.fillStyle = 'blue';
+    context.fillRect(0, 0, 40, 20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await recorder.flush();
+    const recorded = JSON.stringify(allEvents());
+    expect(recorded).toContain('rr_width');
+    expect(recorded).not.toContain('rr_dataURL');
+    expect(
+      allEvents().filter(
+        (event) =>
+          event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
+      ),
+    ).toHaveLength(0);
+  });
+
   it('records canvases as throttled image snapshots only when asked, and only when they change', async () => {
     const addCanvas = (colour: string, parent: HTMLElement = document.body) => {
       const canvas = document.createElement('canvas');

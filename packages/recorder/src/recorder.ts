@@ -43,6 +43,9 @@ import { record } from './vendor/rrweb-record.js';
 
 export type { RecorderOptions };
 
+/** rrweb's default `blockClass`, which replaykit leaves as it is. */
+const RRWEB_BLOCK_CLASS = 'rr-block';
+
 /**
  * Where the recorder stands, a finite set exposed to UIs as is:
  * - `idle`: not started (or stopped);
@@ -631,7 +634,9 @@ export function createRecorder(
           fps: canvas.fps ?? CANVAS_FPS,
           quality: canvasQuality,
           idOf: (node) => record.mirror.getId(node),
-          blockSelector: privacy.options.blockSelector,
+          // rrweb also blocks its default class (rr-block): such a canvas is a placeholder in
+          // the snapshot, and its image must not be recorded either.
+          blockSelector: `${privacy.options.blockSelector}, .${RRWEB_BLOCK_CLASS}`,
           emit: (data) => onRrwebEvent({ type: INCREMENTAL_SNAPSHOT, data, timestamp: Date.now() }),
         }),
       );
