@@ -240,6 +240,38 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     act(() => ref.current?.pause());
   });
 
+  it('shows only the picture of a canvas that has fallback content, which a frame without script would render', async () => {
+    const withFallback = structuredClone(events);
+    for (const event of withFallback) {
+      if (event.type === 2) {
+        // The page's own fallback for browsers without canvas: never shown where script runs.
+        event.data = JSON.parse(
+          JSON.stringify(event.data).replace(
+            /("tagName":"canvas","attributes":\{[^}]*\},"childNodes":)\[\]/,
+            '$1[{"type":2,"id":90,"tagName":"p","attributes":{},"childNodes":[{"type":3,"id":91,"textContent":"Sales by month"}]},{"type":3,"id":92,"textContent":"No canvas support"}]',
+          ),
+        );
+      }
+    }
+    expect(JSON.stringify(withFallback)).toContain('No canvas support');
+    render(
+      <div style={{ width: '800px', height: '700px' }}>
+        <ReplayPlayer events={withFallback} inspector={false} />
+      </div>,
+    );
+    const iframe = await replayIframe();
+    // The canvas's box is the image's (shownCentreColour checks), of the canvas's own size.
+    await expectCanvas(iframe, GREEN);
+    const canvas = replayedDocument(iframe).querySelector('canvas') as HTMLCanvasElement;
+    const box = canvas.getBoundingClientRect();
+    expect([box.width, box.height]).toEqual([canvas.width, canvas.height]);
+    // No fallback text is laid out.
+    const range = replayedDocument(iframe).createRange();
+    range.selectNodeContents(canvas);
+    const text = [...range.getClientRects()].filter((rect) => rect.width > 0 && rect.height > 0);
+    expect(text.every((rect) => rect.height === canvas.height && rect.width === canvas.width)).toBe(true);
+  });
+
   it('leaves canvases to rrweb with UNSAFE_replayCanvas, which then needs allow-scripts', async () => {
     const player = renderPlayer({ UNSAFE_replayCanvas: true });
     const iframe = await replayIframe();

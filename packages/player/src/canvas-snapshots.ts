@@ -246,6 +246,18 @@ function showInPage(canvas: HTMLCanvasElement, url: string): void {
     image.style.cssText = 'display:block;width:100%;height:100%;border-radius:inherit';
     canvas.append(image);
   }
+  // The page's own fallback content (for browsers without canvas) is never seen where script
+  // runs: only the picture may take the canvas's room. Its elements are hidden, and its text
+  // by a zero font size (only then: it would also shrink a canvas sized in em).
+  for (const child of canvas.childNodes) {
+    if (child === image) {
+      continue;
+    }
+    if (child.nodeType === child.TEXT_NODE && child.textContent?.trim()) {
+      canvas.style.fontSize = '0';
+    }
+    (child as Partial<ElementCSSInlineStyle>).style?.setProperty('display', 'none', 'important');
+  }
   const view = canvas.ownerDocument.defaultView;
   if (view?.getComputedStyle(canvas).display === 'inline') {
     canvas.style.display = 'inline-block';
