@@ -487,8 +487,9 @@ export interface CanvasCaptureContext {
  * is visible, and only when the image changed. The browser encodes asynchronously
  * (`toBlob`, `FileReader`), so the main thread pays only for reading the pixels. Tainted
  * canvases (cross-origin images) and canvases handed to a worker cannot be read and are
- * skipped. Events use rrweb's CanvasMutation format (clear, then draw the image), so
- * players that understand rrweb's image snapshots show them.
+ * skipped. WebGL contexts created while it runs keep their drawing buffer, so they can be
+ * read. Events use rrweb's CanvasMutation format (clear, then draw the image), so players
+ * that understand rrweb's image snapshots show them.
  */
 export function captureCanvas(context: CanvasCaptureContext): () => void {
   const { idOf, blockSelector, emit } = context;
@@ -520,7 +521,8 @@ export function captureCanvas(context: CanvasCaptureContext): () => void {
           const reader = new FileReader();
           reader.onloadend = () => {
             const url = String(reader.result ?? '');
-            last.set(canvas, url);
+            // A failed read is tried again at the next tick, like a failed encode.
+            last.set(canvas, url || (previous ?? 'none'));
             if (url && url !== previous) {
               guard(() =>
                 emit({
@@ -562,6 +564,18 @@ export function captureCanvas(context: CanvasCaptureContext): () => void {
       last.delete(canvas);
     }
   };
+  const undo: Undo = [];
+  // A WebGL canvas reads as blank once its frame is shown unless it keeps its drawing buffer:
+  // contexts made while recording keep it (a cost in GPU memory the host opted into).
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  replace(undo, HTMLCanvasElement.prototype, 'getContext', function (
+    this: HTMLCanvasElement,
+    type: string,
+    attributes?: Record<string, unknown>,
+  ) {
+    const webgl = /^(experimental-)?webgl2?$/.test(type);
+    return getContext.call(this, type, webgl ? { ...attributes, preserveDrawingBuffer: true } : attributes);
+  } as typeof getContext);
   const timer = setInterval(() => {
     if (document.visibilityState === 'visible') {
       for (const canvas of document.querySelectorAll('canvas')) {
@@ -569,5 +583,6 @@ export function captureCanvas(context: CanvasCaptureContext): () => void {
       }
     }
   }, 1000 / context.fps);
-  return () => clearInterval(timer);
+  undo.push(() => clearInterval(timer));
+  return undoAll(undo);
 }

@@ -20,6 +20,34 @@ function customEvents(tag: string) {
   );
 }
 
+type CanvasData = {
+  source: number;
+  id: number;
+  type: number;
+  commands: Array<{ property: string; args: unknown[] }>;
+};
+
+/** The canvas image snapshots sent so far (CanvasMutation data). */
+function canvasSnapshots(): CanvasData[] {
+  return allEvents()
+    .filter(
+      (event) =>
+        event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
+    )
+    .map((event) => event.data as CanvasData);
+}
+
+/** The colour of the image a canvas snapshot draws, at (5, 5), as [r, g, b, a]. */
+async function snapshotColour(data: CanvasData): Promise<number[]> {
+  const image = (data.commands[1]!.args[0] as { args: Array<{ type: string; data: [{ base64: string }] }> })
+    .args[0];
+  const bytes = Uint8Array.from(atob(image?.data[0].base64 ?? ''), (character) => character.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: image?.type }));
+  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+  context?.drawImage(bitmap, 0, 0);
+  return [...(context?.getImageData(5, 5, 1, 1).data ?? [])];
+}
+
 async function typeInto(input: HTMLInputElement | HTMLTextAreaElement, text: string) {
   input.focus();
   for (const character of text) {
@@ -199,12 +227,7 @@ describe('recorder', () => {
     expect(recorded).toContain('Order chart');
     expect(recorded).toContain('later');
     expect(recorded).not.toContain('rr_dataURL');
-    expect(
-      allEvents().filter(
-        (event) =>
-          event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
-      ),
-    ).toHaveLength(0);
+    expect(canvasSnapshots()).toHaveLength(0);
   });
 
   it('records no image of a canvas rrweb blocks by its own class (rr-block), which the snapshot leaves out', async () => {
@@ -226,12 +249,7 @@ describe('recorder', () => {
     const recorded = JSON.stringify(allEvents());
     expect(recorded).toContain('rr_width');
     expect(recorded).not.toContain('rr_dataURL');
-    expect(
-      allEvents().filter(
-        (event) =>
-          event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
-      ),
-    ).toHaveLength(0);
+    expect(canvasSnapshots()).toHaveLength(0);
   });
 
   it('records canvases as throttled image snapshots only when asked, and only when they change', async () => {
@@ -247,28 +265,6 @@ describe('recorder', () => {
       const context = canvas.getContext('2d') as CanvasRenderingContext2D;
       context.fillStyle = colour;
       context.fillRect(0, 0, canvas.width, canvas.height);
-    };
-    type Command = { property: string; args: unknown[] };
-    type CanvasData = { source: number; id: number; type: number; commands: Command[] };
-    const canvasSnapshots = () =>
-      allEvents()
-        .filter(
-          (event) =>
-            event.type === EventType.IncrementalSnapshot && (event.data as { source?: number }).source === 9,
-        )
-        .map((event) => event.data as CanvasData);
-    /** The colour of the image a snapshot draws, as [r, g, b]. */
-    const colourOf = async (data: CanvasData) => {
-      const image = (
-        data.commands[1]!.args[0] as { args: Array<{ type: string; data: [{ base64: string }] }> }
-      ).args[0];
-      const bytes = Uint8Array.from(atob(image?.data[0].base64 ?? ''), (character) =>
-        character.charCodeAt(0),
-      );
-      const bitmap = await createImageBitmap(new Blob([bytes], { type: image?.type }));
-      const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-      context?.drawImage(bitmap, 0, 0);
-      return [...(context?.getImageData(5, 5, 1, 1).data.slice(0, 3) ?? [])];
     };
     const isRed = ([r = 0, g = 0, b = 0]: number[]) => r > 200 && g < 60 && b < 60;
     const isBlue = ([r = 0, g = 0, b = 0]: number[]) => r < 60 && g < 60 && b > 200;
@@ -306,7 +302,7 @@ describe('recorder', () => {
     const visibleId = canvasSnapshots()[0]?.id;
     expect(canvasSnapshots().every((data) => data.id === visibleId)).toBe(true);
     expect(canvasSnapshots()[0]?.commands[0]).toEqual({ property: 'clearRect', args: [0, 0, 40, 20] });
-    expect(isRed(await colourOf(canvasSnapshots()[0] as CanvasData))).toBe(true);
+    expect(isRed(await snapshotColour(canvasSnapshots()[0] as CanvasData))).toBe(true);
     // The full snapshot carries the image each canvas had at the start.
     const snapshot = allEvents().find((event) => event.type === EventType.FullSnapshot);
     expect(JSON.stringify(snapshot)).toContain('rr_dataURL');
@@ -318,7 +314,38 @@ describe('recorder', () => {
 
     fill(visible, 'blue');
     await pollSnapshots(2);
-    expect(isBlue(await colourOf(canvasSnapshots()[1] as CanvasData))).toBe(true);
+    expect(isBlue(await snapshotColour(canvasSnapshots()[1] as CanvasData))).toBe(true);
     expect(canvasSnapshots()[1]?.id).toBe(visibleId);
+  });
+
+  it('records a WebGL canvas made while recording, which keeps its drawing buffer so it can be read', async () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, canvas: { fps: 10 } });
+    recorder.start();
+    const canvas = document.createElement('canvas');
+    canvas.width = 40;
+    canvas.height = 20;
+    document.body.append(canvas);
+    const gl = canvas.getContext('webgl');
+    expect(gl, 'this Chromium renders WebGL').not.toBeNull();
+    expect(gl?.getContextAttributes()?.preserveDrawingBuffer).toBe(true);
+    gl?.clearColor(0, 0.8, 0, 1);
+    gl?.clear(gl.COLOR_BUFFER_BIT);
+    // Frames go by: without its drawing buffer kept, the canvas would now read as blank.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const greenImages = async () => {
+      await recorder?.flush();
+      let green = 0;
+      for (const data of canvasSnapshots()) {
+        const [r = 0, g = 0, b = 0, a = 0] = await snapshotColour(data);
+        green += r < 60 && g > 150 && b < 60 && a === 255 ? 1 : 0;
+      }
+      return green;
+    };
+    await expect.poll(greenImages, { timeout: 5_000, interval: 200 }).toBeGreaterThan(0);
+
+    // Stopping puts the page's own getContext back.
+    recorder.stop();
+    const after = document.createElement('canvas').getContext('webgl');
+    expect(after?.getContextAttributes()?.preserveDrawingBuffer).toBe(false);
   });
 });
