@@ -478,8 +478,8 @@ export interface CanvasCaptureContext {
   idOf: (node: Node) => number;
   /** Elements matching this selector (privacy's block rules) or inside one are not recorded. */
   blockSelector: string;
-  /** Receives rrweb's CanvasMutation data for each changed image. */
-  emit: (data: object) => void;
+  /** Receives rrweb's CanvasMutation data for each changed image, and when its pixels were read. */
+  emit: (data: object, timestamp: number) => void;
 }
 
 /**
@@ -511,6 +511,9 @@ export function captureCanvas(context: CanvasCaptureContext): () => void {
       return;
     }
     last.set(canvas, '');
+    // The image is of this moment: encoding finishes later (much later on a busy page), and
+    // the replay must show it where it was drawn, not after the page has moved on.
+    const readAt = Date.now();
     try {
       canvas.toBlob(
         (blob) => {
@@ -525,31 +528,34 @@ export function captureCanvas(context: CanvasCaptureContext): () => void {
             last.set(canvas, url || (previous ?? 'none'));
             if (url && url !== previous) {
               guard(() =>
-                emit({
-                  source: 9,
-                  id,
-                  type: 0,
-                  commands: [
-                    { property: 'clearRect', args: [0, 0, width, height] },
-                    {
-                      property: 'drawImage',
-                      args: [
-                        {
-                          rr_type: 'ImageBitmap',
-                          args: [
-                            {
-                              rr_type: 'Blob',
-                              type: blob.type,
-                              data: [{ rr_type: 'ArrayBuffer', base64: url.slice(url.indexOf(',') + 1) }],
-                            },
-                          ],
-                        },
-                        0,
-                        0,
-                      ],
-                    },
-                  ],
-                }),
+                emit(
+                  {
+                    source: 9,
+                    id,
+                    type: 0,
+                    commands: [
+                      { property: 'clearRect', args: [0, 0, width, height] },
+                      {
+                        property: 'drawImage',
+                        args: [
+                          {
+                            rr_type: 'ImageBitmap',
+                            args: [
+                              {
+                                rr_type: 'Blob',
+                                type: blob.type,
+                                data: [{ rr_type: 'ArrayBuffer', base64: url.slice(url.indexOf(',') + 1) }],
+                              },
+                            ],
+                          },
+                          0,
+                          0,
+                        ],
+                      },
+                    ],
+                  },
+                  readAt,
+                ),
               );
             }
           };

@@ -637,7 +637,7 @@ export function createRecorder(
           // rrweb also blocks its default class (rr-block): such a canvas is a placeholder in
           // the snapshot, and its image must not be recorded either.
           blockSelector: `${privacy.options.blockSelector}, .${RRWEB_BLOCK_CLASS}`,
-          emit: (data) => onRrwebEvent({ type: INCREMENTAL_SNAPSHOT, data, timestamp: Date.now() }),
+          emit: (data, timestamp) => onRrwebEvent({ type: INCREMENTAL_SNAPSHOT, data, timestamp }),
         }),
       );
     }
