@@ -89,6 +89,35 @@ describe('progressive loading in Chromium', () => {
   });
 });
 
+describe('a deep link into a recording that is still streaming in', () => {
+  it('shows the linked moment once it has loaded, not the end of the first chunk', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const firstChunk = events.filter((event) => event.timestamp - START < 1_300);
+    const rest = events.filter((event) => event.timestamp - START >= 1_300);
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: firstChunk };
+      await released;
+      yield { windowId: 'w', seq: 1, events: rest };
+    }
+    // `?t=2.3`: after "Try another card" was added (2042), which only the second chunk holds.
+    renderPlayer({ loader, initialTime: 2_300 });
+    const iframe = await replayIframe();
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout'),
+      REPLAY_WAIT,
+    );
+    act(() => release());
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('#later')?.textContent).toBe('Try another card'),
+      REPLAY_WAIT,
+    );
+    expect(now()).toBe(2_300);
+  });
+});
+
 describe('seeking and skipping in Chromium', () => {
   it('shows the new page for a seek between a Meta and its FullSnapshot', async () => {
     const ref = createRef<ReplayPlayerHandle>();

@@ -97,13 +97,30 @@ function mountReplayer(target: HTMLElement, store: ReplayStore, replayCanvas: bo
   player.addEventListener('finish', () => {
     store.reportFinish(replayer.getCurrentTime());
   });
+  // rrweb's Replayer takes added events in a microtask: a goto made right after must wait for
+  // it, or it lands among the events the replayer had before (a deep link into a streaming
+  // recording showed the end of the first chunk).
+  let adding: Promise<void> | null = null;
   const driver: ReplayDriver = {
-    goto: (offsetMs, play) => player.goto(offsetMs, play),
+    goto: (offsetMs, play) => {
+      if (adding) {
+        void adding.then(() => player.goto(offsetMs, play));
+      } else {
+        player.goto(offsetMs, play);
+      }
+    },
     pause: () => player.pause(),
     addEvents: (events) => {
       for (const event of privateCopies(events)) {
         player.addEvent(event);
       }
+      // Queued after rrweb's own microtasks for these events, so it settles once they are in.
+      const added: Promise<void> = Promise.resolve().then(() => {
+        if (adding === added) {
+          adding = null;
+        }
+      });
+      adding = added;
     },
     setSpeed: (speed) => player.setSpeed(speed),
   };
