@@ -37,6 +37,20 @@ function twoLoads(): RecordedEvent[] {
   return [...events, ...second];
 }
 
+/** A loader that yields the recording's first 1.3 s, then the rest once `release()` is called. */
+function twoChunks(): { loader: () => AsyncGenerator<SessionChunk>; release: () => void } {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  async function* loader(): AsyncGenerator<SessionChunk> {
+    yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - START < 1_300) };
+    await released;
+    yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - START >= 1_300) };
+  }
+  return { loader, release: () => release() };
+}
+
 afterEach(() => {
   cleanup();
 });
@@ -55,17 +69,7 @@ function renderPlayer({ ref, ...props }: ReplayPlayerProps & { ref?: Ref<ReplayP
 
 describe('progressive loading in Chromium', () => {
   it('shows the first frame from the first chunk, then plays what streams in later', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const firstChunk = events.filter((event) => event.timestamp - START < 1_300);
-    const rest = events.filter((event) => event.timestamp - START >= 1_300);
-    async function* loader(): AsyncGenerator<SessionChunk> {
-      yield { windowId: 'w', seq: 0, events: firstChunk };
-      await released;
-      yield { windowId: 'w', seq: 1, events: rest };
-    }
+    const { loader, release } = twoChunks();
     renderPlayer({ loader });
     const iframe = await replayIframe();
     await waitFor(
@@ -91,17 +95,7 @@ describe('progressive loading in Chromium', () => {
 
 describe('a deep link into a recording that is still streaming in', () => {
   it('shows the linked moment once it has loaded, not the end of the first chunk', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const firstChunk = events.filter((event) => event.timestamp - START < 1_300);
-    const rest = events.filter((event) => event.timestamp - START >= 1_300);
-    async function* loader(): AsyncGenerator<SessionChunk> {
-      yield { windowId: 'w', seq: 0, events: firstChunk };
-      await released;
-      yield { windowId: 'w', seq: 1, events: rest };
-    }
+    const { loader, release } = twoChunks();
     // `?t=2.3`: after "Try another card" was added (2042), which only the second chunk holds.
     renderPlayer({ loader, initialTime: 2_300 });
     const iframe = await replayIframe();
