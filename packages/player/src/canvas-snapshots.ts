@@ -103,6 +103,17 @@ function pictureOfDataUrl(url: string): CanvasPicture | null {
   return image ? { steps: [{ kind: 'clear-all' }, { kind: 'draw', image, args: [0, 0] }] } : null;
 }
 
+/** Moves a canvas's `rr_dataURL` attribute, if any, out of `attributes` into `into` as its picture. */
+function takeDataUrl(id: number, attributes: unknown, into: Map<number, CanvasPicture>): void {
+  if (isRecord(attributes) && typeof attributes.rr_dataURL === 'string') {
+    const picture = pictureOfDataUrl(attributes.rr_dataURL);
+    delete attributes.rr_dataURL;
+    if (picture) {
+      into.set(id, picture);
+    }
+  }
+}
+
 /** `{ rr_type: 'ImageBitmap', args: [{ rr_type: 'Blob', type, data: [{ rr_type: 'ArrayBuffer', base64 }] }] }` */
 function encodedImageOf(argument: unknown): EncodedImage | null {
   if (!isRecord(argument) || argument.rr_type !== 'ImageBitmap' || !Array.isArray(argument.args)) {
@@ -236,8 +247,13 @@ function wholeImage(picture: CanvasPicture, canvas: HTMLCanvasElement): EncodedI
  * pixels: the picture is shown by an image inside it. A fallback canvas is an ordinary box,
  * on which `width` and `height` apply only if it is not inline.
  */
+/** The image the painter put inside a replayed canvas, if any. */
+function shownImage(canvas: HTMLCanvasElement): HTMLImageElement | null {
+  return canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
+}
+
 function showInPage(canvas: HTMLCanvasElement, url: string): void {
-  let image = canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
+  let image = shownImage(canvas);
   if (image === null) {
     image = canvas.ownerDocument.createElement('img');
     image.setAttribute(CANVAS_IMAGE_ATTRIBUTE, '');
@@ -311,11 +327,8 @@ export class CanvasSnapshotPainter {
   readonly #picturesByEvent = new WeakMap<object, ReadonlyMap<number, CanvasPicture>>();
   /** Ids of canvas nodes seen so far (to recognise an `rr_dataURL` attribute change, and to size blank ones). */
   readonly #canvasIds = new Set<number>();
-  /**
-   * Prepared mutations that add a canvas or change a canvas's width or height: a blank one
-   * needs its (re-sized) blank image once they are applied.
-   */
-  readonly #addsCanvas = new WeakSet<object>();
+  /** Prepared mutations that add or resize a canvas: a blank one needs its image once they are applied. */
+  readonly #reshapesCanvas = new WeakSet<object>();
   /** What each canvas should show at the Replayer's current position, by node id. */
   #current = new Map<number, CanvasPicture>();
   /** The last picture asked for each element, and its paint's sequence number. */
@@ -348,10 +361,9 @@ export class CanvasSnapshotPainter {
         // Always indexed, even without pictures: a rebuild from it leaves every canvas blank.
         this.#picturesByEvent.set(event, this.#takeFromTree(event.data.node));
       } else if (event.type === INCREMENTAL_SNAPSHOT && isRecord(event.data)) {
-        const known = this.#canvasIds.size;
-        const pictures = this.#takeFromIncremental(event.data);
-        if (this.#canvasIds.size > known || this.#resizesCanvas(event.data)) {
-          this.#addsCanvas.add(event);
+        const { pictures, reshapes } = this.#takeFromIncremental(event.data);
+        if (reshapes) {
+          this.#reshapesCanvas.add(event);
         }
         if (pictures.size > 0) {
           this.#picturesByEvent.set(event, pictures);
@@ -373,7 +385,7 @@ export class CanvasSnapshotPainter {
       }
       const pictures = this.#picturesByEvent.get(payload);
       if (pictures === undefined) {
-        if (this.#addsCanvas.has(payload)) {
+        if (this.#reshapesCanvas.has(payload)) {
           this.#schedule(replayer);
         }
         return;
@@ -424,10 +436,15 @@ export class CanvasSnapshotPainter {
         void this.#paint(node, picture);
       }
     }
+    // Blank canvases only when they are new, resized, or the page was moved in again: this
+    // runs at every painted snapshot of any canvas, and showInPage reads computed style.
     for (const id of this.#canvasIds) {
       const node = this.#current.has(id) ? null : mirror.getNode(id);
       if (isCanvasElement(node)) {
-        showInPage(node, blankImageUrl(node));
+        const url = blankImageUrl(node);
+        if (repaintAll || shownImage(node)?.getAttribute('src') !== url) {
+          showInPage(node, url);
+        }
       }
     }
   }
@@ -487,14 +504,7 @@ export class CanvasSnapshotPainter {
       }
       if (node.type === ELEMENT_NODE && node.tagName === 'canvas' && typeof node.id === 'number') {
         this.#canvasIds.add(node.id);
-        const attributes = node.attributes;
-        if (isRecord(attributes) && typeof attributes.rr_dataURL === 'string') {
-          const picture = pictureOfDataUrl(attributes.rr_dataURL);
-          delete attributes.rr_dataURL;
-          if (picture) {
-            into.set(node.id, picture);
-          }
-        }
+        takeDataUrl(node.id, node.attributes, into);
       }
       if (Array.isArray(node.childNodes)) {
         stack.push(...node.childNodes);
@@ -503,24 +513,16 @@ export class CanvasSnapshotPainter {
     return into;
   }
 
-  /** True when a DOM mutation sets the width or height of a canvas already seen. */
-  #resizesCanvas(data: Record<string, unknown>): boolean {
-    return (
-      data.source === MUTATION_SOURCE &&
-      Array.isArray(data.attributes) &&
-      data.attributes.some(
-        (change: unknown) =>
-          isRecord(change) &&
-          typeof change.id === 'number' &&
-          this.#canvasIds.has(change.id) &&
-          isRecord(change.attributes) &&
-          ('width' in change.attributes || 'height' in change.attributes),
-      )
-    );
-  }
-
-  #takeFromIncremental(data: Record<string, unknown>): Map<number, CanvasPicture> {
+  /**
+   * The pictures an incremental event gives, by canvas id, and whether it adds a canvas or
+   * sets a canvas's width or height.
+   */
+  #takeFromIncremental(data: Record<string, unknown>): {
+    pictures: Map<number, CanvasPicture>;
+    reshapes: boolean;
+  } {
     const pictures = new Map<number, CanvasPicture>();
+    let reshapes = false;
     if (data.source === CANVAS_MUTATION_SOURCE) {
       const picture = snapshotPicture(data);
       if (picture && typeof data.id === 'number') {
@@ -533,33 +535,30 @@ export class CanvasSnapshotPainter {
             'Record canvases as snapshots (the recorder’s `canvas` option) to see them safely.',
         );
       }
-      return pictures;
+      return { pictures, reshapes };
     }
     if (data.source !== MUTATION_SOURCE) {
-      return pictures;
+      return { pictures, reshapes };
     }
     if (Array.isArray(data.adds)) {
+      const known = this.#canvasIds.size;
       for (const add of data.adds) {
         if (isRecord(add)) {
           this.#takeFromTree(add.node, pictures);
         }
       }
+      reshapes = this.#canvasIds.size > known;
     }
     if (Array.isArray(data.attributes)) {
       for (const change of data.attributes) {
         if (!isRecord(change) || typeof change.id !== 'number' || !this.#canvasIds.has(change.id)) {
           continue;
         }
-        const attributes = change.attributes;
-        if (isRecord(attributes) && typeof attributes.rr_dataURL === 'string') {
-          const picture = pictureOfDataUrl(attributes.rr_dataURL);
-          delete attributes.rr_dataURL;
-          if (picture) {
-            pictures.set(change.id, picture);
-          }
-        }
+        const { attributes } = change;
+        reshapes ||= isRecord(attributes) && ('width' in attributes || 'height' in attributes);
+        takeDataUrl(change.id, attributes, pictures);
       }
     }
-    return pictures;
+    return { pictures, reshapes };
   }
 }
