@@ -30,7 +30,10 @@ if (version !== EXPECTED_VERSION) {
 
 let code = readFileSync(join(rrwebDir, 'dist', 'record.js'), 'utf8');
 
-/** Replaces the text from `start` up to (not including) `end` with `replacement`. */
+/**
+ * Replaces the text from `start` up to (not including) `end` with `replacement`, or with what
+ * `replacement` returns for that text when it is a function.
+ */
 function cut(name, start, end, replacement = '') {
   const from = code.indexOf(start);
   if (from < 0 || code.indexOf(start, from + 1) >= 0) {
@@ -42,7 +45,11 @@ function cut(name, start, end, replacement = '') {
       `trim-rrweb: the end of "${name}" (${JSON.stringify(end)}) was not found after its start.`,
     );
   }
-  code = code.slice(0, from) + replacement + code.slice(to);
+  const text = code.slice(from, to);
+  code =
+    code.slice(0, from) +
+    (typeof replacement === 'function' ? replacement(text) : replacement) +
+    code.slice(to);
 }
 
 // Everything from the base64 helpers to the end of CanvasManager is canvas-only. What stays
@@ -69,16 +76,12 @@ cut('departed mirror warning', '\nconst DEPARTED_MIRROR_ACCESS_WARNING', '\nfunc
 // and a tainted canvas (one that drew a cross-origin image) throws there, which aborts the
 // whole snapshot: the recorder could not start, and mutations adding such a canvas were lost.
 // An unreadable canvas is serialized without its image instead.
-{
-  const start = '\n  if (tagName === "canvas" && recordCanvas) {';
-  const end = '\n  if (tagName === "img" && inlineImages) {';
-  const from = code.indexOf(start);
-  const to = code.indexOf(end, from);
-  if (from < 0 || code.indexOf(start, from + 1) >= 0 || to < 0) {
-    throw new Error('trim-rrweb: the canvas serialization to guard must occur exactly once.');
-  }
-  code = `${code.slice(0, from)}\n  try {${code.slice(from, to)}\n  } catch {\n  }${code.slice(to)}`;
-}
+cut(
+  'canvas image serialization (guarded)',
+  '\n  if (tagName === "canvas" && recordCanvas) {',
+  '\n  if (tagName === "img" && inlineImages) {',
+  (text) => `\n  try {${text}\n  } catch {\n  }`,
+);
 
 for (const gone of ['initCanvasContextObserver', 'WorkerWrapper', 'DEPARTED_MIRROR_ACCESS_WARNING']) {
   if (code.includes(gone)) {
