@@ -1,18 +1,13 @@
-import { existsSync } from 'node:fs';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { assertTrimmedRrweb } from './scripts/trimmed-rrweb.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium.ts';
 
 // The recorder imports a trimmed copy of rrweb that the workspace's postinstall generates.
-if (!existsSync(new URL('./packages/recorder/src/vendor/rrweb-record.js', import.meta.url))) {
-  throw new Error(
-    'packages/recorder/src/vendor/rrweb-record.js is missing: run `pnpm install` (its postinstall ' +
-      'generates it) or `node packages/recorder/scripts/trim-rrweb.mjs`.',
-  );
-}
+assertTrimmedRrweb();
 
 // Every package resolves to its TypeScript source through the `source` export condition,
 // so tests, Storybook and the demo never need a build first.
