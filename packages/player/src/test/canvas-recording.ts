@@ -171,9 +171,18 @@ export function centreColour(canvas: HTMLCanvasElement): Rgb | null {
   if (context === null) {
     throw new Error('The replayed canvas has no 2d context.');
   }
+  return centreOf(context, canvas.width, canvas.height);
+}
+
+/** The colour at the middle of a 2d context's pixels, or null where they are transparent. */
+function centreOf(
+  context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
+  width: number,
+  height: number,
+): Rgb | null {
   const [r = 0, g = 0, b = 0, alpha = 0] = context.getImageData(
-    Math.floor(canvas.width / 2),
-    Math.floor(canvas.height / 2),
+    Math.floor(width / 2),
+    Math.floor(height / 2),
     1,
     1,
   ).data;
@@ -200,11 +209,11 @@ export async function shownCentreColour(canvas: HTMLCanvasElement): Promise<Rgb 
     );
   }
   const context = new OffscreenCanvas(image.naturalWidth, image.naturalHeight).getContext('2d');
-  context?.drawImage(image, 0, 0);
-  const [r = 0, g = 0, b = 0, alpha = 0] =
-    context?.getImageData(Math.floor(image.naturalWidth / 2), Math.floor(image.naturalHeight / 2), 1, 1)
-      .data ?? [];
-  return alpha === 0 ? null : [r, g, b];
+  if (context === null) {
+    throw new Error('OffscreenCanvas has no 2d context in this browser.');
+  }
+  context.drawImage(image, 0, 0);
+  return centreOf(context, image.naturalWidth, image.naturalHeight);
 }
 
 /** Whether two colours match within lossy-encoding error. */
