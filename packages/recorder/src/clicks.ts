@@ -37,6 +37,10 @@ export interface ClickDetector {
  * Rage and dead clicks, derived from the events rrweb already emits (no extra listeners):
  * 3+ clicks within 1 s within 30 px is a rage click; a click on a link or button followed by
  * no DOM mutation within 2.5 s is a dead click.
+ *
+ * A burst of rage is reported once, when it reaches 3 clicks: it goes on while each click
+ * lands within 1 s and 30 px of the one before, so a visitor hammering a button for ten
+ * seconds is one rage click on the timeline, not one per click (PostHog counts the same way).
  */
 export function createClickDetector(
   emitRage: (payload: ClickPayload) => void,
@@ -45,17 +49,16 @@ export function createClickDetector(
   let recent: Array<{ x: number; y: number; at: number }> = [];
   let rageReported = false;
   let deadTimer: ReturnType<typeof setTimeout> | undefined;
+  const near = (click: { x: number; y: number; at: number }, x: number, y: number, at: number) =>
+    at - click.at <= RAGE_CLICK_WINDOW_MS && Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX;
   const detector: ClickDetector = {
     click(x, y, at, target) {
-      const first = recent[0];
-      recent = recent.filter(
-        (click) =>
-          at - click.at <= RAGE_CLICK_WINDOW_MS &&
-          Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX,
-      );
-      if (recent[0] !== first) {
+      const previous = recent[recent.length - 1];
+      if (!previous || !near(previous, x, y, at)) {
+        // The burst is over: the next one is reported again.
         rageReported = false;
       }
+      recent = recent.filter((click) => near(click, x, y, at));
       recent.push({ x, y, at });
       if (recent.length >= RAGE_CLICK_COUNT && !rageReported) {
         rageReported = true;
