@@ -55,5 +55,6 @@ export {
   WRITE_KEY_HEADER,
   WRITE_KEY_QUERY,
 } from './wire';
+export { decodeWireDeltas, encodeWireDeltas, WIRE_DELTA_PREFIX } from './wire-deltas';
 export type { BatchParseResult } from './wire-schema';
 export { ingestBatchSchema, parseBatch, recordedEventSchema } from './wire-schema';

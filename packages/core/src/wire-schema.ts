@@ -29,7 +29,9 @@ export const recordedEventSchema = z.looseObject({
 });
 
 export const ingestBatchSchema = z.object({
-  v: z.literal(WIRE_VERSION, { error: `v must be ${WIRE_VERSION}, the wire format version` }),
+  v: z.literal(WIRE_VERSION, {
+    error: `v must be ${WIRE_VERSION}, the wire format version (a format 2 body starts with exactly {"v":2, and is read as format 1 once its numbers are restored)`,
+  }),
   sessionId: idSchema('sessionId'),
   windowId: idSchema('windowId'),
   seq: z

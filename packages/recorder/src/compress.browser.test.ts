@@ -1,7 +1,9 @@
+import { decodeWireDeltas, encodeWireDeltas } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompressor, WORKER_MIN_CHARS } from './compress';
 
 const originalWorker = window.Worker;
+const originalCompressionStream = window.CompressionStream;
 
 async function gunzip(bytes: Uint8Array): Promise<string> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
@@ -10,7 +12,23 @@ async function gunzip(bytes: Uint8Array): Promise<string> {
 
 afterEach(() => {
   window.Worker = originalWorker;
+  window.CompressionStream = originalCompressionStream;
 });
+
+/** A batch body as the recorder writes it (format 1), with ids and timestamps counting up. */
+function batchText(events: number): string {
+  return JSON.stringify({
+    v: 1,
+    sessionId: 's',
+    windowId: 'w',
+    seq: 0,
+    events: Array.from({ length: events }, (_, index) => ({
+      type: 3,
+      data: { source: 0, adds: [{ parentId: 9, nextId: index + 99, node: { tag: 'é✓', id: index + 100 } }] },
+      timestamp: 1_795_749_677_691 + index * 16,
+    })),
+  });
+}
 
 describe('compression', () => {
   it('gzips large texts in a Web Worker made from a Blob URL for the first of them, small ones on the main thread', async () => {
@@ -22,20 +40,31 @@ describe('compression', () => {
       }
     };
     const compressor = createCompressor();
-    expect(await gunzip(await compressor.gzip('small enough for the main thread'))).toBe(
+    expect(await gunzip(await compressor.pack('small enough for the main thread'))).toBe(
       'small enough for the main thread',
     );
     expect(made).toBe(0);
-    const text = JSON.stringify({
-      events: Array.from({ length: 5_000 }, (_, index) => ({ index, tag: 'é✓' })),
-    });
+    // Counts the main thread's compressions: the large text must be packed in the worker.
+    let onMainThread = 0;
+    window.CompressionStream = class extends originalCompressionStream {
+      constructor(format: CompressionFormat) {
+        super(format);
+        onMainThread++;
+      }
+    };
+    const text = batchText(1_000);
     expect(text.length).toBeGreaterThanOrEqual(WORKER_MIN_CHARS);
-    const bytes = await compressor.gzip(text);
+    const bytes = await compressor.pack(text);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     expect(bytes.byteLength).toBeLessThan(text.length / 4);
-    expect(await gunzip(bytes)).toBe(text);
+    // Wire format 2, which the server reads as the text sent.
+    const packed = await gunzip(bytes);
+    expect(packed).toBe(encodeWireDeltas(text));
+    expect(packed.startsWith('{"v":2,')).toBe(true);
+    expect(decodeWireDeltas(packed)).toBe(text);
+    expect(onMainThread).toBe(0);
     expect(compressor.mode).toBe('worker');
-    await compressor.gzip(text.replace('é', 'e'));
+    await compressor.pack(text.replace('é', 'e'));
     expect(made).toBe(1);
     compressor.close();
   });
@@ -47,8 +76,8 @@ describe('compression', () => {
       }
     } as unknown as typeof Worker;
     const compressor = createCompressor();
-    const text = 'hello '.repeat(WORKER_MIN_CHARS / 4);
-    expect(await gunzip(await compressor.gzip(text))).toBe(text);
+    const text = batchText(1_000);
+    expect(decodeWireDeltas(await gunzip(await compressor.pack(text)))).toBe(text);
     expect(compressor.mode).toBe('main-thread');
   });
 
@@ -70,7 +99,7 @@ describe('compression', () => {
     } as unknown as typeof Worker;
     const compressor = createCompressor();
     const text = 'queued before the failure '.repeat(WORKER_MIN_CHARS / 8);
-    expect(await gunzip(await compressor.gzip(text))).toBe(text);
+    expect(await gunzip(await compressor.pack(text))).toBe(text);
     expect(compressor.mode).toBe('main-thread');
   });
 });

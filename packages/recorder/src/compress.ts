@@ -1,21 +1,26 @@
 /**
- * Gzip off the main thread: a Web Worker made from a Blob URL (no extra file for the host
- * to serve), with `CompressionStream` on the main thread where workers are unavailable or
- * blocked by the page's Content-Security-Policy.
+ * Batch bodies packed for the wire off the main thread: wire format 2 (core's
+ * `encodeWireDeltas`: ids and timestamps as differences, which deflate packs far better),
+ * then gzip. A Web Worker made from a Blob URL (no extra file for the host to serve) does it,
+ * with `CompressionStream` on the main thread where workers are unavailable or blocked by the
+ * page's Content-Security-Policy.
  */
+import { encodeWireDeltas } from '@replaykit/core';
 
 /** Where compression runs (a worker that cannot start turns it to the main thread), for diagnostics and tests. */
 export type CompressionMode = 'worker' | 'main-thread' | 'none';
 
 export interface Compressor {
-  gzip(text: string): Promise<Uint8Array>;
+  /** A batch body as sent: encoded as wire format 2 when it is format 1, then gzipped. */
+  pack(text: string): Promise<Uint8Array>;
   readonly mode: CompressionMode;
   close(): void;
 }
 
-// Kept tiny and dependency-free: it runs as the worker's whole source. It answers `[id, gzip]`,
-// or `[id]` when it could not compress (the job is then done on the main thread).
-const WORKER_SOURCE = `onmessage=async({data:[i,t]})=>{try{const b=await new Response(new Response(t).body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();postMessage([i,b],[b])}catch{postMessage([i])}}`;
+// Kept tiny and dependency-free: it runs as the worker's whole source, with the encoder's own
+// source text (a self-contained function). It answers `[id, gzip]`, or `[id]` when it could
+// not pack (the job is then done on the main thread).
+const WORKER_SOURCE = `const e=${encodeWireDeltas};onmessage=async({data:[i,t]})=>{try{const b=await new Response(new Response(e(t)).body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();postMessage([i,b],[b])}catch{postMessage([i])}}`;
 
 async function gzipText(text: string): Promise<ArrayBuffer> {
   const stream = (new Response(text).body as ReadableStream).pipeThrough(
@@ -42,8 +47,10 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     [text: string, resolve: (bytes: Uint8Array) => void, reject: (error: unknown) => void]
   >();
 
-  const mainThread = async (text: string) =>
-    hasStreams ? new Uint8Array(await gzipText(text)) : new TextEncoder().encode(text);
+  const mainThread = async (text: string) => {
+    const encoded = encodeWireDeltas(text);
+    return hasStreams ? new Uint8Array(await gzipText(encoded)) : new TextEncoder().encode(encoded);
+  };
 
   /** Finishes a job on the main thread (the worker could not do it). */
   const rescue = (id: number) => {
@@ -91,7 +98,7 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
 
   const compressor: Compressor & { mode: CompressionMode } = {
     mode: workerTried ? (hasStreams ? 'main-thread' : 'none') : 'worker',
-    gzip(text) {
+    pack(text) {
       if (text.length < WORKER_MIN_CHARS) {
         return mainThread(text);
       }

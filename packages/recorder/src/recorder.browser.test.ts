@@ -73,7 +73,7 @@ afterEach(async () => {
 });
 
 describe('recorder', () => {
-  it('sends a gzip batch with session, window and seq, starting with Meta and FullSnapshot', async () => {
+  it('sends a gzip batch in wire format 2 with session, window and seq, starting with Meta and FullSnapshot', async () => {
     document.body.innerHTML = '<h1>Shop</h1>';
     recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
     recorder.start();
@@ -81,6 +81,8 @@ describe('recorder', () => {
     await recorder.flush();
 
     expect(ingest.urls[0]).toBe(`${ENDPOINT}/v1/ingest?key=${WRITE_KEY}`);
+    // Wire format 2 on the wire (numbers delta-encoded), read as format 1 by the server.
+    expect(ingest.bodies[0]).toMatch(/^\{"v":2,"sessionId":/);
     const [first] = ingest.batches;
     expect(first).toMatchObject({
       v: 1,

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
+import { decodeWireDeltas, EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
 import { createRecorder, type RecorderEngine } from './recorder';
@@ -12,12 +12,15 @@ let requests: number;
 let recorder: RecorderEngine | undefined;
 const originalFetch = globalThis.fetch;
 
+/** A body as the server reads it: inflated, and format 2's numbers restored. */
 async function decode(body: unknown): Promise<string> {
   const bytes =
     body instanceof Uint8Array ? body : new Uint8Array(await new Response(body as BodyInit).arrayBuffer());
-  return bytes[0] === 0x1f && bytes[1] === 0x8b
-    ? gunzipSync(bytes).toString('utf8')
-    : new TextDecoder().decode(bytes);
+  return decodeWireDeltas(
+    bytes[0] === 0x1f && bytes[1] === 0x8b
+      ? gunzipSync(bytes).toString('utf8')
+      : new TextDecoder().decode(bytes),
+  );
 }
 
 function make(options: Partial<Parameters<typeof createRecorder>[0]> = {}): RecorderEngine {

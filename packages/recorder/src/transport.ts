@@ -94,7 +94,7 @@ export function createTransport(
     async send(batch) {
       let body: Uint8Array;
       try {
-        body = compressed.get(batch) ?? (await compressor.gzip(batchBody(batch)));
+        body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch)));
         compressed.set(batch, body);
       } catch (error) {
         return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };

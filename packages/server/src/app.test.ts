@@ -1,7 +1,8 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   API_PATHS,
   EventType,
+  encodeWireDeltas,
   IncrementalSource,
   type RecordedEvent,
   type SessionChunk,
@@ -97,6 +98,44 @@ describe('ingest', () => {
       await server.fetch(readRequest(API_PATHS.session('s1')))
     ).json()) as SessionResponse;
     expect(session.session.byteCount).toBe(body.byteLength);
+  });
+
+  it('reads a format 2 body (numbers delta-encoded by the recorder) as the batch it encodes', async () => {
+    const events = [
+      meta(T0),
+      fullSnapshot(T0 + 1),
+      click(T0 + 20),
+      custom(T0 + 35, 'checkout_error', { code: 'card_declined', id: 77 }),
+      click(T0 + 2_000),
+    ];
+    const body = gzipSync(encodeWireDeltas(JSON.stringify(batch('s1', events))));
+    expect(gunzipSync(body).toString()).toMatch(/^\{"v":2,.*"timestamp":19\}/);
+    await ingest(body);
+    expect(await readEvents('s1')).toEqual(events);
+    expect((await readChunks('s1'))[0]?.events).toEqual(events);
+    const { session, markers } = (await (
+      await server.fetch(readRequest(API_PATHS.session('s1')))
+    ).json()) as SessionResponse;
+    expect(session).toMatchObject({ startedAt: T0, endedAt: T0 + 2_000, clickCount: 2, eventCount: 5 });
+    expect(markers).toEqual([
+      expect.objectContaining({ kind: 'custom', label: 'checkout_error', timestamp: T0 + 35 }),
+    ]);
+    // A repeat of the same batch in format 1 is the same batch.
+    expect(await ingest(batch('s1', events))).toEqual({ ok: true, duplicate: true });
+  });
+
+  it('refuses a format 2 body that does not start exactly with {"v":2, or is too large once restored', async () => {
+    const text = encodeWireDeltas(JSON.stringify(batch('s1', [meta(T0), click(T0 + 1)])));
+    const spaced = await server.fetch(ingestRequest(text.replace('{"v":2,', '{ "v": 2, ')));
+    expect((await expectError(spaced, 400, 'invalid_batch')).error.message).toContain('{"v":2,');
+    // Each "id":1 restores to a number of 12 digits: within the limit encoded, over it restored.
+    const clicks = Array.from({ length: 200 }, (_, index) => ({
+      ...click(T0),
+      data: { source: 2, type: 2, id: 100_000_000_000 + index },
+    }));
+    const grown = encodeWireDeltas(JSON.stringify(batch('s2', clicks)));
+    server = makeServer({ limits: { maxDecompressedBytes: grown.length + 100 } });
+    await expectError(await server.fetch(ingestRequest(grown)), 413, 'body_too_large');
   });
 
   it('answers 401 missing_key without a write key', async () => {

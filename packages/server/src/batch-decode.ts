@@ -4,7 +4,7 @@
  * on the main thread or in an ingest worker (`./ingest-pool`), with the same result and
  * the same refusals either way.
  */
-import { type BatchSummary, summarizeBatch, type TimelineMarker } from '@replaykit/core';
+import { type BatchSummary, decodeWireDeltas, summarizeBatch, type TimelineMarker } from '@replaykit/core';
 import { checkBatch } from './batch-check';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
 import { batchMarkers, type ClockSkewLimits, clockOffset, eventProperties, shiftEvents } from './ingest';
@@ -81,7 +81,16 @@ export async function decodeBatch(
         `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
       );
     }
-    json = decodeUtf8(decoded);
+    // Format 2 (the recorder's delta-encoded numbers) is read as the format 1 text it encodes,
+    // which is longer: the same limit holds for it (a hostile body grows at most a few times).
+    json = decodeWireDeltas(decodeUtf8(decoded));
+    if (json.length > limits.maxDecompressedBytes) {
+      return refuse(
+        413,
+        'body_too_large',
+        `The batch is larger than ${limits.maxDecompressedBytes} bytes once its numbers are restored; send smaller batches.`,
+      );
+    }
   } catch (error) {
     if (!(error instanceof BodyError)) {
       throw error;

@@ -1,6 +1,6 @@
-import type { IngestBatch } from '@replaykit/core';
+import { decodeWireDeltas, type IngestBatch } from '@replaykit/core';
 
-/** What a stubbed ingest endpoint received: decoded batches and the raw text of each body. */
+/** What a stubbed ingest endpoint received: decoded batches (as the server reads them) and the text of each body as sent. */
 export interface FakeIngest {
   batches: IngestBatch[];
   bodies: string[];
@@ -54,7 +54,7 @@ export function installFakeIngest(): FakeIngest {
       bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes) : new TextDecoder().decode(bytes);
     fake.urls.push(url);
     fake.bodies.push(text);
-    fake.batches.push(JSON.parse(text) as IngestBatch);
+    fake.batches.push(JSON.parse(decodeWireDeltas(text)) as IngestBatch);
   };
   window.fetch = async (input, init) => {
     const outcome = outcomes.shift();
