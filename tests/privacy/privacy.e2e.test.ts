@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   API_PATHS,
-  decodeWireDeltas,
   type IngestBatch,
+  parseWireBody,
   type RecordedEvent,
   type SessionEventsResponse,
 } from '@replaykit/core';
@@ -127,7 +127,7 @@ describe('privacy on the wire: every byte the recorder sends, and its replay, in
       const sent = bodies.map(decode);
       // Bodies as sent (format 2 changes only numbers, so the leak checks read them as is), and
       // their events as the server reads them.
-      const sentEvents = sent.flatMap((body) => (JSON.parse(decodeWireDeltas(body)) as IngestBatch).events);
+      const sentEvents = sent.flatMap((body) => (parseWireBody(body) as IngestBatch).events);
       return { sent: sent.join('\n'), sentEvents, requestCount: bodies.length, stored, replayed };
     } finally {
       await context.close();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { API_PATHS, decodeWireDeltas, type IngestBatch, type RecordedEvent } from '@replaykit/core';
+import { API_PATHS, type IngestBatch, parseWireBody, type RecordedEvent } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -129,7 +129,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     let batch: IngestBatch | undefined;
     try {
       const text = (body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString('utf8');
-      batch = JSON.parse(decodeWireDeltas(text)) as IngestBatch;
+      batch = parseWireBody(text) as IngestBatch;
     } catch {
       batch = undefined;
     }

@@ -52,9 +52,10 @@ export {
   isValidId,
   SEQ_MAX,
   WIRE_VERSION,
+  WIRE_VERSION_DELTAS,
   WRITE_KEY_HEADER,
   WRITE_KEY_QUERY,
 } from './wire';
-export { decodeWireDeltas, encodeWireDeltas, WIRE_DELTA_PREFIX } from './wire-deltas';
+export { decodeWireEvents, encodeWireDeltas, parseWireBody, restoreWireTimestamps } from './wire-deltas';
 export type { BatchParseResult } from './wire-schema';
 export { ingestBatchSchema, parseBatch, recordedEventSchema } from './wire-schema';

@@ -1,75 +1,138 @@
 /**
  * Wire format 2: format 1 with the numbers that move by small steps through a recording
- * written as differences. Node ids (`id`, `parentId`, `nextId`), timestamps, the pointer's
+ * written as differences. Timestamps, node ids (`id`, `parentId`, `nextId`), the pointer's
  * `x`/`y` and mouse-move `timeOffset`s change a little from one event to the next, but deflate
- * sees each as fresh digits; as the difference to the previous number under the same key they
- * become the same few characters again and again. On the bench's mutation storm this makes the
- * gzip body a third smaller than plain gzip of the same events, on its interaction script a
- * few percent.
+ * sees each as fresh digits; as the difference to the previous number of the same kind they
+ * become the same few characters again and again. On the bench's mutation storm this makes
+ * the gzip body a third smaller than plain gzip of the same events, on its interaction script
+ * a few percent.
  *
- * The encoding works on the JSON text, not on parsed objects, so both sides walk the numbers
- * in exactly the text's order: `"<key>":<integer>` followed by `,`, `}` or `]`, for the keys
- * in the pattern below, anywhere in the body. Every such integer is replaced by its
- * difference to the previous integer matched under the same key (the first by itself).
- * Fractions and exponents are left as they are, on both sides. A match ends with an unescaped
- * `"` followed by `:`, so it is always an object key (string values never match; a key that
- * merely ends in `\"id` does, which is harmless since both sides read the same text). Only
- * digits change, so the matches of the encoded text are exactly those of the original.
+ * The rules, applied to the batch as parsed (JavaScript's property order, which
+ * `JSON.stringify` and `JSON.parse` keep):
+ * - each event's `timestamp` is the difference to the previous event's integer timestamp
+ *   (the first to zero);
+ * - inside the `data` of snapshot events (full snapshots, type 2, and incremental ones, type
+ *   3), every integer under one of the keys `id`, `parentId`, `nextId`, `timeOffset`, `x`, `y`,
+ *   at any depth, is the difference to the previous such integer under the same key in the
+ *   batch.
+ * Fractions are left as they are on both sides; custom events, meta and the rest are not
+ * touched, so the server reads what it indexes (timestamps aside) without restoring anything.
  */
 
-/** What a format 2 body starts with; format 1 bodies from the recorder start with `{"v":1,`. */
-export const WIRE_DELTA_PREFIX = '{"v":2,';
+/** Events whose `data` carries the counting numbers: full and incremental snapshots. */
+const SNAPSHOT_TYPES: ReadonlySet<unknown> = new Set([2, 3]);
+
+/** The keys whose integers inside snapshot data are differences. */
+const DATA_KEYS: ReadonlySet<string> = new Set(['id', 'parentId', 'nextId', 'timeOffset', 'x', 'y']);
 
 /**
- * Encodes a format 1 body (as the recorder writes it, starting with `{"v":1,`) as format 2.
- * Anything else, and a body holding an integer too long to subtract exactly (more than 15
- * digits) under one of the keys, comes back unchanged: format 1 stays valid.
+ * Encodes a format 1 body as the recorder writes it (valid JSON, `v` 1, an array of event
+ * objects) as format 2. A body holding an integer too large to subtract exactly under one of
+ * the rules comes back unchanged (format 1 stays valid).
  *
  * Self-contained on purpose (no outside names): the recorder's compression worker runs this
- * function's own source text.
+ * function's own source text, so it repeats the rules above instead of importing them.
  */
 export function encodeWireDeltas(text: string): string {
-  if (!text.startsWith('{"v":1,')) {
-    return text;
-  }
+  const batch = JSON.parse(text) as { v: number; events: Array<Record<string, unknown>> };
   const last: Record<string, number> = {};
   let exact = true;
-  // The same pattern as in decodeWireDeltas: this function must stay self-contained.
-  const body = text
-    .slice(7)
-    .replace(
-      /"(id|parentId|nextId|timestamp|timeOffset|x|y)":(-?\d+)(?=[,}\]])/g,
-      (_match, key: string, digits: string) => {
-        if (digits.length > 15) {
-          exact = false;
+  /** Writes `record[key]` as a difference when it is an integer; true when it was. */
+  const shift = (record: Record<string, unknown>, key: string): boolean => {
+    const value = record[key];
+    if (!Number.isInteger(value)) {
+      return false;
+    }
+    // Differences of integers below 2^43 stay exact integers, on both sides.
+    exact &&= Math.abs(value as number) < 2 ** 43;
+    record[key] = (value as number) - (last[key] ?? 0);
+    last[key] = value as number;
+    return true;
+  };
+  // Objects and arrays alike: `for…in` visits an array's indexes in order.
+  const walk = (value: unknown): void => {
+    if (value && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        if (!(/^(id|parentId|nextId|timeOffset|x|y)$/.test(key) && shift(record, key))) {
+          walk(record[key]);
         }
-        const value = Number(digits);
-        const delta = value - (last[key] ?? 0);
-        last[key] = value;
-        return `"${key}":${delta}`;
-      },
-    );
-  return exact ? `{"v":2,${body}` : text;
+      }
+    }
+  };
+  for (const event of batch.events) {
+    shift(event, 'timestamp');
+    if (event.type === 2 || event.type === 3) {
+      walk(event.data);
+    }
+  }
+  batch.v = 2;
+  return exact ? JSON.stringify(batch) : text;
 }
 
 /**
- * Turns a format 2 body back into format 1 text (the numbers as recorded); any other text
- * comes back unchanged. The server calls it on every body before parsing.
+ * Restores the events' timestamps of a parsed format 2 batch, in place: all the server needs
+ * at ingest (validation, clock correction, summary, markers).
  */
-export function decodeWireDeltas(text: string): string {
-  if (!text.startsWith(WIRE_DELTA_PREFIX)) {
-    return text;
+export function restoreWireTimestamps(events: readonly unknown[]): void {
+  let last = 0;
+  for (const event of events) {
+    if (typeof event === 'object' && event !== null) {
+      const record = event as { timestamp?: unknown };
+      if (Number.isInteger(record.timestamp)) {
+        last += record.timestamp as number;
+        record.timestamp = last;
+      }
+    }
   }
+}
+
+/**
+ * Restores every number of a parsed format 2 batch's events, in place (timestamps and the
+ * snapshot data's ids and coordinates): the events as recorded. A format 1 batch is left as
+ * it is.
+ */
+export function decodeWireEvents(batch: { v?: unknown; events?: unknown }): void {
+  if (batch.v !== 2 || !Array.isArray(batch.events)) {
+    return;
+  }
+  restoreWireTimestamps(batch.events);
   const last: Record<string, number> = {};
-  const body = text
-    .slice(WIRE_DELTA_PREFIX.length)
-    .replace(
-      /"(id|parentId|nextId|timestamp|timeOffset|x|y)":(-?\d+)(?=[,}\]])/g,
-      (_match, key: string, digits: string) => {
-        const value = Number(digits) + (last[key] ?? 0);
-        last[key] = value;
-        return `"${key}":${value}`;
-      },
-    );
-  return `{"v":1,${body}`;
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        walk(item);
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        const item = record[key];
+        if (Number.isInteger(item) && DATA_KEYS.has(key)) {
+          const restored = (item as number) + (last[key] ?? 0);
+          last[key] = restored;
+          record[key] = restored;
+        } else {
+          walk(item);
+        }
+      }
+    }
+  };
+  for (const event of batch.events as Array<{ type?: unknown; data?: unknown }>) {
+    if (typeof event === 'object' && event !== null && SNAPSHOT_TYPES.has(event.type)) {
+      walk(event.data);
+    }
+  }
+  batch.v = 1;
+}
+
+/**
+ * Parses a batch body of either format as recorded: a format 2 body's numbers are restored
+ * and it comes back as format 1. Throws what `JSON.parse` throws.
+ */
+export function parseWireBody(text: string): unknown {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed === 'object' && parsed !== null) {
+    decodeWireEvents(parsed);
+  }
+  return parsed;
 }

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { EventType } from './events';
-import { BATCH_MAX_EVENTS, ID_MAX_LENGTH, ID_PATTERN, type IngestBatch, SEQ_MAX, WIRE_VERSION } from './wire';
+import {
+  BATCH_MAX_EVENTS,
+  ID_MAX_LENGTH,
+  ID_PATTERN,
+  type IngestBatch,
+  SEQ_MAX,
+  WIRE_VERSION,
+  WIRE_VERSION_DELTAS,
+} from './wire';
 
 // The zod schema lives apart from the wire constants so that the browser recorder, which
 // imports only constants and types, never bundles zod.
@@ -29,8 +37,8 @@ export const recordedEventSchema = z.looseObject({
 });
 
 export const ingestBatchSchema = z.object({
-  v: z.literal(WIRE_VERSION, {
-    error: `v must be ${WIRE_VERSION}, the wire format version (a format 2 body starts with exactly {"v":2, and is read as format 1 once its numbers are restored)`,
+  v: z.union([z.literal(WIRE_VERSION), z.literal(WIRE_VERSION_DELTAS)], {
+    error: `v must be ${WIRE_VERSION} or ${WIRE_VERSION_DELTAS}, the wire format version`,
   }),
   sessionId: idSchema('sessionId'),
   windowId: idSchema('windowId'),

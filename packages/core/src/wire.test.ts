@@ -19,7 +19,7 @@ describe('parseBatch', () => {
   });
 
   it.each([
-    [{ ...batch, v: 2 }, /^v: v must be 1/],
+    [{ ...batch, v: 3 }, /^v: v must be 1 or 2/],
     [{ ...batch, sessionId: '' }, /^sessionId: sessionId must not be empty/],
     [{ ...batch, sessionId: 'a'.repeat(ID_MAX_LENGTH + 1) }, /at most 64 characters/],
     [{ ...batch, windowId: '../etc/passwd' }, /^windowId: .*letters, digits/],

@@ -1,7 +1,13 @@
 import type { RecordedEvent } from './events';
 
-/** Version of the batch wire format; a batch with another version is refused. */
+/** Version of the plain batch wire format, as the recorder writes a batch before packing it. */
 export const WIRE_VERSION = 1;
+
+/**
+ * Version of the packed format the recorder sends: version 1 with timestamps, node ids and
+ * coordinates as differences (`./wire-deltas`). The server reads both; others are refused.
+ */
+export const WIRE_VERSION_DELTAS = 2;
 
 /** The ingest route, relative to the server's base URL. */
 export const INGEST_PATH = '/v1/ingest';
@@ -30,7 +36,7 @@ export const BATCH_MAX_EVENTS = 100_000;
  * server can drop repeats and serve batches in order.
  */
 export interface IngestBatch {
-  v: typeof WIRE_VERSION;
+  v: typeof WIRE_VERSION | typeof WIRE_VERSION_DELTAS;
   sessionId: string;
   windowId: string;
   seq: number;

@@ -17,11 +17,6 @@ export interface Compressor {
   close(): void;
 }
 
-// Kept tiny and dependency-free: it runs as the worker's whole source, with the encoder's own
-// source text (a self-contained function). It answers `[id, gzip]`, or `[id]` when it could
-// not pack (the job is then done on the main thread).
-const WORKER_SOURCE = `const e=${encodeWireDeltas};onmessage=async({data:[i,t]})=>{try{const b=await new Response(new Response(e(t)).body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();postMessage([i,b],[b])}catch{postMessage([i])}}`;
-
 async function gzipText(text: string): Promise<ArrayBuffer> {
   const stream = (new Response(text).body as ReadableStream).pipeThrough(
     new CompressionStream('gzip') as unknown as ReadableWritablePair,
@@ -29,12 +24,18 @@ async function gzipText(text: string): Promise<ArrayBuffer> {
   return new Response(stream).arrayBuffer();
 }
 
+// The worker's whole source: the same two self-contained functions the main thread uses, by
+// their own source text. It answers `[id, gzip]`, or `[id]` when it could not pack (the job is
+// then done on the main thread).
+const WORKER_SOURCE = `const e=${encodeWireDeltas},g=${gzipText};onmessage=async({data:[i,t]})=>{try{const b=await g(e(t));postMessage([i,b],[b])}catch{postMessage([i])}}`;
+
 /**
- * Texts shorter than this (in UTF-16 units) are compressed on the main thread: `CompressionStream`
- * takes well under a millisecond for them, less than copying them to a worker, and a page that
- * only ever sends small batches never pays the few ms that making the worker costs.
+ * Texts shorter than this (in UTF-16 units) are packed on the main thread: encoding them
+ * (a parse and a stringify) and `CompressionStream` take a few hundred µs at most, about what
+ * handing them to a worker costs, and a page that only ever sends small batches never pays
+ * the few ms that making the worker costs. Larger ones go to the worker.
  */
-export const WORKER_MIN_CHARS = 64 * 1024;
+export const WORKER_MIN_CHARS = 16 * 1024;
 
 /** Makes a compressor; `useWorker: false` keeps compression on the main thread. */
 export function createCompressor(options: { useWorker?: boolean } = {}): Compressor {

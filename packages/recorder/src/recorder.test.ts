@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeWireDeltas, EventType, type IngestBatch, type RecordedEvent } from '@replaykit/core';
+import { EventType, type IngestBatch, parseWireBody, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
 import { createRecorder, type RecorderEngine } from './recorder';
@@ -12,15 +12,12 @@ let requests: number;
 let recorder: RecorderEngine | undefined;
 const originalFetch = globalThis.fetch;
 
-/** A body as the server reads it: inflated, and format 2's numbers restored. */
 async function decode(body: unknown): Promise<string> {
   const bytes =
     body instanceof Uint8Array ? body : new Uint8Array(await new Response(body as BodyInit).arrayBuffer());
-  return decodeWireDeltas(
-    bytes[0] === 0x1f && bytes[1] === 0x8b
-      ? gunzipSync(bytes).toString('utf8')
-      : new TextDecoder().decode(bytes),
-  );
+  return bytes[0] === 0x1f && bytes[1] === 0x8b
+    ? gunzipSync(bytes).toString('utf8')
+    : new TextDecoder().decode(bytes);
 }
 
 function make(options: Partial<Parameters<typeof createRecorder>[0]> = {}): RecorderEngine {
@@ -70,7 +67,8 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   globalThis.fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
     requests++;
-    batches.push(JSON.parse(await decode(init?.body)) as IngestBatch);
+    // As the server reads it: format 2's numbers restored.
+    batches.push(parseWireBody(await decode(init?.body)) as IngestBatch);
     return new Response('{"ok":true}', { status: 200 });
   }) as typeof fetch;
 });

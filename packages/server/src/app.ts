@@ -1,11 +1,11 @@
 import {
   API_PATHS,
-  decodeWireDeltas,
   type ErrorBody,
   ID_MAX_LENGTH,
   INGEST_PATH,
   type IngestResponse,
   isValidId,
+  parseWireBody,
   READ_KEY_HEADER,
   type RecordedEvent,
   type SessionChunk,
@@ -469,8 +469,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   async function decodeStoredBatch(batch: StoredBatch): Promise<RecordedEvent[]> {
     const bytes =
       batch.encoding === 'gzip' ? await gunzipLimited(batch.body, storedBatchMaxBytes) : batch.body;
-    // Bodies are stored as received: a format 2 body is read as the format 1 text it encodes.
-    const parsed = JSON.parse(decodeWireDeltas(decodeUtf8(bytes))) as { events?: unknown };
+    // Bodies are stored as received: a format 2 body's numbers are restored here.
+    const parsed = parseWireBody(decodeUtf8(bytes)) as { events?: unknown };
     const events = Array.isArray(parsed.events) ? (parsed.events as RecordedEvent[]) : [];
     return shiftEvents(events, batch.timestampOffsetMs);
   }

@@ -16,6 +16,7 @@ import {
   type RecordedEvent,
   SEQ_MAX,
   WIRE_VERSION,
+  WIRE_VERSION_DELTAS,
 } from '@replaykit/core';
 
 const knownEventTypes = new Set<unknown>(
@@ -53,7 +54,7 @@ function acceptBatch(body: unknown): IngestBatch | undefined {
   }
   const { v, sessionId, windowId, seq, events } = body;
   if (
-    v !== WIRE_VERSION ||
+    (v !== WIRE_VERSION && v !== WIRE_VERSION_DELTAS) ||
     !isId(sessionId) ||
     !isId(windowId) ||
     typeof seq !== 'number' ||
@@ -72,7 +73,7 @@ function acceptBatch(body: unknown): IngestBatch | undefined {
     }
   }
   // Like the schema's output: the known fields only, events as sent (they keep unknown keys).
-  return { v: WIRE_VERSION, sessionId, windowId, seq, events: events as RecordedEvent[] };
+  return { v, sessionId, windowId, seq, events: events as RecordedEvent[] };
 }
 
 /**

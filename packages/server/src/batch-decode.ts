@@ -4,7 +4,13 @@
  * on the main thread or in an ingest worker (`./ingest-pool`), with the same result and
  * the same refusals either way.
  */
-import { type BatchSummary, decodeWireDeltas, summarizeBatch, type TimelineMarker } from '@replaykit/core';
+import {
+  type BatchSummary,
+  restoreWireTimestamps,
+  summarizeBatch,
+  type TimelineMarker,
+  WIRE_VERSION_DELTAS,
+} from '@replaykit/core';
 import { checkBatch } from './batch-check';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
 import { batchMarkers, type ClockSkewLimits, clockOffset, eventProperties, shiftEvents } from './ingest';
@@ -81,16 +87,7 @@ export async function decodeBatch(
         `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
       );
     }
-    // Format 2 (the recorder's delta-encoded numbers) is read as the format 1 text it encodes,
-    // which is longer: the same limit holds for it (a hostile body grows at most a few times).
-    json = decodeWireDeltas(decodeUtf8(decoded));
-    if (json.length > limits.maxDecompressedBytes) {
-      return refuse(
-        413,
-        'body_too_large',
-        `The batch is larger than ${limits.maxDecompressedBytes} bytes once its numbers are restored; send smaller batches.`,
-      );
-    }
+    json = decodeUtf8(decoded);
   } catch (error) {
     if (!(error instanceof BodyError)) {
       throw error;
@@ -114,6 +111,16 @@ export async function decodeBatch(
       'invalid_json',
       `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
     );
+  }
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    (parsed as { v?: unknown }).v === WIRE_VERSION_DELTAS &&
+    Array.isArray((parsed as { events?: unknown }).events)
+  ) {
+    // Format 2: the timestamps are all that ingest reads of the numbers it packs (the body is
+    // stored as received and restored in full when read).
+    restoreWireTimestamps((parsed as { events: unknown[] }).events);
   }
   const result = checkBatch(parsed);
   if (!result.ok) {

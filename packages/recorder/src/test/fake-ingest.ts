@@ -1,4 +1,4 @@
-import { decodeWireDeltas, type IngestBatch } from '@replaykit/core';
+import { type IngestBatch, parseWireBody } from '@replaykit/core';
 
 /** What a stubbed ingest endpoint received: decoded batches (as the server reads them) and the text of each body as sent. */
 export interface FakeIngest {
@@ -54,7 +54,7 @@ export function installFakeIngest(): FakeIngest {
       bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes) : new TextDecoder().decode(bytes);
     fake.urls.push(url);
     fake.bodies.push(text);
-    fake.batches.push(JSON.parse(decodeWireDeltas(text)) as IngestBatch);
+    fake.batches.push(parseWireBody(text) as IngestBatch);
   };
   window.fetch = async (input, init) => {
     const outcome = outcomes.shift();
