@@ -139,9 +139,15 @@ describe('wire format 2 (numbers as differences)', () => {
     }
   });
 
-  it('keeps format 1 when a number is too large to subtract exactly, and reads format 1 as it is', () => {
+  it('keeps format 1 when a number is too large to subtract exactly or the batch too deep to walk, and reads format 1 as it is', () => {
     const huge = body([{ type: 3, data: { source: 3, id: 2 ** 43 }, timestamp: 1 }]);
     expect(encodeWireDeltas(huge)).toBe(huge);
+    // Nested deeper than a walk can go: sent as written rather than lost.
+    const deep = body([{ type: 3, data: 'DEEP', timestamp: 1 }]).replace(
+      '"DEEP"',
+      `${'['.repeat(200_000)}${']'.repeat(200_000)}`,
+    );
+    expect(encodeWireDeltas(deep)).toBe(deep);
     const plain = body([mutation(0)]);
     expect(parseWireBody(plain)).toEqual(JSON.parse(plain));
   });

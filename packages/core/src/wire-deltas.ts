@@ -28,46 +28,52 @@ const DATA_KEYS: ReadonlySet<string> = new Set(['id', 'parentId', 'nextId', 'tim
 /**
  * Encodes a format 1 body as the recorder writes it (valid JSON, `v` 1, an array of event
  * objects) as format 2. A body holding an integer too large to subtract exactly under one of
- * the rules comes back unchanged (format 1 stays valid).
+ * the rules, or one it cannot walk (nested deeper than the stack allows), comes back
+ * unchanged: format 1 stays valid, and no batch is lost to its packing.
  *
  * Self-contained on purpose (no outside names): the recorder's compression worker runs this
  * function's own source text, so it repeats the rules above instead of importing them.
  */
 export function encodeWireDeltas(text: string): string {
-  const batch = JSON.parse(text) as { v: number; events: Array<Record<string, unknown>> };
-  const last: Record<string, number> = {};
-  let exact = true;
-  /** Writes `record[key]` as a difference when it is an integer; true when it was. */
-  const shift = (record: Record<string, unknown>, key: string): boolean => {
-    const value = record[key];
-    if (!Number.isInteger(value)) {
-      return false;
-    }
-    // Differences of integers below 2^43 stay exact integers, on both sides.
-    exact &&= Math.abs(value as number) < 2 ** 43;
-    record[key] = (value as number) - (last[key] ?? 0);
-    last[key] = value as number;
-    return true;
-  };
-  // Objects and arrays alike: `for…in` visits an array's indexes in order.
-  const walk = (value: unknown): void => {
-    if (value && typeof value === 'object') {
-      const record = value as Record<string, unknown>;
-      for (const key in record) {
-        if (!(/^(id|parentId|nextId|timeOffset|x|y)$/.test(key) && shift(record, key))) {
-          walk(record[key]);
+  try {
+    const batch = JSON.parse(text) as { v: number; events: Array<Record<string, unknown>> };
+    const last: Record<string, number> = {};
+    /** Writes `record[key]` as a difference when it is an integer; true when it was. */
+    const shift = (record: Record<string, unknown>, key: string): boolean => {
+      const value = record[key];
+      if (!Number.isInteger(value)) {
+        return false;
+      }
+      // Differences of integers below 2^43 stay exact integers, on both sides.
+      if (Math.abs(value as number) >= 2 ** 43) {
+        throw value;
+      }
+      record[key] = (value as number) - (last[key] ?? 0);
+      last[key] = value as number;
+      return true;
+    };
+    // Objects and arrays alike: `for…in` visits an array's indexes in order.
+    const walk = (value: unknown): void => {
+      if (value && typeof value === 'object') {
+        const record = value as Record<string, unknown>;
+        for (const key in record) {
+          if (!(/^(id|parentId|nextId|timeOffset|x|y)$/.test(key) && shift(record, key))) {
+            walk(record[key]);
+          }
         }
       }
+    };
+    for (const event of batch.events) {
+      shift(event, 'timestamp');
+      if (event.type === 2 || event.type === 3) {
+        walk(event.data);
+      }
     }
-  };
-  for (const event of batch.events) {
-    shift(event, 'timestamp');
-    if (event.type === 2 || event.type === 3) {
-      walk(event.data);
-    }
+    batch.v = 2;
+    return JSON.stringify(batch);
+  } catch {
+    return text;
   }
-  batch.v = 2;
-  return exact ? JSON.stringify(batch) : text;
 }
 
 /**
