@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@replaykit/core';
+import { parseWireBody, type RecordedEvent } from '@replaykit/core';
 import { ReplayPlayer } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import { Blocked, Ignored, Masked, Unmasked } from '@replaykit/react';
@@ -39,7 +39,8 @@ function installIngestStub(): IngestStub {
     if (!url.startsWith(STUB_ENDPOINT)) {
       return originalFetch(input, init);
     }
-    const batch = JSON.parse(await decodeBody(init?.body)) as { events: RecordedEvent[] };
+    // As the server reads it: wire format 2's numbers restored.
+    const batch = parseWireBody(await decodeBody(init?.body)) as { events: RecordedEvent[] };
     received.push(...batch.events);
     return new Response(JSON.stringify({ ok: true, duplicate: false }), { status: 200 });
   };
