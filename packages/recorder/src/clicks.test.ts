@@ -44,6 +44,32 @@ describe('createClickDetector', () => {
     expect(rage).toHaveBeenCalledTimes(3);
   });
 
+  it('reports a burst once when one click of it strays further than 30 px', () => {
+    const { rage, clicks } = detector();
+    for (const [x, at] of [
+      [300, 0],
+      [302, 100],
+      [301, 200],
+      // A slip of the hand, then back on the button: still the same burst.
+      [345, 300],
+      [300, 400],
+      [302, 500],
+      [301, 600],
+    ] as const) {
+      clicks.click(x, 300, at, undefined);
+    }
+    expect(rage).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a rage click on each of two spots clicked in turn, once each', () => {
+    const { rage, clicks } = detector();
+    // Two buttons 100 px apart, clicked in turn every 100 ms for 2 s: each spot alone is a burst.
+    for (let at = 0; at <= 2_000; at += 100) {
+      clicks.click(at % 200 === 0 ? 100 : 200, 100, at, undefined);
+    }
+    expect(rage).toHaveBeenCalledTimes(2);
+  });
+
   it('does not count clicks spread over more than 1 s or further apart than 30 px', () => {
     const { rage, clicks } = detector();
     // Each within 1 s of the one before, but never three within one second.

@@ -38,31 +38,31 @@ export interface ClickDetector {
  * 3+ clicks within 1 s within 30 px is a rage click; a click on a link or button followed by
  * no DOM mutation within 2.5 s is a dead click.
  *
- * A burst of rage is reported once, when it reaches 3 clicks: it goes on while each click
- * lands within 1 s and 30 px of the one before, so a visitor hammering a button for ten
+ * A burst of rage is reported once, when it reaches 3 clicks: a click within 1 s and 30 px of
+ * a click of a reported burst belongs to that burst, so a visitor hammering a button for ten
  * seconds is one rage click on the timeline, not one per click (PostHog counts the same way).
+ * Clicks elsewhere in between (a slip of the hand, a second button clicked in turn) neither
+ * end the burst nor hide it: each spot keeps its own clicks of the last second.
  */
 export function createClickDetector(
   emitRage: (payload: ClickPayload) => void,
   emitDead: (payload: ClickPayload) => void,
 ): ClickDetector {
-  let recent: Array<{ x: number; y: number; at: number }> = [];
-  let rageReported = false;
+  /** The clicks of the last second, anywhere; `rage` marks those of a reported burst. */
+  let recent: Array<{ x: number; y: number; at: number; rage?: boolean }> = [];
   let deadTimer: ReturnType<typeof setTimeout> | undefined;
-  const near = (click: { x: number; y: number; at: number }, x: number, y: number, at: number) =>
-    at - click.at <= RAGE_CLICK_WINDOW_MS && Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX;
   const detector: ClickDetector = {
     click(x, y, at, target) {
-      const previous = recent[recent.length - 1];
-      if (!previous || !near(previous, x, y, at)) {
-        // The burst is over: the next one is reported again.
-        rageReported = false;
-      }
-      recent = recent.filter((click) => near(click, x, y, at));
-      recent.push({ x, y, at });
-      if (recent.length >= RAGE_CLICK_COUNT && !rageReported) {
-        rageReported = true;
-        emitRage({ x, y, clicks: recent.length, selector: describeElement(target) });
+      recent = recent.filter((click) => at - click.at <= RAGE_CLICK_WINDOW_MS);
+      const near = recent.filter((click) => Math.hypot(click.x - x, click.y - y) <= RAGE_CLICK_RADIUS_PX);
+      const click = { x, y, at, rage: near.some((other) => other.rage) };
+      near.push(click);
+      recent.push(click);
+      if (!click.rage && near.length >= RAGE_CLICK_COUNT) {
+        for (const other of near) {
+          other.rage = true;
+        }
+        emitRage({ x, y, clicks: near.length, selector: describeElement(target) });
       }
       const clickable = target?.closest?.(CLICKABLE);
       detector.cancelDead();
@@ -79,7 +79,6 @@ export function createClickDetector(
     reset() {
       clearTimeout(deadTimer);
       recent = [];
-      rageReported = false;
     },
   };
   return detector;
