@@ -74,10 +74,9 @@ async function read(side: Side, path: string): Promise<string> {
 
 /** Everything the read API says about a session, with the stored byte count set aside. */
 async function readAll(side: Side, sessionId: string, windowIds: string[]) {
-  const session = JSON.parse(await read(side, API_PATHS.session(sessionId))) as SessionResponse & {
-    session: { byteCount?: number };
-  };
-  session.session.byteCount = undefined;
+  const session = JSON.parse(await read(side, API_PATHS.session(sessionId))) as SessionResponse;
+  // The bodies are stored as received: format 2 ones are smaller.
+  session.session.byteCount = 0;
   const chunks = (await read(side, API_PATHS.sessionChunks(sessionId)))
     .trim()
     .split('\n')
@@ -91,7 +90,7 @@ async function readAll(side: Side, sessionId: string, windowIds: string[]) {
     sessions: Array<{ byteCount?: number }>;
   };
   for (const item of list.sessions) {
-    item.byteCount = undefined;
+    item.byteCount = 0;
   }
   return {
     session,
