@@ -20,6 +20,7 @@ import {
 } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
+import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import type { Rollup } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,8 @@ const READ_KEY = 'rk_read_bundle_e2e';
 const ITEMS = 600;
 
 let chunks: Rollup.OutputChunk[] = [];
+/** The recorder as a host that targets older browsers builds it: async functions and `**` lowered to helpers. */
+let olderTarget = '';
 let backend: NodeServerHandle;
 let pages: Server;
 let pagesUrl = '';
@@ -44,6 +47,22 @@ beforeAll(async () => {
   chunks = await buildLikeHostApp(RECORDER_DIR, {
     '.e2e-production-entry.ts': `import { createRecorder } from '@replaykit/recorder';\n(window as unknown as { replaykit: unknown }).replaykit = { createRecorder };\n`,
   });
+  const older = await build({
+    stdin: {
+      contents: `import { createRecorder } from '@replaykit/recorder'; window.replaykit = { createRecorder };`,
+      resolveDir: RECORDER_DIR,
+      loader: 'ts',
+    },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2015',
+    platform: 'browser',
+    write: false,
+    conditions: ['source'],
+    logLevel: 'silent',
+  });
+  olderTarget = older.outputFiles[0]?.text ?? '';
   dataDir = mkdtempSync(join(tmpdir(), 'replaykit-bundle-e2e-'));
   const store = createSqliteStore({ filename: join(dataDir, 'replays.db') });
   closeStore = () => store.close();
@@ -56,9 +75,9 @@ beforeAll(async () => {
   pages = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const chunk = chunks.find((item) => `/${item.fileName}` === path);
-    if (chunk) {
+    if (chunk || path === '/older-target.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' });
-      response.end(chunk.code);
+      response.end(chunk ? chunk.code : olderTarget);
       return;
     }
     const items = Array.from(
@@ -68,8 +87,9 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'text/html' });
     response.end(`<!doctype html><html><head><title>bundle test</title></head><body>
 <ul id="list">${items.join('')}</ul>
+${path === '/older' ? '<script src="/older-target.js"></script>' : ''}
 <script type="module">
-  import '/${entry?.fileName}';
+  ${path === '/older' ? '' : `import '/${entry?.fileName}';`}
   window.recorder = window.replaykit.createRecorder({ endpoint: ${JSON.stringify(backend.url)}, writeKey: ${JSON.stringify(WRITE_KEY)}, flushDelayMs: 100 });
   window.recorder.start();
 </script></body></html>`);
@@ -101,78 +121,84 @@ function treeIds(node: { id?: number; childNodes?: unknown[] } = {}, into: numbe
 }
 
 describe('the minified recorder bundle', () => {
-  it('packs large batches as wire format 2 in its worker, and the server gives back the snapshot as recorded', async () => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      // The worker's answers: `[id, bytes]` when it packed the batch, `[id]` when it could not.
-      await page.addInitScript(() => {
-        const answers: number[] = [];
-        (window as unknown as { workerAnswers: number[] }).workerAnswers = answers;
-        const Original = window.Worker;
-        window.Worker = class extends Original {
-          constructor(url: string | URL, options?: WorkerOptions) {
-            super(url, options);
-            this.addEventListener('message', (event: MessageEvent<unknown[]>) => {
-              answers.push(event.data.length);
-            });
-          }
-        };
-      });
-      const sent: string[] = [];
-      await page.route(`${backend.url}${INGEST_PATH}*`, async (route) => {
-        const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
-        sent.push((body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString('utf8'));
-        await route.continue();
-      });
-      await page.goto(`${pagesUrl}/shop`);
-      await page.waitForFunction(
-        () => (window as unknown as { workerAnswers: number[] }).workerAnswers.length > 0,
-        undefined,
-        { timeout: 20_000 },
-      );
-      const answers = await page.evaluate(
-        () => (window as unknown as { workerAnswers: number[] }).workerAnswers,
-      );
-      // Every answer carried bytes: the worker itself encoded and gzipped (no main-thread rescue).
-      expect(answers.length).toBeGreaterThan(0);
-      expect(answers.every((length) => length === 2)).toBe(true);
-      const sessionId = await page.evaluate(() =>
-        (window as unknown as { recorder: { getSessionId(): string } }).recorder.getSessionId(),
-      );
-      let stored: RecordedEvent[] = [];
-      const deadline = Date.now() + 20_000;
-      while (!stored.some((event) => event.type === EventType.FullSnapshot) && Date.now() < deadline) {
-        const response = await fetch(`${backend.url}${API_PATHS.sessionEvents(sessionId)}`, {
-          headers: { authorization: `Bearer ${READ_KEY}` },
+  it.each([
+    ['as a Vite app builds it', '/shop'],
+    ['built for older browsers (ES2015)', '/older'],
+  ])(
+    'packs large batches as wire format 2 in its worker, %s, and the server gives back the snapshot as recorded',
+    async (_, path) => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        // The worker's answers: `[id, bytes]` when it packed the batch, `[id]` when it could not.
+        await page.addInitScript(() => {
+          const answers: number[] = [];
+          (window as unknown as { workerAnswers: number[] }).workerAnswers = answers;
+          const Original = window.Worker;
+          window.Worker = class extends Original {
+            constructor(url: string | URL, options?: WorkerOptions) {
+              super(url, options);
+              this.addEventListener('message', (event: MessageEvent<unknown[]>) => {
+                answers.push(event.data.length);
+              });
+            }
+          };
         });
-        stored = response.ok ? ((await response.json()) as SessionEventsResponse).events : [];
-        await new Promise((done) => setTimeout(done, 100));
+        const sent: string[] = [];
+        await page.route(`${backend.url}${INGEST_PATH}*`, async (route) => {
+          const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
+          sent.push((body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString('utf8'));
+          await route.continue();
+        });
+        await page.goto(`${pagesUrl}${path}`);
+        await page.waitForFunction(
+          () => (window as unknown as { workerAnswers: number[] }).workerAnswers.length > 0,
+          undefined,
+          { timeout: 20_000 },
+        );
+        const answers = await page.evaluate(
+          () => (window as unknown as { workerAnswers: number[] }).workerAnswers,
+        );
+        // Every answer carried bytes: the worker itself encoded and gzipped (no main-thread rescue).
+        expect(answers.length).toBeGreaterThan(0);
+        expect(answers.every((length) => length === 2)).toBe(true);
+        const sessionId = await page.evaluate(() =>
+          (window as unknown as { recorder: { getSessionId(): string } }).recorder.getSessionId(),
+        );
+        let stored: RecordedEvent[] = [];
+        const deadline = Date.now() + 20_000;
+        while (!stored.some((event) => event.type === EventType.FullSnapshot) && Date.now() < deadline) {
+          const response = await fetch(`${backend.url}${API_PATHS.sessionEvents(sessionId)}`, {
+            headers: { authorization: `Bearer ${READ_KEY}` },
+          });
+          stored = response.ok ? ((await response.json()) as SessionEventsResponse).events : [];
+          await new Promise((done) => setTimeout(done, 100));
+        }
+        // The body with the snapshot went out as format 2 ...
+        const snapshotBody = sent.find((text) => text.includes(`Item ${ITEMS - 1}`));
+        expect(snapshotBody?.startsWith('{"v":2,')).toBe(true);
+        // ... with its ids as differences, not as recorded ...
+        const raw = (JSON.parse(snapshotBody ?? '{}') as { events: RecordedEvent[] }).events;
+        const rawIds = treeIds(
+          (
+            raw.find((event) => event.type === EventType.FullSnapshot)?.data as
+              | { node?: { id: number } }
+              | undefined
+          )?.node,
+        );
+        const snapshot = stored.find((event) => event.type === EventType.FullSnapshot);
+        const ids = treeIds((snapshot?.data as { node?: { id: number } } | undefined)?.node);
+        // ... and the server restores them: unique, counting up in document order, one per node.
+        expect(ids.length).toBeGreaterThan(ITEMS * 2);
+        expect(ids.every((id, index) => index === 0 || id > (ids[index - 1] as number))).toBe(true);
+        expect(rawIds).not.toEqual(ids);
+        const sentSnapshot = (parseWireBody(snapshotBody ?? '') as { events: RecordedEvent[] }).events.find(
+          (event) => event.type === EventType.FullSnapshot,
+        );
+        expect(sentSnapshot?.data).toEqual(snapshot?.data);
+      } finally {
+        await context.close();
       }
-      // The body with the snapshot went out as format 2 ...
-      const snapshotBody = sent.find((text) => text.includes(`Item ${ITEMS - 1}`));
-      expect(snapshotBody?.startsWith('{"v":2,')).toBe(true);
-      // ... with its ids as differences, not as recorded ...
-      const raw = (JSON.parse(snapshotBody ?? '{}') as { events: RecordedEvent[] }).events;
-      const rawIds = treeIds(
-        (
-          raw.find((event) => event.type === EventType.FullSnapshot)?.data as
-            | { node?: { id: number } }
-            | undefined
-        )?.node,
-      );
-      const snapshot = stored.find((event) => event.type === EventType.FullSnapshot);
-      const ids = treeIds((snapshot?.data as { node?: { id: number } } | undefined)?.node);
-      // ... and the server restores them: unique, counting up in document order, one per node.
-      expect(ids.length).toBeGreaterThan(ITEMS * 2);
-      expect(ids.every((id, index) => index === 0 || id > (ids[index - 1] as number))).toBe(true);
-      expect(rawIds).not.toEqual(ids);
-      const sentSnapshot = (parseWireBody(snapshotBody ?? '') as { events: RecordedEvent[] }).events.find(
-        (event) => event.type === EventType.FullSnapshot,
-      );
-      expect(sentSnapshot?.data).toEqual(snapshot?.data);
-    } finally {
-      await context.close();
-    }
-  });
+    },
+  );
 });

@@ -140,8 +140,15 @@ describe('wire format 2 (numbers as differences)', () => {
   });
 
   it('keeps format 1 when a number is too large to subtract exactly or the batch too deep to walk, and reads format 1 as it is', () => {
-    const huge = body([{ type: 3, data: { source: 3, id: 2 ** 43 }, timestamp: 1 }]);
+    const huge = body([{ type: 3, data: { source: 3, id: 1e13 }, timestamp: 1 }]);
     expect(encodeWireDeltas(huge)).toBe(huge);
+    // Just below the bound, the widest differences still come back exact.
+    const edge = body([
+      { type: 3, data: { source: 3, id: 1 - 1e13, x: 1e13 - 1 }, timestamp: 1 },
+      { type: 3, data: { source: 3, id: 1e13 - 1, x: 1 - 1e13 }, timestamp: 1e13 - 1 },
+    ]);
+    expect(encodeWireDeltas(edge)).toContain('"id":19999999999998');
+    expect(JSON.stringify(parseWireBody(encodeWireDeltas(edge)))).toBe(edge);
     // Nested deeper than a walk can go: sent as written rather than lost.
     const deep = body([{ type: 3, data: 'DEEP', timestamp: 1 }]).replace(
       '"DEEP"',

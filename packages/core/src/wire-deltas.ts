@@ -44,8 +44,10 @@ export function encodeWireDeltas(text: string): string {
       if (!Number.isInteger(value)) {
         return false;
       }
-      // Differences of integers below 2^43 stay exact integers, on both sides.
-      if (Math.abs(value as number) >= 2 ** 43) {
+      // Differences of integers below 10^13 (under 2^44) stay exact integers, on both sides.
+      // No `**` here: a host building for older browsers turns it into a helper of its bundle,
+      // which the recorder's worker (running this function's source text) lacks.
+      if (Math.abs(value as number) >= 1e13) {
         throw value;
       }
       record[key] = (value as number) - (last[key] ?? 0);

@@ -17,12 +17,14 @@ export interface Compressor {
   close(): void;
 }
 
-async function gzipText(text: string): Promise<ArrayBuffer> {
-  const stream = (new Response(text).body as ReadableStream).pipeThrough(
-    new CompressionStream('gzip') as unknown as ReadableWritablePair,
-  );
-  return new Response(stream).arrayBuffer();
-}
+// Not `async`: a host that builds for older browsers turns async functions into calls to a
+// helper of its bundle, which the worker (running this function's source text) lacks.
+const gzipText = (text: string): Promise<ArrayBuffer> =>
+  new Response(
+    (new Response(text).body as ReadableStream).pipeThrough(
+      new CompressionStream('gzip') as unknown as ReadableWritablePair,
+    ),
+  ).arrayBuffer();
 
 // The worker's whole source: the same two self-contained functions the main thread uses, by
 // their own source text. It answers `[id, gzip]`, or `[id]` when it could not pack (the job is
