@@ -68,6 +68,27 @@ describe('compression', () => {
     compressor.close();
   });
 
+  it('stops handing batches to a worker that cannot pack them', async () => {
+    // A worker that loads but answers every job with `[id]` (as one whose packing code throws).
+    let posted = 0;
+    window.Worker = class extends originalWorker {
+      constructor() {
+        super(URL.createObjectURL(new Blob(['onmessage=({data:[i]})=>postMessage([i])'])));
+        // It answers every job it is given once.
+        this.addEventListener('message', () => posted++);
+      }
+    } as unknown as typeof Worker;
+    const compressor = createCompressor();
+    const text = batchText(1_000);
+    for (let round = 0; round < 3; round++) {
+      expect(parseWireBody(await gunzip(await compressor.pack(text)))).toEqual(JSON.parse(text));
+    }
+    // Each batch copied to it for nothing would cost the main thread twice.
+    expect(posted).toBe(1);
+    expect(compressor.mode).toBe('main-thread');
+    compressor.close();
+  });
+
   it('falls back to the main thread when the page forbids workers (CSP)', async () => {
     window.Worker = class {
       constructor() {

@@ -27,8 +27,8 @@ const gzipText = (text: string): Promise<ArrayBuffer> =>
   ).arrayBuffer();
 
 // The worker's whole source: the same two self-contained functions the main thread uses, by
-// their own source text. It answers `[id, gzip]`, or `[id]` when it could not pack (the job is
-// then done on the main thread).
+// their own source text. It answers `[id, gzip]`, or `[id]` when it could not pack (the job,
+// and every later one, is then done on the main thread).
 const WORKER_SOURCE = `const e=${encodeWireDeltas},g=${gzipText};onmessage=async({data:[i,t]})=>{try{const b=await g(e(t));postMessage([i,b],[b])}catch{postMessage([i])}}`;
 
 /**
@@ -86,7 +86,9 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
           waiting.delete(id);
           job[1](new Uint8Array(bytes));
         } else {
-          rescue(id);
+          // It could not pack (its code cannot run in this build, say): it will not do better
+          // on the next batch, which would only be copied there for nothing.
+          fallBack();
         }
       };
       worker.onerror = (event) => {
