@@ -11,8 +11,11 @@ import { encodeWireDeltas } from '@replaykit/core';
 export type CompressionMode = 'worker' | 'main-thread' | 'none';
 
 export interface Compressor {
-  /** A batch body as sent: encoded as wire format 2 when it is format 1, then gzipped. */
-  pack(text: string): Promise<Uint8Array>;
+  /**
+   * A batch body as sent: encoded as wire format 2, then gzipped; with `formatOne`, gzipped as
+   * written (on the main thread), for a server older than format 2.
+   */
+  pack(text: string, formatOne?: boolean): Promise<Uint8Array>;
   readonly mode: CompressionMode;
   close(): void;
 }
@@ -50,8 +53,8 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     [text: string, resolve: (bytes: Uint8Array) => void, reject: (error: unknown) => void]
   >();
 
-  const mainThread = async (text: string) => {
-    const encoded = encodeWireDeltas(text);
+  const mainThread = async (text: string, formatOne?: boolean) => {
+    const encoded = formatOne ? text : encodeWireDeltas(text);
     return hasStreams ? new Uint8Array(await gzipText(encoded)) : new TextEncoder().encode(encoded);
   };
 
@@ -103,9 +106,9 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
 
   const compressor: Compressor & { mode: CompressionMode } = {
     mode: workerTried ? (hasStreams ? 'main-thread' : 'none') : 'worker',
-    pack(text) {
-      if (text.length < WORKER_MIN_CHARS) {
-        return mainThread(text);
+    pack(text, formatOne) {
+      if (formatOne || text.length < WORKER_MIN_CHARS) {
+        return mainThread(text, formatOne);
       }
       if (!workerTried) {
         startWorker();

@@ -176,6 +176,28 @@ describe('recorder', () => {
     expect(ingest.batches[0]?.seq).toBe(0);
   });
 
+  it('resends a batch as wire format 1 to a server older than format 2, and keeps to format 1 after', async () => {
+    ingest.formatOneOnly = true;
+    document.body.innerHTML = '<h1>Shop</h1>';
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    recorder.start();
+    await recorder.flush();
+    // Refused as format 2, then accepted as format 1: nothing dropped.
+    expect(ingest.requests.map((body) => body.slice(0, 7))).toEqual(['{"v":2,', '{"v":1,']);
+    expect(ingest.batches).toHaveLength(1);
+    expect(ingest.batches[0]?.events.map((event) => event.type).slice(0, 2)).toEqual([
+      EventType.Meta,
+      EventType.FullSnapshot,
+    ]);
+    document.body.append(Object.assign(document.createElement('p'), { textContent: 'later' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await recorder.flush();
+    // The next batch goes as format 1 at once.
+    expect(ingest.requests.map((body) => body.slice(0, 7))).toEqual(['{"v":2,', '{"v":1,', '{"v":1,']);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+    expect(ingest.bodies.join('')).not.toMatch(/\$dropped/);
+  });
+
   it('refuses to start a second recorder on the same page', () => {
     recorder = createFacade({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
     recorder.start();

@@ -88,32 +88,49 @@ export function createTransport(
     });
   };
 
+  /** Set once a server took format 1 after refusing format 2: it is older than format 2. */
+  let formatOne = false;
+
+  /** Packs (or reuses) one batch's body and posts it once. */
+  const attempt = async (batch: OutgoingBatch, plain: boolean): Promise<SendResult> => {
+    let body: Uint8Array;
+    try {
+      body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch), plain));
+      compressed.set(batch, body);
+    } catch (error) {
+      return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
+    }
+    // keepalive only while the page is hidden (it may be closed next): the 64 KiB budget is
+    // shared with the host's own keepalive requests, which must not fail because of ours.
+    const keepalive = transport.pageHidden && keepaliveBytes + body.byteLength <= KEEPALIVE_MAX_BYTES;
+    if (keepalive) {
+      keepaliveInFlight.add(batch);
+    }
+    try {
+      const response = await post(body, body.byteLength, keepalive);
+      const text = response.ok ? '' : await response.text().catch(() => '');
+      return classifyStatus(response.status, response.headers.get('retry-after'), text);
+    } catch (error) {
+      return { kind: 'retry', reason: `network error: ${String(error)}` };
+    } finally {
+      keepaliveInFlight.delete(batch);
+    }
+  };
+
   const transport: Transport = {
     url,
     pageHidden: false,
     async send(batch) {
-      let body: Uint8Array;
-      try {
-        body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch)));
-        compressed.set(batch, body);
-      } catch (error) {
-        return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
+      const result = await attempt(batch, formatOne);
+      if (result.kind === 'rejected' && result.status === 400 && !formatOne) {
+        // A server older than wire format 2 refuses it with 400: the same batch as format 1.
+        // If that lands, the rest of this page's batches go as format 1 from the start.
+        compressed.delete(batch);
+        const again = await attempt(batch, true);
+        formatOne = again.kind === 'sent';
+        return again;
       }
-      // keepalive only while the page is hidden (it may be closed next): the 64 KiB budget is
-      // shared with the host's own keepalive requests, which must not fail because of ours.
-      const keepalive = transport.pageHidden && keepaliveBytes + body.byteLength <= KEEPALIVE_MAX_BYTES;
-      if (keepalive) {
-        keepaliveInFlight.add(batch);
-      }
-      try {
-        const response = await post(body, body.byteLength, keepalive);
-        const text = response.ok ? '' : await response.text().catch(() => '');
-        return classifyStatus(response.status, response.headers.get('retry-after'), text);
-      } catch (error) {
-        return { kind: 'retry', reason: `network error: ${String(error)}` };
-      } finally {
-        keepaliveInFlight.delete(batch);
-      }
+      return result;
     },
     sendOnPageHide(batch) {
       if (keepaliveInFlight.has(batch)) {

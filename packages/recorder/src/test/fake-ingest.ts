@@ -7,6 +7,10 @@ export interface FakeIngest {
   urls: string[];
   /** Answers the next requests with these statuses (or 'network' for a failed fetch), then 200. */
   failNext(...outcomes: Array<number | 'network'>): void;
+  /** Set: answers bodies in wire format 2 with 400, as a server older than format 2 does. */
+  formatOneOnly: boolean;
+  /** Every request that reached the endpoint, accepted or not: the first characters of its body. */
+  requests: string[];
   restore(): void;
 }
 
@@ -40,6 +44,8 @@ export function installFakeIngest(): FakeIngest {
     batches: [],
     bodies: [],
     urls: [],
+    formatOneOnly: false,
+    requests: [],
     failNext: (...next) => {
       outcomes.push(...next);
     },
@@ -48,10 +54,11 @@ export function installFakeIngest(): FakeIngest {
       navigator.sendBeacon = originalBeacon;
     },
   };
-  const receive = async (url: string, body: BodyInit | null | undefined) => {
+  const read = async (body: BodyInit | null | undefined) => {
     const bytes = await bodyBytes(body);
-    const text =
-      bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes) : new TextDecoder().decode(bytes);
+    return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(bytes) : new TextDecoder().decode(bytes);
+  };
+  const receive = async (url: string, text: string) => {
     fake.urls.push(url);
     fake.bodies.push(text);
     fake.batches.push(parseWireBody(text) as IngestBatch);
@@ -64,11 +71,18 @@ export function installFakeIngest(): FakeIngest {
     if (outcome !== undefined) {
       return new Response(JSON.stringify({ error: { code: 'test', message: 'test' } }), { status: outcome });
     }
-    await receive(String(input), init?.body);
+    const text = await read(init?.body);
+    fake.requests.push(text.slice(0, 60));
+    if (fake.formatOneOnly && text.startsWith('{"v":2,')) {
+      // What a server from before wire format 2 answers.
+      const message = 'The batch is not valid: v: v must be 1, the wire format version.';
+      return new Response(JSON.stringify({ error: { code: 'invalid_batch', message } }), { status: 400 });
+    }
+    await receive(String(input), text);
     return new Response(JSON.stringify({ ok: true, duplicate: false }), { status: 200 });
   };
   navigator.sendBeacon = (url, data) => {
-    void receive(String(url), data as BodyInit);
+    void read(data as BodyInit).then((text) => receive(String(url), text));
     return true;
   };
   return fake;
