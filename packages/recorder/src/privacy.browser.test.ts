@@ -55,6 +55,31 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     expect(relaxed).not.toContain('tok-secret');
   });
 
+  it("applies the host's mask and unmask selectors like the markers, nearest first", async () => {
+    document.body.innerHTML = `
+      <p class="customer-name">host-class-secret</p>
+      <p data-private>host-attribute-secret</p>
+      <section data-private><p class="public">public-inside-private</p><p>private-inside</p></section>
+      <div data-rk-mask><p class="public">public-inside-marker</p></div>
+      <p>plain-relaxed-text</p>`;
+    const sent = await recordPage({
+      preset: 'relaxed',
+      // A class selector needs matches(); lone attribute selectors are tested as attributes.
+      maskSelectors: ['.customer-name', '[data-private]'],
+      unmaskSelectors: ['.public'],
+    });
+    for (const secret of ['host-class-secret', 'host-attribute-secret', 'private-inside']) {
+      expect(sent).not.toContain(secret);
+    }
+    expect(sent).toContain('public-inside-private');
+    expect(sent).toContain('public-inside-marker');
+    expect(sent).toContain('plain-relaxed-text');
+    // Attribute selectors only: the fast path, with the host's attribute beside the markers.
+    const attributesOnly = await recordPage({ preset: 'relaxed', maskSelectors: ['[data-private]'] });
+    expect(attributesOnly).not.toContain('host-attribute-secret');
+    expect(attributesOnly).toContain('host-class-secret');
+  });
+
   it('lets the nearest marker win, through shadow roots, and never unmasks passwords', async () => {
     document.body.innerHTML = `
       <div data-rk-unmask>

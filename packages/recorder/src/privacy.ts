@@ -275,6 +275,19 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   const maskSelector = selectors(PRIVACY_ATTRIBUTES.mask, 'maskSelectors');
   /** Matches an element carrying a mask or unmask marker. */
   const markerSelector = `${maskSelector}, ${selectors(PRIVACY_ATTRIBUTES.unmask, 'unmaskSelectors')}`;
+  /**
+   * `element.matches(selector)`, as attribute tests while the selector is only the markers'
+   * `[name]`s (no host selectors): a snapshot tests every element, and `hasAttribute` costs a
+   * fraction of `matches` (10,000 elements: about 1 ms against 5 in Chromium).
+   */
+  const matcher = (selector: string): ((element: Element) => boolean) => {
+    const names = selector.split(', ').map((part) => /^\[([\w-]+)\]$/.exec(part)?.[1]);
+    return names.every(Boolean)
+      ? (element) => names.some((name) => element.hasAttribute(name as string))
+      : (element) => element.matches(selector);
+  };
+  const isMarked = matcher(markerSelector);
+  const isMaskMarker = matcher(maskSelector);
   const alwaysMaskSelector = checkList('alwaysMaskSelectors', config.alwaysMaskSelectors, true).join(', ');
   /** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
   const attributeKinds = new Map<string, AttributeKind>([['value', VALUE]]);
@@ -325,8 +338,8 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         break;
       }
       path.push(current);
-      if (current.matches(markerSelector)) {
-        marker = current.matches(maskSelector) ? MASK : CLEAR;
+      if (isMarked(current)) {
+        marker = isMaskMarker(current) ? MASK : CLEAR;
         break;
       }
       current = current.parentElement ?? outOfTree(current);
