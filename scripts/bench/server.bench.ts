@@ -629,9 +629,7 @@ async function ingestBenchmarks(
     // restoring format 2's timestamps).
     const floorStarted = performance.now();
     for (const prepared of interleaved) {
-      restoreWireTimestamps(
-        (JSON.parse(gunzipSync(prepared.body).toString('utf8')) as { events: unknown[] }).events,
-      );
+      restoreWireTimestamps(JSON.parse(gunzipSync(prepared.body).toString('utf8')));
     }
     const floorUs = ((performance.now() - floorStarted) * 1_000) / total;
     console.log(

@@ -56,6 +56,6 @@ export {
   WRITE_KEY_HEADER,
   WRITE_KEY_QUERY,
 } from './wire';
-export { decodeWireEvents, encodeWireDeltas, parseWireBody, restoreWireTimestamps } from './wire-deltas';
+export { encodeWireDeltas, parseWireBody, restoreWireTimestamps } from './wire-deltas';
 export type { BatchParseResult } from './wire-schema';
 export { ingestBatchSchema, parseBatch, recordedEventSchema } from './wire-schema';

@@ -71,12 +71,11 @@ describe('wire format 2 (numbers as differences)', () => {
   });
 
   it('restores the timestamps alone, which is all ingest needs', () => {
-    const events = (
-      JSON.parse(encodeWireDeltas(body([mutation(0), mutation(1), mutation(2)]))) as {
-        events: Array<{ timestamp: number }>;
-      }
-    ).events;
-    restoreWireTimestamps(events);
+    const batch = JSON.parse(encodeWireDeltas(body([mutation(0), mutation(1), mutation(2)]))) as {
+      events: Array<{ timestamp: number }>;
+    };
+    restoreWireTimestamps(batch);
+    const { events } = batch;
     expect(events.map((event) => event.timestamp)).toEqual(
       [0, 1, 2].map((frame) => 1_795_749_677_691 + frame * 16),
     );

@@ -78,13 +78,27 @@ export function encodeWireDeltas(text: string): string {
   }
 }
 
+/** True for a parsed format 2 batch (an object with `v` 2 and an array of events). */
+function isDeltaBatch(batch: unknown): batch is { v: number; events: unknown[] } {
+  const candidate = batch as { v?: unknown; events?: unknown } | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.v === 2 &&
+    Array.isArray(candidate.events)
+  );
+}
+
 /**
  * Restores the events' timestamps of a parsed format 2 batch, in place: all the server needs
- * at ingest (validation, clock correction, summary, markers).
+ * at ingest (validation, clock correction, summary, markers). Anything else is left as it is.
  */
-export function restoreWireTimestamps(events: readonly unknown[]): void {
+export function restoreWireTimestamps(batch: unknown): void {
+  if (!isDeltaBatch(batch)) {
+    return;
+  }
   let last = 0;
-  for (const event of events) {
+  for (const event of batch.events) {
     if (typeof event === 'object' && event !== null) {
       const record = event as { timestamp?: unknown };
       if (Number.isInteger(record.timestamp)) {
@@ -96,15 +110,16 @@ export function restoreWireTimestamps(events: readonly unknown[]): void {
 }
 
 /**
- * Restores every number of a parsed format 2 batch's events, in place (timestamps and the
- * snapshot data's ids and coordinates): the events as recorded. A format 1 batch is left as
- * it is.
+ * Parses a batch body of either format as recorded: a format 2 body's numbers (timestamps,
+ * and the snapshot data's ids and coordinates) are restored and it comes back as format 1.
+ * Throws what `JSON.parse` throws.
  */
-export function decodeWireEvents(batch: { v?: unknown; events?: unknown }): void {
-  if (batch.v !== 2 || !Array.isArray(batch.events)) {
-    return;
+export function parseWireBody(text: string): unknown {
+  const batch: unknown = JSON.parse(text);
+  if (!isDeltaBatch(batch)) {
+    return batch;
   }
-  restoreWireTimestamps(batch.events);
+  restoreWireTimestamps(batch);
   const last: Record<string, number> = {};
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {
@@ -131,16 +146,5 @@ export function decodeWireEvents(batch: { v?: unknown; events?: unknown }): void
     }
   }
   batch.v = 1;
-}
-
-/**
- * Parses a batch body of either format as recorded: a format 2 body's numbers are restored
- * and it comes back as format 1. Throws what `JSON.parse` throws.
- */
-export function parseWireBody(text: string): unknown {
-  const parsed: unknown = JSON.parse(text);
-  if (typeof parsed === 'object' && parsed !== null) {
-    decodeWireEvents(parsed);
-  }
-  return parsed;
+  return batch;
 }

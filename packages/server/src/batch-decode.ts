@@ -9,7 +9,6 @@ import {
   restoreWireTimestamps,
   summarizeBatch,
   type TimelineMarker,
-  WIRE_VERSION_DELTAS,
 } from '@replaykit/core';
 import { checkBatch } from './batch-check';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
@@ -112,16 +111,9 @@ export async function decodeBatch(
       `The request body is not valid JSON${detail}; send a batch as JSON, optionally gzip-compressed.`,
     );
   }
-  if (
-    typeof parsed === 'object' &&
-    parsed !== null &&
-    (parsed as { v?: unknown }).v === WIRE_VERSION_DELTAS &&
-    Array.isArray((parsed as { events?: unknown }).events)
-  ) {
-    // Format 2: the timestamps are all that ingest reads of the numbers it packs (the body is
-    // stored as received and restored in full when read).
-    restoreWireTimestamps((parsed as { events: unknown[] }).events);
-  }
+  // Format 2: the timestamps are all that ingest reads of the numbers it packs (the body is
+  // stored as received and restored in full when read).
+  restoreWireTimestamps(parsed);
   const result = checkBatch(parsed);
   if (!result.ok) {
     return refuse(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
