@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Rollup } from 'vite';
 
-/** The product bars, min+gzip: what loads before the first `start()`, and every chunk with rrweb. */
+/** What a host pays up front to import the recorder (entry and its static imports), min+gzip. */
 export const UP_FRONT_BAR_BYTES = 4 * 1024;
+/** Every chunk of the recorder with rrweb, min+gzip: the product bar, 32 KiB. */
 export const FULL_RECORDER_BAR_BYTES = 32 * 1024;
 
 export const gzipBytes = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).byteLength;
