@@ -71,7 +71,7 @@ export function emptySessionSummary(
     id,
     startedAt,
     endedAt,
-    durationMs: 0,
+    durationMs: endedAt - startedAt,
     activeMs: 0,
     eventCount: 0,
     byteCount: 0,

@@ -19,8 +19,11 @@
  * touched, so the server reads what it indexes (timestamps aside) without restoring anything.
  */
 
+import { EventType } from './events';
+import { WIRE_VERSION, WIRE_VERSION_DELTAS } from './wire';
+
 /** Events whose `data` carries the counting numbers: full and incremental snapshots. */
-const SNAPSHOT_TYPES: ReadonlySet<unknown> = new Set([2, 3]);
+const SNAPSHOT_TYPES: ReadonlySet<unknown> = new Set([EventType.FullSnapshot, EventType.IncrementalSnapshot]);
 
 /** The keys whose integers inside snapshot data are differences. */
 const DATA_KEYS: ReadonlySet<string> = new Set(['id', 'parentId', 'nextId', 'timeOffset', 'x', 'y']);
@@ -84,21 +87,15 @@ function isDeltaBatch(batch: unknown): batch is { v: number; events: unknown[] }
   return (
     typeof candidate === 'object' &&
     candidate !== null &&
-    candidate.v === 2 &&
+    candidate.v === WIRE_VERSION_DELTAS &&
     Array.isArray(candidate.events)
   );
 }
 
-/**
- * Restores the events' timestamps of a parsed format 2 batch, in place: all the server needs
- * at ingest (validation, clock correction, summary, markers). Anything else is left as it is.
- */
-export function restoreWireTimestamps(batch: unknown): void {
-  if (!isDeltaBatch(batch)) {
-    return;
-  }
+/** Adds up the events' timestamps, in place. */
+function restoreTimestamps(events: readonly unknown[]): void {
   let last = 0;
-  for (const event of batch.events) {
+  for (const event of events) {
     if (typeof event === 'object' && event !== null) {
       const record = event as { timestamp?: unknown };
       if (Number.isInteger(record.timestamp)) {
@@ -106,6 +103,16 @@ export function restoreWireTimestamps(batch: unknown): void {
         record.timestamp = last;
       }
     }
+  }
+}
+
+/**
+ * Restores the events' timestamps of a parsed format 2 batch, in place: all the server needs
+ * at ingest (validation, clock correction, summary, markers). Anything else is left as it is.
+ */
+export function restoreWireTimestamps(batch: unknown): void {
+  if (isDeltaBatch(batch)) {
+    restoreTimestamps(batch.events);
   }
 }
 
@@ -119,7 +126,7 @@ export function parseWireBody(text: string): unknown {
   if (!isDeltaBatch(batch)) {
     return batch;
   }
-  restoreWireTimestamps(batch);
+  restoreTimestamps(batch.events);
   const last: Record<string, number> = {};
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {
@@ -145,6 +152,6 @@ export function parseWireBody(text: string): unknown {
       walk(event.data);
     }
   }
-  batch.v = 1;
+  batch.v = WIRE_VERSION;
   return batch;
 }

@@ -258,23 +258,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       events.map((event) => pgText(event.property)),
       events.map((event) => pgText(event.value)),
     ];
-    const sessionValues = (state: ReturnType<typeof newSessionState>) => {
-      const columns = sessionColumns(state);
-      return [
-        input.projectId,
-        input.sessionId,
-        columns.startedAt,
-        columns.endedAt,
-        columns.durationMs,
-        columns.activeMs,
-        columns.errorCount,
-        columns.byteCount,
-        pgText(columns.userId),
-        pgText(columns.urlsText),
-        columns.state,
-        input.receivedAt,
-      ];
-    };
+    // The same columns, in the same order and with the same mapping, as a group's write.
+    const sessionValues = (state: ReturnType<typeof newSessionState>) => [
+      input.projectId,
+      input.sessionId,
+      ...sessionColumnArrays([sessionColumns(state)]).map((column) => column[0]),
+      input.receivedAt,
+    ];
     return transaction(pool, async (client) => {
       // Inserts the batch and, in the same statement, locks the session row.
       const first = await client.query<{ inserted: boolean; state: string | null }>(
