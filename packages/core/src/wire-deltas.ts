@@ -22,9 +22,6 @@
 import { EventType } from './events';
 import { WIRE_VERSION, WIRE_VERSION_DELTAS } from './wire';
 
-/** Events whose `data` carries the counting numbers: full and incremental snapshots. */
-const SNAPSHOT_TYPES: ReadonlySet<unknown> = new Set([EventType.FullSnapshot, EventType.IncrementalSnapshot]);
-
 /** The keys whose integers inside snapshot data are differences. */
 const DATA_KEYS: ReadonlySet<string> = new Set(['id', 'parentId', 'nextId', 'timeOffset', 'x', 'y']);
 
@@ -148,7 +145,9 @@ export function parseWireBody(text: string): unknown {
     }
   };
   for (const event of batch.events as Array<{ type?: unknown; data?: unknown }>) {
-    if (typeof event === 'object' && event !== null && SNAPSHOT_TYPES.has(event.type)) {
+    // Full and incremental snapshots: the events whose data carries the counting numbers.
+    const type = typeof event === 'object' && event !== null ? event.type : undefined;
+    if (type === EventType.FullSnapshot || type === EventType.IncrementalSnapshot) {
       walk(event.data);
     }
   }
