@@ -1,13 +1,9 @@
 'use client';
 
-import type { RecordedEvent } from '@replaykit/core';
+import { EventType, IncrementalSource, type RecordedEvent } from '@replaykit/core';
 import type { ReplayerEvents } from '@rrweb/types';
 
-// rrweb's wire values (rrweb-snapshot's NodeType, rrweb's EventType and IncrementalSource).
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL_SNAPSHOT = 3;
-const MUTATION_SOURCE = 0;
-const CANVAS_MUTATION_SOURCE = 9;
+/** rrweb-snapshot's NodeType for elements. */
 const ELEMENT_NODE = 2;
 /** rrweb's CanvasContext for 2D: image snapshots are replayed as 2D drawing. */
 const CANVAS_2D = 0;
@@ -36,10 +32,16 @@ type PaintStep =
   | { kind: 'clear-all' }
   | { kind: 'draw'; image: EncodedImage; args: readonly number[] };
 
-/** What one canvas should show: the steps of a recorded snapshot, or a data URL from a snapshot of the page. */
+/** What one canvas should show: the steps of a recorded snapshot (a data URL from the page's snapshot is one draw step). */
 interface CanvasPicture {
   steps: readonly PaintStep[];
 }
+
+/** What an incremental event without canvas content gives: shared, never changed. */
+const NO_PICTURES: { pictures: ReadonlyMap<number, CanvasPicture>; reshapes: boolean } = {
+  pictures: new Map(),
+  reshapes: false,
+};
 
 /** The part of rrweb's Replayer this module uses. */
 export interface CanvasSnapshotReplayer {
@@ -241,17 +243,17 @@ function wholeImage(picture: CanvasPicture, canvas: HTMLCanvasElement): EncodedI
     : null;
 }
 
+/** The image the painter put inside a replayed canvas, if any. */
+function shownImage(canvas: HTMLCanvasElement): HTMLImageElement | null {
+  return canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
+}
+
 /**
  * Shows `url` in the replayed page as the canvas's content. A document without script (the
  * replay frame's sandbox) renders a canvas as its fallback content, its children, never its
  * pixels: the picture is shown by an image inside it. A fallback canvas is an ordinary box,
  * on which `width` and `height` apply only if it is not inline.
  */
-/** The image the painter put inside a replayed canvas, if any. */
-function shownImage(canvas: HTMLCanvasElement): HTMLImageElement | null {
-  return canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
-}
-
 function showInPage(canvas: HTMLCanvasElement, url: string): void {
   let image = shownImage(canvas);
   if (image === null) {
@@ -357,10 +359,10 @@ export class CanvasSnapshotPainter {
    */
   prepare(events: readonly RecordedEvent[]): void {
     for (const event of events) {
-      if (event.type === FULL_SNAPSHOT && isRecord(event.data)) {
+      if (event.type === EventType.FullSnapshot && isRecord(event.data)) {
         // Always indexed, even without pictures: a rebuild from it leaves every canvas blank.
         this.#picturesByEvent.set(event, this.#takeFromTree(event.data.node));
-      } else if (event.type === INCREMENTAL_SNAPSHOT && isRecord(event.data)) {
+      } else if (event.type === EventType.IncrementalSnapshot && isRecord(event.data)) {
         const { pictures, reshapes } = this.#takeFromIncremental(event.data);
         if (reshapes) {
           this.#reshapesCanvas.add(event);
@@ -380,7 +382,7 @@ export class CanvasSnapshotPainter {
     };
     const onCast = (payload?: unknown) => {
       // Called for every event applied, thousands per seek: a type check and a map lookup.
-      if (!isRecord(payload) || payload.type !== INCREMENTAL_SNAPSHOT) {
+      if (!isRecord(payload) || payload.type !== EventType.IncrementalSnapshot) {
         return;
       }
       const pictures = this.#picturesByEvent.get(payload);
@@ -518,12 +520,17 @@ export class CanvasSnapshotPainter {
    * sets a canvas's width or height.
    */
   #takeFromIncremental(data: Record<string, unknown>): {
-    pictures: Map<number, CanvasPicture>;
+    pictures: ReadonlyMap<number, CanvasPicture>;
     reshapes: boolean;
   } {
+    // Runs for every incremental event of a recording, mouse moves included: nothing is made
+    // for the sources that cannot hold a picture.
+    if (data.source !== IncrementalSource.CanvasMutation && data.source !== IncrementalSource.Mutation) {
+      return NO_PICTURES;
+    }
     const pictures = new Map<number, CanvasPicture>();
     let reshapes = false;
-    if (data.source === CANVAS_MUTATION_SOURCE) {
+    if (data.source === IncrementalSource.CanvasMutation) {
       const picture = snapshotPicture(data);
       if (picture && typeof data.id === 'number') {
         pictures.set(data.id, picture);
@@ -535,9 +542,6 @@ export class CanvasSnapshotPainter {
             'Record canvases as snapshots (the recorder’s `canvas` option) to see them safely.',
         );
       }
-      return { pictures, reshapes };
-    }
-    if (data.source !== MUTATION_SOURCE) {
       return { pictures, reshapes };
     }
     if (Array.isArray(data.adds)) {

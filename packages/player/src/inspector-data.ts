@@ -6,7 +6,6 @@ import {
   type RecordedEvent,
   ReservedEvent,
 } from '@replaykit/core';
-import { lastIndexAtOrBefore } from './timeline-data';
 
 /** The inspector's tabs. */
 export type InspectorTab = 'events' | 'console' | 'network';
@@ -138,11 +137,6 @@ export function inspectorItems(
     }
   });
   return items;
-}
-
-/** Index of the last item at or before `offset`; -1 before the first. */
-export function currentItemIndex(items: readonly ReplayEventItem[], offset: number): number {
-  return lastIndexAtOrBefore(items, offset);
 }
 
 /** True when an item matches a filter text (case-insensitive, on its label, detail, status). */

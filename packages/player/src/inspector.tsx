@@ -11,13 +11,8 @@ import {
 } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
-import {
-  currentItemIndex,
-  type InspectorTab,
-  inspectorItems,
-  matchesFilter,
-  type ReplayEventItem,
-} from './inspector-data';
+import { type InspectorTab, inspectorItems, matchesFilter, type ReplayEventItem } from './inspector-data';
+import { lastIndexAtOrBefore } from './timeline-data';
 import { useReplaySelector } from './use-replay';
 
 const TABS: readonly { id: InspectorTab; label: string }[] = [
@@ -68,7 +63,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   const items = useMemo(() => all[tab].filter((item) => matchesFilter(item, filter)), [all, tab, filter]);
   // Select the current row's index, not the time: the list re-renders when the row changes,
   // not on each of the clock's 60 updates a second.
-  const current = useReplaySelector(store, (s) => currentItemIndex(items, s.previewTime ?? s.currentTime));
+  const current = useReplaySelector(store, (s) => lastIndexAtOrBefore(items, s.previewTime ?? s.currentTime));
   const currentId = items[current]?.id;
   const totalMs = Math.max(timeline.totalDurationMs, 1);
 
