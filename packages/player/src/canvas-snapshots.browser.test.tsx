@@ -1,11 +1,16 @@
 import './player.css';
-import type { RecordedEvent, SessionChunk } from '@replaykit/core';
+import { EventType, IncrementalSource, isIncremental, type RecordedEvent } from '@replaykit/core';
 import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { act, cleanup, render, waitFor } from '@testing-library/react';
 import { createRef } from 'react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CanvasSnapshotPainter, type EncodedImage, encodedImageToBlob } from './canvas-snapshots';
+import {
+  CANVAS_IMAGE_ATTRIBUTE,
+  CanvasSnapshotPainter,
+  type EncodedImage,
+  encodedImageToBlob,
+} from './canvas-snapshots';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import {
   AT,
@@ -21,7 +26,7 @@ import {
   shownCentreColour,
   YELLOW,
 } from './test/canvas-recording';
-import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
+import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider, twoChunks } from './test/replay-dom';
 
 let events: RecordedEvent[] = [];
 
@@ -80,6 +85,37 @@ async function expectNote(iframe: HTMLIFrameElement, text: string): Promise<void
   );
 }
 
+/** The same recording without any canvas content: no rr_dataURL, no snapshots. */
+function bareRecording(): RecordedEvent[] {
+  const bare = structuredClone(events).filter(
+    (event) => !isIncremental(event, IncrementalSource.CanvasMutation),
+  );
+  for (const event of bare) {
+    if (event.type === EventType.FullSnapshot) {
+      event.data = JSON.parse(JSON.stringify(event.data).replace(/,"rr_dataURL":"[^"]*"/g, ''));
+    }
+  }
+  return bare;
+}
+
+/**
+ * Seeks, then waits for the replayed page's note (when given: it proves the seek landed where
+ * the canvas alone could not) and for the canvas's colour.
+ */
+async function seekAndExpect(
+  player: ReturnType<typeof renderPlayer>,
+  iframe: HTMLIFrameElement,
+  offsetMs: number,
+  colour: Rgb | null,
+  note?: string,
+): Promise<void> {
+  player.seek(offsetMs);
+  if (note !== undefined) {
+    await expectNote(iframe, note);
+  }
+  await expectCanvas(iframe, colour);
+}
+
 describe('canvas image snapshots in Chromium, without allow-scripts', () => {
   it('paints each snapshot while playing, in an iframe sandboxed without allow-scripts', async () => {
     const player = renderPlayer();
@@ -100,25 +136,17 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     const iframe = await replayIframe();
     await expectCanvas(iframe, GREEN);
 
-    player.seek(AT.red + 200);
-    await expectCanvas(iframe, RED);
+    await seekAndExpect(player, iframe, AT.red + 200, RED);
     // Forward over a DOM change and no canvas change: rrweb moves its virtual DOM into the
     // page, which sets the canvas's width again and so clears it; red must come back.
-    player.seek(AT.textChange + 200);
-    await expectNote(iframe, 'changed');
-    await expectCanvas(iframe, RED);
-    player.seek(AT.blue + 200);
-    await expectCanvas(iframe, BLUE);
+    await seekAndExpect(player, iframe, AT.textChange + 200, RED, 'changed');
+    await seekAndExpect(player, iframe, AT.blue + 200, BLUE);
     // Backward: the page is rebuilt from the full snapshot, and red is the latest then.
-    player.seek(AT.red + 200);
-    await expectNote(iframe, 'first');
-    await expectCanvas(iframe, RED);
+    await seekAndExpect(player, iframe, AT.red + 200, RED, 'first');
     // Before the first snapshot: the full snapshot's own content.
-    player.seek(AT.red - 200);
-    await expectCanvas(iframe, GREEN);
+    await seekAndExpect(player, iframe, AT.red - 200, GREEN);
     // Straight from there past both snapshots.
-    player.seek(AT.blue + 200);
-    await expectCanvas(iframe, BLUE);
+    await seekAndExpect(player, iframe, AT.blue + 200, BLUE);
   });
 
   it('follows a checkpoint that rebuilds the page, seeking and playing across it both ways', async () => {
@@ -127,64 +155,36 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     await expectCanvas(iframe, GREEN);
 
     // Forward across the checkpoint: a new canvas element, with the checkpoint's content.
-    player.seek(AT.checkpoint + 200);
-    await expectNote(iframe, 'checkpoint');
-    await expectCanvas(iframe, YELLOW);
-    player.seek(AT.magenta + 200);
-    await expectCanvas(iframe, MAGENTA);
+    await seekAndExpect(player, iframe, AT.checkpoint + 200, YELLOW, 'checkpoint');
+    await seekAndExpect(player, iframe, AT.magenta + 200, MAGENTA);
     // Backward across it: the first page again, with the latest snapshot before the target.
-    player.seek(AT.blue + 200);
-    await expectNote(iframe, 'changed');
-    await expectCanvas(iframe, BLUE);
-    player.seek(AT.red - 200);
-    await expectCanvas(iframe, GREEN);
-    player.seek(AT.magenta + 200);
-    await expectCanvas(iframe, MAGENTA);
+    await seekAndExpect(player, iframe, AT.blue + 200, BLUE, 'changed');
+    await seekAndExpect(player, iframe, AT.red - 200, GREEN);
+    await seekAndExpect(player, iframe, AT.magenta + 200, MAGENTA);
 
     // Playing across it: the checkpoint is applied live, then the next snapshot.
-    player.seek(AT.checkpointMeta - 300);
-    await expectCanvas(iframe, BLUE);
+    await seekAndExpect(player, iframe, AT.checkpointMeta - 300, BLUE);
     player.play();
     await expectCanvas(iframe, YELLOW);
     await expectCanvas(iframe, MAGENTA);
   });
 
   it('paints snapshots and checkpoints that stream in after the first frame', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const start = events[0]!.timestamp;
-    async function* loader(): AsyncGenerator<SessionChunk> {
-      yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start <= AT.red) };
-      await released;
-      yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - start > AT.red) };
-    }
+    // Everything up to the red snapshot first, the rest once released.
+    const { loader, release } = twoChunks(events, AT.red + 1);
     const player = renderPlayer({ loader });
     const iframe = await replayIframe();
     await expectCanvas(iframe, GREEN);
     act(() => release());
     // The timeline takes the second chunk in (it is rebuilt at most every 250 ms).
     await waitFor(() => expect(Number(seekSlider().getAttribute('aria-valuemax'))).toBe(AT.end), REPLAY_WAIT);
-    player.seek(AT.blue + 200);
-    await expectCanvas(iframe, BLUE);
-    player.seek(AT.checkpoint + 200);
-    await expectCanvas(iframe, YELLOW);
-    player.seek(AT.magenta + 200);
-    await expectCanvas(iframe, MAGENTA);
+    await seekAndExpect(player, iframe, AT.blue + 200, BLUE);
+    await seekAndExpect(player, iframe, AT.checkpoint + 200, YELLOW);
+    await seekAndExpect(player, iframe, AT.magenta + 200, MAGENTA);
   });
 
   it('keeps the size of a canvas with nothing recorded, which a frame without script would collapse', async () => {
-    // The same recording without any canvas content: no rr_dataURL, no snapshots.
-    const bare = structuredClone(events).filter(
-      (event) => !(event.type === 3 && (event.data as { source?: number }).source === 9),
-    );
-    for (const event of bare) {
-      if (event.type === 2) {
-        const text = JSON.stringify(event.data).replace(/,"rr_dataURL":"[^"]*"/g, '');
-        event.data = JSON.parse(text);
-      }
-    }
+    const bare = bareRecording();
     render(
       <div style={{ width: '800px', height: '700px' }}>
         <ReplayPlayer events={bare} inspector={false} />
@@ -200,14 +200,7 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
   });
 
   it('resizes a canvas with nothing recorded when a mutation changes its width and height, while playing', async () => {
-    const bare = structuredClone(events).filter(
-      (event) => !(event.type === 3 && (event.data as { source?: number }).source === 9),
-    );
-    for (const event of bare) {
-      if (event.type === 2) {
-        event.data = JSON.parse(JSON.stringify(event.data).replace(/,"rr_dataURL":"[^"]*"/g, ''));
-      }
-    }
+    const bare = bareRecording();
     const start = bare[0]!.timestamp;
     // The page script resized the canvas: an attribute-only mutation, applied live (no seek).
     bare.splice(2, 0, {
@@ -281,7 +274,7 @@ describe('canvas image snapshots in Chromium, without allow-scripts', () => {
     // and, across a DOM change, may end a seek on an older image (its race, not the player's).
     player.seek(AT.red + 200);
     await expectCanvas(iframe, RED, { withScripts: true });
-    expect(replayedDocument(iframe).querySelector('img[data-rk-canvas-image]')).toBeNull();
+    expect(replayedDocument(iframe).querySelector(`img[${CANVAS_IMAGE_ATTRIBUTE}]`)).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import { EventType, type RecordedEvent, type SessionChunk } from '@replaykit/core';
+import { EventType, type RecordedEvent } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createRef, type Ref } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,13 +8,12 @@ import { userEvent } from 'vitest/browser';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
-import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
+import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider, twoChunks } from './test/replay-dom';
 
 // The real recording of checkout-recording.json (see replay-player.browser.test.tsx): Meta
 // at 0, FullSnapshot at 23, "Card declined" typed and shown by 1436, "Try another card"
 // added at 2042, last event at 2449.
 const events = recording as RecordedEvent[];
-const START = events[0]!.timestamp;
 /** Idle time between the two page loads of the two-segment recording, in ms. */
 const IDLE_GAP_MS = 60_000;
 const SECOND_LOAD_OFFSET = 2_449 + IDLE_GAP_MS;
@@ -37,20 +36,6 @@ function twoLoads(): RecordedEvent[] {
   return [...events, ...second];
 }
 
-/** A loader that yields the recording's first 1.3 s, then the rest once `release()` is called. */
-function twoChunks(): { loader: () => AsyncGenerator<SessionChunk>; release: () => void } {
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  async function* loader(): AsyncGenerator<SessionChunk> {
-    yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - START < 1_300) };
-    await released;
-    yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - START >= 1_300) };
-  }
-  return { loader, release: () => release() };
-}
-
 afterEach(() => {
   cleanup();
 });
@@ -69,7 +54,7 @@ function renderPlayer({ ref, ...props }: ReplayPlayerProps & { ref?: Ref<ReplayP
 
 describe('progressive loading in Chromium', () => {
   it('shows the first frame from the first chunk, then plays what streams in later', async () => {
-    const { loader, release } = twoChunks();
+    const { loader, release } = twoChunks(events, 1_300);
     renderPlayer({ loader });
     const iframe = await replayIframe();
     await waitFor(
@@ -95,7 +80,7 @@ describe('progressive loading in Chromium', () => {
 
 describe('a deep link into a recording that is still streaming in', () => {
   it('shows the linked moment once it has loaded, not the end of the first chunk', async () => {
-    const { loader, release } = twoChunks();
+    const { loader, release } = twoChunks(events, 1_300);
     // `?t=2.3`: after "Try another card" was added (2042), which only the second chunk holds.
     renderPlayer({ loader, initialTime: 2_300 });
     const iframe = await replayIframe();

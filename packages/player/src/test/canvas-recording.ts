@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@replaykit/core';
+import { CANVAS_IMAGE_ATTRIBUTE } from '../canvas-snapshots';
 
 /** An RGB colour, 0–255 per channel. */
 export type Rgb = readonly [number, number, number];
@@ -196,7 +197,7 @@ function centreOf(
  * canvas's box.
  */
 export async function shownCentreColour(canvas: HTMLCanvasElement): Promise<Rgb | null> {
-  const image = canvas.querySelector<HTMLImageElement>('img[data-rk-canvas-image]');
+  const image = canvas.querySelector<HTMLImageElement>(`img[${CANVAS_IMAGE_ATTRIBUTE}]`);
   if (image === null) {
     return null;
   }
@@ -217,7 +218,7 @@ export async function shownCentreColour(canvas: HTMLCanvasElement): Promise<Rgb 
 }
 
 /** Whether two colours match within lossy-encoding error. */
-export function sameColour(actual: Rgb | null, expected: Rgb | null): boolean {
+function sameColour(actual: Rgb | null, expected: Rgb | null): boolean {
   if (actual === null || expected === null) {
     return actual === expected;
   }

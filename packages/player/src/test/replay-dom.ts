@@ -1,3 +1,4 @@
+import type { RecordedEvent, SessionChunk } from '@replaykit/core';
 import { screen, waitFor } from '@testing-library/react';
 import { expect } from 'vitest';
 
@@ -28,4 +29,25 @@ export function replayedDocument(iframe: HTMLIFrameElement): Document {
 /** The timeline's seek slider. */
 export function seekSlider(): HTMLElement {
   return screen.getByRole('slider', { name: 'Seek' });
+}
+
+/**
+ * A loader that yields the events of the recording's first `splitMs`, then the rest once
+ * `release()` is called: a session that streams in while it plays.
+ */
+export function twoChunks(
+  events: readonly RecordedEvent[],
+  splitMs: number,
+): { loader: () => AsyncGenerator<SessionChunk>; release: () => void } {
+  const start = events[0]?.timestamp ?? 0;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  async function* loader(): AsyncGenerator<SessionChunk> {
+    yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start < splitMs) };
+    await released;
+    yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - start >= splitMs) };
+  }
+  return { loader, release: () => release() };
 }
