@@ -6,7 +6,11 @@ import { gunzipSync } from 'node:zlib';
 import {
   API_PATHS,
   EventType,
+  IncrementalSource,
+  isCustomEvent,
+  isIncremental,
   type RecordedEvent,
+  ReservedEvent,
   type SessionEventsResponse,
   type SessionResponse,
 } from '@replaykit/core';
@@ -105,10 +109,7 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     // The order chart's redraw after the decline, as a canvas image snapshot (CanvasMutation).
     const declineAt = checkoutError?.timestamp ?? Number.POSITIVE_INFINITY;
     const canvasSnapshots = events.filter(
-      (event) =>
-        event.type === EventType.IncrementalSnapshot &&
-        (event.data as { source?: number }).source === 9 &&
-        event.timestamp > declineAt,
+      (event) => isIncremental(event, IncrementalSource.CanvasMutation) && event.timestamp > declineAt,
     );
     expect(canvasSnapshots.length).toBeGreaterThan(0);
     // Where the replay shows the grey chart: after that snapshot, before the shop is left.
@@ -117,17 +118,15 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     // on the checkout page, before the shopper left for the replays page.
     const leftAt = events.find(
       (event) =>
-        event.type === EventType.Custom &&
-        (event.data as { tag?: string; payload?: { url?: string } }).tag === '$navigation' &&
-        String((event.data as { payload?: { url?: string } }).payload?.url).endsWith('/replays'),
+        isCustomEvent(event) &&
+        event.data.tag === ReservedEvent.Navigation &&
+        String((event.data.payload as { url?: string } | undefined)?.url).endsWith('/replays'),
     )?.timestamp;
     expect(greyAt).toBeLessThan(leftAt ?? 0);
-    // The player's timeline starts at the earliest event, which need not come first in the
-    // stored order (calls made before the recorder loaded keep their own time).
-    greyChartOffsetMs = greyAt - Math.min(...events.map((event) => event.timestamp));
-    // Sorted by time, as the player needs them.
+    // Sorted by time, as the player needs them: its timeline starts at the first.
     const timestamps = events.map((event) => event.timestamp);
     expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
+    greyChartOffsetMs = greyAt - (timestamps[0] ?? 0);
   });
 
   it('never let the typed email or card number leave the browser or reach the store', async () => {

@@ -38,7 +38,15 @@ const DECLINED_COLOUR = '#8a8f9c';
  * The order as a stacked bar drawn on a canvas, one segment per line sized by its price: a
  * canvas for the recorder's canvas snapshots to record and the player to show.
  */
-function OrderChart({ lines, declined }: { lines: CartLine[]; declined: boolean }) {
+function OrderChart({
+  lines,
+  totalCents,
+  declined,
+}: {
+  lines: CartLine[];
+  totalCents: number;
+  declined: boolean;
+}) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   // Drawn before the browser paints, so the canvas is never seen (nor recorded) empty.
   useLayoutEffect(() => {
@@ -47,7 +55,7 @@ function OrderChart({ lines, declined }: { lines: CartLine[]; declined: boolean 
       return;
     }
     const { width, height } = context.canvas;
-    const total = lines.reduce((sum, line) => sum + line.priceCents, 0) || 1;
+    const total = totalCents || 1;
     context.clearRect(0, 0, width, height);
     let x = 0;
     lines.forEach((line, index) => {
@@ -58,7 +66,7 @@ function OrderChart({ lines, declined }: { lines: CartLine[]; declined: boolean 
       context.fillRect(x, 0, segment, height);
       x += segment;
     });
-  }, [lines, declined]);
+  }, [lines, totalCents, declined]);
   const label = lines.map((line) => `${line.name} ${formatPrice(line.priceCents)}`).join(', ');
   return (
     <canvas ref={canvasRef} className="order-chart" width={280} height={16} role="img" aria-label={label} />
@@ -165,7 +173,7 @@ export function Shop() {
               {cardNumber || '•••• •••• •••• ••••'}
             </p>
           </Masked>
-          <OrderChart lines={cart} declined={step === 'declined'} />
+          <OrderChart lines={cart} totalCents={total} declined={step === 'declined'} />
           <p className="total">Total {formatPrice(total)}</p>
           <button type="submit" className="primary">
             Pay {formatPrice(total)}
