@@ -333,9 +333,8 @@ export class CanvasSnapshotPainter {
   readonly #reshapesCanvas = new WeakSet<object>();
   /** What each canvas should show at the Replayer's current position, by node id. */
   #current = new Map<number, CanvasPicture>();
-  /** The last picture asked for each element, and its paint's sequence number. */
-  readonly #requested = new WeakMap<HTMLCanvasElement, { picture: CanvasPicture; sequence: number }>();
-  #sequence = 0;
+  /** The last paint asked of each element: a paint whose request was replaced is stale. */
+  readonly #requested = new WeakMap<HTMLCanvasElement, { picture: CanvasPicture }>();
   #scheduled = false;
   /** Set after a seek: repaint every canvas, even one already asked to show its picture. */
   #repaintAll = false;
@@ -452,9 +451,8 @@ export class CanvasSnapshotPainter {
   }
 
   async #paint(canvas: HTMLCanvasElement, picture: CanvasPicture): Promise<void> {
-    this.#sequence += 1;
-    const sequence = this.#sequence;
-    this.#requested.set(canvas, { picture, sequence });
+    const request = { picture };
+    this.#requested.set(canvas, request);
     const decoded = await Promise.all(
       picture.steps.map((step) =>
         step.kind === 'draw'
@@ -472,7 +470,7 @@ export class CanvasSnapshotPainter {
           : null,
       ),
     );
-    const stale = this.#detached || this.#requested.get(canvas)?.sequence !== sequence;
+    const stale = this.#detached || this.#requested.get(canvas) !== request;
     const context = stale ? null : canvas.getContext('2d');
     if (context !== null) {
       picture.steps.forEach((step, index) => {
