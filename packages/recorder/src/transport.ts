@@ -91,11 +91,11 @@ export function createTransport(
   /** Set once a server took format 1 after refusing format 2: it is older than format 2. */
   let formatOne = false;
 
-  /** Packs (or reuses) one batch's body and posts it once. */
-  const attempt = async (batch: OutgoingBatch, plain: boolean): Promise<SendResult> => {
+  /** Packs (or reuses) one batch's body, as format 1 when asked, and posts it once. */
+  const attempt = async (batch: OutgoingBatch, asFormatOne: boolean): Promise<SendResult> => {
     let body: Uint8Array;
     try {
-      body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch), plain));
+      body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch), asFormatOne));
       compressed.set(batch, body);
     } catch (error) {
       return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
