@@ -61,6 +61,45 @@ describe.each(Object.keys(DIES_ON_FIRST_BATCH))('An ingest worker that %s mid-ba
   });
 });
 
+/** A worker that answers every batch of a message with how many batches that message held. */
+const COUNTS_BATCHES_PER_MESSAGE = `const { parentPort } = require('node:worker_threads');
+  parentPort.on('message', (tasks) => parentPort.postMessage(tasks.map((task) => ({
+    id: task.id,
+    body: task.body,
+    result: { ok: false, status: 400, code: 'invalid_batch', message: String(tasks.length) },
+  }))));
+  parentPort.postMessage('ready');`;
+
+describe('Batches handed to an ingest worker in one event loop turn', () => {
+  it('travel in one message, and their answers come back to each caller', async () => {
+    replaceSpawnerForTests({
+      spawn: () => new Worker(COUNTS_BATCHES_PER_MESSAGE, { eval: true }),
+      availableParallelism: 2,
+    });
+    // One worker (a size of its own in this file), so that the three cannot spread over several.
+    const decoder = acquireBatchDecoder(1, () => undefined);
+    try {
+      const receivedAt = Date.now();
+      // The first batch waits for the worker to say it is ready; the three after go together.
+      await decoder.decode(json(batch('s1', [meta(T0)])), receivedAt, DEFAULT_LIMITS);
+      const outcomes = await Promise.all(
+        [1, 2, 3].map((seq) =>
+          decoder.decode(json(batch('s1', [click(T0 + seq)], { seq })), receivedAt, DEFAULT_LIMITS),
+        ),
+      );
+      expect(outcomes.map((outcome) => outcome.result)).toEqual(
+        [1, 2, 3].map(() => expect.objectContaining({ ok: false, message: '3' })),
+      );
+      // Each caller gets its own body back.
+      expect(outcomes.map((outcome) => JSON.parse(new TextDecoder().decode(outcome.body)).seq)).toEqual([
+        1, 2, 3,
+      ]);
+    } finally {
+      decoder.release();
+    }
+  });
+});
+
 describe('Ingest workers after every server closed', () => {
   it('start again for the next server of the process', async () => {
     const store = createSqliteStore({ filename: ':memory:' });

@@ -6,7 +6,7 @@
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
-import type { IngestTask } from './ingest-worker';
+import type { IngestReply, IngestTask } from './ingest-worker';
 
 /** What a worker posts once it can take batches. */
 export const WORKER_READY = 'ready';
@@ -51,13 +51,6 @@ const inlineDecoder: BatchDecoder = {
   release() {},
 };
 
-interface WorkerReply {
-  id: number;
-  body: Uint8Array;
-  result?: DecodedBatch | BatchRefusal;
-  error?: string;
-}
-
 interface Pending {
   resolve: (outcome: DecodeOutcome) => void;
   reject: (error: Error) => void;
@@ -76,6 +69,8 @@ interface PoolWorker {
   ready: boolean;
   /** Batches given before it was ready; decoded inline if it never becomes ready. */
   queued: QueuedTask[];
+  /** Batches of this event loop turn, posted together at its end (one message costs more than its content). */
+  outbox: IngestTask[];
 }
 
 interface SharedPool {
@@ -193,7 +188,11 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
     pool.workers.splice(index, 1);
   }
   // Batches it never received were not moved: they are decoded here instead.
-  for (const { task, body } of entry.queued.splice(0)) {
+  const unsent = [
+    ...entry.queued.splice(0),
+    ...entry.outbox.splice(0).map((task) => ({ task, body: task.body })),
+  ];
+  for (const { task, body } of unsent) {
     const pending = entry.pending.get(task.id);
     entry.pending.delete(task.id);
     if (pending) {
@@ -219,32 +218,34 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
 function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   const worker = spawn('ingest-worker');
   liveWorkers.add(worker);
-  const entry: PoolWorker = { worker, pending: new Map(), ready: false, queued: [] };
+  const entry: PoolWorker = { worker, pending: new Map(), ready: false, queued: [], outbox: [] };
   // An idle worker must never keep the process alive; one with work does (see decodeInPool).
   worker.unref();
-  worker.on('message', (reply: WorkerReply | typeof WORKER_READY) => {
-    if (reply === WORKER_READY) {
+  worker.on('message', (replies: IngestReply[] | typeof WORKER_READY) => {
+    if (replies === WORKER_READY) {
       entry.ready = true;
       for (const { task } of entry.queued.splice(0)) {
-        worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+        post(entry, task);
       }
       return;
     }
-    const pending = entry.pending.get(reply.id);
-    if (!pending) {
-      return;
+    for (const reply of replies) {
+      const pending = entry.pending.get(reply.id);
+      if (!pending) {
+        continue;
+      }
+      entry.pending.delete(reply.id);
+      if (reply.result) {
+        pending.resolve({ result: reply.result, body: reply.body });
+      } else {
+        pending.reject(new Error(`An ingest worker failed on a batch: ${reply.error ?? 'unknown error'}`));
+      }
     }
-    entry.pending.delete(reply.id);
     if (entry.pending.size === 0) {
       worker.unref();
       if (pool.closed) {
         void worker.terminate();
       }
-    }
-    if (reply.result) {
-      pending.resolve({ result: reply.result, body: reply.body });
-    } else {
-      pending.reject(new Error(`An ingest worker failed on a batch: ${reply.error ?? 'unknown error'}`));
     }
   });
   worker.on('error', (error) => failWorker(pool, entry, error));
@@ -256,6 +257,25 @@ function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   });
   pool.workers.push(entry);
   return entry;
+}
+
+/** Moves a batch to a ready worker, with the others of this event loop turn. */
+function post(entry: PoolWorker, task: IngestTask): void {
+  entry.outbox.push(task);
+  if (entry.outbox.length === 1) {
+    setImmediate(() => {
+      const tasks = entry.outbox;
+      entry.outbox = [];
+      if (tasks.length === 0) {
+        // The worker failed meanwhile, and its batches were decoded here (failWorker).
+        return;
+      }
+      entry.worker.postMessage(
+        tasks,
+        tasks.map((queued) => queued.body.buffer as ArrayBuffer),
+      );
+    });
+  }
 }
 
 /** The worker to give the next batch: an idle one, else a new one while below the size, else the least busy. */
@@ -290,7 +310,7 @@ async function decodeInPool(
     entry.pending.set(id, { resolve, reject });
     entry.worker.ref();
     if (entry.ready) {
-      entry.worker.postMessage(task, [task.body.buffer as ArrayBuffer]);
+      post(entry, task);
     } else {
       entry.queued.push({ task, body: task.body });
     }

@@ -3,7 +3,7 @@
  * thread hands over and hands each body back, both without copying.
  */
 import { parentPort } from 'node:worker_threads';
-import { type DecodeLimits, decodeBatch } from './batch-decode';
+import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
 import { WORKER_READY } from './ingest-pool';
 
 /** One batch to decode, as posted by the pool. */
@@ -14,22 +14,43 @@ export interface IngestTask {
   limits: DecodeLimits;
 }
 
+/** What the worker answers for one batch: its outcome or the error it failed with, and the body back. */
+export interface IngestReply {
+  id: number;
+  body: Uint8Array;
+  result?: DecodedBatch | BatchRefusal;
+  error?: string;
+}
+
 const port = parentPort;
 if (port) {
-  port.on('message', (task: IngestTask) => {
-    decodeBatch(task.body, task.receivedAt, task.limits).then(
-      (result) =>
-        port.postMessage({ id: task.id, result, body: task.body }, [task.body.buffer as ArrayBuffer]),
-      (error: unknown) =>
+  // Answers of one event loop turn go back in one message, like the batches come.
+  let outbox: IngestReply[] = [];
+  const reply = (answer: IngestReply) => {
+    outbox.push(answer);
+    if (outbox.length === 1) {
+      setImmediate(() => {
+        const replies = outbox;
+        outbox = [];
         port.postMessage(
-          {
+          replies,
+          replies.map((queued) => queued.body.buffer as ArrayBuffer),
+        );
+      });
+    }
+  };
+  port.on('message', (tasks: IngestTask[]) => {
+    for (const task of tasks) {
+      decodeBatch(task.body, task.receivedAt, task.limits).then(
+        (result) => reply({ id: task.id, result, body: task.body }),
+        (error: unknown) =>
+          reply({
             id: task.id,
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
             body: task.body,
-          },
-          [task.body.buffer as ArrayBuffer],
-        ),
-    );
+          }),
+      );
+    }
   });
   port.postMessage(WORKER_READY);
 }

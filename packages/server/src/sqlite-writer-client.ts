@@ -35,6 +35,8 @@ interface WriterThread {
   closing: Map<number, () => void>;
   /** Stores whose database the thread has opened. */
   opened: Set<number>;
+  /** Requests of this event loop turn, posted together at its end (see {@link WriterRequest}). */
+  outbox: WriterRequest[];
   users: number;
   lingerTimer?: ReturnType<typeof setTimeout>;
 }
@@ -128,20 +130,23 @@ function startThread(): Promise<WriterThread | undefined> {
       pending: new Map(),
       closing: new Map(),
       opened: new Set(),
+      outbox: [],
       users: 0,
     };
     worker.unref();
-    worker.on('message', (reply: WriterReply) => {
-      if (reply.kind === 'closed') {
-        current.closing.get(reply.id)?.();
-        current.closing.delete(reply.id);
-      } else {
-        const pending = current.pending.get(reply.id);
-        current.pending.delete(reply.id);
-        if (reply.ok) {
-          pending?.resolve({ duplicate: reply.duplicate, created: reply.created });
+    worker.on('message', (replies: WriterReply[]) => {
+      for (const reply of replies) {
+        if (reply.kind === 'closed') {
+          current.closing.get(reply.id)?.();
+          current.closing.delete(reply.id);
         } else {
-          pending?.reject(new Error(reply.error));
+          const pending = current.pending.get(reply.id);
+          current.pending.delete(reply.id);
+          if (reply.ok) {
+            pending?.resolve({ duplicate: reply.duplicate, created: reply.created });
+          } else {
+            pending?.reject(new Error(reply.error));
+          }
         }
       }
       if (current.pending.size === 0 && current.closing.size === 0) {
@@ -161,7 +166,14 @@ function startThread(): Promise<WriterThread | undefined> {
 
 function send(current: WriterThread, request: WriterRequest): void {
   current.worker.ref();
-  current.worker.postMessage(request);
+  current.outbox.push(request);
+  if (current.outbox.length === 1) {
+    setImmediate(() => {
+      const requests = current.outbox;
+      current.outbox = [];
+      current.worker.postMessage(requests);
+    });
+  }
 }
 
 /** A store's handle on the writer thread, for the database file `filename`. */
