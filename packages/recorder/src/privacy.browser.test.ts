@@ -107,6 +107,20 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     }
   });
 
+  it('finds markers inside shadow roots when the page itself carries none', async () => {
+    // No marker in the document: its elements skip the walk, but a shadow tree, which the
+    // document's query cannot see, may still hold one.
+    document.body.innerHTML = '<p>page-clear</p><div id="host"></div>';
+    const host = document.getElementById('host') as HTMLElement;
+    host.attachShadow({ mode: 'open' }).innerHTML =
+      '<p>shadow-clear</p><section data-rk-mask><p title="shadow-title-secret">shadow-secret</p></section>';
+    const sent = await recordPage({ preset: 'relaxed' });
+    expect(sent).toContain('page-clear');
+    expect(sent).toContain('shadow-clear');
+    expect(sent).not.toContain('shadow-secret');
+    expect(sent).not.toContain('shadow-title-secret');
+  });
+
   it('masks attributes and text added later by mutations, and switched password fields', async () => {
     document.body.innerHTML =
       '<section data-rk-mask id="region"></section><input id="field" type="password">';

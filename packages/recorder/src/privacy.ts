@@ -313,6 +313,13 @@ export function createPrivacy(config: PrivacyConfig = {}): {
    * snapshot (text and inputs during serialization, then attributes in the processor).
    */
   let snapshotCache: Map<Element, Marker> | undefined;
+  /**
+   * Set with the snapshot cache when no element of the top document carries a marker (the
+   * common page: markers are few or none). Its elements then need no walk at all, which
+   * matters because a snapshot asks once per text node, before the first snapshot is done;
+   * elements in shadow trees and frames, which the document's query cannot see, still walk.
+   */
+  let snapshotUnmarked = false;
   // A password field whose type is switched and typed into in the same task reaches rrweb's
   // input observer before the mutation that marks it `data-rr-is-password`: remember ids.
   const protectedIds = new Set<number>();
@@ -326,6 +333,9 @@ export function createPrivacy(config: PrivacyConfig = {}): {
     if (!cache) {
       const marked = composedClosest(element, markerSelector);
       return marked ? (marked.matches(maskSelector) ? MASK : CLEAR) : NONE;
+    }
+    if (snapshotUnmarked && cache === snapshotCache && element.getRootNode() === document) {
+      return NONE;
     }
     // Siblings share their ancestors' answer: each element is tested once per cache.
     const path: Element[] = [];
@@ -545,6 +555,8 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         // run in between.
         const cache = new Map<Element, Marker>();
         snapshotCache = cache;
+        // Outside a browser (events processed elsewhere), every element walks.
+        snapshotUnmarked = typeof document !== 'undefined' && document.querySelector(markerSelector) === null;
         queueMicrotask(() => {
           if (snapshotCache === cache) {
             snapshotCache = undefined;
