@@ -1,6 +1,7 @@
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
+import { MAX_EVENT_NESTING } from './batch-decode';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import {
@@ -104,6 +105,40 @@ describe('ingest limits and refusals', () => {
     );
     expect(body.error.message).toContain('events.1');
     await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'small', { pad: 'x'.repeat(500) })]));
+  });
+
+  it(`refuses an event nested more than ${MAX_EVENT_NESTING} levels deep, and reads one at the limit back`, async () => {
+    /** An event whose object and array levels number `levels` in all (a DOM snapshot's shape). */
+    const nestedEvent = (levels: number, timestamp: number) => {
+      // The event and its data make 2 levels, each element 2 more (itself and its childNodes);
+      // the innermost is a text node (1 level) or an empty element (2), to meet `levels` exactly.
+      let node: Record<string, unknown> =
+        levels % 2 === 1 ? { type: 3, id: 1, textContent: 'deep' } : { type: 2, id: 1, childNodes: [] };
+      for (let depth = levels % 2 === 1 ? 1 : 2; depth + 2 < levels; depth += 2) {
+        node = { type: 2, tagName: 'div', id: depth + 1, attributes: {}, childNodes: [node] };
+      }
+      return { type: 2, data: { node, initialOffset: { top: 0, left: 0 } }, timestamp };
+    };
+    const refused = await expectError(
+      await server.fetch(
+        ingestRequest(batch('deep', [meta(T0), nestedEvent(MAX_EVENT_NESTING + 1, T0 + 1)])),
+      ),
+      400,
+      'invalid_batch',
+    );
+    expect(refused.error.message).toContain(
+      `events.1 nests objects and arrays more than ${MAX_EVENT_NESTING} levels`,
+    );
+    // Nothing of the refused batch was stored.
+    expect((await server.fetch(readRequest(API_PATHS.session('deep')))).status).toBe(404);
+
+    await ingestOk(batch('deep', [meta(T0), nestedEvent(MAX_EVENT_NESTING, T0 + 1)]));
+    const events = await server.fetch(readRequest(API_PATHS.sessionEvents('deep')));
+    expect(events.status).toBe(200);
+    expect(((await events.json()) as { events: unknown[] }).events).toHaveLength(2);
+    const chunks = await server.fetch(readRequest(API_PATHS.sessionChunks('deep')));
+    expect(chunks.status).toBe(200);
+    expect((await chunks.text()).trim().split('\n')).toHaveLength(1);
   });
 
   it('answers 404 unknown_project for a project id the server does not have, 403 for a mismatched key', async () => {

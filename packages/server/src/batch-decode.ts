@@ -15,6 +15,36 @@ import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
 import { batchMarkers, type ClockSkewLimits, clockOffset, eventProperties, shiftEvents } from './ingest';
 import type { EventPropertyRow } from './store';
 
+/**
+ * Deepest nesting of objects and arrays accepted in one event (a full snapshot nests two
+ * levels per element, so about 1,500 elements deep). `JSON.parse` reads any depth, but
+ * writing events back out (`/events`, `/chunks`) and rebuilding them in the player recurse:
+ * an event far deeper than this would make its whole session unreadable, so it is refused.
+ */
+export const MAX_EVENT_NESTING = 3_000;
+
+/** Whether a value nests objects and arrays at most `levels` deep. */
+function nestsWithin(value: object, levels: number): boolean {
+  if (levels === 0) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === 'object' && item !== null && !nestsWithin(item, levels - 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && !nestsWithin(item, levels - 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** The limits that apply while decoding a batch (a subset of the server's limits). */
 export interface DecodeLimits extends ClockSkewLimits {
   maxDecompressedBytes: number;
@@ -129,6 +159,14 @@ export async function decodeBatch(
         `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
       );
     }
+  }
+  const tooDeep = batch.events.findIndex((event) => !nestsWithin(event, MAX_EVENT_NESTING));
+  if (tooDeep !== -1) {
+    return refuse(
+      400,
+      'invalid_batch',
+      `The batch is not valid: events.${tooDeep} nests objects and arrays more than ${MAX_EVENT_NESTING} levels deep, which replaykit cannot read back; leave that event out (a recorder should not snapshot such a page).`,
+    );
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);
