@@ -285,3 +285,60 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => createFacade({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
   });
 });
+
+describe('a recorder started while the page is still loading', () => {
+  let databaseOpens: number;
+
+  beforeEach(() => {
+    // As a recorder script at the end of <body> sees the page: rrweb waits for DOMContentLoaded.
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' });
+    databaseOpens = 0;
+    (globalThis as { indexedDB?: unknown }).indexedDB = {
+      open: () => {
+        databaseOpens++;
+        throw new Error('no IndexedDB in this test: the queue stays in memory');
+      },
+    };
+  });
+
+  afterEach(() => {
+    delete (document as { readyState?: unknown }).readyState;
+    delete (globalThis as { indexedDB?: unknown }).indexedDB;
+  });
+
+  const finishLoading = () => {
+    delete (document as { readyState?: unknown }).readyState;
+    document.dispatchEvent(new Event('DOMContentLoaded'));
+  };
+
+  it('opens IndexedDB only after the first snapshot, and loses nothing captured before it', async () => {
+    const rec = make({ persistQueue: true });
+    rec.start();
+    rec.capture('before_snapshot');
+    expect(rec.getStatus()).toBe('recording');
+    expect(databaseOpens).toBe(0);
+    finishLoading();
+    expect(databaseOpens).toBe(1);
+    await rec.flush();
+    await settle(() => requests > 0);
+    expect(events().map((event) => event.type)).toEqual(
+      expect.arrayContaining([EventType.Meta, EventType.FullSnapshot]),
+    );
+    expect(tags()).toEqual(expect.arrayContaining(['$navigation', 'before_snapshot']));
+  });
+
+  it('sends what was captured before the first snapshot when the flush timer comes first', async () => {
+    const rec = make();
+    rec.start();
+    rec.capture('early');
+    await vi.advanceTimersByTimeAsync(2_010);
+    await settle(() => requests > 0);
+    expect(requests).toBe(1);
+    expect(tags()).toContain('early');
+    expect(events().some((event) => event.type === EventType.FullSnapshot)).toBe(false);
+    finishLoading();
+    await rec.flush();
+    await settle(() => requests > 1);
+    expect(events().some((event) => event.type === EventType.FullSnapshot)).toBe(true);
+  });
+});

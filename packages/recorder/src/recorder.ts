@@ -38,7 +38,7 @@ import type { RecorderOptions } from './options';
 import { createBatchStore, markWindow } from './persist';
 import { createPrivacy } from './privacy';
 import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
-import { createTransport, type Transport } from './transport';
+import { createTransport, ingestUrl, type Transport } from './transport';
 import { record } from './vendor/rrweb-record.js';
 
 export type { RecorderOptions };
@@ -155,6 +155,8 @@ export function createRecorder(
   let session: SessionState | undefined;
   let delivery: Delivery | undefined;
   let transport: Transport | undefined;
+  /** The page's fetch as it was before replaykit's wrapper: the transport's, so our requests never show up in the recording. */
+  let pageFetch: typeof fetch | undefined;
   let recording = false;
   let stopRrweb: (() => void) | undefined;
   let uninstall: Array<() => void> = [];
@@ -235,9 +237,9 @@ export function createRecorder(
   const sealBuffer = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
-    if (buffer.length > 0 && session && delivery && bufferSessionId) {
+    if (buffer.length > 0 && session && bufferSessionId) {
       const windowId = session.currentWindowId;
-      delivery.enqueue({
+      deliveryFor(session).enqueue({
         sessionId: bufferSessionId,
         windowId,
         seq: session.takeSeq(),
@@ -500,10 +502,11 @@ export function createRecorder(
 
   const onPageHide = (event: PageTransitionEvent) => {
     try {
+      // Sealing makes the transport if the page goes away before the first snapshot; it sends nothing itself.
+      secure();
       if (transport) {
         transport.pageHidden = true;
       }
-      secure();
       // Batches still queued (even one in flight) are sent now; the server drops repeats by seq.
       for (const batch of delivery?.pending ?? []) {
         transport?.sendOnPageHide(batch);
@@ -548,16 +551,19 @@ export function createRecorder(
     return session;
   };
 
-  /** Compression, transport, delivery and the IndexedDB queue: the first flush needs them, the first snapshot does not. */
-  const ensureDelivery = (current: SessionState) => {
+  /**
+   * Compression, transport, delivery and the IndexedDB queue, made on first need: the first
+   * flush needs them, the first snapshot does not.
+   */
+  const deliveryFor = (current: SessionState): Delivery => {
     if (!delivery) {
-      // The page's fetch as it is now, before replaykit's own wrapper: our requests never show up in the recording.
       const pageTransport = createTransport(
         options.endpoint,
         options.writeKey,
         createCompressor({ useWorker: options.useWorker }),
-        window.fetch.bind(window),
+        pageFetch ?? window.fetch.bind(window),
       );
+      pageTransport.pageHidden = document.visibilityState === 'hidden';
       const store = persistQueue ? createBatchStore(pageTransport.url) : undefined;
       let foreignSeq = 0;
       const queue = createDelivery({
@@ -592,10 +598,7 @@ export function createRecorder(
         });
       }
     }
-    if (bufferBytes >= flushSizeBytes) {
-      // A first snapshot over the size threshold arrived before delivery existed.
-      void flushNow();
-    }
+    return delivery;
   };
 
   const installCaptures = () => {
@@ -618,11 +621,11 @@ export function createRecorder(
       );
     }
     const network = options.network;
-    if (network !== false && network?.enabled !== false && transport) {
+    if (network !== false && network?.enabled !== false) {
       add(
         captureNetwork({
           options: network || {},
-          ownUrlPrefix: transport.url.split('?')[0] as string,
+          ownUrlPrefix: ingestUrl(options.endpoint, options.writeKey).split('?')[0] as string,
           redact: (url) => redactUrl(url, options.privacy?.sensitiveQueryParams),
           emit: (payload) => pushCustom(ReservedEvent.Network, payload),
         }),
@@ -707,7 +710,7 @@ export function createRecorder(
     }
     if (adoptSession(current.sessionId)) {
       // Not recorded, but what earlier pages left unsent in IndexedDB still goes out.
-      ensureDelivery(current);
+      deliveryFor(current);
       refreshStatus();
       return;
     }
@@ -719,6 +722,8 @@ export function createRecorder(
     if (status === 'error') {
       status = 'idle';
     }
+    // Before record(): a first snapshot over the size threshold is sent from inside it.
+    pageFetch ??= window.fetch.bind(window);
     try {
       // Set before record() returns: rrweb emits the first full snapshot synchronously.
       recording = true;
@@ -746,10 +751,20 @@ export function createRecorder(
       notify();
       return;
     }
-    // After the first snapshot, in the same task: no host code ran in between, so nothing
-    // is missed, and the snapshot is not delayed by this setup. Delivery comes before the
-    // capture wrappers so that the transport keeps the page's own fetch.
-    ensureDelivery(current);
+    if (document.readyState === 'loading') {
+      // rrweb snapshots at DOMContentLoaded: delivery (and opening IndexedDB, which resends
+      // what earlier pages left) waits until right after it, in a listener registered after
+      // rrweb's. A flush or page hide before then makes it at once.
+      document.addEventListener('DOMContentLoaded', () => deliveryFor(current), {
+        capture: true,
+        once: true,
+      });
+    } else {
+      deliveryFor(current);
+    }
+    // After the first snapshot when the page had loaded, in the same task: no host code ran
+    // in between, so nothing is missed. While it loads, the captures start now: host code
+    // that runs before DOMContentLoaded is recorded.
     installCaptures();
     if (needsTrigger && !triggered) {
       // Keeps the held window near ERROR_BUFFER_MS: a checkpoint starts a new segment.
