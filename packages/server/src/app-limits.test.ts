@@ -141,6 +141,25 @@ describe('ingest limits and refusals', () => {
     expect((await chunks.text()).trim().split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    ['on the main thread', 0],
+    ['in an ingest worker', 1],
+  ])(
+    'refuses an event nested deeper than any stack with 400, even in a batch over maxEventBytes (%s)',
+    async (_, ingestWorkers) => {
+      makeServer({ limits: { maxEventBytes: 1_000 }, ingestWorkers });
+      // Built as text: JSON.stringify itself cannot write this value.
+      const levels = 1_000_000;
+      const body = JSON.stringify(
+        batch('abyss', [meta(T0), custom(T0 + 1, 'deep', { inner: 'INNER' })]),
+      ).replace('"INNER"', `${'['.repeat(levels)}${']'.repeat(levels)}`);
+      const refused = await expectError(await server.fetch(ingestRequest(body)), 400, 'invalid_batch');
+      expect(refused.error.message).toContain(
+        `events.1 nests objects and arrays more than ${MAX_EVENT_NESTING} levels`,
+      );
+    },
+  );
+
   it('answers 404 unknown_project for a project id the server does not have, 403 for a mismatched key', async () => {
     await expectError(
       await server.fetch(ingestRequest(batch('s1', [meta(T0)]), { query: '?project=nope' })),

@@ -149,6 +149,15 @@ export async function decodeBatch(
     return refuse(400, 'invalid_batch', `The batch is not valid: ${result.message}.`);
   }
   const { batch } = result;
+  // Before the size check: JSON.stringify recurses, and throws on an event nested deeper than the stack.
+  const tooDeep = batch.events.findIndex((event) => !nestsWithin(event, MAX_EVENT_NESTING));
+  if (tooDeep !== -1) {
+    return refuse(
+      400,
+      'invalid_batch',
+      `The batch is not valid: events.${tooDeep} nests objects and arrays more than ${MAX_EVENT_NESTING} levels deep, which replaykit cannot read back; leave that event out (a recorder should not snapshot such a page).`,
+    );
+  }
   if (json.length > limits.maxEventBytes) {
     // Only a batch larger than the limit can hold an event larger than it.
     const index = batch.events.findIndex((event) => JSON.stringify(event).length > limits.maxEventBytes);
@@ -159,14 +168,6 @@ export async function decodeBatch(
         `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
       );
     }
-  }
-  const tooDeep = batch.events.findIndex((event) => !nestsWithin(event, MAX_EVENT_NESTING));
-  if (tooDeep !== -1) {
-    return refuse(
-      400,
-      'invalid_batch',
-      `The batch is not valid: events.${tooDeep} nests objects and arrays more than ${MAX_EVENT_NESTING} levels deep, which replaykit cannot read back; leave that event out (a recorder should not snapshot such a page).`,
-    );
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);
