@@ -1,8 +1,10 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
+import { createBatchStore } from './persist';
 import { createRecorder, type RecorderEngine } from './recorder';
 import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
+import { ingestUrl } from './transport';
 
 const ENDPOINT = 'https://replays.test';
 const WRITE_KEY = 'rk_write_test';
@@ -371,5 +373,51 @@ describe('recorder', () => {
     recorder.stop();
     const after = document.createElement('canvas').getContext('webgl');
     expect(after?.getContextAttributes()?.preserveDrawingBuffer).toBe(false);
+  });
+});
+
+describe('a recorder opted out while the page is still loading', () => {
+  it('opens no IndexedDB at DOMContentLoaded and resends nothing an earlier page left there', async () => {
+    // What an earlier page of this origin left unsent, in a window that is gone.
+    const earlier = createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY));
+    const left = {
+      sessionId: 'earlier-session',
+      windowId: 'earlier-window',
+      seq: 0,
+      events: [JSON.stringify({ type: 5, data: { tag: 'left_by_earlier_page', payload: {} }, timestamp: 1 })],
+      bytes: 80,
+      createdAt: Date.now(),
+    };
+    await earlier.put(left);
+    const realOpen = indexedDB.open.bind(indexedDB);
+    let opens = 0;
+    indexedDB.open = (...args: Parameters<IDBFactory['open']>) => {
+      opens++;
+      return realOpen(...args);
+    };
+    // As a recorder script at the end of <body> sees the page: rrweb waits for DOMContentLoaded.
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' });
+    try {
+      recorder = createRecorder({
+        endpoint: ENDPOINT,
+        writeKey: WRITE_KEY,
+        persistQueue: true,
+        useWorker: false,
+      });
+      recorder.start();
+      recorder.optOut();
+      delete (document as { readyState?: unknown }).readyState;
+      document.dispatchEvent(new Event('DOMContentLoaded'));
+      expect(recorder.getStatus()).toBe('disabled');
+      // Delivery, and the IndexedDB queue with it, would be made in the listener itself.
+      expect(opens).toBe(0);
+      // And so nothing is sent (an earlier page's batch would go out within a few tasks).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(ingest.requests).toEqual([]);
+    } finally {
+      delete (document as { readyState?: unknown }).readyState;
+      indexedDB.open = realOpen;
+      await earlier.remove(left);
+    }
   });
 });

@@ -755,10 +755,16 @@ export function createRecorder(
       // rrweb snapshots at DOMContentLoaded: delivery (and opening IndexedDB, which resends
       // what earlier pages left) waits until right after it, in a listener registered after
       // rrweb's. A flush or page hide before then makes it at once.
-      document.addEventListener('DOMContentLoaded', () => deliveryFor(current), {
-        capture: true,
-        once: true,
-      });
+      // Not after an opt-out meanwhile: the IndexedDB queue would resend what earlier pages left.
+      document.addEventListener(
+        'DOMContentLoaded',
+        () => {
+          if (!optedOut()) {
+            deliveryFor(current);
+          }
+        },
+        { capture: true, once: true },
+      );
     } else {
       deliveryFor(current);
     }
