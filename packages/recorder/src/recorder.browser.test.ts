@@ -420,4 +420,32 @@ describe('a recorder opted out while the page is still loading', () => {
       await earlier.remove(left);
     }
   });
+  it('resends nothing an earlier page left in IndexedDB when opted out right after starting on a loaded page', async () => {
+    const earlier = createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY));
+    const left = {
+      sessionId: 'earlier-session',
+      windowId: 'earlier-window',
+      seq: 0,
+      events: [JSON.stringify({ type: 5, data: { tag: 'left_by_earlier_page', payload: {} }, timestamp: 1 })],
+      bytes: 80,
+      createdAt: Date.now(),
+    };
+    await earlier.put(left);
+    try {
+      recorder = createRecorder({
+        endpoint: ENDPOINT,
+        writeKey: WRITE_KEY,
+        persistQueue: true,
+        useWorker: false,
+      });
+      recorder.start();
+      // Before the queue has read IndexedDB (it does so in a task of its own).
+      recorder.optOut();
+      // An earlier page's batch would go out within a few tasks.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(ingest.requests).toEqual([]);
+    } finally {
+      await earlier.remove(left);
+    }
+  });
 });

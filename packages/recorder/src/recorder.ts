@@ -589,7 +589,8 @@ export function createRecorder(
           store
             .takeOver(current.currentWindowId)
             .then((batches) => {
-              if (batches.length > 0) {
+              // An opt-out since delivery was made cleared the queue: what was left stays unsent.
+              if (batches.length > 0 && !optedOut()) {
                 queue.restore(batches);
                 void queue.drain();
               }
