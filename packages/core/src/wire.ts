@@ -57,6 +57,11 @@ export interface ErrorBody {
     code: string;
     /** What went wrong and how to fix it, for a person. */
     message: string;
+    /**
+     * For a batch refused because of one of its events: that event's index in `events`, so
+     * that a client can leave it out and send the rest.
+     */
+    event?: number;
   };
 }
 

@@ -104,6 +104,7 @@ describe('ingest limits and refusals', () => {
       'event_too_large',
     );
     expect(body.error.message).toContain('events.1');
+    expect(body.error.event).toBe(1);
     await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'small', { pad: 'x'.repeat(500) })]));
   });
 
@@ -129,6 +130,8 @@ describe('ingest limits and refusals', () => {
     expect(refused.error.message).toContain(
       `events.1 nests objects and arrays more than ${MAX_EVENT_NESTING} levels`,
     );
+    // Which event, for a recorder to send the rest without it.
+    expect(refused.error.event).toBe(1);
     // Nothing of the refused batch was stored.
     expect((await server.fetch(readRequest(API_PATHS.session('deep')))).status).toBe(404);
 
@@ -157,6 +160,7 @@ describe('ingest limits and refusals', () => {
       expect(refused.error.message).toContain(
         `events.1 nests objects and arrays more than ${MAX_EVENT_NESTING} levels`,
       );
+      expect(refused.error.event).toBe(1);
     },
   );
 

@@ -221,23 +221,27 @@ class HttpError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** The index of the batch event the request is refused for (see {@link ErrorBody}). */
+  readonly event: number | undefined;
 
   constructor(
     status: ContentfulStatusCode,
     code: string,
     message: string,
     headers: Record<string, string> = {},
+    event?: number,
   ) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.event = event;
   }
 }
 
-function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+function errorBody(code: string, message: string, event?: number): ErrorBody {
+  return { error: event === undefined ? { code, message } : { code, message, event } };
 }
 
 /** Compares two secrets in time independent of where they differ. */
@@ -588,7 +592,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   app.onError((error, context) => {
     if (error instanceof HttpError) {
-      return context.json(errorBody(error.code, error.message), error.status, error.headers);
+      return context.json(errorBody(error.code, error.message, error.event), error.status, error.headers);
     }
     reportError(error);
     return context.json(
@@ -709,7 +713,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const receivedAt = Date.now();
     const { result, body } = await decoder.decode(received, receivedAt, limits);
     if (!result.ok) {
-      throw new HttpError(result.status, result.code, result.message);
+      throw new HttpError(result.status, result.code, result.message, {}, result.event);
     }
     return storeBatch(context, project, body, result, receivedAt);
   });

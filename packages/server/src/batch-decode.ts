@@ -69,10 +69,19 @@ export interface BatchRefusal {
   status: 400 | 413;
   code: 'invalid_json' | 'invalid_batch' | 'invalid_encoding' | 'body_too_large' | 'event_too_large';
   message: string;
+  /** The index of the event the batch is refused for, when it is one event's fault. */
+  event?: number;
 }
 
-function refuse(status: BatchRefusal['status'], code: BatchRefusal['code'], message: string): BatchRefusal {
-  return { ok: false, status, code, message };
+function refuse(
+  status: BatchRefusal['status'],
+  code: BatchRefusal['code'],
+  message: string,
+  event?: number,
+): BatchRefusal {
+  return event === undefined
+    ? { ok: false, status, code, message }
+    : { ok: false, status, code, message, event };
 }
 
 /**
@@ -155,7 +164,8 @@ export async function decodeBatch(
     return refuse(
       400,
       'invalid_batch',
-      `The batch is not valid: events.${tooDeep} nests objects and arrays more than ${MAX_EVENT_NESTING} levels deep, which replaykit cannot read back; leave that event out (a recorder should not snapshot such a page).`,
+      `The batch is not valid: events.${tooDeep} nests objects and arrays more than ${MAX_EVENT_NESTING} levels deep, which replaykit cannot read back; send the batch again without that event (the recorder does so itself).`,
+      tooDeep,
     );
   }
   if (json.length > limits.maxEventBytes) {
@@ -166,6 +176,7 @@ export async function decodeBatch(
         413,
         'event_too_large',
         `events.${index} is larger than ${limits.maxEventBytes} bytes as JSON; the recorder should drop such an event and send a $dropped event instead.`,
+        index,
       );
     }
   }
