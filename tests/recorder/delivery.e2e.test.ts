@@ -136,6 +136,31 @@ describe('recorder delivery against the real server', () => {
     expect(harness.log.some((entry) => entry.status === 413)).toBe(true);
   });
 
+  it('sends the rest of a batch whose one event the server refuses, with a $dropped marker for it', async () => {
+    const page = await open('/one-bad-event', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(async () => {
+      // Deeper than the server stores (MAX_EVENT_NESTING), between two events it takes.
+      let deep: unknown[] = [];
+      for (let level = 0; level < 3_100; level++) {
+        deep = [deep];
+      }
+      window.recorder.capture('before_deep', { step: 1 });
+      window.recorder.capture('too_deep', { deep });
+      window.recorder.capture('after_deep', { step: 2 });
+      await window.recorder.flush();
+    });
+    const events = await waitForStored(sessionId, ['before_deep', 'after_deep', '$dropped']);
+    expect(count(events, 'too_deep')).toBe(0);
+    const dropped = events.find(
+      (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
+    );
+    expect((dropped?.data as { payload?: { reason?: string } } | undefined)?.payload?.reason).toBe(
+      'event_rejected',
+    );
+    expect(harness.log.some((entry) => entry.status === 400)).toBe(true);
+  });
+
   it('waits for Retry-After after a 429 before trying again', async () => {
     const page = await open('/rate-limited', { flushDelayMs: 60_000 });
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;

@@ -191,6 +191,40 @@ describe('Delivery', () => {
     });
   });
 
+  it('sends a batch again without the one event a 400 names, a $dropped marker in its place, under its seq', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'rejected_event', index: 1, reason: 'events.1 nests too deep' });
+    const events = [
+      '{"type":4,"timestamp":40}',
+      '{"type":5,"data":[[[]]],"timestamp":41}',
+      '{"type":3,"timestamp":43}',
+    ];
+    h.delivery.enqueue(batch(0, events));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.attempts).toEqual([0, 0]);
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]?.events[0]).toBe(events[0]);
+    expect(JSON.parse(h.sent[0]?.events[1] ?? '{}')).toEqual({
+      type: 5,
+      data: { tag: '$dropped', payload: { reason: 'event_rejected', count: 1, bytes: events[1]?.length } },
+      timestamp: 41,
+    });
+    expect(h.sent[0]?.events[2]).toBe(events[2]);
+    // Nothing else was dropped: the batch itself went through.
+    expect(h.dropped).toEqual([]);
+  });
+
+  it('drops the batch when a 400 names an event it does not have, or its own marker', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'rejected_event', index: 5, reason: 'no such event' });
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.sent).toEqual([]);
+    expect(h.dropped).toEqual([expect.objectContaining({ reason: 'batch_rejected', count: 1 })]);
+  });
+
   it('drops the oldest waiting batches past the memory cap, keeps the one in flight, and leaves a marker', async () => {
     const h = harness({ memoryMaxBytes: 140, latencyMs: 1_000 });
     h.answers.push({ kind: 'retry', reason: 'down' });
@@ -254,6 +288,11 @@ describe('retry policy', () => {
     expect(classifyStatus(408, null, '')).toMatchObject({ kind: 'retry' });
     expect(classifyStatus(429, '3', '')).toMatchObject({ kind: 'retry', afterMs: 3_000 });
     expect(classifyStatus(400, null, 'nope')).toEqual({ kind: 'rejected', status: 400, reason: 'nope' });
+    const naming = '{"error":{"code":"invalid_batch","message":"events.2 nests too deep","event":2}}';
+    expect(classifyStatus(400, null, naming)).toEqual({ kind: 'rejected_event', index: 2, reason: naming });
+    const bad = '{"error":{"code":"invalid_batch","message":"x","event":-1}}';
+    expect(classifyStatus(400, null, bad)).toMatchObject({ kind: 'rejected' });
+    expect(classifyStatus(403, null, naming)).toMatchObject({ kind: 'rejected', status: 403 });
     expect(classifyStatus(403, null, '')).toMatchObject({ kind: 'rejected' });
     expect(parseRetryAfterMs('Thu, 01 Jan 1970 00:00:10 GMT', 4_000)).toBe(6_000);
     expect(parseRetryAfterMs('soon')).toBeUndefined();

@@ -22,7 +22,9 @@ export type SendResult =
   | { kind: 'sent' }
   | { kind: 'retry'; afterMs?: number; reason: string }
   | { kind: 'too_large' }
-  | { kind: 'rejected'; status: number; reason: string };
+  | { kind: 'rejected'; status: number; reason: string }
+  /** A 400 naming one event of the batch (one a server cannot store, such as one nested too deep). */
+  | { kind: 'rejected_event'; index: number; reason: string };
 
 /** Where unsent batches survive a reload (IndexedDB in browsers). */
 export interface BatchStore {
@@ -145,23 +147,29 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     }
   };
 
+  /** The `$dropped` marker that stands in for one event, at its time. */
+  const markerFor = (event: string, reason: string) =>
+    droppedMarker(
+      { reason, count: 1, bytes: event.length },
+      Number(/"timestamp":(\d+)/.exec(event)?.[1] ?? Date.now()),
+    );
+
   /** A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. */
   const split = (head: OutgoingBatch) => {
-    const wasPersisted = persisted.has(head);
-    forget(head);
     const { events } = head;
     const middle = Math.ceil(events.length / 2);
-    const parts =
+    replaceHead(
+      head,
       events.length > 1
         ? [events.slice(0, middle), events.slice(middle)]
-        : [
-            [
-              droppedMarker(
-                { reason: 'event_too_large', count: 1, bytes: (events[0] ?? '').length },
-                Number(/"timestamp":(\d+)/.exec(events[0] ?? '')?.[1] ?? Date.now()),
-              ),
-            ],
-          ];
+        : [[markerFor(events[0] ?? '', 'event_too_large')]],
+    );
+  };
+
+  /** Puts `parts` in place of the head batch (the first keeps its seq), persisted if it was. */
+  const replaceHead = (head: OutgoingBatch, parts: string[][]) => {
+    const wasPersisted = persisted.has(head);
+    forget(head);
     const replacement = parts.map((part, index) => ({
       ...head,
       seq: index ? options.takeSeq(head.windowId) : head.seq,
@@ -192,6 +200,19 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       case 'too_large':
         split(head);
         return true;
+      case 'rejected_event': {
+        // The rest of the batch goes again, under its seq, with a marker where that event was.
+        const refused = head.events[result.index];
+        const marker = refused === undefined ? undefined : markerFor(refused, 'event_rejected');
+        if (refused === undefined || marker === refused) {
+          return handle(head, { kind: 'rejected', status: 400, reason: result.reason });
+        }
+        console.warn(`[replaykit] the server refused one event of a batch (400): ${result.reason}`);
+        replaceHead(head, [
+          head.events.map((event, index) => (index === result.index ? (marker as string) : event)),
+        ]);
+        return true;
+      }
       case 'retry': {
         const { afterMs } = result;
         const delay =

@@ -25,15 +25,28 @@ export function parseRetryAfterMs(header: string | null, now: number = Date.now(
       : Math.max(0, date - now);
 }
 
+/** The batch event a refusal names (the server's `error.event`), if it names one. */
+function refusedEvent(body: string): number | undefined {
+  try {
+    const event = (JSON.parse(body) as { error?: { event?: unknown } }).error?.event;
+    return typeof event === 'number' && Number.isSafeInteger(event) && event >= 0 ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps an HTTP status to what the queue should do with the batch. */
 export function classifyStatus(status: number, retryAfter: string | null, body: string): SendResult {
+  const event = status === 400 ? refusedEvent(body) : undefined;
   return status >= 200 && status < 300
     ? { kind: 'sent' }
     : status === 413
       ? { kind: 'too_large' }
       : status >= 500 || status === 408 || status === 429
         ? { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter), reason: `server answered ${status}` }
-        : { kind: 'rejected', status, reason: body.slice(0, 500) };
+        : event !== undefined
+          ? { kind: 'rejected_event', index: event, reason: body.slice(0, 500) }
+          : { kind: 'rejected', status, reason: body.slice(0, 500) };
 }
 
 /**
