@@ -7,6 +7,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
 import type { IngestReply, IngestTask } from './ingest-worker';
+import { createTurnQueue, type TurnQueue } from './turn-queue';
 
 /** What a worker posts once it can take batches. */
 export const WORKER_READY = 'ready';
@@ -69,8 +70,8 @@ interface PoolWorker {
   ready: boolean;
   /** Batches given before it was ready; decoded inline if it never becomes ready. */
   queued: QueuedTask[];
-  /** Batches of this event loop turn, posted together at its end (one message costs more than its content). */
-  outbox: IngestTask[];
+  /** Batches of this event loop turn, moved to the worker together at its end. */
+  outbox: TurnQueue<IngestTask>;
 }
 
 interface SharedPool {
@@ -190,7 +191,7 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
   // Batches it never received were not moved: they are decoded here instead.
   const unsent = [
     ...entry.queued.splice(0),
-    ...entry.outbox.splice(0).map((task) => ({ task, body: task.body })),
+    ...entry.outbox.take().map((task) => ({ task, body: task.body })),
   ];
   for (const { task, body } of unsent) {
     const pending = entry.pending.get(task.id);
@@ -218,14 +219,25 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
 function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   const worker = spawn('ingest-worker');
   liveWorkers.add(worker);
-  const entry: PoolWorker = { worker, pending: new Map(), ready: false, queued: [], outbox: [] };
+  const entry: PoolWorker = {
+    worker,
+    pending: new Map(),
+    ready: false,
+    queued: [],
+    outbox: createTurnQueue((tasks) =>
+      worker.postMessage(
+        tasks,
+        tasks.map((task) => task.body.buffer as ArrayBuffer),
+      ),
+    ),
+  };
   // An idle worker must never keep the process alive; one with work does (see decodeInPool).
   worker.unref();
   worker.on('message', (replies: IngestReply[] | typeof WORKER_READY) => {
     if (replies === WORKER_READY) {
       entry.ready = true;
       for (const { task } of entry.queued.splice(0)) {
-        post(entry, task);
+        entry.outbox.push(task);
       }
       return;
     }
@@ -257,25 +269,6 @@ function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   });
   pool.workers.push(entry);
   return entry;
-}
-
-/** Moves a batch to a ready worker, with the others of this event loop turn. */
-function post(entry: PoolWorker, task: IngestTask): void {
-  entry.outbox.push(task);
-  if (entry.outbox.length === 1) {
-    setImmediate(() => {
-      const tasks = entry.outbox;
-      entry.outbox = [];
-      if (tasks.length === 0) {
-        // The worker failed meanwhile, and its batches were decoded here (failWorker).
-        return;
-      }
-      entry.worker.postMessage(
-        tasks,
-        tasks.map((queued) => queued.body.buffer as ArrayBuffer),
-      );
-    });
-  }
 }
 
 /** The worker to give the next batch: an idle one, else a new one while below the size, else the least busy. */
@@ -310,7 +303,7 @@ async function decodeInPool(
     entry.pending.set(id, { resolve, reject });
     entry.worker.ref();
     if (entry.ready) {
-      post(entry, task);
+      entry.outbox.push(task);
     } else {
       entry.queued.push({ task, body: task.body });
     }

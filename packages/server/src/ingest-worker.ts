@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
 import { WORKER_READY } from './ingest-pool';
+import { createTurnQueue } from './turn-queue';
 
 /** One batch to decode, as posted by the pool. */
 export interface IngestTask {
@@ -25,26 +26,18 @@ export interface IngestReply {
 const port = parentPort;
 if (port) {
   // Answers of one event loop turn go back in one message, like the batches come.
-  let outbox: IngestReply[] = [];
-  const reply = (answer: IngestReply) => {
-    outbox.push(answer);
-    if (outbox.length === 1) {
-      setImmediate(() => {
-        const replies = outbox;
-        outbox = [];
-        port.postMessage(
-          replies,
-          replies.map((queued) => queued.body.buffer as ArrayBuffer),
-        );
-      });
-    }
-  };
+  const replies = createTurnQueue<IngestReply>((answers) =>
+    port.postMessage(
+      answers,
+      answers.map((answer) => answer.body.buffer as ArrayBuffer),
+    ),
+  );
   port.on('message', (tasks: IngestTask[]) => {
     for (const task of tasks) {
       decodeBatch(task.body, task.receivedAt, task.limits).then(
-        (result) => reply({ id: task.id, result, body: task.body }),
+        (result) => replies.push({ id: task.id, result, body: task.body }),
         (error: unknown) =>
-          reply({
+          replies.push({
             id: task.id,
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
             body: task.body,

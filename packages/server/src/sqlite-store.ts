@@ -23,6 +23,7 @@ import {
   sessionPageFromRows,
   storedBatch,
 } from './store';
+import { createTurnQueue } from './turn-queue';
 
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -366,12 +367,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ? undefined
       : acquireSqliteWriter(resolve(filename), durability);
   const localWrites = writer ? undefined : createGroupWriter(db);
-  let pendingPuts: PendingPut[] = [];
-  function commitPendingPuts(): void {
-    const group = pendingPuts;
-    pendingPuts = [];
-    settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []);
-  }
+  // Batches of one turn share a commit.
+  const localPuts = createTurnQueue<PendingPut>((group) =>
+    settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []),
+  );
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
     deleteBatches.run(projectId, sessionId);
@@ -395,10 +394,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return writer.put(input);
       }
       return new Promise<PutBatchResult>((resolvePut, rejectPut) => {
-        pendingPuts.push({ input, resolve: resolvePut, reject: rejectPut });
-        if (pendingPuts.length === 1) {
-          setImmediate(commitPendingPuts);
-        }
+        localPuts.push({ input, resolve: resolvePut, reject: rejectPut });
       });
     },
 

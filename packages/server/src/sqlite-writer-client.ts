@@ -10,6 +10,7 @@ import { loadSpawner } from './ingest-pool';
 import { createGroupWriter, type GroupWriter, openSqlite, type SqliteDurability } from './sqlite-store';
 import type { WriterReply, WriterRequest } from './sqlite-writer';
 import type { PutBatchInput, PutBatchResult } from './store';
+import { createTurnQueue, type TurnQueue } from './turn-queue';
 
 /** How long the writer thread outlives the last store that used it, in ms. */
 export const SQLITE_WRITER_LINGER_MS = 1_000;
@@ -36,7 +37,7 @@ interface WriterThread {
   /** Stores whose database the thread has opened. */
   opened: Set<number>;
   /** Requests of this event loop turn, posted together at its end (see {@link WriterRequest}). */
-  outbox: WriterRequest[];
+  outbox: TurnQueue<WriterRequest>;
   users: number;
   lingerTimer?: ReturnType<typeof setTimeout>;
 }
@@ -81,18 +82,15 @@ function writeLocally(handle: number, inputs: Pending[]): void {
 }
 
 /** Batches waiting to be written on this thread, per store: those of one turn share a commit. */
-const localQueues = new Map<number, Pending[]>();
+const localQueues = new Map<number, TurnQueue<Pending>>();
 
 function queueLocally(pending: Pending): void {
-  const queue = localQueues.get(pending.handle) ?? [];
-  queue.push(pending);
-  localQueues.set(pending.handle, queue);
-  if (queue.length === 1) {
-    setImmediate(() => {
-      localQueues.delete(pending.handle);
-      writeLocally(pending.handle, queue);
-    });
+  let queue = localQueues.get(pending.handle);
+  if (!queue) {
+    queue = createTurnQueue((group) => writeLocally(pending.handle, group));
+    localQueues.set(pending.handle, queue);
   }
+  queue.push(pending);
 }
 
 /**
@@ -130,7 +128,7 @@ function startThread(): Promise<WriterThread | undefined> {
       pending: new Map(),
       closing: new Map(),
       opened: new Set(),
-      outbox: [],
+      outbox: createTurnQueue((requests) => worker.postMessage(requests)),
       users: 0,
     };
     worker.unref();
@@ -167,13 +165,6 @@ function startThread(): Promise<WriterThread | undefined> {
 function send(current: WriterThread, request: WriterRequest): void {
   current.worker.ref();
   current.outbox.push(request);
-  if (current.outbox.length === 1) {
-    setImmediate(() => {
-      const requests = current.outbox;
-      current.outbox = [];
-      current.worker.postMessage(requests);
-    });
-  }
 }
 
 /** A store's handle on the writer thread, for the database file `filename`. */
@@ -211,9 +202,9 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
       }
       released = true;
       // Batches still queued on this thread are written before its connection closes.
-      const queued = localQueues.get(handle);
-      if (queued) {
-        localQueues.delete(handle);
+      const queued = localQueues.get(handle)?.take() ?? [];
+      localQueues.delete(handle);
+      if (queued.length > 0) {
         writeLocally(handle, queued);
       }
       const current = thread ? await thread : undefined;

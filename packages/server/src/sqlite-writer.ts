@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createGroupWriter, type GroupWriter, openSqlite, type SqliteDurability } from './sqlite-store';
 import type { PutBatchInput } from './store';
+import { createTurnQueue } from './turn-queue';
 
 /**
  * What the writer thread is asked to do. Requests travel in arrays, one message per event
@@ -28,15 +29,14 @@ export type WriterReply =
 
 const port = parentPort;
 const databases = new Map<number, { db: Database.Database; writer: GroupWriter } | { error: string }>();
-let queue: Array<Extract<WriterRequest, { kind: 'put' }>> = [];
+// Everything that arrives by the end of a turn joins that turn's group.
+const queue = createTurnQueue<Extract<WriterRequest, { kind: 'put' }>>(commit);
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function flush(): void {
-  const group = queue;
-  queue = [];
+function commit(group: Array<Extract<WriterRequest, { kind: 'put' }>>): void {
   const byHandle = new Map<number, typeof group>();
   for (const request of group) {
     const requests = byHandle.get(request.handle);
@@ -83,13 +83,9 @@ function handle(request: WriterRequest): void {
       break;
     case 'put':
       queue.push(request);
-      if (queue.length === 1) {
-        // Everything that arrived by the next turn joins this group.
-        setImmediate(flush);
-      }
       break;
     case 'close': {
-      flush();
+      commit(queue.take());
       const database = databases.get(request.handle);
       if (database && 'db' in database) {
         database.db.close();
