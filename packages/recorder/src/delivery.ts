@@ -203,14 +203,15 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       case 'rejected_event': {
         // The rest of the batch goes again, under its seq, with a marker where that event was.
         const refused = head.events[result.index];
-        const marker = refused === undefined ? undefined : markerFor(refused, 'event_rejected');
-        if (refused === undefined || marker === refused) {
+        const marker = refused === undefined ? '' : markerFor(refused, 'event_rejected');
+        // No such event, or the marker itself was refused: the batch cannot be mended.
+        if (marker === '' || marker === refused) {
           return handle(head, { kind: 'rejected', status: 400, reason: result.reason });
         }
         console.warn(`[replaykit] the server refused one event of a batch (400): ${result.reason}`);
-        replaceHead(head, [
-          head.events.map((event, index) => (index === result.index ? (marker as string) : event)),
-        ]);
+        const events = [...head.events];
+        events[result.index] = marker;
+        replaceHead(head, [events]);
         return true;
       }
       case 'retry': {

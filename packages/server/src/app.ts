@@ -241,7 +241,8 @@ class HttpError extends Error {
 }
 
 function errorBody(code: string, message: string, event?: number): ErrorBody {
-  return { error: event === undefined ? { code, message } : { code, message, event } };
+  // JSON leaves `event` out when it is undefined.
+  return { error: { code, message, event } };
 }
 
 /** Compares two secrets in time independent of where they differ. */

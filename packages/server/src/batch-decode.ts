@@ -79,9 +79,7 @@ function refuse(
   message: string,
   event?: number,
 ): BatchRefusal {
-  return event === undefined
-    ? { ok: false, status, code, message }
-    : { ok: false, status, code, message, event };
+  return { ok: false, status, code, message, event };
 }
 
 /**
