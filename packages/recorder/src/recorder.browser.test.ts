@@ -376,19 +376,26 @@ describe('recorder', () => {
   });
 });
 
+/** Stores a batch an earlier page of this origin left unsent, in a window that is gone; resolves with its removal. */
+async function leaveEarlierPageBatch(): Promise<() => Promise<void>> {
+  const earlier = createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY));
+  const left = {
+    sessionId: 'earlier-session',
+    windowId: 'earlier-window',
+    seq: 0,
+    events: [JSON.stringify({ type: 5, data: { tag: 'left_by_earlier_page', payload: {} }, timestamp: 1 })],
+    bytes: 80,
+    createdAt: Date.now(),
+  };
+  await earlier.put(left);
+  return async () => {
+    await earlier.remove(left);
+  };
+}
+
 describe('a recorder opted out while the page is still loading', () => {
   it('opens no IndexedDB at DOMContentLoaded and resends nothing an earlier page left there', async () => {
-    // What an earlier page of this origin left unsent, in a window that is gone.
-    const earlier = createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY));
-    const left = {
-      sessionId: 'earlier-session',
-      windowId: 'earlier-window',
-      seq: 0,
-      events: [JSON.stringify({ type: 5, data: { tag: 'left_by_earlier_page', payload: {} }, timestamp: 1 })],
-      bytes: 80,
-      createdAt: Date.now(),
-    };
-    await earlier.put(left);
+    const removeLeft = await leaveEarlierPageBatch();
     const realOpen = indexedDB.open.bind(indexedDB);
     let opens = 0;
     indexedDB.open = (...args: Parameters<IDBFactory['open']>) => {
@@ -417,20 +424,12 @@ describe('a recorder opted out while the page is still loading', () => {
     } finally {
       delete (document as { readyState?: unknown }).readyState;
       indexedDB.open = realOpen;
-      await earlier.remove(left);
+      await removeLeft();
     }
   });
+
   it('resends nothing an earlier page left in IndexedDB when opted out right after starting on a loaded page', async () => {
-    const earlier = createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY));
-    const left = {
-      sessionId: 'earlier-session',
-      windowId: 'earlier-window',
-      seq: 0,
-      events: [JSON.stringify({ type: 5, data: { tag: 'left_by_earlier_page', payload: {} }, timestamp: 1 })],
-      bytes: 80,
-      createdAt: Date.now(),
-    };
-    await earlier.put(left);
+    const removeLeft = await leaveEarlierPageBatch();
     try {
       recorder = createRecorder({
         endpoint: ENDPOINT,
@@ -445,7 +444,7 @@ describe('a recorder opted out while the page is still loading', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(ingest.requests).toEqual([]);
     } finally {
-      await earlier.remove(left);
+      await removeLeft();
     }
   });
 });
