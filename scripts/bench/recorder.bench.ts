@@ -30,9 +30,9 @@ const VARIANTS = ['none', 'rrweb', 'replaykit'] as const;
 /** replaykit as a host's code-split build ships it; page load only, not in the table. */
 const HOST_BUILD = 'replaykit-host-build';
 type Variant = (typeof VARIANTS)[number] | typeof HOST_BUILD;
-const PAGE_LOAD = '10,000-element page load';
+const PAGE_LOAD = '10,000-element page load' as const;
 const RECORDER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/recorder');
-const ALL_WORKLOADS = ['mutation storm', 'interaction script', '10,000-element page load'] as const;
+const ALL_WORKLOADS = ['mutation storm', 'interaction script', PAGE_LOAD] as const;
 const WORKLOADS = ALL_WORKLOADS.filter(
   (name) => !process.env.RECORDER_BENCH_ONLY || name.startsWith(process.env.RECORDER_BENCH_ONLY),
 );
@@ -63,7 +63,7 @@ function readBody(request: IncomingMessage): Promise<number> {
 /** The page: long-task observer first, then the variant's recorder, then the workload's markup. */
 function pageHtml(variant: Variant, workload: Workload, hostEntry: string): string {
   const bigPage =
-    workload === '10,000-element page load'
+    workload === PAGE_LOAD
       ? `<section id="big">${Array.from(
           { length: 2_000 },
           (_, index) =>
@@ -196,7 +196,7 @@ async function measure(
     const value = (name: string) => list.find((metric) => metric.name === name)?.value ?? 0;
     return { script: value('ScriptDuration'), task: value('TaskDuration') };
   };
-  const before = workload === '10,000-element page load' ? { script: 0, task: 0 } : undefined;
+  const before = workload === PAGE_LOAD ? { script: 0, task: 0 } : undefined;
   await page.goto(`${origin}/${encodeURIComponent(workload)}/${variant}`);
   await page.waitForLoadState('load');
   let firstSnapshotMs: number | undefined;
@@ -239,6 +239,23 @@ const median = (values: number[]) => {
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
+
+/** Each round's `variant` / bare rrweb ratio of one figure (rounds are interleaved, so a pair ran under the same load). */
+function pairedRatios(
+  samples: Map<string, Sample[]>,
+  workload: Workload,
+  variant: Variant,
+  pick: (sample: Sample) => number | undefined,
+): number[] {
+  const bareSamples = samples.get(`${workload}|rrweb`) ?? [];
+  return (samples.get(`${workload}|${variant}`) ?? [])
+    .map((sample, index) => {
+      const own = pick(sample);
+      const base = bareSamples[index] ? pick(bareSamples[index]) : undefined;
+      return own !== undefined && base ? own / base : undefined;
+    })
+    .filter((value): value is number => value !== undefined && Number.isFinite(value));
+}
 
 /** Runs every workload with every variant, interleaved, and prints medians and ratios. */
 export async function run(): Promise<void> {
@@ -290,7 +307,7 @@ export async function run(): Promise<void> {
   try {
     for (let round = 0; round < PAGE_LOAD_ROUNDS; round++) {
       for (const workload of WORKLOADS) {
-        if (round >= ROUNDS && workload !== '10,000-element page load') {
+        if (round >= ROUNDS && workload !== PAGE_LOAD) {
           continue;
         }
         // Rotate the order each round so no variant always runs first (warm caches, CPU boost).
@@ -369,20 +386,12 @@ export async function run(): Promise<void> {
       // Rounds are interleaved, so each round's replaykit/rrweb pair ran under the same load:
       // the median of those ratios is what the verdict uses, and their spread says how far
       // to trust it.
-      const bareSamples = samples.get(`${workload}|rrweb`) ?? [];
-      const paired = (samples.get(`${workload}|replaykit`) ?? [])
-        .map((sample, index) => {
-          const own = pick(sample);
-          const base = bareSamples[index] ? pick(bareSamples[index]) : undefined;
-          return own !== undefined && base ? own / base : undefined;
-        })
-        .filter((value): value is number => value !== undefined && Number.isFinite(value));
+      const paired = pairedRatios(samples, workload, 'replaykit', pick);
       const pairedRatio = paired.length ? median(paired) : undefined;
       const spread = paired.length
         ? ` (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×)`
         : '';
-      const judged =
-        workload === '10,000-element page load' ? name.startsWith('first') : !name.startsWith('first');
+      const judged = workload === PAGE_LOAD ? name.startsWith('first') : !name.startsWith('first');
       const verdict =
         pairedRatio !== undefined && meetsBar && judged
           ? `  bar ${barText}: ${meetsBar(pairedRatio) ? 'met' : 'NOT met'}`
@@ -394,7 +403,6 @@ export async function run(): Promise<void> {
     }
   }
   const hostSamples = samples.get(`${PAGE_LOAD}|${HOST_BUILD}`) ?? [];
-  const bareSamples = samples.get(`${PAGE_LOAD}|rrweb`) ?? [];
   if (hostSamples.length > 0) {
     // Informative, without a verdict: the bar is judged in the table above.
     console.log(
@@ -405,13 +413,7 @@ export async function run(): Promise<void> {
       ['first full snapshot after navigation', (sample: Sample) => sample.firstSnapshotMs],
     ] as const) {
       const values = hostSamples.map(pick).filter((value): value is number => value !== undefined);
-      const paired = hostSamples
-        .map((sample, index) => {
-          const own = pick(sample);
-          const base = bareSamples[index] ? pick(bareSamples[index]) : undefined;
-          return own !== undefined && base ? own / base : undefined;
-        })
-        .filter((value): value is number => value !== undefined && Number.isFinite(value));
+      const paired = pairedRatios(samples, PAGE_LOAD, HOST_BUILD, pick);
       const spread = paired.length
         ? `${median(paired).toFixed(2)}× (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×) to bare rrweb`
         : '–';
