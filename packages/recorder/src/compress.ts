@@ -58,20 +58,14 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     return hasStreams ? new Uint8Array(await gzipText(encoded)) : new TextEncoder().encode(encoded);
   };
 
-  /** Finishes a job on the main thread (the worker could not do it). */
-  const rescue = (id: number) => {
-    const job = waiting.get(id);
-    waiting.delete(id);
-    job && mainThread(job[0]).then(job[1], job[2]);
-  };
-
   const fallBack = () => {
     // The worker failed (CSP, crash): finish what it held on the main thread.
     worker?.terminate();
     worker = undefined;
     compressor.mode = hasStreams ? 'main-thread' : 'none';
-    for (const id of waiting.keys()) {
-      rescue(id);
+    for (const [id, [text, resolve, reject]] of waiting) {
+      waiting.delete(id);
+      mainThread(text).then(resolve, reject);
     }
   };
 
