@@ -35,6 +35,7 @@ const optimizeDeps = {
     '@testing-library/user-event',
     '@testing-library/jest-dom/vitest',
     '@replaykit/core > zod',
+    '@replaykit/recorder > @rrweb/record',
     '@replaykit/player > rrweb-player',
     '@replaykit/player > @rrweb/replay',
     '@replaykit/player > @radix-ui/react-slider',

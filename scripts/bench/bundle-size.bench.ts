@@ -109,11 +109,11 @@ export async function run(): Promise<void> {
     const kind = chunk.isEntry ? 'entry' : chunk.isDynamicEntry ? 'loaded on start()' : 'shared';
     row(`  chunk ${chunk.name} (${kind})`, gzipBytes(chunk.code), '');
   }
-  row('@replaykit/recorder up front', gzipTotal(upFront), `bar ${kilobytes(UP_FRONT_BAR_BYTES)}`);
+  row('@replaykit/recorder up front', gzipTotal(upFront), `bar ${UP_FRONT_BAR_BYTES.toLocaleString('en')} B`);
   row(
     '@replaykit/recorder, every chunk',
     every,
-    `${(every / rrweb).toFixed(2)}×, bar ${kilobytes(FULL_RECORDER_BAR_BYTES)}`,
+    `${(every / rrweb).toFixed(2)}×, bar ${FULL_RECORDER_BAR_BYTES.toLocaleString('en')} B`,
   );
   row('  of which the trimmed rrweb', trimmed, '');
   row("  of which replaykit's own code", every - trimmed, '');

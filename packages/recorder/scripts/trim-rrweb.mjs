@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Writes src/vendor/rrweb-record.js: @rrweb/record's ESM build without the parts replaykit
-// never runs, so hosts do not download them (about 4 KB min+gzip of rrweb's 22 KB):
+// never runs, so hosts do not download them (about 5 KB min+gzip of rrweb's 22 KB):
 // - its canvas recorder (2D/WebGL command capture, the image-snapshot worker): replaykit
 //   records canvases itself (capture.ts › captureCanvas) in the same event format;
 // - its cross-origin iframe relay (replaykit never sets `recordCrossOriginIframes`);
 // - the `hooks` option's wrappers around every observer (replaykit passes no hooks);
-// - the warning proxy behind rrweb's long-removed global `mirror` export.
+// - the warning proxy behind rrweb's long-removed global `mirror` export;
+// - the code of three options replaykit never sets (inlineImages, collectFonts,
+//   slimDOMOptions), which the copy's record() refuses instead of ignoring.
 // Run by the workspace's postinstall; the recorder's build bundles the result, so a
 // published package carries it. Each cut is located by anchors that must match exactly
 // once: a new rrweb version that moves them fails here, loudly, instead of shipping a
@@ -83,7 +85,44 @@ cut(
   (text) => `\n  try {${text}\n  } catch {\n  }`,
 );
 
-for (const gone of ['initCanvasContextObserver', 'WorkerWrapper', 'DEPARTED_MIRROR_ACCESS_WARNING']) {
+// Three options replaykit never sets (recorder.ts › startInternal): inlining <img> pixels
+// into the snapshot, recording web fonts, and slimDOM's filters (with it off, a node is never
+// excluded). record() refuses them instead of ignoring them; see the guard below.
+cut(
+  'inline images',
+  '\n  if (tagName === "img" && inlineImages) {',
+  '\n  if (["audio", "video"].includes(tagName)) {',
+);
+cut(
+  'font observer',
+  '\nfunction initFontObserver({ fontCb, doc }) {',
+  '\nfunction initSelectionObserver(',
+  '\nfunction initFontObserver() {\n  return () => {\n  };\n}',
+);
+cut(
+  'slimDOM filters',
+  '\nfunction slimDOMExcluded(sn, slimDOMOptions) {',
+  '\nfunction serializeNodeWithId(',
+  '\nfunction slimDOMExcluded() {\n  return false;\n}',
+);
+cut(
+  'guard against the trimmed options',
+  '\n  mirror.reset();\n  const maskInputOptions',
+  '\n  const maskInputOptions',
+  (text) =>
+    '\n  if (inlineImages || collectFonts || _slimDOMOptions) {\n' +
+    '    throw new Error("replaykit\'s copy of rrweb has no inlineImages, collectFonts or slimDOMOptions (trim-rrweb.mjs)");\n' +
+    `  }${text}`,
+);
+
+for (const gone of [
+  'initCanvasContextObserver',
+  'WorkerWrapper',
+  'DEPARTED_MIRROR_ACCESS_WARNING',
+  'recordInlineImage',
+  'originalFontFace',
+  'headMetaVerification &&',
+]) {
   if (code.includes(gone)) {
     throw new Error(`trim-rrweb: "${gone}" is still referenced after the cuts.`);
   }
