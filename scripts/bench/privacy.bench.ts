@@ -1,6 +1,8 @@
 // Cost of replaykit's privacy rules on rrweb's first full snapshot, in headless Chromium:
 // bare rrweb, rrweb masking every text and input itself, and each replaykit preset
-// (rrweb options + the event processor), measured in the same page, in the same run.
+// (rrweb options + the event processor), measured in the same page, in the same run. rrweb is
+// replaykit's copy (trim-rrweb.mjs); @rrweb/record as published is measured beside it, since
+// the copy's serialization is faster.
 import { launchChromium } from '../../tests/support/browser.ts';
 import { bundleForPage } from '../../tests/support/recorder-bundle.ts';
 
@@ -11,9 +13,10 @@ const RUNS = 9;
 
 const bundle = () =>
   bundleForPage(`
+    import { record as published } from '@rrweb/record';
     import { record } from './src/vendor/rrweb-record.js';
     import { createPrivacy } from './src/privacy.ts';
-    window.__bench = { record, createPrivacy };`);
+    window.__bench = { record, published, createPrivacy };`);
 
 function pageHtml(): string {
   const rows: string[] = [];
@@ -34,7 +37,7 @@ const SNAPSHOT_IN_PAGE = `(caseName) => {
   let processEvent = (event) => event;
   if (caseName === 'rrweb-mask-all') {
     options = { maskAllInputs: true, maskTextSelector: '*' };
-  } else if (caseName !== 'bare') {
+  } else if (caseName !== 'bare' && caseName !== 'published') {
     const config = { preset: caseName.replace('opt-', '') };
     // As the recorder does: options and processor from one createPrivacy, sharing its cache.
     const privacy = bench.createPrivacy(config);
@@ -45,7 +48,8 @@ const SNAPSHOT_IN_PAGE = `(caseName) => {
   }
   let events = 0;
   const started = performance.now();
-  const stop = bench.record({ ...options, emit: (event) => { events += processEvent(event) ? 1 : 0; } });
+  const record = caseName === 'published' ? bench.published : bench.record;
+  const stop = record({ ...options, emit: (event) => { events += processEvent(event) ? 1 : 0; } });
   const ms = performance.now() - started;
   stop?.();
   return events > 0 ? ms : Number.NaN;
@@ -55,6 +59,7 @@ const SNAPSHOT_IN_PAGE = `(caseName) => {
 type Case = string;
 const CASES: Case[] = [
   'bare',
+  'published',
   'rrweb-mask-all',
   'opt-strict',
   'opt-balanced',
@@ -91,12 +96,14 @@ export async function run(): Promise<void> {
       const value = median(timings[name] ?? []);
       const label =
         name === 'bare'
-          ? 'bare rrweb (baseline)'
-          : name === 'rrweb-mask-all'
-            ? 'rrweb masking all text and inputs'
-            : name.startsWith('opt-')
-              ? `replaykit ${name.slice(4)}, rrweb options only`
-              : `replaykit ${name} (options + event processor)`;
+          ? "bare rrweb, replaykit's copy (baseline)"
+          : name === 'published'
+            ? 'bare rrweb, @rrweb/record as published'
+            : name === 'rrweb-mask-all'
+              ? 'rrweb masking all text and inputs'
+              : name.startsWith('opt-')
+                ? `replaykit ${name.slice(4)}, rrweb options only`
+                : `replaykit ${name} (options + event processor)`;
       console.log(
         `  ${label.padEnd(48)} ${value.toFixed(1).padStart(8)} ms  ${(value / baseline).toFixed(2)}×`,
       );

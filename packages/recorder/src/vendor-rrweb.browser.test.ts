@@ -52,8 +52,9 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
   });
 
   it('serializes a page exactly as bare @rrweb/record does with the options replaykit sets', () => {
-    // What the cuts touched: images (inlineImages), what slimDOM would drop (scripts, comments,
-    // meta tags, head whitespace), and ordinary content around them.
+    // What the cuts and speed-ups touched: images (inlineImages), what slimDOM would drop
+    // (scripts, comments, meta tags, head whitespace), blocked elements, custom elements and
+    // shadow roots, and ordinary content around them.
     const meta = document.createElement('meta');
     meta.name = 'description';
     meta.content = 'a shop';
@@ -69,7 +70,14 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
         <svg width="10" height="10"><use href="#icon"></use></svg>
         <div data-replaykit-block><p>hidden</p></div>
         <p style="color: red">text <b>bold</b></p>
+        <rk-test-widget>custom</rk-test-widget><rk-undefined-widget></rk-undefined-widget>
+        <div id="host"></div>
       </main>`;
+    if (!customElements.get('rk-test-widget')) {
+      customElements.define('rk-test-widget', class extends HTMLElement {});
+    }
+    (document.getElementById('host') as HTMLElement).attachShadow({ mode: 'open' }).innerHTML =
+      '<span>in shadow</span><div data-replaykit-block>blocked in shadow</div>';
     const options = {
       maskAllInputs: true,
       maskTextSelector: '*',
@@ -84,5 +92,9 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
     expect(JSON.stringify(trimmed)).toContain('"tagName":"img"');
     expect(JSON.stringify(trimmed)).toContain('"tagName":"script"');
     expect(JSON.stringify(trimmed)).toContain('a comment');
+    expect(JSON.stringify(trimmed)).toContain('"isCustom":true');
+    expect(JSON.stringify(trimmed)).toContain('"isShadow":true');
+    expect(JSON.stringify(trimmed)).toContain('"rr_width"');
+    expect(JSON.stringify(trimmed)).not.toContain('needBlock');
   });
 });
