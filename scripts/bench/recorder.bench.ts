@@ -363,6 +363,14 @@ export async function run(): Promise<void> {
       (sample) => sample.domContentLoadedMs,
       (value) => `${value.toFixed(0)} ms`,
     ],
+    // How long the snapshot itself took once the DOM was complete (rrweb alone starts it at
+    // `load`, replaykit at DOMContentLoaded).
+    [
+      'first full snapshot after DOMContentLoaded',
+      (sample) =>
+        sample.firstSnapshotMs === undefined ? undefined : sample.firstSnapshotMs - sample.domContentLoadedMs,
+      (value) => `${value.toFixed(0)} ms`,
+    ],
     [
       'first full snapshot after navigation',
       (sample) => sample.firstSnapshotMs,
