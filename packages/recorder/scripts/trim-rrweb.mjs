@@ -137,7 +137,13 @@ swap(
 );
 // - each element's serialized node carried `needBlock` to its caller, which deleted it: a delete
 //   turns every element's object into a slow dictionary (slow to build on and to stringify). It
-//   travels beside the object instead, read right after serializeNode() returns;
+//   travels beside the object instead, read right after serializeNode() returns. That is safe
+//   because serializeElementNode sets it from its own local on its only way out (after the host
+//   callbacks it runs, maskInputFn and keepIframeSrcFn) and the caller reads it before anything
+//   else can serialize: before onSerialize, the children, the iframe and stylesheet callbacks.
+//   Only an element's value is ever used. Added nodes (skipChild) do not need it; full
+//   snapshots do, and so does a same-origin iframe's document, serialized whole into a
+//   mutation when it loads (vendor-rrweb.browser.test.ts records with both copies at once);
 swap('needBlock beside the node', '    needBlock,\n    rootId,\n', '    rootId,\n');
 // - custom element names always hold a hyphen: customElements.get() is asked only for names
 //   that can be one.
