@@ -121,6 +121,22 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     expect(sent).not.toContain('shadow-title-secret');
   });
 
+  it("never sends an iframe's srcdoc, whose HTML would carry what the rules mask and block", async () => {
+    const html = (n: number) =>
+      `<p data-rk-block>blocked-frame-secret-${n}</p><p data-rk-mask>masked-frame-secret-${n}</p>`;
+    document.body.innerHTML = `<iframe id="frame" srcdoc="${html(1)}"></iframe>`;
+    for (const preset of ['strict', 'balanced', 'relaxed'] as const) {
+      const sent = await recordPage({ preset }, () => {
+        // Set later too: an attribute mutation.
+        (document.getElementById('frame') as HTMLIFrameElement).srcdoc = html(2);
+      });
+      expect(sent).not.toContain('srcdoc');
+      for (const secret of ['blocked-frame-secret', 'masked-frame-secret']) {
+        expect(sent).not.toContain(secret);
+      }
+    }
+  });
+
   it('masks attributes and text added later by mutations, and switched password fields', async () => {
     document.body.innerHTML =
       '<section data-rk-mask id="region"></section><input id="field" type="password">';

@@ -132,7 +132,8 @@ const ALWAYS = 0;
 const TEXT = 1;
 const URL_VALUE = 2;
 const VALUE = 3;
-type AttributeKind = typeof ALWAYS | typeof TEXT | typeof URL_VALUE | typeof VALUE;
+const DROP = 4;
+type AttributeKind = typeof ALWAYS | typeof TEXT | typeof URL_VALUE | typeof VALUE | typeof DROP;
 
 /** Checks a list of the configuration, with one message shape for every mistake. */
 function checkList(name: string, list: string[] | undefined, selectors: boolean): string[] {
@@ -301,6 +302,10 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   for (const name of checkList('maskAttributes', config.maskAttributes, false)) {
     attributeKinds.set(name.trim().toLowerCase(), ALWAYS);
   }
+  // An iframe's `srcdoc` is the frame's whole HTML as written: its text, its field values,
+  // what its markers block. rrweb records that document itself, element by element, under
+  // these rules; the attribute would carry it past them, so it is never sent.
+  attributeKinds.set('srcdoc', DROP);
   const queryWords = config.sensitiveQueryParams ?? [];
   const rule = presetRule as TextRule;
   /** True while the processor handles one event: markers cannot change meanwhile. */
@@ -420,6 +425,10 @@ export function createPrivacy(config: PrivacyConfig = {}): {
       const lowerName = name.toLowerCase();
       const kind = attributeKinds.get(lowerName);
       if (kind === undefined || (kind === URL_VALUE && !value.includes('='))) {
+        continue;
+      }
+      if (kind === DROP) {
+        delete attributes[name];
         continue;
       }
       if (kind === ALWAYS) {
