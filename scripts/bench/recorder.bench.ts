@@ -188,13 +188,14 @@ async function measure(
   // CPU time of the main thread: wall time also counts the moments it waited for a core.
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   const run = `${variant}-${Math.random().toString(36).slice(2)}`;
+  // replaykit's bodies, kept to weigh their events as plain gzip once the page is closed: doing
+  // it meanwhile would take CPU from the page being measured.
+  const bodies: Buffer[] = [];
   await page.route('**/v1/ingest**', async (route) => {
     const body = route.request().postDataBuffer();
     sink.set(run, (sink.get(run) ?? 0) + (body?.byteLength ?? 0));
     if (body && variant !== 'rrweb') {
-      const { events } = parseWireBody(gunzipSync(body).toString('utf8')) as { events: unknown[] };
-      const plain = gzipSync(JSON.stringify({ events })).byteLength;
-      sink.set(`${run}|plain`, (sink.get(`${run}|plain`) ?? 0) + plain);
+      bodies.push(body);
     }
     await route.fulfill({
       status: 200,
@@ -240,7 +241,7 @@ async function measure(
     taskMs: (end.task - start.task) * 1000,
     blockingMs,
     bytes: sink.get(run) ?? 0,
-    plainBytes: sink.get(`${run}|plain`),
+    plainBytes: bodies.length > 0 ? bodies.reduce((sum, body) => sum + plainGzipBytes(body), 0) : undefined,
     firstSnapshotMs,
     domContentLoadedMs,
   };
@@ -253,6 +254,12 @@ const median = (values: number[]) => {
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
+
+/** What plain gzip of one replaykit body's events weighs: `{"events":[…]}`, as bare rrweb sends them. */
+function plainGzipBytes(body: Buffer): number {
+  const { events } = parseWireBody(gunzipSync(body).toString('utf8')) as { events: unknown[] };
+  return gzipSync(JSON.stringify({ events })).byteLength;
+}
 
 /** Each round's `variant` / bare rrweb ratio of one figure (rounds are interleaved, so a pair ran under the same load). */
 function pairedRatios(
