@@ -1,6 +1,6 @@
 import { encodeWireDeltas, parseWireBody } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCompressor, WORKER_MIN_CHARS } from './compress';
+import { createCompressor, WORKER_AFTER_SMALL_TEXTS, WORKER_MIN_CHARS } from './compress';
 
 const originalWorker = window.Worker;
 const originalCompressionStream = window.CompressionStream;
@@ -65,6 +65,40 @@ describe('compression', () => {
     expect(compressor.mode).toBe('worker');
     await compressor.pack(text.replace('é', 'e'));
     expect(made).toBe(1);
+    compressor.close();
+  });
+
+  it(`packs small texts in the worker from the ${WORKER_AFTER_SMALL_TEXTS}th on, and every text once it exists`, async () => {
+    let made = 0;
+    window.Worker = class extends originalWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        made++;
+      }
+    };
+    let onMainThread = 0;
+    window.CompressionStream = class extends originalCompressionStream {
+      constructor(format: CompressionFormat) {
+        super(format);
+        onMainThread++;
+      }
+    };
+    const compressor = createCompressor();
+    const small = batchText(3);
+    expect(small.length).toBeLessThan(WORKER_MIN_CHARS);
+    for (let index = 1; index < WORKER_AFTER_SMALL_TEXTS; index++) {
+      expect(await gunzip(await compressor.pack(small))).toBe(encodeWireDeltas(small));
+    }
+    expect([made, onMainThread]).toEqual([0, WORKER_AFTER_SMALL_TEXTS - 1]);
+    // The next small one makes the worker and is packed there, like every later one.
+    for (let index = 0; index < 3; index++) {
+      expect(await gunzip(await compressor.pack(small))).toBe(encodeWireDeltas(small));
+    }
+    expect([made, onMainThread]).toEqual([1, WORKER_AFTER_SMALL_TEXTS - 1]);
+    expect(compressor.mode).toBe('worker');
+    // Format 1 (for an older server) is still made on the main thread, as before.
+    expect(await gunzip(await compressor.pack(small, true))).toBe(small);
+    expect(onMainThread).toBe(WORKER_AFTER_SMALL_TEXTS);
     compressor.close();
   });
 

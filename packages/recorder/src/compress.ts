@@ -35,12 +35,19 @@ const gzipText = (text: string): Promise<ArrayBuffer> =>
 const WORKER_SOURCE = `const e=${encodeWireDeltas},g=${gzipText};onmessage=async({data:[i,t]})=>{try{const b=await g(e(t));postMessage([i,b],[b])}catch{postMessage([i])}}`;
 
 /**
- * Texts shorter than this (in UTF-16 units) are packed on the main thread: encoding them
- * (a parse and a stringify) and `CompressionStream` take a few hundred µs at most, about what
- * handing them to a worker costs, and a page that only ever sends small batches never pays
- * the few ms that making the worker costs. Larger ones go to the worker.
+ * Until the worker exists, texts shorter than this (in UTF-16 units) are packed on the main
+ * thread, so that a page sending a batch or two never pays the few ms that making the worker
+ * costs. A larger text makes the worker at once.
  */
 export const WORKER_MIN_CHARS = 16 * 1024;
+
+/**
+ * The small text that makes the worker, when no large one came first: packing one on the main
+ * thread costs it about 1 ms (the encoding, and mostly `CompressionStream`'s set-up), against
+ * a few tens of µs to hand it to the worker, so a page that keeps sending small batches (an
+ * interactive page, every 2 s) soon gains from the worker. Once made, the worker packs all.
+ */
+export const WORKER_AFTER_SMALL_TEXTS = 3;
 
 /** Makes a compressor; `useWorker: false` keeps compression on the main thread. */
 export function createCompressor(options: { useWorker?: boolean } = {}): Compressor {
@@ -48,6 +55,7 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   let worker: Worker | undefined;
   let workerUrl: string | undefined;
   let nextId = 0;
+  let smallTexts = 0;
   const waiting = new Map<
     number,
     [text: string, resolve: (bytes: Uint8Array) => void, reject: (error: unknown) => void]
@@ -101,10 +109,10 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   const compressor: Compressor & { mode: CompressionMode } = {
     mode: workerTried ? (hasStreams ? 'main-thread' : 'none') : 'worker',
     pack(text, formatOne) {
-      if (formatOne || text.length < WORKER_MIN_CHARS) {
-        return mainThread(text, formatOne);
+      if (formatOne) {
+        return mainThread(text, true);
       }
-      if (!workerTried) {
+      if (!workerTried && (text.length >= WORKER_MIN_CHARS || ++smallTexts >= WORKER_AFTER_SMALL_TEXTS)) {
         startWorker();
       }
       const current = worker;
