@@ -68,7 +68,7 @@ describe('compression', () => {
     compressor.close();
   });
 
-  it(`packs small texts in the worker from the ${WORKER_AFTER_SMALL_TEXTS}th on, and every text once it exists`, async () => {
+  it('makes the worker at the WORKER_AFTER_SMALL_TEXTS-th small text, and packs every text there once it exists', async () => {
     let made = 0;
     window.Worker = class extends originalWorker {
       constructor(url: string | URL, options?: WorkerOptions) {
