@@ -125,8 +125,8 @@ function swap(name, from, to, times = 1) {
 }
 
 // Not cuts, speed-ups of the full snapshot that give the same output (vendor-rrweb.browser.test.ts
-// compares it with bare @rrweb/record's). Profiled on a 10,000-element page, they were about an
-// eighth of its serialization time:
+// compares it with bare @rrweb/record's). In a CPU profile of repeated snapshots of a
+// 10,000-element page they took a snapshot from about 169 to 97 ms:
 // - children were copied with Array.from(NodeList), which walks the list through its iterator
 //   (slow for DOM collections); an indexed copy takes the same snapshot of the list;
 swap(
