@@ -102,6 +102,51 @@ describe('compression', () => {
     compressor.close();
   });
 
+  it('finishes on the main thread what the worker still held when closed, and makes no worker after', async () => {
+    let made = 0;
+    window.Worker = class extends originalWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        made++;
+      }
+    };
+    const compressor = createCompressor();
+    const text = batchText(1_000);
+    const pending = compressor.pack(text);
+    compressor.close();
+    // A job in the terminated worker would never be answered: its caller would wait forever.
+    expect(parseWireBody(await gunzip(await pending))).toEqual(JSON.parse(text));
+    expect(parseWireBody(await gunzip(await compressor.pack(text)))).toEqual(JSON.parse(text));
+    expect(made).toBe(1);
+    expect(compressor.mode).toBe('main-thread');
+
+    // Closed before any worker was made: none is made later (nothing would terminate it).
+    const unused = createCompressor();
+    unused.close();
+    expect(parseWireBody(await gunzip(await unused.pack(text)))).toEqual(JSON.parse(text));
+    expect(made).toBe(1);
+  });
+
+  it('never makes a worker with useWorker: false, whatever the sizes and counts of the texts', async () => {
+    let made = 0;
+    window.Worker = class extends originalWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        made++;
+      }
+    };
+    const compressor = createCompressor({ useWorker: false });
+    for (const text of [
+      ...Array.from({ length: WORKER_AFTER_SMALL_TEXTS + 1 }, () => batchText(3)),
+      batchText(1_000),
+    ]) {
+      expect(parseWireBody(await gunzip(await compressor.pack(text)))).toEqual(JSON.parse(text));
+    }
+    expect(made).toBe(0);
+    expect(compressor.mode).toBe('main-thread');
+    compressor.close();
+  });
+
   it('stops handing batches to a worker that cannot pack them', async () => {
     // A worker that loads but answers every job with `[id]` (as one whose packing code throws).
     let posted = 0;

@@ -129,8 +129,10 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
         : mainThread(text);
     },
     close() {
-      worker?.terminate();
-      worker = undefined;
+      // Jobs the worker still holds would never be answered once it is terminated: they are
+      // finished on the main thread, like every later one (no worker is made after a close).
+      workerTried = true;
+      fallBack();
       if (workerUrl) {
         URL.revokeObjectURL(workerUrl);
       }
