@@ -30,27 +30,39 @@ function batchText(events: number): string {
   });
 }
 
+/** Counts the workers made from now on (they are still real ones). */
+function countWorkersMade(): { count: number } {
+  const made = { count: 0 };
+  window.Worker = class extends originalWorker {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      made.count++;
+    }
+  };
+  return made;
+}
+
+/** Counts the main thread's compressions from now on. */
+function countMainThreadCompressions(): { count: number } {
+  const started = { count: 0 };
+  window.CompressionStream = class extends originalCompressionStream {
+    constructor(format: CompressionFormat) {
+      super(format);
+      started.count++;
+    }
+  };
+  return started;
+}
+
 describe('compression', () => {
   it('gzips large texts in a Web Worker made from a Blob URL for the first of them, small ones on the main thread', async () => {
-    let made = 0;
-    window.Worker = class extends originalWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        made++;
-      }
-    };
+    const made = countWorkersMade();
     const compressor = createCompressor();
     const small = batchText(1);
     expect(await gunzip(await compressor.pack(small))).toBe(encodeWireDeltas(small));
-    expect(made).toBe(0);
+    expect(made.count).toBe(0);
     // Counts the main thread's compressions: the large text must be packed in the worker.
-    let onMainThread = 0;
-    window.CompressionStream = class extends originalCompressionStream {
-      constructor(format: CompressionFormat) {
-        super(format);
-        onMainThread++;
-      }
-    };
+    const onMainThread = countMainThreadCompressions();
     const text = batchText(1_000);
     expect(text.length).toBeGreaterThanOrEqual(WORKER_MIN_CHARS);
     const bytes = await compressor.pack(text);
@@ -61,55 +73,37 @@ describe('compression', () => {
     expect(packed).toBe(encodeWireDeltas(text));
     expect(packed.startsWith('{"v":2,')).toBe(true);
     expect(parseWireBody(packed)).toEqual(JSON.parse(text));
-    expect(onMainThread).toBe(0);
+    expect(onMainThread.count).toBe(0);
     expect(compressor.mode).toBe('worker');
     await compressor.pack(text.replace('é', 'e'));
-    expect(made).toBe(1);
+    expect(made.count).toBe(1);
     compressor.close();
   });
 
   it('makes the worker at the WORKER_AFTER_SMALL_TEXTS-th small text, and packs every text there once it exists', async () => {
-    let made = 0;
-    window.Worker = class extends originalWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        made++;
-      }
-    };
-    let onMainThread = 0;
-    window.CompressionStream = class extends originalCompressionStream {
-      constructor(format: CompressionFormat) {
-        super(format);
-        onMainThread++;
-      }
-    };
+    const made = countWorkersMade();
+    const onMainThread = countMainThreadCompressions();
     const compressor = createCompressor();
     const small = batchText(3);
     expect(small.length).toBeLessThan(WORKER_MIN_CHARS);
     for (let index = 1; index < WORKER_AFTER_SMALL_TEXTS; index++) {
       expect(await gunzip(await compressor.pack(small))).toBe(encodeWireDeltas(small));
     }
-    expect([made, onMainThread]).toEqual([0, WORKER_AFTER_SMALL_TEXTS - 1]);
+    expect([made.count, onMainThread.count]).toEqual([0, WORKER_AFTER_SMALL_TEXTS - 1]);
     // The next small one makes the worker and is packed there, like every later one.
     for (let index = 0; index < 3; index++) {
       expect(await gunzip(await compressor.pack(small))).toBe(encodeWireDeltas(small));
     }
-    expect([made, onMainThread]).toEqual([1, WORKER_AFTER_SMALL_TEXTS - 1]);
+    expect([made.count, onMainThread.count]).toEqual([1, WORKER_AFTER_SMALL_TEXTS - 1]);
     expect(compressor.mode).toBe('worker');
     // Format 1 (for an older server) is still made on the main thread, as before.
     expect(await gunzip(await compressor.pack(small, true))).toBe(small);
-    expect(onMainThread).toBe(WORKER_AFTER_SMALL_TEXTS);
+    expect(onMainThread.count).toBe(WORKER_AFTER_SMALL_TEXTS);
     compressor.close();
   });
 
   it('finishes on the main thread what the worker still held when closed, and makes no worker after', async () => {
-    let made = 0;
-    window.Worker = class extends originalWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        made++;
-      }
-    };
+    const made = countWorkersMade();
     const compressor = createCompressor();
     const text = batchText(1_000);
     const pending = compressor.pack(text);
@@ -117,24 +111,18 @@ describe('compression', () => {
     // A job in the terminated worker would never be answered: its caller would wait forever.
     expect(parseWireBody(await gunzip(await pending))).toEqual(JSON.parse(text));
     expect(parseWireBody(await gunzip(await compressor.pack(text)))).toEqual(JSON.parse(text));
-    expect(made).toBe(1);
+    expect(made.count).toBe(1);
     expect(compressor.mode).toBe('main-thread');
 
     // Closed before any worker was made: none is made later (nothing would terminate it).
     const unused = createCompressor();
     unused.close();
     expect(parseWireBody(await gunzip(await unused.pack(text)))).toEqual(JSON.parse(text));
-    expect(made).toBe(1);
+    expect(made.count).toBe(1);
   });
 
   it('never makes a worker with useWorker: false, whatever the sizes and counts of the texts', async () => {
-    let made = 0;
-    window.Worker = class extends originalWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        made++;
-      }
-    };
+    const made = countWorkersMade();
     const compressor = createCompressor({ useWorker: false });
     for (const text of [
       ...Array.from({ length: WORKER_AFTER_SMALL_TEXTS + 1 }, () => batchText(3)),
@@ -142,7 +130,7 @@ describe('compression', () => {
     ]) {
       expect(parseWireBody(await gunzip(await compressor.pack(text)))).toEqual(JSON.parse(text));
     }
-    expect(made).toBe(0);
+    expect(made.count).toBe(0);
     expect(compressor.mode).toBe('main-thread');
     compressor.close();
   });
