@@ -393,6 +393,16 @@ async function leaveEarlierPageBatch(): Promise<() => Promise<void>> {
   };
 }
 
+/** A recorder that keeps its queue in IndexedDB, as the opt-out tests need. */
+const persistingRecorder = () =>
+  createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: true, useWorker: false });
+
+/** An earlier page's batch would go out within a few tasks: none may. */
+async function expectNothingResent(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(ingest.requests).toEqual([]);
+}
+
 describe('a recorder opted out while the page is still loading', () => {
   it('opens no IndexedDB at DOMContentLoaded and resends nothing an earlier page left there', async () => {
     const removeLeft = await leaveEarlierPageBatch();
@@ -405,12 +415,7 @@ describe('a recorder opted out while the page is still loading', () => {
     // As a recorder script at the end of <body> sees the page: rrweb waits for DOMContentLoaded.
     Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' });
     try {
-      recorder = createRecorder({
-        endpoint: ENDPOINT,
-        writeKey: WRITE_KEY,
-        persistQueue: true,
-        useWorker: false,
-      });
+      recorder = persistingRecorder();
       recorder.start();
       recorder.optOut();
       delete (document as { readyState?: unknown }).readyState;
@@ -418,9 +423,8 @@ describe('a recorder opted out while the page is still loading', () => {
       expect(recorder.getStatus()).toBe('disabled');
       // Delivery, and the IndexedDB queue with it, would be made in the listener itself.
       expect(opens).toBe(0);
-      // And so nothing is sent (an earlier page's batch would go out within a few tasks).
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(ingest.requests).toEqual([]);
+      // And so nothing is sent.
+      await expectNothingResent();
     } finally {
       delete (document as { readyState?: unknown }).readyState;
       indexedDB.open = realOpen;
@@ -431,18 +435,11 @@ describe('a recorder opted out while the page is still loading', () => {
   it('resends nothing an earlier page left in IndexedDB when opted out right after starting on a loaded page', async () => {
     const removeLeft = await leaveEarlierPageBatch();
     try {
-      recorder = createRecorder({
-        endpoint: ENDPOINT,
-        writeKey: WRITE_KEY,
-        persistQueue: true,
-        useWorker: false,
-      });
+      recorder = persistingRecorder();
       recorder.start();
       // Before the queue has read IndexedDB (it does so in a task of its own).
       recorder.optOut();
-      // An earlier page's batch would go out within a few tasks.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(ingest.requests).toEqual([]);
+      await expectNothingResent();
     } finally {
       await removeLeft();
     }
