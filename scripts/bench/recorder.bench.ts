@@ -194,7 +194,7 @@ async function measure(
   await page.route('**/v1/ingest**', async (route) => {
     const body = route.request().postDataBuffer();
     sink.set(run, (sink.get(run) ?? 0) + (body?.byteLength ?? 0));
-    if (body && variant !== 'rrweb') {
+    if (body && variant === 'replaykit' && workload !== PAGE_LOAD) {
       bodies.push(body);
     }
     await route.fulfill({
@@ -259,6 +259,11 @@ const median = (values: number[]) => {
 function plainGzipBytes(body: Buffer): number {
   const { events } = parseWireBody(gunzipSync(body).toString('utf8')) as { events: unknown[] };
   return gzipSync(JSON.stringify({ events })).byteLength;
+}
+
+/** A median ratio and the rounds' spread, as every ratio line prints them. */
+function describeRatios(ratios: number[], digits = 2): string {
+  return `${median(ratios).toFixed(digits)}× (rounds ${Math.min(...ratios).toFixed(digits)}–${Math.max(...ratios).toFixed(digits)}×)`;
 }
 
 /** Each round's `variant` / bare rrweb ratio of one figure (rounds are interleaved, so a pair ran under the same load). */
@@ -412,16 +417,12 @@ export async function run(): Promise<void> {
       // the median of those ratios is what the verdict uses, and their spread says how far
       // to trust it.
       const paired = pairedRatios(samples, workload, 'replaykit', pick);
-      const pairedRatio = paired.length ? median(paired) : undefined;
-      const spread = paired.length
-        ? ` (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×)`
-        : '';
       const judged = workload === PAGE_LOAD ? name.startsWith('first') : !name.startsWith('first');
       const verdict =
-        pairedRatio !== undefined && meetsBar && judged
-          ? `  bar ${barText}: ${meetsBar(pairedRatio) ? 'met' : 'NOT met'}`
+        paired.length && meetsBar && judged
+          ? `  bar ${barText}: ${meetsBar(median(paired)) ? 'met' : 'NOT met'}`
           : '';
-      const ratio = pairedRatio === undefined ? '–' : `${pairedRatio.toFixed(2)}×${spread}${verdict}`;
+      const ratio = paired.length ? `${describeRatios(paired)}${verdict}` : '–';
       console.log(
         `    ${name.padEnd(38)}${medians.map((value) => (value === undefined ? '–' : format(value)).padStart(11)).join('')}  ${ratio}`,
       );
@@ -430,10 +431,9 @@ export async function run(): Promise<void> {
     const own = (samples.get(`${workload}|replaykit`) ?? []).flatMap((sample) =>
       sample.plainBytes ? [sample.bytes / sample.plainBytes] : [],
     );
-    if (own.length > 0 && workload !== PAGE_LOAD) {
-      const ratio = median(own);
+    if (own.length > 0) {
       console.log(
-        `    ${'bytes / plain gzip of the same events'.padEnd(71)}  ${ratio.toFixed(3)}× (rounds ${Math.min(...own).toFixed(3)}–${Math.max(...own).toFixed(3)}×)  bar < 1.00×: ${ratio < 1 ? 'met' : 'NOT met'}`,
+        `    ${'bytes / plain gzip of the same events'.padEnd(71)}  ${describeRatios(own, 3)}  bar < 1.00×: ${median(own) < 1 ? 'met' : 'NOT met'}`,
       );
     }
   }
@@ -449,9 +449,7 @@ export async function run(): Promise<void> {
     ] as const) {
       const values = hostSamples.map(pick).filter((value): value is number => value !== undefined);
       const paired = pairedRatios(samples, PAGE_LOAD, HOST_BUILD, pick);
-      const spread = paired.length
-        ? `${median(paired).toFixed(2)}× (rounds ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}×) to bare rrweb`
-        : '–';
+      const spread = paired.length ? `${describeRatios(paired)} to bare rrweb` : '–';
       console.log(`    ${name.padEnd(38)}${`${median(values).toFixed(0)} ms`.padStart(11)}  ${spread}`);
     }
   }
