@@ -191,6 +191,28 @@ describe('Delivery', () => {
     });
   });
 
+  it('replaces the one event a 413 names by a $dropped marker at once, without splitting, under its seq', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'too_large', index: 2 });
+    const big = `{"type":3,"data":"${'x'.repeat(1000)}","timestamp":42}`;
+    const events = ['{"a":1,"timestamp":1}', '{"a":2,"timestamp":2}', big, '{"a":4,"timestamp":4}'];
+    h.delivery.enqueue(batch(5, events));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.sent.map((item) => item.seq)).toEqual([5]);
+    expect(h.sent[0]?.events).toEqual([
+      events[0],
+      events[1],
+      JSON.stringify({
+        type: 5,
+        data: { tag: '$dropped', payload: { reason: 'event_too_large', count: 1, bytes: big.length } },
+        timestamp: 42,
+      }),
+      events[3],
+    ]);
+    expect(h.dropped).toEqual([]);
+  });
+
   it('sends a batch again without the one event a 400 names, a $dropped marker in its place, under its seq', async () => {
     const h = harness();
     h.answers.push({ kind: 'rejected_event', index: 1, reason: 'events.1 nests too deep' });
@@ -290,6 +312,7 @@ describe('retry policy', () => {
     expect(classifyStatus(400, null, 'nope')).toEqual({ kind: 'rejected', status: 400, reason: 'nope' });
     const naming = '{"error":{"code":"invalid_batch","message":"events.2 nests too deep","event":2}}';
     expect(classifyStatus(400, null, naming)).toEqual({ kind: 'rejected_event', index: 2, reason: naming });
+    expect(classifyStatus(413, null, naming)).toEqual({ kind: 'too_large', index: 2 });
     const bad = '{"error":{"code":"invalid_batch","message":"x","event":-1}}';
     expect(classifyStatus(400, null, bad)).toMatchObject({ kind: 'rejected' });
     expect(classifyStatus(403, null, naming)).toMatchObject({ kind: 'rejected', status: 403 });

@@ -21,7 +21,8 @@ export interface OutgoingBatch {
 export type SendResult =
   | { kind: 'sent' }
   | { kind: 'retry'; afterMs?: number; reason: string }
-  | { kind: 'too_large' }
+  /** A 413; `index` is the one event it names (one over the server's per-event limit), if any. */
+  | { kind: 'too_large'; index?: number }
   | { kind: 'rejected'; status: number; reason: string }
   /** A 400 naming one event of the batch (one a server cannot store, such as one nested too deep). */
   | { kind: 'rejected_event'; index: number; reason: string };
@@ -166,6 +167,22 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     );
   };
 
+  /**
+   * Sends the head batch again under its seq with a `$dropped` marker in place of its event
+   * `index`; false when it has no such event, or that event is such a marker already.
+   */
+  const replaceEvent = (head: OutgoingBatch, index: number, reason: string): boolean => {
+    const refused = head.events[index];
+    const marker = refused === undefined ? undefined : markerFor(refused, reason);
+    if (marker === undefined || marker === refused) {
+      return false;
+    }
+    const events = [...head.events];
+    events[index] = marker;
+    replaceHead(head, [events]);
+    return true;
+  };
+
   /** Puts `parts` in place of the head batch (the first keeps its seq), persisted if it was. */
   const replaceHead = (head: OutgoingBatch, parts: string[][]) => {
     const wasPersisted = persisted.has(head);
@@ -198,22 +215,20 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         onDropped({ reason: 'batch_rejected', count: head.events.length, bytes: head.bytes });
         return true;
       case 'too_large':
-        split(head);
+        // The one event the server names is replaced at once; otherwise (a proxy's limit, say)
+        // halves are tried until the lone event that is too large is found.
+        if (result.index === undefined || !replaceEvent(head, result.index, 'event_too_large')) {
+          split(head);
+        }
         return true;
-      case 'rejected_event': {
-        // The rest of the batch goes again, under its seq, with a marker where that event was.
-        const refused = head.events[result.index];
-        const marker = refused === undefined ? '' : markerFor(refused, 'event_rejected');
-        // No such event, or the marker itself was refused: the batch cannot be mended.
-        if (marker === '' || marker === refused) {
+      case 'rejected_event':
+        // The rest of the batch goes again, under its seq, with a marker where that event was;
+        // no such event, or the marker itself refused: the batch cannot be mended.
+        if (!replaceEvent(head, result.index, 'event_rejected')) {
           return handle(head, { kind: 'rejected', status: 400, reason: result.reason });
         }
         console.warn(`[replaykit] the server refused one event of a batch (400): ${result.reason}`);
-        const events = [...head.events];
-        events[result.index] = marker;
-        replaceHead(head, [events]);
         return true;
-      }
       case 'retry': {
         const { afterMs } = result;
         const delay =

@@ -37,11 +37,13 @@ function refusedEvent(body: string): number | undefined {
 
 /** Maps an HTTP status to what the queue should do with the batch. */
 export function classifyStatus(status: number, retryAfter: string | null, body: string): SendResult {
-  const event = status === 400 ? refusedEvent(body) : undefined;
+  const event = status === 400 || status === 413 ? refusedEvent(body) : undefined;
   return status >= 200 && status < 300
     ? { kind: 'sent' }
     : status === 413
-      ? { kind: 'too_large' }
+      ? event === undefined
+        ? { kind: 'too_large' }
+        : { kind: 'too_large', index: event }
       : status >= 500 || status === 408 || status === 429
         ? { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter), reason: `server answered ${status}` }
         : event !== undefined
