@@ -100,6 +100,50 @@ describe('Batches handed to an ingest worker in one event loop turn', () => {
   });
 });
 
+describe('The real ingest worker', () => {
+  it('answers each batch as soon as it is decoded, not with the rest of its message', async () => {
+    const real = await loadSpawner();
+    if (!real) {
+      throw new Error('This test needs worker threads.');
+    }
+    // How many answers each message from the worker carried.
+    const answersPerMessage: number[] = [];
+    replaceSpawnerForTests({
+      spawn: (entry) => {
+        const worker = real.spawn(entry);
+        worker.on('message', (message: unknown) => {
+          if (Array.isArray(message)) {
+            answersPerMessage.push(message.length);
+          }
+        });
+        return worker;
+      },
+      availableParallelism: 2,
+    });
+    // One worker, so that the three batches cannot spread over several; the one-worker pool of
+    // the test above must have ended first (it lingers a moment after its release).
+    await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });
+    const decoder = acquireBatchDecoder(1, () => undefined);
+    try {
+      const receivedAt = Date.now();
+      // The first batch waits for the worker to start; the three after travel in one message.
+      await decoder.decode(json(batch('s1', [meta(T0)])), receivedAt, DEFAULT_LIMITS);
+      const outcomes = await Promise.all(
+        [1, 2, 3].map((seq) =>
+          decoder.decode(json(batch('s1', [click(T0 + seq)], { seq })), receivedAt, DEFAULT_LIMITS),
+        ),
+      );
+      expect(outcomes.map((outcome) => outcome.result)).toEqual(
+        [1, 2, 3].map((seq) => expect.objectContaining({ ok: true, seq })),
+      );
+      // Held until the end of the turn, the three answers would come back together.
+      expect(answersPerMessage).toEqual([1, 1, 1, 1]);
+    } finally {
+      decoder.release();
+    }
+  });
+});
+
 describe('Ingest workers after every server closed', () => {
   it('start again for the next server of the process', async () => {
     const store = createSqliteStore({ filename: ':memory:' });

@@ -5,7 +5,6 @@
 import { parentPort } from 'node:worker_threads';
 import { type BatchRefusal, type DecodedBatch, type DecodeLimits, decodeBatch } from './batch-decode';
 import { WORKER_READY } from './ingest-pool';
-import { createTurnQueue } from './turn-queue';
 
 /** One batch to decode, as posted by the pool. */
 export interface IngestTask {
@@ -25,19 +24,17 @@ export interface IngestReply {
 
 const port = parentPort;
 if (port) {
-  // Answers of one event loop turn go back in one message, like the batches come.
-  const replies = createTurnQueue<IngestReply>((answers) =>
-    port.postMessage(
-      answers,
-      answers.map((answer) => answer.body.buffer as ArrayBuffer),
-    ),
-  );
+  // Each answer goes back as soon as its batch is decoded, not with the rest of its message:
+  // a batch waits for no other batch's decoding, so the database commits the first ones while
+  // this thread still decodes the others (holding answers until the end of the turn made
+  // commits and decoding take turns, and the ingest benchmark lost a fifth of its rate).
+  const reply = (answer: IngestReply) => port.postMessage([answer], [answer.body.buffer as ArrayBuffer]);
   port.on('message', (tasks: IngestTask[]) => {
     for (const task of tasks) {
       decodeBatch(task.body, task.receivedAt, task.limits).then(
-        (result) => replies.push({ id: task.id, result, body: task.body }),
+        (result) => reply({ id: task.id, result, body: task.body }),
         (error: unknown) =>
-          replies.push({
+          reply({
             id: task.id,
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
             body: task.body,
