@@ -2,10 +2,11 @@
 // 1. Ingest throughput: concurrent clients POST realistic gzip batches to `replaykit serve`
 //    (a separate process, as operators run it), against the raw insert rate of the same
 //    bytes into the same database kind with the same durability, one transaction per batch,
-//    measured in the same run right before and right after. Bar: ingest ≥ 0.5× raw.
+//    measured in the same run right before and right after. Bar: ingest ≥ 0.5× raw. Two
+//    loads: 16 clients, and 64 (see CLIENT_COUNTS).
 //    The server runs twice: with its default ingest workers, and with --ingest-workers 0
-//    (decoding on the main thread; SQLite commits stay in its writer thread either way). Each run starts with a few warm-up batches of other
-//    sessions, so that worker start-up and compilation are not counted. The load generator
+//    (decoding on the main thread; SQLite commits stay in its writer thread either way). Each run starts with as many warm-up batches of other
+//    sessions as it measures, so that worker start-up and compilation are not counted. The load generator
 //    is cheap on purpose (pre-serialised requests on raw sockets), because it shares the
 //    machine's cores with the server; the server does exactly the work a browser's batch costs.
 // 2. List-query latency with 100,000 generated sessions through the fetch handler: median
@@ -49,10 +50,16 @@ import { spawnServe, stopProcess } from '../../packages/server/src/test/serve-pr
 const WRITE_KEY = 'bench-write-key';
 const READ_KEY = 'bench-read-key';
 
-/** Concurrent clients (tabs) sending batches. */
-const CLIENTS = 16;
-/** Batches each client sends. */
-const BATCHES_PER_CLIENT = 150;
+/**
+ * Concurrent clients (tabs), each on its own connection sending its batches one after
+ * another, waiting for each answer. With 16 a batch's round trip through the server bounds
+ * the rate, as each client waits; 64 keep the server busy, so that their rate is its
+ * throughput. (A server taking 2,000 batches/s serves about 4,000 recording tabs, each
+ * flushing every 2 s.)
+ */
+const CLIENT_COUNTS = [16, 64] as const;
+/** Batches measured per run, shared among the clients (and as many sent before, to warm up). */
+const BATCHES_PER_RUN = 2_400;
 /** Events per batch: a 2-second flush of an interactive page. */
 const EVENTS_PER_BATCH = 120;
 /** Sessions generated for the list-query benchmark. */
@@ -172,17 +179,50 @@ interface PreparedBatch {
   body: Uint8Array;
 }
 
-function prepareBatches(): PreparedBatch[][] {
-  const next = random(42);
-  return Array.from({ length: CLIENTS }, (_, client) =>
-    Array.from({ length: BATCHES_PER_CLIENT }, (_, seq) => {
+/**
+ * Each client's batches for sessions of their own (`<prefix>-<client>`), every client's
+ * session starting at `start`; BATCHES_PER_RUN in all, rounded up to whole clients.
+ */
+function prepareBatches(clients: number, prefix: string, seed: number, start: number): PreparedBatch[][] {
+  const next = random(seed);
+  const perClient = Math.ceil(BATCHES_PER_RUN / clients);
+  return Array.from({ length: clients }, (_, client) =>
+    Array.from({ length: perClient }, (_, seq) => {
+      const sessionId = `${prefix}-${client}`;
       const windowId = `window-${client}`;
-      const events = realisticEvents(NOW - 3_600_000 + seq * 2_000, next);
-      const sessionId = `bench-${client}`;
-      const body = wireBody(sessionId, windowId, seq, events);
-      return { sessionId, windowId, seq, body };
+      const events = realisticEvents(start + seq * 2_000, next);
+      return { sessionId, windowId, seq, body: wireBody(sessionId, windowId, seq, events) };
     }),
   );
+}
+
+/** What one load sends: the measured batches, and before them the warm-up batches. */
+interface Workload {
+  clients: number;
+  batches: PreparedBatch[][];
+  /**
+   * As many batches, of other sessions, sent before the clock starts: the server's ingest
+   * workers start and its code is compiled and optimised, as in a server that has run for a
+   * while. (With a few warm-up batches only, V8's compiler threads were still optimising
+   * during the measurement, about 100 µs of CPU per batch.)
+   */
+  warmup: PreparedBatch[][];
+}
+
+function prepareWorkload(clients: number): Workload {
+  return {
+    clients,
+    batches: prepareBatches(clients, 'bench', 42, NOW - 3_600_000),
+    warmup: prepareBatches(clients, 'warmup', 99, NOW - 7_200_000),
+  };
+}
+
+/** A workload's batches round-robin over its clients, as they arrive at the server. */
+function interleave(batches: PreparedBatch[][]): PreparedBatch[] {
+  const longest = Math.max(...batches.map((clientBatches) => clientBatches.length));
+  return Array.from({ length: longest }, (_, seq) =>
+    batches.flatMap((clientBatches) => (clientBatches[seq] ? [clientBatches[seq]] : [])),
+  ).flat();
 }
 
 async function startServe(
@@ -298,40 +338,13 @@ interface IngestResult {
   clientCpuUs: number;
 }
 
-/** Batches per client sent before the clock starts, for sessions of their own. */
-const WARMUP_BATCHES_PER_CLIENT = 4;
-
-/**
- * Batches for warming a server up before it is measured: its ingest workers start and its
- * code is compiled and optimised, as in a server that has been running for a while.
- */
-function warmupBatches(): PreparedBatch[][] {
-  const next = random(99);
-  return Array.from({ length: CLIENTS }, (_, client) =>
-    Array.from({ length: WARMUP_BATCHES_PER_CLIENT }, (_, seq) => {
-      const sessionId = `warmup-${client}`;
-      const windowId = `window-${client}`;
-      const events = realisticEvents(NOW - 7_200_000 + seq * 2_000, next);
-      return {
-        sessionId,
-        windowId,
-        seq,
-        body: wireBody(sessionId, windowId, seq, events),
-      };
-    }),
-  );
-}
-
 /**
  * Sends every client's batches in order, clients concurrently, each on its own keep-alive
  * connection like a browser tab; resolves with batches per second and the CPU both sides
  * spent. The requests are serialised before the clock starts (see {@link sendAll}).
  */
-async function ingestRate(
-  url: string,
-  batches: PreparedBatch[][],
-  serverPid?: number,
-): Promise<IngestResult> {
+async function ingestRate(url: string, workload: Workload, serverPid?: number): Promise<IngestResult> {
+  const { batches } = workload;
   const port = Number(new URL(url).port);
   const send = async (groups: PreparedBatch[][]) => {
     const requests = groups.map((clientBatches) =>
@@ -343,7 +356,7 @@ async function ingestRate(
       throw new Error(`${refused} batches were refused; the benchmark needs all accepted.`);
     }
   };
-  await send(warmupBatches());
+  await send(workload.warmup);
   const requests = batches.map((clientBatches) =>
     clientBatches.map((prepared) => ingestRequestBytes(port, prepared.body)),
   );
@@ -359,7 +372,7 @@ async function ingestRate(
     throw new Error(`${refused} batches were refused; the benchmark needs all accepted.`);
   }
   const elapsedMs = performance.now() - started;
-  const total = CLIENTS * BATCHES_PER_CLIENT;
+  const total = batches.flat().length;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const serverCpuAfter = processCpuMs(serverPid);
   const mainCpuAfter = processCpuMs(serverPid, serverPid);
@@ -538,7 +551,7 @@ function printIngest(
   // it is measured right before and right after the ingest runs, and their mean is the baseline.
   const raw = (rawBefore + rawAfter) / 2;
   console.log(
-    `${label}: raw insert of the same bytes ${raw.toFixed(0)} batches/s (${rawBefore.toFixed(0)} before, ${rawAfter.toFixed(0)} after), ${(1_000_000 / raw).toFixed(0)} µs wall per batch; ${availableParallelism()} cores shared by the server, the load generator${label === 'PostgreSQL' ? ', PostgreSQL' : ''} and whatever else runs`,
+    `${label}: raw insert of the same bytes ${raw.toFixed(0)} batches/s (${rawBefore.toFixed(0)} before, ${rawAfter.toFixed(0)} after), ${(1_000_000 / raw).toFixed(0)} µs wall per batch; ${availableParallelism()} cores shared by the server, the load generator${label.startsWith('PostgreSQL') ? ', PostgreSQL' : ''} and whatever else runs`,
   );
   for (const [variant, ingest] of results) {
     const ratio = ingest.rate / raw;
@@ -554,7 +567,7 @@ function printIngest(
 
 /** Runs each variant of the server once, in order, on a fresh database from `database()`. */
 async function ingestVariants(
-  batches: PreparedBatch[][],
+  workload: Workload,
   database: () => Promise<{ args: string[]; env: Record<string, string> }>,
 ): Promise<Array<[IngestVariant, IngestResult]>> {
   const results: Array<[IngestVariant, IngestResult]> = [];
@@ -562,7 +575,7 @@ async function ingestVariants(
     const { args, env } = await database();
     const serve = await startServe([...args, ...variant.args], env);
     try {
-      results.push([variant, await ingestRate(serve.url, batches, serve.child.pid)]);
+      results.push([variant, await ingestRate(serve.url, workload, serve.child.pid)]);
     } finally {
       await stopProcess(serve.child);
     }
@@ -573,22 +586,24 @@ async function ingestVariants(
 /** Runs the server benchmark for SQLite, then PostgreSQL. */
 export async function run(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'replaykit-bench-'));
-  const batches = prepareBatches();
-  const bytes = batches.flat().reduce((total, prepared) => total + prepared.body.byteLength, 0);
-  const bytesPerBatch = bytes / (CLIENTS * BATCHES_PER_CLIENT);
+  // REPLAYKIT_BENCH_ONLY=ingest or =list runs one half.
+  const only = process.env.REPLAYKIT_BENCH_ONLY;
+  const workloads = only === 'list' ? [] : CLIENT_COUNTS.map(prepareWorkload);
   const rawJsonBytes = JSON.stringify(realisticEvents(NOW, random(1))).length;
-  console.log(
-    `${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${EVENTS_PER_BATCH} events: ${(bytesPerBatch / 1024).toFixed(1)} KB gzip per batch (about ${(rawJsonBytes / 1024).toFixed(0)} KB of JSON)`,
-  );
+  for (const { clients, batches } of workloads) {
+    const all = batches.flat();
+    const bytesPerBatch = all.reduce((total, prepared) => total + prepared.body.byteLength, 0) / all.length;
+    console.log(
+      `${clients} clients × ${batches[0]?.length} batches of ${EVENTS_PER_BATCH} events (as many before, to warm up): ${(bytesPerBatch / 1024).toFixed(1)} KB gzip per batch (about ${(rawJsonBytes / 1024).toFixed(0)} KB of JSON)`,
+    );
+  }
   console.log(
     'Realistic here means what the recorder sends every 2 s (FLUSH_DELAY_MS) from an interactive page: mutations with text, mouse moves, clicks, inputs, scrolls and a few custom events. Size-triggered flushes (up to 900 KB of JSON, full snapshots) are rarer and not in this mix.',
   );
-  // REPLAYKIT_BENCH_ONLY=ingest or =list runs one half.
-  const only = process.env.REPLAYKIT_BENCH_ONLY;
   const postgres = await startTestPostgres();
   try {
-    if (only !== 'list') {
-      await ingestBenchmarks(directory, batches, bytesPerBatch, postgres);
+    for (const workload of workloads) {
+      await ingestBenchmarks(directory, workload, postgres);
     }
     if (only !== 'ingest') {
       await listBenchmarks(directory, postgres);
@@ -601,29 +616,33 @@ export async function run(): Promise<void> {
 
 async function ingestBenchmarks(
   directory: string,
-  batches: PreparedBatch[][],
-  bytesPerBatch: number,
+  workload: Workload,
   postgres: TestPostgres,
 ): Promise<void> {
-  const total = CLIENTS * BATCHES_PER_CLIENT;
+  const { clients, batches } = workload;
+  const interleaved = interleave(batches);
+  const total = interleaved.length;
+  const bytesPerBatch = interleaved.reduce((sum, prepared) => sum + prepared.body.byteLength, 0) / total;
   // REPLAYKIT_BENCH_STORE=sqlite or =postgres measures one store's ingest.
   const onlyStore = process.env.REPLAYKIT_BENCH_STORE;
   if (onlyStore !== 'postgres') {
     // SQLite
-    // Round-robin over the clients, as their batches arrive at the server.
-    const interleaved = Array.from({ length: BATCHES_PER_CLIENT }, (_, seq) =>
-      batches.map((clientBatches) => clientBatches[seq] as PreparedBatch),
-    ).flat();
     const rawSqlite = (file: string, perTransaction = 1) =>
-      total / (rawSqliteInsert(join(directory, file), interleaved, perTransaction) / 1_000);
+      total / (rawSqliteInsert(join(directory, `${clients}-${file}`), interleaved, perTransaction) / 1_000);
     const rawSqliteBefore = rawSqlite('raw-before.db');
-    const rawGroupedBefore = rawSqlite('raw-grouped-before.db', CLIENTS);
+    const rawGroupedBefore = rawSqlite('raw-grouped-before.db', clients);
     let databases = 0;
-    const sqliteResults = await ingestVariants(batches, async () => ({
-      args: ['--db', join(directory, `ingest-${databases++}.db`)],
+    const sqliteResults = await ingestVariants(workload, async () => ({
+      args: ['--db', join(directory, `${clients}-ingest-${databases++}.db`)],
       env: {},
     }));
-    printIngest('SQLite', sqliteResults, rawSqliteBefore, rawSqlite('raw-after.db'), bytesPerBatch);
+    printIngest(
+      `SQLite, ${clients} clients`,
+      sqliteResults,
+      rawSqliteBefore,
+      rawSqlite('raw-after.db'),
+      bytesPerBatch,
+    );
     const bestSqlite = Math.max(...sqliteResults.map(([, result]) => result.rate));
     // What no ingest path that validates can skip: inflating and parsing each body once (and
     // restoring format 2's timestamps).
@@ -639,9 +658,9 @@ async function ingestBenchmarks(
     // sync per raw batch flatters it when syncs are slow. The stricter baseline: the same
     // bytes, one transaction per round of all clients' batches (the largest group the
     // server can form).
-    const rawGrouped = (rawGroupedBefore + rawSqlite('raw-grouped-after.db', CLIENTS)) / 2;
+    const rawGrouped = (rawGroupedBefore + rawSqlite('raw-grouped-after.db', clients)) / 2;
     console.log(
-      `  stricter baseline, raw insert ${CLIENTS} batches per transaction: ${rawGrouped.toFixed(0)} batches/s; faster ingest above / that: ${(bestSqlite / rawGrouped).toFixed(2)}×`,
+      `  stricter baseline, raw insert ${clients} batches per transaction: ${rawGrouped.toFixed(0)} batches/s; faster ingest above / that: ${(bestSqlite / rawGrouped).toFixed(2)}×`,
     );
   }
   if (onlyStore !== 'sqlite') {
@@ -649,11 +668,17 @@ async function ingestBenchmarks(
     const rawPostgres = async () =>
       total / ((await rawPostgresInsert(await postgres.createDatabase(), batches)) / 1_000);
     const rawPostgresBefore = await rawPostgres();
-    const postgresResults = await ingestVariants(batches, async () => ({
+    const postgresResults = await ingestVariants(workload, async () => ({
       args: [],
       env: { DATABASE_URL: await postgres.createDatabase() },
     }));
-    printIngest('PostgreSQL', postgresResults, rawPostgresBefore, await rawPostgres(), bytesPerBatch);
+    printIngest(
+      `PostgreSQL, ${clients} clients`,
+      postgresResults,
+      rawPostgresBefore,
+      await rawPostgres(),
+      bytesPerBatch,
+    );
   }
 }
 
