@@ -5,10 +5,11 @@
 //    measured in the same run right before and right after. Bar: ingest ≥ 0.5× raw. Two
 //    loads: 16 clients, and 64 (see CLIENT_COUNTS).
 //    The server runs twice: with its default ingest workers, and with --ingest-workers 0
-//    (decoding on the main thread; SQLite commits stay in its writer thread either way). Each run starts with as many warm-up batches of other
-//    sessions as it measures, so that worker start-up and compilation are not counted. The load generator
-//    is cheap on purpose (pre-serialised requests on raw sockets), because it shares the
-//    machine's cores with the server; the server does exactly the work a browser's batch costs.
+//    (decoding on the main thread; SQLite commits stay in its writer thread either way).
+//    Each run starts with as many warm-up batches of other sessions as it measures, so
+//    that worker start-up and compilation are not counted. The load generator is cheap on
+//    purpose (pre-serialised requests on raw sockets), because it shares the machine's
+//    cores with the server; the server does exactly the work a browser's batch costs.
 // 2. List-query latency with 100,000 generated sessions through the fetch handler: median
 //    and 95th percentile over a mix of filters and sorts. Bar: p95 ≤ 50 ms.
 import type { ChildProcess } from 'node:child_process';
