@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, DEFAULT_LIMITS } from './app';
-import { acquireBatchDecoder, ingestWorkerThreads, loadSpawner, replaceSpawnerForTests } from './ingest-pool';
+import {
+  acquireBatchDecoder,
+  type BatchDecoder,
+  ingestWorkerThreads,
+  loadSpawner,
+  replaceSpawnerForTests,
+} from './ingest-pool';
 import { createSqliteStore } from './sqlite-store';
 import { batch, click, ingestRequest, meta, T0, TEST_PROJECTS } from './test/support';
 
@@ -70,6 +76,21 @@ const COUNTS_BATCHES_PER_MESSAGE = `const { parentPort } = require('node:worker_
   }))));
   parentPort.postMessage('ready');`;
 
+/**
+ * Decodes a first batch, which waits for the worker to say it is ready, then three more in
+ * one event loop turn, so that they travel to the worker in one message; resolves with the
+ * three outcomes.
+ */
+async function decodeThreeInOneTurn(decoder: BatchDecoder) {
+  const receivedAt = Date.now();
+  await decoder.decode(json(batch('s1', [meta(T0)])), receivedAt, DEFAULT_LIMITS);
+  return Promise.all(
+    [1, 2, 3].map((seq) =>
+      decoder.decode(json(batch('s1', [click(T0 + seq)], { seq })), receivedAt, DEFAULT_LIMITS),
+    ),
+  );
+}
+
 describe('Batches handed to an ingest worker in one event loop turn', () => {
   it('travel in one message, and their answers come back to each caller', async () => {
     replaceSpawnerForTests({
@@ -79,14 +100,7 @@ describe('Batches handed to an ingest worker in one event loop turn', () => {
     // One worker (a size of its own in this file), so that the three cannot spread over several.
     const decoder = acquireBatchDecoder(1, () => undefined);
     try {
-      const receivedAt = Date.now();
-      // The first batch waits for the worker to say it is ready; the three after go together.
-      await decoder.decode(json(batch('s1', [meta(T0)])), receivedAt, DEFAULT_LIMITS);
-      const outcomes = await Promise.all(
-        [1, 2, 3].map((seq) =>
-          decoder.decode(json(batch('s1', [click(T0 + seq)], { seq })), receivedAt, DEFAULT_LIMITS),
-        ),
-      );
+      const outcomes = await decodeThreeInOneTurn(decoder);
       expect(outcomes.map((outcome) => outcome.result)).toEqual(
         [1, 2, 3].map(() => expect.objectContaining({ ok: false, message: '3' })),
       );
@@ -125,14 +139,7 @@ describe('The real ingest worker', () => {
     await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });
     const decoder = acquireBatchDecoder(1, () => undefined);
     try {
-      const receivedAt = Date.now();
-      // The first batch waits for the worker to start; the three after travel in one message.
-      await decoder.decode(json(batch('s1', [meta(T0)])), receivedAt, DEFAULT_LIMITS);
-      const outcomes = await Promise.all(
-        [1, 2, 3].map((seq) =>
-          decoder.decode(json(batch('s1', [click(T0 + seq)], { seq })), receivedAt, DEFAULT_LIMITS),
-        ),
-      );
+      const outcomes = await decodeThreeInOneTurn(decoder);
       expect(outcomes.map((outcome) => outcome.result)).toEqual(
         [1, 2, 3].map((seq) => expect.objectContaining({ ok: true, seq })),
       );
