@@ -200,7 +200,12 @@ function prepareBatches(clients: number, prefix: string, seed: number, start: nu
 /** What one load sends: the measured batches, and before them the warm-up batches. */
 interface Workload {
   clients: number;
+  /** Each client's batches, in the order it sends them. */
   batches: PreparedBatch[][];
+  /** The same batches round-robin over the clients, as they arrive at the server (the raw inserts' order). */
+  arrivals: PreparedBatch[];
+  /** Mean gzip body size, in bytes. */
+  bytesPerBatch: number;
   /**
    * As many batches, of other sessions, sent before the clock starts: the server's ingest
    * workers start and its code is compiled and optimised, as in a server that has run for a
@@ -211,19 +216,18 @@ interface Workload {
 }
 
 function prepareWorkload(clients: number): Workload {
+  const batches = prepareBatches(clients, 'bench', 42, NOW - 3_600_000);
+  // Every client sends as many batches.
+  const arrivals = (batches[0] ?? []).flatMap((_, seq) =>
+    batches.map((clientBatches) => clientBatches[seq] as PreparedBatch),
+  );
   return {
     clients,
-    batches: prepareBatches(clients, 'bench', 42, NOW - 3_600_000),
+    batches,
+    arrivals,
+    bytesPerBatch: arrivals.reduce((sum, prepared) => sum + prepared.body.byteLength, 0) / arrivals.length,
     warmup: prepareBatches(clients, 'warmup', 99, NOW - 7_200_000),
   };
-}
-
-/** A workload's batches round-robin over its clients, as they arrive at the server. */
-function interleave(batches: PreparedBatch[][]): PreparedBatch[] {
-  const longest = Math.max(...batches.map((clientBatches) => clientBatches.length));
-  return Array.from({ length: longest }, (_, seq) =>
-    batches.flatMap((clientBatches) => (clientBatches[seq] ? [clientBatches[seq]] : [])),
-  ).flat();
 }
 
 async function startServe(
@@ -373,7 +377,7 @@ async function ingestRate(url: string, workload: Workload, serverPid?: number): 
     throw new Error(`${refused} batches were refused; the benchmark needs all accepted.`);
   }
   const elapsedMs = performance.now() - started;
-  const total = batches.flat().length;
+  const total = workload.arrivals.length;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const serverCpuAfter = processCpuMs(serverPid);
   const mainCpuAfter = processCpuMs(serverPid, serverPid);
@@ -591,9 +595,7 @@ export async function run(): Promise<void> {
   const only = process.env.REPLAYKIT_BENCH_ONLY;
   const workloads = only === 'list' ? [] : CLIENT_COUNTS.map(prepareWorkload);
   const rawJsonBytes = JSON.stringify(realisticEvents(NOW, random(1))).length;
-  for (const { clients, batches } of workloads) {
-    const all = batches.flat();
-    const bytesPerBatch = all.reduce((total, prepared) => total + prepared.body.byteLength, 0) / all.length;
+  for (const { clients, batches, bytesPerBatch } of workloads) {
     console.log(
       `${clients} clients × ${batches[0]?.length} batches of ${EVENTS_PER_BATCH} events (as many before, to warm up): ${(bytesPerBatch / 1024).toFixed(1)} KB gzip per batch (about ${(rawJsonBytes / 1024).toFixed(0)} KB of JSON)`,
     );
@@ -620,16 +622,14 @@ async function ingestBenchmarks(
   workload: Workload,
   postgres: TestPostgres,
 ): Promise<void> {
-  const { clients, batches } = workload;
-  const interleaved = interleave(batches);
-  const total = interleaved.length;
-  const bytesPerBatch = interleaved.reduce((sum, prepared) => sum + prepared.body.byteLength, 0) / total;
+  const { clients, batches, arrivals, bytesPerBatch } = workload;
+  const total = arrivals.length;
   // REPLAYKIT_BENCH_STORE=sqlite or =postgres measures one store's ingest.
   const onlyStore = process.env.REPLAYKIT_BENCH_STORE;
   if (onlyStore !== 'postgres') {
     // SQLite
     const rawSqlite = (file: string, perTransaction = 1) =>
-      total / (rawSqliteInsert(join(directory, `${clients}-${file}`), interleaved, perTransaction) / 1_000);
+      total / (rawSqliteInsert(join(directory, `${clients}-${file}`), arrivals, perTransaction) / 1_000);
     const rawSqliteBefore = rawSqlite('raw-before.db');
     const rawGroupedBefore = rawSqlite('raw-grouped-before.db', clients);
     let databases = 0;
@@ -648,7 +648,7 @@ async function ingestBenchmarks(
     // What no ingest path that validates can skip: inflating and parsing each body once (and
     // restoring format 2's timestamps).
     const floorStarted = performance.now();
-    for (const prepared of interleaved) {
+    for (const prepared of arrivals) {
       restoreWireTimestamps(JSON.parse(gunzipSync(prepared.body).toString('utf8')));
     }
     const floorUs = ((performance.now() - floorStarted) * 1_000) / total;
