@@ -47,8 +47,8 @@ function isEvent(value: unknown): value is RecordedEvent {
   );
 }
 
-/** The batch when `body` satisfies the wire schema, else undefined. */
-function acceptBatch(body: unknown): IngestBatch | undefined {
+/** The batch when `body` satisfies the wire schema, else undefined (`checkBatch` says why). */
+export function acceptBatch(body: unknown): IngestBatch | undefined {
   if (!isPlainObject(body)) {
     return undefined;
   }

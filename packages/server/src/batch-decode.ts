@@ -4,13 +4,16 @@
  * on the main thread or in an ingest worker (`./ingest-pool`), with the same result and
  * the same refusals either way.
  */
+import { isUtf8 } from 'node:buffer';
 import {
   type BatchSummary,
+  type IngestBatch,
   restoreWireTimestamps,
   summarizeBatch,
   type TimelineMarker,
 } from '@replaykit/core';
-import { checkBatch } from './batch-check';
+import { acceptBatch, checkBatch } from './batch-check';
+import { scanBatch } from './batch-scan';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
 import { batchMarkers, type ClockSkewLimits, clockOffset, eventProperties, shiftEvents } from './ingest';
 import type { EventPropertyRow } from './store';
@@ -105,31 +108,24 @@ export function bodyErrorRefusal(error: BodyError): BatchRefusal {
 }
 
 /**
- * Decodes one request body as received (gzip recognised by its magic bytes, as sendBeacon
- * cannot set Content-Encoding). `receivedAt` is the server's clock for skew correction.
+ * The batch read the fast way (`./batch-scan`), when it is accepted as is: a body of valid
+ * UTF-8, no larger than the per-event limit (so it cannot hold an event over it), that is
+ * valid JSON and a valid batch. Anything else, refusals included, is read by `parsedBatch`.
  */
-export async function decodeBatch(
-  body: Uint8Array,
-  receivedAt: number,
-  limits: DecodeLimits,
-): Promise<DecodedBatch | BatchRefusal> {
-  let json: string;
-  try {
-    const decoded = isGzip(body) ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
-    if (decoded.byteLength > limits.maxDecompressedBytes) {
-      return refuse(
-        413,
-        'body_too_large',
-        `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
-      );
-    }
-    json = decodeUtf8(decoded);
-  } catch (error) {
-    if (!(error instanceof BodyError)) {
-      throw error;
-    }
-    return bodyErrorRefusal(error);
+function scannedBatch(bytes: Uint8Array, limits: DecodeLimits): IngestBatch | undefined {
+  if (bytes.byteLength > limits.maxEventBytes || !isUtf8(bytes)) {
+    return undefined;
   }
+  const scanned = scanBatch(bytes, MAX_EVENT_NESTING);
+  if (scanned === undefined) {
+    return undefined;
+  }
+  restoreWireTimestamps(scanned);
+  return acceptBatch(scanned);
+}
+
+/** The batch parsed with `JSON.parse` and checked in full, or the refusal that says what is wrong with it. */
+function parsedBatch(json: string, limits: DecodeLimits): IngestBatch | BatchRefusal {
   if (json.trim() === '') {
     return refuse(
       400,
@@ -177,6 +173,51 @@ export async function decodeBatch(
         index,
       );
     }
+  }
+  return batch;
+}
+
+/**
+ * Decodes one request body as received (gzip recognised by its magic bytes, as sendBeacon
+ * cannot set Content-Encoding). `receivedAt` is the server's clock for skew correction.
+ */
+export async function decodeBatch(
+  body: Uint8Array,
+  receivedAt: number,
+  limits: DecodeLimits,
+): Promise<DecodedBatch | BatchRefusal> {
+  let decoded: Uint8Array;
+  try {
+    decoded = isGzip(body) ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
+  } catch (error) {
+    if (!(error instanceof BodyError)) {
+      throw error;
+    }
+    return bodyErrorRefusal(error);
+  }
+  if (decoded.byteLength > limits.maxDecompressedBytes) {
+    return refuse(
+      413,
+      'body_too_large',
+      `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
+    );
+  }
+  let batch = scannedBatch(decoded, limits);
+  if (batch === undefined) {
+    let json: string;
+    try {
+      json = decodeUtf8(decoded);
+    } catch (error) {
+      if (!(error instanceof BodyError)) {
+        throw error;
+      }
+      return bodyErrorRefusal(error);
+    }
+    const parsed = parsedBatch(json, limits);
+    if ('ok' in parsed) {
+      return parsed;
+    }
+    batch = parsed;
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);
