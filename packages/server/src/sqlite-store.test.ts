@@ -190,32 +190,86 @@ describe('the SQLite writer thread', () => {
 });
 
 describe('SQLite group commit', () => {
-  it('splits a queue longer than one group into transactions of at most GROUP_MAX_BATCHES, answering every batch', async () => {
-    const filename = join(directory, 'groups.db');
-    // The store creates the schema; the group writer then runs on a connection of its own.
-    await open(filename).close();
-    const db = openSqlite(filename, 'normal');
-    let transactions = 0;
+  /** Counts the outer transactions a group writer runs on `db` (nested calls would be savepoints). */
+  function countTransactions(db: Database.Database): { count: number } {
+    const counter = { count: 0 };
     const transaction = db.transaction.bind(db);
     db.transaction = ((body: Parameters<typeof transaction>[0]) => {
       const real = transaction(body);
-      // Counts the outer transactions; nested calls (savepoints) go to the real function.
       return Object.assign((...args: unknown[]) => real(...(args as [])), {
         immediate: (...args: unknown[]) => {
-          transactions++;
+          counter.count++;
           return real.immediate(...(args as []));
         },
       });
     }) as unknown as typeof db.transaction;
+    return counter;
+  }
+
+  /** A database file with the store's schema, and a connection of its own for a group writer. */
+  async function writerConnection(name: string): Promise<Database.Database> {
+    const filename = join(directory, name);
+    await open(filename).close();
+    return openSqlite(filename, 'normal');
+  }
+
+  it('splits a queue longer than one group into transactions of at most GROUP_MAX_BATCHES, answering every batch', async () => {
+    const db = await writerConnection('groups.db');
+    const transactions = countTransactions(db);
     try {
       const inputs = Array.from({ length: GROUP_MAX_BATCHES * 2 + 10 }, (_, seq) =>
         input('s-groups', [meta(T0 + seq)], { seq }),
       );
       const outcomes = createGroupWriter(db).commit(inputs);
       expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(inputs.length);
-      expect(transactions).toBe(3);
+      expect(transactions.count).toBe(3);
       expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: inputs.length });
     } finally {
+      db.close();
+    }
+  });
+
+  it('writes the batches of a group that a bad batch failed again one per transaction, and only the bad one fails', async () => {
+    const db = await writerConnection('retry.db');
+    const transactions = countTransactions(db);
+    try {
+      const bad = { ...input('s-bad', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+      const outcomes = createGroupWriter(db).commit([
+        input('s-good', [meta(T0)]),
+        bad,
+        input('s-good', [meta(T0 + 1)], { seq: 1 }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+      expect(String((outcomes[1] as { error: unknown }).error)).toMatch(/CHECK constraint/);
+      // The group's transaction, then one per batch.
+      expect(transactions.count).toBe(4);
+      expect(db.prepare('SELECT session_id, seq FROM batches ORDER BY seq').all()).toEqual([
+        { session_id: 's-good', seq: 0 },
+        { session_id: 's-good', seq: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('fails every batch at once when the database refuses the transaction itself, without trying them one by one', async () => {
+    const db = await writerConnection('busy.db');
+    db.pragma('busy_timeout = 0');
+    const transactions = countTransactions(db);
+    // Another connection holds the write lock.
+    const other = new Database(join(directory, 'busy.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const outcomes = createGroupWriter(db).commit([
+        input('s-busy', [meta(T0)]),
+        input('s-busy', [meta(T0 + 1)], { seq: 1 }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([false, false]);
+      expect(String((outcomes[0] as { error: unknown }).error)).toMatch(/database is locked/);
+      expect(transactions.count).toBe(1);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
       db.close();
     }
   });

@@ -201,13 +201,13 @@ export type PutOutcome = { ok: true; result: PutBatchResult } | { ok: false; err
 
 /** Writes groups of batches on one connection (see {@link createGroupWriter}). */
 export interface GroupWriter {
-  /** Commits the batches in one transaction, each in its own savepoint; one outcome per batch. */
+  /** Commits the batches in one transaction (one each if that fails); one outcome per batch. */
   commit(inputs: readonly PutBatchInput[]): PutOutcome[];
 }
 
 /**
  * Group commit on one connection: batches that arrive together are written in one
- * transaction (each inside its own savepoint, so one failure fails only its batch), and
+ * transaction (and one by one if that fails, so one failure fails only its batch), and
  * every one is answered after that single commit. Concurrent clients then share a disk
  * sync instead of paying one each.
  */
@@ -238,7 +238,7 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
 
   // The batch row, its custom events and the session row change in one transaction:
   // either all are committed before the batch is acknowledged, or none is.
-  const putBatchTransaction = db.transaction((input: PutBatchInput): PutBatchResult => {
+  const putBatchRows = (input: PutBatchInput): PutBatchResult => {
     const inserted = insertBatch.run(...batchRowValues(input, input.body));
     if (inserted.changes === 0) {
       return { duplicate: true, created: false };
@@ -257,15 +257,17 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
       insertEvent.run(input.projectId, input.sessionId, event.name, event.property, event.value);
     }
     return { duplicate: false, created: row === undefined };
-  });
-
+  };
+  const batchTransaction = db.transaction(putBatchRows);
+  // Set when one of the group's batches threw, not the transaction's BEGIN or COMMIT.
+  let batchFailed = false;
   const groupTransaction = db.transaction((group: readonly PutBatchInput[]) =>
-    group.map((input): PutOutcome => {
+    group.map((input) => {
       try {
-        // A transaction function called inside another runs as a savepoint.
-        return { ok: true, result: putBatchTransaction(input) };
+        return putBatchRows(input);
       } catch (error) {
-        return { ok: false, error };
+        batchFailed = true;
+        throw error;
       }
     }),
   );
@@ -275,10 +277,28 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
       const outcomes: PutOutcome[] = [];
       for (let from = 0; from < inputs.length; ) {
         const group = inputs.slice(from, from + groupLength(inputs, from, (input) => input.body.byteLength));
+        batchFailed = false;
         try {
-          outcomes.push(...groupTransaction.immediate(group));
+          outcomes.push(
+            ...groupTransaction.immediate(group).map((result): PutOutcome => ({ ok: true, result })),
+          );
         } catch (error) {
-          outcomes.push(...group.map((): PutOutcome => ({ ok: false, error })));
+          if (!batchFailed) {
+            // The database refused the transaction itself (busy, full, read-only): every batch fails.
+            outcomes.push(...group.map((): PutOutcome => ({ ok: false, error })));
+          } else {
+            // A batch failed, and the group was rolled back: each batch is written again in a
+            // transaction of its own, so that the bad one fails alone. (A savepoint per batch
+            // would do that in one transaction, but SQLite then copies every page a batch
+            // touches into a statement journal first: a tenth of the writer thread's time.)
+            for (const input of group) {
+              try {
+                outcomes.push({ ok: true, result: batchTransaction.immediate(input) });
+              } catch (batchError) {
+                outcomes.push({ ok: false, error: batchError });
+              }
+            }
+          }
         }
         from += group.length;
       }
