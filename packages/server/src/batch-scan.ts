@@ -14,10 +14,14 @@
  * its top-level `source` and `type` when they are numbers, strings, booleans or null (an
  * array becomes an empty one, a scalar stays as it is).
  *
- * For any body it does not accept as is, it returns undefined, and ingest reads the body
- * with `JSON.parse` instead, whose refusals and messages are the contract: not JSON, not an
- * object with an `events` array of objects, an event nested deeper than `maxNesting`. So
- * this is only a faster way to the same accepted batch, never a second set of rules.
+ * For any body it does not accept as is (not JSON, not an object with an `events` array of
+ * objects, nested more than `maxNesting` levels anywhere), it returns undefined, and ingest
+ * reads the body with `JSON.parse` instead, whose refusals and messages are the contract.
+ * So this is only a faster way to the same accepted batch, never a second set of rules.
+ *
+ * It is about twice as fast as `JSON.parse` on recorder batches, mutations and mouse paths
+ * being most of them. A batch made mostly of custom events costs more than `JSON.parse`
+ * (their data is checked, then parsed), as do member names written with escapes.
  */
 import { EventType, type RecordedEvent } from '@replaykit/core';
 
@@ -240,27 +244,17 @@ function scalarValue(bytes: Uint8Array, start: number, end: number, text: Buffer
   }
 }
 
-/**
- * Whether the member name between the quotes at `start` and `end` is `name` (ASCII), with
- * escapes decoded as `JSON.parse` decodes them.
- */
-function isName(bytes: Uint8Array, start: number, end: number, name: string, text: Buffer): boolean {
-  if (end - start - 1 === name.length) {
-    let index = 0;
-    while (index < name.length && bytes[start + 1 + index] === name.charCodeAt(index)) {
-      index++;
-    }
-    if (index === name.length) {
-      return true;
+/** Whether the bytes between the quotes at `start` and `end` are `name` (ASCII) as they are. */
+function isName(bytes: Uint8Array, start: number, end: number, name: string): boolean {
+  if (end - start - 1 !== name.length) {
+    return false;
+  }
+  for (let index = 0; index < name.length; index++) {
+    if (bytes[start + 1 + index] !== name.charCodeAt(index)) {
+      return false;
     }
   }
-  // Only an escape can make other bytes spell the same name.
-  for (let index = start + 1; index < end; index++) {
-    if (bytes[index] === BACKSLASH) {
-      return JSON.parse(text.toString('utf8', start, end + 1)) === name;
-    }
-  }
-  return false;
+  return true;
 }
 
 /**
@@ -268,34 +262,51 @@ function isName(bytes: Uint8Array, start: number, end: number, name: string, tex
  * at `depth`: the batch (1), an event (3) or an event's data (4).
  */
 function fieldOf(depth: number, bytes: Uint8Array, start: number, end: number, text: Buffer): Field {
+  const field = plainFieldOf(depth, bytes, start, end);
+  if (field !== Field.None) {
+    return field;
+  }
+  // Only an escape can make other bytes spell one of the names: decoded once, as
+  // `JSON.parse` decodes it, the name is looked up again.
+  for (let index = start + 1; index < end; index++) {
+    if (bytes[index] === BACKSLASH) {
+      const decoded = Buffer.from(`"${JSON.parse(text.toString('utf8', start, end + 1))}"`);
+      return plainFieldOf(depth, decoded, 0, decoded.length - 1);
+    }
+  }
+  return Field.None;
+}
+
+/** {@link fieldOf} for the bytes of the name as they are, escapes and all. */
+function plainFieldOf(depth: number, bytes: Uint8Array, start: number, end: number): Field {
   if (depth === 1) {
-    if (isName(bytes, start, end, 'events', text)) {
+    if (isName(bytes, start, end, 'events')) {
       return Field.Events;
     }
-    if (isName(bytes, start, end, 'v', text)) {
+    if (isName(bytes, start, end, 'v')) {
       return Field.V;
     }
-    if (isName(bytes, start, end, 'sessionId', text)) {
+    if (isName(bytes, start, end, 'sessionId')) {
       return Field.SessionId;
     }
-    if (isName(bytes, start, end, 'windowId', text)) {
+    if (isName(bytes, start, end, 'windowId')) {
       return Field.WindowId;
     }
-    return isName(bytes, start, end, 'seq', text) ? Field.Seq : Field.None;
+    return isName(bytes, start, end, 'seq') ? Field.Seq : Field.None;
   }
   if (depth === 3) {
-    if (isName(bytes, start, end, 'type', text)) {
+    if (isName(bytes, start, end, 'type')) {
       return Field.EventType;
     }
-    if (isName(bytes, start, end, 'timestamp', text)) {
+    if (isName(bytes, start, end, 'timestamp')) {
       return Field.Timestamp;
     }
-    return isName(bytes, start, end, 'data', text) ? Field.Data : Field.None;
+    return isName(bytes, start, end, 'data') ? Field.Data : Field.None;
   }
-  if (isName(bytes, start, end, 'source', text)) {
+  if (isName(bytes, start, end, 'source')) {
     return Field.Source;
   }
-  return isName(bytes, start, end, 'type', text) ? Field.DataType : Field.None;
+  return isName(bytes, start, end, 'type') ? Field.DataType : Field.None;
 }
 
 /**
@@ -489,8 +500,10 @@ function readNumber(bytes: Uint8Array, start: number, end: number, text: Buffer)
 /**
  * The batch in `bytes` (valid UTF-8) with only what ingest reads built (see the top of this
  * file), or undefined when the body is not valid JSON, not an object with an `events` array
- * of objects, or holds an event nested more than `maxNesting` levels deep (the event itself
- * counting as one): read those with `JSON.parse` for the answer.
+ * of objects, or nests objects and arrays more than `maxNesting` levels deep anywhere (the
+ * body counting as one, its events array as two: an event that nests `maxNesting` levels
+ * itself is left too). Read those with `JSON.parse` for the answer, and for the refusal of
+ * an event that nests more than `maxNesting` levels.
  */
 export function scanBatch(bytes: Uint8Array, maxNesting: number): ScannedBatch | undefined {
   try {
