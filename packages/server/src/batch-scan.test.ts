@@ -2,42 +2,20 @@
 // must be valid JSON, and everything ingest derives from it (ids, summary, markers, event
 // properties, clock correction) must be what ingest derives from `JSON.parse`'s batch.
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeWireDeltas, type RecordedEvent, restoreWireTimestamps, summarizeBatch } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import { acceptBatch, checkBatch } from './batch-check';
 import { MAX_EVENT_NESTING } from './batch-decode';
 import { scanBatch } from './batch-scan';
 import { batchMarkers, clockOffset, eventProperties } from './ingest';
+import { recordedFixture, recorderBatches } from './test/support';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../stories/fixtures');
 const T0 = 1_700_000_000_000;
 const SKEW = { maxFutureSkewMs: 60_000, maxPastSkewMs: 3_600_000 };
 
-function fixture(name: string): RecordedEvent[] {
-  const parsed = JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as
-    | RecordedEvent[]
-    | { events: RecordedEvent[] }[];
-  // two-tab-session.json holds one recording per tab.
-  return parsed.flatMap((item) => ('events' in item ? item.events : [item]));
-}
-
-/** A recording as the recorder's batches: one per 2 s of events, as JSON text. */
+/** A recording as the recorder's batches, as JSON text. */
 function recordedBatches(events: RecordedEvent[]): string[] {
-  const groups: RecordedEvent[][] = [];
-  let start = Number.NEGATIVE_INFINITY;
-  for (const event of events) {
-    if (event.timestamp - start >= 2_000 || groups.length === 0) {
-      groups.push([]);
-      start = event.timestamp;
-    }
-    groups[groups.length - 1]?.push(event);
-  }
-  return groups.map((group, seq) =>
-    JSON.stringify({ v: 1, sessionId: 'session-1', windowId: 'w', seq, events: group }),
-  );
+  return recorderBatches('session-1', events, 'w').map((batch) => JSON.stringify(batch));
 }
 
 /** Everything ingest takes from a batch. */
@@ -104,7 +82,7 @@ describe('scanBatch', () => {
   it.each(['checkout-session.json', 'long-idle-session.json', 'two-tab-session.json'])(
     'reads every batch of the real recording %s as JSON.parse does, in both wire formats',
     (name) => {
-      const texts = recordedBatches(fixture(name));
+      const texts = recordedBatches(recordedFixture(name));
       expect(texts.length).toBeGreaterThan(1);
       for (const text of texts) {
         expectSame(text);
@@ -281,7 +259,7 @@ describe('scanBatch', () => {
       withEvents(
         '{"type":5,"data":{"tag":"e\\u0301\\n","payload":{"q":"\\"","n":-1.5e-3,"t":true,"f":false,"z":null}},"timestamp":1}',
       ),
-      encodeWireDeltas(recordedBatches(fixture('checkout-session.json'))[3] as string),
+      encodeWireDeltas(recordedBatches(recordedFixture('checkout-session.json'))[3] as string),
     ];
     let state = 7;
     const next = (below: number) => {

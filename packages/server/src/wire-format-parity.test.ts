@@ -3,9 +3,6 @@
 // the chunk stream (and its resumption), the session list and its filters. The events are a
 // real rrweb recording of the demo shop (full snapshot, mutations, mouse moves, inputs,
 // canvas, custom events), batched as the recorder batches them.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   API_PATHS,
@@ -18,28 +15,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer } from './app';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
-import { batch, ingestRequest, readRequest, TEST_PROJECTS } from './test/support';
+import { ingestRequest, readRequest, recordedFixture, recorderBatches, TEST_PROJECTS } from './test/support';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../stories/fixtures');
-const recorded = JSON.parse(readFileSync(join(FIXTURES, 'checkout-session.json'), 'utf8')) as RecordedEvent[];
+const recorded = recordedFixture('checkout-session.json');
 /** How far the client's clock is ahead of the server's: past the skew limit, so every batch is moved. */
 const SKEW_MS = 3 * 3_600_000;
-/** The recorder's flush delay: events are batched by 2-second windows. */
-const BATCH_MS = 2_000;
-
-/** The recording as the recorder's batches of one window, in order. */
-function batches(sessionId: string, events: RecordedEvent[], windowId: string) {
-  const groups: RecordedEvent[][] = [];
-  let start = Number.NEGATIVE_INFINITY;
-  for (const event of events) {
-    if (event.timestamp - start >= BATCH_MS || groups.length === 0) {
-      groups.push([]);
-      start = event.timestamp;
-    }
-    groups[groups.length - 1]?.push(event);
-  }
-  return groups.map((group, seq) => batch(sessionId, group, { windowId, seq }));
-}
 
 interface Side {
   store: Store;
@@ -108,8 +88,8 @@ describe('wire format 1 and format 2 read back the same', () => {
     const packed = makeSide();
     // Two tabs: the second replays the same recording 3 s later.
     const windows = [
-      batches('parity-1', recorded, 'window-a'),
-      batches(
+      recorderBatches('parity-1', recorded, 'window-a'),
+      recorderBatches(
         'parity-1',
         recorded.map((event) => ({ ...event, timestamp: event.timestamp + 3_000 })),
         'window-b',

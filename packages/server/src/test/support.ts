@@ -2,6 +2,9 @@
  * Builders shared by this package's tests: rrweb-shaped events and batches, and requests
  * to a fetch handler. Not exported from the package.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type ErrorBody,
   EventType,
@@ -58,6 +61,33 @@ export function batch(
   options: { windowId?: string; seq?: number } = {},
 ): IngestBatch {
   return { v: 1, sessionId, windowId: options.windowId ?? 'window-1', seq: options.seq ?? 0, events };
+}
+
+/** The recorder's flush delay: it sends what 2 s of a page's events hold as one batch. */
+const RECORDER_BATCH_MS = 2_000;
+
+/** A recording as the recorder batches it for one window: a batch per 2 s of events, in order. */
+export function recorderBatches(sessionId: string, events: RecordedEvent[], windowId: string): IngestBatch[] {
+  const groups: RecordedEvent[][] = [];
+  let start = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.timestamp - start >= RECORDER_BATCH_MS || groups.length === 0) {
+      groups.push([]);
+      start = event.timestamp;
+    }
+    groups[groups.length - 1]?.push(event);
+  }
+  return groups.map((group, seq) => batch(sessionId, group, { windowId, seq }));
+}
+
+/**
+ * The events of a real rrweb recording of the demo shop in `stories/fixtures` (a file holds
+ * one recording's events, or one recording per tab).
+ */
+export function recordedFixture(name: string): RecordedEvent[] {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '../../../../stories/fixtures', name);
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as RecordedEvent[] | { events: RecordedEvent[] }[];
+  return parsed.flatMap((item) => ('events' in item ? item.events : [item]));
 }
 
 /** A POST to the ingest route; the body is sent as given (string or bytes). */
