@@ -55,8 +55,8 @@ const READ_KEY = 'bench-read-key';
 /**
  * Concurrent clients (tabs), each on its own connection sending its batches one after
  * another, waiting for each answer. With 16 a batch's round trip through the server bounds
- * the rate, as each client waits; 64 keep the server busy, so that their rate is its
- * throughput. (A server taking 2,000 batches/s serves about 4,000 recording tabs, each
+ * the rate, as each client waits; 64 keep the server busier, so that their rate is closer to
+ * its throughput. (A server taking 2,000 batches/s serves about 4,000 recording tabs, each
  * flushing every 2 s.)
  */
 const CLIENT_COUNTS = [16, 64] as const;

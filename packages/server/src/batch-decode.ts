@@ -186,38 +186,25 @@ export async function decodeBatch(
   receivedAt: number,
   limits: DecodeLimits,
 ): Promise<DecodedBatch | BatchRefusal> {
-  let decoded: Uint8Array;
+  let batch: IngestBatch | BatchRefusal;
   try {
-    decoded = isGzip(body) ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
+    const decoded = isGzip(body) ? await gunzipLimited(body, limits.maxDecompressedBytes) : body;
+    if (decoded.byteLength > limits.maxDecompressedBytes) {
+      return refuse(
+        413,
+        'body_too_large',
+        `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
+      );
+    }
+    batch = scannedBatch(decoded, limits) ?? parsedBatch(decodeUtf8(decoded), limits);
   } catch (error) {
     if (!(error instanceof BodyError)) {
       throw error;
     }
     return bodyErrorRefusal(error);
   }
-  if (decoded.byteLength > limits.maxDecompressedBytes) {
-    return refuse(
-      413,
-      'body_too_large',
-      `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
-    );
-  }
-  let batch = scannedBatch(decoded, limits);
-  if (batch === undefined) {
-    let json: string;
-    try {
-      json = decodeUtf8(decoded);
-    } catch (error) {
-      if (!(error instanceof BodyError)) {
-        throw error;
-      }
-      return bodyErrorRefusal(error);
-    }
-    const parsed = parsedBatch(json, limits);
-    if ('ok' in parsed) {
-      return parsed;
-    }
-    batch = parsed;
+  if ('ok' in batch) {
+    return batch;
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);

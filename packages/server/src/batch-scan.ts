@@ -128,16 +128,13 @@ function skipString(bytes: Uint8Array, position: number): number {
 function skipScalar(bytes: Uint8Array, position: number): number {
   let byte = bytes[position] as number;
   if (byte === LOWER_T) {
-    return skipWord(bytes, position, 0x72, 0x75, 0x65); // true
-  }
-  if (byte === LOWER_N) {
-    return skipWord(bytes, position, 0x75, 0x6c, 0x6c); // null
+    return skipWord(bytes, position, 'true');
   }
   if (byte === LOWER_F) {
-    if (bytes[position + 4] !== 0x65) {
-      throw notScanned;
-    }
-    return skipWord(bytes, position, 0x61, 0x6c, 0x73) + 1; // false
+    return skipWord(bytes, position, 'false');
+  }
+  if (byte === LOWER_N) {
+    return skipWord(bytes, position, 'null');
   }
   if (byte === MINUS) {
     position++;
@@ -170,18 +167,14 @@ function skipDigits(bytes: Uint8Array, position: number): number {
   return position;
 }
 
-/** The end of a four-letter word at `position` whose last three letters are the ones given. */
-function skipWord(
-  bytes: Uint8Array,
-  position: number,
-  second: number,
-  third: number,
-  fourth: number,
-): number {
-  if (bytes[position + 1] !== second || bytes[position + 2] !== third || bytes[position + 3] !== fourth) {
-    throw notScanned;
+/** The end of `word` (a literal), which must stand at `position`. */
+function skipWord(bytes: Uint8Array, position: number, word: string): number {
+  for (let index = 0; index < word.length; index++) {
+    if (bytes[position + index] !== word.charCodeAt(index)) {
+      throw notScanned;
+    }
   }
-  return position + 4;
+  return position + word.length;
 }
 
 /** Moves past `"name"`, whitespace and `:` at `position`, to the member's value (whitespace skipped). */

@@ -196,6 +196,13 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** What a group's transaction throws when one of its batches failed (the batch's error is its cause). */
+class BatchFailed extends Error {
+  constructor(cause: unknown) {
+    super('A batch of the group failed.', { cause });
+  }
+}
+
 /** Outcome of one batch of a group commit. */
 export type PutOutcome = { ok: true; result: PutBatchResult } | { ok: false; error: unknown };
 
@@ -259,15 +266,13 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
     return { duplicate: false, created: row === undefined };
   };
   const batchTransaction = db.transaction(putBatchRows);
-  // Set when one of the group's batches threw, not the transaction's BEGIN or COMMIT.
-  let batchFailed = false;
   const groupTransaction = db.transaction((group: readonly PutBatchInput[]) =>
     group.map((input) => {
       try {
         return putBatchRows(input);
       } catch (error) {
-        batchFailed = true;
-        throw error;
+        // Told apart from the database refusing the transaction itself (BEGIN or COMMIT).
+        throw new BatchFailed(error);
       }
     }),
   );
@@ -277,16 +282,12 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
       const outcomes: PutOutcome[] = [];
       for (let from = 0; from < inputs.length; ) {
         const group = inputs.slice(from, from + groupLength(inputs, from, (input) => input.body.byteLength));
-        batchFailed = false;
         try {
           outcomes.push(
             ...groupTransaction.immediate(group).map((result): PutOutcome => ({ ok: true, result })),
           );
         } catch (error) {
-          if (!batchFailed) {
-            // The database refused the transaction itself (busy, full, read-only): every batch fails.
-            outcomes.push(...group.map((): PutOutcome => ({ ok: false, error })));
-          } else {
+          if (error instanceof BatchFailed) {
             // A batch failed, and the group was rolled back: each batch is written again in a
             // transaction of its own, so that the bad one fails alone. (A savepoint per batch
             // would do that in one transaction, but SQLite then copies every page a batch
@@ -298,6 +299,9 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
                 outcomes.push({ ok: false, error: batchError });
               }
             }
+          } else {
+            // The database refused the transaction itself (busy, full, read-only): every batch fails.
+            outcomes.push(...group.map((): PutOutcome => ({ ok: false, error })));
           }
         }
         from += group.length;
