@@ -3,8 +3,7 @@ import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 // The recorder's own privacy rules and rrweb copy: what a replaykit page really sends.
-import { createPrivacy } from '../../recorder/src/privacy';
-import { record } from '../../recorder/src/vendor/rrweb-record.js';
+import { recordPage } from '../../recorder/src/test/record-page';
 
 /** How long a frame may take to load, in the recorded page or in the replay. */
 const FRAME_WAIT = { timeout: 5_000 };
@@ -17,29 +16,6 @@ const loaded = (frame: HTMLIFrameElement) =>
   new Promise((resolve) => {
     frame.addEventListener('load', resolve, { once: true });
   });
-
-/**
- * Records the page under the balanced preset while `act` runs, as the recorder does (rrweb
- * with the privacy options, each event through the processor), as JSON copies like the wire.
- */
-async function recordPage(act: () => Promise<void>): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  const { options, processEvent } = createPrivacy({ preset: 'balanced' });
-  const stop = record({
-    emit: (event) => {
-      events.push(JSON.parse(JSON.stringify(processEvent(event as RecordedEvent))) as RecordedEvent);
-    },
-    ...options,
-  });
-  try {
-    await act();
-    // rrweb flushes mutations on a microtask, and serializes a loaded frame a task later.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  } finally {
-    stop?.();
-  }
-  return events;
-}
 
 /**
  * Replays the events to their end, by a seek (rrweb's virtual DOM) or by playing them (each
@@ -86,7 +62,7 @@ describe('a srcdoc iframe recorded by replaykit (srcdoc itself is never sent)', 
     const ready = loaded(frame);
     document.body.append(frame);
     await ready;
-    const events = await recordPage(async () => undefined);
+    const events = await recordPage({ preset: 'balanced' }, async () => undefined);
     expect(JSON.stringify(events)).not.toContain('"srcdoc":"<');
     for (const how of ['seek', 'play'] as const) {
       const text = await replayedFrameText(events, how);
@@ -109,7 +85,7 @@ describe('a srcdoc iframe recorded by replaykit (srcdoc itself is never sent)', 
       const ready = loaded(frame);
       document.body.append(frame);
       await ready;
-      const events = await recordPage(async () => {
+      const events = await recordPage({ preset: 'balanced' }, async () => {
         const reloaded = loaded(frame);
         frame.srcdoc = next === '' ? '' : frameHtml(next);
         await reloaded;

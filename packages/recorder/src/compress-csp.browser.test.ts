@@ -1,6 +1,7 @@
 import { encodeWireDeltas } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompressor, WORKER_AFTER_SMALL_TEXTS } from './compress';
+import { gunzip } from './test/fake-ingest';
 
 const originalWorker = window.Worker;
 
@@ -8,11 +9,6 @@ afterEach(() => {
   window.Worker = originalWorker;
   document.body.innerHTML = '';
 });
-
-async function gunzip(bytes: Uint8Array): Promise<string> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Response(stream).text();
-}
 
 /**
  * Chromium's own `Worker` under a real Content-Security-Policy: the one of a same-origin frame

@@ -1,14 +1,10 @@
 import { encodeWireDeltas, parseWireBody } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompressor, WORKER_AFTER_SMALL_TEXTS, WORKER_MIN_CHARS } from './compress';
+import { gunzip } from './test/fake-ingest';
 
 const originalWorker = window.Worker;
 const originalCompressionStream = window.CompressionStream;
-
-async function gunzip(bytes: Uint8Array): Promise<string> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Response(stream).text();
-}
 
 afterEach(() => {
   window.Worker = originalWorker;

@@ -67,7 +67,8 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   };
 
   const fallBack = () => {
-    // The worker failed (CSP, crash): finish what it held on the main thread.
+    // The worker failed (CSP, crash), or the compressor closes: finish what it held on the
+    // main thread.
     worker?.terminate();
     worker = undefined;
     compressor.mode = hasStreams ? 'main-thread' : 'none';

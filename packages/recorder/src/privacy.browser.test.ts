@@ -1,25 +1,13 @@
-import { EventType, type RecordedEvent } from '@replaykit/core';
+import { EventType } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPrivacy, createPrivacyOptions, type PrivacyConfig } from './privacy';
+import { createPrivacyOptions, type PrivacyConfig } from './privacy';
+import { recordPage } from './test/record-page';
 import { record } from './vendor/rrweb-record.js';
 
 // Records the current document with the privacy rules, through rrweb itself in Chromium,
 // and returns everything that would have been buffered, as JSON text.
-async function recordPage(config: PrivacyConfig, act?: () => void | Promise<void>): Promise<string> {
-  const events: RecordedEvent[] = [];
-  // As the recorder does: options and processor share one compiled configuration (and its
-  // per-snapshot marker cache).
-  const { options, processEvent } = createPrivacy(config);
-  const stop = record({
-    emit: (event) => {
-      events.push(processEvent(event as RecordedEvent));
-    },
-    ...options,
-  });
-  await act?.();
-  // rrweb flushes mutations on a microtask; a macrotask is past it.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  stop?.();
+async function recordText(config: PrivacyConfig, act?: () => void | Promise<void>): Promise<string> {
+  const events = await recordPage(config, act);
   expect(events.some((event) => event.type === EventType.FullSnapshot)).toBe(true);
   return JSON.stringify(events);
 }
@@ -35,7 +23,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
       <img alt="alt-secret" src="/pic.png?who=img-secret">
       <a href="/next?q=link-secret&access_token=tok-secret">go</a>
       <button value="button-secret">Pay</button>`;
-    const strict = await recordPage({ preset: 'strict' });
+    const strict = await recordText({ preset: 'strict' });
     for (const secret of [
       'placeholder-secret',
       'title-secret',
@@ -48,7 +36,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     ]) {
       expect(strict).not.toContain(secret);
     }
-    const relaxed = await recordPage({ preset: 'relaxed' });
+    const relaxed = await recordText({ preset: 'relaxed' });
     expect(relaxed).toContain('placeholder-secret');
     expect(relaxed).toContain('link-secret');
     // Sensitive parameter names are redacted under every preset.
@@ -62,7 +50,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
       <section data-private><p class="public">public-inside-private</p><p>private-inside</p></section>
       <div data-rk-mask><p class="public">public-inside-marker</p></div>
       <p>plain-relaxed-text</p>`;
-    const sent = await recordPage({
+    const sent = await recordText({
       preset: 'relaxed',
       // A class selector needs matches(); lone attribute selectors are tested as attributes.
       maskSelectors: ['.customer-name', '[data-private]'],
@@ -75,7 +63,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     expect(sent).toContain('public-inside-marker');
     expect(sent).toContain('plain-relaxed-text');
     // Attribute selectors only: the fast path, with the host's attribute beside the markers.
-    const attributesOnly = await recordPage({ preset: 'relaxed', maskSelectors: ['[data-private]'] });
+    const attributesOnly = await recordText({ preset: 'relaxed', maskSelectors: ['[data-private]'] });
     expect(attributesOnly).not.toContain('host-attribute-secret');
     expect(attributesOnly).toContain('host-class-secret');
   });
@@ -92,7 +80,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
       </div>`;
     const host = document.getElementById('host') as HTMLElement;
     host.attachShadow({ mode: 'open' }).innerHTML = '<p>shadow-clear</p><p data-rk-mask>shadow-secret</p>';
-    const sent = await recordPage({ preset: 'strict' });
+    const sent = await recordText({ preset: 'strict' });
     expect(sent).toContain('clear-text');
     expect(sent).toContain('unmasked-value');
     expect(sent).toContain('shadow-clear');
@@ -114,7 +102,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     const host = document.getElementById('host') as HTMLElement;
     host.attachShadow({ mode: 'open' }).innerHTML =
       '<p>shadow-clear</p><section data-rk-mask><p title="shadow-title-secret">shadow-secret</p></section>';
-    const sent = await recordPage({ preset: 'relaxed' });
+    const sent = await recordText({ preset: 'relaxed' });
     expect(sent).toContain('page-clear');
     expect(sent).toContain('shadow-clear');
     expect(sent).not.toContain('shadow-secret');
@@ -126,7 +114,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
       `<p data-rk-block>blocked-frame-secret-${n}</p><p data-rk-mask>masked-frame-secret-${n}</p>`;
     document.body.innerHTML = `<iframe id="frame" srcdoc="${html(1)}"></iframe>`;
     for (const preset of ['strict', 'balanced', 'relaxed'] as const) {
-      const sent = await recordPage({ preset }, () => {
+      const sent = await recordText({ preset }, () => {
         // Set later too: an attribute mutation.
         (document.getElementById('frame') as HTMLIFrameElement).srcdoc = html(2);
       });
@@ -140,7 +128,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
   it('masks attributes and text added later by mutations, and switched password fields', async () => {
     document.body.innerHTML =
       '<section data-rk-mask id="region"></section><input id="field" type="password">';
-    const sent = await recordPage({ preset: 'relaxed' }, () => {
+    const sent = await recordText({ preset: 'relaxed' }, () => {
       const region = document.getElementById('region') as HTMLElement;
       region.innerHTML =
         '<p title="late-title-secret">late-text-secret</p><a href="/x?name=late-link-secret">l</a>';
@@ -163,7 +151,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
 
   it('forgets the markers it saw in a full snapshot once the snapshot is done', async () => {
     document.body.innerHTML = '<div id="region" data-rk-unmask><p>clear-before</p><input id="typed"></div>';
-    const sent = await recordPage({ preset: 'strict' }, async () => {
+    const sent = await recordText({ preset: 'strict' }, async () => {
       // A region unmasked during the snapshot becomes masked right after it (same task):
       // what is added or typed next must follow the new marker.
       const region = document.getElementById('region') as HTMLElement;
@@ -187,12 +175,12 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     document.body.innerHTML = `
       <p>Write to pat.doe@example.com or call +1 415 555 0100 about order 42</p>
       <canvas id="chart"></canvas>`;
-    const balanced = await recordPage({ preset: 'balanced' });
+    const balanced = await recordText({ preset: 'balanced' });
     expect(balanced).not.toContain('pat.doe@example.com');
     expect(balanced).not.toContain('555 0100');
     expect(balanced).toContain('about order 42');
     expect(balanced).toContain('"tagName":"canvas"');
-    const strict = await recordPage({ preset: 'strict' });
+    const strict = await recordText({ preset: 'strict' });
     expect(strict).toContain('rr_width');
     expect(strict).not.toContain('"id":"chart"');
   });
@@ -201,7 +189,7 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     document.body.innerHTML = `
       <p data-customer="customer-secret">hello</p>
       <div data-rk-ignore><input id="coupon"></div>`;
-    const sent = await recordPage({ preset: 'relaxed', maskAttributes: ['data-customer'] }, () => {
+    const sent = await recordText({ preset: 'relaxed', maskAttributes: ['data-customer'] }, () => {
       const coupon = document.getElementById('coupon') as HTMLInputElement;
       coupon.value = 'typed-coupon-secret';
       coupon.dispatchEvent(new Event('input', { bubbles: true }));

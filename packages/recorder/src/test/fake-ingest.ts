@@ -14,7 +14,8 @@ export interface FakeIngest {
   restore(): void;
 }
 
-async function gunzip(bytes: Uint8Array): Promise<string> {
+/** Inflates gzip bytes to text with the browser's own DecompressionStream. */
+export async function gunzip(bytes: Uint8Array): Promise<string> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Response(stream).text();
 }
