@@ -1,6 +1,6 @@
 import { API_PATHS } from '@replaykit/core';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 import type { ListSessionsOptions } from './store';
@@ -19,6 +19,30 @@ import {
 } from './test/support';
 
 let server: TestPostgres;
+
+/**
+ * Records the statements the stores send from now until `stop()`, which returns them: a named
+ * statement by its name, others by their first word.
+ */
+function watchQueries(): { stop(): string[] } {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    const config = args[0] as string | { name?: string; text: string };
+    const text = typeof config === 'string' ? config : config.text;
+    sent.push((typeof config === 'string' ? undefined : config.name) ?? text.trim().split(/\s/)[0] ?? '');
+    return query.apply(this, args);
+  } as never);
+  return {
+    stop() {
+      spy.mockRestore();
+      return sent;
+    },
+  };
+}
 
 beforeAll(async () => {
   server = await startTestPostgres();
@@ -161,25 +185,131 @@ describe('createPostgresStore', () => {
     }
   });
 
-  it('gives a session row equal to one-by-one ingestion when several of its batches share a group', async () => {
-    const groupedUrl = await server.createDatabase();
-    const sequentialUrl = await server.createDatabase();
-    const grouped = await createPostgresStore({ connectionString: groupedUrl });
-    const sequential = await createPostgresStore({ connectionString: sequentialUrl });
+  it.each([
+    ['a new session and one it wrote before (locked)', ['old-session']],
+    ['only sessions it wrote before (one statement)', ['new-session', 'old-session']],
+  ])(
+    'gives a session row equal to one-by-one ingestion when several of its batches share a group: %s',
+    async (_, storedFirst) => {
+      const groupedUrl = await server.createDatabase();
+      const sequentialUrl = await server.createDatabase();
+      const grouped = await createPostgresStore({ connectionString: groupedUrl });
+      const sequential = await createPostgresStore({ connectionString: sequentialUrl });
+      try {
+        await putGroupedAndSequential(grouped, sequential, storedFirst);
+        const rows = async (url: string) => {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          try {
+            return (await client.query('SELECT * FROM sessions ORDER BY project_id, id')).rows;
+          } finally {
+            await client.end();
+          }
+        };
+        expect(await rows(groupedUrl)).toEqual(await rows(sequentialUrl));
+      } finally {
+        await Promise.all([grouped.close(), sequential.close()]);
+      }
+    },
+  );
+
+  it('writes a group whose sessions it wrote last in one statement, with no transaction around it', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
     try {
-      await putGroupedAndSequential(grouped, sequential);
-      const rows = async (url: string) => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          return (await client.query('SELECT * FROM sessions ORDER BY project_id, id')).rows;
-        } finally {
-          await client.end();
-        }
-      };
-      expect(await rows(groupedUrl)).toEqual(await rows(sequentialUrl));
+      await Promise.all(['k1', 'k2'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))));
+      const queries = watchQueries();
+      const results = await Promise.all(
+        ['k1', 'k2'].flatMap((sessionId) =>
+          [1, 2].map((seq) =>
+            store.putBatch(
+              batchInput(sessionId, [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid')], {
+                seq,
+              }),
+            ),
+          ),
+        ),
+      );
+      expect(queries.stop()).toEqual(['replaykit_group_write']);
+      expect(results).toEqual(Array.from({ length: 4 }, () => ({ duplicate: false, created: false })));
+      for (const sessionId of ['k1', 'k2']) {
+        expect(await store.getSession('shop', sessionId)).toMatchObject({
+          eventCount: 7,
+          clickCount: 2,
+          customEventNames: ['paid'],
+        });
+      }
+      const page = await store.listSessions('shop', { limit: 10, event: 'paid' });
+      expect(page.sessions.map((session) => session.id).sort()).toEqual(['k1', 'k2']);
     } finally {
-      await Promise.all([grouped.close(), sequential.close()]);
+      await store.close();
+    }
+  });
+
+  it('writes a known session again with locks when another process wrote it meanwhile, losing neither write', async () => {
+    const url = await server.createDatabase();
+    const [mine, theirs] = await Promise.all(
+      [1, 2].map(() => createPostgresStore({ connectionString: url })),
+    );
+    try {
+      await mine?.putBatch(batchInput('shared', [meta(T0), click(T0 + 1)]));
+      await theirs?.putBatch(batchInput('shared', [meta(T0 + 10), click(T0 + 11)], { seq: 1 }));
+      const queries = watchQueries();
+      const results = await Promise.all(
+        [2, 3].map((seq) =>
+          mine?.putBatch(batchInput('shared', [meta(T0 + seq * 10), click(T0 + seq * 10 + 1)], { seq })),
+        ),
+      );
+      // The one statement found the row changed and kept nothing; the locked write merged into it.
+      expect(queries.stop().slice(0, 2)).toEqual(['replaykit_group_write', 'BEGIN']);
+      expect(results).toEqual([
+        { duplicate: false, created: false },
+        { duplicate: false, created: false },
+      ]);
+      expect(await mine?.getSession('shop', 'shared')).toMatchObject({ eventCount: 8, clickCount: 4 });
+      // Known again: the next batch goes in one statement.
+      const next = watchQueries();
+      await mine?.putBatch(batchInput('shared', [meta(T0 + 40)], { seq: 4 }));
+      expect(next.stop()).toEqual(['replaykit_group_write']);
+      expect(await theirs?.getSession('shop', 'shared')).toMatchObject({ eventCount: 9, clickCount: 4 });
+    } finally {
+      await Promise.all([mine?.close(), theirs?.close()]);
+    }
+  });
+
+  it('answers a repeat of a stored batch as a duplicate when its session is known, storing the new batch once', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    try {
+      const first = batchInput('again', [meta(T0), click(T0 + 1)]);
+      await store.putBatch(first);
+      const results = await Promise.all([
+        store.putBatch({ ...first, receivedAt: first.receivedAt + 1 }),
+        store.putBatch(batchInput('again', [meta(T0 + 10), click(T0 + 11)], { seq: 1 })),
+      ]);
+      expect(results).toEqual([
+        { duplicate: true, created: false },
+        { duplicate: false, created: false },
+      ]);
+      expect(await store.getSession('shop', 'again')).toMatchObject({ eventCount: 4, clickCount: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates a known session again when another process deleted it meanwhile', async () => {
+    const url = await server.createDatabase();
+    const [mine, theirs] = await Promise.all(
+      [1, 2].map(() => createPostgresStore({ connectionString: url })),
+    );
+    try {
+      await mine?.putBatch(batchInput('gone', [meta(T0), click(T0 + 1)]));
+      expect(await theirs?.deleteSession('shop', 'gone')).toBe(true);
+      expect(await mine?.putBatch(batchInput('gone', [meta(T0 + 10)], { seq: 1 }))).toEqual({
+        duplicate: false,
+        created: true,
+      });
+      expect(await mine?.getSession('shop', 'gone')).toMatchObject({ eventCount: 1, clickCount: 0 });
+    } finally {
+      await Promise.all([mine?.close(), theirs?.close()]);
     }
   });
 

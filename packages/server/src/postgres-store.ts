@@ -26,9 +26,6 @@ import {
 /** Connections the store opens at most. */
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 
-/** Values of one batch row as inserted by a group commit. */
-const BATCH_COLUMNS = 11;
-
 /** Bytes as a bytea parameter: a Buffer travels in binary (inside an array it would be hex text); a view, not a copy. */
 function pgBytes(body: Uint8Array): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -65,6 +62,158 @@ export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Sessions whose last written state a store keeps, so that their next batches are written in
+ * one statement (see the group commit in {@link createPostgresStore}). A state is a few KB.
+ */
+export const SESSION_CACHE_SIZE = 10_000;
+
+/**
+ * How long a kept state is trusted without being written again. A row version (`xmin`) is a
+ * 32-bit transaction id that PostgreSQL hands out again only after billions of transactions;
+ * forgetting states after minutes keeps a stale version from ever matching a reused one.
+ */
+const SESSION_CACHE_MS = 10 * 60_000;
+
+/** A session row as a group found or left it: its version (`xmin`) and its state. */
+interface SessionRow {
+  xmin: string;
+  state: StoredSessionState;
+}
+
+/** A session this process wrote last, and when (ms since 1970). */
+interface KnownSession extends SessionRow {
+  at: number;
+}
+
+/** A batch of a group that is not a repeat of an earlier one in the same group. */
+interface Candidate {
+  /** Its place in the group, where its answer goes. */
+  index: number;
+  input: PutBatchInput;
+}
+
+/** A session as a group writes it: merged from its row and the group's batches, in arrival order. */
+interface SessionWrite {
+  key: string;
+  projectId: string;
+  sessionId: string;
+  /** As one-by-one ingestion leaves them: the first batch's arrival creates the row, the last one's updates it. */
+  createdAt: number;
+  receivedAt: number;
+  state: StoredSessionState;
+}
+
+function sessionKey(projectId: string, sessionId: string): string {
+  return JSON.stringify([projectId, sessionId]);
+}
+
+function batchKey(input: PutBatchInput): string {
+  return JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
+}
+
+/**
+ * Merges the batches of a group that `stored` accepts into their sessions (`found` holds the
+ * rows that exist): the answer for every batch of the group (repeats by default), the
+ * sessions to write, and the custom event rows to index as one array per column.
+ */
+function mergeGroup(
+  size: number,
+  candidates: readonly Candidate[],
+  found: ReadonlyMap<string, SessionRow>,
+  stored: (input: PutBatchInput) => boolean,
+): { results: PutBatchResult[]; writes: SessionWrite[]; eventColumns: string[][] } {
+  const results: PutBatchResult[] = Array.from({ length: size }, () => ({ duplicate: true, created: false }));
+  const writes = new Map<string, SessionWrite>();
+  // Distinct rows: one INSERT must not carry the same key twice.
+  const eventRows = new Map<string, string[]>();
+  for (const { index, input } of candidates) {
+    if (!stored(input)) {
+      continue;
+    }
+    const key = sessionKey(input.projectId, input.sessionId);
+    const before = writes.get(key);
+    const previous = before?.state ?? found.get(key)?.state;
+    writes.set(key, {
+      key,
+      projectId: input.projectId,
+      sessionId: input.sessionId,
+      createdAt: before?.createdAt ?? input.receivedAt,
+      receivedAt: input.receivedAt,
+      state: previous
+        ? mergeSessionState(previous, input.windowId, input.summary, input.byteCount)
+        : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount),
+    });
+    results[index] = { duplicate: false, created: !previous };
+    for (const event of input.eventProperties ?? []) {
+      const row = [
+        input.projectId,
+        input.sessionId,
+        pgText(event.name),
+        pgText(event.property),
+        pgText(event.value),
+      ];
+      eventRows.set(JSON.stringify(row), row);
+    }
+  }
+  return {
+    results,
+    writes: [...writes.values()],
+    eventColumns: [0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field] as string)),
+  };
+}
+
+/**
+ * Inserts a group's batches, skipping those already stored, from {@link batchParams} at
+ * `$first` on: one array per column, and the bodies as one binary parameter cut by offsets.
+ * The text is the same for every group, so PostgreSQL can keep its plan.
+ */
+function insertBatchesSql(first: number): string {
+  const at = (offset: number) => `$${first + offset}`;
+  return `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+      started_at, timestamp_offset_ms, markers)
+    SELECT b.project_id, b.session_id, b.window_id, b.seq, b.received_at, b.encoding, b.byte_count,
+      substring(${at(12)}::bytea FROM b.body_start + 1 FOR b.body_length), b.started_at, b.timestamp_offset_ms,
+      b.markers
+    FROM unnest(${at(0)}::text[], ${at(1)}::text[], ${at(2)}::text[], ${at(3)}::bigint[], ${at(4)}::bigint[],
+      ${at(5)}::text[], ${at(6)}::bigint[], ${at(7)}::bigint[], ${at(8)}::bigint[], ${at(9)}::text[],
+      ${at(10)}::integer[], ${at(11)}::integer[])
+      AS b(project_id, session_id, window_id, seq, received_at, encoding, byte_count, started_at,
+        timestamp_offset_ms, markers, body_start, body_length)
+    ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`;
+}
+
+/** The 13 parameters of {@link insertBatchesSql}. */
+function batchParams(candidates: readonly Candidate[]): unknown[] {
+  const rows = candidates.map(({ input }) => batchRowValues(input, undefined));
+  // batchRowValues' order, without the body (index 7).
+  const columns = [0, 1, 2, 3, 4, 5, 6, 8, 9, 10].map((column) => rows.map((row) => row[column]));
+  const starts: number[] = [];
+  let offset = 0;
+  for (const { input } of candidates) {
+    starts.push(offset);
+    offset += input.body.byteLength;
+  }
+  return [
+    ...columns,
+    starts,
+    candidates.map(({ input }) => input.body.byteLength),
+    Buffer.concat(candidates.map(({ input }) => input.body)),
+  ];
+}
+
+/** A group's session update from its `input` rows (`v`). */
+const SESSION_UPDATES = `started_at = v.started_at, ended_at = v.ended_at, duration_ms = v.duration_ms,
+  active_ms = v.active_ms, error_count = v.error_count, byte_count = v.byte_count, user_id = v.user_id,
+  urls_text = v.urls_text, state = v.state, updated_at = v.now`;
+
+/** A group's custom event rows, parameters 14 to 18, as a CTE. */
+const INDEX_EVENTS = `indexed AS (
+  INSERT INTO session_events (project_id, session_id, name, property, value)
+  SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+  ON CONFLICT DO NOTHING
+)`;
 
 /** Batch bodies fetched per query while streaming a session, to bound memory. */
 const READ_PAGE_BATCHES = 16;
@@ -141,6 +290,22 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX session_events_by_name ON session_events (project_id, name, property, value);
     `,
   },
+  {
+    version: 2,
+    name: 'a check that fails a group commit when another writer got there first',
+    sql: `
+      CREATE FUNCTION replaykit_expect_rows(what TEXT, written BIGINT, expected BIGINT) RETURNS BIGINT
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF written <> expected THEN
+          RAISE EXCEPTION 'replaykit: a group commit wrote % of % %; it is written again with locks',
+            written, expected, what USING ERRCODE = 'serialization_failure';
+        END IF;
+        RETURN written;
+      END
+      $$;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
@@ -193,9 +358,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
   }
 }
 
-/** Runs `work` in a transaction on one pooled connection. */
-async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/** Runs `work` in a transaction on `client`. */
+async function inTransaction<T>(
+  client: pg.PoolClient,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -204,6 +371,14 @@ async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pr
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** Runs `work` in a transaction on one pooled connection. */
+async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, work);
   } finally {
     client.release();
   }
@@ -226,7 +401,8 @@ function deleteSessionsSql(choose: string): string {
     WITH chosen AS (${choose}),
       gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen)),
       gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen))
-    DELETE FROM sessions WHERE project_id = $1 AND id IN (SELECT id FROM chosen)`;
+    DELETE FROM sessions WHERE project_id = $1 AND id IN (SELECT id FROM chosen)
+    RETURNING id`;
 }
 
 /**
@@ -341,12 +517,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   /**
-   * Group commit: the batches waiting when a transaction can start are written together, in
-   * four round trips for the whole group (BEGIN, insert all batches and lock their sessions,
-   * write all sessions and event rows, COMMIT); batches that arrive meanwhile form the next
-   * group. Every batch is answered after its group's commit. A group that fails as a whole
-   * (a deadlock with another process, a session created by another process meanwhile) is
-   * retried one batch per transaction, so one bad batch never fails the others.
+   * Group commit: the batches waiting when the previous group is done are written together;
+   * batches that arrive meanwhile form the next group. Every batch is answered after its
+   * group's commit. A group is written one of two ways:
+   *
+   * - **In one statement**, when this process wrote every session of the group last and
+   *   still knows its state (`known`): the statement inserts the batches, updates the
+   *   sessions to the states merged here and indexes the custom events, in one round trip
+   *   and one implicit transaction. It updates a session only if the row is still the version
+   *   this process wrote (`xmin`), and it fails as a whole (`replaykit_expect_rows`) unless
+   *   every batch was new and every session unchanged.
+   * - **Locked**, otherwise, or when that statement failed (a repeat of a stored batch, a
+   *   session another process wrote or deleted): four round trips (BEGIN, insert all batches
+   *   and lock their sessions, write all sessions and event rows, COMMIT).
+   *
+   * A group that fails both ways (a deadlock with another process, a session created by
+   * another process meanwhile, a bad batch) is retried one batch per transaction, so one bad
+   * batch never fails the others.
    */
   interface PendingPut {
     input: PutBatchInput;
@@ -355,6 +542,32 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const waiting: PendingPut[] = [];
   let writing = false;
+  /** The connection that writes groups, kept from one group to the next while batches keep coming. */
+  let groupClient: pg.PoolClient | undefined;
+
+  /** Sessions this process wrote last, least recently written first. */
+  const known = new Map<string, KnownSession>();
+
+  function remember(key: string, row: SessionRow, at: number): void {
+    known.delete(key);
+    if (!row.xmin) {
+      return;
+    }
+    known.set(key, { ...row, at });
+    if (known.size > SESSION_CACHE_SIZE) {
+      known.delete(known.keys().next().value as string);
+    }
+  }
+
+  /** What this process wrote last for a session, if that is recent enough to be trusted. */
+  function recall(key: string, now: number): KnownSession | undefined {
+    const session = known.get(key);
+    if (session && now - session.at > SESSION_CACHE_MS) {
+      known.delete(key);
+      return undefined;
+    }
+    return session;
+  }
 
   function takeGroup(): PendingPut[] {
     return waiting.splice(
@@ -369,7 +582,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
     writing = true;
     const group = takeGroup();
-    putGroup(group)
+    let failed = false;
+    (async () => {
+      groupClient ??= await pool.connect();
+      return putGroup(groupClient, group);
+    })()
+      .catch((error: unknown) => {
+        failed = true;
+        throw error;
+      })
       .then(
         (results) => {
           group.forEach((pending, index) => {
@@ -388,18 +609,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           ),
       )
       .finally(() => {
+        // A connection that failed goes back to the pool, which drops it if it is broken.
+        if (failed || waiting.length === 0) {
+          groupClient?.release();
+          groupClient = undefined;
+        }
         writing = false;
         writeWaiting();
       });
   }
 
-  async function putGroup(group: readonly PendingPut[]): Promise<PutBatchResult[]> {
-    const results: PutBatchResult[] = group.map(() => ({ duplicate: true, created: false }));
+  async function putGroup(client: pg.PoolClient, group: readonly PendingPut[]): Promise<PutBatchResult[]> {
     // A batch sent twice within one group is stored once: the later copies are repeats.
     const firstOfKey = new Map<string, number>();
     group.forEach((pending, index) => {
-      const { input } = pending;
-      const key = JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
+      const key = batchKey(pending.input);
       if (!firstOfKey.has(key)) {
         firstOfKey.set(key, index);
       }
@@ -408,115 +632,103 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       index,
       input: (group[index] as PendingPut).input,
     }));
-    return transaction(pool, async (client) => {
-      // Sessions in one order in every process, so two groups never wait on each other in a cycle.
-      const sessionKeys = [
-        ...new Map(
-          candidates.map(({ input }) => [
-            JSON.stringify([input.projectId, input.sessionId]),
-            [input.projectId, input.sessionId] as const,
-          ]),
-        ).values(),
-      ].sort((a, b) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0])));
-      // One row of parameters per batch, after the two session arrays.
-      const batchRows = candidates
-        .map((_, row) => {
-          const first = 3 + row * BATCH_COLUMNS;
-          return `(${Array.from({ length: BATCH_COLUMNS }, (_, column) => `$${first + column}`).join(', ')})`;
-        })
-        .join(', ');
-      const first = await client.query<{
-        kind: 'batch' | 'session';
-        project_id: string;
-        session_id: string;
-        window_id: string | null;
-        seq: number | null;
-        state: string | null;
-      }>(
-        `WITH inserted AS (
-           INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
-             started_at, timestamp_offset_ms, markers)
-           VALUES ${batchRows}
-           ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
-           RETURNING project_id, session_id, window_id, seq
-         ),
-         locked AS (
-           SELECT s.project_id, s.id, s.state FROM sessions s
-           JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
-             ON s.project_id = wanted.project_id AND s.id = wanted.id
-           ORDER BY s.project_id, s.id
-           FOR UPDATE OF s
-         )
-         SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state FROM inserted
-         UNION ALL
-         SELECT 'session', project_id, id, NULL, NULL, state FROM locked`,
-        [
-          sessionKeys.map((key) => key[0]),
-          sessionKeys.map((key) => key[1]),
-          ...candidates.flatMap(({ input }) => batchRowValues(input, pgBytes(input.body))),
-        ],
-      );
-      const insertedKeys = new Set<string>();
-      const states = new Map<string, StoredSessionState>();
-      for (const row of first.rows) {
-        if (row.kind === 'batch') {
-          insertedKeys.add(JSON.stringify([row.project_id, row.session_id, row.window_id, row.seq]));
-        } else if (row.state !== null) {
-          states.set(JSON.stringify([row.project_id, row.session_id]), parseSessionState(row.state));
+    const now = Date.now();
+    const sessions = new Map<string, KnownSession | undefined>(
+      candidates.map(({ input }) => {
+        const key = sessionKey(input.projectId, input.sessionId);
+        return [key, recall(key, now)];
+      }),
+    );
+    try {
+      if ([...sessions.values()].every((session) => session !== undefined)) {
+        try {
+          return await putGroupInOneStatement(
+            client,
+            group.length,
+            candidates,
+            sessions as Map<string, KnownSession>,
+          );
+        } catch {
+          // Written again with locks, which reads what changed.
         }
       }
-      // Merge every inserted batch into its session, in arrival order.
-      const existing = new Set(states.keys());
-      // createdAt and receivedAt as one-by-one ingestion leaves them: the first batch's
-      // arrival creates the row, the last one's updates it.
-      const touched = new Map<
-        string,
-        { projectId: string; sessionId: string; createdAt: number; receivedAt: number }
-      >();
-      // Distinct rows: one INSERT must not carry the same key twice.
-      const eventRows = new Map<string, [string, string, string, string, string]>();
-      for (const { index, input } of candidates) {
-        const batchKey = JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
-        if (!insertedKeys.has(batchKey)) {
-          continue;
-        }
-        const sessionKey = JSON.stringify([input.projectId, input.sessionId]);
-        const state = states.get(sessionKey);
-        states.set(
-          sessionKey,
-          state
-            ? mergeSessionState(state, input.windowId, input.summary, input.byteCount)
-            : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount),
-        );
-        results[index] = { duplicate: false, created: !state && !existing.has(sessionKey) };
-        touched.set(sessionKey, {
-          projectId: input.projectId,
-          sessionId: input.sessionId,
-          createdAt: touched.get(sessionKey)?.createdAt ?? input.receivedAt,
-          receivedAt: input.receivedAt,
-        });
-        for (const event of input.eventProperties ?? []) {
-          const row: [string, string, string, string, string] = [
-            input.projectId,
-            input.sessionId,
-            pgText(event.name),
-            pgText(event.property),
-            pgText(event.value),
-          ];
-          eventRows.set(JSON.stringify(row), row);
-        }
+      return await putGroupLocked(client, group.length, candidates);
+    } catch (error) {
+      for (const key of sessions.keys()) {
+        known.delete(key);
       }
-      if (touched.size === 0) {
-        return results;
+      throw error;
+    }
+  }
+
+  async function putGroupInOneStatement(
+    client: pg.PoolClient,
+    size: number,
+    candidates: readonly Candidate[],
+    sessions: ReadonlyMap<string, KnownSession>,
+  ): Promise<PutBatchResult[]> {
+    const merged = mergeGroup(size, candidates, sessions, () => true);
+    const writes = merged.writes;
+    const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
+    const { rows } = await client.query<{ xmin: string | null }>({
+      name: 'replaykit_group_write',
+      text: `WITH inserted AS (${insertBatchesSql(21)} RETURNING 1),
+       input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+           $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::xid[])
+           AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
+             user_id, urls_text, state, now, seen)
+       ),
+       updated AS (
+         UPDATE sessions s SET ${SESSION_UPDATES}
+         FROM input v WHERE s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
+         RETURNING s.xmin
+       ),
+       ${INDEX_EVENTS}
+       SELECT replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
+         replaykit_expect_rows('unchanged sessions', (SELECT count(*) FROM updated), $20),
+         (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
+      values: [
+        column((row) => row.projectId),
+        column((row) => row.sessionId),
+        ...sessionColumnArrays(writes.map((row) => sessionColumns(row.state))),
+        column((row) => row.receivedAt),
+        column((row) => (sessions.get(row.key) as KnownSession).xmin),
+        ...merged.eventColumns,
+        candidates.length,
+        writes.length,
+        ...batchParams(candidates),
+      ],
+    });
+    const xmin = rows[0]?.xmin ?? '';
+    const now = Date.now();
+    for (const row of writes) {
+      remember(row.key, { xmin, state: row.state }, now);
+    }
+    return merged.results;
+  }
+
+  async function putGroupLocked(
+    client: pg.PoolClient,
+    size: number,
+    candidates: readonly Candidate[],
+  ): Promise<PutBatchResult[]> {
+    // The sessions as this group leaves them, known once it is committed.
+    const left = new Map<string, SessionRow>();
+    const results = await inTransaction(client, async () => {
+      const { inserted, found } = await insertAndLock(client, candidates);
+      const merged = mergeGroup(size, candidates, found, (input) => inserted.has(batchKey(input)));
+      const { writes } = merged;
+      for (const [key, row] of found) {
+        left.set(key, row);
       }
-      const rows = [...touched.entries()].map(([sessionKey, session]) => ({
-        ...session,
-        isNew: !existing.has(sessionKey),
-        columns: sessionColumns(states.get(sessionKey) as StoredSessionState),
-      }));
-      const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
-      const second = await client.query<{ conflicts: number }>(
-        `WITH input AS (
+      if (writes.length === 0) {
+        return merged.results;
+      }
+      const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
+      const { rows } = await client.query<{ conflicts: number; xmin: string | null }>({
+        name: 'replaykit_group_write_sessions',
+        text: `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
              $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[],
              $19::bigint[])
@@ -524,10 +736,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
                user_id, urls_text, state, now, is_new, created_at)
          ),
          updated AS (
-           UPDATE sessions s SET started_at = v.started_at, ended_at = v.ended_at, duration_ms = v.duration_ms,
-             active_ms = v.active_ms, error_count = v.error_count, byte_count = v.byte_count,
-             user_id = v.user_id, urls_text = v.urls_text, state = v.state, updated_at = v.now
+           UPDATE sessions s SET ${SESSION_UPDATES}
            FROM input v WHERE NOT v.is_new AND s.project_id = v.project_id AND s.id = v.id
+           RETURNING s.xmin
          ),
          created AS (
            INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
@@ -535,31 +746,94 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            SELECT project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
              user_id, urls_text, state, created_at, now FROM input WHERE is_new
            ON CONFLICT (project_id, id) DO NOTHING
-           RETURNING 1
+           RETURNING xmin
          ),
-         indexed AS (
-           INSERT INTO session_events (project_id, session_id, name, property, value)
-           SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-           ON CONFLICT DO NOTHING
-         )
-         SELECT (SELECT count(*) FROM input WHERE is_new) - (SELECT count(*) FROM created) AS conflicts`,
-        [
+         ${INDEX_EVENTS}
+         SELECT (SELECT count(*) FROM input WHERE is_new) - (SELECT count(*) FROM created) AS conflicts,
+           (SELECT xmin::text FROM updated UNION ALL SELECT xmin::text FROM created LIMIT 1) AS xmin`,
+        values: [
           column((row) => row.projectId),
           column((row) => row.sessionId),
-          ...sessionColumnArrays(rows.map((row) => row.columns)),
+          ...sessionColumnArrays(writes.map((row) => sessionColumns(row.state))),
           column((row) => row.receivedAt),
-          column((row) => row.isNew),
-          ...[0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field])),
+          column((row) => !found.has(row.key)),
+          ...merged.eventColumns,
           column((row) => row.createdAt),
         ],
-      );
-      if (Number(second.rows[0]?.conflicts ?? 0) !== 0) {
+      });
+      if (Number(rows[0]?.conflicts ?? 0) !== 0) {
         // Another process created one of these sessions after the lock was taken; rolling
         // back and storing each batch alone merges into its row instead.
         throw new Error('A new session of the group was created concurrently.');
       }
-      return results;
+      const xmin = rows[0]?.xmin ?? '';
+      for (const row of writes) {
+        left.set(row.key, { xmin, state: row.state });
+      }
+      return merged.results;
     });
+    const now = Date.now();
+    for (const [key, row] of left) {
+      remember(key, row, now);
+    }
+    return results;
+  }
+
+  /** The first statement of a locked group: inserts the batches and locks their sessions. */
+  async function insertAndLock(client: pg.PoolClient, candidates: readonly Candidate[]) {
+    // Sessions in one order in every process, so two groups never wait on each other in a cycle.
+    const sessionKeys = [
+      ...new Map(
+        candidates.map(({ input }) => [
+          sessionKey(input.projectId, input.sessionId),
+          [input.projectId, input.sessionId] as const,
+        ]),
+      ).values(),
+    ].sort((a, b) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0])));
+    const { rows } = await client.query<{
+      kind: 'batch' | 'session';
+      project_id: string;
+      session_id: string;
+      window_id: string | null;
+      seq: number | null;
+      state: string | null;
+      xmin: string | null;
+    }>(
+      `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
+       locked AS (
+         SELECT s.project_id, s.id, s.state, s.xmin FROM sessions s
+         JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
+           ON s.project_id = wanted.project_id AND s.id = wanted.id
+         ORDER BY s.project_id, s.id
+         FOR UPDATE OF s
+       )
+       SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state, NULL AS xmin FROM inserted
+       UNION ALL
+       SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`,
+      [sessionKeys.map((key) => key[0]), sessionKeys.map((key) => key[1]), ...batchParams(candidates)],
+    );
+    const inserted = new Set<string>();
+    const found = new Map<string, SessionRow>();
+    for (const row of rows) {
+      if (row.kind === 'batch') {
+        inserted.add(JSON.stringify([row.project_id, row.session_id, row.window_id, row.seq]));
+      } else if (row.state !== null) {
+        found.set(sessionKey(row.project_id, row.session_id), {
+          xmin: row.xmin ?? '',
+          state: parseSessionState(row.state),
+        });
+      }
+    }
+    return { inserted, found };
+  }
+
+  /** Deletes the sessions `choose` selects (see {@link deleteSessionsSql}) and forgets them; their count. */
+  async function deleteSessions(projectId: string, choose: string, params: unknown[]): Promise<number> {
+    const { rows } = await pool.query<{ id: string }>(deleteSessionsSql(choose), [projectId, ...params]);
+    for (const row of rows) {
+      known.delete(sessionKey(projectId, row.id));
+    }
+    return rows.length;
   }
 
   /** Batches not answered yet: close() writes them before it ends the connections. */
@@ -637,18 +911,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async deleteSession(projectId, sessionId) {
-      const result = await pool.query(deleteSessionsSql('SELECT $2::text AS id'), [projectId, sessionId]);
-      return (result.rowCount ?? 0) > 0;
+      return (await deleteSessions(projectId, 'SELECT $2::text AS id', [sessionId])) > 0;
     },
 
-    async deleteSessionsEndedBefore(projectId, before, limit) {
-      const result = await pool.query(
-        deleteSessionsSql(
-          'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
-        ),
-        [projectId, before, limit],
+    deleteSessionsEndedBefore(projectId, before, limit) {
+      return deleteSessions(
+        projectId,
+        'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
+        [before, limit],
       );
-      return result.rowCount ?? 0;
     },
 
     async usage(projectId): Promise<ProjectUsage> {

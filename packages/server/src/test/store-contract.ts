@@ -46,12 +46,17 @@ export function batchInput(
 }
 
 /**
- * Stores batches of two sessions, one already stored before the rest arrive, with distinct,
- * increasing arrival times (as the server gives them): in `grouped` the rest arrive at once, so
- * several batches of one session share a group commit; in `sequential` one at a time. Both
- * should then hold the same rows.
+ * Stores batches of two sessions with distinct, increasing arrival times (as the server gives
+ * them). The first batch of each session in `storedFirst` is stored before the rest arrive
+ * (by default only `old-session`'s); in `grouped` the rest arrive at once, so several batches
+ * of one session share a group commit; in `sequential` one at a time. Both should then hold
+ * the same rows.
  */
-export async function putGroupedAndSequential(grouped: Store, sequential: Store): Promise<void> {
+export async function putGroupedAndSequential(
+  grouped: Store,
+  sequential: Store,
+  storedFirst: readonly string[] = ['old-session'],
+): Promise<void> {
   const inputs = ['new-session', 'old-session'].flatMap((sessionId) =>
     Array.from({ length: 4 }, (_, seq) => ({
       ...batchInput(
@@ -66,7 +71,7 @@ export async function putGroupedAndSequential(grouped: Store, sequential: Store)
       receivedAt: T0 + 10_000 + seq * 100 + (sessionId === 'old-session' ? 50 : 0),
     })),
   );
-  const first = inputs.filter((input) => input.sessionId === 'old-session' && input.seq === 0);
+  const first = inputs.filter((input) => storedFirst.includes(input.sessionId) && input.seq === 0);
   const rest = inputs.filter((input) => !first.includes(input));
   for (const store of [grouped, sequential]) {
     for (const input of first) {
