@@ -798,8 +798,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       seq: number | null;
       state: string | null;
       xmin: string | null;
-    }>(
-      `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
+    }>({
+      name: 'replaykit_group_lock',
+      text: `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
        locked AS (
          SELECT s.project_id, s.id, s.state, s.xmin FROM sessions s
          JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
@@ -810,8 +811,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
        SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state, NULL AS xmin FROM inserted
        UNION ALL
        SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`,
-      [sessionKeys.map((key) => key[0]), sessionKeys.map((key) => key[1]), ...batchParams(candidates)],
-    );
+      values: [
+        sessionKeys.map((key) => key[0]),
+        sessionKeys.map((key) => key[1]),
+        ...batchParams(candidates),
+      ],
+    });
     const inserted = new Set<string>();
     const found = new Map<string, SessionRow>();
     for (const row of rows) {
