@@ -27,7 +27,13 @@ export { MAX_EVENT_NESTING } from './batch-decode';
 export { defaultIngestWorkers, INGEST_WORKERS_DEFAULT_MAX, INGEST_WORKERS_LINGER_MS } from './ingest-pool';
 export { DEFAULT_SESSION_PAGE_SIZE, MAX_SESSION_PAGE_SIZE } from './list-query';
 export type { PostgresStoreOptions } from './postgres-store';
-export { createPostgresStore, DEFAULT_POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION } from './postgres-store';
+export {
+  createPostgresStore,
+  DEFAULT_POSTGRES_POOL_SIZE,
+  POSTGRES_SCHEMA_VERSION,
+  SESSION_CACHE_CHARS,
+  SESSION_CACHE_SIZE,
+} from './postgres-store';
 export type { SqliteDurability, SqliteStoreOptions } from './sqlite-store';
 export { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 export { SQLITE_WRITER_LINGER_MS } from './sqlite-writer-client';

@@ -313,6 +313,37 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it.each([
+    ['one session', { maxSessions: 1 }, ['replaykit_group_write', 'BEGIN']],
+    ['fewer characters than a state', { maxChars: 100 }, ['BEGIN', 'BEGIN']],
+    ['none', { maxSessions: 0 }, ['BEGIN', 'BEGIN']],
+  ])(
+    'keeps in memory only as many sessions as its limits allow (%s), writing the others with locks',
+    async (_, sessionCache, firstQueries) => {
+      const store = await createPostgresStore({
+        connectionString: await server.createDatabase(),
+        sessionCache,
+      });
+      try {
+        await store.putBatch(batchInput('a', [meta(T0)]));
+        await store.putBatch(batchInput('b', [meta(T0)]));
+        const queries = watchQueries();
+        await store.putBatch(batchInput('b', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
+        await store.putBatch(batchInput('a', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
+        // Each group's first statement: in one statement, or BEGIN for the locked way.
+        const sent = queries.stop();
+        expect(sent.filter((name) => name === 'replaykit_group_write' || name === 'BEGIN')).toEqual(
+          firstQueries,
+        );
+        for (const sessionId of ['a', 'b']) {
+          expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 3, clickCount: 1 });
+        }
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
   it('writes the batches still waiting for their group before close() ends the connections', async () => {
     const url = await server.createDatabase();
     const store = await createPostgresStore({ connectionString: url });
@@ -403,6 +434,16 @@ describe('createPostgresStore', () => {
       expect(await store.getSession('shop', 's2')).toBeUndefined();
     } finally {
       await store.close();
+    }
+  });
+
+  it('refuses a session cache limit that is not a whole number of 0 or more, saying what it takes', async () => {
+    for (const sessionCache of [{ maxSessions: -1 }, { maxChars: 1.5 }, { maxSessions: Number.NaN }]) {
+      await expect(
+        createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none', sessionCache }),
+      ).rejects.toThrow(
+        /sessionCache\.max(Sessions|Chars) must be a whole number of 0 or more .*got (-1|1\.5|NaN)/,
+      );
     }
   });
 

@@ -64,10 +64,17 @@ function compareText(a: string, b: string): number {
 }
 
 /**
- * Sessions whose last written state a store keeps, so that their next batches are written in
- * one statement (see the group commit in {@link createPostgresStore}). A state is a few KB.
+ * Sessions whose last written state a PostgreSQL store keeps in memory, so that their next
+ * batches are written in one statement (see the group commit in {@link createPostgresStore}).
  */
 export const SESSION_CACHE_SIZE = 10_000;
+
+/**
+ * Characters of stored state (its JSON) those sessions may hold at most, together. A state is
+ * typically 1–5 KB, but its lists (50 URLs, 50 event names, 500 activity intervals) can make
+ * it much larger.
+ */
+export const SESSION_CACHE_CHARS = 64 * 1024 * 1024;
 
 /**
  * How long a kept state is trusted without being written again. A row version (`xmin`) is a
@@ -80,6 +87,8 @@ const SESSION_CACHE_MS = 10 * 60_000;
 interface SessionRow {
   xmin: string;
   state: StoredSessionState;
+  /** Characters of the state as stored. */
+  chars: number;
 }
 
 /** A session this process wrote last, and when (ms since 1970). */
@@ -103,6 +112,7 @@ interface SessionWrite {
   createdAt: number;
   receivedAt: number;
   state: StoredSessionState;
+  columns: SessionColumns;
 }
 
 function sessionKey(projectId: string, sessionId: string): string {
@@ -125,7 +135,7 @@ function mergeGroup(
   stored: (input: PutBatchInput) => boolean,
 ): { results: PutBatchResult[]; writes: SessionWrite[]; eventColumns: string[][] } {
   const results: PutBatchResult[] = Array.from({ length: size }, () => ({ duplicate: true, created: false }));
-  const writes = new Map<string, SessionWrite>();
+  const writes = new Map<string, Omit<SessionWrite, 'columns'>>();
   // Distinct rows: one INSERT must not carry the same key twice.
   const eventRows = new Map<string, string[]>();
   for (const { index, input } of candidates) {
@@ -159,7 +169,7 @@ function mergeGroup(
   }
   return {
     results,
-    writes: [...writes.values()],
+    writes: [...writes.values()].map((write) => ({ ...write, columns: sessionColumns(write.state) })),
     eventColumns: [0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field] as string)),
   };
 }
@@ -227,6 +237,13 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Most connections open at once; default {@link DEFAULT_POSTGRES_POOL_SIZE}. */
   poolSize?: number;
+  /**
+   * How much the store keeps in memory of the sessions it wrote last, to write their next
+   * batches in one statement: at most `maxSessions` ({@link SESSION_CACHE_SIZE}) sessions and
+   * `maxChars` ({@link SESSION_CACHE_CHARS}) characters of state; the least recently written
+   * go first. 0 keeps none: every group is then written with locks, in four round trips.
+   */
+  sessionCache?: { maxSessions?: number; maxChars?: number };
 }
 
 interface Migration {
@@ -411,6 +428,13 @@ function deleteSessionsSql(choose: string): string {
  * its session's row.
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  for (const [name, value] of Object.entries(options.sessionCache ?? {})) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new Error(
+        `sessionCache.${name} must be a whole number of 0 or more (0 keeps no sessions in memory); got ${String(value)}.`,
+      );
+    }
+  }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
@@ -548,14 +572,28 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** Sessions this process wrote last, least recently written first. */
   const known = new Map<string, KnownSession>();
 
+  /** Characters of the states in `known`. */
+  let knownChars = 0;
+  const cacheSessions = options.sessionCache?.maxSessions ?? SESSION_CACHE_SIZE;
+  const cacheChars = options.sessionCache?.maxChars ?? SESSION_CACHE_CHARS;
+
+  function forget(key: string): void {
+    const session = known.get(key);
+    if (session) {
+      known.delete(key);
+      knownChars -= session.chars;
+    }
+  }
+
   function remember(key: string, row: SessionRow, at: number): void {
-    known.delete(key);
+    forget(key);
     if (!row.xmin) {
       return;
     }
     known.set(key, { ...row, at });
-    if (known.size > SESSION_CACHE_SIZE) {
-      known.delete(known.keys().next().value as string);
+    knownChars += row.chars;
+    while (known.size > cacheSessions || knownChars > cacheChars) {
+      forget(known.keys().next().value as string);
     }
   }
 
@@ -563,7 +601,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   function recall(key: string, now: number): KnownSession | undefined {
     const session = known.get(key);
     if (session && now - session.at > SESSION_CACHE_MS) {
-      known.delete(key);
+      forget(key);
       return undefined;
     }
     return session;
@@ -655,7 +693,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return await putGroupLocked(client, group.length, candidates);
     } catch (error) {
       for (const key of sessions.keys()) {
-        known.delete(key);
+        forget(key);
       }
       throw error;
     }
@@ -691,7 +729,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       values: [
         column((row) => row.projectId),
         column((row) => row.sessionId),
-        ...sessionColumnArrays(writes.map((row) => sessionColumns(row.state))),
+        ...sessionColumnArrays(writes.map((row) => row.columns)),
         column((row) => row.receivedAt),
         column((row) => (sessions.get(row.key) as KnownSession).xmin),
         ...merged.eventColumns,
@@ -703,7 +741,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const xmin = rows[0]?.xmin ?? '';
     const now = Date.now();
     for (const row of writes) {
-      remember(row.key, { xmin, state: row.state }, now);
+      remember(row.key, { xmin, state: row.state, chars: row.columns.state.length }, now);
     }
     return merged.results;
   }
@@ -754,7 +792,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         values: [
           column((row) => row.projectId),
           column((row) => row.sessionId),
-          ...sessionColumnArrays(writes.map((row) => sessionColumns(row.state))),
+          ...sessionColumnArrays(writes.map((row) => row.columns)),
           column((row) => row.receivedAt),
           column((row) => !found.has(row.key)),
           ...merged.eventColumns,
@@ -768,7 +806,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
       const xmin = rows[0]?.xmin ?? '';
       for (const row of writes) {
-        left.set(row.key, { xmin, state: row.state });
+        left.set(row.key, { xmin, state: row.state, chars: row.columns.state.length });
       }
       return merged.results;
     });
@@ -826,6 +864,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         found.set(sessionKey(row.project_id, row.session_id), {
           xmin: row.xmin ?? '',
           state: parseSessionState(row.state),
+          chars: row.state.length,
         });
       }
     }
@@ -836,7 +875,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   async function deleteSessions(projectId: string, choose: string, params: unknown[]): Promise<number> {
     const { rows } = await pool.query<{ id: string }>(deleteSessionsSql(choose), [projectId, ...params]);
     for (const row of rows) {
-      known.delete(sessionKey(projectId, row.id));
+      forget(sessionKey(projectId, row.id));
     }
     return rows.length;
   }
