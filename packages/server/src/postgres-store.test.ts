@@ -276,6 +276,36 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('loses no batch when two processes write the same sessions at once, group after group', async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all([1, 2].map(() => createPostgresStore({ connectionString: url })));
+    const sessions = ['m1', 'm2', 'm3', 'm4'];
+    try {
+      // Bursts of batches of every session, spread over both processes, so that their groups
+      // overlap: each process keeps finding rows the other one changed.
+      for (let burst = 0; burst < 10; burst++) {
+        const results = await Promise.all(
+          sessions.flatMap((sessionId, index) =>
+            [0, 1].map((half) => {
+              const seq = burst * 2 + half;
+              const store = stores[(index + seq) % 2];
+              return store?.putBatch(batchInput(sessionId, [meta(T0 + seq), click(T0 + seq + 1)], { seq }));
+            }),
+          ),
+        );
+        expect(results.every((result) => result?.duplicate === false)).toBe(true);
+      }
+      for (const sessionId of sessions) {
+        expect(await stores[0]?.getSession('shop', sessionId)).toMatchObject({
+          eventCount: 40,
+          clickCount: 20,
+        });
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
   it('answers a repeat of a stored batch as a duplicate when its session is known, storing the new batch once', async () => {
     const store = await createPostgresStore({ connectionString: await server.createDatabase() });
     try {

@@ -706,7 +706,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     sessions: ReadonlyMap<string, KnownSession>,
   ): Promise<PutBatchResult[]> {
     const merged = mergeGroup(size, candidates, sessions, () => true);
-    const writes = merged.writes;
+    // Sessions in one order in every process, so that two statements meet their rows in the same order.
+    const writes = merged.writes.sort((a, b) => compareText(a.key, b.key));
     const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
     const { rows } = await client.query<{ xmin: string | null }>({
       name: 'replaykit_group_write',
