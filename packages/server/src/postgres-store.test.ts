@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
-import type { ListSessionsOptions } from './store';
+import { batchRowValues, type ListSessionsOptions } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, describeStoreContract, putGroupedAndSequential } from './test/store-contract';
 import {
@@ -194,7 +194,11 @@ describe('createPostgresStore', () => {
       const groupedUrl = await server.createDatabase();
       const sequentialUrl = await server.createDatabase();
       const grouped = await createPostgresStore({ connectionString: groupedUrl });
-      const sequential = await createPostgresStore({ connectionString: sequentialUrl });
+      // Keeps no sessions in memory: every batch is merged from the row, with locks.
+      const sequential = await createPostgresStore({
+        connectionString: sequentialUrl,
+        sessionCache: { maxSessions: 0 },
+      });
       try {
         await putGroupedAndSequential(grouped, sequential, storedFirst);
         const rows = async (url: string) => {
@@ -266,10 +270,11 @@ describe('createPostgresStore', () => {
         { duplicate: false, created: false },
       ]);
       expect(await mine?.getSession('shop', 'shared')).toMatchObject({ eventCount: 8, clickCount: 4 });
-      // Known again: the next batch goes in one statement.
+      // Another process writes it too: for a while it is written with locks only, rather
+      // than each group trying the one statement first and failing.
       const next = watchQueries();
       await mine?.putBatch(batchInput('shared', [meta(T0 + 40)], { seq: 4 }));
-      expect(next.stop()).toEqual(['replaykit_group_write']);
+      expect(next.stop()[0]).toBe('BEGIN');
       expect(await theirs?.getSession('shop', 'shared')).toMatchObject({ eventCount: 9, clickCount: 4 });
     } finally {
       await Promise.all([mine?.close(), theirs?.close()]);
@@ -303,6 +308,162 @@ describe('createPostgresStore', () => {
       }
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('writes a group of known sessions in one statement even when a batch is sent twice within it', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    try {
+      await store.putBatch(batchInput('twice', [meta(T0)]));
+      const queries = watchQueries();
+      const second = batchInput('twice', [meta(T0 + 10), click(T0 + 11)], { seq: 1 });
+      const results = await Promise.all([store.putBatch(second), store.putBatch({ ...second })]);
+      expect(queries.stop()).toEqual(['replaykit_group_write']);
+      expect(results).toEqual([
+        { duplicate: false, created: false },
+        { duplicate: true, created: false },
+      ]);
+      expect(await store.getSession('shop', 'twice')).toMatchObject({ eventCount: 3, clickCount: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('forgets a session it has not written for 10 minutes, and writes it with locks', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    const now = performance.now();
+    const clock = vi.spyOn(performance, 'now');
+    try {
+      clock.mockReturnValue(now);
+      await store.putBatch(batchInput('idle', [meta(T0)]));
+      clock.mockReturnValue(now + 9 * 60_000);
+      const soon = watchQueries();
+      await store.putBatch(batchInput('idle', [meta(T0 + 10)], { seq: 1 }));
+      expect(soon.stop()).toEqual(['replaykit_group_write']);
+      clock.mockReturnValue(now + 20 * 60_000);
+      const late = watchQueries();
+      await store.putBatch(batchInput('idle', [meta(T0 + 20)], { seq: 2 }));
+      expect(late.stop()[0]).toBe('BEGIN');
+      expect(await store.getSession('shop', 'idle')).toMatchObject({ eventCount: 3 });
+    } finally {
+      clock.mockRestore();
+      await store.close();
+    }
+  });
+
+  it('forgets every session when it opens a new connection, which follows a failover or restore', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await store.putBatch(batchInput('reconnected', [meta(T0)]));
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      // Until the pool has dropped the ended connection and opened another.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await store.ping();
+          break;
+        } catch (error) {
+          if (attempt > 50) {
+            throw error;
+          }
+        }
+      }
+      const queries = watchQueries();
+      await store.putBatch(batchInput('reconnected', [meta(T0 + 10)], { seq: 1 }));
+      expect(queries.stop()[0]).toBe('BEGIN');
+      expect(await store.getSession('shop', 'reconnected')).toMatchObject({ eventCount: 2 });
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it('keeps serving when PostgreSQL ends its connections while batches are written', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      let seq = 0;
+      let stop = false;
+      const load = (async () => {
+        while (!stop) {
+          await Promise.allSettled(
+            Array.from({ length: 8 }, (_, index) => {
+              const next = seq++;
+              return store.putBatch(
+                batchInput(`k${index % 4}`, [meta(T0 + next), click(T0 + next + 1)], { seq: next }),
+              );
+            }),
+          );
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stop = true;
+      await load;
+      // A connection ended under a held client fails its query, not the process.
+      expect(await store.putBatch(batchInput('k0', [meta(T0)], { seq: 1_000_000 }))).toMatchObject({
+        duplicate: false,
+      });
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it('works from a pool of one connection: a failed group is retried and reads get their turn', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase(), poolSize: 1 });
+    try {
+      await store.putBatch(batchInput('one', [meta(T0)]));
+      const bad = { ...batchInput('one', [meta(T0 + 1)], { seq: 1 }), encoding: 'bogus' as 'gzip' };
+      const results = await Promise.allSettled([
+        store.putBatch(batchInput('one', [meta(T0 + 2)], { seq: 2 })),
+        store.putBatch(bad),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+      // Four clients that each send their next batch once the last is answered keep the
+      // writer busy; a read still gets the connection between two groups.
+      let loadDone = false;
+      const load = Promise.all(
+        [0, 1, 2, 3].map(async (client) => {
+          for (let seq = 0; seq < 40; seq++) {
+            await store.putBatch(batchInput(`busy-${client}`, [meta(T0 + seq)], { seq }));
+          }
+        }),
+      ).then(() => {
+        loadDone = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await store.ping();
+      expect(loadDone).toBe(false);
+      await load;
+      expect(await store.getSession('shop', 'busy-3')).toMatchObject({ eventCount: 40 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes groups without named statements when told to (for poolers that cannot keep them)', async () => {
+    const store = await createPostgresStore({
+      connectionString: await server.createDatabase(),
+      preparedStatements: false,
+    });
+    try {
+      await store.putBatch(batchInput('plain', [meta(T0)]));
+      const queries = watchQueries();
+      await store.putBatch(batchInput('plain', [meta(T0 + 1)], { seq: 1 }));
+      expect(queries.stop()).toEqual(['WITH']);
+      expect(await store.getSession('shop', 'plain')).toMatchObject({ eventCount: 2 });
+    } finally {
+      await store.close();
     }
   });
 
@@ -474,6 +635,59 @@ describe('createPostgresStore', () => {
       ).rejects.toThrow(
         /sessionCache\.max(Sessions|Chars) must be a whole number of 0 or more .*got (-1|1\.5|NaN)/,
       );
+    }
+    const open = (sessionCache: unknown) =>
+      createPostgresStore({
+        connectionString: 'postgres://postgres@127.0.0.1:1/none',
+        sessionCache: sessionCache as { maxSessions: number },
+      });
+    await expect(open({ maxSessions: '100' })).rejects.toThrow(/got "100"/);
+    await expect(open(0)).rejects.toThrow(/sessionCache must be an object such as \{ maxSessions/);
+    await expect(open({ maxSesions: 1 })).rejects.toThrow(
+      /sessionCache\.maxSesions is not a setting: use maxSessions or maxChars/,
+    );
+  });
+
+  it('stores a repeat alone without holding its session while it waits for the batch it repeats', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await store.putBatch(batchInput('waits', [meta(T0)], { seq: 1 }));
+      // Another writer has inserted batch 0 and not committed yet.
+      const original = batchInput('waits', [meta(T0 + 10), click(T0 + 11)]);
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+           started_at, timestamp_offset_ms, markers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        batchRowValues(original, Buffer.from(original.body)),
+      );
+      // A group that fails on its first batch, so that its repeat of batch 0 is stored alone.
+      const bad = { ...batchInput('other', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+      const results = Promise.allSettled([store.putBatch(bad), store.putBatch({ ...original })]);
+      // Until the repeat waits for batch 0.
+      for (let waited = 0; ; waited += 10) {
+        // Statistics are read once per transaction unless cleared.
+        await other.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        if (rows[0].waiting > 0) {
+          break;
+        }
+        expect(waited).toBeLessThan(5_000);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // The other writer now locks the session, as it does before it commits: no deadlock.
+      await other.query("SELECT state FROM sessions WHERE project_id = 'shop' AND id = 'waits' FOR UPDATE");
+      await other.query('COMMIT');
+      const [badResult, repeat] = await results;
+      expect(badResult.status).toBe('rejected');
+      expect(repeat).toEqual({ status: 'fulfilled', value: { duplicate: true, created: false } });
+    } finally {
+      await other.end();
+      await store.close();
     }
   });
 

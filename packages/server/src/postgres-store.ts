@@ -78,10 +78,20 @@ export const SESSION_CACHE_CHARS = 64 * 1024 * 1024;
 
 /**
  * How long a kept state is trusted without being written again. A row version (`xmin`) is a
- * 32-bit transaction id that PostgreSQL hands out again only after billions of transactions;
- * forgetting states after minutes keeps a stale version from ever matching a reused one.
+ * 32-bit transaction id, which PostgreSQL hands out again after billions of transactions;
+ * forgetting states after minutes keeps a stale version from matching a reused one. (A
+ * database that lost recent transactions, after a failover or a restore, can hand out ids
+ * again sooner: the store forgets every state whenever it opens a connection, which it must
+ * do after either.)
  */
 const SESSION_CACHE_MS = 10 * 60_000;
+
+/**
+ * How long a session whose row another process changed under this one is written with locks
+ * only: while several processes write one session, each would otherwise try the one
+ * statement first and fail.
+ */
+const CONTENDED_MS = 10 * 60_000;
 
 /** A session row as a group found or left it: its version (`xmin`) and its state. */
 interface SessionRow {
@@ -91,7 +101,7 @@ interface SessionRow {
   chars: number;
 }
 
-/** A session this process wrote last, and when (ms since 1970). */
+/** A session this process wrote last, and when (`performance.now()`). */
 interface KnownSession extends SessionRow {
   at: number;
 }
@@ -213,6 +223,20 @@ function batchParams(candidates: readonly Candidate[]): unknown[] {
   ];
 }
 
+/** What the one-statement group commit calls the rows of its session check. */
+const SESSIONS_CHECK = 'unchanged sessions';
+
+/**
+ * Whether a group's one statement failed because another process wrote one of its sessions:
+ * the session check failed, or PostgreSQL broke a deadlock with another writer.
+ */
+function changedElsewhere(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '40P01' || (code === '40001' && typeof message === 'string' && message.includes(SESSIONS_CHECK))
+  );
+}
+
 /** A group's session update from its `input` rows (`v`). */
 const SESSION_UPDATES = `started_at = v.started_at, ended_at = v.ended_at, duration_ms = v.duration_ms,
   active_ms = v.active_ms, error_count = v.error_count, byte_count = v.byte_count, user_id = v.user_id,
@@ -244,6 +268,59 @@ export interface PostgresStoreOptions {
    * go first. 0 keeps none: every group is then written with locks, in four round trips.
    */
   sessionCache?: { maxSessions?: number; maxChars?: number };
+  /**
+   * Whether group commits use named prepared statements (default true). Turn it off behind
+   * a pooler that cannot keep them, such as PgBouncer before 1.21 in transaction mode.
+   */
+  preparedStatements?: boolean;
+}
+
+/** Checks {@link PostgresStoreOptions.sessionCache}, which must be an object of whole numbers. */
+function checkSessionCache(sessionCache: unknown): { maxSessions: number; maxChars: number } {
+  const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+  if (sessionCache === undefined) {
+    return { maxSessions: SESSION_CACHE_SIZE, maxChars: SESSION_CACHE_CHARS };
+  }
+  if (typeof sessionCache !== 'object' || sessionCache === null || Array.isArray(sessionCache)) {
+    throw new Error(
+      `sessionCache must be an object such as { maxSessions: 10000, maxChars: 67108864 }; got ${shown(sessionCache)}.`,
+    );
+  }
+  const limits = { maxSessions: SESSION_CACHE_SIZE, maxChars: SESSION_CACHE_CHARS };
+  for (const [name, value] of Object.entries(sessionCache)) {
+    if (name !== 'maxSessions' && name !== 'maxChars') {
+      throw new Error(`sessionCache.${name} is not a setting: use maxSessions or maxChars.`);
+    }
+    if (value === undefined) {
+      continue;
+    }
+    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+      throw new Error(
+        `sessionCache.${name} must be a whole number of 0 or more (0 keeps no sessions in memory); got ${shown(value)}.`,
+      );
+    }
+    limits[name] = value;
+  }
+  return limits;
+}
+
+/**
+ * Ignores the 'error' event of a connection the store holds: the query it runs fails with
+ * the error, and the pool drops the connection when it comes back. Without a listener, a
+ * connection PostgreSQL ends (a restart, `pg_terminate_backend`) would crash the process.
+ */
+function ignoreError(): void {}
+
+async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  client.on('error', ignoreError);
+  return client;
+}
+
+/** Gives a connection back to the pool; with an error, the pool closes it. */
+function release(client: pg.PoolClient, error?: Error): void {
+  client.off('error', ignoreError);
+  client.release(error);
 }
 
 interface Migration {
@@ -315,8 +392,8 @@ const MIGRATIONS: readonly Migration[] = [
       LANGUAGE plpgsql AS $$
       BEGIN
         IF written <> expected THEN
-          RAISE EXCEPTION 'replaykit: a group commit wrote % of % %; it is written again with locks',
-            written, expected, what USING ERRCODE = 'serialization_failure';
+          RAISE EXCEPTION 'replaykit: a group commit expected % % and found %; it is written again with locks',
+            expected, what, written USING ERRCODE = 'serialization_failure';
         END IF;
         RETURN written;
       END
@@ -338,7 +415,7 @@ const typeParsers = {
 };
 
 async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
+  const client = await connect(pool);
   try {
     await client.query('BEGIN');
     // Two processes starting on one new database take turns.
@@ -371,7 +448,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    release(client);
   }
 }
 
@@ -393,11 +470,11 @@ async function inTransaction<T>(
 
 /** Runs `work` in a transaction on one pooled connection. */
 async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await connect(pool);
   try {
     return await inTransaction(client, work);
   } finally {
-    client.release();
+    release(client);
   }
 }
 
@@ -424,17 +501,13 @@ function deleteSessionsSql(choose: string): string {
 
 /**
  * Opens a PostgreSQL database as a {@link Store}, creating or upgrading its tables. Several
- * server processes may share one database: every write is one transaction that locks only
- * its session's row.
+ * server processes may share one database: a write locks only the session rows it changes,
+ * or changes them only if no other process did since this one wrote them (see the group
+ * commit below).
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  for (const [name, value] of Object.entries(options.sessionCache ?? {})) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      throw new Error(
-        `sessionCache.${name} must be a whole number of 0 or more (0 keeps no sessions in memory); got ${String(value)}.`,
-      );
-    }
-  }
+  const cacheLimits = checkSessionCache(options.sessionCache);
+  const prepared = options.preparedStatements ?? true;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
@@ -466,7 +539,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       input.receivedAt,
     ];
     return transaction(pool, async (client) => {
-      // Inserts the batch and, in the same statement, locks the session row.
+      // Inserts the batch and then, in the same statement, locks the session row, in that
+      // order (as a group does): a repeat, which waits for the batch it repeats, must not hold
+      // the session's lock meanwhile, or the two would wait on each other.
       const first = await client.query<{ inserted: boolean; state: string | null }>(
         `WITH inserted AS (
            INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
@@ -475,9 +550,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
            RETURNING 1
          )
-         SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, locked.state
-         FROM (SELECT 1) AS one
-         LEFT JOIN LATERAL (SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE) AS locked ON true`,
+         SELECT stored.count > 0 AS inserted, locked.state
+         FROM (SELECT count(*) AS count FROM inserted) AS stored
+         LEFT JOIN LATERAL (
+           SELECT state FROM sessions WHERE project_id = $1 AND id = $2 AND stored.count > 0 FOR UPDATE
+         ) AS locked ON true`,
         batchRowValues(input, pgBytes(input.body)),
       );
       const row = first.rows[0];
@@ -566,16 +643,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const waiting: PendingPut[] = [];
   let writing = false;
-  /** The connection that writes groups, kept from one group to the next while batches keep coming. */
+  /**
+   * The connection that writes groups, kept from one group to the next while batches keep
+   * coming and nobody else waits for a connection.
+   */
   let groupClient: pg.PoolClient | undefined;
 
   /** Sessions this process wrote last, least recently written first. */
   const known = new Map<string, KnownSession>();
-
   /** Characters of the states in `known`. */
   let knownChars = 0;
-  const cacheSessions = options.sessionCache?.maxSessions ?? SESSION_CACHE_SIZE;
-  const cacheChars = options.sessionCache?.maxChars ?? SESSION_CACHE_CHARS;
+  /** Sessions written with locks only until the time given (`performance.now()`), oldest first. */
+  const contended = new Map<string, number>();
+
+  // A new connection may follow a failover or a restore, after which PostgreSQL can hand out
+  // transaction ids again sooner than usual: states known from before are not trusted.
+  pool.on('connect', () => {
+    known.clear();
+    knownChars = 0;
+  });
 
   function forget(key: string): void {
     const session = known.get(key);
@@ -587,12 +673,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   function remember(key: string, row: SessionRow, at: number): void {
     forget(key);
-    if (!row.xmin) {
+    const until = contended.get(key);
+    if (until !== undefined && until > at) {
+      return;
+    }
+    contended.delete(key);
+    if (!row.xmin || row.chars > cacheLimits.maxChars || cacheLimits.maxSessions === 0) {
       return;
     }
     known.set(key, { ...row, at });
     knownChars += row.chars;
-    while (known.size > cacheSessions || knownChars > cacheChars) {
+    while (known.size > cacheLimits.maxSessions || knownChars > cacheLimits.maxChars) {
       forget(known.keys().next().value as string);
     }
   }
@@ -605,6 +696,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return undefined;
     }
     return session;
+  }
+
+  /** Another process writes these sessions too: they are written with locks for a while. */
+  function contend(keys: Iterable<string>, now: number): void {
+    for (const key of keys) {
+      forget(key);
+      contended.delete(key);
+      contended.set(key, now + CONTENDED_MS);
+      if (contended.size > cacheLimits.maxSessions) {
+        contended.delete(contended.keys().next().value as string);
+      }
+    }
   }
 
   function takeGroup(): PendingPut[] {
@@ -620,15 +723,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
     writing = true;
     const group = takeGroup();
-    let failed = false;
     (async () => {
-      groupClient ??= await pool.connect();
-      return putGroup(groupClient, group);
-    })()
-      .catch((error: unknown) => {
-        failed = true;
+      try {
+        groupClient ??= await connect(pool);
+        return await putGroup(groupClient, group);
+      } catch (error) {
+        // Given back first, so that the batches below can have a connection even from a pool
+        // of one; the pool closes it.
+        if (groupClient) {
+          release(groupClient, error instanceof Error ? error : new Error(String(error)));
+          groupClient = undefined;
+        }
         throw error;
-      })
+      }
+    })()
       .then(
         (results) => {
           group.forEach((pending, index) => {
@@ -647,9 +755,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           ),
       )
       .finally(() => {
-        // A connection that failed goes back to the pool, which drops it if it is broken.
-        if (failed || waiting.length === 0) {
-          groupClient?.release();
+        if (groupClient && (waiting.length === 0 || pool.waitingCount > 0)) {
+          release(groupClient);
           groupClient = undefined;
         }
         writing = false;
@@ -670,7 +777,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       index,
       input: (group[index] as PendingPut).input,
     }));
-    const now = Date.now();
+    const now = performance.now();
     const sessions = new Map<string, KnownSession | undefined>(
       candidates.map(({ input }) => {
         const key = sessionKey(input.projectId, input.sessionId);
@@ -686,8 +793,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             candidates,
             sessions as Map<string, KnownSession>,
           );
-        } catch {
-          // Written again with locks, which reads what changed.
+        } catch (error) {
+          // Written again with locks, which read what changed.
+          if (changedElsewhere(error)) {
+            contend(sessions.keys(), now);
+          }
         }
       }
       return await putGroupLocked(client, group.length, candidates);
@@ -706,26 +816,35 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     sessions: ReadonlyMap<string, KnownSession>,
   ): Promise<PutBatchResult[]> {
     const merged = mergeGroup(size, candidates, sessions, () => true);
-    // Sessions in one order in every process, so that two statements meet their rows in the same order.
-    const writes = merged.writes.sort((a, b) => compareText(a.key, b.key));
+    const { writes } = merged;
     const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
+    // The sessions are locked first, in key order as in the locked way, so that two processes
+    // writing the same sessions take their locks in the same order; they are checked first,
+    // so that a group another process got to first stops before its batches are written.
     const { rows } = await client.query<{ xmin: string | null }>({
-      name: 'replaykit_group_write',
-      text: `WITH inserted AS (${insertBatchesSql(21)} RETURNING 1),
-       input AS (
+      name: prepared ? 'replaykit_group_write' : undefined,
+      text: `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
            $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::xid[])
            AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
              user_id, urls_text, state, now, seen)
        ),
+       locked AS (
+         SELECT s.project_id, s.id FROM sessions s
+         JOIN input v ON s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
+         ORDER BY s.project_id, s.id
+         FOR UPDATE OF s
+       ),
        updated AS (
          UPDATE sessions s SET ${SESSION_UPDATES}
          FROM input v WHERE s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
+           AND (s.project_id, s.id) IN (SELECT project_id, id FROM locked)
          RETURNING s.xmin
        ),
+       inserted AS (${insertBatchesSql(21)} RETURNING 1),
        ${INDEX_EVENTS}
-       SELECT replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
-         replaykit_expect_rows('unchanged sessions', (SELECT count(*) FROM updated), $20),
+       SELECT replaykit_expect_rows('${SESSIONS_CHECK}', (SELECT count(*) FROM updated), $20),
+         replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
          (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
       values: [
         column((row) => row.projectId),
@@ -740,7 +859,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ],
     });
     const xmin = rows[0]?.xmin ?? '';
-    const now = Date.now();
+    const now = performance.now();
     for (const row of writes) {
       remember(row.key, { xmin, state: row.state, chars: row.columns.state.length }, now);
     }
@@ -766,7 +885,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
       const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
       const { rows } = await client.query<{ conflicts: number; xmin: string | null }>({
-        name: 'replaykit_group_write_sessions',
+        name: prepared ? 'replaykit_group_write_sessions' : undefined,
         text: `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
              $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[],
@@ -811,7 +930,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
       return merged.results;
     });
-    const now = Date.now();
+    const now = performance.now();
     for (const [key, row] of left) {
       remember(key, row, now);
     }
@@ -838,7 +957,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       state: string | null;
       xmin: string | null;
     }>({
-      name: 'replaykit_group_lock',
+      name: prepared ? 'replaykit_group_lock' : undefined,
       text: `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
        locked AS (
          SELECT s.project_id, s.id, s.state, s.xmin FROM sessions s
