@@ -467,6 +467,35 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('tries the one statement again for a session 10 minutes after another process last got there first', async () => {
+    const url = await server.createDatabase();
+    const [mine, theirs] = await Promise.all(
+      [1, 2].map(() => createPostgresStore({ connectionString: url })),
+    );
+    const now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
+    try {
+      const put = (store: typeof mine, seq: number) =>
+        store?.putBatch(batchInput('both', [meta(T0 + seq)], { seq }));
+      await put(mine, 0);
+      await put(theirs, 1);
+      await put(mine, 2);
+      const within = watchQueries();
+      await put(mine, 3);
+      await put(mine, 4);
+      expect(within.stop().filter((name) => name === 'replaykit_group_write')).toEqual([]);
+      clock.mockReturnValue(now + 11 * 60_000);
+      await put(mine, 5);
+      const after = watchQueries();
+      await put(mine, 6);
+      expect(after.stop()).toEqual(['replaykit_group_write']);
+      expect(await theirs?.getSession('shop', 'both')).toMatchObject({ eventCount: 7 });
+    } finally {
+      clock.mockRestore();
+      await Promise.all([mine?.close(), theirs?.close()]);
+    }
+  });
+
   it('answers a repeat of a stored batch as a duplicate when its session is known, storing the new batch once', async () => {
     const store = await createPostgresStore({ connectionString: await server.createDatabase() });
     try {
