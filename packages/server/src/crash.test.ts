@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionChunk, type SessionResponse } from '@replaykit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { spawnServe } from './test/serve-process';
 import { batch, custom, ingestRequest, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
 
@@ -21,6 +22,15 @@ const EVENTS_PER_BATCH = 20;
 
 const children: ChildProcess[] = [];
 let directory: string | undefined;
+let postgres: TestPostgres | undefined;
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+}, TEST_TIMEOUT_MS);
+
+afterAll(async () => {
+  await postgres?.stop();
+});
 
 afterEach(() => {
   for (const child of children.splice(0)) {
@@ -33,14 +43,16 @@ afterEach(() => {
   }
 });
 
-async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+/** Where the server stores: `--db` and a SQLite file, or `--database-url` and a PostgreSQL database. */
+type Database = readonly [flag: '--db' | '--database-url', where: string];
+
+async function startServer(database: Database): Promise<{ child: ChildProcess; url: string }> {
   // spawnServe runs the server itself, not the tsx CLI around it, so SIGKILL really kills it.
   const server = await spawnServe([
     '--port',
     '0',
     '--quiet',
-    '--db',
-    db,
+    ...database,
     '--write-key',
     WRITE_KEY,
     '--read-key',
@@ -57,12 +69,23 @@ function batchBody(windowId: string, seq: number): Uint8Array {
   return gzipSync(JSON.stringify(batch('crash-session', events, { windowId, seq })));
 }
 
-describe('crash safety', () => {
+describe.each([
+  [
+    'SQLite',
+    async (): Promise<Database> => {
+      directory = mkdtempSync(join(tmpdir(), 'replaykit-crash-'));
+      return ['--db', join(directory, 'replaykit.db')];
+    },
+  ],
+  [
+    'PostgreSQL',
+    async (): Promise<Database> => ['--database-url', await (postgres as TestPostgres).createDatabase()],
+  ],
+])('crash safety on %s', (_, openDatabase) => {
   it(
     'keeps every acknowledged batch, once, when the server is SIGKILLed while clients send',
     async () => {
-      directory = mkdtempSync(join(tmpdir(), 'replaykit-crash-'));
-      const db = join(directory, 'replaykit.db');
+      const db = await openDatabase();
       const first = await startServer(db);
       const acknowledged = new Set<string>();
       let killed = false;
