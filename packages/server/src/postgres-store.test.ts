@@ -467,6 +467,30 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('writes with locks only the sessions another process changed, not the rest of their group', async () => {
+    const url = await server.createDatabase();
+    const [mine, theirs] = await Promise.all(
+      [1, 2].map(() => createPostgresStore({ connectionString: url })),
+    );
+    try {
+      const put = (store: typeof mine, sessionId: string, seq: number) =>
+        store?.putBatch(batchInput(sessionId, [meta(T0 + seq)], { seq }));
+      await Promise.all([put(mine, 'calm', 0), put(mine, 'busy', 0)]);
+      await put(theirs, 'busy', 1);
+      await Promise.all([put(mine, 'calm', 1), put(mine, 'busy', 2)]);
+      const calm = watchQueries();
+      await put(mine, 'calm', 2);
+      expect(calm.stop()).toEqual(['replaykit_group_write']);
+      const busy = watchQueries();
+      await put(mine, 'busy', 3);
+      expect(busy.stop()[0]).toBe('BEGIN');
+      expect(await mine?.getSession('shop', 'busy')).toMatchObject({ eventCount: 4 });
+      expect(await mine?.getSession('shop', 'calm')).toMatchObject({ eventCount: 3 });
+    } finally {
+      await Promise.all([mine?.close(), theirs?.close()]);
+    }
+  });
+
   it('tries the one statement again for a session 10 minutes after another process last got there first', async () => {
     const url = await server.createDatabase();
     const [mine, theirs] = await Promise.all(

@@ -784,6 +784,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         return [key, recall(key, now)];
       }),
     );
+    // What this process knew of the sessions, when another process may have changed them since.
+    let knewBefore: ReadonlyMap<string, KnownSession> | undefined;
     try {
       if ([...sessions.values()].every((session) => session !== undefined)) {
         try {
@@ -796,11 +798,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         } catch (error) {
           // Written again with locks, which read what changed.
           if (changedElsewhere(error)) {
-            contend(sessions.keys(), now);
+            knewBefore = sessions as Map<string, KnownSession>;
           }
         }
       }
-      return await putGroupLocked(client, group.length, candidates);
+      return await putGroupLocked(client, group.length, candidates, knewBefore);
     } catch (error) {
       for (const key of sessions.keys()) {
         forget(key);
@@ -866,15 +868,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return merged.results;
   }
 
+  /**
+   * Writes a group the locked way. `knewBefore`: what this process knew of the sessions when
+   * its one statement found some of them changed; those whose row another process wrote
+   * since are written with locks for a while.
+   */
   async function putGroupLocked(
     client: pg.PoolClient,
     size: number,
     candidates: readonly Candidate[],
+    knewBefore?: ReadonlyMap<string, KnownSession>,
   ): Promise<PutBatchResult[]> {
     // The sessions as this group leaves them, known once it is committed.
     const left = new Map<string, SessionRow>();
     const results = await inTransaction(client, async () => {
       const { inserted, found } = await insertAndLock(client, candidates);
+      if (knewBefore) {
+        contend(
+          [...knewBefore].flatMap(([key, known]) => (found.get(key)?.xmin === known.xmin ? [] : [key])),
+          performance.now(),
+        );
+      }
       const merged = mergeGroup(size, candidates, found, (input) => inserted.has(batchKey(input)));
       const { writes } = merged;
       for (const [key, row] of found) {
