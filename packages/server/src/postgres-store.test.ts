@@ -122,6 +122,27 @@ describe('createPostgresStore', () => {
     );
   });
 
+  it('compresses batch bodies with lz4 where the server has it, which gives up at once on gzip', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT a.attcompression AS compression,
+           'lz4' = ANY (s.enumvals) AS has_lz4
+         FROM pg_attribute a, pg_settings s
+         WHERE a.attrelid = 'batches'::regclass AND a.attname = 'body' AND s.name = 'default_toast_compression'`,
+      );
+      // Debian's PostgreSQL has lz4; without it the column keeps the default (pglz).
+      expect(rows[0]).toEqual({ compression: rows[0].has_lz4 ? 'l' : '', has_lz4: rows[0].has_lz4 });
+      expect(rows[0].has_lz4).toBe(true);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('writes batches that arrive together in one transaction, each stored once and merged', async () => {
     const url = await server.createDatabase();
     const store = await createPostgresStore({ connectionString: url });

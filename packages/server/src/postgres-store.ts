@@ -323,6 +323,22 @@ function release(client: pg.PoolClient, error?: Error): void {
   client.release(error);
 }
 
+/**
+ * Has `table`'s `body` column compressed with lz4 when the server was built with it
+ * (PostgreSQL 14 and later). Bodies are mostly gzip already: pglz, the default, spends about a
+ * tenth of the backends' time trying to compress them again, while lz4 gives up at once; it
+ * still shrinks the uncompressed (`identity`) ones.
+ */
+export function lz4BodiesSql(table: string): string {
+  return `DO $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        EXECUTE 'ALTER TABLE ${table} ALTER COLUMN body SET COMPRESSION lz4';
+      END IF;
+    END
+  $$`;
+}
+
 interface Migration {
   version: number;
   name: string;
@@ -399,6 +415,11 @@ const MIGRATIONS: readonly Migration[] = [
       END
       $$;
     `,
+  },
+  {
+    version: 3,
+    name: 'lz4 for batch bodies where the server has it',
+    sql: lz4BodiesSql('batches'),
   },
 ];
 

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { sessionColumnArrays } from '../postgres-store';
+import { lz4BodiesSql, sessionColumnArrays } from '../postgres-store';
 import type { SessionColumns } from '../store';
 
 /** One batch body to insert raw. */
@@ -57,6 +57,8 @@ export async function rawPostgresInsert(
   await pool.query(
     'CREATE TABLE raw (session_id TEXT, window_id TEXT, seq BIGINT, body BYTEA, PRIMARY KEY (session_id, window_id, seq))',
   );
+  // Bodies compressed as the store's are (its migration 3), so that both pay the same.
+  await pool.query(lz4BodiesSql('raw'));
   const started = performance.now();
   await Promise.all(
     groups.map(async (group) => {
