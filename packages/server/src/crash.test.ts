@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionChunk, type SessionResponse } from '@replaykit/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { spawnServe } from './test/serve-process';
 import { batch, custom, ingestRequest, READ_KEY, readRequest, T0, WRITE_KEY } from './test/support';
@@ -22,11 +22,8 @@ const EVENTS_PER_BATCH = 20;
 
 const children: ChildProcess[] = [];
 let directory: string | undefined;
+/** Started by the PostgreSQL case only, so that the SQLite case runs without PostgreSQL. */
 let postgres: TestPostgres | undefined;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await postgres?.stop();
@@ -40,6 +37,7 @@ afterEach(() => {
   }
   if (directory) {
     rmSync(directory, { recursive: true, force: true });
+    directory = undefined;
   }
 });
 
@@ -79,7 +77,10 @@ describe.each([
   ],
   [
     'PostgreSQL',
-    async (): Promise<Database> => ['--database-url', await (postgres as TestPostgres).createDatabase()],
+    async (): Promise<Database> => {
+      postgres ??= await startTestPostgres();
+      return ['--database-url', await postgres.createDatabase()];
+    },
   ],
 ])('crash safety on %s', (_, openDatabase) => {
   it(

@@ -323,20 +323,48 @@ function release(client: pg.PoolClient, error?: Error): void {
   client.release(error);
 }
 
+/** How long the store waits at start-up for the lock it needs to switch bodies to lz4. */
+const LZ4_LOCK_TIMEOUT = '2s';
+
 /**
- * Has `table`'s `body` column compressed with lz4 when the server was built with it
- * (PostgreSQL 14 and later). Bodies are mostly gzip already: pglz, the default, spends about a
- * tenth of the backends' time trying to compress them again, while lz4 gives up at once; it
- * still shrinks the uncompressed (`identity`) ones.
+ * Has `table`'s `body` column compressed with lz4 from now on, when the server was built with
+ * it (PostgreSQL 14 and later, Debian's packages) and the column is not already. Bodies are
+ * mostly gzip: pglz, the default, spends about a tenth of the backends' time trying to
+ * compress them again (PostgreSQL keeps a value as is when compressing does not shrink it),
+ * and lz4 is much faster on data it cannot compress; it still shrinks the uncompressed
+ * (`identity`) bodies. Values already stored keep their compression, so nothing is rewritten.
  */
 export function lz4BodiesSql(table: string): string {
+  // Nested IFs: PostgreSQL 13 has neither the setting's lz4 value nor attcompression.
   return `DO $$
     BEGIN
       IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
-        EXECUTE 'ALTER TABLE ${table} ALTER COLUMN body SET COMPRESSION lz4';
+        IF (SELECT attcompression FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attname = 'body') <> 'l' THEN
+          EXECUTE 'ALTER TABLE ${table} ALTER COLUMN body SET COMPRESSION lz4';
+        END IF;
       END IF;
     END
   $$`;
+}
+
+/**
+ * Switches the batch bodies to lz4 (see {@link lz4BodiesSql}) if it can, at start-up: it is
+ * only faster, so a role that does not own the table, or a long transaction holding the
+ * table for more than {@link LZ4_LOCK_TIMEOUT} (the change needs a brief exclusive lock,
+ * which everything else would queue behind), leaves the bodies on pglz until a later start.
+ */
+async function compressBodiesWithLz4(pool: pg.Pool): Promise<void> {
+  const client = await connect(pool);
+  try {
+    await inTransaction(client, async () => {
+      await client.query(`SET LOCAL lock_timeout = '${LZ4_LOCK_TIMEOUT}'`);
+      await client.query(lz4BodiesSql('batches'));
+    });
+  } catch {
+    // Stays on pglz.
+  } finally {
+    release(client);
+  }
 }
 
 interface Migration {
@@ -415,11 +443,6 @@ const MIGRATIONS: readonly Migration[] = [
       END
       $$;
     `,
-  },
-  {
-    version: 3,
-    name: 'lz4 for batch bodies where the server has it',
-    sql: lz4BodiesSql('batches'),
   },
 ];
 
@@ -538,6 +561,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   pool.on('error', () => undefined);
   try {
     await migrate(pool);
+    await compressBodiesWithLz4(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
@@ -906,7 +930,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { inserted, found } = await insertAndLock(client, candidates);
       if (knewBefore) {
         contend(
-          [...knewBefore].flatMap(([key, known]) => (found.get(key)?.xmin === known.xmin ? [] : [key])),
+          // A session deleted meanwhile (by the sweeper, say) is new again, not contended.
+          [...knewBefore].flatMap(([key, known]) => {
+            const row = found.get(key);
+            return row && row.xmin !== known.xmin ? [key] : [];
+          }),
           performance.now(),
         );
       }
