@@ -58,11 +58,6 @@ export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown
   ];
 }
 
-/** Byte-wise comparison, like the C collation of the id columns. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Sessions whose last written state a PostgreSQL store keeps in memory, so that their next
  * batches are written in one statement (see the group commit in {@link createPostgresStore}).
@@ -129,8 +124,8 @@ function sessionKey(projectId: string, sessionId: string): string {
   return JSON.stringify([projectId, sessionId]);
 }
 
-function batchKey(input: PutBatchInput): string {
-  return JSON.stringify([input.projectId, input.sessionId, input.windowId, input.seq]);
+function batchKey(batch: Pick<PutBatchInput, 'projectId' | 'sessionId' | 'windowId' | 'seq'>): string {
+  return JSON.stringify([batch.projectId, batch.sessionId, batch.windowId, batch.seq]);
 }
 
 /**
@@ -235,6 +230,25 @@ function changedElsewhere(error: unknown): boolean {
   return (
     code === '40P01' || (code === '40001' && typeof message === 'string' && message.includes(SESSIONS_CHECK))
   );
+}
+
+/**
+ * The first columns of a group's `input` rows, one per written session, from parameters 1 to
+ * 12 ({@link sessionParams}); each statement adds its own after them.
+ */
+const SESSION_INPUT_TYPES = `$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+  $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[]`;
+const SESSION_INPUT_NAMES = `project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
+  user_id, urls_text, state, now`;
+
+/** Parameters 1 to 12 of a group's session writes (see {@link SESSION_INPUT_TYPES}). */
+function sessionParams(writes: readonly SessionWrite[]): unknown[][] {
+  return [
+    writes.map((row) => row.projectId),
+    writes.map((row) => row.sessionId),
+    ...sessionColumnArrays(writes.map((row) => row.columns)),
+    writes.map((row) => row.receivedAt),
+  ];
 }
 
 /** A group's session update from its `input` rows (`v`). */
@@ -354,17 +368,12 @@ export function lz4BodiesSql(table: string): string {
  * which everything else would queue behind), leaves the bodies on pglz until a later start.
  */
 async function compressBodiesWithLz4(pool: pg.Pool): Promise<void> {
-  const client = await connect(pool);
-  try {
-    await inTransaction(client, async () => {
-      await client.query(`SET LOCAL lock_timeout = '${LZ4_LOCK_TIMEOUT}'`);
-      await client.query(lz4BodiesSql('batches'));
-    });
-  } catch {
+  await transaction(pool, async (client) => {
+    await client.query(`SET LOCAL lock_timeout = '${LZ4_LOCK_TIMEOUT}'`);
+    await client.query(lz4BodiesSql('batches'));
+  }).catch(() => {
     // Stays on pglz.
-  } finally {
-    release(client);
-  }
+  });
 }
 
 interface Migration {
@@ -459,9 +468,7 @@ const typeParsers = {
 };
 
 async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await connect(pool);
-  try {
-    await client.query('BEGIN');
+  await transaction(pool, async (client) => {
     // Two processes starting on one new database take turns.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS replaykit_schema_migrations (
@@ -487,13 +494,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
         );
       }
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    release(client);
-  }
+  });
 }
 
 /** Runs `work` in a transaction on `client`. */
@@ -864,17 +865,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   ): Promise<PutBatchResult[]> {
     const merged = mergeGroup(size, candidates, sessions, () => true);
     const { writes } = merged;
-    const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
     // The sessions are locked first, in key order as in the locked way, so that two processes
     // writing the same sessions take their locks in the same order; they are checked first,
     // so that a group another process got to first stops before its batches are written.
     const { rows } = await client.query<{ xmin: string | null }>({
       name: prepared ? 'replaykit_group_write' : undefined,
       text: `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-           $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::xid[])
-           AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
-             user_id, urls_text, state, now, seen)
+         SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::xid[]) AS v(${SESSION_INPUT_NAMES}, seen)
        ),
        locked AS (
          SELECT s.project_id, s.id FROM sessions s
@@ -894,11 +891,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
          (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
       values: [
-        column((row) => row.projectId),
-        column((row) => row.sessionId),
-        ...sessionColumnArrays(writes.map((row) => row.columns)),
-        column((row) => row.receivedAt),
-        column((row) => (sessions.get(row.key) as KnownSession).xmin),
+        ...sessionParams(writes),
+        writes.map((row) => (sessions.get(row.key) as KnownSession).xmin),
         ...merged.eventColumns,
         candidates.length,
         writes.length,
@@ -946,15 +940,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (writes.length === 0) {
         return merged.results;
       }
-      const column = <T>(pick: (row: SessionWrite) => T) => writes.map(pick);
       const { rows } = await client.query<{ conflicts: number; xmin: string | null }>({
         name: prepared ? 'replaykit_group_write_sessions' : undefined,
         text: `WITH input AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-             $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[],
-             $19::bigint[])
-             AS v(project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
-               user_id, urls_text, state, now, is_new, created_at)
+           SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::boolean[], $19::bigint[])
+             AS v(${SESSION_INPUT_NAMES}, is_new, created_at)
          ),
          updated AS (
            UPDATE sessions s SET ${SESSION_UPDATES}
@@ -973,13 +963,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          SELECT (SELECT count(*) FROM input WHERE is_new) - (SELECT count(*) FROM created) AS conflicts,
            (SELECT xmin::text FROM updated UNION ALL SELECT xmin::text FROM created LIMIT 1) AS xmin`,
         values: [
-          column((row) => row.projectId),
-          column((row) => row.sessionId),
-          ...sessionColumnArrays(writes.map((row) => row.columns)),
-          column((row) => row.receivedAt),
-          column((row) => !found.has(row.key)),
+          ...sessionParams(writes),
+          writes.map((row) => !found.has(row.key)),
           ...merged.eventColumns,
-          column((row) => row.createdAt),
+          writes.map((row) => row.createdAt),
         ],
       });
       if (Number(rows[0]?.conflicts ?? 0) !== 0) {
@@ -1002,7 +989,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   /** The first statement of a locked group: inserts the batches and locks their sessions. */
   async function insertAndLock(client: pg.PoolClient, candidates: readonly Candidate[]) {
-    // Sessions in one order in every process, so two groups never wait on each other in a cycle.
+    // Each session once; the statement locks them in key order (ORDER BY … FOR UPDATE), the
+    // same in every process, so two groups never wait on each other in a cycle.
     const sessionKeys = [
       ...new Map(
         candidates.map(({ input }) => [
@@ -1010,7 +998,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [input.projectId, input.sessionId] as const,
         ]),
       ).values(),
-    ].sort((a, b) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0])));
+    ];
     const { rows } = await client.query<{
       kind: 'batch' | 'session';
       project_id: string;
@@ -1042,7 +1030,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const found = new Map<string, SessionRow>();
     for (const row of rows) {
       if (row.kind === 'batch') {
-        inserted.add(JSON.stringify([row.project_id, row.session_id, row.window_id, row.seq]));
+        inserted.add(
+          batchKey({
+            projectId: row.project_id,
+            sessionId: row.session_id,
+            windowId: row.window_id ?? '',
+            seq: row.seq ?? 0,
+          }),
+        );
       } else if (row.state !== null) {
         found.set(sessionKey(row.project_id, row.session_id), {
           xmin: row.xmin ?? '',
