@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
-import { batchRowValues, type ListSessionsOptions } from './store';
+import { batchRowValues, type ListSessionsOptions, type Store } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, collect, describeStoreContract, putGroupedAndSequential } from './test/store-contract';
 import {
@@ -19,6 +19,31 @@ import {
 } from './test/support';
 
 let server: TestPostgres;
+
+/** Opens two stores on one new database, as two server processes would, and runs `work` with them. */
+async function withTwoStores(work: (mine: Store, theirs: Store) => Promise<void>): Promise<void> {
+  const url = await server.createDatabase();
+  const [mine, theirs] = await Promise.all([1, 2].map(() => createPostgresStore({ connectionString: url })));
+  if (!mine || !theirs) {
+    throw new Error('Two stores were not opened.');
+  }
+  try {
+    await work(mine, theirs);
+  } finally {
+    await Promise.all([mine.close(), theirs.close()]);
+  }
+}
+
+/** Runs `work` with a plain connection to `url`, for what the store does not do itself. */
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Records the statements the stores send from now until `stop()`, which returns them: a named
@@ -106,17 +131,13 @@ describe('createPostgresStore', () => {
     await stores[0]?.putBatch(batchInput('s1', [meta(T0)]));
     expect(await stores[2]?.getSession('shop', 's1')).toBeDefined();
     await Promise.all(stores.map((store) => store.close()));
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(url, async (client) => {
       const { rows } = await client.query('SELECT version FROM replaykit_schema_migrations ORDER BY version');
       expect(rows.map((row) => row.version)).toEqual(
         Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, index) => index + 1),
       );
       await client.query('INSERT INTO replaykit_schema_migrations VALUES (999, $1, 0)', ['future']);
-    } finally {
-      await client.end();
-    }
+    });
     await expect(createPostgresStore({ connectionString: url })).rejects.toThrow(
       /newer than this replaykit.*Upgrade/,
     );
@@ -238,18 +259,14 @@ describe('createPostgresStore', () => {
         eventProperty: { name: 'plan', value: 'p1' },
       });
       expect(page.sessions.map((session) => session.id).sort()).toEqual(sessions);
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
+      await withClient(url, async (client) => {
         // Rows written by one transaction share its id (xmin): 40 batches took a few, not 40.
         const { rows } = await client.query(
           'SELECT count(*)::int AS batches, count(DISTINCT xmin::text)::int AS transactions FROM batches',
         );
         expect(rows[0]).toMatchObject({ batches: 40 });
         expect(rows[0].transactions).toBeLessThan(5);
-      } finally {
-        await client.end();
-      }
+      });
     } finally {
       await store.close();
     }
@@ -288,15 +305,11 @@ describe('createPostgresStore', () => {
       });
       try {
         await putGroupedAndSequential(grouped, sequential, storedFirst);
-        const rows = async (url: string) => {
-          const client = new pg.Client({ connectionString: url });
-          await client.connect();
-          try {
-            return (await client.query('SELECT * FROM sessions ORDER BY project_id, id')).rows;
-          } finally {
-            await client.end();
-          }
-        };
+        const rows = (url: string) =>
+          withClient(
+            url,
+            async (client) => (await client.query('SELECT * FROM sessions ORDER BY project_id, id')).rows,
+          );
         expect(await rows(groupedUrl)).toEqual(await rows(sequentialUrl));
       } finally {
         await Promise.all([grouped.close(), sequential.close()]);
@@ -337,17 +350,13 @@ describe('createPostgresStore', () => {
   });
 
   it('writes a known session again with locks when another process wrote it meanwhile, losing neither write', async () => {
-    const url = await server.createDatabase();
-    const [mine, theirs] = await Promise.all(
-      [1, 2].map(() => createPostgresStore({ connectionString: url })),
-    );
-    try {
-      await mine?.putBatch(batchInput('shared', [meta(T0), click(T0 + 1)]));
-      await theirs?.putBatch(batchInput('shared', [meta(T0 + 10), click(T0 + 11)], { seq: 1 }));
+    await withTwoStores(async (mine, theirs) => {
+      await mine.putBatch(batchInput('shared', [meta(T0), click(T0 + 1)]));
+      await theirs.putBatch(batchInput('shared', [meta(T0 + 10), click(T0 + 11)], { seq: 1 }));
       const queries = watchQueries();
       const results = await Promise.all(
         [2, 3].map((seq) =>
-          mine?.putBatch(batchInput('shared', [meta(T0 + seq * 10), click(T0 + seq * 10 + 1)], { seq })),
+          mine.putBatch(batchInput('shared', [meta(T0 + seq * 10), click(T0 + seq * 10 + 1)], { seq })),
         ),
       );
       // The one statement found the row changed and kept nothing; the locked write merged into it.
@@ -356,16 +365,14 @@ describe('createPostgresStore', () => {
         { duplicate: false, created: false },
         { duplicate: false, created: false },
       ]);
-      expect(await mine?.getSession('shop', 'shared')).toMatchObject({ eventCount: 8, clickCount: 4 });
+      expect(await mine.getSession('shop', 'shared')).toMatchObject({ eventCount: 8, clickCount: 4 });
       // Another process writes it too: for a while it is written with locks only, rather
       // than each group trying the one statement first and failing.
       const next = watchQueries();
-      await mine?.putBatch(batchInput('shared', [meta(T0 + 40)], { seq: 4 }));
+      await mine.putBatch(batchInput('shared', [meta(T0 + 40)], { seq: 4 }));
       expect(next.stop()[0]).toBe('BEGIN');
-      expect(await theirs?.getSession('shop', 'shared')).toMatchObject({ eventCount: 9, clickCount: 4 });
-    } finally {
-      await Promise.all([mine?.close(), theirs?.close()]);
-    }
+      expect(await theirs.getSession('shop', 'shared')).toMatchObject({ eventCount: 9, clickCount: 4 });
+    });
   });
 
   it('loses no batch when two processes write the same sessions at once, group after group', async () => {
@@ -555,13 +562,9 @@ describe('createPostgresStore', () => {
   });
 
   it('writes with locks only the sessions another process changed, not the rest of their group', async () => {
-    const url = await server.createDatabase();
-    const [mine, theirs] = await Promise.all(
-      [1, 2].map(() => createPostgresStore({ connectionString: url })),
-    );
-    try {
+    await withTwoStores(async (mine, theirs) => {
       const put = (store: typeof mine, sessionId: string, seq: number) =>
-        store?.putBatch(batchInput(sessionId, [meta(T0 + seq)], { seq }));
+        store.putBatch(batchInput(sessionId, [meta(T0 + seq)], { seq }));
       await Promise.all([put(mine, 'calm', 0), put(mine, 'busy', 0)]);
       await put(theirs, 'busy', 1);
       await Promise.all([put(mine, 'calm', 1), put(mine, 'busy', 2)]);
@@ -571,40 +574,35 @@ describe('createPostgresStore', () => {
       const busy = watchQueries();
       await put(mine, 'busy', 3);
       expect(busy.stop()[0]).toBe('BEGIN');
-      expect(await mine?.getSession('shop', 'busy')).toMatchObject({ eventCount: 4 });
-      expect(await mine?.getSession('shop', 'calm')).toMatchObject({ eventCount: 3 });
-    } finally {
-      await Promise.all([mine?.close(), theirs?.close()]);
-    }
+      expect(await mine.getSession('shop', 'busy')).toMatchObject({ eventCount: 4 });
+      expect(await mine.getSession('shop', 'calm')).toMatchObject({ eventCount: 3 });
+    });
   });
 
   it('tries the one statement again for a session 10 minutes after another process last got there first', async () => {
-    const url = await server.createDatabase();
-    const [mine, theirs] = await Promise.all(
-      [1, 2].map(() => createPostgresStore({ connectionString: url })),
-    );
-    const now = performance.now();
-    const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
-    try {
-      const put = (store: typeof mine, seq: number) =>
-        store?.putBatch(batchInput('both', [meta(T0 + seq)], { seq }));
-      await put(mine, 0);
-      await put(theirs, 1);
-      await put(mine, 2);
-      const within = watchQueries();
-      await put(mine, 3);
-      await put(mine, 4);
-      expect(within.stop().filter((name) => name === 'replaykit_group_write')).toEqual([]);
-      clock.mockReturnValue(now + 11 * 60_000);
-      await put(mine, 5);
-      const after = watchQueries();
-      await put(mine, 6);
-      expect(after.stop()).toEqual(['replaykit_group_write']);
-      expect(await theirs?.getSession('shop', 'both')).toMatchObject({ eventCount: 7 });
-    } finally {
-      clock.mockRestore();
-      await Promise.all([mine?.close(), theirs?.close()]);
-    }
+    await withTwoStores(async (mine, theirs) => {
+      const now = performance.now();
+      const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
+      try {
+        const put = (store: typeof mine, seq: number) =>
+          store.putBatch(batchInput('both', [meta(T0 + seq)], { seq }));
+        await put(mine, 0);
+        await put(theirs, 1);
+        await put(mine, 2);
+        const within = watchQueries();
+        await put(mine, 3);
+        await put(mine, 4);
+        expect(within.stop().filter((name) => name === 'replaykit_group_write')).toEqual([]);
+        clock.mockReturnValue(now + 11 * 60_000);
+        await put(mine, 5);
+        const after = watchQueries();
+        await put(mine, 6);
+        expect(after.stop()).toEqual(['replaykit_group_write']);
+        expect(await theirs.getSession('shop', 'both')).toMatchObject({ eventCount: 7 });
+      } finally {
+        clock.mockRestore();
+      }
+    });
   });
 
   it('answers a repeat of a stored batch as a duplicate when its session is known, storing the new batch once', async () => {
@@ -627,21 +625,15 @@ describe('createPostgresStore', () => {
   });
 
   it('creates a known session again when another process deleted it meanwhile', async () => {
-    const url = await server.createDatabase();
-    const [mine, theirs] = await Promise.all(
-      [1, 2].map(() => createPostgresStore({ connectionString: url })),
-    );
-    try {
-      await mine?.putBatch(batchInput('gone', [meta(T0), click(T0 + 1)]));
-      expect(await theirs?.deleteSession('shop', 'gone')).toBe(true);
-      expect(await mine?.putBatch(batchInput('gone', [meta(T0 + 10)], { seq: 1 }))).toEqual({
+    await withTwoStores(async (mine, theirs) => {
+      await mine.putBatch(batchInput('gone', [meta(T0), click(T0 + 1)]));
+      expect(await theirs.deleteSession('shop', 'gone')).toBe(true);
+      expect(await mine.putBatch(batchInput('gone', [meta(T0 + 10)], { seq: 1 }))).toEqual({
         duplicate: false,
         created: true,
       });
-      expect(await mine?.getSession('shop', 'gone')).toMatchObject({ eventCount: 1, clickCount: 0 });
-    } finally {
-      await Promise.all([mine?.close(), theirs?.close()]);
-    }
+      expect(await mine.getSession('shop', 'gone')).toMatchObject({ eventCount: 1, clickCount: 0 });
+    });
   });
 
   it.each([
