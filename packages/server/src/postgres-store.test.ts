@@ -619,6 +619,10 @@ describe('createPostgresStore', () => {
         { duplicate: false, created: false },
       ]);
       expect(await store.getSession('shop', 'again')).toMatchObject({ eventCount: 4, clickCount: 2 });
+      // A client's retry says nothing about other processes: the next group is one statement.
+      const next = watchQueries();
+      await store.putBatch(batchInput('again', [meta(T0 + 20)], { seq: 2 }));
+      expect(next.stop()).toEqual(['replaykit_group_write']);
     } finally {
       await store.close();
     }

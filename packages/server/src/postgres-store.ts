@@ -172,10 +172,11 @@ function mergeGroup(
       eventRows.set(JSON.stringify(row), row);
     }
   }
+  const distinctEvents = [...eventRows.values()];
   return {
     results,
     writes: [...writes.values()].map((write) => ({ ...write, columns: sessionColumns(write.state) })),
-    eventColumns: [0, 1, 2, 3, 4].map((field) => [...eventRows.values()].map((row) => row[field] as string)),
+    eventColumns: [0, 1, 2, 3, 4].map((field) => distinctEvents.map((row) => row[field] as string)),
   };
 }
 
@@ -216,20 +217,6 @@ function batchParams(candidates: readonly Candidate[]): unknown[] {
     candidates.map(({ input }) => input.body.byteLength),
     Buffer.concat(candidates.map(({ input }) => input.body)),
   ];
-}
-
-/** What the one-statement group commit calls the rows of its session check. */
-const SESSIONS_CHECK = 'unchanged sessions';
-
-/**
- * Whether a group's one statement failed because another process wrote one of its sessions:
- * the session check failed, or PostgreSQL broke a deadlock with another writer.
- */
-function changedElsewhere(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    code === '40P01' || (code === '40001' && typeof message === 'string' && message.includes(SESSIONS_CHECK))
-  );
 }
 
 /**
@@ -830,8 +817,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         return [key, recall(key, now)];
       }),
     );
-    // What this process knew of the sessions, when another process may have changed them since.
-    let knewBefore: ReadonlyMap<string, KnownSession> | undefined;
     try {
       if ([...sessions.values()].every((session) => session !== undefined)) {
         try {
@@ -841,14 +826,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             candidates,
             sessions as Map<string, KnownSession>,
           );
-        } catch (error) {
+        } catch {
           // Written again with locks, which read what changed.
-          if (changedElsewhere(error)) {
-            knewBefore = sessions as Map<string, KnownSession>;
-          }
         }
       }
-      return await putGroupLocked(client, group.length, candidates, knewBefore);
+      return await putGroupLocked(client, group.length, candidates, sessions);
     } catch (error) {
       for (const key of sessions.keys()) {
         forget(key);
@@ -887,7 +869,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
        ),
        inserted AS (${insertBatchesSql(21)} RETURNING 1),
        ${INDEX_EVENTS}
-       SELECT replaykit_expect_rows('${SESSIONS_CHECK}', (SELECT count(*) FROM updated), $20),
+       SELECT replaykit_expect_rows('unchanged sessions', (SELECT count(*) FROM updated), $20),
          replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
          (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
       values: [
@@ -908,30 +890,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   /**
-   * Writes a group the locked way. `knewBefore`: what this process knew of the sessions when
-   * its one statement found some of them changed; those whose row another process wrote
-   * since are written with locks for a while.
+   * Writes a group the locked way. `knew`: what this process knew of the group's sessions;
+   * those whose row another process wrote since are written with locks for a while.
    */
   async function putGroupLocked(
     client: pg.PoolClient,
     size: number,
     candidates: readonly Candidate[],
-    knewBefore?: ReadonlyMap<string, KnownSession>,
+    knew: ReadonlyMap<string, KnownSession | undefined>,
   ): Promise<PutBatchResult[]> {
     // The sessions as this group leaves them, known once it is committed.
     const left = new Map<string, SessionRow>();
     const results = await inTransaction(client, async () => {
       const { inserted, found } = await insertAndLock(client, candidates);
-      if (knewBefore) {
-        contend(
-          // A session deleted meanwhile (by the sweeper, say) is new again, not contended.
-          [...knewBefore].flatMap(([key, known]) => {
-            const row = found.get(key);
-            return row && row.xmin !== known.xmin ? [key] : [];
-          }),
-          performance.now(),
-        );
-      }
+      contend(
+        // A session deleted meanwhile (by the sweeper, say) is new again, not contended.
+        [...knew].flatMap(([key, known]) => {
+          const row = found.get(key);
+          return known && row && row.xmin !== known.xmin ? [key] : [];
+        }),
+        performance.now(),
+      );
       const merged = mergeGroup(size, candidates, found, (input) => inserted.has(batchKey(input)));
       const { writes } = merged;
       for (const [key, row] of found) {
