@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PATHS, type SessionEventsResponse } from '@replaykit/core';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS_FILE_NAME, type KeyPair, runCli } from './cli';
-import { createSqliteStore } from './sqlite-store';
+import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 import { batchInput } from './test/store-contract';
 import { batch, click, fullSnapshot, ingestRequest, meta, readRequest, T0 } from './test/support';
 
@@ -191,6 +192,7 @@ describe('runCli', () => {
       [['serve', '--help'], '--allowed-origin'],
       [['keys', '-h'], '--json'],
       [['sweep', '--help'], '--retention-days'],
+      [['migrate', '--help'], 'then serve as that role'],
       [['serve', '--help'], '--database-url'],
     ] as const) {
       let output = '';
@@ -223,6 +225,24 @@ describe('runCli', () => {
     }
   });
 
+  it('migrates a new SQLite file, creating its directory, and says which version it is at', async () => {
+    const db = join(directory, 'fresh', 'migrated.db');
+    let output = '';
+    expect(await runCli(['migrate', '--db', db], { stdout: (text) => (output += text), env: {} })).toBe(0);
+    expect(output).toContain(
+      `SQLite ${db} is at replaykit schema version ${SQLITE_SCHEMA_VERSION}, the newest this replaykit knows`,
+    );
+    const file = new Database(db, { readonly: true });
+    try {
+      expect(file.prepare('SELECT MAX(version) AS version FROM schema_migrations').get()).toEqual({
+        version: SQLITE_SCHEMA_VERSION,
+      });
+      expect(file.prepare("SELECT name FROM sqlite_master WHERE name = 'sessions'").get()).toBeDefined();
+    } finally {
+      file.close();
+    }
+  });
+
   it('prints a fresh pair of distinct keys', async () => {
     let output = '';
     expect(await runCli(['keys', '--json'], { stdout: (text) => (output += text) })).toBe(0);
@@ -243,6 +263,8 @@ describe('runCli', () => {
     [['serve', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
     [['serve', '--database-url', 'postgres://h/db'], /give both keys/],
     [['sweep', '--project', '../x'], /--project must be/],
+    [['migrate', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
+    [['migrate', '--database-url', 'not a url'], /--database-url must look like postgres:/],
     [['serve', '--db', ':memory:', '--ingest-workers', 'two'], /--ingest-workers must be a whole number/],
     [['serve', '--db', ':memory:', '--ingest-workers', '1.5'], /--ingest-workers must be a whole number/],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {

@@ -11,8 +11,8 @@ import {
   type ReplayServer,
 } from './app';
 import { startNodeServer } from './node';
-import { createPostgresStore } from './postgres-store';
-import { createSqliteStore } from './sqlite-store';
+import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
+import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 import type { Store } from './store';
 
 /** Port of `replaykit serve` when `--port` is not given. */
@@ -47,6 +47,7 @@ Commands:
   serve    Run the replaykit server (ingest and read API) over SQLite or PostgreSQL
   keys     Print a freshly generated write key and read key
   sweep    Delete sessions older than the retention now, then exit
+  migrate  Bring the database's schema up to date, then exit
 
 Run "replaykit <command> --help" for the options of a command.
 `;
@@ -92,6 +93,20 @@ Options:
   --database-url <url>     PostgreSQL instead of SQLite (or env DATABASE_URL)
   --project <id>           Project to sweep (default "${DEFAULT_PROJECT_ID}")
   --retention-days <days>  Keep this many days (default ${DEFAULT_RETENTION_DAYS})
+  -h, --help               Show this help
+`;
+
+const MIGRATE_HELP = `Usage: replaykit migrate [options]
+
+Creates replaykit's tables, or applies the schema migrations a newer replaykit brings,
+and exits. "replaykit serve" does the same at start; run this when the server's database
+role may only read and write the tables (on PostgreSQL 15 and later, any role but the
+database's owner, unless granted CREATE on the schema): run it as the owner first, and
+then serve as that role.
+
+Options:
+  --db <file>              SQLite database file (default ${DEFAULT_DB_PATH}); its directory is created
+  --database-url <url>     PostgreSQL instead of SQLite (or env DATABASE_URL)
   -h, --help               Show this help
 `;
 
@@ -197,19 +212,17 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     strict: true,
     allowPositionals: false,
     options: {
+      ...DATABASE_OPTIONS,
       port: { type: 'string' },
       host: { type: 'string' },
-      db: { type: 'string' },
       project: { type: 'string' },
       'write-key': { type: 'string' },
       'read-key': { type: 'string' },
       'allowed-origin': { type: 'string', multiple: true },
-      'database-url': { type: 'string' },
       'retention-days': { type: 'string' },
       'rate-limit': { type: 'string' },
       'ingest-workers': { type: 'string' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -223,10 +236,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
   if (!isValidId(projectId)) {
     throw new UsageError(`--project must be 1 to 64 letters, digits, "-" or "_"; got "${projectId}".`);
   }
-  const databaseUrl = values['database-url'] || options.env.DATABASE_URL || undefined;
-  if (databaseUrl && values.db) {
-    throw new UsageError('Give either --db (SQLite) or --database-url (PostgreSQL), not both.');
-  }
+  const databaseUrl = chosenDatabaseUrl(values, options.env);
   const retentionDays = parseRetentionDays(values['retention-days']);
   const ratePerSecond = parseRateLimit(values['rate-limit']);
   const ingestWorkers = parseIngestWorkers(values['ingest-workers']);
@@ -318,11 +328,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     throw error;
   }
 
-  const where = databaseUrl
-    ? `PostgreSQL ${describeDatabaseUrl(databaseUrl)}`
-    : inMemory
-      ? 'SQLite in memory'
-      : `SQLite ${resolve(dbPath)}`;
+  const where = describeDatabase(databaseUrl, dbPath);
   log(`project "${projectId}", database ${where}, retention ${retentionDays} days`);
   if (keysSource === undefined) {
     log('keys from options or environment');
@@ -398,6 +404,33 @@ function describeDatabaseUrl(url: string): string {
   }
 }
 
+/** The PostgreSQL URL from `--database-url` or `DATABASE_URL`, or undefined for SQLite; refuses both kinds at once. */
+function chosenDatabaseUrl(
+  values: { db?: string | undefined; 'database-url'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const databaseUrl = values['database-url'] || env.DATABASE_URL || undefined;
+  if (databaseUrl && values.db) {
+    throw new UsageError('Give either --db (SQLite) or --database-url (PostgreSQL), not both.');
+  }
+  return databaseUrl;
+}
+
+/** The database as the logs name it, without a password. */
+function describeDatabase(databaseUrl: string | undefined, dbPath: string): string {
+  if (databaseUrl) {
+    return `PostgreSQL ${describeDatabaseUrl(databaseUrl)}`;
+  }
+  return dbPath === ':memory:' ? 'SQLite in memory' : `SQLite ${resolve(dbPath)}`;
+}
+
+/** The options of every command that opens the database. */
+const DATABASE_OPTIONS = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function openStore(databaseUrl: string | undefined, dbPath: string): Promise<Store> {
   if (databaseUrl) {
     describeDatabaseUrl(databaseUrl);
@@ -412,11 +445,9 @@ async function sweepCommand(argv: string[], options: Required<Omit<CliOptions, '
     strict: true,
     allowPositionals: false,
     options: {
-      db: { type: 'string' },
-      'database-url': { type: 'string' },
+      ...DATABASE_OPTIONS,
       project: { type: 'string' },
       'retention-days': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -428,7 +459,7 @@ async function sweepCommand(argv: string[], options: Required<Omit<CliOptions, '
     throw new UsageError(`--project must be 1 to 64 letters, digits, "-" or "_"; got "${projectId}".`);
   }
   const retentionDays = parseRetentionDays(values['retention-days']);
-  const databaseUrl = values['database-url'] || options.env.DATABASE_URL || undefined;
+  const databaseUrl = chosenDatabaseUrl(values, options.env);
   const store = await openStore(databaseUrl, values.db ?? DEFAULT_DB_PATH);
   try {
     // Keys do not matter for sweeping; the server object only lends its sweep loop.
@@ -445,6 +476,29 @@ async function sweepCommand(argv: string[], options: Required<Omit<CliOptions, '
   } finally {
     await store.close();
   }
+  return EXIT_OK;
+}
+
+async function migrateCommand(argv: string[], options: Required<Omit<CliOptions, 'signal'>>) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: DATABASE_OPTIONS,
+  });
+  if (values.help) {
+    options.stdout(MIGRATE_HELP);
+    return EXIT_OK;
+  }
+  const databaseUrl = chosenDatabaseUrl(values, options.env);
+  const dbPath = values.db ?? DEFAULT_DB_PATH;
+  // Opening a store migrates it.
+  const store = await openStore(databaseUrl, dbPath);
+  await store.close();
+  const version = databaseUrl ? POSTGRES_SCHEMA_VERSION : SQLITE_SCHEMA_VERSION;
+  options.stdout(
+    `${timestamp()} ${describeDatabase(databaseUrl, dbPath)} is at replaykit schema version ${version}, the newest this replaykit knows\n`,
+  );
   return EXIT_OK;
 }
 
@@ -491,6 +545,8 @@ export async function runCli(argv: readonly string[], cliOptions: CliOptions = {
         return keysCommand(rest, options);
       case 'sweep':
         return await sweepCommand(rest, options);
+      case 'migrate':
+        return await migrateCommand(rest, options);
       case undefined:
       case 'help':
       case '--help':

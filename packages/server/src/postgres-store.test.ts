@@ -230,6 +230,107 @@ describe('createPostgresStore', () => {
     });
   });
 
+  describe('a role that may only read and write the tables', () => {
+    /** A login role with no CREATE on the database's schema (as on PostgreSQL 15 for any role but the owner), and its URL. */
+    async function readWriteRole(url: string, grantTables: boolean): Promise<string> {
+      const role = `app_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+      await withClient(url, async (admin) => {
+        await admin.query(`CREATE ROLE ${role} LOGIN`);
+        await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+        await admin.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+        if (grantTables) {
+          await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+        }
+      });
+      const asRole = new URL(url);
+      asRole.username = role;
+      return asRole.toString();
+    }
+
+    async function migrateWithCli(url: string): Promise<string> {
+      let output = '';
+      const append = (text: string) => {
+        output += text;
+      };
+      expect(
+        await runCli(['migrate', '--database-url', url], { env: {}, stdout: append, stderr: append }),
+      ).toBe(0);
+      return output;
+    }
+
+    it('serves once the owner has migrated the schema with replaykit migrate', async () => {
+      const url = await server.createDatabase();
+      expect(await migrateWithCli(url)).toMatch(
+        new RegExp(
+          `PostgreSQL 127\\.0\\.0\\.1:\\d+/\\S+ is at replaykit schema version ${POSTGRES_SCHEMA_VERSION}, the newest`,
+        ),
+      );
+      const asRole = await readWriteRole(url, true);
+      const store = await createPostgresStore({ connectionString: asRole });
+      try {
+        // The first group writes new sessions the locked way; the second, known sessions in one statement.
+        for (const seq of [0, 1]) {
+          const results = await Promise.all(
+            ['r1', 'r2'].map((sessionId) =>
+              store.putBatch(
+                batchInput(sessionId, [meta(T0 + seq), custom(T0 + seq + 1, 'paid', { seq })], { seq }),
+              ),
+            ),
+          );
+          expect(results).toEqual([
+            { duplicate: false, created: seq === 0 },
+            { duplicate: false, created: seq === 0 },
+          ]);
+        }
+        expect(await store.putBatch(batchInput('r1', [meta(T0)], { seq: 0 }))).toMatchObject({
+          duplicate: true,
+        });
+        expect(await store.getSession('shop', 'r1')).toMatchObject({ eventCount: 4 });
+        const page = await store.listSessions('shop', { sort: 'newest', limit: 10, event: 'paid' });
+        expect(page.sessions.map((session) => session.id).sort()).toEqual(['r1', 'r2']);
+        expect(await collect(store.readBatches('shop', 'r2', { order: 'time' }))).toHaveLength(2);
+        expect(await store.deleteSession('shop', 'r2')).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses to start on a database it may not create the tables in, and says who can', async () => {
+      const url = await server.createDatabase();
+      const asRole = await readWriteRole(url, false);
+      const opening = createPostgresStore({ connectionString: asRole });
+      await expect(opening).rejects.toThrow(
+        /needs its replaykit tables created, and role "app_\w+" may not apply it \(permission denied for schema public\)/,
+      );
+      await expect(opening).rejects.toThrow(/replaykit migrate --database-url <that role's URL>/);
+      await withClient(url, async (admin) => {
+        const { rows } = await admin.query(`SELECT to_regclass('sessions') AS sessions`);
+        expect(rows[0].sessions).toBeNull();
+      });
+    });
+
+    it('refuses to start when a migration is due, naming it, and serves once the owner applied it', async () => {
+      const url = await server.createDatabase();
+      await migrateWithCli(url);
+      // As if the database were left by a release before migration 2.
+      await withClient(url, async (admin) => {
+        await admin.query('DROP FUNCTION replaykit_expect_rows(text, bigint, bigint)');
+        await admin.query('DELETE FROM replaykit_schema_migrations WHERE version >= 2');
+      });
+      const asRole = await readWriteRole(url, true);
+      await expect(createPostgresStore({ connectionString: asRole })).rejects.toThrow(
+        /needs replaykit schema migration 2 \(a check that fails a group commit/,
+      );
+      await migrateWithCli(url);
+      const store = await createPostgresStore({ connectionString: asRole });
+      try {
+        expect(await store.putBatch(batchInput('after', [meta(T0)]))).toMatchObject({ duplicate: false });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('writes batches that arrive together in one transaction, each stored once and merged', async () => {
     const url = await server.createDatabase();
     const store = await createPostgresStore({ connectionString: url });

@@ -454,15 +454,44 @@ const typeParsers = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** PostgreSQL's SQLSTATE for a privilege the role lacks (`insufficient_privilege`). */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * Brings the schema to {@link POSTGRES_SCHEMA_VERSION}. A schema already there takes no DDL
+ * at all, so a role that may only read and write the tables (no `CREATE` on the schema,
+ * the default on PostgreSQL 15 and later for any role but the database's owner) can serve
+ * once a role that may has migrated it; such a role is told so when a migration is due.
+ */
 async function migrate(pool: pg.Pool): Promise<void> {
   await transaction(pool, async (client) => {
     // Two processes starting on one new database take turns.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS replaykit_schema_migrations (
-      version INTEGER PRIMARY KEY,
-      name TEXT NOT NULL,
-      applied_at BIGINT NOT NULL
-    )`);
+    const { rows: found } = await client.query<{ present: boolean; role: string }>(
+      `SELECT to_regclass('replaykit_schema_migrations') IS NOT NULL AS present, current_user AS role`,
+    );
+    const { present = false, role = '' } = found[0] ?? {};
+    const due = (work: () => Promise<unknown>, what: string) =>
+      work().catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) {
+          throw error;
+        }
+        throw new Error(
+          `The database needs ${what}, and role "${role}" may not apply it (${(error as Error).message}). Apply it once as a role that owns the database or may create in its schema, with "replaykit migrate --database-url <that role's URL>" (or by starting the server as that role once); this role can serve after that with SELECT, INSERT, UPDATE and DELETE on replaykit's tables.`,
+          { cause: error },
+        );
+      });
+    if (!present) {
+      await due(
+        () =>
+          client.query(`CREATE TABLE IF NOT EXISTS replaykit_schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+          )`),
+        'its replaykit tables created',
+      );
+    }
     const { rows } = await client.query<{ version: number | null }>(
       'SELECT MAX(version) AS version FROM replaykit_schema_migrations',
     );
@@ -474,11 +503,13 @@ async function migrate(pool: pg.Pool): Promise<void> {
     }
     for (const migration of MIGRATIONS) {
       if (migration.version > current) {
-        await client.query(migration.sql);
-        await client.query(
-          'INSERT INTO replaykit_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
-          [migration.version, migration.name, Date.now()],
-        );
+        await due(async () => {
+          await client.query(migration.sql);
+          await client.query(
+            'INSERT INTO replaykit_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+            [migration.version, migration.name, Date.now()],
+          );
+        }, `replaykit schema migration ${migration.version} (${migration.name})`);
       }
     }
   });
