@@ -243,6 +243,23 @@ describe('runCli', () => {
     }
   });
 
+  it('refuses a SQLite file while DATABASE_URL is set, naming the variable, in every command', async () => {
+    for (const command of ['serve', 'sweep', 'migrate']) {
+      let errors = '';
+      expect(
+        await runCli([command, '--db', join(directory, 'never.db')], {
+          env: { DATABASE_URL: 'postgres://h/db' },
+          stderr: (text) => (errors += text),
+          stdout: () => {},
+        }),
+      ).toBe(2);
+      expect(errors).toMatch(
+        /DATABASE_URL is set \(PostgreSQL\) and --db \(SQLite\) is given: unset DATABASE_URL/,
+      );
+    }
+    expect(() => statSync(join(directory, 'never.db'))).toThrow();
+  });
+
   it('prints a fresh pair of distinct keys', async () => {
     let output = '';
     expect(await runCli(['keys', '--json'], { stdout: (text) => (output += text) })).toBe(0);

@@ -411,7 +411,11 @@ function chosenDatabaseUrl(
 ): string | undefined {
   const databaseUrl = values['database-url'] || env.DATABASE_URL || undefined;
   if (databaseUrl && values.db) {
-    throw new UsageError('Give either --db (SQLite) or --database-url (PostgreSQL), not both.');
+    throw new UsageError(
+      values['database-url']
+        ? 'Give either --db (SQLite) or --database-url (PostgreSQL), not both.'
+        : 'DATABASE_URL is set (PostgreSQL) and --db (SQLite) is given: unset DATABASE_URL to use the SQLite file, or drop --db.',
+    );
   }
   return databaseUrl;
 }

@@ -45,6 +45,14 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   }
 }
 
+/** The compression of the body column: 'l' for lz4, '' for the default (pglz). */
+async function bodyCompression(client: pg.Client): Promise<string> {
+  const { rows } = await client.query(
+    "SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = 'batches'::regclass AND attname = 'body'",
+  );
+  return rows[0].compression;
+}
+
 /**
  * Records the statements the stores send from now until `stop()`, which returns them: a named
  * statement by its name, others by their first word.
@@ -144,14 +152,6 @@ describe('createPostgresStore', () => {
   });
 
   describe('lz4 for batch bodies', () => {
-    /** The compression of the body column: 'l' for lz4, '' for the default (pglz). */
-    async function bodyCompression(client: pg.Client): Promise<string> {
-      const { rows } = await client.query(
-        "SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = 'batches'::regclass AND attname = 'body'",
-      );
-      return rows[0].compression;
-    }
-
     async function hasLz4(client: pg.Client): Promise<boolean> {
       const { rows } = await client.query(
         "SELECT 'lz4' = ANY (enumvals) AS has FROM pg_settings WHERE name = 'default_toast_compression'",
@@ -266,16 +266,25 @@ describe('createPostgresStore', () => {
         ),
       );
       const asRole = await readWriteRole(url, true);
+      // Its start-up step to lz4 is then tried, and must be skipped: the role owns no table.
+      await withClient(url, (admin) =>
+        admin.query('ALTER TABLE batches ALTER COLUMN body SET COMPRESSION DEFAULT'),
+      );
       const store = await createPostgresStore({ connectionString: asRole });
       try {
-        // The first group writes new sessions the locked way; the second, known sessions in one statement.
+        // The first group writes new sessions the locked way; the second, known sessions in
+        // one statement, which calls migration 2's function.
         for (const seq of [0, 1]) {
+          const queries = watchQueries();
           const results = await Promise.all(
             ['r1', 'r2'].map((sessionId) =>
               store.putBatch(
                 batchInput(sessionId, [meta(T0 + seq), custom(T0 + seq + 1, 'paid', { seq })], { seq }),
               ),
             ),
+          );
+          expect(queries.stop()).toEqual(
+            seq === 0 ? expect.not.arrayContaining(['replaykit_group_write']) : ['replaykit_group_write'],
           );
           expect(results).toEqual([
             { duplicate: false, created: seq === 0 },
@@ -286,13 +295,78 @@ describe('createPostgresStore', () => {
           duplicate: true,
         });
         expect(await store.getSession('shop', 'r1')).toMatchObject({ eventCount: 4 });
+        expect(await store.getMarkers('shop', 'r1')).toEqual(
+          expect.arrayContaining([expect.objectContaining({ label: 'paid' })]),
+        );
         const page = await store.listSessions('shop', { sort: 'newest', limit: 10, event: 'paid' });
         expect(page.sessions.map((session) => session.id).sort()).toEqual(['r1', 'r2']);
         expect(await collect(store.readBatches('shop', 'r2', { order: 'time' }))).toHaveLength(2);
+        expect(await store.usage('shop')).toMatchObject({ sessions: 2 });
         expect(await store.deleteSession('shop', 'r2')).toBe(true);
+        expect(await store.deleteSessionsEndedBefore('shop', T0 + 10, 100)).toBe(1);
       } finally {
         await store.close();
       }
+      expect(await withClient(url, (admin) => bodyCompression(admin))).toBe('');
+    });
+
+    it('refuses to start as a role that lacks a grant serving takes, with the grants to run', async () => {
+      const url = await server.createDatabase();
+      await migrateWithCli(url);
+      const asRole = await readWriteRole(url, false);
+      const role = new URL(asRole).username;
+      await withClient(url, async (admin) => {
+        await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+        await admin.query(`GRANT INSERT, UPDATE, DELETE ON sessions, batches TO ${role}`);
+        await admin.query(
+          'REVOKE EXECUTE ON FUNCTION replaykit_expect_rows(text, bigint, bigint) FROM PUBLIC',
+        );
+      });
+      const refusal = await createPostgresStore({ connectionString: asRole }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      expect(refusal).toContain(`Role "${role}" may not do all that serving takes`);
+      const grants = /run: (.*) \(after a migration adds a table/.exec(refusal ?? '')?.[1] ?? '';
+      expect(grants).toBe(
+        `GRANT INSERT, UPDATE, DELETE ON session_events TO "${role}"; GRANT EXECUTE ON FUNCTION replaykit_expect_rows(text, bigint, bigint) TO "${role}";`,
+      );
+      // The grants it names are all it needs.
+      await withClient(url, (admin) => admin.query(grants));
+      const store = await createPostgresStore({ connectionString: asRole });
+      try {
+        expect(await store.putBatch(batchInput('granted', [meta(T0), custom(T0 + 1, 'paid')]))).toMatchObject(
+          {
+            duplicate: false,
+          },
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('applies a migration in the schema that holds the tables, not in the first one on its path', async () => {
+      const url = await server.createDatabase();
+      await migrateWithCli(url);
+      const role = `own_${Date.now()}`;
+      await withClient(url, async (admin) => {
+        await admin.query('DROP FUNCTION replaykit_expect_rows(text, bigint, bigint)');
+        await admin.query('DELETE FROM replaykit_schema_migrations WHERE version >= 2');
+        // "$user" comes first on the default search_path: the role's own schema.
+        await admin.query(`CREATE ROLE ${role} LOGIN`);
+        await admin.query(`CREATE SCHEMA ${role} AUTHORIZATION ${role}`);
+        await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
+        await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      });
+      const asRole = new URL(url);
+      asRole.username = role;
+      await (await createPostgresStore({ connectionString: asRole.toString() })).close();
+      const schemas = await withClient(url, (admin) =>
+        admin.query(
+          `SELECT pronamespace::regnamespace::text AS schema FROM pg_proc WHERE proname = 'replaykit_expect_rows'`,
+        ),
+      );
+      expect(schemas.rows).toEqual([{ schema: 'public' }]);
     });
 
     it('refuses to start on a database it may not create the tables in, and says who can', async () => {
@@ -303,6 +377,13 @@ describe('createPostgresStore', () => {
         /needs its replaykit tables created, and role "app_\w+" may not apply it \(permission denied for schema public\)/,
       );
       await expect(opening).rejects.toThrow(/replaykit migrate --database-url <that role's URL>/);
+      // Without USAGE on the schema either, no schema on its path is one it may create in.
+      await withClient(url, (admin) =>
+        admin.query(`REVOKE USAGE ON SCHEMA public FROM PUBLIC, ${new URL(asRole).username}`),
+      );
+      await expect(createPostgresStore({ connectionString: asRole })).rejects.toThrow(
+        /needs its replaykit tables created, and role "app_\w+" may not apply it \(no schema has been selected to create in\)/,
+      );
       await withClient(url, async (admin) => {
         const { rows } = await admin.query(`SELECT to_regclass('sessions') AS sessions`);
         expect(rows[0].sessions).toBeNull();

@@ -454,34 +454,51 @@ const typeParsers = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** PostgreSQL's SQLSTATE for a privilege the role lacks (`insufficient_privilege`). */
-const INSUFFICIENT_PRIVILEGE = '42501';
+/**
+ * PostgreSQL's SQLSTATEs for DDL the role may not run: a privilege it lacks
+ * (`insufficient_privilege`), and no schema on its `search_path` it may create in
+ * (`invalid_schema_name`).
+ */
+const MAY_NOT_MIGRATE = new Set(['42501', '3F000']);
+
+/** What the store's role needs on replaykit's tables to serve. */
+const TABLE_PRIVILEGES: readonly (readonly [table: string, privileges: readonly string[]])[] = [
+  ['sessions', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
+  ['batches', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
+  ['session_events', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
+  ['replaykit_schema_migrations', ['SELECT']],
+];
+/** The one function the group writes call (migration 2). */
+const EXPECT_ROWS_FUNCTION = 'replaykit_expect_rows(text, bigint, bigint)';
 
 /**
- * Brings the schema to {@link POSTGRES_SCHEMA_VERSION}. A schema already there takes no DDL
- * at all, so a role that may only read and write the tables (no `CREATE` on the schema,
- * the default on PostgreSQL 15 and later for any role but the database's owner) can serve
- * once a role that may has migrated it; such a role is told so when a migration is due.
+ * Brings the schema to {@link POSTGRES_SCHEMA_VERSION}, then checks that the store's role may
+ * do what serving takes. A schema already there takes no DDL at all, so a role that may only
+ * read and write the tables (no `CREATE` on the schema, the default on PostgreSQL 15 and
+ * later for any role but the database's owner) can serve once the owner has migrated it;
+ * such a role is told so when a migration is due, and told which grants it lacks.
  */
 async function migrate(pool: pg.Pool): Promise<void> {
   await transaction(pool, async (client) => {
     // Two processes starting on one new database take turns.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    const { rows: found } = await client.query<{ present: boolean; role: string }>(
-      `SELECT to_regclass('replaykit_schema_migrations') IS NOT NULL AS present, current_user AS role`,
+    const { rows: found } = await client.query<{ schema: string | null; role: string }>(
+      `SELECT (SELECT relnamespace::regnamespace::text FROM pg_class
+          WHERE oid = to_regclass('replaykit_schema_migrations')) AS schema,
+        current_user AS role`,
     );
-    const { present = false, role = '' } = found[0] ?? {};
+    const { schema = null, role = '' } = found[0] ?? {};
     const due = (work: () => Promise<unknown>, what: string) =>
       work().catch((error: unknown) => {
-        if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) {
+        if (!MAY_NOT_MIGRATE.has(String((error as { code?: unknown }).code))) {
           throw error;
         }
         throw new Error(
-          `The database needs ${what}, and role "${role}" may not apply it (${(error as Error).message}). Apply it once as a role that owns the database or may create in its schema, with "replaykit migrate --database-url <that role's URL>" (or by starting the server as that role once); this role can serve after that with SELECT, INSERT, UPDATE and DELETE on replaykit's tables.`,
+          `The database needs ${what}, and role "${role}" may not apply it (${(error as Error).message}). Apply it once as the role that owns replaykit's tables (on a new database, one that may create in its schema), with "replaykit migrate --database-url <that role's URL>" (or by starting the server as that role once); this role can serve after that with SELECT, INSERT, UPDATE and DELETE on replaykit's tables.`,
           { cause: error },
         );
       });
-    if (!present) {
+    if (schema === null) {
       await due(
         () =>
           client.query(`CREATE TABLE IF NOT EXISTS replaykit_schema_migrations (
@@ -491,6 +508,9 @@ async function migrate(pool: pg.Pool): Promise<void> {
           )`),
         'its replaykit tables created',
       );
+    } else {
+      // New objects go beside the existing ones, not into the first schema on the path.
+      await client.query(`SET LOCAL search_path TO ${schema}`);
     }
     const { rows } = await client.query<{ version: number | null }>(
       'SELECT MAX(version) AS version FROM replaykit_schema_migrations',
@@ -513,6 +533,45 @@ async function migrate(pool: pg.Pool): Promise<void> {
       }
     }
   });
+  await checkPrivileges(pool);
+}
+
+/**
+ * Refuses a role that could start but not serve (a grant missing after a migration added a
+ * table, say), naming the grants: without them, ingest would fail batch after batch, or, for
+ * the function, every group would go the slower locked way.
+ */
+async function checkPrivileges(pool: pg.Pool): Promise<void> {
+  const checks = TABLE_PRIVILEGES.flatMap(([table, privileges]) =>
+    privileges.map((privilege) => ({
+      on: table,
+      privilege,
+      sql: `has_table_privilege('${table}', '${privilege}')`,
+    })),
+  );
+  checks.push({
+    on: `FUNCTION ${EXPECT_ROWS_FUNCTION}`,
+    privilege: 'EXECUTE',
+    sql: `has_function_privilege('${EXPECT_ROWS_FUNCTION}', 'EXECUTE')`,
+  });
+  const { rows } = await pool.query<Record<string, boolean | string>>(
+    `SELECT current_user AS role, ${checks.map(({ sql }, index) => `${sql} AS c${index}`).join(', ')}`,
+  );
+  const row = rows[0] ?? {};
+  const missing = checks.filter((_, index) => row[`c${index}`] !== true);
+  if (missing.length === 0) {
+    return;
+  }
+  const grants = [...new Set(missing.map(({ on }) => on))].map(
+    (on) =>
+      `GRANT ${missing
+        .filter((check) => check.on === on)
+        .map(({ privilege }) => privilege)
+        .join(', ')} ON ${on} TO "${String(row.role)}";`,
+  );
+  throw new Error(
+    `Role "${String(row.role)}" may not do all that serving takes; as the owner of replaykit's tables, run: ${grants.join(' ')} (after a migration adds a table, grant on it too, or set ALTER DEFAULT PRIVILEGES once).`,
+  );
 }
 
 /** Runs `work` in a transaction on `client`. */
