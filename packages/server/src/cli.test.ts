@@ -260,6 +260,21 @@ describe('runCli', () => {
     expect(() => statSync(join(directory, 'never.db'))).toThrow();
   });
 
+  it('says which PostgreSQL it could not reach and what to check', async () => {
+    let errors = '';
+    expect(
+      await runCli(['migrate'], {
+        env: { DATABASE_URL: 'postgres://replaykit:secret@127.0.0.1:1/replays' },
+        stderr: (text) => (errors += text),
+        stdout: () => {},
+      }),
+    ).toBe(1);
+    expect(errors).toMatch(
+      /^replaykit migrate: Could not open PostgreSQL 127\.0\.0\.1:1\/replays: connect ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Check --database-url or DATABASE_URL/,
+    );
+    expect(errors).not.toContain('secret');
+  });
+
   it('prints a fresh pair of distinct keys', async () => {
     let output = '';
     expect(await runCli(['keys', '--json'], { stdout: (text) => (output += text) })).toBe(0);

@@ -435,12 +435,38 @@ const DATABASE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * Failures to open PostgreSQL that a wrong URL or a server that is not up explain: the
+ * network's (refused, unknown host, unreachable, timed out), a rejected password or login
+ * (28P01, 28000) and a database that does not exist (3D000).
+ */
+const CANNOT_CONNECT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  '28P01',
+  '28000',
+  '3D000',
+]);
+
 async function openStore(databaseUrl: string | undefined, dbPath: string): Promise<Store> {
-  if (databaseUrl) {
-    describeDatabaseUrl(databaseUrl);
-    return createPostgresStore({ connectionString: databaseUrl });
+  if (!databaseUrl) {
+    return createSqliteStore({ filename: dbPath });
   }
-  return createSqliteStore({ filename: dbPath });
+  const where = describeDatabaseUrl(databaseUrl);
+  try {
+    return await createPostgresStore({ connectionString: databaseUrl });
+  } catch (error) {
+    if (!CANNOT_CONNECT.has(String((error as { code?: unknown }).code))) {
+      throw error;
+    }
+    throw new Error(
+      `Could not open PostgreSQL ${where}: ${describeError(error)}. Check --database-url or DATABASE_URL (host, port, user, password and database name) and that the server accepts connections from this machine.`,
+      { cause: error },
+    );
+  }
 }
 
 async function sweepCommand(argv: string[], options: Required<Omit<CliOptions, 'signal'>>) {

@@ -132,6 +132,24 @@ describe('replaykit serve --database-url', () => {
   });
 });
 
+describe('replaykit serve --database-url, on a database it cannot open', () => {
+  it('says so, names the database and what to check, and exits with 1', async () => {
+    const missing = new URL(await server.createDatabase());
+    missing.pathname = '/no_such_replaykit_db';
+    let errors = '';
+    expect(
+      await runCli(['serve', '--port', '0', '--write-key', WRITE_KEY, '--read-key', READ_KEY], {
+        env: { DATABASE_URL: missing.toString() },
+        stderr: (text) => (errors += text),
+        stdout: () => {},
+      }),
+    ).toBe(1);
+    expect(errors).toMatch(
+      /Could not open PostgreSQL 127\.0\.0\.1:\d+\/no_such_replaykit_db: database "no_such_replaykit_db" does not exist \(3D000\)\. Check --database-url or DATABASE_URL/,
+    );
+  });
+});
+
 describe('createPostgresStore', () => {
   it('migrates once even when several processes open a new database at the same time', async () => {
     const url = await server.createDatabase();
