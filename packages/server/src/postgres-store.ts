@@ -180,6 +180,14 @@ function mergeGroup(
   };
 }
 
+/** The columns of a batch row, in the order of {@link batchRowValues}. */
+const BATCH_COLUMNS = `project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+  started_at, timestamp_offset_ms, markers`;
+
+/** The columns a session row is created with: its key, {@link SessionColumns}, then its two times. */
+const SESSION_COLUMNS = `project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
+  byte_count, user_id, urls_text, state, created_at, updated_at`;
+
 /**
  * Inserts a group's batches, skipping those already stored, from {@link batchParams} at
  * `$first` on: one array per column, and the bodies as one binary parameter cut by offsets.
@@ -187,8 +195,7 @@ function mergeGroup(
  */
 function insertBatchesSql(first: number): string {
   const at = (offset: number) => `$${first + offset}`;
-  return `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
-      started_at, timestamp_offset_ms, markers)
+  return `INSERT INTO batches (${BATCH_COLUMNS})
     SELECT b.project_id, b.session_id, b.window_id, b.seq, b.received_at, b.encoding, b.byte_count,
       substring(${at(12)}::bytea FROM b.body_start + 1 FOR b.body_length), b.started_at, b.timestamp_offset_ms,
       b.markers
@@ -279,15 +286,15 @@ export interface PostgresStoreOptions {
 /** Checks {@link PostgresStoreOptions.sessionCache}, which must be an object of whole numbers. */
 function checkSessionCache(sessionCache: unknown): { maxSessions: number; maxChars: number } {
   const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+  const limits = { maxSessions: SESSION_CACHE_SIZE, maxChars: SESSION_CACHE_CHARS };
   if (sessionCache === undefined) {
-    return { maxSessions: SESSION_CACHE_SIZE, maxChars: SESSION_CACHE_CHARS };
+    return limits;
   }
   if (typeof sessionCache !== 'object' || sessionCache === null || Array.isArray(sessionCache)) {
     throw new Error(
       `sessionCache must be an object such as { maxSessions: 10000, maxChars: 67108864 }; got ${shown(sessionCache)}.`,
     );
   }
-  const limits = { maxSessions: SESSION_CACHE_SIZE, maxChars: SESSION_CACHE_CHARS };
   for (const [name, value] of Object.entries(sessionCache)) {
     if (name !== 'maxSessions' && name !== 'maxChars') {
       throw new Error(`sessionCache.${name} is not a setting: use maxSessions or maxChars.`);
@@ -601,8 +608,7 @@ async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pr
 }
 
 const UPSERT_SESSION = `
-  INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
-    byte_count, user_id, urls_text, state, created_at, updated_at)
+  INSERT INTO sessions (${SESSION_COLUMNS})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
   ON CONFLICT (project_id, id) DO UPDATE SET
     started_at = excluded.started_at, ended_at = excluded.ended_at,
@@ -667,8 +673,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // the session's lock meanwhile, or the two would wait on each other.
       const first = await client.query<{ inserted: boolean; state: string | null }>(
         `WITH inserted AS (
-           INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
-             started_at, timestamp_offset_ms, markers)
+           INSERT INTO batches (${BATCH_COLUMNS})
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING
            RETURNING 1
@@ -689,8 +694,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (existing === null) {
         const fresh = await client.query<{ created: boolean }>(
           `WITH created AS (
-             INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
-               byte_count, user_id, urls_text, state, created_at, updated_at)
+             INSERT INTO sessions (${SESSION_COLUMNS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
              ON CONFLICT (project_id, id) DO NOTHING
              RETURNING 1
@@ -1021,8 +1025,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            RETURNING s.xmin
          ),
          created AS (
-           INSERT INTO sessions (project_id, id, started_at, ended_at, duration_ms, active_ms, error_count,
-             byte_count, user_id, urls_text, state, created_at, updated_at)
+           INSERT INTO sessions (${SESSION_COLUMNS})
            SELECT project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
              user_id, urls_text, state, created_at, now FROM input WHERE is_new
            ON CONFLICT (project_id, id) DO NOTHING
@@ -1139,8 +1142,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
     });
     unanswered.add(put);
-    const forget = () => unanswered.delete(put);
-    put.then(forget, forget);
+    const answered = () => unanswered.delete(put);
+    put.then(answered, answered);
     return put;
   }
 
