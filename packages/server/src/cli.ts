@@ -11,7 +11,7 @@ import {
   type ReplayServer,
 } from './app';
 import { startNodeServer } from './node';
-import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
+import { createPostgresStore, describePostgresUrl, POSTGRES_SCHEMA_VERSION } from './postgres-store';
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 import type { Store } from './store';
 
@@ -395,13 +395,11 @@ function parseRetentionDays(value: string | undefined): number {
 
 /** The database URL without its password, for logs. */
 function describeDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
+  const where = describePostgresUrl(url);
+  if (where === undefined) {
     throw new UsageError('--database-url must look like postgres://user:password@host:5432/database.');
   }
+  return where;
 }
 
 /** The PostgreSQL URL from `--database-url` or `DATABASE_URL`, or undefined for SQLite; refuses both kinds at once. */
@@ -428,45 +426,19 @@ function describeDatabase(databaseUrl: string | undefined, dbPath: string): stri
   return dbPath === ':memory:' ? 'SQLite in memory' : `SQLite ${resolve(dbPath)}`;
 }
 
-/** The options of every command that opens the database. */
+/** The options of every command that opens the database, and its `--help`. */
 const DATABASE_OPTIONS = {
   db: { type: 'string' },
   'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/**
- * Failures to open PostgreSQL that a wrong URL or a server that is not up explain: the
- * network's (refused, unknown host, unreachable, timed out), a rejected password or login
- * (28P01, 28000) and a database that does not exist (3D000).
- */
-const CANNOT_CONNECT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  '28P01',
-  '28000',
-  '3D000',
-]);
-
 async function openStore(databaseUrl: string | undefined, dbPath: string): Promise<Store> {
   if (!databaseUrl) {
     return createSqliteStore({ filename: dbPath });
   }
-  const where = describeDatabaseUrl(databaseUrl);
-  try {
-    return await createPostgresStore({ connectionString: databaseUrl });
-  } catch (error) {
-    if (!CANNOT_CONNECT.has(String((error as { code?: unknown }).code))) {
-      throw error;
-    }
-    throw new Error(
-      `Could not open PostgreSQL ${where}: ${describeError(error)}. Check --database-url or DATABASE_URL (host, port, user, password and database name) and that the server accepts connections from this machine.`,
-      { cause: error },
-    );
-  }
+  describeDatabaseUrl(databaseUrl);
+  return createPostgresStore({ connectionString: databaseUrl });
 }
 
 async function sweepCommand(argv: string[], options: Required<Omit<CliOptions, 'signal'>>) {

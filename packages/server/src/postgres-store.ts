@@ -283,6 +283,47 @@ export interface PostgresStoreOptions {
   preparedStatements?: boolean;
 }
 
+/**
+ * Where a connection string points, as `host:port/database` without user or password, for
+ * messages and logs; undefined when it is not a URL.
+ */
+export function describePostgresUrl(connectionString: string): string | undefined {
+  try {
+    const { host, pathname } = new URL(connectionString);
+    return `${host}${pathname}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Failures to open PostgreSQL that a wrong connection string or a server that is not up
+ * explain: the network's (refused, unknown host, unreachable, timed out), a rejected
+ * password or login (28P01, 28000) and a database that does not exist (3D000).
+ */
+const CANNOT_CONNECT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  '28P01',
+  '28000',
+  '3D000',
+]);
+
+/** `error` with the database it could not open and what to check, when a connection string or a down server explains it. */
+function cannotConnect(error: unknown, connectionString: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (!CANNOT_CONNECT.has(String(code))) {
+    return error;
+  }
+  return new Error(
+    `Could not open PostgreSQL ${describePostgresUrl(connectionString) ?? 'at the connection string given'}: ${(error as Error).message} (${String(code)}). Check --database-url or DATABASE_URL (host, port, user, password and database name) and that the server accepts connections from this machine.`,
+    { cause: error },
+  );
+}
+
 /** Checks {@link PostgresStoreOptions.sessionCache}, which must be an object of whole numbers. */
 function checkSessionCache(sessionCache: unknown): { maxSessions: number; maxChars: number } {
   const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
@@ -648,7 +689,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await compressBodiesWithLz4(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw error;
+    throw cannotConnect(error, options.connectionString);
   }
 
   // One batch in its own transaction, four round trips (BEGIN, insert-and-lock, write,

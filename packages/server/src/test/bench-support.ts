@@ -57,7 +57,7 @@ export async function rawPostgresInsert(
   await pool.query(
     'CREATE TABLE raw (session_id TEXT, window_id TEXT, seq BIGINT, body BYTEA, PRIMARY KEY (session_id, window_id, seq))',
   );
-  // Bodies compressed as the store's are (its migration 3), so that both pay the same.
+  // Bodies compressed as the store's are (its lz4 start-up step, compressBodiesWithLz4), so that both pay the same.
   await pool.query(lz4BodiesSql('raw'));
   const started = performance.now();
   await Promise.all(
