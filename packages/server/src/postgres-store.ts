@@ -1,5 +1,6 @@
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import pg from 'pg';
+import { type PgArrayElement, type PgArrayValue, pgArray } from './pg-arrays';
 import { buildListQuery } from './sql';
 import {
   type BatchBodyRow,
@@ -138,7 +139,7 @@ function mergeGroup(
   candidates: readonly Candidate[],
   found: ReadonlyMap<string, SessionRow>,
   stored: (input: PutBatchInput) => boolean,
-): { results: PutBatchResult[]; writes: SessionWrite[]; eventColumns: string[][] } {
+): { results: PutBatchResult[]; writes: SessionWrite[]; eventColumns: Buffer[] } {
   const results: PutBatchResult[] = Array.from({ length: size }, () => ({ duplicate: true, created: false }));
   const writes = new Map<string, Omit<SessionWrite, 'columns'>>();
   // Distinct rows: one INSERT must not carry the same key twice.
@@ -176,7 +177,12 @@ function mergeGroup(
   return {
     results,
     writes: [...writes.values()].map((write) => ({ ...write, columns: sessionColumns(write.state) })),
-    eventColumns: [0, 1, 2, 3, 4].map((field) => distinctEvents.map((row) => row[field] as string)),
+    eventColumns: [0, 1, 2, 3, 4].map((field) =>
+      pgArray(
+        'text',
+        distinctEvents.map((row) => row[field] as string),
+      ),
+    ),
   };
 }
 
@@ -207,11 +213,23 @@ function insertBatchesSql(first: number): string {
     ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`;
 }
 
+/** The element types of {@link batchRowValues}' columns, in its order, without the body (index 7). */
+const BATCH_ARRAY_ELEMENTS = [
+  [0, 'text'],
+  [1, 'text'],
+  [2, 'text'],
+  [3, 'int8'],
+  [4, 'int8'],
+  [5, 'text'],
+  [6, 'int8'],
+  [8, 'int8'],
+  [9, 'int8'],
+  [10, 'text'],
+] as const;
+
 /** The 13 parameters of {@link insertBatchesSql}. */
 function batchParams(candidates: readonly Candidate[]): unknown[] {
   const rows = candidates.map(({ input }) => batchRowValues(input, undefined));
-  // batchRowValues' order, without the body (index 7).
-  const columns = [0, 1, 2, 3, 4, 5, 6, 8, 9, 10].map((column) => rows.map((row) => row[column]));
   const starts: number[] = [];
   let offset = 0;
   for (const { input } of candidates) {
@@ -219,9 +237,17 @@ function batchParams(candidates: readonly Candidate[]): unknown[] {
     offset += input.body.byteLength;
   }
   return [
-    ...columns,
-    starts,
-    candidates.map(({ input }) => input.body.byteLength),
+    ...BATCH_ARRAY_ELEMENTS.map(([column, element]) =>
+      pgArray(
+        element,
+        rows.map((row) => row[column] as PgArrayValue),
+      ),
+    ),
+    pgArray('int4', starts),
+    pgArray(
+      'int4',
+      candidates.map(({ input }) => input.body.byteLength),
+    ),
     Buffer.concat(candidates.map(({ input }) => input.body)),
   ];
 }
@@ -235,13 +261,37 @@ const SESSION_INPUT_TYPES = `$1::text[], $2::text[], $3::bigint[], $4::bigint[],
 const SESSION_INPUT_NAMES = `project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
   user_id, urls_text, state, now`;
 
+/** The element types of {@link sessionColumnArrays}' columns, in its order. */
+const SESSION_ARRAY_ELEMENTS = [
+  'int8',
+  'int8',
+  'int8',
+  'int8',
+  'int8',
+  'int8',
+  'text',
+  'text',
+  'text',
+] as const;
+
 /** Parameters 1 to 12 of a group's session writes (see {@link SESSION_INPUT_TYPES}). */
-function sessionParams(writes: readonly SessionWrite[]): unknown[][] {
+function sessionParams(writes: readonly SessionWrite[]): Buffer[] {
   return [
-    writes.map((row) => row.projectId),
-    writes.map((row) => row.sessionId),
-    ...sessionColumnArrays(writes.map((row) => row.columns)),
-    writes.map((row) => row.receivedAt),
+    pgArray(
+      'text',
+      writes.map((row) => row.projectId),
+    ),
+    pgArray(
+      'text',
+      writes.map((row) => row.sessionId),
+    ),
+    ...sessionColumnArrays(writes.map((row) => row.columns)).map((column, index) =>
+      pgArray(SESSION_ARRAY_ELEMENTS[index] as PgArrayElement, column as PgArrayValue[]),
+    ),
+    pgArray(
+      'int8',
+      writes.map((row) => row.receivedAt),
+    ),
   ];
 }
 
@@ -1009,7 +1059,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
       values: [
         ...sessionParams(writes),
-        writes.map((row) => (sessions.get(row.key) as KnownSession).xmin),
+        pgArray(
+          'xid',
+          writes.map((row) => (sessions.get(row.key) as KnownSession).xmin),
+        ),
         ...merged.eventColumns,
         candidates.length,
         writes.length,
@@ -1077,9 +1130,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            (SELECT xmin::text FROM updated UNION ALL SELECT xmin::text FROM created LIMIT 1) AS xmin`,
         values: [
           ...sessionParams(writes),
-          writes.map((row) => !found.has(row.key)),
+          pgArray(
+            'bool',
+            writes.map((row) => !found.has(row.key)),
+          ),
           ...merged.eventColumns,
-          writes.map((row) => row.createdAt),
+          pgArray(
+            'int8',
+            writes.map((row) => row.createdAt),
+          ),
         ],
       });
       if (Number(rows[0]?.conflicts ?? 0) !== 0) {
@@ -1134,8 +1193,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
        UNION ALL
        SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`,
       values: [
-        sessionKeys.map((key) => key[0]),
-        sessionKeys.map((key) => key[1]),
+        pgArray(
+          'text',
+          sessionKeys.map((key) => key[0]),
+        ),
+        pgArray(
+          'text',
+          sessionKeys.map((key) => key[1]),
+        ),
         ...batchParams(candidates),
       ],
     });
