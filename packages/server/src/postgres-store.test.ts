@@ -66,16 +66,18 @@ async function bodyCompression(client: pg.Client): Promise<string> {
  * Records the statements the stores send from now until `stop()`, which returns them: a named
  * statement by its name, others by their first word.
  */
-function watchQueries(): { stop(): string[] } {
+function watchQueries(): { stop(): string[]; valuesOf(name: string): unknown[][] } {
   const sent: string[] = [];
+  const values: unknown[][] = [];
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
     this: pg.Client,
     ...args: unknown[]
   ) {
-    const config = args[0] as string | { name?: string; text: string };
+    const config = args[0] as string | { name?: string; text: string; values?: unknown[] };
     const text = typeof config === 'string' ? config : config.text;
     sent.push((typeof config === 'string' ? undefined : config.name) ?? text.trim().split(/\s/)[0] ?? '');
+    values.push((typeof config === 'string' ? (args[1] as unknown[] | undefined) : config.values) ?? []);
     return query.apply(this, args);
   } as never);
   // A test that fails before stop() must not leave the spy for the next one to wrap.
@@ -84,6 +86,10 @@ function watchQueries(): { stop(): string[] } {
     stop() {
       spy.mockRestore();
       return sent;
+    },
+    /** The parameters of each query named `name`, in the order sent. */
+    valuesOf(name: string) {
+      return values.filter((_, index) => sent[index] === name);
     },
   };
 }
@@ -549,6 +555,61 @@ describe('createPostgresStore', () => {
       }
       const page = await store.listSessions('shop', { limit: 10, event: 'paid' });
       expect(page.sessions.map((session) => session.id).sort()).toEqual(['k1', 'k2']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sends a custom event row once per session it knows, not with every batch that has it', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    try {
+      // Written the locked way (a new session): the rows it sent are known from then on.
+      await store.putBatch(batchInput('k1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro', seats: 1 })]));
+      const queries = watchQueries();
+      await store.putBatch(
+        batchInput(
+          'k1',
+          [custom(T0 + 2, 'paid', { plan: 'pro', seats: 2 }), custom(T0 + 3, 'paid', { plan: 'team' })],
+          {
+            seq: 1,
+          },
+        ),
+      );
+      await store.putBatch(
+        batchInput('k1', [custom(T0 + 4, 'paid', { plan: 'team', seats: 1 })], { seq: 2 }),
+      );
+      expect(queries.stop()).toEqual(['replaykit_group_write', 'replaykit_group_write']);
+      // Parameters 14 to 18: the rows' project, session, name, property and value, as PostgreSQL reads them.
+      const sentRows = await withClient(url, (client) =>
+        Promise.all(
+          queries.valuesOf('replaykit_group_write').map(async (values) => {
+            const { rows } = await client.query(
+              'SELECT name, property, value FROM unnest($1::text[], $2::text[], $3::text[]) AS r(name, property, value)',
+              values.slice(15, 18),
+            );
+            return rows.map((row) => `${row.name} ${row.property}=${row.value}`);
+          }),
+        ),
+      );
+      expect(sentRows).toEqual([['paid seats=2', 'paid plan=team'], []]);
+      const ids = async (plan: string, seats: string) =>
+        (
+          await store.listSessions('shop', {
+            limit: 10,
+            event: 'paid',
+            eventProperty: { name: plan, value: seats },
+          })
+        ).sessions.map((session) => session.id);
+      for (const [property, value] of [
+        ['plan', 'pro'],
+        ['plan', 'team'],
+        ['seats', '1'],
+        ['seats', '2'],
+      ] as const) {
+        expect(await ids(property, value), `${property}=${value}`).toEqual(['k1']);
+      }
+      expect(await ids('plan', 'free')).toEqual([]);
     } finally {
       await store.close();
     }

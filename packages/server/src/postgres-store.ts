@@ -66,7 +66,8 @@ export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown
 export const SESSION_CACHE_SIZE = 10_000;
 
 /**
- * Characters of stored state (its JSON) those sessions may hold at most, together. A state is
+ * Characters of stored state (its JSON) and of known custom event rows (see
+ * {@link SESSION_CACHE_EVENT_ROWS}) those sessions may hold at most, together. A state is
  * typically 1–5 KB, but its lists (50 URLs, 50 event names, 500 activity intervals) can make
  * it much larger.
  */
@@ -89,12 +90,26 @@ const SESSION_CACHE_MS = 10 * 60_000;
  */
 const CONTENDED_MS = 10 * 60_000;
 
+/**
+ * Custom event rows per session that a PostgreSQL store remembers as indexed, so that later
+ * groups do not send them again (a session's `add_to_cart` row with `quantity` 1, say, comes
+ * with most of its batches). Rows past this many are sent again, and PostgreSQL skips them.
+ */
+const SESSION_CACHE_EVENT_ROWS = 1_000;
+
 /** A session row as a group found or left it: its version (`xmin`) and its state. */
 interface SessionRow {
   xmin: string;
   state: StoredSessionState;
-  /** Characters of the state as stored. */
+  /** Characters of the state as stored and of `events`. */
   chars: number;
+  /**
+   * Its custom event rows known to be in `session_events` ({@link eventRowKey}), when this
+   * process wrote them; rows of a row version it did not write are not known.
+   */
+  events?: Set<string>;
+  /** Characters of `events`. */
+  eventChars?: number;
 }
 
 /** A session this process wrote last, and when (`performance.now()`). */
@@ -119,10 +134,37 @@ interface SessionWrite {
   receivedAt: number;
   state: StoredSessionState;
   columns: SessionColumns;
+  /** Its custom event rows this group indexes ({@link eventRowKey}), and none it knew were. */
+  events: string[];
 }
 
 function sessionKey(projectId: string, sessionId: string): string {
   return JSON.stringify([projectId, sessionId]);
+}
+
+/** A custom event row of a session, for {@link SessionRow.events}. */
+function eventRowKey(name: string, property: string, value: string): string {
+  return JSON.stringify([name, property, value]);
+}
+
+/**
+ * The row a committed group leaves (`write`, at `xmin`), with its custom event rows: those
+ * of `known` (the row this process wrote before, whose set this takes over) and the group's,
+ * up to {@link SESSION_CACHE_EVENT_ROWS}.
+ */
+function leftRow(xmin: string, write: SessionWrite, known: SessionRow | undefined): SessionRow {
+  const events = known?.events ?? new Set<string>();
+  let eventChars = known?.eventChars ?? 0;
+  for (const key of write.events) {
+    if (events.size >= SESSION_CACHE_EVENT_ROWS) {
+      break;
+    }
+    if (!events.has(key)) {
+      events.add(key);
+      eventChars += key.length;
+    }
+  }
+  return { xmin, state: write.state, chars: write.columns.state.length + eventChars, events, eventChars };
 }
 
 function batchKey(batch: Pick<PutBatchInput, 'projectId' | 'sessionId' | 'windowId' | 'seq'>): string {
@@ -132,7 +174,8 @@ function batchKey(batch: Pick<PutBatchInput, 'projectId' | 'sessionId' | 'window
 /**
  * Merges the batches of a group that `stored` accepts into their sessions (`found` holds the
  * rows that exist): the answer for every batch of the group (repeats by default), the
- * sessions to write, and the custom event rows to index as one array per column.
+ * sessions to write, and the custom event rows to index as one array per column (without
+ * those `found` knows are indexed).
  */
 function mergeGroup(
   size: number,
@@ -143,14 +186,16 @@ function mergeGroup(
   const results: PutBatchResult[] = Array.from({ length: size }, () => ({ duplicate: true, created: false }));
   const writes = new Map<string, Omit<SessionWrite, 'columns'>>();
   // Distinct rows: one INSERT must not carry the same key twice.
-  const eventRows = new Map<string, string[]>();
+  const eventRows: string[][] = [];
   for (const { index, input } of candidates) {
     if (!stored(input)) {
       continue;
     }
     const key = sessionKey(input.projectId, input.sessionId);
     const before = writes.get(key);
-    const previous = before?.state ?? found.get(key)?.state;
+    const row = found.get(key);
+    const previous = before?.state ?? row?.state;
+    const events = before?.events ?? [];
     writes.set(key, {
       key,
       projectId: input.projectId,
@@ -160,27 +205,27 @@ function mergeGroup(
       state: previous
         ? mergeSessionState(previous, input.windowId, input.summary, input.byteCount)
         : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount),
+      events,
     });
     results[index] = { duplicate: false, created: !previous };
     for (const event of input.eventProperties ?? []) {
-      const row = [
-        input.projectId,
-        input.sessionId,
-        pgText(event.name),
-        pgText(event.property),
-        pgText(event.value),
-      ];
-      eventRows.set(JSON.stringify(row), row);
+      const name = pgText(event.name);
+      const property = pgText(event.property);
+      const value = pgText(event.value);
+      const eventKey = eventRowKey(name, property, value);
+      if (!row?.events?.has(eventKey) && !events.includes(eventKey)) {
+        events.push(eventKey);
+        eventRows.push([input.projectId, input.sessionId, name, property, value]);
+      }
     }
   }
-  const distinctEvents = [...eventRows.values()];
   return {
     results,
     writes: [...writes.values()].map((write) => ({ ...write, columns: sessionColumns(write.state) })),
     eventColumns: [0, 1, 2, 3, 4].map((field) =>
       pgArray(
         'text',
-        distinctEvents.map((row) => row[field] as string),
+        eventRows.map((row) => row[field] as string),
       ),
     ),
   };
@@ -1071,8 +1116,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     });
     const xmin = rows[0]?.xmin ?? '';
     const now = performance.now();
-    for (const row of writes) {
-      remember(row.key, { xmin, state: row.state, chars: row.columns.state.length }, now);
+    for (const write of writes) {
+      remember(write.key, leftRow(xmin, write, sessions.get(write.key)), now);
     }
     return merged.results;
   }
@@ -1147,8 +1192,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         throw new Error('A new session of the group was created concurrently.');
       }
       const xmin = rows[0]?.xmin ?? '';
-      for (const row of writes) {
-        left.set(row.key, { xmin, state: row.state, chars: row.columns.state.length });
+      for (const write of writes) {
+        // The rows it found are not known to be indexed, only the group's.
+        left.set(write.key, leftRow(xmin, write, undefined));
       }
       return merged.results;
     });
