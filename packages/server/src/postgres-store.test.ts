@@ -887,6 +887,52 @@ describe('createPostgresStore', () => {
     });
   });
 
+  it('deletes a session whole while a write to it is in flight: no batch outlives its session', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    try {
+      await store.putBatch(batchInput('busy', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })]));
+      await withClient(url, async (writer) => {
+        // A write as another process's group commit makes it, not committed yet: the session
+        // locked, a batch and an event row inserted, the row updated.
+        await writer.query('BEGIN');
+        await writer.query("SELECT 1 FROM sessions WHERE project_id = 'shop' AND id = 'busy' FOR UPDATE");
+        await writer.query(
+          `INSERT INTO batches SELECT project_id, session_id, window_id, seq + 1, received_at, encoding, byte_count,
+             body, started_at, timestamp_offset_ms, markers FROM batches WHERE project_id = 'shop' AND session_id = 'busy'`,
+        );
+        await writer.query(
+          "INSERT INTO session_events VALUES ('shop', 'busy', 'paid', 'plan', 'team'), ('shop', 'busy', 'refund', '', '')",
+        );
+        const deleted = store.deleteSession('shop', 'busy');
+        await vi.waitFor(
+          () =>
+            withClient(url, async (watcher) => {
+              const { rows } = await watcher.query(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+              );
+              expect(rows[0].n).toBe(1);
+            }),
+          { timeout: 4_000, interval: 20 },
+        );
+        await writer.query(
+          "UPDATE sessions SET ended_at = ended_at + 1 WHERE project_id = 'shop' AND id = 'busy'",
+        );
+        await writer.query('COMMIT');
+        expect(await deleted).toBe(true);
+      });
+      await withClient(url, async (client) => {
+        const { rows } = await client.query(
+          `SELECT (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM batches) AS batches,
+             (SELECT count(*)::int FROM session_events) AS events`,
+        );
+        expect(rows[0]).toEqual({ sessions: 0, batches: 0, events: 0 });
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it.each([
     ['one session', { maxSessions: 1 }, ['replaykit_group_write', 'BEGIN']],
     ['fewer characters than a state', { maxChars: 100 }, ['BEGIN', 'BEGIN']],

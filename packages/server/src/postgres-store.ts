@@ -753,15 +753,16 @@ const UPSERT_SESSION = `
     user_id = excluded.user_id, urls_text = excluded.urls_text, state = excluded.state,
     updated_at = excluded.updated_at`;
 
-/** Deletes the sessions chosen by `choose` (a query selecting `id`) with all their data, in one statement. */
-function deleteSessionsSql(choose: string): string {
-  return `
-    WITH chosen AS (${choose}),
-      gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen)),
-      gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id IN (SELECT id FROM chosen))
-    DELETE FROM sessions WHERE project_id = $1 AND id IN (SELECT id FROM chosen)
-    RETURNING id`;
-}
+/**
+ * Deletes the sessions of project `$1` whose ids are in `$2` with all their data, in one
+ * statement; the session rows it deleted. Run it after locking those rows, in the same
+ * transaction (see `deleteSessions`).
+ */
+const DELETE_SESSIONS = `
+  WITH gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id = ANY($2::text[])),
+    gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id = ANY($2::text[]))
+  DELETE FROM sessions WHERE project_id = $1 AND id = ANY($2::text[])
+  RETURNING id`;
 
 /**
  * Opens a PostgreSQL database as a {@link Store}, creating or upgrading its tables. Several
@@ -1273,9 +1274,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return { inserted, found };
   }
 
-  /** Deletes the sessions `choose` selects (see {@link deleteSessionsSql}) and forgets them; their count. */
-  async function deleteSessions(projectId: string, choose: string, params: unknown[]): Promise<number> {
-    const { rows } = await pool.query<{ id: string }>(deleteSessionsSql(choose), [projectId, ...params]);
+  /**
+   * Deletes sessions with all their data and forgets them; the number of sessions deleted.
+   * `lock` locks the session rows (`FOR UPDATE`) and gives the ids to delete. The delete is a
+   * statement of its own after it: a write in flight holds its session's row, so the lock
+   * waits for it to commit, and the delete's snapshot, taken after, sees its batches. In one
+   * statement, the batches such a write committed while the statement waited for the row
+   * outlived the session.
+   */
+  async function deleteSessions(
+    projectId: string,
+    lock: (client: pg.PoolClient) => Promise<readonly string[]>,
+  ): Promise<number> {
+    const rows = await transaction(pool, async (client) => {
+      const ids = await lock(client);
+      if (ids.length === 0) {
+        return [];
+      }
+      return (await client.query<{ id: string }>(DELETE_SESSIONS, [projectId, pgArray('text', ids)])).rows;
+    });
     for (const row of rows) {
       forget(sessionKey(projectId, row.id));
     }
@@ -1357,15 +1374,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async deleteSession(projectId, sessionId) {
-      return (await deleteSessions(projectId, 'SELECT $2::text AS id', [sessionId])) > 0;
+      return (
+        (await deleteSessions(projectId, async (client) => {
+          await client.query('SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE', [
+            projectId,
+            sessionId,
+          ]);
+          // Its batches and event rows go even when its row is missing.
+          return [sessionId];
+        })) > 0
+      );
     },
 
     deleteSessionsEndedBefore(projectId, before, limit) {
-      return deleteSessions(
-        projectId,
-        'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
-        [before, limit],
-      );
+      return deleteSessions(projectId, async (client) => {
+        // Sessions being written are left for the next sweep rather than waited for.
+        const { rows } = await client.query<{ id: string }>(
+          'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
+          [projectId, before, limit],
+        );
+        return rows.map((row) => row.id);
+      });
     },
 
     async usage(projectId): Promise<ProjectUsage> {
