@@ -557,6 +557,8 @@ function printIngest(
   rawBefore: number,
   rawAfter: number,
   bytesPerBatch: number,
+  /** The raw SQLite insert rate of this run, beside which a PostgreSQL ingest is also shown. */
+  rawSqlite?: number,
 ): void {
   // The raw rate is dominated by the disk's sync latency, which drifts on a shared machine:
   // it is measured right before and right after the ingest runs, and their mean is the baseline.
@@ -570,6 +572,11 @@ function printIngest(
     console.log(
       `  ${variant.name}: ingest ${ingest.rate.toFixed(0)} batches/s (${((ingest.rate * bytesPerBatch) / 1_048_576).toFixed(1)} MB/s compressed): ${ratio.toFixed(2)}× raw (bar ≥ ${INGEST_BAR}×: ${ratio >= INGEST_BAR ? 'met' : 'NOT met'})`,
     );
+    if (rawSqlite !== undefined) {
+      // PRODUCT.md words the bar against the raw SQLite insert; the verdict above uses the
+      // stricter raw PostgreSQL insert, which is faster here.
+      console.log(`    beside the raw SQLite insert of this run: ${(ingest.rate / rawSqlite).toFixed(2)}×`);
+    }
     console.log(
       `    CPU per batch: server ${cpu(ingest.serverCpuUs)} (main thread ${cpu(ingest.mainThreadCpuUs)}), load generator ${cpu(ingest.clientCpuUs)}`,
     );
@@ -632,6 +639,7 @@ async function ingestBenchmarks(
   const total = arrivals.length;
   // REPLAYKIT_BENCH_STORE=sqlite or =postgres measures one store's ingest.
   const onlyStore = process.env.REPLAYKIT_BENCH_STORE;
+  let rawSqliteMean: number | undefined;
   if (onlyStore !== 'postgres') {
     // SQLite
     const rawSqlite = (file: string, perTransaction = 1) =>
@@ -643,13 +651,9 @@ async function ingestBenchmarks(
       args: ['--db', join(directory, `${clients}-ingest-${databases++}.db`)],
       env: {},
     }));
-    printIngest(
-      `SQLite, ${clients} clients`,
-      sqliteResults,
-      rawSqliteBefore,
-      rawSqlite('raw-after.db'),
-      bytesPerBatch,
-    );
+    const rawSqliteAfter = rawSqlite('raw-after.db');
+    rawSqliteMean = (rawSqliteBefore + rawSqliteAfter) / 2;
+    printIngest(`SQLite, ${clients} clients`, sqliteResults, rawSqliteBefore, rawSqliteAfter, bytesPerBatch);
     const bestSqlite = Math.max(...sqliteResults.map(([, result]) => result.rate));
     // What no ingest path that validates can skip: inflating each body and checking every
     // byte of it, as ingest's scan does; and, for comparison, inflating and parsing it in
@@ -690,6 +694,7 @@ async function ingestBenchmarks(
       rawPostgresBefore,
       await rawPostgres(),
       bytesPerBatch,
+      rawSqliteMean,
     );
   }
 }
