@@ -40,10 +40,14 @@ describe('pgArray: one-dimensional arrays in the binary format, read by a real P
     expect(await readBack(pgArray('text', values), 'text')).toEqual(values);
   });
 
-  it('sends int8 across its safe range, negative numbers included', async () => {
+  it('sends int8 across the range bigint holds, negative numbers and integers past 2^53 included', async () => {
     const values = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 1_795_774_611_481, -86_400_000];
-    values.push(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER);
-    expect(await readBack(pgArray('int8', values), 'bigint')).toEqual(values.map(String));
+    values.push(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53, 1e16, -9_998_204_225_388_520);
+    // The largest numbers below 2^63 and the smallest int8, -2^63.
+    values.push(2 ** 63 - 1024, -(2 ** 63));
+    expect(await readBack(pgArray('int8', values), 'bigint')).toEqual(
+      values.map((value) => BigInt(value).toString()),
+    );
   });
 
   it('sends int4, bool and xid', async () => {
@@ -85,11 +89,27 @@ describe('pgArray: one-dimensional arrays in the binary format, read by a real P
 
   it('refuses numbers that do not fit the element type, naming the value and the range', () => {
     expect(() => pgArray('int8', [1.5])).toThrow(/int8 array element must be an integer from .* not 1\.5/);
-    expect(() => pgArray('int8', [2 ** 53])).toThrow(/not 9007199254740992/);
+    expect(() => pgArray('int8', [2 ** 63])).toThrow(
+      /from -9223372036854775808 to 9223372036854775807, not 9223372036854776000/,
+    );
+    expect(() => pgArray('int8', [Number.NaN])).toThrow(/not NaN/);
     expect(() => pgArray('int4', [2 ** 31])).toThrow(
       /int4 array element must be an integer from -2147483648 to 2147483647/,
     );
-    expect(() => pgArray('xid', ['-1'])).toThrow(/xid array element/);
-    expect(() => pgArray('xid', ['not a number'])).toThrow(/not NaN/);
+    for (const xid of ['-1', '', ' 12 ', '1e3', '4294967296', true]) {
+      expect(() => pgArray('xid', [xid]), String(xid)).toThrow(
+        /xid array element must be an integer from 0 to 4294967295/,
+      );
+    }
+    expect(() => pgArray('bool', [1])).toThrow(/bool array element must be true or false, not 1/);
+    expect(() => pgArray('text', [1])).toThrow(/text array element must be a string or null, not 1/);
+  });
+
+  it('takes null only in text arrays', () => {
+    for (const element of ['int8', 'int4', 'bool', 'xid'] as const) {
+      expect(() => pgArray(element, [null]), element).toThrow(
+        `A PostgreSQL ${element} array element must not be null`,
+      );
+    }
   });
 });

@@ -41,10 +41,15 @@ const FIXED_SIZES: Readonly<Record<Exclude<PgArrayElement, 'text'>, number>> = {
 const HEADER_BYTES = 20;
 const TWO_TO_THE_32 = 2 ** 32;
 
+/** The range of `int8`, PostgreSQL's `bigint`: from -2^63 to 2^63 - 1. */
+const INT8_MIN = -(2 ** 63);
+const INT8_END = 2 ** 63;
+
 /**
  * The array of `values` with elements of type `element`: `text` takes strings (sent as UTF-8)
- * and null (SQL NULL); `int8` any safe integer, `int4` a 32-bit one; `xid` a transaction id as
- * PostgreSQL prints it (`xmin::text`) or as a number; `bool` booleans.
+ * and null (SQL NULL); `int8` any integer `bigint` holds, `int4` a 32-bit one; `xid` a
+ * transaction id as PostgreSQL prints it (`xmin::text`) or as a number; `bool` booleans.
+ * Only text arrays take null. Anything else is refused with a `TypeError` naming the value.
  */
 export function pgArray(element: PgArrayElement, values: readonly PgArrayValue[]): Buffer {
   if (values.length === 0) {
@@ -68,8 +73,14 @@ export function pgArray(element: PgArrayElement, values: readonly PgArrayValue[]
       }
     }
   } else {
+    if (values.includes(null)) {
+      throw new TypeError(
+        `A PostgreSQL ${element} array element must not be null: only text arrays take null.`,
+      );
+    }
     size += FIXED_SIZES[element] * values.length;
   }
+
   // Not from Node's shared pool: a pool slab lives as long as any slice of it, and slabs
   // kept through a group's round trip were promoted, tripling the full collections.
   const buffer = Buffer.allocUnsafeSlow(size);
@@ -93,25 +104,41 @@ export function pgArray(element: PgArrayElement, values: readonly PgArrayValue[]
         break;
       }
       case 'int8': {
-        const number = integer(value, element, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-        const high = Math.floor(number / TWO_TO_THE_32);
+        const number = integer(value, element, INT8_MIN, INT8_END);
         buffer.writeInt32BE(8, offset);
-        buffer.writeInt32BE(high, offset + 4);
-        buffer.writeUInt32BE(number - high * TWO_TO_THE_32, offset + 8);
+        if (Number.isSafeInteger(number)) {
+          const high = Math.floor(number / TWO_TO_THE_32);
+          buffer.writeInt32BE(high, offset + 4);
+          buffer.writeUInt32BE(number - high * TWO_TO_THE_32, offset + 8);
+        } else {
+          // Past 2^53 a number is still an integer, just a coarser one: BigInt keeps it exact.
+          buffer.writeBigInt64BE(BigInt(number), offset + 4);
+        }
         offset += 12;
         break;
       }
       case 'int4':
         buffer.writeInt32BE(4, offset);
-        buffer.writeInt32BE(integer(value, element, -(2 ** 31), 2 ** 31 - 1), offset + 4);
+        buffer.writeInt32BE(integer(value, element, -(2 ** 31), 2 ** 31), offset + 4);
         offset += 8;
         break;
       case 'xid':
         buffer.writeInt32BE(4, offset);
-        buffer.writeUInt32BE(integer(Number(value), element, 0, TWO_TO_THE_32 - 1), offset + 4);
+        buffer.writeUInt32BE(
+          integer(
+            typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value,
+            element,
+            0,
+            TWO_TO_THE_32,
+          ),
+          offset + 4,
+        );
         offset += 8;
         break;
       case 'bool':
+        if (typeof value !== 'boolean') {
+          throw new TypeError(`A PostgreSQL bool array element must be true or false, not ${String(value)}.`);
+        }
         buffer.writeInt32BE(1, offset);
         buffer.writeUInt8(value ? 1 : 0, offset + 4);
         offset += 5;
@@ -121,10 +148,11 @@ export function pgArray(element: PgArrayElement, values: readonly PgArrayValue[]
   return buffer;
 }
 
-function integer(value: unknown, element: PgArrayElement, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+/** `value` if it is an integer from `min` up to, not including, `end`. */
+function integer(value: unknown, element: PgArrayElement, min: number, end: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value >= end) {
     throw new TypeError(
-      `A PostgreSQL ${element} array element must be an integer from ${min} to ${max}, not ${String(value)}.`,
+      `A PostgreSQL ${element} array element must be an integer from ${BigInt(min)} to ${BigInt(end) - 1n}, not ${String(value)}.`,
     );
   }
   return value;

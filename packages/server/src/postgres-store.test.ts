@@ -560,6 +560,37 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('writes in one statement a batch whose clock correction is past 2^53 ms, as bigint holds it', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    try {
+      await Promise.all(
+        ['near', 'far'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))),
+      );
+      const queries = watchQueries();
+      // What the server stores for a client whose events claim the year 318,000: a correction
+      // of about -10^16 ms.
+      const offset = -9_998_204_225_388_520;
+      const results = await Promise.all([
+        store.putBatch(batchInput('near', [click(T0 + 1)], { seq: 1 })),
+        store.putBatch({ ...batchInput('far', [click(T0 + 1)], { seq: 1 }), timestampOffsetMs: offset }),
+      ]);
+      expect(queries.stop()).toEqual(['replaykit_group_write']);
+      expect(results).toEqual([
+        { duplicate: false, created: false },
+        { duplicate: false, created: false },
+      ]);
+      await withClient(url, async (client) => {
+        const { rows } = await client.query(
+          "SELECT timestamp_offset_ms::text AS offset FROM batches WHERE session_id = 'far' AND seq = 1",
+        );
+        expect(rows).toEqual([{ offset: BigInt(offset).toString() }]);
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sends a custom event row once per session it knows, not with every batch that has it', async () => {
     const url = await server.createDatabase();
     const store = await createPostgresStore({ connectionString: url });
@@ -927,6 +958,36 @@ describe('createPostgresStore', () => {
              (SELECT count(*)::int FROM session_events) AS events`,
         );
         expect(rows[0]).toEqual({ sessions: 0, batches: 0, events: 0 });
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('deletes the batches and event rows left without a session row, and answers that there was no session', async () => {
+    const url = await server.createDatabase();
+    const store = await createPostgresStore({ connectionString: url });
+    try {
+      await store.putBatch(batchInput('kept', [meta(T0), custom(T0 + 1, 'paid')]));
+      // Left without a session, as the one-statement delete of earlier releases could leave them.
+      await withClient(url, (client) =>
+        client.query(
+          `WITH copied AS (
+             INSERT INTO batches SELECT project_id, 'orphan', window_id, seq, received_at, encoding, byte_count, body,
+               started_at, timestamp_offset_ms, markers FROM batches WHERE session_id = 'kept'
+           )
+           INSERT INTO session_events SELECT project_id, 'orphan', name, property, value FROM session_events
+             WHERE session_id = 'kept'`,
+        ),
+      );
+      expect(await store.deleteSession('shop', 'orphan')).toBe(false);
+      expect(await store.deleteSession('shop', 'never')).toBe(false);
+      await withClient(url, async (client) => {
+        const { rows } = await client.query(
+          `SELECT session_id, count(*)::int AS n FROM (SELECT session_id FROM batches UNION ALL
+             SELECT session_id FROM session_events) AS r GROUP BY session_id`,
+        );
+        expect(rows).toEqual([{ session_id: 'kept', n: 2 }]);
       });
     } finally {
       await store.close();

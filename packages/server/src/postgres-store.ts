@@ -95,7 +95,13 @@ const CONTENDED_MS = 10 * 60_000;
  * groups do not send them again (a session's `add_to_cart` row with `quantity` 1, say, comes
  * with most of its batches). Rows past this many are sent again, and PostgreSQL skips them.
  */
-const SESSION_CACHE_EVENT_ROWS = 1_000;
+const SESSION_CACHE_EVENT_ROWS = 256;
+
+/**
+ * What a remembered event row costs beyond its characters (the set's entry and the string's
+ * header, about 100 bytes), in characters of the {@link SESSION_CACHE_CHARS} budget.
+ */
+const EVENT_ROW_OVERHEAD_CHARS = 64;
 
 /** A session row as a group found or left it: its version (`xmin`) and its state. */
 interface SessionRow {
@@ -135,7 +141,7 @@ interface SessionWrite {
   state: StoredSessionState;
   columns: SessionColumns;
   /** Its custom event rows this group indexes ({@link eventRowKey}), and none it knew were. */
-  events: string[];
+  events: Set<string>;
 }
 
 function sessionKey(projectId: string, sessionId: string): string {
@@ -161,7 +167,7 @@ function leftRow(xmin: string, write: SessionWrite, known: SessionRow | undefine
     }
     if (!events.has(key)) {
       events.add(key);
-      eventChars += key.length;
+      eventChars += key.length + EVENT_ROW_OVERHEAD_CHARS;
     }
   }
   return { xmin, state: write.state, chars: write.columns.state.length + eventChars, events, eventChars };
@@ -195,7 +201,7 @@ function mergeGroup(
     const before = writes.get(key);
     const row = found.get(key);
     const previous = before?.state ?? row?.state;
-    const events = before?.events ?? [];
+    const events = before?.events ?? new Set<string>();
     writes.set(key, {
       key,
       projectId: input.projectId,
@@ -213,8 +219,8 @@ function mergeGroup(
       const property = pgText(event.property);
       const value = pgText(event.value);
       const eventKey = eventRowKey(name, property, value);
-      if (!row?.events?.has(eventKey) && !events.includes(eventKey)) {
-        events.push(eventKey);
+      if (!row?.events?.has(eventKey) && !events.has(eventKey)) {
+        events.add(eventKey);
         eventRows.push([input.projectId, input.sessionId, name, property, value]);
       }
     }
@@ -758,6 +764,15 @@ const UPSERT_SESSION = `
  * statement; the session rows it deleted. Run it after locking those rows, in the same
  * transaction (see `deleteSessions`).
  */
+/** Deletes the batches and event rows of session `$2` of project `$1` if it has no session row. */
+const DELETE_ORPHANS = `
+  WITH gone_batches AS (
+    DELETE FROM batches WHERE project_id = $1 AND session_id = $2
+      AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2)
+  )
+  DELETE FROM session_events WHERE project_id = $1 AND session_id = $2
+    AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2)`;
+
 const DELETE_SESSIONS = `
   WITH gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id = ANY($2::text[])),
     gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id = ANY($2::text[]))
@@ -1376,12 +1391,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async deleteSession(projectId, sessionId) {
       return (
         (await deleteSessions(projectId, async (client) => {
-          await client.query('SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE', [
-            projectId,
-            sessionId,
-          ]);
-          // Its batches and event rows go even when its row is missing.
-          return [sessionId];
+          const { rows } = await client.query<{ id: string }>(
+            'SELECT id FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE',
+            [projectId, sessionId],
+          );
+          if (rows.length === 0) {
+            // No session: batches or event rows left without one (by a release before the
+            // two-step delete) go, unless a write created the session since the lock.
+            await client.query(DELETE_ORPHANS, [projectId, sessionId]);
+          }
+          return rows.map((row) => row.id);
         })) > 0
       );
     },
