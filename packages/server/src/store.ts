@@ -90,8 +90,9 @@ export function batchRowValues(input: PutBatchInput, body: unknown): unknown[] {
     input.encoding,
     input.byteCount,
     body,
-    input.summary.startedAt,
-    input.timestampOffsetMs ?? 0,
+    // Whole milliseconds, as for the session columns (see SessionColumns).
+    Math.round(input.summary.startedAt),
+    Math.round(input.timestampOffsetMs ?? 0),
     JSON.stringify(input.markers ?? []),
   ];
 }
@@ -318,7 +319,11 @@ export function mergeSessionState(
   };
 }
 
-/** The indexed columns of a session row, derived from its state (both stores use these). */
+/**
+ * The indexed columns of a session row, derived from its state (both stores use these). Times
+ * are whole milliseconds, rounded: event times may carry fractions, which PostgreSQL's
+ * `bigint` refuses; the state keeps them exact.
+ */
 export interface SessionColumns {
   startedAt: number;
   endedAt: number;
@@ -336,10 +341,10 @@ export interface SessionColumns {
 export function sessionColumns(state: StoredSessionState): SessionColumns {
   const { summary } = state;
   return {
-    startedAt: summary.startedAt,
-    endedAt: summary.endedAt,
-    durationMs: summary.durationMs,
-    activeMs: summary.activeMs,
+    startedAt: Math.round(summary.startedAt),
+    endedAt: Math.round(summary.endedAt),
+    durationMs: Math.round(summary.durationMs),
+    activeMs: Math.round(summary.activeMs),
     errorCount: summary.errorCount,
     byteCount: summary.byteCount,
     userId: summary.userId,

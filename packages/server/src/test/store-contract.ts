@@ -401,6 +401,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toEqual(['nul']);
     });
 
+    it('stores batches whose event times and clock correction have fractions of a millisecond', async () => {
+      const store = await fresh();
+      // Alone and then grouped with a repeat, so that every way a store writes is taken.
+      await store.putBatch({
+        ...batchInput('frac', [meta(T0 + 0.5), click(T0 + 1_000.25)]),
+        timestampOffsetMs: -0.75,
+      });
+      await Promise.all([
+        store.putBatch(batchInput('frac', [click(T0 + 2_000.5)], { seq: 1 })),
+        store.putBatch(batchInput('frac', [click(T0 + 2_000.5)], { seq: 1 })),
+        store.putBatch(batchInput('frac', [click(T0 + 3_000.125)], { seq: 2 })),
+      ]);
+      expect(await store.getSession('shop', 'frac')).toMatchObject({ eventCount: 4, clickCount: 3 });
+      expect(await ids(store, { minDurationMs: 2_500 })).toEqual(['frac']);
+      expect(await collect(store.readBatches('shop', 'frac'))).toHaveLength(3);
+    });
+
     it('answers ping while open', async () => {
       const store = await fresh();
       await expect(store.ping()).resolves.toBeUndefined();
