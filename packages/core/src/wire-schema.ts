@@ -6,6 +6,7 @@ import {
   ID_PATTERN,
   type IngestBatch,
   SEQ_MAX,
+  TIMESTAMP_MAX,
   WIRE_VERSION,
   WIRE_VERSION_DELTAS,
 } from './wire';
@@ -33,7 +34,10 @@ export const recordedEventSchema = z.looseObject({
   timestamp: z
     .number({ error: 'event.timestamp must be a number of milliseconds since 1970' })
     .finite({ error: 'event.timestamp must be finite' })
-    .nonnegative({ error: 'event.timestamp must not be negative' }),
+    .nonnegative({ error: 'event.timestamp must not be negative' })
+    .max(TIMESTAMP_MAX, {
+      error: `event.timestamp must be at most ${TIMESTAMP_MAX} (2^53 - 1 ms since 1970): a time in milliseconds, not nanoseconds`,
+    }),
 });
 
 export const ingestBatchSchema = z.object({

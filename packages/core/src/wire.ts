@@ -27,6 +27,13 @@ export const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** Largest sequence number accepted (fits exactly in a double and in a SQL BIGINT). */
 export const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 
+/**
+ * Latest event time accepted, in ms since 1970: the largest integer a double holds exactly
+ * (about the year 287,000). Later times could not be corrected (see the server's clock skew
+ * limits) without losing the event's own milliseconds, nor stored in a SQL BIGINT.
+ */
+export const TIMESTAMP_MAX = Number.MAX_SAFE_INTEGER;
+
 /** Most events accepted in one batch. */
 export const BATCH_MAX_EVENTS = 100_000;
 

@@ -168,6 +168,10 @@ describe('ingest', () => {
     expect(body.error.message).toContain('seq: seq must not be negative');
     const badEvent = await server.fetch(ingestRequest(batch('s1', [{ type: 9, data: {}, timestamp: T0 }])));
     expect((await expectError(badEvent, 400, 'invalid_batch')).error.message).toContain('events.0.type');
+    const nanoseconds = await server.fetch(ingestRequest(batch('s1', [meta(T0), click(T0 * 1_000_000)])));
+    expect((await expectError(nanoseconds, 400, 'invalid_batch')).error.message).toContain(
+      'events.1.timestamp: event.timestamp must be at most 9007199254740991 (2^53 - 1 ms since 1970): a time in milliseconds, not nanoseconds',
+    );
   });
 
   it('answers 400 invalid_encoding for corrupt gzip', async () => {

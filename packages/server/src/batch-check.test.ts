@@ -19,6 +19,7 @@ const variants: Array<[string, unknown]> = [
   ['good at the largest seq', { ...good, seq: SEQ_MAX }],
   ['good with timestamp 0', { ...good, events: [{ ...event, timestamp: 0 }] }],
   ['good with a fractional timestamp', { ...good, events: [{ ...event, timestamp: 1.5 }] }],
+  ['good with the latest timestamp', { ...good, events: [{ ...event, timestamp: Number.MAX_SAFE_INTEGER }] }],
   ['good with -0 as type and seq', { ...good, seq: -0, events: [{ ...event, type: -0 }] }],
   ['null body', null],
   ['array body', [good]],
@@ -60,6 +61,8 @@ const variants: Array<[string, unknown]> = [
   ['event timestamp string', { ...good, events: [{ ...event, timestamp: '1' }] }],
   ['event timestamp negative', { ...good, events: [{ ...event, timestamp: -1 }] }],
   ['event timestamp null', { ...good, events: [{ ...event, timestamp: null }] }],
+  ['event timestamp 2^53', { ...good, events: [{ ...event, timestamp: 2 ** 53 }] }],
+  ['event timestamp in nanoseconds', { ...good, events: [{ ...event, timestamp: 1.7e18 }] }],
   ['bad event after good ones', { ...good, events: [event, event, { ...event, timestamp: -5 }] }],
   ['two bad fields', { ...good, sessionId: '', seq: -1, events: [] }],
 ];

@@ -15,6 +15,7 @@ import {
   parseBatch,
   type RecordedEvent,
   SEQ_MAX,
+  TIMESTAMP_MAX,
   WIRE_VERSION,
   WIRE_VERSION_DELTAS,
 } from '@replaykit/core';
@@ -43,7 +44,8 @@ function isEvent(value: unknown): value is RecordedEvent {
     'data' in value &&
     typeof timestamp === 'number' &&
     Number.isFinite(timestamp) &&
-    timestamp >= 0
+    timestamp >= 0 &&
+    timestamp <= TIMESTAMP_MAX
   );
 }
 
