@@ -4,6 +4,7 @@
  */
 import {
   deriveMarkers,
+  EVENT_NAME_MAX_LENGTH,
   isCustomEvent,
   type RecordedEvent,
   ReservedEvent,
@@ -15,6 +16,12 @@ import type { EventPropertyRow } from './store';
 export const EVENT_FILTER_PROPERTIES_MAX = 20;
 /** Longest property value kept for filtering, in characters; longer values cannot be filtered on. */
 export const EVENT_FILTER_VALUE_MAX_LENGTH = 200;
+/**
+ * Longest property name kept for filtering, in characters; an event name longer than core's
+ * `EVENT_NAME_MAX_LENGTH` (200, which the recorder enforces) is not kept either. Together
+ * they keep an event index row within what a PostgreSQL index entry holds (about 2.7 KB).
+ */
+export const EVENT_FILTER_PROPERTY_MAX_LENGTH = 200;
 /** Most property rows kept per batch for filtering. */
 export const EVENT_FILTER_ROWS_MAX = 1_000;
 
@@ -96,10 +103,11 @@ export function eventProperties(events: readonly RecordedEvent[]): EventProperty
     // replaykit's own high-volume events (console, network) would flood the table; errors
     // and identify are filterable through the summary's own columns.
     if (
-      tag.startsWith('$') &&
-      tag !== ReservedEvent.Error &&
-      tag !== ReservedEvent.RageClick &&
-      tag !== ReservedEvent.DeadClick
+      (tag.startsWith('$') &&
+        tag !== ReservedEvent.Error &&
+        tag !== ReservedEvent.RageClick &&
+        tag !== ReservedEvent.DeadClick) ||
+      tag.length > EVENT_NAME_MAX_LENGTH
     ) {
       continue;
     }
@@ -108,7 +116,12 @@ export function eventProperties(events: readonly RecordedEvent[]): EventProperty
       let kept = 0;
       for (const [property, value] of Object.entries(payload)) {
         const text = propertyValue(value);
-        if (text !== undefined && property !== '' && kept < EVENT_FILTER_PROPERTIES_MAX) {
+        if (
+          text !== undefined &&
+          property !== '' &&
+          property.length <= EVENT_FILTER_PROPERTY_MAX_LENGTH &&
+          kept < EVENT_FILTER_PROPERTIES_MAX
+        ) {
           add({ name: tag, property, value: text });
           kept++;
         }

@@ -337,6 +337,12 @@ export interface SessionColumns {
   state: string;
 }
 
+/**
+ * Longest user id the sessions' `user_id` column holds, in characters, so that it fits in a
+ * PostgreSQL index entry; a longer one stays in the session's summary but cannot be filtered on.
+ */
+export const USER_ID_COLUMN_MAX_LENGTH = 512;
+
 /** Derives a session row's columns from its state. */
 export function sessionColumns(state: StoredSessionState): SessionColumns {
   const { summary } = state;
@@ -347,7 +353,8 @@ export function sessionColumns(state: StoredSessionState): SessionColumns {
     activeMs: Math.round(summary.activeMs),
     errorCount: summary.errorCount,
     byteCount: summary.byteCount,
-    userId: summary.userId,
+    userId:
+      summary.userId !== null && summary.userId.length <= USER_ID_COLUMN_MAX_LENGTH ? summary.userId : null,
     urlsText: summary.urls.join('\n').toLowerCase(),
     state: JSON.stringify(state),
   };

@@ -2,15 +2,16 @@
  * The behaviour every {@link Store} must have, as one suite that each store's test file
  * runs against a real database (SQLite in a temp file, PostgreSQL on a throwaway server).
  */
-import { SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
+import { EVENT_NAME_MAX_LENGTH, SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchMarkers, eventProperties } from '../ingest';
+import { batchMarkers, EVENT_FILTER_PROPERTY_MAX_LENGTH, eventProperties } from '../ingest';
 import {
   InvalidCursorError,
   type ListSessionsOptions,
   type PutBatchInput,
   type Store,
   type StoredBatch,
+  USER_ID_COLUMN_MAX_LENGTH,
 } from '../store';
 import { click, custom, fullSnapshot, meta, T0 } from './support';
 
@@ -416,6 +417,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getSession('shop', 'frac')).toMatchObject({ eventCount: 4, clickCount: 3 });
       expect(await ids(store, { minDurationMs: 2_500 })).toEqual(['frac']);
       expect(await collect(store.readBatches('shop', 'frac'))).toHaveLength(3);
+    });
+
+    it('stores a session whose user id, event names and property names are too long to index, keeping them out of the filters', async () => {
+      const store = await fresh();
+      // Letters that do not compress, as PostgreSQL would compress repeated ones into an index entry.
+      let seed = 12345;
+      const letters = (length: number) =>
+        Array.from({ length }, () => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+          return String.fromCharCode(97 + (seed % 26));
+        }).join('');
+      const userId = letters(USER_ID_COLUMN_MAX_LENGTH + 1);
+      const longName = letters(EVENT_NAME_MAX_LENGTH + 1);
+      const longProperty = letters(EVENT_FILTER_PROPERTY_MAX_LENGTH + 1);
+      await store.putBatch(
+        batchInput('long', [
+          meta(T0),
+          custom(T0 + 1, longName, { plan: 'pro' }),
+          custom(T0 + 2, 'paid', { [longProperty]: 'v', plan: 'pro' }),
+          custom(T0 + 3, '$identify', { userId }),
+        ]),
+      );
+      expect(await store.getSession('shop', 'long')).toMatchObject({ eventCount: 4, userId });
+      expect(await ids(store, { userId })).toEqual([]);
+      expect(await ids(store, { event: longName })).toEqual([]);
+      expect(await ids(store, { event: 'paid', eventProperty: { name: longProperty, value: 'v' } })).toEqual(
+        [],
+      );
+      expect(await ids(store, { event: 'paid', eventProperty: { name: 'plan', value: 'pro' } })).toEqual([
+        'long',
+      ]);
     });
 
     it('answers ping while open', async () => {
