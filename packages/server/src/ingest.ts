@@ -49,7 +49,9 @@ export function clockOffset(
     newest = Math.max(newest, event.timestamp);
   }
   if (newest > receivedAt + limits.maxFutureSkewMs || newest < receivedAt - limits.maxPastSkewMs) {
-    return receivedAt - newest;
+    // Whole milliseconds, as the stores keep it: the events keep their own fractions, and
+    // what ingest derives from the shifted times is what readers shift them to.
+    return Math.round(receivedAt - newest);
   }
   return 0;
 }

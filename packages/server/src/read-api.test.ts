@@ -121,6 +121,33 @@ describe('GET /v1/sessions filters over HTTP', () => {
   });
 });
 
+describe('clock correction of event times with fractions of a millisecond', () => {
+  it('gives the summary, the markers and the events read back the same corrected times', async () => {
+    // A client clock 10 days ahead, past the skew limit: the batch is moved by a whole number of ms.
+    const ahead = Date.now() + 10 * 86_400_000;
+    await ingest(
+      batch('frac', [
+        meta(ahead + 0.5),
+        custom(ahead + 10.5, '$error', { message: 'x' }),
+        click(ahead + 20.5),
+      ]),
+    );
+    const { session, markers } = (await (
+      await server.fetch(readRequest(API_PATHS.session('frac')))
+    ).json()) as SessionResponse;
+    const { events } = (await (await server.fetch(readRequest(API_PATHS.sessionEvents('frac')))).json()) as {
+      events: Array<{ timestamp: number }>;
+    };
+    const times = events.map((event) => event.timestamp);
+    expect(times.map((time) => time % 1)).toEqual([0.5, 0.5, 0.5]);
+    expect(times[0]).toBeLessThan(ahead - 9 * 86_400_000);
+    expect([session.startedAt, session.endedAt]).toEqual([times[0], times[2]]);
+    expect(markers.filter((marker) => marker.kind === 'error').map((marker) => marker.timestamp)).toEqual([
+      times[1],
+    ]);
+  });
+});
+
 describe('DELETE /v1/sessions/:id', () => {
   it('removes the session, its chunks, markers and event index; the id can be recorded again', async () => {
     await seed();

@@ -72,6 +72,6 @@ export function buildListQuery(
     where.push(`(${[...columns, 'id'].join(', ')}) < (${[...keys, bind(after.id)].join(', ')})`);
   }
   const order = [...columns, 'id'].map((column) => `${column} DESC`).join(', ');
-  const sql = `SELECT state FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${bind(options.limit + 1)}`;
+  const sql = `SELECT state, ${columns.join(', ')} FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${bind(options.limit + 1)}`;
   return { sql, params };
 }

@@ -13,7 +13,7 @@ import {
 import { sqliteWriterThreadRunning } from './sqlite-writer-client';
 import { GROUP_MAX_BATCHES, GROUP_MAX_BYTES, groupLength, type Store } from './store';
 import { batchInput, collect, describeStoreContract } from './test/store-contract';
-import { fullSnapshot, meta, T0 } from './test/support';
+import { click, fullSnapshot, meta, T0 } from './test/support';
 
 let directory: string;
 const stores: Store[] = [];
@@ -63,6 +63,46 @@ describe('createSqliteStore', () => {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       raw.close();
+    }
+  });
+
+  it('rounds the time columns a version 2 database kept with fractions, so that list cursors page through them', async () => {
+    const filename = join(directory, 'v2.db');
+    const first = open(filename);
+    for (const sessionId of ['a', 'b', 'c']) {
+      await first.putBatch(input(sessionId, [meta(T0), click(T0 + 1_000)]));
+    }
+    await first.close();
+    // What a release before version 3 stored for event times with fractions.
+    const raw = new Database(filename);
+    raw.exec(`UPDATE sessions SET started_at = started_at + 0.6, duration_ms = duration_ms - 0.6 WHERE id = 'b';
+      UPDATE batches SET started_at = started_at + 0.6, timestamp_offset_ms = -0.25 WHERE session_id = 'b';
+      DELETE FROM schema_migrations WHERE version = 3`);
+    raw.close();
+    const second = open(filename);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await second.listSessions('shop', { limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.sessions.map((session) => session.id));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 10);
+    expect(seen).toEqual(['b', 'c', 'a']);
+    await second.close();
+    const check = new Database(filename, { readonly: true });
+    try {
+      expect(
+        check.prepare(`SELECT started_at - ${T0} AS start, duration_ms FROM sessions WHERE id = 'b'`).get(),
+      ).toEqual({ start: 1, duration_ms: 999 });
+      expect(
+        check
+          .prepare(
+            `SELECT started_at - ${T0} AS start, timestamp_offset_ms FROM batches WHERE session_id = 'b'`,
+          )
+          .get(),
+      ).toEqual({ start: 1, timestamp_offset_ms: 0 });
+    } finally {
+      check.close();
     }
   });
 

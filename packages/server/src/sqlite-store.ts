@@ -159,6 +159,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX session_events_by_name ON session_events (project_id, name, property, value);
     `,
   },
+  {
+    version: 3,
+    name: 'time columns in whole milliseconds',
+    // Releases before this one kept the fractions of event times in these columns, which list
+    // cursors now carry as integers (as PostgreSQL's bigint columns hold them). Rounded as
+    // sessionColumns and batchRowValues round new rows; only rows with a fraction change.
+    sql: `
+      UPDATE sessions SET started_at = round(started_at), ended_at = round(ended_at),
+          duration_ms = round(duration_ms), active_ms = round(active_ms)
+        WHERE started_at != round(started_at) OR ended_at != round(ended_at)
+          OR duration_ms != round(duration_ms) OR active_ms != round(active_ms);
+      UPDATE batches SET started_at = round(started_at), timestamp_offset_ms = round(timestamp_offset_ms)
+        WHERE started_at != round(started_at) OR timestamp_offset_ms != round(timestamp_offset_ms);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
@@ -424,7 +439,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, () => '?');
-      return sessionPageFromRows(db.prepare(sql).all(...params) as StateRow[], options);
+      return sessionPageFromRows(
+        db.prepare(sql).all(...params) as (StateRow & Record<string, unknown>)[],
+        options,
+      );
     },
 
     async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {

@@ -373,21 +373,6 @@ export interface SessionCursor {
   id: string;
 }
 
-/** The numeric sort keys of a session for a sort, most significant first (all descending). */
-function sortKeys(sort: SessionSort, summary: SessionSummary): number[] {
-  switch (sort) {
-    case 'newest':
-      return [summary.startedAt];
-    case 'longest':
-      return [summary.durationMs];
-    case 'most_errors':
-      return [summary.errorCount, summary.startedAt];
-    default:
-      sort satisfies never;
-      throw new Error(`Unknown sort ${String(sort)}`);
-  }
-}
-
 /** Encodes a list position as an opaque, URL-safe cursor. */
 function encodeCursor(cursor: SessionCursor): string {
   const json = JSON.stringify([cursor.sort, cursor.keys, cursor.id]);
@@ -405,7 +390,7 @@ export function decodeCursor(cursor: string, sort: SessionSort): SessionCursor {
       parsed[0] === sort &&
       Array.isArray(parsed[1]) &&
       parsed[1].length === SORT_COLUMNS[sort].length &&
-      parsed[1].every((key: unknown) => typeof key === 'number' && Number.isFinite(key)) &&
+      parsed[1].every((key: unknown) => Number.isSafeInteger(key)) &&
       typeof parsed[2] === 'string'
     ) {
       return { sort, keys: parsed[1] as number[], id: parsed[2] };
@@ -423,19 +408,28 @@ export const SORT_COLUMNS: Record<SessionSort, readonly string[]> = {
   most_errors: ['error_count', 'started_at'],
 };
 
-/** A page of {@link Store.listSessions} from the `state` rows of `buildListQuery`, which reads one row past the page to tell whether another follows. */
+/**
+ * A page of {@link Store.listSessions} from the rows of `buildListQuery` (the `state` and the
+ * sort's columns), which reads one row past the page to tell whether another follows. The
+ * cursor holds the last row's columns as stored, which the next page's query compares.
+ */
 export function sessionPageFromRows(
-  rows: readonly { state: string }[],
+  rows: readonly ({ state: string } & Record<string, unknown>)[],
   options: ListSessionsOptions,
 ): SessionPage {
   const sort = options.sort ?? 'newest';
   const page = rows.slice(0, options.limit).map((row) => parseSessionState(row.state).summary);
   const last = page.at(-1);
+  const lastRow = rows[page.length - 1];
   return {
     sessions: page,
     nextCursor:
-      rows.length > options.limit && last
-        ? encodeCursor({ sort, keys: sortKeys(sort, last), id: last.id })
+      rows.length > options.limit && last && lastRow
+        ? encodeCursor({
+            sort,
+            keys: SORT_COLUMNS[sort].map((column) => Number(lastRow[column])),
+            id: last.id,
+          })
         : null,
   };
 }

@@ -335,6 +335,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       );
     });
 
+    it('pages through sessions whose times have fractions of a millisecond, each once, in every sort', async () => {
+      const store = await fresh();
+      for (const [sessionId, fraction] of [
+        ['a', 0.3],
+        ['b', 0.4],
+        ['c', 0.6],
+        ['d', 0.7],
+      ] as const) {
+        await store.putBatch(batchInput(sessionId, [meta(T0 + fraction), click(T0 + 1_000.5)]));
+      }
+      for (const sort of ['newest', 'longest', 'most_errors'] as const) {
+        const seen: string[] = [];
+        let cursor: string | null | undefined;
+        do {
+          const page = await store.listSessions('shop', { limit: 1, sort, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.sessions.map((session) => session.id));
+          cursor = page.nextCursor;
+        } while (cursor && seen.length < 10);
+        expect(seen.sort(), sort).toEqual(['a', 'b', 'c', 'd']);
+      }
+      // Cursors carry whole milliseconds, as the columns do: anything else was not made here.
+      for (const keys of [[T0 + 0.5], [1e21], [Number.MAX_SAFE_INTEGER + 2]]) {
+        const cursor = btoa(JSON.stringify(['newest', keys, 'd'])).replaceAll('=', '');
+        await expect(store.listSessions('shop', { limit: 1, cursor }), String(keys)).rejects.toBeInstanceOf(
+          InvalidCursorError,
+        );
+      }
+    });
+
     it('deletes a session with all its data, only in its project', async () => {
       const store = await fresh();
       await store.putBatch(batchInput('s1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })]));
