@@ -161,17 +161,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'time columns in whole milliseconds',
+    name: 'session time columns in whole milliseconds',
     // Releases before this one kept the fractions of event times in these columns, which list
-    // cursors now carry as integers (as PostgreSQL's bigint columns hold them). Rounded as
-    // sessionColumns and batchRowValues round new rows; only rows with a fraction change.
+    // cursors now carry as integers (as PostgreSQL's bigint columns hold them); only rows with
+    // a fraction change. SQLite's round() agrees with sessionColumns' Math.round on the
+    // non-negative values these hold. The batches keep their columns: their start only orders
+    // them, and their clock correction is what their markers were derived with.
     sql: `
       UPDATE sessions SET started_at = round(started_at), ended_at = round(ended_at),
           duration_ms = round(duration_ms), active_ms = round(active_ms)
         WHERE started_at != round(started_at) OR ended_at != round(ended_at)
           OR duration_ms != round(duration_ms) OR active_ms != round(active_ms);
-      UPDATE batches SET started_at = round(started_at), timestamp_offset_ms = round(timestamp_offset_ms)
-        WHERE started_at != round(started_at) OR timestamp_offset_ms != round(timestamp_offset_ms);
     `,
   },
 ];
