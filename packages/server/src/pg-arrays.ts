@@ -29,6 +29,23 @@ const ELEMENT_OIDS: Readonly<Record<PgArrayElement, number>> = {
   xid: 28,
 };
 
+/** Each element type's array type, as a statement casts a parameter to it. */
+const ARRAY_TYPES: Readonly<Record<PgArrayElement, string>> = {
+  bool: 'boolean[]',
+  int8: 'bigint[]',
+  int4: 'integer[]',
+  text: 'text[]',
+  xid: 'xid[]',
+};
+
+/**
+ * Parameter `index` of a statement cast to the array type of `element` (`$3::bigint[]`), as
+ * the statement must read an array {@link pgArray} built for it.
+ */
+export function pgArrayParam(index: number, element: PgArrayElement): string {
+  return `$${index}::${ARRAY_TYPES[element]}`;
+}
+
 /** Bytes of each fixed-size element's value. */
 const FIXED_SIZES: Readonly<Record<Exclude<PgArrayElement, 'text'>, number>> = {
   bool: 1,

@@ -1,6 +1,6 @@
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import pg from 'pg';
-import { type PgArrayElement, type PgArrayValue, pgArray } from './pg-arrays';
+import { type PgArrayElement, type PgArrayValue, pgArray, pgArrayParam } from './pg-arrays';
 import { buildListQuery } from './sql';
 import {
   type BatchBodyRow,
@@ -246,39 +246,42 @@ const SESSION_COLUMNS = `project_id, id, started_at, ended_at, duration_ms, acti
   byte_count, user_id, urls_text, state, created_at, updated_at`;
 
 /**
+ * A group's batch columns as its statements read them with `unnest`, each with its element
+ * type and its place in {@link batchRowValues} (the body, 7, travels apart); then each body's
+ * offset and length in the one parameter that carries them all.
+ */
+const BATCH_INPUTS: readonly (readonly [name: string, element: PgArrayElement, column?: number])[] = [
+  ['project_id', 'text', 0],
+  ['session_id', 'text', 1],
+  ['window_id', 'text', 2],
+  ['seq', 'int8', 3],
+  ['received_at', 'int8', 4],
+  ['encoding', 'text', 5],
+  ['byte_count', 'int8', 6],
+  ['started_at', 'int8', 8],
+  ['timestamp_offset_ms', 'int8', 9],
+  ['markers', 'text', 10],
+  ['body_start', 'int4'],
+  ['body_length', 'int4'],
+];
+
+/**
  * Inserts a group's batches, skipping those already stored, from {@link batchParams} at
- * `$first` on: one array per column, and the bodies as one binary parameter cut by offsets.
- * The text is the same for every group, so PostgreSQL can keep its plan.
+ * `$first` on: one array per column ({@link BATCH_INPUTS}), and the bodies as one binary
+ * parameter cut by offsets. The text is the same for every group, so PostgreSQL can keep its plan.
  */
 function insertBatchesSql(first: number): string {
-  const at = (offset: number) => `$${first + offset}`;
+  const bodies = `$${first + BATCH_INPUTS.length}::bytea`;
   return `INSERT INTO batches (${BATCH_COLUMNS})
     SELECT b.project_id, b.session_id, b.window_id, b.seq, b.received_at, b.encoding, b.byte_count,
-      substring(${at(12)}::bytea FROM b.body_start + 1 FOR b.body_length), b.started_at, b.timestamp_offset_ms,
+      substring(${bodies} FROM b.body_start + 1 FOR b.body_length), b.started_at, b.timestamp_offset_ms,
       b.markers
-    FROM unnest(${at(0)}::text[], ${at(1)}::text[], ${at(2)}::text[], ${at(3)}::bigint[], ${at(4)}::bigint[],
-      ${at(5)}::text[], ${at(6)}::bigint[], ${at(7)}::bigint[], ${at(8)}::bigint[], ${at(9)}::text[],
-      ${at(10)}::integer[], ${at(11)}::integer[])
-      AS b(project_id, session_id, window_id, seq, received_at, encoding, byte_count, started_at,
-        timestamp_offset_ms, markers, body_start, body_length)
+    FROM unnest(${BATCH_INPUTS.map(([, element], index) => pgArrayParam(first + index, element)).join(', ')})
+      AS b(${BATCH_INPUTS.map(([name]) => name).join(', ')})
     ON CONFLICT (project_id, session_id, window_id, seq) DO NOTHING`;
 }
 
-/** The element types of {@link batchRowValues}' columns, in its order, without the body (index 7). */
-const BATCH_ARRAY_ELEMENTS = [
-  [0, 'text'],
-  [1, 'text'],
-  [2, 'text'],
-  [3, 'int8'],
-  [4, 'int8'],
-  [5, 'text'],
-  [6, 'int8'],
-  [8, 'int8'],
-  [9, 'int8'],
-  [10, 'text'],
-] as const;
-
-/** The 13 parameters of {@link insertBatchesSql}. */
+/** The parameters of {@link insertBatchesSql}. */
 function batchParams(candidates: readonly Candidate[]): unknown[] {
   const rows = candidates.map(({ input }) => batchRowValues(input, undefined));
   const starts: number[] = [];
@@ -287,17 +290,16 @@ function batchParams(candidates: readonly Candidate[]): unknown[] {
     starts.push(offset);
     offset += input.body.byteLength;
   }
+  const cut: Record<string, number[]> = {
+    body_start: starts,
+    body_length: candidates.map(({ input }) => input.body.byteLength),
+  };
   return [
-    ...BATCH_ARRAY_ELEMENTS.map(([column, element]) =>
+    ...BATCH_INPUTS.map(([name, element, column]) =>
       pgArray(
         element,
-        rows.map((row) => row[column] as PgArrayValue),
+        column === undefined ? (cut[name] ?? []) : rows.map((row) => row[column] as PgArrayValue),
       ),
-    ),
-    pgArray('int4', starts),
-    pgArray(
-      'int4',
-      candidates.map(({ input }) => input.body.byteLength),
     ),
     Buffer.concat(candidates.map(({ input }) => input.body)),
   ];
@@ -305,45 +307,37 @@ function batchParams(candidates: readonly Candidate[]): unknown[] {
 
 /**
  * The first columns of a group's `input` rows, one per written session, from parameters 1 to
- * 12 ({@link sessionParams}); each statement adds its own after them.
+ * 12 ({@link sessionParams}): its key, {@link sessionColumnArrays}' columns, and the time of
+ * its last batch. Each statement adds its own after them.
  */
-const SESSION_INPUT_TYPES = `$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-  $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[]`;
-const SESSION_INPUT_NAMES = `project_id, id, started_at, ended_at, duration_ms, active_ms, error_count, byte_count,
-  user_id, urls_text, state, now`;
+const SESSION_INPUTS: readonly (readonly [name: string, element: PgArrayElement])[] = [
+  ['project_id', 'text'],
+  ['id', 'text'],
+  ['started_at', 'int8'],
+  ['ended_at', 'int8'],
+  ['duration_ms', 'int8'],
+  ['active_ms', 'int8'],
+  ['error_count', 'int8'],
+  ['byte_count', 'int8'],
+  ['user_id', 'text'],
+  ['urls_text', 'text'],
+  ['state', 'text'],
+  ['now', 'int8'],
+];
+const SESSION_INPUT_TYPES = SESSION_INPUTS.map(([, element], index) => pgArrayParam(index + 1, element)).join(
+  ', ',
+);
+const SESSION_INPUT_NAMES = SESSION_INPUTS.map(([name]) => name).join(', ');
 
-/** The element types of {@link sessionColumnArrays}' columns, in its order. */
-const SESSION_ARRAY_ELEMENTS = [
-  'int8',
-  'int8',
-  'int8',
-  'int8',
-  'int8',
-  'int8',
-  'text',
-  'text',
-  'text',
-] as const;
-
-/** Parameters 1 to 12 of a group's session writes (see {@link SESSION_INPUT_TYPES}). */
+/** Parameters 1 to 12 of a group's session writes (see {@link SESSION_INPUTS}). */
 function sessionParams(writes: readonly SessionWrite[]): Buffer[] {
-  return [
-    pgArray(
-      'text',
-      writes.map((row) => row.projectId),
-    ),
-    pgArray(
-      'text',
-      writes.map((row) => row.sessionId),
-    ),
-    ...sessionColumnArrays(writes.map((row) => row.columns)).map((column, index) =>
-      pgArray(SESSION_ARRAY_ELEMENTS[index] as PgArrayElement, column as PgArrayValue[]),
-    ),
-    pgArray(
-      'int8',
-      writes.map((row) => row.receivedAt),
-    ),
+  const columns: unknown[][] = [
+    writes.map((row) => row.projectId),
+    writes.map((row) => row.sessionId),
+    ...sessionColumnArrays(writes.map((row) => row.columns)),
+    writes.map((row) => row.receivedAt),
   ];
+  return SESSION_INPUTS.map(([, element], index) => pgArray(element, columns[index] as PgArrayValue[]));
 }
 
 /** A group's session update from its `input` rows (`v`). */
@@ -759,11 +753,6 @@ const UPSERT_SESSION = `
     user_id = excluded.user_id, urls_text = excluded.urls_text, state = excluded.state,
     updated_at = excluded.updated_at`;
 
-/**
- * Deletes the sessions of project `$1` whose ids are in `$2` with all their data, in one
- * statement; the session rows it deleted. Run it after locking those rows, in the same
- * transaction (see `deleteSessions`).
- */
 /** Deletes the batches and event rows of session `$2` of project `$1` if it has no session row. */
 const DELETE_ORPHANS = `
   WITH gone_batches AS (
@@ -773,6 +762,11 @@ const DELETE_ORPHANS = `
   DELETE FROM session_events WHERE project_id = $1 AND session_id = $2
     AND NOT EXISTS (SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2)`;
 
+/**
+ * Deletes the sessions of project `$1` whose ids are in `$2` with all their data, in one
+ * statement; the session rows it deleted. Run it after locking those rows, in the same
+ * transaction (see `deleteSessions`).
+ */
 const DELETE_SESSIONS = `
   WITH gone_batches AS (DELETE FROM batches WHERE project_id = $1 AND session_id = ANY($2::text[])),
     gone_events AS (DELETE FROM session_events WHERE project_id = $1 AND session_id = ANY($2::text[]))
