@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PATHS, type SessionEventsResponse } from '@replaykit/core';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS_FILE_NAME, type KeyPair, runCli } from './cli';
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from './sqlite-store';
 import { batchInput } from './test/store-contract';
-import { batch, click, fullSnapshot, ingestRequest, meta, readRequest, T0 } from './test/support';
+import { batch, click, fullSnapshot, ingestRequest, meta, readRequest, T0, tableRows } from './test/support';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSX_BIN = join(REPO_ROOT, 'node_modules/.bin/tsx');
@@ -232,15 +231,12 @@ describe('runCli', () => {
     expect(output).toContain(
       `SQLite ${db} is at replaykit schema version ${SQLITE_SCHEMA_VERSION}, the newest this replaykit knows`,
     );
-    const file = new Database(db, { readonly: true });
-    try {
-      expect(file.prepare('SELECT MAX(version) AS version FROM schema_migrations').get()).toEqual({
-        version: SQLITE_SCHEMA_VERSION,
-      });
-      expect(file.prepare("SELECT name FROM sqlite_master WHERE name = 'sessions'").get()).toBeDefined();
-    } finally {
-      file.close();
-    }
+    expect(tableRows(db, 'SELECT MAX(version) AS version FROM schema_migrations')).toEqual([
+      { version: SQLITE_SCHEMA_VERSION },
+    ]);
+    expect(tableRows(db, "SELECT name FROM sqlite_master WHERE name = 'sessions'")).toEqual([
+      { name: 'sessions' },
+    ]);
   });
 
   it('refuses a SQLite file while DATABASE_URL is set, naming the variable, in every command', async () => {

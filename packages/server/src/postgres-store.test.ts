@@ -2,7 +2,7 @@ import { API_PATHS } from '@replaykit/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runCli } from './cli';
-import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from './postgres-store';
+import { createPostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStoreOptions } from './postgres-store';
 import { batchRowValues, type ListSessionsOptions, type Store } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batchInput, collect, describeStoreContract, putGroupedAndSequential } from './test/store-contract';
@@ -20,13 +20,21 @@ import {
 
 let server: TestPostgres;
 
+/** Opens a store on a new database (or `connectionString`), closed when the test ends; returns it and its URL. */
+async function openStore(
+  options: Partial<PostgresStoreOptions> = {},
+): Promise<{ store: Store; url: string }> {
+  const url = options.connectionString ?? (await server.createDatabase());
+  const store = await createPostgresStore({ ...options, connectionString: url });
+  onTestFinished(() => store.close());
+  return { store, url };
+}
+
 /** Opens two stores on one new database, as two server processes would, and runs `work` with them. */
 async function withTwoStores(work: (mine: Store, theirs: Store) => Promise<void>): Promise<void> {
   const url = await server.createDatabase();
-  const [mine, theirs] = await Promise.all([1, 2].map(() => createPostgresStore({ connectionString: url })));
-  if (!mine || !theirs) {
-    throw new Error('Two stores were not opened.');
-  }
+  const open = () => createPostgresStore({ connectionString: url });
+  const [mine, theirs] = await Promise.all([open(), open()]);
   try {
     await work(mine, theirs);
   } finally {
@@ -43,6 +51,20 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   } finally {
     await client.end();
   }
+}
+
+/** The rows `sql` gives on a connection of its own to `url`. */
+async function queryRows(url: string, sql: string): Promise<pg.QueryResult['rows']> {
+  return withClient(url, async (client) => (await client.query(sql)).rows);
+}
+
+/** How many connections to `url`'s database wait for a lock, read on a new connection (so not from a stale snapshot). */
+async function lockWaiters(url: string): Promise<number> {
+  const [row] = await queryRows(
+    url,
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+  );
+  return row.n;
 }
 
 /** Ends every connection to `url`'s database but this one, as a restart or `pg_terminate_backend` would. */
@@ -195,21 +217,16 @@ describe('createPostgresStore', () => {
     }
 
     it('switches the bodies to lz4 at start-up where the server has it, and keeps them readable', async () => {
-      const url = await server.createDatabase();
-      const store = await createPostgresStore({ connectionString: url });
-      try {
-        await withClient(url, async (client) => {
-          // The PostgreSQL the tests run (Debian's) has lz4: this test is about that case.
-          expect(await hasLz4(client)).toBe(true);
-          expect(await bodyCompression(client)).toBe('l');
-        });
-        const input = batchInput('lz4', [meta(T0), click(T0 + 1)], { encoding: 'identity' });
-        await store.putBatch(input);
-        const [stored] = await collect(store.readBatches('shop', 'lz4'));
-        expect(Buffer.from(stored?.body ?? []).equals(Buffer.from(input.body))).toBe(true);
-      } finally {
-        await store.close();
-      }
+      const { store, url } = await openStore();
+      await withClient(url, async (client) => {
+        // The PostgreSQL the tests run (Debian's) has lz4: this test is about that case.
+        expect(await hasLz4(client)).toBe(true);
+        expect(await bodyCompression(client)).toBe('l');
+      });
+      const input = batchInput('lz4', [meta(T0), click(T0 + 1)], { encoding: 'identity' });
+      await store.putBatch(input);
+      const [stored] = await collect(store.readBatches('shop', 'lz4'));
+      expect(Buffer.from(stored?.body ?? []).equals(Buffer.from(input.body))).toBe(true);
     });
 
     it('opens without lz4, and switches at a later start, when a long transaction holds the bodies table', async () => {
@@ -243,17 +260,13 @@ describe('createPostgresStore', () => {
         // It may create in the schema (as on PostgreSQL 14 and before) but owns none of the tables.
         await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
         await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
-        const asWriter = new URL(url);
-        asWriter.username = role;
-        const store = await createPostgresStore({ connectionString: asWriter.toString() });
-        try {
-          expect(await store.putBatch(batchInput('granted', [meta(T0)]))).toMatchObject({ duplicate: false });
-          expect(await store.getSession('shop', 'granted')).toMatchObject({ eventCount: 1 });
-        } finally {
-          await store.close();
-        }
-        expect(await bodyCompression(admin)).toBe('');
       });
+      const asWriter = new URL(url);
+      asWriter.username = role;
+      const { store } = await openStore({ connectionString: asWriter.toString() });
+      expect(await store.putBatch(batchInput('granted', [meta(T0)]))).toMatchObject({ duplicate: false });
+      expect(await store.getSession('shop', 'granted')).toMatchObject({ eventCount: 1 });
+      expect(await withClient(url, bodyCompression)).toBe('');
     });
   });
 
@@ -297,44 +310,40 @@ describe('createPostgresStore', () => {
       await withClient(url, (admin) =>
         admin.query('ALTER TABLE batches ALTER COLUMN body SET COMPRESSION DEFAULT'),
       );
-      const store = await createPostgresStore({ connectionString: asRole });
-      try {
-        // The first group writes new sessions the locked way; the second, known sessions in
-        // one statement, which calls migration 2's function.
-        for (const seq of [0, 1]) {
-          const queries = watchQueries();
-          const results = await Promise.all(
-            ['r1', 'r2'].map((sessionId) =>
-              store.putBatch(
-                batchInput(sessionId, [meta(T0 + seq), custom(T0 + seq + 1, 'paid', { seq })], { seq }),
-              ),
+      const { store } = await openStore({ connectionString: asRole });
+      // The first group writes new sessions the locked way; the second, known sessions in
+      // one statement, which calls migration 2's function.
+      for (const seq of [0, 1]) {
+        const queries = watchQueries();
+        const results = await Promise.all(
+          ['r1', 'r2'].map((sessionId) =>
+            store.putBatch(
+              batchInput(sessionId, [meta(T0 + seq), custom(T0 + seq + 1, 'paid', { seq })], { seq }),
             ),
-          );
-          expect(queries.stop()).toEqual(
-            seq === 0 ? expect.not.arrayContaining(['replaykit_group_write']) : ['replaykit_group_write'],
-          );
-          expect(results).toEqual([
-            { duplicate: false, created: seq === 0 },
-            { duplicate: false, created: seq === 0 },
-          ]);
-        }
-        expect(await store.putBatch(batchInput('r1', [meta(T0)], { seq: 0 }))).toMatchObject({
-          duplicate: true,
-        });
-        expect(await store.getSession('shop', 'r1')).toMatchObject({ eventCount: 4 });
-        expect(await store.getMarkers('shop', 'r1')).toEqual(
-          expect.arrayContaining([expect.objectContaining({ label: 'paid' })]),
+          ),
         );
-        const page = await store.listSessions('shop', { sort: 'newest', limit: 10, event: 'paid' });
-        expect(page.sessions.map((session) => session.id).sort()).toEqual(['r1', 'r2']);
-        expect(await collect(store.readBatches('shop', 'r2', { order: 'time' }))).toHaveLength(2);
-        expect(await store.usage('shop')).toMatchObject({ sessions: 2 });
-        expect(await store.deleteSession('shop', 'r2')).toBe(true);
-        expect(await store.deleteSessionsEndedBefore('shop', T0 + 10, 100)).toBe(1);
-      } finally {
-        await store.close();
+        expect(queries.stop()).toEqual(
+          seq === 0 ? expect.not.arrayContaining(['replaykit_group_write']) : ['replaykit_group_write'],
+        );
+        expect(results).toEqual([
+          { duplicate: false, created: seq === 0 },
+          { duplicate: false, created: seq === 0 },
+        ]);
       }
-      expect(await withClient(url, (admin) => bodyCompression(admin))).toBe('');
+      expect(await store.putBatch(batchInput('r1', [meta(T0)], { seq: 0 }))).toMatchObject({
+        duplicate: true,
+      });
+      expect(await store.getSession('shop', 'r1')).toMatchObject({ eventCount: 4 });
+      expect(await store.getMarkers('shop', 'r1')).toEqual(
+        expect.arrayContaining([expect.objectContaining({ label: 'paid' })]),
+      );
+      const page = await store.listSessions('shop', { sort: 'newest', limit: 10, event: 'paid' });
+      expect(page.sessions.map((session) => session.id).sort()).toEqual(['r1', 'r2']);
+      expect(await collect(store.readBatches('shop', 'r2', { order: 'time' }))).toHaveLength(2);
+      expect(await store.usage('shop')).toMatchObject({ sessions: 2 });
+      expect(await store.deleteSession('shop', 'r2')).toBe(true);
+      expect(await store.deleteSessionsEndedBefore('shop', T0 + 10, 100)).toBe(1);
+      expect(await withClient(url, bodyCompression)).toBe('');
     });
 
     it('refuses to start as a role that lacks a grant serving takes, with the grants to run', async () => {
@@ -360,16 +369,10 @@ describe('createPostgresStore', () => {
       );
       // The grants it names are all it needs.
       await withClient(url, (admin) => admin.query(grants));
-      const store = await createPostgresStore({ connectionString: asRole });
-      try {
-        expect(await store.putBatch(batchInput('granted', [meta(T0), custom(T0 + 1, 'paid')]))).toMatchObject(
-          {
-            duplicate: false,
-          },
-        );
-      } finally {
-        await store.close();
-      }
+      const { store } = await openStore({ connectionString: asRole });
+      expect(await store.putBatch(batchInput('granted', [meta(T0), custom(T0 + 1, 'paid')]))).toMatchObject({
+        duplicate: false,
+      });
     });
 
     it('applies a migration in the schema that holds the tables, not in the first one on its path', async () => {
@@ -388,12 +391,12 @@ describe('createPostgresStore', () => {
       const asRole = new URL(url);
       asRole.username = role;
       await (await createPostgresStore({ connectionString: asRole.toString() })).close();
-      const schemas = await withClient(url, (admin) =>
-        admin.query(
+      expect(
+        await queryRows(
+          url,
           `SELECT pronamespace::regnamespace::text AS schema FROM pg_proc WHERE proname = 'replaykit_expect_rows'`,
         ),
-      );
-      expect(schemas.rows).toEqual([{ schema: 'public' }]);
+      ).toEqual([{ schema: 'public' }]);
     });
 
     it('refuses to start on a database it may not create the tables in, and says who can', async () => {
@@ -411,10 +414,7 @@ describe('createPostgresStore', () => {
       await expect(createPostgresStore({ connectionString: asRole })).rejects.toThrow(
         /needs its replaykit tables created, and role "app_\w+" may not apply it \(no schema has been selected to create in\)/,
       );
-      await withClient(url, async (admin) => {
-        const { rows } = await admin.query(`SELECT to_regclass('sessions') AS sessions`);
-        expect(rows[0].sessions).toBeNull();
-      });
+      expect((await queryRows(url, `SELECT to_regclass('sessions') AS sessions`))[0].sessions).toBeNull();
     });
 
     it('refuses to start when a migration is due, naming it, and serves once the owner applied it', async () => {
@@ -430,55 +430,45 @@ describe('createPostgresStore', () => {
         /needs replaykit schema migration 2 \(a check that fails a group commit/,
       );
       await migrateWithCli(url);
-      const store = await createPostgresStore({ connectionString: asRole });
-      try {
-        expect(await store.putBatch(batchInput('after', [meta(T0)]))).toMatchObject({ duplicate: false });
-      } finally {
-        await store.close();
-      }
+      const { store } = await openStore({ connectionString: asRole });
+      expect(await store.putBatch(batchInput('after', [meta(T0)]))).toMatchObject({ duplicate: false });
     });
   });
 
   it('writes batches that arrive together in one transaction, each stored once and merged', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      const sessions = ['g1', 'g2', 'g3', 'g4'];
-      const inputs = sessions.flatMap((sessionId) =>
-        Array.from({ length: 10 }, (_, seq) =>
-          batchInput(
-            sessionId,
-            [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid', { plan: `p${seq % 2}` })],
-            { seq },
-          ),
+    const { store, url } = await openStore();
+    const sessions = ['g1', 'g2', 'g3', 'g4'];
+    const inputs = sessions.flatMap((sessionId) =>
+      Array.from({ length: 10 }, (_, seq) =>
+        batchInput(
+          sessionId,
+          [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid', { plan: `p${seq % 2}` })],
+          { seq },
         ),
-      );
-      // Every batch, plus a resend of the first batch of each session, in one turn.
-      const repeats = inputs.filter((input) => input.seq === 0);
-      const results = await Promise.all([...inputs, ...repeats].map((input) => store.putBatch(input)));
-      expect(results.slice(0, inputs.length).every((result) => !result.duplicate)).toBe(true);
-      expect(results.slice(inputs.length).every((result) => result.duplicate)).toBe(true);
-      expect(results.filter((result) => result.created)).toHaveLength(sessions.length);
-      for (const sessionId of sessions) {
-        expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 30, clickCount: 10 });
-      }
-      const page = await store.listSessions('shop', {
-        limit: 10,
-        event: 'paid',
-        eventProperty: { name: 'plan', value: 'p1' },
-      });
-      expect(page.sessions.map((session) => session.id).sort()).toEqual(sessions);
-      await withClient(url, async (client) => {
-        // Rows written by one transaction share its id (xmin): 40 batches took a few, not 40.
-        const { rows } = await client.query(
-          'SELECT count(*)::int AS batches, count(DISTINCT xmin::text)::int AS transactions FROM batches',
-        );
-        expect(rows[0]).toMatchObject({ batches: 40 });
-        expect(rows[0].transactions).toBeLessThan(5);
-      });
-    } finally {
-      await store.close();
+      ),
+    );
+    // Every batch, plus a resend of the first batch of each session, in one turn.
+    const repeats = inputs.filter((input) => input.seq === 0);
+    const results = await Promise.all([...inputs, ...repeats].map((input) => store.putBatch(input)));
+    expect(results.slice(0, inputs.length).every((result) => !result.duplicate)).toBe(true);
+    expect(results.slice(inputs.length).every((result) => result.duplicate)).toBe(true);
+    expect(results.filter((result) => result.created)).toHaveLength(sessions.length);
+    for (const sessionId of sessions) {
+      expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 30, clickCount: 10 });
     }
+    const page = await store.listSessions('shop', {
+      limit: 10,
+      event: 'paid',
+      eventProperty: { name: 'plan', value: 'p1' },
+    });
+    expect(page.sessions.map((session) => session.id).sort()).toEqual(sessions);
+    // Rows written by one transaction share its id (xmin): 40 batches took a few, not 40.
+    const [written] = await queryRows(
+      url,
+      'SELECT count(*)::int AS batches, count(DISTINCT xmin::text)::int AS transactions FROM batches',
+    );
+    expect(written).toMatchObject({ batches: 40 });
+    expect(written.transactions).toBeLessThan(5);
   });
 
   it('merges a new session that two processes start at once', async () => {
@@ -519,8 +509,7 @@ describe('createPostgresStore', () => {
           'SELECT * FROM batches ORDER BY project_id, session_id, window_id, seq',
           'SELECT * FROM session_events ORDER BY project_id, session_id, name, property, value',
         ]) {
-          const rows = (url: string) => withClient(url, async (client) => (await client.query(query)).rows);
-          expect(await rows(groupedUrl)).toEqual(await rows(sequentialUrl));
+          expect(await queryRows(groupedUrl, query)).toEqual(await queryRows(sequentialUrl, query));
         }
       } finally {
         await Promise.all([grouped.close(), sequential.close()]);
@@ -529,121 +518,103 @@ describe('createPostgresStore', () => {
   );
 
   it('writes a group whose sessions it wrote last in one statement, with no transaction around it', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
-    try {
-      await Promise.all(['k1', 'k2'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))));
-      const queries = watchQueries();
-      const results = await Promise.all(
-        ['k1', 'k2'].flatMap((sessionId) =>
-          [1, 2].map((seq) =>
-            store.putBatch(
-              batchInput(sessionId, [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid')], {
-                seq,
-              }),
-            ),
+    const { store } = await openStore();
+    await Promise.all(['k1', 'k2'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))));
+    const queries = watchQueries();
+    const results = await Promise.all(
+      ['k1', 'k2'].flatMap((sessionId) =>
+        [1, 2].map((seq) =>
+          store.putBatch(
+            batchInput(sessionId, [meta(T0 + seq), click(T0 + seq + 1), custom(T0 + seq + 2, 'paid')], {
+              seq,
+            }),
           ),
         ),
-      );
-      expect(queries.stop()).toEqual(['replaykit_group_write']);
-      expect(results).toEqual(Array.from({ length: 4 }, () => ({ duplicate: false, created: false })));
-      for (const sessionId of ['k1', 'k2']) {
-        expect(await store.getSession('shop', sessionId)).toMatchObject({
-          eventCount: 7,
-          clickCount: 2,
-          customEventNames: ['paid'],
-        });
-      }
-      const page = await store.listSessions('shop', { limit: 10, event: 'paid' });
-      expect(page.sessions.map((session) => session.id).sort()).toEqual(['k1', 'k2']);
-    } finally {
-      await store.close();
+      ),
+    );
+    expect(queries.stop()).toEqual(['replaykit_group_write']);
+    expect(results).toEqual(Array.from({ length: 4 }, () => ({ duplicate: false, created: false })));
+    for (const sessionId of ['k1', 'k2']) {
+      expect(await store.getSession('shop', sessionId)).toMatchObject({
+        eventCount: 7,
+        clickCount: 2,
+        customEventNames: ['paid'],
+      });
     }
+    const page = await store.listSessions('shop', { limit: 10, event: 'paid' });
+    expect(page.sessions.map((session) => session.id).sort()).toEqual(['k1', 'k2']);
   });
 
   it('writes in one statement a batch whose clock correction is past 2^53 ms, as bigint holds it', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      await Promise.all(
-        ['near', 'far'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))),
-      );
-      const queries = watchQueries();
-      // What the server stores for a client whose events claim the year 318,000: a correction
-      // of about -10^16 ms.
-      const offset = -9_998_204_225_388_520;
-      const results = await Promise.all([
-        store.putBatch(batchInput('near', [click(T0 + 1)], { seq: 1 })),
-        store.putBatch({ ...batchInput('far', [click(T0 + 1)], { seq: 1 }), timestampOffsetMs: offset }),
-      ]);
-      expect(queries.stop()).toEqual(['replaykit_group_write']);
-      expect(results).toEqual([
-        { duplicate: false, created: false },
-        { duplicate: false, created: false },
-      ]);
-      await withClient(url, async (client) => {
-        const { rows } = await client.query(
-          "SELECT timestamp_offset_ms::text AS offset FROM batches WHERE session_id = 'far' AND seq = 1",
-        );
-        expect(rows).toEqual([{ offset: BigInt(offset).toString() }]);
-      });
-    } finally {
-      await store.close();
-    }
+    const { store, url } = await openStore();
+    await Promise.all(['near', 'far'].map((sessionId) => store.putBatch(batchInput(sessionId, [meta(T0)]))));
+    const queries = watchQueries();
+    // What the server stores for a client whose events claim the year 318,000: a correction
+    // of about -10^16 ms.
+    const offset = -9_998_204_225_388_520;
+    const results = await Promise.all([
+      store.putBatch(batchInput('near', [click(T0 + 1)], { seq: 1 })),
+      store.putBatch({ ...batchInput('far', [click(T0 + 1)], { seq: 1 }), timestampOffsetMs: offset }),
+    ]);
+    expect(queries.stop()).toEqual(['replaykit_group_write']);
+    expect(results).toEqual([
+      { duplicate: false, created: false },
+      { duplicate: false, created: false },
+    ]);
+    expect(
+      await queryRows(
+        url,
+        "SELECT timestamp_offset_ms::text AS offset FROM batches WHERE session_id = 'far' AND seq = 1",
+      ),
+    ).toEqual([{ offset: BigInt(offset).toString() }]);
   });
 
   it('sends a custom event row once per session it knows, not with every batch that has it', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      // Written the locked way (a new session): the rows it sent are known from then on.
-      await store.putBatch(batchInput('k1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro', seats: 1 })]));
-      const queries = watchQueries();
-      await store.putBatch(
-        batchInput(
-          'k1',
-          [custom(T0 + 2, 'paid', { plan: 'pro', seats: 2 }), custom(T0 + 3, 'paid', { plan: 'team' })],
-          {
-            seq: 1,
-          },
-        ),
-      );
-      await store.putBatch(
-        batchInput('k1', [custom(T0 + 4, 'paid', { plan: 'team', seats: 1 })], { seq: 2 }),
-      );
-      expect(queries.stop()).toEqual(['replaykit_group_write', 'replaykit_group_write']);
-      // Parameters 14 to 18: the rows' project, session, name, property and value, as PostgreSQL reads them.
-      const sentRows = await withClient(url, (client) =>
-        Promise.all(
-          queries.valuesOf('replaykit_group_write').map(async (values) => {
-            const { rows } = await client.query(
-              'SELECT name, property, value FROM unnest($1::text[], $2::text[], $3::text[]) AS r(name, property, value)',
-              values.slice(15, 18),
-            );
-            return rows.map((row) => `${row.name} ${row.property}=${row.value}`);
-          }),
-        ),
-      );
-      expect(sentRows).toEqual([['paid seats=2', 'paid plan=team'], []]);
-      const ids = async (plan: string, seats: string) =>
-        (
-          await store.listSessions('shop', {
-            limit: 10,
-            event: 'paid',
-            eventProperty: { name: plan, value: seats },
-          })
-        ).sessions.map((session) => session.id);
-      for (const [property, value] of [
-        ['plan', 'pro'],
-        ['plan', 'team'],
-        ['seats', '1'],
-        ['seats', '2'],
-      ] as const) {
-        expect(await ids(property, value), `${property}=${value}`).toEqual(['k1']);
-      }
-      expect(await ids('plan', 'free')).toEqual([]);
-    } finally {
-      await store.close();
+    const { store, url } = await openStore();
+    // Written the locked way (a new session): the rows it sent are known from then on.
+    await store.putBatch(batchInput('k1', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro', seats: 1 })]));
+    const queries = watchQueries();
+    await store.putBatch(
+      batchInput(
+        'k1',
+        [custom(T0 + 2, 'paid', { plan: 'pro', seats: 2 }), custom(T0 + 3, 'paid', { plan: 'team' })],
+        {
+          seq: 1,
+        },
+      ),
+    );
+    await store.putBatch(batchInput('k1', [custom(T0 + 4, 'paid', { plan: 'team', seats: 1 })], { seq: 2 }));
+    expect(queries.stop()).toEqual(['replaykit_group_write', 'replaykit_group_write']);
+    // Parameters 14 to 18: the rows' project, session, name, property and value, as PostgreSQL reads them.
+    const sentRows = await withClient(url, (client) =>
+      Promise.all(
+        queries.valuesOf('replaykit_group_write').map(async (values) => {
+          const { rows } = await client.query(
+            'SELECT name, property, value FROM unnest($1::text[], $2::text[], $3::text[]) AS r(name, property, value)',
+            values.slice(15, 18),
+          );
+          return rows.map((row) => `${row.name} ${row.property}=${row.value}`);
+        }),
+      ),
+    );
+    expect(sentRows).toEqual([['paid seats=2', 'paid plan=team'], []]);
+    const ids = async (plan: string, seats: string) =>
+      (
+        await store.listSessions('shop', {
+          limit: 10,
+          event: 'paid',
+          eventProperty: { name: plan, value: seats },
+        })
+      ).sessions.map((session) => session.id);
+    for (const [property, value] of [
+      ['plan', 'pro'],
+      ['plan', 'team'],
+      ['seats', '1'],
+      ['seats', '2'],
+    ] as const) {
+      expect(await ids(property, value), `${property}=${value}`).toEqual(['k1']);
     }
+    expect(await ids('plan', 'free')).toEqual([]);
   });
 
   it('writes a known session again with locks when another process wrote it meanwhile, losing neither write', async () => {
@@ -700,143 +671,113 @@ describe('createPostgresStore', () => {
   });
 
   it('writes a group of known sessions in one statement even when a batch is sent twice within it', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
-    try {
-      await store.putBatch(batchInput('twice', [meta(T0)]));
-      const queries = watchQueries();
-      const second = batchInput('twice', [meta(T0 + 10), click(T0 + 11)], { seq: 1 });
-      const results = await Promise.all([store.putBatch(second), store.putBatch({ ...second })]);
-      expect(queries.stop()).toEqual(['replaykit_group_write']);
-      expect(results).toEqual([
-        { duplicate: false, created: false },
-        { duplicate: true, created: false },
-      ]);
-      expect(await store.getSession('shop', 'twice')).toMatchObject({ eventCount: 3, clickCount: 1 });
-    } finally {
-      await store.close();
-    }
+    const { store } = await openStore();
+    await store.putBatch(batchInput('twice', [meta(T0)]));
+    const queries = watchQueries();
+    const second = batchInput('twice', [meta(T0 + 10), click(T0 + 11)], { seq: 1 });
+    const results = await Promise.all([store.putBatch(second), store.putBatch({ ...second })]);
+    expect(queries.stop()).toEqual(['replaykit_group_write']);
+    expect(results).toEqual([
+      { duplicate: false, created: false },
+      { duplicate: true, created: false },
+    ]);
+    expect(await store.getSession('shop', 'twice')).toMatchObject({ eventCount: 3, clickCount: 1 });
   });
 
   it('forgets a session it has not written for 10 minutes, and writes it with locks', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    const { store } = await openStore();
     const now = performance.now();
-    const clock = vi.spyOn(performance, 'now');
-    try {
-      clock.mockReturnValue(now);
-      await store.putBatch(batchInput('idle', [meta(T0)]));
-      clock.mockReturnValue(now + 9 * 60_000);
-      const soon = watchQueries();
-      await store.putBatch(batchInput('idle', [meta(T0 + 10)], { seq: 1 }));
-      expect(soon.stop()).toEqual(['replaykit_group_write']);
-      clock.mockReturnValue(now + 20 * 60_000);
-      const late = watchQueries();
-      await store.putBatch(batchInput('idle', [meta(T0 + 20)], { seq: 2 }));
-      expect(late.stop()[0]).toBe('BEGIN');
-      expect(await store.getSession('shop', 'idle')).toMatchObject({ eventCount: 3 });
-    } finally {
-      clock.mockRestore();
-      await store.close();
-    }
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
+    onTestFinished(() => clock.mockRestore());
+    await store.putBatch(batchInput('idle', [meta(T0)]));
+    clock.mockReturnValue(now + 9 * 60_000);
+    const soon = watchQueries();
+    await store.putBatch(batchInput('idle', [meta(T0 + 10)], { seq: 1 }));
+    expect(soon.stop()).toEqual(['replaykit_group_write']);
+    clock.mockReturnValue(now + 20 * 60_000);
+    const late = watchQueries();
+    await store.putBatch(batchInput('idle', [meta(T0 + 20)], { seq: 2 }));
+    expect(late.stop()[0]).toBe('BEGIN');
+    expect(await store.getSession('shop', 'idle')).toMatchObject({ eventCount: 3 });
   });
 
   it('forgets every session when it opens a new connection, which follows a failover or restore', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      await store.putBatch(batchInput('reconnected', [meta(T0)]));
-      await terminateConnections(url);
-      // Until the pool has dropped the ended connection and opened another.
-      await vi.waitFor(() => store.ping(), { timeout: 5_000, interval: 10 });
-      const queries = watchQueries();
-      await store.putBatch(batchInput('reconnected', [meta(T0 + 10)], { seq: 1 }));
-      expect(queries.stop()[0]).toBe('BEGIN');
-      expect(await store.getSession('shop', 'reconnected')).toMatchObject({ eventCount: 2 });
-    } finally {
-      await store.close();
-    }
+    const { store, url } = await openStore();
+    await store.putBatch(batchInput('reconnected', [meta(T0)]));
+    await terminateConnections(url);
+    // Until the pool has dropped the ended connection and opened another.
+    await vi.waitFor(() => store.ping(), { timeout: 5_000, interval: 10 });
+    const queries = watchQueries();
+    await store.putBatch(batchInput('reconnected', [meta(T0 + 10)], { seq: 1 }));
+    expect(queries.stop()[0]).toBe('BEGIN');
+    expect(await store.getSession('shop', 'reconnected')).toMatchObject({ eventCount: 2 });
   });
 
   it('keeps serving when PostgreSQL ends its connections while batches are written', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      let seq = 0;
-      let stop = false;
-      const load = (async () => {
-        while (!stop) {
-          await Promise.allSettled(
-            Array.from({ length: 8 }, (_, index) => {
-              const next = seq++;
-              return store.putBatch(
-                batchInput(`k${index % 4}`, [meta(T0 + next), click(T0 + next + 1)], { seq: next }),
-              );
-            }),
-          );
-        }
-      })();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await terminateConnections(url);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      stop = true;
-      await load;
-      // A connection ended under a held client fails its query, not the process.
-      expect(await store.putBatch(batchInput('k0', [meta(T0)], { seq: 1_000_000 }))).toMatchObject({
-        duplicate: false,
-      });
-    } finally {
-      await store.close();
-    }
+    const { store, url } = await openStore();
+    let seq = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        await Promise.allSettled(
+          Array.from({ length: 8 }, (_, index) => {
+            const next = seq++;
+            return store.putBatch(
+              batchInput(`k${index % 4}`, [meta(T0 + next), click(T0 + next + 1)], { seq: next }),
+            );
+          }),
+        );
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await terminateConnections(url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop = true;
+    await load;
+    // A connection ended under a held client fails its query, not the process.
+    expect(await store.putBatch(batchInput('k0', [meta(T0)], { seq: 1_000_000 }))).toMatchObject({
+      duplicate: false,
+    });
   });
 
   it('works from a pool of one connection: a failed group is retried and reads get their turn', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase(), poolSize: 1 });
-    try {
-      await store.putBatch(batchInput('one', [meta(T0)]));
-      const bad = { ...batchInput('one', [meta(T0 + 1)], { seq: 1 }), encoding: 'bogus' as 'gzip' };
-      const results = await Promise.allSettled([
-        store.putBatch(batchInput('one', [meta(T0 + 2)], { seq: 2 })),
-        store.putBatch(bad),
-      ]);
-      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
-      // Four clients that each send their next batch once the last is answered keep the
-      // writer busy; a read still gets the connection between two groups.
-      let loadDone = false;
-      let answered = 0;
-      const load = Promise.all(
-        [0, 1, 2, 3].map(async (client) => {
-          for (let seq = 0; seq < 40; seq++) {
-            await store.putBatch(batchInput(`busy-${client}`, [meta(T0 + seq)], { seq }));
-            answered++;
-          }
-        }),
-      ).then(() => {
-        loadDone = true;
-      });
-      // Once the writer is going, not after a fixed time that a fast server may outrun.
-      await vi.waitFor(() => expect(answered).toBeGreaterThanOrEqual(4), { timeout: 5_000, interval: 1 });
-      await store.ping();
-      expect(loadDone).toBe(false);
-      await load;
-      expect(await store.getSession('shop', 'busy-3')).toMatchObject({ eventCount: 40 });
-    } finally {
-      await store.close();
-    }
+    const { store } = await openStore({ poolSize: 1 });
+    await store.putBatch(batchInput('one', [meta(T0)]));
+    const bad = { ...batchInput('one', [meta(T0 + 1)], { seq: 1 }), encoding: 'bogus' as 'gzip' };
+    const results = await Promise.allSettled([
+      store.putBatch(batchInput('one', [meta(T0 + 2)], { seq: 2 })),
+      store.putBatch(bad),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+    // Four clients that each send their next batch once the last is answered keep the
+    // writer busy; a read still gets the connection between two groups.
+    let loadDone = false;
+    let answered = 0;
+    const load = Promise.all(
+      [0, 1, 2, 3].map(async (client) => {
+        for (let seq = 0; seq < 40; seq++) {
+          await store.putBatch(batchInput(`busy-${client}`, [meta(T0 + seq)], { seq }));
+          answered++;
+        }
+      }),
+    ).then(() => {
+      loadDone = true;
+    });
+    // Once the writer is going, not after a fixed time that a fast server may outrun.
+    await vi.waitFor(() => expect(answered).toBeGreaterThanOrEqual(4), { timeout: 5_000, interval: 1 });
+    await store.ping();
+    expect(loadDone).toBe(false);
+    await load;
+    expect(await store.getSession('shop', 'busy-3')).toMatchObject({ eventCount: 40 });
   });
 
   it('writes groups without named statements when told to (for poolers that cannot keep them)', async () => {
-    const store = await createPostgresStore({
-      connectionString: await server.createDatabase(),
-      preparedStatements: false,
-    });
-    try {
-      await store.putBatch(batchInput('plain', [meta(T0)]));
-      const queries = watchQueries();
-      await store.putBatch(batchInput('plain', [meta(T0 + 1)], { seq: 1 }));
-      expect(queries.stop()).toEqual(['WITH']);
-      expect(await store.getSession('shop', 'plain')).toMatchObject({ eventCount: 2 });
-    } finally {
-      await store.close();
-    }
+    const { store } = await openStore({ preparedStatements: false });
+    await store.putBatch(batchInput('plain', [meta(T0)]));
+    const queries = watchQueries();
+    await store.putBatch(batchInput('plain', [meta(T0 + 1)], { seq: 1 }));
+    expect(queries.stop()).toEqual(['WITH']);
+    expect(await store.getSession('shop', 'plain')).toMatchObject({ eventCount: 2 });
   });
 
   it('writes with locks only the sessions another process changed, not the rest of their group', async () => {
@@ -884,26 +825,22 @@ describe('createPostgresStore', () => {
   });
 
   it('answers a repeat of a stored batch as a duplicate when its session is known, storing the new batch once', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
-    try {
-      const first = batchInput('again', [meta(T0), click(T0 + 1)]);
-      await store.putBatch(first);
-      const results = await Promise.all([
-        store.putBatch({ ...first, receivedAt: first.receivedAt + 1 }),
-        store.putBatch(batchInput('again', [meta(T0 + 10), click(T0 + 11)], { seq: 1 })),
-      ]);
-      expect(results).toEqual([
-        { duplicate: true, created: false },
-        { duplicate: false, created: false },
-      ]);
-      expect(await store.getSession('shop', 'again')).toMatchObject({ eventCount: 4, clickCount: 2 });
-      // A client's retry says nothing about other processes: the next group is one statement.
-      const next = watchQueries();
-      await store.putBatch(batchInput('again', [meta(T0 + 20)], { seq: 2 }));
-      expect(next.stop()).toEqual(['replaykit_group_write']);
-    } finally {
-      await store.close();
-    }
+    const { store } = await openStore();
+    const first = batchInput('again', [meta(T0), click(T0 + 1)]);
+    await store.putBatch(first);
+    const results = await Promise.all([
+      store.putBatch({ ...first, receivedAt: first.receivedAt + 1 }),
+      store.putBatch(batchInput('again', [meta(T0 + 10), click(T0 + 11)], { seq: 1 })),
+    ]);
+    expect(results).toEqual([
+      { duplicate: true, created: false },
+      { duplicate: false, created: false },
+    ]);
+    expect(await store.getSession('shop', 'again')).toMatchObject({ eventCount: 4, clickCount: 2 });
+    // A client's retry says nothing about other processes: the next group is one statement.
+    const next = watchQueries();
+    await store.putBatch(batchInput('again', [meta(T0 + 20)], { seq: 2 }));
+    expect(next.stop()).toEqual(['replaykit_group_write']);
   });
 
   it('creates a known session again when another process deleted it meanwhile', async () => {
@@ -919,79 +856,60 @@ describe('createPostgresStore', () => {
   });
 
   it('deletes a session whole while a write to it is in flight: no batch outlives its session', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      await store.putBatch(batchInput('busy', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })]));
-      await withClient(url, async (writer) => {
-        // A write as another process's group commit makes it, not committed yet: the session
-        // locked, a batch and an event row inserted, the row updated.
-        await writer.query('BEGIN');
-        await writer.query("SELECT 1 FROM sessions WHERE project_id = 'shop' AND id = 'busy' FOR UPDATE");
-        await writer.query(
-          `INSERT INTO batches SELECT project_id, session_id, window_id, seq + 1, received_at, encoding, byte_count,
-             body, started_at, timestamp_offset_ms, markers FROM batches WHERE project_id = 'shop' AND session_id = 'busy'`,
-        );
-        await writer.query(
-          "INSERT INTO session_events VALUES ('shop', 'busy', 'paid', 'plan', 'team'), ('shop', 'busy', 'refund', '', '')",
-        );
-        const deleted = store.deleteSession('shop', 'busy');
-        await vi.waitFor(
-          () =>
-            withClient(url, async (watcher) => {
-              const { rows } = await watcher.query(
-                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-              );
-              expect(rows[0].n).toBe(1);
-            }),
-          { timeout: 4_000, interval: 20 },
-        );
-        await writer.query(
-          "UPDATE sessions SET ended_at = ended_at + 1 WHERE project_id = 'shop' AND id = 'busy'",
-        );
-        await writer.query('COMMIT');
-        expect(await deleted).toBe(true);
-      });
-      await withClient(url, async (client) => {
-        const { rows } = await client.query(
-          `SELECT (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM batches) AS batches,
-             (SELECT count(*)::int FROM session_events) AS events`,
-        );
-        expect(rows[0]).toEqual({ sessions: 0, batches: 0, events: 0 });
-      });
-    } finally {
-      await store.close();
-    }
+    const { store, url } = await openStore();
+    await store.putBatch(batchInput('busy', [meta(T0), custom(T0 + 1, 'paid', { plan: 'pro' })]));
+    await withClient(url, async (writer) => {
+      // A write as another process's group commit makes it, not committed yet: the session
+      // locked, a batch and an event row inserted, the row updated.
+      await writer.query('BEGIN');
+      await writer.query("SELECT 1 FROM sessions WHERE project_id = 'shop' AND id = 'busy' FOR UPDATE");
+      await writer.query(
+        `INSERT INTO batches SELECT project_id, session_id, window_id, seq + 1, received_at, encoding, byte_count,
+           body, started_at, timestamp_offset_ms, markers FROM batches WHERE project_id = 'shop' AND session_id = 'busy'`,
+      );
+      await writer.query(
+        "INSERT INTO session_events VALUES ('shop', 'busy', 'paid', 'plan', 'team'), ('shop', 'busy', 'refund', '', '')",
+      );
+      const deleted = store.deleteSession('shop', 'busy');
+      await vi.waitFor(async () => expect(await lockWaiters(url)).toBe(1), { timeout: 4_000, interval: 20 });
+      await writer.query(
+        "UPDATE sessions SET ended_at = ended_at + 1 WHERE project_id = 'shop' AND id = 'busy'",
+      );
+      await writer.query('COMMIT');
+      expect(await deleted).toBe(true);
+    });
+    expect(
+      await queryRows(
+        url,
+        `SELECT (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM batches) AS batches,
+           (SELECT count(*)::int FROM session_events) AS events`,
+      ),
+    ).toEqual([{ sessions: 0, batches: 0, events: 0 }]);
   });
 
   it('deletes the batches and event rows left without a session row, and answers that there was no session', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    try {
-      await store.putBatch(batchInput('kept', [meta(T0), custom(T0 + 1, 'paid')]));
-      // Left without a session, as the one-statement delete of earlier releases could leave them.
-      await withClient(url, (client) =>
-        client.query(
-          `WITH copied AS (
-             INSERT INTO batches SELECT project_id, 'orphan', window_id, seq, received_at, encoding, byte_count, body,
-               started_at, timestamp_offset_ms, markers FROM batches WHERE session_id = 'kept'
-           )
-           INSERT INTO session_events SELECT project_id, 'orphan', name, property, value FROM session_events
-             WHERE session_id = 'kept'`,
-        ),
-      );
-      expect(await store.deleteSession('shop', 'orphan')).toBe(false);
-      expect(await store.deleteSession('shop', 'never')).toBe(false);
-      await withClient(url, async (client) => {
-        const { rows } = await client.query(
-          `SELECT session_id, count(*)::int AS n FROM (SELECT session_id FROM batches UNION ALL
-             SELECT session_id FROM session_events) AS r GROUP BY session_id`,
-        );
-        expect(rows).toEqual([{ session_id: 'kept', n: 2 }]);
-      });
-    } finally {
-      await store.close();
-    }
+    const { store, url } = await openStore();
+    await store.putBatch(batchInput('kept', [meta(T0), custom(T0 + 1, 'paid')]));
+    // Left without a session, as the one-statement delete of earlier releases could leave them.
+    await withClient(url, (client) =>
+      client.query(
+        `WITH copied AS (
+           INSERT INTO batches SELECT project_id, 'orphan', window_id, seq, received_at, encoding, byte_count, body,
+             started_at, timestamp_offset_ms, markers FROM batches WHERE session_id = 'kept'
+         )
+         INSERT INTO session_events SELECT project_id, 'orphan', name, property, value FROM session_events
+           WHERE session_id = 'kept'`,
+      ),
+    );
+    expect(await store.deleteSession('shop', 'orphan')).toBe(false);
+    expect(await store.deleteSession('shop', 'never')).toBe(false);
+    expect(
+      await queryRows(
+        url,
+        `SELECT session_id, count(*)::int AS n FROM (SELECT session_id FROM batches UNION ALL
+           SELECT session_id FROM session_events) AS r GROUP BY session_id`,
+      ),
+    ).toEqual([{ session_id: 'kept', n: 2 }]);
   });
 
   it.each([
@@ -1001,26 +919,19 @@ describe('createPostgresStore', () => {
   ])(
     'keeps in memory only as many sessions as its limits allow (%s), writing the others with locks',
     async (_, sessionCache, firstQueries) => {
-      const store = await createPostgresStore({
-        connectionString: await server.createDatabase(),
-        sessionCache,
-      });
-      try {
-        await store.putBatch(batchInput('a', [meta(T0)]));
-        await store.putBatch(batchInput('b', [meta(T0)]));
-        const queries = watchQueries();
-        await store.putBatch(batchInput('b', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
-        await store.putBatch(batchInput('a', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
-        // Each group's first statement: in one statement, or BEGIN for the locked way.
-        const sent = queries.stop();
-        expect(sent.filter((name) => name === 'replaykit_group_write' || name === 'BEGIN')).toEqual(
-          firstQueries,
-        );
-        for (const sessionId of ['a', 'b']) {
-          expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 3, clickCount: 1 });
-        }
-      } finally {
-        await store.close();
+      const { store } = await openStore({ sessionCache });
+      await store.putBatch(batchInput('a', [meta(T0)]));
+      await store.putBatch(batchInput('b', [meta(T0)]));
+      const queries = watchQueries();
+      await store.putBatch(batchInput('b', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
+      await store.putBatch(batchInput('a', [meta(T0 + 1), click(T0 + 2)], { seq: 1 }));
+      // Each group's first statement: in one statement, or BEGIN for the locked way.
+      const sent = queries.stop();
+      expect(sent.filter((name) => name === 'replaykit_group_write' || name === 'BEGIN')).toEqual(
+        firstQueries,
+      );
+      for (const sessionId of ['a', 'b']) {
+        expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 3, clickCount: 1 });
       }
     },
   );
@@ -1049,73 +960,65 @@ describe('createPostgresStore', () => {
   });
 
   it('stores a NUL character in custom event names, properties and the user id, alone or in a group', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
-    try {
-      const nul = (sessionId: string, seq: number) =>
-        batchInput(
-          sessionId,
-          [
-            meta(T0 + seq),
-            custom(T0 + seq + 1, 'pa\u0000id', { 'pl\u0000an': 'p\u00001' }),
-            custom(T0 + seq + 2, '$identify', { userId: 'u\u00001' }),
-          ],
-          { seq },
-        );
-      // Alone, then among good batches of one group.
-      expect(await store.putBatch(nul('nul-alone', 0))).toMatchObject({ duplicate: false });
-      const results = await Promise.allSettled([
-        store.putBatch(batchInput('good-1', [meta(T0), click(T0 + 1)])),
-        store.putBatch(nul('nul-grouped', 0)),
-        store.putBatch(batchInput('good-2', [meta(T0), click(T0 + 1)])),
-      ]);
-      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-      for (const sessionId of ['good-1', 'good-2']) {
-        expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 2 });
-      }
-      for (const sessionId of ['nul-alone', 'nul-grouped']) {
-        expect(await store.getSession('shop', sessionId)).toMatchObject({
-          eventCount: 3,
-          userId: 'u\u00001',
-        });
-      }
-      // Filters with the same characters find them.
-      const found = async (options: Partial<ListSessionsOptions>) =>
-        (await store.listSessions('shop', { limit: 10, ...options })).sessions
-          .map((session) => session.id)
-          .sort();
-      expect(await found({ userId: 'u\u00001' })).toEqual(['nul-alone', 'nul-grouped']);
-      expect(
-        await found({ event: 'pa\u0000id', eventProperty: { name: 'pl\u0000an', value: 'p\u00001' } }),
-      ).toEqual(['nul-alone', 'nul-grouped']);
-    } finally {
-      await store.close();
+    const { store } = await openStore();
+    const nul = (sessionId: string, seq: number) =>
+      batchInput(
+        sessionId,
+        [
+          meta(T0 + seq),
+          custom(T0 + seq + 1, 'pa\u0000id', { 'pl\u0000an': 'p\u00001' }),
+          custom(T0 + seq + 2, '$identify', { userId: 'u\u00001' }),
+        ],
+        { seq },
+      );
+    // Alone, then among good batches of one group.
+    expect(await store.putBatch(nul('nul-alone', 0))).toMatchObject({ duplicate: false });
+    const results = await Promise.allSettled([
+      store.putBatch(batchInput('good-1', [meta(T0), click(T0 + 1)])),
+      store.putBatch(nul('nul-grouped', 0)),
+      store.putBatch(batchInput('good-2', [meta(T0), click(T0 + 1)])),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    for (const sessionId of ['good-1', 'good-2']) {
+      expect(await store.getSession('shop', sessionId)).toMatchObject({ eventCount: 2 });
     }
+    for (const sessionId of ['nul-alone', 'nul-grouped']) {
+      expect(await store.getSession('shop', sessionId)).toMatchObject({
+        eventCount: 3,
+        userId: 'u\u00001',
+      });
+    }
+    // Filters with the same characters find them.
+    const found = async (options: Partial<ListSessionsOptions>) =>
+      (await store.listSessions('shop', { limit: 10, ...options })).sessions
+        .map((session) => session.id)
+        .sort();
+    expect(await found({ userId: 'u\u00001' })).toEqual(['nul-alone', 'nul-grouped']);
+    expect(
+      await found({ event: 'pa\u0000id', eventProperty: { name: 'pl\u0000an', value: 'p\u00001' } }),
+    ).toEqual(['nul-alone', 'nul-grouped']);
   });
 
   it('fails only the bad batch of a group, storing the others once, merged as one by one', async () => {
-    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
-    try {
-      const bad = { ...batchInput('s2', [meta(T0)]), encoding: 'bogus' as 'gzip' };
-      const results = await Promise.allSettled([
-        store.putBatch(batchInput('s1', [meta(T0)])),
-        store.putBatch(bad),
-        store.putBatch(batchInput('s1', [meta(T0 + 1), click(T0 + 2)], { seq: 1 })),
-        store.putBatch(batchInput('s1', [meta(T0)])),
-      ]);
-      expect(results.map((result) => result.status)).toEqual([
-        'fulfilled',
-        'rejected',
-        'fulfilled',
-        'fulfilled',
-      ]);
-      const answers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      expect(answers.filter((answer) => answer.duplicate)).toHaveLength(1);
-      expect(answers.filter((answer) => answer.created)).toHaveLength(1);
-      expect(await store.getSession('shop', 's1')).toMatchObject({ eventCount: 3, clickCount: 1 });
-      expect(await store.getSession('shop', 's2')).toBeUndefined();
-    } finally {
-      await store.close();
-    }
+    const { store } = await openStore();
+    const bad = { ...batchInput('s2', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+    const results = await Promise.allSettled([
+      store.putBatch(batchInput('s1', [meta(T0)])),
+      store.putBatch(bad),
+      store.putBatch(batchInput('s1', [meta(T0 + 1), click(T0 + 2)], { seq: 1 })),
+      store.putBatch(batchInput('s1', [meta(T0)])),
+    ]);
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const answers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    expect(answers.filter((answer) => answer.duplicate)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.created)).toHaveLength(1);
+    expect(await store.getSession('shop', 's1')).toMatchObject({ eventCount: 3, clickCount: 1 });
+    expect(await store.getSession('shop', 's2')).toBeUndefined();
   });
 
   it('refuses a session cache limit that is not a whole number of 0 or more, saying what it takes', async () => {
@@ -1142,12 +1045,9 @@ describe('createPostgresStore', () => {
   });
 
   it('stores a repeat alone without holding its session while it waits for the batch it repeats', async () => {
-    const url = await server.createDatabase();
-    const store = await createPostgresStore({ connectionString: url });
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
-    try {
-      await store.putBatch(batchInput('waits', [meta(T0)], { seq: 1 }));
+    const { store, url } = await openStore();
+    await store.putBatch(batchInput('waits', [meta(T0)], { seq: 1 }));
+    await withClient(url, async (other) => {
       // Another writer has inserted batch 0 and not committed yet.
       const original = batchInput('waits', [meta(T0 + 10), click(T0 + 11)]);
       await other.query('BEGIN');
@@ -1160,27 +1060,17 @@ describe('createPostgresStore', () => {
       const bad = { ...batchInput('other', [meta(T0)]), encoding: 'bogus' as 'gzip' };
       const results = Promise.allSettled([store.putBatch(bad), store.putBatch({ ...original })]);
       // Until the repeat waits for batch 0.
-      await vi.waitFor(
-        async () => {
-          // Statistics are read once per transaction unless cleared.
-          await other.query('SELECT pg_stat_clear_snapshot()');
-          const { rows } = await other.query(
-            "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-          );
-          expect(rows[0].waiting).toBeGreaterThan(0);
-        },
-        { timeout: 5_000, interval: 10 },
-      );
+      await vi.waitFor(async () => expect(await lockWaiters(url)).toBeGreaterThan(0), {
+        timeout: 5_000,
+        interval: 10,
+      });
       // The other writer now locks the session, as it does before it commits: no deadlock.
       await other.query("SELECT state FROM sessions WHERE project_id = 'shop' AND id = 'waits' FOR UPDATE");
       await other.query('COMMIT');
       const [badResult, repeat] = await results;
       expect(badResult.status).toBe('rejected');
       expect(repeat).toEqual({ status: 'fulfilled', value: { duplicate: true, created: false } });
-    } finally {
-      await other.end();
-      await store.close();
-    }
+    });
   });
 
   it('fails to open with the database error when the server is unreachable', async () => {

@@ -12,8 +12,8 @@ import {
 } from './sqlite-store';
 import { sqliteWriterThreadRunning } from './sqlite-writer-client';
 import { GROUP_MAX_BATCHES, GROUP_MAX_BYTES, groupLength, type Store } from './store';
-import { batchInput, collect, describeStoreContract } from './test/store-contract';
-import { click, fullSnapshot, meta, T0 } from './test/support';
+import { batchInput, collect, describeStoreContract, pageIds } from './test/store-contract';
+import { click, fullSnapshot, meta, T0, tableRows } from './test/support';
 
 let directory: string;
 const stores: Store[] = [];
@@ -80,31 +80,18 @@ describe('createSqliteStore', () => {
       DELETE FROM schema_migrations WHERE version = 3`);
     raw.close();
     const second = open(filename);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await second.listSessions('shop', { limit: 1, ...(cursor ? { cursor } : {}) });
-      seen.push(...page.sessions.map((session) => session.id));
-      cursor = page.nextCursor;
-    } while (cursor && seen.length < 10);
-    expect(seen).toEqual(['b', 'c', 'a']);
+    expect(await pageIds(second, { limit: 1 })).toEqual(['b', 'c', 'a']);
     await second.close();
-    const check = new Database(filename, { readonly: true });
-    try {
-      expect(
-        check.prepare(`SELECT started_at - ${T0} AS start, duration_ms FROM sessions WHERE id = 'b'`).get(),
-      ).toEqual({ start: 1, duration_ms: 999 });
-      // The batches keep theirs: the markers stored with them were derived with that correction.
-      expect(
-        check
-          .prepare(
-            `SELECT started_at != round(started_at) AS fractional, timestamp_offset_ms FROM batches WHERE session_id = 'b'`,
-          )
-          .get(),
-      ).toEqual({ fractional: 1, timestamp_offset_ms: -0.25 });
-    } finally {
-      check.close();
-    }
+    expect(
+      tableRows(filename, `SELECT started_at - ${T0} AS start, duration_ms FROM sessions WHERE id = 'b'`),
+    ).toEqual([{ start: 1, duration_ms: 999 }]);
+    // The batches keep theirs: the markers stored with them were derived with that correction.
+    expect(
+      tableRows(
+        filename,
+        `SELECT started_at != round(started_at) AS fractional, timestamp_offset_ms FROM batches WHERE session_id = 'b'`,
+      ),
+    ).toEqual([{ fractional: 1, timestamp_offset_ms: -0.25 }]);
   });
 
   it('upgrades a version 1 database, keeping its sessions and batches', async () => {

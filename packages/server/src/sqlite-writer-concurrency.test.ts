@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadSpawner, replaceSpawnerForTests } from './ingest-pool';
 import { createSqliteStore } from './sqlite-store';
 import { sqliteWriterThreadRunning } from './sqlite-writer-client';
 import type { Store } from './store';
 import { batchInput, putGroupedAndSequential } from './test/store-contract';
-import { click, meta, T0 } from './test/support';
+import { click, meta, T0, tableRows } from './test/support';
 
 const directory = mkdtempSync(join(tmpdir(), 'replaykit-writer-concurrency-'));
 let files = 0;
@@ -21,15 +20,6 @@ afterAll(() => {
 function newFile(): string {
   files++;
   return join(directory, `${files}.db`);
-}
-
-function tableRows(filename: string, sql: string): unknown[] {
-  const db = new Database(filename, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
 }
 
 /**

@@ -94,6 +94,24 @@ export async function collect(iterable: AsyncIterable<StoredBatch>): Promise<Sto
   return batches;
 }
 
+/** The ids of every page of `shop`'s session list, following each page's cursor (at most 10 pages). */
+export async function pageIds(
+  store: Store,
+  options: Partial<ListSessionsOptions> & { limit: number },
+): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 10; page++) {
+    const result = await store.listSessions('shop', { ...options, cursor });
+    seen.push(...result.sessions.map((session) => session.id));
+    cursor = result.nextCursor;
+    if (cursor === null) {
+      break;
+    }
+  }
+  return seen;
+}
+
 /** Registers the contract tests for a store; `open` gives a fresh, empty store each time. */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -310,19 +328,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         );
         await store.putBatch(batchInput(id, [meta(start), ...errorEvents, click(start + duration)]));
       }
-      const all = async (sort: 'newest' | 'longest' | 'most_errors') => {
-        const seen: string[] = [];
-        let cursor: string | null = null;
-        for (let page = 0; page < 10; page++) {
-          const result = await store.listSessions('shop', { limit: 2, sort, cursor });
-          seen.push(...result.sessions.map((session) => session.id));
-          cursor = result.nextCursor;
-          if (cursor === null) {
-            break;
-          }
-        }
-        return seen;
-      };
+      const all = (sort: 'newest' | 'longest' | 'most_errors') => pageIds(store, { limit: 2, sort });
       expect(await all('newest')).toEqual(['e', 'd', 'c', 'b', 'a']);
       expect(await all('longest')).toEqual(['e', 'c', 'a', 'd', 'b']);
       expect(await all('most_errors')).toEqual(['c', 'b', 'd', 'e', 'a']);
@@ -346,14 +352,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await store.putBatch(batchInput(sessionId, [meta(T0 + fraction), click(T0 + 1_000.5)]));
       }
       for (const sort of ['newest', 'longest', 'most_errors'] as const) {
-        const seen: string[] = [];
-        let cursor: string | null | undefined;
-        do {
-          const page = await store.listSessions('shop', { limit: 1, sort, ...(cursor ? { cursor } : {}) });
-          seen.push(...page.sessions.map((session) => session.id));
-          cursor = page.nextCursor;
-        } while (cursor && seen.length < 10);
-        expect(seen.sort(), sort).toEqual(['a', 'b', 'c', 'd']);
+        expect((await pageIds(store, { limit: 1, sort })).sort(), sort).toEqual(['a', 'b', 'c', 'd']);
       }
       // Cursors carry whole milliseconds, as the columns do: anything else was not made here.
       for (const keys of [[T0 + 0.5], [1e21], [Number.MAX_SAFE_INTEGER + 2]]) {

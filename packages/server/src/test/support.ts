@@ -13,6 +13,7 @@ import {
   MouseInteraction,
   type RecordedEvent,
 } from '@replaykit/core';
+import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 
 /**
@@ -88,6 +89,16 @@ export function recordedFixture(name: string): RecordedEvent[] {
   const file = join(dirname(fileURLToPath(import.meta.url)), '../../../../stories/fixtures', name);
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as RecordedEvent[] | { events: RecordedEvent[] }[];
   return parsed.flatMap((item) => ('events' in item ? item.events : [item]));
+}
+
+/** The rows `sql` gives on a read-only connection of its own to the SQLite file `filename`. */
+export function tableRows(filename: string, sql: string): unknown[] {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
 }
 
 /** A POST to the ingest route; the body is sent as given (string or bytes). */
