@@ -28,18 +28,39 @@ if (port) {
   // a batch waits for no other batch's decoding, so the database commits the first ones while
   // this thread still decodes the others (holding answers until the end of the turn made
   // commits and decoding take turns, and the ingest benchmark lost a fifth of its rate).
+  // The batches are decoded one after another: started together, their decodings' awaits
+  // interleave step by step, and every batch of a message was answered with the last one.
   const reply = (answer: IngestReply) => port.postMessage([answer], [answer.body.buffer as ArrayBuffer]);
-  port.on('message', (tasks: IngestTask[]) => {
-    for (const task of tasks) {
-      decodeBatch(task.body, task.receivedAt, task.limits).then(
-        (result) => reply({ id: task.id, result, body: task.body }),
-        (error: unknown) =>
-          reply({
+  const queue: IngestTask[] = [];
+  let decoding = false;
+  const decodeQueued = async () => {
+    decoding = true;
+    try {
+      for (let task = queue.shift(); task; task = queue.shift()) {
+        let answer: IngestReply;
+        try {
+          answer = {
+            id: task.id,
+            result: await decodeBatch(task.body, task.receivedAt, task.limits),
+            body: task.body,
+          };
+        } catch (error) {
+          answer = {
             id: task.id,
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
             body: task.body,
-          }),
-      );
+          };
+        }
+        reply(answer);
+      }
+    } finally {
+      decoding = false;
+    }
+  };
+  port.on('message', (tasks: IngestTask[]) => {
+    queue.push(...tasks);
+    if (!decoding) {
+      void decodeQueued();
     }
   });
   port.postMessage(WORKER_READY);
