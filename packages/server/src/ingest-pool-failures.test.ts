@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createReplayServer, DEFAULT_LIMITS } from './app';
 import {
   acquireBatchDecoder,
@@ -92,7 +92,7 @@ async function decodeThreeInOneTurn(decoder: BatchDecoder) {
 }
 
 describe('Batches handed to an ingest worker in one event loop turn', () => {
-  it('travel in one message, and their answers come back to each caller', async () => {
+  it('go at once to an idle worker and together to a busy one, and their answers come back to each caller', async () => {
     replaceSpawnerForTests({
       spawn: () => new Worker(COUNTS_BATCHES_PER_MESSAGE, { eval: true }),
       availableParallelism: 2,
@@ -101,8 +101,9 @@ describe('Batches handed to an ingest worker in one event loop turn', () => {
     const decoder = acquireBatchDecoder(1, () => undefined);
     try {
       const outcomes = await decodeThreeInOneTurn(decoder);
+      // The first alone (waking an idle worker cannot wait), the other two in one message.
       expect(outcomes.map((outcome) => outcome.result)).toEqual(
-        [1, 2, 3].map(() => expect.objectContaining({ ok: false, message: '3' })),
+        ['1', '2', '2'].map((message) => expect.objectContaining({ ok: false, message })),
       );
       // Each caller gets its own body back.
       expect(outcomes.map((outcome) => JSON.parse(new TextDecoder().decode(outcome.body)).seq)).toEqual([
@@ -148,6 +149,36 @@ describe('The real ingest worker', () => {
     } finally {
       decoder.release();
     }
+  });
+
+  it('answers a small batch before the large ones that travelled with it are decoded', async () => {
+    const decoder = acquireBatchDecoder(1, () => undefined);
+    onTestFinished(() => decoder.release());
+    // The worker started, so that its start is not counted.
+    await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
+    const large = (seq: number) =>
+      json(
+        batch(
+          's1',
+          Array.from({ length: 40_000 }, (_, index) => click(T0 + index)),
+          { seq },
+        ),
+      );
+    // The first goes to the idle worker at once; while it decodes that one, the other three
+    // travel together: a small batch, then two that take long to decode.
+    const bodies = [large(0), json(batch('s1', [click(T0)], { seq: 1 })), large(2), large(3)];
+    const started = performance.now();
+    const [first = 0, small = 0, , last = 0] = await Promise.all(
+      bodies.map((body) =>
+        decoder.decode(body, Date.now(), DEFAULT_LIMITS).then(({ result }) => {
+          expect(result.ok).toBe(true);
+          return performance.now() - started;
+        }),
+      ),
+    );
+    // The small batch is answered before the two large ones of its message are decoded;
+    // decoded together, the three came back at once.
+    expect(last - small).toBeGreaterThan((last - first) / 2);
   });
 });
 

@@ -97,36 +97,6 @@ describe('ingest workers', () => {
     expect(pooled.buffer.byteLength).toBeGreaterThan(0);
   });
 
-  it('answer each batch of a message as soon as it is decoded, not with the last one', async () => {
-    const decoder = acquire(1);
-    // The worker started, so that its start is not counted.
-    await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
-    // Given in one turn, the three go to the worker in one message: a small batch first, then
-    // two that take long to decode.
-    const large = (seq: number) =>
-      json(
-        batch(
-          's1',
-          Array.from({ length: 40_000 }, (_, index) => click(T0 + index)),
-          { seq },
-        ),
-      );
-    const bodies = [json(batch('s1', [click(T0)])), large(1), large(2)];
-    const started = performance.now();
-    const answered = await Promise.all(
-      bodies.map((body) =>
-        decoder.decode(body, Date.now(), DEFAULT_LIMITS).then(({ result }) => {
-          expect(result.ok).toBe(true);
-          return performance.now() - started;
-        }),
-      ),
-    );
-    const [small = 0, , last = 0] = answered;
-    // The small batch is answered while the large ones are still being decoded; decoded
-    // together, all three came back at once.
-    expect(last - small).toBeGreaterThan(last / 2);
-  });
-
   it('are shared within a process, and end after the last user lets go', async () => {
     // The pools of the tests before end first (they linger after their last release).
     await vi.waitFor(() => expect(ingestWorkerThreads()).toBe(0), { timeout: 10_000, interval: 50 });

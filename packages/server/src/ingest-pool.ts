@@ -216,6 +216,14 @@ function failWorker(pool: SharedPool, entry: PoolWorker, error: Error): void {
   void entry.worker.terminate();
 }
 
+/** Moves batches to a worker in one message, their bodies transferred, not copied. */
+function postTasks(worker: NodeWorker, tasks: IngestTask[]): void {
+  worker.postMessage(
+    tasks,
+    tasks.map((task) => task.body.buffer as ArrayBuffer),
+  );
+}
+
 function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
   const worker = spawn('ingest-worker');
   liveWorkers.add(worker);
@@ -224,12 +232,7 @@ function addWorker(pool: SharedPool, spawn: Spawner['spawn']): PoolWorker {
     pending: new Map(),
     ready: false,
     queued: [],
-    outbox: createTurnQueue((tasks) =>
-      worker.postMessage(
-        tasks,
-        tasks.map((task) => task.body.buffer as ArrayBuffer),
-      ),
-    ),
+    outbox: createTurnQueue((tasks) => postTasks(worker, tasks)),
   };
   // An idle worker must never keep the process alive; one with work does (see decodeInPool).
   worker.unref();
@@ -302,7 +305,11 @@ async function decodeInPool(
   return new Promise<DecodeOutcome>((resolve, reject) => {
     entry.pending.set(id, { resolve, reject });
     entry.worker.ref();
-    if (entry.ready) {
+    // A worker with nothing to do gets the batch at once: waking it cannot wait for company.
+    // A busy one gets the batches of this turn together, at its end (see `outbox`).
+    if (entry.ready && entry.pending.size === 1) {
+      postTasks(entry.worker, [task]);
+    } else if (entry.ready) {
       entry.outbox.push(task);
     } else {
       entry.queued.push({ task, body: task.body });
