@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createReplayServer, DEFAULT_LIMITS } from './app';
 import {
@@ -179,6 +180,31 @@ describe('The real ingest worker', () => {
     // The small batch is answered before the two large ones of its message are decoded;
     // decoded together, the three came back at once.
     expect(last - small).toBeGreaterThan((last - first) / 2);
+  });
+  it('answers a small batch behind one that inflates on the thread pool without waiting for it', async () => {
+    const decoder = acquireBatchDecoder(1, () => undefined);
+    onTestFinished(() => decoder.release());
+    // The worker started, so that its start is not counted.
+    await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
+    // Over 4 MB once inflated: inflated off the worker's thread, and long to read after that.
+    const inflatesOnThePool = gzipSync(
+      JSON.stringify(
+        batch(
+          's1',
+          Array.from({ length: 60_000 }, (_, index) => click(T0 + index)),
+        ),
+      ),
+    );
+    const order: string[] = [];
+    await Promise.all([
+      decoder
+        .decode(new Uint8Array(inflatesOnThePool), Date.now(), DEFAULT_LIMITS)
+        .then(({ result }) => order.push(`large ${result.ok}`)),
+      decoder
+        .decode(json(batch('s1', [click(T0)], { seq: 1 })), Date.now(), DEFAULT_LIMITS)
+        .then(({ result }) => order.push(`small ${result.ok}`)),
+    ]);
+    expect(order).toEqual(['small true', 'large true']);
   });
 });
 
