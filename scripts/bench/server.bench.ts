@@ -551,6 +551,7 @@ const INGEST_VARIANTS: readonly IngestVariant[] = [
   },
 ];
 
+/** Prints a store's ingest results against its raw insert; returns that baseline (batches/s). */
 function printIngest(
   label: string,
   results: ReadonlyArray<[IngestVariant, IngestResult]>,
@@ -559,7 +560,7 @@ function printIngest(
   bytesPerBatch: number,
   /** The raw SQLite insert rate of this run, beside which a PostgreSQL ingest is also shown. */
   rawSqlite?: number,
-): void {
+): number {
   // The raw rate is dominated by the disk's sync latency, which drifts on a shared machine:
   // it is measured right before and right after the ingest runs, and their mean is the baseline.
   const raw = (rawBefore + rawAfter) / 2;
@@ -581,6 +582,7 @@ function printIngest(
       `    CPU per batch: server ${cpu(ingest.serverCpuUs)} (main thread ${cpu(ingest.mainThreadCpuUs)}), load generator ${cpu(ingest.clientCpuUs)}`,
     );
   }
+  return raw;
 }
 
 /** Runs each variant of the server once, in order, on a fresh database from `database()`. */
@@ -651,9 +653,13 @@ async function ingestBenchmarks(
       args: ['--db', join(directory, `${clients}-ingest-${databases++}.db`)],
       env: {},
     }));
-    const rawSqliteAfter = rawSqlite('raw-after.db');
-    rawSqliteMean = (rawSqliteBefore + rawSqliteAfter) / 2;
-    printIngest(`SQLite, ${clients} clients`, sqliteResults, rawSqliteBefore, rawSqliteAfter, bytesPerBatch);
+    rawSqliteMean = printIngest(
+      `SQLite, ${clients} clients`,
+      sqliteResults,
+      rawSqliteBefore,
+      rawSqlite('raw-after.db'),
+      bytesPerBatch,
+    );
     const bestSqlite = Math.max(...sqliteResults.map(([, result]) => result.rate));
     // What no ingest path that validates can skip: inflating each body and checking every
     // byte of it, as ingest's scan does; and, for comparison, inflating and parsing it in
