@@ -116,6 +116,17 @@ describe('Batches handed to an ingest worker in one event loop turn', () => {
   });
 });
 
+/** A one-worker decoder, released when the test ends, whose worker has started (its start is not timed). */
+async function startedDecoder(): Promise<BatchDecoder> {
+  const decoder = acquireBatchDecoder(1, () => undefined);
+  onTestFinished(() => decoder.release());
+  await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
+  return decoder;
+}
+
+/** `count` clicks a millisecond apart, for batches that take long to decode. */
+const clicks = (count: number) => Array.from({ length: count }, (_, index) => click(T0 + index));
+
 describe('The real ingest worker', () => {
   it('answers each batch as soon as it is decoded, not with the rest of its message', async () => {
     const real = await loadSpawner();
@@ -153,18 +164,8 @@ describe('The real ingest worker', () => {
   });
 
   it('answers a small batch before the large ones that travelled with it are decoded', async () => {
-    const decoder = acquireBatchDecoder(1, () => undefined);
-    onTestFinished(() => decoder.release());
-    // The worker started, so that its start is not counted.
-    await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
-    const large = (seq: number) =>
-      json(
-        batch(
-          's1',
-          Array.from({ length: 40_000 }, (_, index) => click(T0 + index)),
-          { seq },
-        ),
-      );
+    const decoder = await startedDecoder();
+    const large = (seq: number) => json(batch('s1', clicks(40_000), { seq }));
     // The first goes to the idle worker at once; while it decodes that one, the other three
     // travel together: a small batch, then two that take long to decode.
     const bodies = [large(0), json(batch('s1', [click(T0)], { seq: 1 })), large(2), large(3)];
@@ -181,20 +182,11 @@ describe('The real ingest worker', () => {
     // decoded together, the three came back at once.
     expect(last - small).toBeGreaterThan((last - first) / 2);
   });
+
   it('answers a small batch behind one that inflates on the thread pool without waiting for it', async () => {
-    const decoder = acquireBatchDecoder(1, () => undefined);
-    onTestFinished(() => decoder.release());
-    // The worker started, so that its start is not counted.
-    await decoder.decode(json(batch('s1', [click(T0)])), Date.now(), DEFAULT_LIMITS);
+    const decoder = await startedDecoder();
     // Over 4 MB once inflated: inflated off the worker's thread, and long to read after that.
-    const inflatesOnThePool = gzipSync(
-      JSON.stringify(
-        batch(
-          's1',
-          Array.from({ length: 60_000 }, (_, index) => click(T0 + index)),
-        ),
-      ),
-    );
+    const inflatesOnThePool = gzipSync(JSON.stringify(batch('s1', clicks(60_000))));
     const order: string[] = [];
     await Promise.all([
       decoder
