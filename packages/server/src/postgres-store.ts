@@ -285,20 +285,19 @@ function insertBatchesSql(first: number): string {
 function batchParams(candidates: readonly Candidate[]): unknown[] {
   const rows = candidates.map(({ input }) => batchRowValues(input, undefined));
   const starts: number[] = [];
+  const lengths: number[] = [];
   let offset = 0;
   for (const { input } of candidates) {
     starts.push(offset);
+    lengths.push(input.body.byteLength);
     offset += input.body.byteLength;
   }
-  const cut: Record<string, number[]> = {
-    body_start: starts,
-    body_length: candidates.map(({ input }) => input.body.byteLength),
-  };
+  const cut: Record<string, number[]> = { body_start: starts, body_length: lengths };
   return [
     ...BATCH_INPUTS.map(([name, element, column]) =>
       pgArray(
         element,
-        column === undefined ? (cut[name] ?? []) : rows.map((row) => row[column] as PgArrayValue),
+        column === undefined ? (cut[name] as number[]) : rows.map((row) => row[column] as PgArrayValue),
       ),
     ),
     Buffer.concat(candidates.map(({ input }) => input.body)),
@@ -351,6 +350,45 @@ const INDEX_EVENTS = `indexed AS (
   SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
   ON CONFLICT DO NOTHING
 )`;
+
+/**
+ * A group in one statement (`putGroupInOneStatement`): the sessions locked and updated where
+ * their row is still the version this process wrote, the batches inserted, the event rows
+ * indexed, and both counts checked. The text is built once: it never changes.
+ */
+const GROUP_WRITE_SQL = `WITH input AS (
+     SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::xid[]) AS v(${SESSION_INPUT_NAMES}, seen)
+   ),
+   locked AS (
+     SELECT s.project_id, s.id FROM sessions s
+     JOIN input v ON s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
+     ORDER BY s.project_id, s.id
+     FOR UPDATE OF s
+   ),
+   updated AS (
+     UPDATE sessions s SET ${SESSION_UPDATES}
+     FROM input v WHERE s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
+       AND (s.project_id, s.id) IN (SELECT project_id, id FROM locked)
+     RETURNING s.xmin
+   ),
+   inserted AS (${insertBatchesSql(21)} RETURNING 1),
+   ${INDEX_EVENTS}
+   SELECT replaykit_expect_rows('unchanged sessions', (SELECT count(*) FROM updated), $20),
+     replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
+     (SELECT xmin::text FROM updated LIMIT 1) AS xmin`;
+
+/** A group the locked way (`insertAndLock`): its batches inserted, its sessions' rows locked and read. */
+const GROUP_LOCK_SQL = `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
+   locked AS (
+     SELECT s.project_id, s.id, s.state, s.xmin FROM sessions s
+     JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
+       ON s.project_id = wanted.project_id AND s.id = wanted.id
+     ORDER BY s.project_id, s.id
+     FOR UPDATE OF s
+   )
+   SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state, NULL AS xmin FROM inserted
+   UNION ALL
+   SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`;
 
 /** Batch bodies fetched per query while streaming a session, to bound memory. */
 const READ_PAGE_BATCHES = 16;
@@ -1092,26 +1130,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // so that a group another process got to first stops before its batches are written.
     const { rows } = await client.query<{ xmin: string | null }>({
       name: prepared ? 'replaykit_group_write' : undefined,
-      text: `WITH input AS (
-         SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::xid[]) AS v(${SESSION_INPUT_NAMES}, seen)
-       ),
-       locked AS (
-         SELECT s.project_id, s.id FROM sessions s
-         JOIN input v ON s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
-         ORDER BY s.project_id, s.id
-         FOR UPDATE OF s
-       ),
-       updated AS (
-         UPDATE sessions s SET ${SESSION_UPDATES}
-         FROM input v WHERE s.project_id = v.project_id AND s.id = v.id AND s.xmin = v.seen
-           AND (s.project_id, s.id) IN (SELECT project_id, id FROM locked)
-         RETURNING s.xmin
-       ),
-       inserted AS (${insertBatchesSql(21)} RETURNING 1),
-       ${INDEX_EVENTS}
-       SELECT replaykit_expect_rows('unchanged sessions', (SELECT count(*) FROM updated), $20),
-         replaykit_expect_rows('new batches', (SELECT count(*) FROM inserted), $19),
-         (SELECT xmin::text FROM updated LIMIT 1) AS xmin`,
+      text: GROUP_WRITE_SQL,
       values: [
         ...sessionParams(writes),
         pgArray(
@@ -1237,17 +1256,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       xmin: string | null;
     }>({
       name: prepared ? 'replaykit_group_lock' : undefined,
-      text: `WITH inserted AS (${insertBatchesSql(3)} RETURNING project_id, session_id, window_id, seq),
-       locked AS (
-         SELECT s.project_id, s.id, s.state, s.xmin FROM sessions s
-         JOIN unnest($1::text[], $2::text[]) AS wanted(project_id, id)
-           ON s.project_id = wanted.project_id AND s.id = wanted.id
-         ORDER BY s.project_id, s.id
-         FOR UPDATE OF s
-       )
-       SELECT 'batch' AS kind, project_id, session_id, window_id, seq, NULL AS state, NULL AS xmin FROM inserted
-       UNION ALL
-       SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`,
+      text: GROUP_LOCK_SQL,
       values: [
         pgArray(
           'text',
