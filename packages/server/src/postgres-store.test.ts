@@ -472,9 +472,8 @@ describe('createPostgresStore', () => {
   });
 
   it('merges a new session that two processes start at once', async () => {
-    const url = await server.createDatabase();
-    const stores = await Promise.all([1, 2].map(() => createPostgresStore({ connectionString: url })));
-    try {
+    await withTwoStores(async (mine, theirs) => {
+      const stores = [mine, theirs];
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, seq) =>
           stores[seq % 2]?.putBatch(batchInput('race', [meta(T0 + seq), click(T0 + seq + 1)], { seq })),
@@ -483,9 +482,7 @@ describe('createPostgresStore', () => {
       expect(results.filter((result) => result?.created)).toHaveLength(1);
       expect(results.every((result) => result?.duplicate === false)).toBe(true);
       expect(await stores[0]?.getSession('shop', 'race')).toMatchObject({ eventCount: 24, clickCount: 12 });
-    } finally {
-      await Promise.all(stores.map((store) => store.close()));
-    }
+    });
   });
 
   it.each([
@@ -494,25 +491,16 @@ describe('createPostgresStore', () => {
   ])(
     'gives a session row equal to one-by-one ingestion when several of its batches share a group: %s',
     async (_, storedFirst) => {
-      const groupedUrl = await server.createDatabase();
-      const sequentialUrl = await server.createDatabase();
-      const grouped = await createPostgresStore({ connectionString: groupedUrl });
+      const { store: grouped, url: groupedUrl } = await openStore();
       // Keeps no sessions in memory: every batch is merged from the row, with locks.
-      const sequential = await createPostgresStore({
-        connectionString: sequentialUrl,
-        sessionCache: { maxSessions: 0 },
-      });
-      try {
-        await putGroupedAndSequential(grouped, sequential, storedFirst);
-        for (const query of [
-          'SELECT * FROM sessions ORDER BY project_id, id',
-          'SELECT * FROM batches ORDER BY project_id, session_id, window_id, seq',
-          'SELECT * FROM session_events ORDER BY project_id, session_id, name, property, value',
-        ]) {
-          expect(await queryRows(groupedUrl, query)).toEqual(await queryRows(sequentialUrl, query));
-        }
-      } finally {
-        await Promise.all([grouped.close(), sequential.close()]);
+      const { store: sequential, url: sequentialUrl } = await openStore({ sessionCache: { maxSessions: 0 } });
+      await putGroupedAndSequential(grouped, sequential, storedFirst);
+      for (const query of [
+        'SELECT * FROM sessions ORDER BY project_id, id',
+        'SELECT * FROM batches ORDER BY project_id, session_id, window_id, seq',
+        'SELECT * FROM session_events ORDER BY project_id, session_id, name, property, value',
+      ]) {
+        expect(await queryRows(groupedUrl, query)).toEqual(await queryRows(sequentialUrl, query));
       }
     },
   );
