@@ -1,3 +1,4 @@
+import { EventType, IncrementalSource } from '@replaykit/core';
 import { record as bareRecord } from '@rrweb/record';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPrivacyOptions } from './privacy';
@@ -260,12 +261,25 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
       URL.revokeObjectURL(sheetUrl);
     }
 
-    const incremental = (events: WireEvent[]) => comparable(events).filter((event) => event.type === 3);
-    const trimmed = comparable(streams.trimmed);
+    // The test runner resizes the window at times of its own, and each recorder throttles its
+    // resize listener with its own 200 ms timer: once in CI a resize reached the bare stream and
+    // not the trimmed one. The page under test never resizes and the trim left the resize
+    // observer as published, so window resizes are left out of the comparison.
+    const pageEvents = (events: WireEvent[]) =>
+      comparable(events).filter(
+        (event) =>
+          !(
+            event.type === EventType.IncrementalSnapshot &&
+            event.data.source === IncrementalSource.ViewportResize
+          ),
+      );
+    const incremental = (events: WireEvent[]) =>
+      pageEvents(events).filter((event) => event.type === EventType.IncrementalSnapshot);
+    const trimmed = pageEvents(streams.trimmed);
     expect(incremental(streams.trimmed)).toEqual(incremental(streams.bare));
-    expect(trimmed).toEqual(comparable(streams.bare));
+    expect(trimmed).toEqual(pageEvents(streams.bare));
     // Same bytes on the wire, key order included.
-    expect(JSON.stringify(trimmed)).toBe(JSON.stringify(comparable(streams.bare)));
+    expect(JSON.stringify(trimmed)).toBe(JSON.stringify(pageEvents(streams.bare)));
     // And the streams really held what the test is about.
     const mutations = JSON.stringify(incremental(streams.trimmed).filter((event) => event.data.source === 0));
     for (const expected of [
