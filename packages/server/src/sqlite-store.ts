@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
 import { buildListQuery } from './sql';
-import { acquireSqliteWriter } from './sqlite-writer-client';
+import { acquireSqliteWriter, storeClosedError } from './sqlite-writer-client';
 import {
   type BatchBodyRow,
   type BatchRefRow,
@@ -407,9 +407,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       : acquireSqliteWriter(resolve(filename), durability);
   const localWrites = writer ? undefined : createGroupWriter(db);
   // Batches of one turn share a commit.
-  const localPuts = createTurnQueue<PendingPut>((group) =>
-    settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []),
-  );
+  const commitLocally = (group: PendingPut[]) =>
+    settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []);
+  const localPuts = createTurnQueue<PendingPut>(commitLocally);
+  let closed = false;
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
     deleteBatches.run(projectId, sessionId);
@@ -431,6 +432,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     putBatch(input) {
       if (writer) {
         return writer.put(input);
+      }
+      if (closed) {
+        return Promise.reject(storeClosedError());
       }
       return new Promise<PutBatchResult>((resolvePut, rejectPut) => {
         localPuts.push({ input, resolve: resolvePut, reject: rejectPut });
@@ -494,7 +498,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async close() {
+      closed = true;
       await writer?.release();
+      // Batches waiting for the end of this turn are committed now, not after the close.
+      const queued = localPuts.take();
+      if (queued.length > 0) {
+        commitLocally(queued);
+      }
       if (db.open) {
         db.close();
       }

@@ -167,6 +167,11 @@ function send(current: WriterThread, request: WriterRequest): void {
   current.outbox.push(request);
 }
 
+/** What `putBatch` rejects with once its SQLite store is closed, with or without a writer thread. */
+export function storeClosedError(): Error {
+  return new Error('The SQLite store is closed; open it again to store batches.');
+}
+
 /** A store's handle on the writer thread, for the database file `filename`. */
 export function acquireSqliteWriter(filename: string, durability: SqliteDurability): SqliteWriterHandle {
   const handle = nextHandle++;
@@ -176,7 +181,7 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
     async put(input) {
       if (released) {
         // Writing would open the database in the writer thread again, and nothing would close it.
-        throw new Error('The SQLite store is closed; open it again to store batches.');
+        throw storeClosedError();
       }
       const current = threadBroken ? undefined : await startThread();
       if (!current) {

@@ -85,10 +85,15 @@ describe('SQLite writes through the writer thread', () => {
     }
     expect(tableRows(filename, 'SELECT seq FROM batches')).toEqual([{ seq: 0 }]);
   });
+});
 
-  it('answer every batch still queued when close() is called, after committing it', async () => {
+describe('Closing a SQLite store', () => {
+  it.each([
+    ['in its writer thread', true],
+    ['on the main thread (writerThread: false)', false],
+  ])('answers every batch still queued, after committing it, %s', async (_name, writerThread) => {
     const filename = newFile();
-    const store = createSqliteStore({ filename });
+    const store = createSqliteStore({ filename, writerThread });
     const puts = Array.from({ length: 60 }, (_, seq) =>
       store.putBatch(batchInput(`closing-${seq % 3}`, [meta(T0 + seq), click(T0 + seq + 1)], { seq })),
     );
@@ -96,6 +101,18 @@ describe('SQLite writes through the writer thread', () => {
     const settled = await Promise.allSettled(puts);
     expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
     expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 60 }]);
+  });
+
+  it('answers every batch still queued, in memory', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    const puts = Array.from({ length: 6 }, (_, seq) =>
+      store.putBatch(batchInput('closing', [meta(T0 + seq)], { seq })),
+    );
+    await store.close();
+    expect(await Promise.all(puts)).toEqual([
+      { duplicate: false, created: true },
+      ...Array.from({ length: 5 }, () => ({ duplicate: false, created: false })),
+    ]);
   });
 });
 
@@ -108,6 +125,21 @@ describe('A closed SQLite store', () => {
       /store is closed/,
     );
     await vi.waitFor(() => expect(sqliteWriterThreadRunning()).toBe(false), { timeout: 5_000, interval: 50 });
+  });
+
+  it.each([
+    ['in memory', ':memory:'],
+    ['without a writer thread', 'file'],
+  ])('refuses batches with the same error %s', async (_name, kind) => {
+    const store =
+      kind === 'file'
+        ? createSqliteStore({ filename: newFile(), writerThread: false })
+        : createSqliteStore({ filename: ':memory:' });
+    await store.putBatch(batchInput('s1', [meta(T0)]));
+    await store.close();
+    await expect(store.putBatch(batchInput('s1', [meta(T0 + 1)], { seq: 1 }))).rejects.toThrow(
+      'The SQLite store is closed; open it again to store batches.',
+    );
   });
 });
 
