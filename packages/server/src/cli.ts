@@ -86,7 +86,7 @@ const SWEEP_HELP = `Usage: replaykit sweep [options]
 
 Deletes the sessions whose last event is older than the retention, with all their data,
 and exits. "replaykit serve" also sweeps hourly; run this from a scheduler when the
-server runs elsewhere or with the sweeper off.
+server is embedded with its sweeper off (retention.sweepIntervalMs: 0), once per project.
 
 Options:
   --db <file>              SQLite database file (default ${DEFAULT_DB_PATH})
