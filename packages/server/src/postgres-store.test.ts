@@ -947,6 +947,15 @@ describe('createPostgresStore', () => {
     }
   });
 
+  it('ends its connections once when close() is called twice at once', async () => {
+    const store = await createPostgresStore({ connectionString: await server.createDatabase() });
+    await store.putBatch(batchInput('twice-closed', [meta(T0)]));
+    expect(await Promise.allSettled([store.close(), store.close()])).toEqual([
+      { status: 'fulfilled', value: undefined },
+      { status: 'fulfilled', value: undefined },
+    ]);
+  });
+
   it('stores a NUL character in custom event names, properties and the user id, alone or in a group', async () => {
     const { store } = await openStore();
     const nul = (sessionId: string, seq: number) =>

@@ -1319,6 +1319,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   /** Batches not answered yet: close() writes them before it ends the connections. */
   const unanswered = new Set<Promise<PutBatchResult>>();
+  let closing: Promise<void> | undefined;
 
   function putBatch(input: PutBatchInput): Promise<PutBatchResult> {
     const put = new Promise<PutBatchResult>((resolve, reject) => {
@@ -1431,13 +1432,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await pool.query('SELECT 1');
     },
 
-    async close() {
-      while (unanswered.size > 0) {
-        await Promise.allSettled([...unanswered]);
-      }
-      if (!pool.ended) {
-        await pool.end();
-      }
+    close() {
+      // Every call gets the same promise: a second pool.end() would throw.
+      closing ??= (async () => {
+        while (unanswered.size > 0) {
+          await Promise.allSettled([...unanswered]);
+        }
+        if (!pool.ended) {
+          await pool.end();
+        }
+      })();
+      return closing;
     },
   };
 }

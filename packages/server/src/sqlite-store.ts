@@ -411,6 +411,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []);
   const localPuts = createTurnQueue<PendingPut>(commitLocally);
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
     deleteBatches.run(projectId, sessionId);
@@ -497,17 +498,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       db.prepare('SELECT 1').get();
     },
 
-    async close() {
-      closed = true;
-      await writer?.release();
-      // Batches waiting for the end of this turn are committed now, not after the close.
-      const queued = localPuts.take();
-      if (queued.length > 0) {
-        commitLocally(queued);
-      }
-      if (db.open) {
-        db.close();
-      }
+    close() {
+      // Every call gets the same promise, so a second close() also waits for the first.
+      closing ??= (async () => {
+        closed = true;
+        await writer?.release();
+        // Batches waiting for the end of this turn are committed now, not after the close.
+        const queued = localPuts.take();
+        if (queued.length > 0) {
+          commitLocally(queued);
+        }
+        if (db.open) {
+          db.close();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -177,6 +177,7 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
   const handle = nextHandle++;
   openedHandles.set(handle, { filename, durability });
   let released = false;
+  let releasing: Promise<void> | undefined;
   return {
     async put(input) {
       if (released) {
@@ -201,43 +202,48 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
         send(current, { kind: 'put', handle, id, input });
       });
     },
-    async release() {
-      if (released) {
-        return;
-      }
-      released = true;
-      // Batches still queued on this thread are written before its connection closes.
-      const queued = localQueues.get(handle)?.take() ?? [];
-      localQueues.delete(handle);
-      if (queued.length > 0) {
-        writeLocally(handle, queued);
-      }
-      const current = thread ? await thread : undefined;
-      if (current?.opened.has(handle)) {
-        current.opened.delete(handle);
-        const id = nextId++;
-        // Sent after this store's puts, so the writer thread finishes them first.
-        await new Promise<void>((resolve) => {
-          current.closing.set(id, resolve);
-          send(current, { kind: 'close', handle, id });
-        });
-        current.users--;
-        if (current.users === 0) {
-          current.lingerTimer = setTimeout(() => {
-            if (current.users === 0 && thread) {
-              thread = undefined;
-              void current.worker.terminate();
-            }
-          }, SQLITE_WRITER_LINGER_MS);
-          current.lingerTimer.unref?.();
-        }
-      }
-      // Only now: if the writer thread failed meanwhile, its batches of this store were
-      // written on this thread, through a connection opened from openedHandles.
-      const local = localWriters.get(handle);
-      localWriters.delete(handle);
-      openedHandles.delete(handle);
-      local?.db.close();
+    release() {
+      // Every call gets the same promise, so a second close() also waits for the first.
+      releasing ??= releaseHandle();
+      return releasing;
     },
   };
+
+  async function releaseHandle(): Promise<void> {
+    released = true;
+    // Waited for first: a put that was waiting for the thread to start has then sent its
+    // batch to the thread or queued it on this one (its continuation runs before this one).
+    const current = thread ? await thread : undefined;
+    // Batches still queued on this thread are written before its connection closes.
+    const queued = localQueues.get(handle)?.take() ?? [];
+    localQueues.delete(handle);
+    if (queued.length > 0) {
+      writeLocally(handle, queued);
+    }
+    if (current?.opened.has(handle)) {
+      current.opened.delete(handle);
+      const id = nextId++;
+      // Sent after this store's puts, so the writer thread finishes them first.
+      await new Promise<void>((resolve) => {
+        current.closing.set(id, resolve);
+        send(current, { kind: 'close', handle, id });
+      });
+      current.users--;
+      if (current.users === 0) {
+        current.lingerTimer = setTimeout(() => {
+          if (current.users === 0 && thread) {
+            thread = undefined;
+            void current.worker.terminate();
+          }
+        }, SQLITE_WRITER_LINGER_MS);
+        current.lingerTimer.unref?.();
+      }
+    }
+    // Only now: if the writer thread failed meanwhile, its batches of this store were
+    // written on this thread, through a connection opened from openedHandles.
+    const local = localWriters.get(handle);
+    localWriters.delete(handle);
+    openedHandles.delete(handle);
+    local?.db.close();
+  }
 }

@@ -103,6 +103,21 @@ describe('Closing a SQLite store', () => {
     expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 60 }]);
   });
 
+  it('answers every batch still queued before a second close() resolves', async () => {
+    const store = createSqliteStore({ filename: newFile() });
+    await store.putBatch(batchInput('warm', [meta(T0)]));
+    let answered = 0;
+    const puts = Array.from({ length: 50 }, (_, seq) =>
+      store.putBatch(batchInput('twice-closed', [meta(T0 + seq)], { seq })).then(() => {
+        answered++;
+      }),
+    );
+    const first = store.close();
+    await store.close();
+    expect(answered).toBe(50);
+    await Promise.all([first, ...puts]);
+  });
+
   it('answers every batch still queued, in memory', async () => {
     const store = createSqliteStore({ filename: ':memory:' });
     const puts = Array.from({ length: 6 }, (_, seq) =>

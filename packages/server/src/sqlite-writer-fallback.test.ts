@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { batchInput } from './test/store-contract';
-import { click, meta, T0 } from './test/support';
+import { click, meta, T0, tableRows } from './test/support';
 
 const directory = mkdtempSync(join(tmpdir(), 'replaykit-writer-fallback-'));
 
@@ -56,6 +56,29 @@ describe.each([
       expect(spawned).toHaveLength(spawn ? 1 : 0);
     } finally {
       await store.close();
+      replaceSpawnerForTests(undefined);
+    }
+  });
+});
+
+describe('A SQLite store closed while it learns that no writer thread can start', () => {
+  it('commits the batches it took before close() and answers them', async () => {
+    vi.resetModules();
+    const { replaceSpawnerForTests } = await import('./ingest-pool');
+    const { createSqliteStore } = await import('./sqlite-store');
+    replaceSpawnerForTests('none');
+    const filename = join(directory, `${Math.random()}.db`);
+    try {
+      const store = createSqliteStore({ filename });
+      // The first puts wait for the thread to start; close() comes in the same turn.
+      const puts = Array.from({ length: 5 }, (_, seq) =>
+        store.putBatch(batchInput('s1', [meta(T0 + seq), click(T0 + seq + 1)], { seq })),
+      );
+      await store.close();
+      const settled = await Promise.allSettled(puts);
+      expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+      expect(tableRows(filename, 'SELECT count(*) AS batches FROM batches')).toEqual([{ batches: 5 }]);
+    } finally {
       replaceSpawnerForTests(undefined);
     }
   });
