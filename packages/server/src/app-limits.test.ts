@@ -108,6 +108,23 @@ describe('ingest limits and refusals', () => {
     await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'small', { pad: 'x'.repeat(500) })]));
   });
 
+  it.each([
+    ['on the main thread', 0],
+    ['in an ingest worker', 1],
+  ])('counts the per-event limit in UTF-8 bytes, not characters (%s)', async (_name, ingestWorkers) => {
+    makeServer({ limits: { maxEventBytes: 1_000 }, ingestWorkers });
+    // 600 euro signs: 600 characters, 1,800 bytes; written as is and as \u escapes.
+    const euros = custom(T0 + 1, 'big', { pad: '€'.repeat(600) });
+    const asIs = JSON.stringify(batch('s1', [meta(T0), euros]));
+    const escaped = asIs.replaceAll('€', '\\u20ac');
+    for (const body of [asIs, escaped]) {
+      const refused = await expectError(await server.fetch(ingestRequest(body)), 413, 'event_too_large');
+      expect(refused.error.event).toBe(1);
+    }
+    // 300 of them, 900 bytes, fit.
+    await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'fits', { pad: '€'.repeat(300) })]));
+  });
+
   it(`refuses an event nested more than ${MAX_EVENT_NESTING} levels deep, and reads one at the limit back`, async () => {
     /** An event whose object and array levels number `levels` in all (a DOM snapshot's shape). */
     const nestedEvent = (levels: number, timestamp: number) => {

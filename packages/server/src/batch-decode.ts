@@ -124,8 +124,21 @@ function scannedBatch(bytes: Uint8Array, limits: DecodeLimits): IngestBatch | un
   return acceptBatch(scanned);
 }
 
+/** The length of `text` in UTF-8 bytes, as the limits count (UTF-16 units undercount anything beyond ASCII). */
+function utf8ByteLength(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0x80) {
+      // 2 bytes below U+0800, 3 from there; the two units of a surrogate pair take 4 in all.
+      bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
+    }
+  }
+  return bytes;
+}
+
 /** The batch parsed with `JSON.parse` and checked in full, or the refusal that says what is wrong with it. */
-function parsedBatch(json: string, limits: DecodeLimits): IngestBatch | BatchRefusal {
+function parsedBatch(json: string, byteLength: number, limits: DecodeLimits): IngestBatch | BatchRefusal {
   if (json.trim() === '') {
     return refuse(
       400,
@@ -162,9 +175,11 @@ function parsedBatch(json: string, limits: DecodeLimits): IngestBatch | BatchRef
       tooDeep,
     );
   }
-  if (json.length > limits.maxEventBytes) {
+  if (byteLength > limits.maxEventBytes) {
     // Only a batch larger than the limit can hold an event larger than it.
-    const index = batch.events.findIndex((event) => JSON.stringify(event).length > limits.maxEventBytes);
+    const index = batch.events.findIndex(
+      (event) => utf8ByteLength(JSON.stringify(event)) > limits.maxEventBytes,
+    );
     if (index !== -1) {
       return refuse(
         413,
@@ -196,7 +211,7 @@ export async function decodeBatch(
         `The batch is larger than ${limits.maxDecompressedBytes} bytes; send smaller batches.`,
       );
     }
-    batch = scannedBatch(decoded, limits) ?? parsedBatch(decodeUtf8(decoded), limits);
+    batch = scannedBatch(decoded, limits) ?? parsedBatch(decodeUtf8(decoded), decoded.byteLength, limits);
   } catch (error) {
     if (!(error instanceof BodyError)) {
       throw error;
