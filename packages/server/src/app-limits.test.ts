@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
@@ -299,6 +300,27 @@ describe('retention', () => {
     await ingestOk(batch('s1', [meta(T0)]));
     await server.sweep(Date.now() + 2 * 24 * 60 * 60 * 1_000);
     const response = await server.fetch(ingestRequest(batch('s1', [meta(T0)])));
+    expect(await response.json()).toEqual({ ok: true, duplicate: false });
+  });
+
+  it.each([
+    ['bodyTimeoutMs', 2 ** 31, /limits.bodyTimeoutMs can be at most 2147483647; got 2147483648/],
+    ['maxDecompressedBytes', 2 ** 33, /limits.maxDecompressedBytes can be at most 2147483647/],
+    ['maxBodyBytes', Number.MAX_SAFE_INTEGER, /limits.maxBodyBytes can be at most 2147483647/],
+    ['maxEventBytes', 2 ** 31, /limits.maxEventBytes can be at most 2147483647/],
+  ])('refuses limits.%s over what it can hold (%d) at start, naming the most', (name, value, message) => {
+    expect(() => makeServer({ limits: { [name]: value } })).toThrow(message);
+  });
+
+  it('takes each limit at its most, and inflates a body over 4 MiB under it', async () => {
+    makeServer({
+      limits: { bodyTimeoutMs: 2 ** 31 - 1, maxDecompressedBytes: 2 ** 31 - 1, maxBodyBytes: 2 ** 31 - 1 },
+    });
+    // Over the size inflated synchronously (4 MiB), so it inflates on the thread pool.
+    const large = gzipSync(
+      JSON.stringify(batch('big', [meta(T0), custom(T0 + 1, 'pad', { pad: 'x'.repeat(5 * 1024 * 1024) })])),
+    );
+    const response = await server.fetch(ingestRequest(new Uint8Array(large)));
     expect(await response.json()).toEqual({ ok: true, duplicate: false });
   });
 

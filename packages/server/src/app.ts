@@ -108,6 +108,19 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   rateBurst: DEFAULT_RATE_BURST,
 };
 
+/**
+ * The largest value each limit takes, where there is one. Byte limits: a body or an event is
+ * held whole in one buffer or string, and inflating refuses larger outputs (Node's zlib takes
+ * at most 4 GiB); 2 GiB − 1 is far beyond any batch. `bodyTimeoutMs`: timers run at most
+ * 2^31 − 1 ms (about 24.8 days); a larger delay fires at once.
+ */
+export const LIMITS_MAX: Readonly<Partial<ServerLimits>> = {
+  maxBodyBytes: 2 ** 31 - 1,
+  maxDecompressedBytes: 2 ** 31 - 1,
+  maxEventBytes: 2 ** 31 - 1,
+  bodyTimeoutMs: 2 ** 31 - 1,
+};
+
 /** One project: a separate set of recordings with its own pair of keys. */
 export interface ProjectConfig {
   /** Stable id used in storage (letters, digits, `-`, `_`). */
@@ -366,6 +379,10 @@ function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   for (const [name, value] of Object.entries(merged)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new Error(`limits.${name} must be a positive whole number; got ${String(value)}.`);
+    }
+    const most = LIMITS_MAX[name as keyof ServerLimits];
+    if (most !== undefined && value > most) {
+      throw new Error(`limits.${name} can be at most ${most}; got ${value}.`);
     }
   }
   return merged;
