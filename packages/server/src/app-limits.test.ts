@@ -92,6 +92,23 @@ describe('quotas', () => {
     );
     expect(body.error.message).toContain('300 bytes');
   });
+
+  it('answers a repeat of a stored batch as a duplicate, not 429, once the byte quota is full', async () => {
+    const stored = batch('s1', [meta(T0), custom(T0 + 1, 'x', { pad: 'y'.repeat(100) })]);
+    const size = JSON.stringify(stored).length;
+    makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: size + 10 } }, TEST_PROJECTS[1]!] });
+    await ingestOk(stored);
+    // The recorder lost the first answer and sends the batch again.
+    const repeat = await server.fetch(ingestRequest(stored));
+    expect(repeat.status).toBe(200);
+    expect(await repeat.json()).toEqual({ ok: true, duplicate: true });
+    // A new batch is still refused.
+    await expectError(
+      await server.fetch(ingestRequest(batch('s1', [meta(T0 + 2)], { seq: 1 }))),
+      429,
+      'quota_exceeded',
+    );
+  });
 });
 
 describe('ingest limits and refusals', () => {

@@ -748,7 +748,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     return usage;
   }
 
-  async function checkQuota(project: ProjectConfig, sessionId: string, byteCount: number): Promise<void> {
+  async function checkQuota(project: ProjectConfig, batch: DecodedBatch, byteCount: number): Promise<void> {
     const { quota } = project;
     if (!quota || (quota.maxBytes === undefined && quota.maxSessions === undefined)) {
       return;
@@ -758,13 +758,18 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       new HttpError(429, 'quota_exceeded', `${reason} Older sessions free space as retention deletes them.`, {
         'retry-after': String(QUOTA_RETRY_AFTER_SECONDS),
       });
-    if (quota.maxBytes !== undefined && usage.bytes + byteCount > quota.maxBytes) {
+    if (
+      quota.maxBytes !== undefined &&
+      usage.bytes + byteCount > quota.maxBytes &&
+      // A repeat of a stored batch adds nothing: it is answered as a duplicate, not refused.
+      !(await fromStore(() => store.hasBatch(project.id, batch.sessionId, batch.windowId, batch.seq)))
+    ) {
       throw refuse(
         `Project "${project.id}" stores ${usage.bytes} bytes, at its quota of ${quota.maxBytes} bytes.`,
       );
     }
     if (quota.maxSessions !== undefined && usage.sessions >= quota.maxSessions) {
-      const existing = await fromStore(() => store.getSession(project.id, sessionId));
+      const existing = await fromStore(() => store.getSession(project.id, batch.sessionId));
       if (!existing) {
         throw refuse(
           `Project "${project.id}" stores ${usage.sessions} sessions, at its quota of ${quota.maxSessions}; no new session can start.`,
@@ -796,7 +801,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     batch: DecodedBatch,
     receivedAt: number,
   ): Promise<Response> {
-    await checkQuota(project, batch.sessionId, body.byteLength);
+    await checkQuota(project, batch, body.byteLength);
     const { duplicate, created } = await fromStore(() =>
       store.putBatch({
         projectId: project.id,

@@ -1420,6 +1420,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       });
     },
 
+    async hasBatch(projectId, sessionId, windowId, seq) {
+      const { rowCount } = await pool.query(
+        'SELECT 1 FROM batches WHERE project_id = $1 AND session_id = $2 AND window_id = $3 AND seq = $4',
+        [projectId, sessionId, windowId, seq],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
     async usage(projectId): Promise<ProjectUsage> {
       const { rows } = await pool.query<{ sessions: number; bytes: number }>(
         'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0)::bigint AS bytes FROM sessions WHERE project_id = $1',

@@ -384,6 +384,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     `SELECT encoding, body, timestamp_offset_ms FROM batches
      WHERE project_id = ? AND session_id = ? AND window_id = ? AND seq = ?`,
   );
+  const selectBatchKey = db.prepare(
+    'SELECT 1 FROM batches WHERE project_id = ? AND session_id = ? AND window_id = ? AND seq = ?',
+  );
   const selectMarkers = db.prepare(
     'SELECT markers FROM batches WHERE project_id = ? AND session_id = ? ORDER BY started_at, window_id, seq',
   );
@@ -487,6 +490,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async deleteSessionsEndedBefore(projectId, before, limit) {
       return sweepTransaction.immediate(projectId, before, limit);
+    },
+
+    async hasBatch(projectId, sessionId, windowId, seq) {
+      return selectBatchKey.get(projectId, sessionId, windowId, seq) !== undefined;
     },
 
     async usage(projectId): Promise<ProjectUsage> {

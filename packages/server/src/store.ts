@@ -161,6 +161,8 @@ export interface ProjectUsage {
 export interface Store {
   /** Stores a batch and merges its summary into its session, atomically; a repeat is a no-op reported as duplicate. */
   putBatch(input: PutBatchInput): Promise<PutBatchResult>;
+  /** Whether the batch `(project, session, window, seq)` is stored (no body is read). */
+  hasBatch(projectId: string, sessionId: string, windowId: string, seq: number): Promise<boolean>;
   /** Lists a project's sessions, filtered and sorted as asked. */
   listSessions(projectId: string, options: ListSessionsOptions): Promise<SessionPage>;
   /** Returns one session's metadata, or undefined when the project has no such session. */

@@ -151,6 +151,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await collect(store.readBatches('shop', 's1'))).toHaveLength(2);
     });
 
+    it('tells whether a batch is stored by its whole key, in its project only', async () => {
+      const store = await fresh();
+      await store.putBatch(batchInput('s1', [meta(T0)], { windowId: 'w1', seq: 3 }));
+      expect(await store.hasBatch('shop', 's1', 'w1', 3)).toBe(true);
+      for (const [projectId, sessionId, windowId, seq] of [
+        ['shop', 's1', 'w1', 2],
+        ['shop', 's1', 'w2', 3],
+        ['shop', 's2', 'w1', 3],
+        ['blog', 's1', 'w1', 3],
+      ] as const) {
+        expect(await store.hasBatch(projectId, sessionId, windowId, seq)).toBe(false);
+      }
+      await store.deleteSession('shop', 's1');
+      expect(await store.hasBatch('shop', 's1', 'w1', 3)).toBe(false);
+    });
+
     it('stores bodies byte for byte, with their encoding', async () => {
       const store = await fresh();
       const body = new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 0, 255]);
