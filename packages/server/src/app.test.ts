@@ -513,6 +513,11 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
     const list = await server.fetch(readRequest(API_PATHS.sessions, { headers: { origin } }));
     expect(list.headers.get('access-control-allow-origin')).toBe(origin);
+    // Once per answer, on the list and on one session.
+    expect(list.headers.get('vary')).toBe('Origin');
+    await ingest(batch('s1', [meta(T0)]));
+    const one = await server.fetch(readRequest(API_PATHS.session('s1'), { headers: { origin } }));
+    expect(one.headers.get('vary')).toBe('Origin');
   });
 
   it('limits read origins when readOrigins is set', async () => {

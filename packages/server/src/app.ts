@@ -854,7 +854,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     }
     context.res.headers.append('vary', 'Origin');
   };
-  app.use(API_PATHS.sessions, readCors);
+  // Also matches the list itself (`/v1/sessions`).
   app.use(`${API_PATHS.sessions}/*`, readCors);
 
   app.get(API_PATHS.sessions, async (context) => {
