@@ -57,4 +57,5 @@ export {
   InvalidCursorError,
   mergeSessionState,
   newSessionState,
+  SESSION_WINDOWS_MAX,
 } from './store';

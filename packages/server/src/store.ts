@@ -260,6 +260,14 @@ export function newSessionState(
 }
 
 /**
+ * Most windows (tabs) listed for one session. A session rewrites its state with every batch,
+ * so an unbounded list would let one client slow every write of a session (a browser has
+ * had a few tabs, not thousands). Batches of further windows are stored and readable by
+ * their window id, but the session does not list them, so the player does not offer them.
+ */
+export const SESSION_WINDOWS_MAX = 1_000;
+
+/**
  * Merges one more batch into a session's state. Pure, so every store merges the same way
  * and the order batches arrive in does not matter: min startedAt, max endedAt, summed
  * counts, firstUrl from the earliest event, user id and traits from the latest identify,
@@ -311,7 +319,7 @@ export function mergeSessionState(
       failedRequestCount: previous.failedRequestCount + summary.failedRequestCount,
       customEventNames: union(previous.customEventNames, summary.customEventNames, SUMMARY_LIST_MAX),
       // Window ids are not capped by SUMMARY_LIST_MAX: the player needs every window to replay it.
-      windowIds: union(previous.windowIds, [windowId], Number.POSITIVE_INFINITY),
+      windowIds: union(previous.windowIds, [windowId], SESSION_WINDOWS_MAX),
       hasFullSnapshot: previous.hasFullSnapshot || summary.hasFullSnapshot,
     },
     firstUrlAt,

@@ -9,6 +9,7 @@ import {
   InvalidCursorError,
   type ListSessionsOptions,
   type PutBatchInput,
+  SESSION_WINDOWS_MAX,
   type Store,
   type StoredBatch,
   USER_ID_COLUMN_MAX_LENGTH,
@@ -165,6 +166,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       }
       await store.deleteSession('shop', 's1');
       expect(await store.hasBatch('shop', 's1', 'w1', 3)).toBe(false);
+    });
+
+    it(`lists at most ${SESSION_WINDOWS_MAX} windows of a session, and keeps the batches of the others`, async () => {
+      const store = await fresh();
+      const windows = Array.from({ length: SESSION_WINDOWS_MAX + 2 }, (_, index) => `w${index}`);
+      await Promise.all(
+        windows.map((windowId, index) =>
+          store.putBatch(batchInput('tabs', [meta(T0 + index)], { windowId })),
+        ),
+      );
+      const session = await store.getSession('shop', 'tabs');
+      expect(session?.windowIds).toHaveLength(SESSION_WINDOWS_MAX);
+      expect(session?.eventCount).toBe(SESSION_WINDOWS_MAX + 2);
+      const unlisted = windows.filter((windowId) => !session?.windowIds.includes(windowId));
+      expect(unlisted).toHaveLength(2);
+      for (const windowId of unlisted) {
+        expect(await collect(store.readBatches('shop', 'tabs', { windowId }))).toHaveLength(1);
+      }
     });
 
     it('stores bodies byte for byte, with their encoding', async () => {
