@@ -193,6 +193,12 @@ function parsedBatch(json: string, byteLength: number, limits: DecodeLimits): In
 }
 
 /**
+ * Earliest event time accepted once a batch's clock is corrected (2000-01-01 UTC, in ms): no
+ * recording is older, and a batch whose events all are is moved to the receive time as a whole.
+ */
+export const EVENT_TIME_MIN = Date.UTC(2000, 0, 1);
+
+/**
  * Decodes one request body as received (gzip recognised by its magic bytes, as sendBeacon
  * cannot set Content-Encoding). `receivedAt` is the server's clock for skew correction.
  */
@@ -223,6 +229,17 @@ export async function decodeBatch(
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);
+  // The correction moves a batch by its newest event; an event much older than its batch-mates
+  // would otherwise start the session decades ago, or land before 1970 once shifted.
+  const early = events.findIndex((event) => event.timestamp < EVENT_TIME_MIN);
+  if (early !== -1) {
+    return refuse(
+      400,
+      'invalid_batch',
+      `The batch is not valid: events.${early} is at ${String(batch.events[early]?.timestamp)} ms, which is before 2000 once the batch's clock is corrected by its newest event; send events of one clock together (the recorder does so itself).`,
+      early,
+    );
+  }
   return {
     ok: true,
     sessionId: batch.sessionId,

@@ -24,7 +24,7 @@ export {
   PROJECT_QUERY,
   QUOTA_USAGE_CACHE_MS,
 } from './app';
-export { MAX_EVENT_NESTING } from './batch-decode';
+export { EVENT_TIME_MIN, MAX_EVENT_NESTING } from './batch-decode';
 export { defaultIngestWorkers, INGEST_WORKERS_DEFAULT_MAX, INGEST_WORKERS_LINGER_MS } from './ingest-pool';
 export { DEFAULT_SESSION_PAGE_SIZE, MAX_SESSION_PAGE_SIZE } from './list-query';
 export type { PostgresStoreOptions } from './postgres-store';

@@ -148,6 +148,33 @@ describe('clock correction of event times with fractions of a millisecond', () =
   });
 });
 
+describe('clock correction of a batch whose events disagree', () => {
+  it.each([
+    ['an event at 0 beside one now', [0, 'now']],
+    ['an event at 0 beside one far in the future, which the correction moves below 0', [0, 'far']],
+  ] as const)('refuses %s, naming the event, and stores nothing', async (_name, times) => {
+    const now = Date.now();
+    const at = (time: 0 | 'now' | 'far') => (time === 'now' ? now : time === 'far' ? 2 ** 52 : 0);
+    const response = await server.fetch(
+      ingestRequest(batch('skewed', [click(at(times[0])), meta(at(times[1]))])),
+    );
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string; event: number } };
+    expect(body.error).toMatchObject({ code: 'invalid_batch', event: 0 });
+    expect(body.error.message).toContain('before 2000 once the batch');
+    expect((await server.fetch(readRequest(API_PATHS.session('skewed')))).status).toBe(404);
+  });
+
+  it('still moves a batch whose events are all from a clock stuck in 1970', async () => {
+    await ingest(batch('stuck', [meta(1_000), click(2_000)]));
+    const { session } = (await (
+      await server.fetch(readRequest(API_PATHS.session('stuck')))
+    ).json()) as SessionResponse;
+    expect(session.durationMs).toBe(1_000);
+    expect(session.endedAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
 describe('DELETE /v1/sessions/:id', () => {
   it('removes the session, its chunks, markers and event index; the id can be recorded again', async () => {
     await seed();
