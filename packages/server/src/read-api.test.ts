@@ -97,7 +97,12 @@ describe('GET /v1/sessions filters over HTTP', () => {
     ['minDurationMs=10&maxDurationMs=5', 'must not be larger'],
     ['userid=u1', 'Unknown parameter "userid"'],
     ['limit=1&limit=2', 'given 2 times'],
+    // A line break could only match across two URLs of a session, and SQLite's LIKE stops
+    // reading at a NUL (so it matched every session).
+    ['urlContains=checkout%0Ahttps', 'within one URL'],
+    ['urlContains=%00', 'within one URL'],
   ])('answers 400 with how to fix it for %s', async (query, message) => {
+    await seed();
     const response = await list(query);
     expect(response.status).toBe(400);
     const body = (await response.json()) as ErrorBody;
