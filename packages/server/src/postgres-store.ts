@@ -6,6 +6,7 @@ import {
   type BatchBodyRow,
   type BatchRefRow,
   batchRowValues,
+  checkSweepLimit,
   groupLength,
   markersFromRows,
   mergeSessionState,
@@ -1409,12 +1410,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
     },
 
-    deleteSessionsEndedBefore(projectId, before, limit) {
+    async deleteSessionsEndedBefore(projectId, before, limit) {
+      checkSweepLimit(limit);
       return deleteSessions(projectId, async (client) => {
-        // Sessions being written are left for the next sweep rather than waited for.
+        // Sessions being written are left for the next sweep rather than waited for. ended_at
+        // holds whole milliseconds, so `< before` is `< ceil(before)`, which bigint takes.
         const { rows } = await client.query<{ id: string }>(
           'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
-          [projectId, before, limit],
+          [projectId, Math.ceil(before), limit],
         );
         return rows.map((row) => row.id);
       });

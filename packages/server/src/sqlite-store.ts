@@ -8,6 +8,7 @@ import {
   type BatchBodyRow,
   type BatchRefRow,
   batchRowValues,
+  checkSweepLimit,
   groupLength,
   markersFromRows,
   mergeSessionState,
@@ -489,6 +490,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async deleteSessionsEndedBefore(projectId, before, limit) {
+      checkSweepLimit(limit);
       return sweepTransaction.immediate(projectId, before, limit);
     },
 

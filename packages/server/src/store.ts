@@ -259,6 +259,13 @@ export function newSessionState(
   return mergeSessionState(empty, windowId, summary, byteCount);
 }
 
+/** Checks `deleteSessionsEndedBefore`'s `limit` the same way in every store. */
+export function checkSweepLimit(limit: number): void {
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) {
+    throw new RangeError(`The sweep limit must be a whole number of 1 or more; got ${String(limit)}.`);
+  }
+}
+
 /**
  * Most windows (tabs) listed for one session. A session rewrites its state with every batch,
  * so an unbounded list would let one client slow every write of a session (a browser has

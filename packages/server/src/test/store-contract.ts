@@ -433,6 +433,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.usage('nobody')).toEqual({ sessions: 0, bytes: 0 });
     });
 
+    it('sweeps up to a time with a fraction of a millisecond, and refuses a limit under 1', async () => {
+      const store = await fresh();
+      await store.putBatch(batchInput('ends-at-t0', [meta(T0)]));
+      await store.putBatch(batchInput('ends-after', [meta(T0 + 1)]));
+      // Strictly before T0 + 0.5: the session that ended at T0, not the one at T0 + 1.
+      expect(await store.deleteSessionsEndedBefore('shop', T0 + 0.5, 10)).toBe(1);
+      expect(await ids(store, {})).toEqual(['ends-after']);
+      for (const limit of [0, -1, 1.5]) {
+        await expect(store.deleteSessionsEndedBefore('shop', T0 + 2, limit)).rejects.toThrow(
+          /sweep limit must be a whole number of 1 or more/,
+        );
+      }
+      expect(await ids(store, {})).toEqual(['ends-after']);
+    });
+
     it('stores concurrent batches of one new session without losing any', async () => {
       const store = await fresh();
       await Promise.all(
