@@ -118,7 +118,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   if (urlContains !== undefined) {
     // Matched within one URL at a time: a line break could only match across two of them,
     // and a NUL is where SQLite's LIKE stops reading.
-    if (/[\n\r\u0000]/.test(urlContains)) {
+    if (['\n', '\r', '\u0000'].some((character) => urlContains.includes(character))) {
       throw new ListQueryError(
         'invalid_query',
         'urlContains is looked for within one URL; it cannot hold a line break or a NUL character.',
