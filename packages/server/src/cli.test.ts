@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,6 +254,58 @@ describe('runCli', () => {
       );
     }
     expect(() => statSync(join(directory, 'never.db'))).toThrow();
+  });
+
+  it('saves no keys when a start is refused, and leaves keys saved before as they were', async () => {
+    const run = async (args: string[]) => {
+      let errors = '';
+      const code = await runCli(['serve', '--port', '0', '--quiet', ...args], {
+        env: {},
+        stderr: (text) => (errors += text),
+        stdout: () => {},
+      });
+      return { code, errors };
+    };
+    // A refused pair of keys: the saved read key must survive.
+    const folder = join(directory, 'saved');
+    mkdirSync(folder);
+    const saved = { projects: { default: { writeKey: 'rk_write_saved', readKey: 'rk_read_saved' } } };
+    writeFileSync(join(folder, KEYS_FILE_NAME), JSON.stringify(saved));
+    const refused = await run(['--db', join(folder, 'a.db'), '--read-key', 'rk_write_saved']);
+    expect(refused.code).toBe(2);
+    expect(refused.errors).toContain('must differ');
+    expect(JSON.parse(readFileSync(join(folder, KEYS_FILE_NAME), 'utf8'))).toEqual(saved);
+    // A database that cannot be opened (a directory): no keys file appears beside it.
+    const failing = join(directory, 'failing');
+    mkdirSync(join(failing, 'db-is-a-directory'), { recursive: true });
+    expect((await run(['--db', join(failing, 'db-is-a-directory')])).code).toBe(1);
+    expect(() => statSync(join(failing, KEYS_FILE_NAME))).toThrow();
+  });
+
+  it('refuses an empty --host instead of listening on every interface', async () => {
+    let errors = '';
+    expect(
+      await runCli(['serve', '--host=', '--db', ':memory:'], {
+        env: {},
+        stderr: (text) => (errors += text),
+        stdout: () => {},
+      }),
+    ).toBe(2);
+    expect(errors).toContain('--host is empty');
+  });
+
+  it('refuses to sweep a SQLite file that does not exist instead of creating it', async () => {
+    const missing = join(directory, 'typo', 'replaykit.db');
+    let errors = '';
+    expect(
+      await runCli(['sweep', '--db', missing], {
+        env: {},
+        stderr: (text) => (errors += text),
+        stdout: () => {},
+      }),
+    ).toBe(1);
+    expect(errors).toContain(`There is no SQLite database at ${missing}; check --db`);
+    expect(() => statSync(missing)).toThrow();
   });
 
   it('says which PostgreSQL it could not reach and what to check', async () => {
