@@ -31,6 +31,7 @@ export type { PostgresStoreOptions } from './postgres-store';
 export {
   createPostgresStore,
   DEFAULT_POSTGRES_POOL_SIZE,
+  POSTGRES_CONNECT_TIMEOUT_MS,
   POSTGRES_SCHEMA_VERSION,
   SESSION_CACHE_CHARS,
   SESSION_CACHE_SIZE,

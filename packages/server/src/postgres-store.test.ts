@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { API_PATHS } from '@replaykit/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -944,6 +945,31 @@ describe('createPostgresStore', () => {
       }
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('gives up opening a server that accepts connections and never answers, saying which', async () => {
+    const silent = createServer(() => {
+      // Accepts, then says nothing.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = performance.now();
+      await expect(
+        createPostgresStore({
+          connectionString: `postgres://replaykit:secret@127.0.0.1:${port}/replays`,
+          connectTimeoutMs: 300,
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^Could not open PostgreSQL 127\\.0\\.0\\.1:${port}/replays: .*timeout.*Check --database-url`,
+        ),
+      );
+      // Not a hang: the timeout ended it (the bound is loose, for loaded machines).
+      expect(performance.now() - started).toBeLessThan(30_000);
+    } finally {
+      silent.close();
     }
   });
 

@@ -28,6 +28,13 @@ import {
 /** Connections the store opens at most. */
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 
+/**
+ * How long opening a connection may take, in ms, waiting for a free one of the pool
+ * included: a host that accepts connections and never answers would otherwise hang the
+ * start, and every request after it, for good.
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Bytes as a bytea parameter: a Buffer travels in binary (inside an array it would be hex text); a view, not a copy. */
 function pgBytes(body: Uint8Array): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -403,6 +410,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Most connections open at once; default {@link DEFAULT_POSTGRES_POOL_SIZE}. */
   poolSize?: number;
+  /** How long opening a connection may take, in ms; default {@link POSTGRES_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number;
   /**
    * How much the store keeps in memory of the sessions it wrote last, to write their next
    * batches in one statement: at most `maxSessions` ({@link SESSION_CACHE_SIZE}) sessions and
@@ -449,11 +458,14 @@ const CANNOT_CONNECT = new Set([
 /** `error` with the database it could not open and what to check, when a connection string or a down server explains it. */
 function cannotConnect(error: unknown, connectionString: string): unknown {
   const code = (error as { code?: unknown }).code;
-  if (!CANNOT_CONNECT.has(String(code))) {
+  const message = error instanceof Error ? error.message : String(error);
+  // pg's own timeouts and dropped connections carry no code.
+  const noAnswer = code === undefined && /timeout|connection terminated/i.test(message);
+  if (!CANNOT_CONNECT.has(String(code)) && !noAnswer) {
     return error;
   }
   return new Error(
-    `Could not open PostgreSQL ${describePostgresUrl(connectionString) ?? 'at the connection string given'}: ${(error as Error).message} (${String(code)}). Check --database-url or DATABASE_URL (host, port, user, password and database name) and that the server accepts connections from this machine.`,
+    `Could not open PostgreSQL ${describePostgresUrl(connectionString) ?? 'at the connection string given'}: ${message}${noAnswer ? '' : ` (${String(code)})`}. Check --database-url or DATABASE_URL (host, port, user, password and database name) and that the server accepts connections from this machine.`,
     { cause: error },
   );
 }
@@ -824,6 +836,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_CONNECT_TIMEOUT_MS,
     types: typeParsers,
   });
   // An idle connection that the server drops must not crash the process.
