@@ -440,6 +440,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       // Strictly before T0 + 0.5: the session that ended at T0, not the one at T0 + 1.
       expect(await store.deleteSessionsEndedBefore('shop', T0 + 0.5, 10)).toBe(1);
       expect(await ids(store, {})).toEqual(['ends-after']);
+      // A retention of eons: a time far before any session, out of PostgreSQL's bigint.
+      expect(await store.deleteSessionsEndedBefore('shop', -8.64e27, 10)).toBe(0);
       for (const limit of [0, -1, 1.5]) {
         await expect(store.deleteSessionsEndedBefore('shop', T0 + 2, limit)).rejects.toThrow(
           /sweep limit must be a whole number of 1 or more/,
