@@ -344,7 +344,19 @@ describe('runCli', () => {
     [['serve', '--database-url', 'postgres://h/db'], /give both keys/],
     [['sweep', '--project', '../x'], /--project must be/],
     [['migrate', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
-    [['migrate', '--database-url', 'not a url'], /--database-url must look like postgres:/],
+    [
+      ['migrate', '--database-url', 'not a url'],
+      /--database-url \(or DATABASE_URL\) must look like postgres:/,
+    ],
+    [['sweep', '--database-url', 'postgres://op:p@ss:w/rd@db/x'], /percent-encode any of : \/ @/],
+    [
+      ['serve', '--db', ':memory:', '--retention-days', '9'.repeat(400)],
+      /--retention-days must be a positive number/,
+    ],
+    [
+      ['serve', '--db', ':memory:', '--rate-limit', '9007199254740991'],
+      /--rate-limit must be a whole number/,
+    ],
     [['serve', '--db', ':memory:', '--ingest-workers', 'two'], /--ingest-workers must be a whole number/],
     [['serve', '--db', ':memory:', '--ingest-workers', '1.5'], /--ingest-workers must be a whole number/],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {

@@ -381,7 +381,8 @@ function parseRateLimit(value: string | undefined): number {
     return DEFAULT_RATE_PER_SECOND;
   }
   const rate = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(Number.isSafeInteger(rate) && rate > 0)) {
+  // Bursts are twice the rate, which must stay a whole number too.
+  if (!(Number.isSafeInteger(rate * 2) && rate > 0)) {
     throw new UsageError(
       `--rate-limit must be a whole number of batches per second, such as 500; got "${value}".`,
     );
@@ -407,7 +408,7 @@ function parseRetentionDays(value: string | undefined): number {
     return DEFAULT_RETENTION_DAYS;
   }
   const days = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(days > 0)) {
+  if (!(days > 0 && Number.isFinite(days))) {
     throw new UsageError(`--retention-days must be a positive number of days, such as 30; got "${value}".`);
   }
   return days;
@@ -417,7 +418,9 @@ function parseRetentionDays(value: string | undefined): number {
 function describeDatabaseUrl(url: string): string {
   const where = describePostgresUrl(url);
   if (where === undefined) {
-    throw new UsageError('--database-url must look like postgres://user:password@host:5432/database.');
+    throw new UsageError(
+      '--database-url (or DATABASE_URL) must look like postgres://user:password@host:5432/database; percent-encode any of : / @ ? # % in the user or password (%3A %2F %40 %3F %23 %25).',
+    );
   }
   return where;
 }
