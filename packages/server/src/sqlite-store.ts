@@ -414,7 +414,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const commitLocally = (group: PendingPut[]) =>
     settleGroup(group, localWrites?.commit(group.map((pending) => pending.input)) ?? []);
   const localPuts = createTurnQueue<PendingPut>(commitLocally);
-  let closed = false;
+  /** Set by the first close(); from then on batches are refused. */
   let closing: Promise<void> | undefined;
 
   const deleteTransaction = db.transaction((projectId: string, sessionId: string): boolean => {
@@ -438,7 +438,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (writer) {
         return writer.put(input);
       }
-      if (closed) {
+      if (closing) {
         return Promise.reject(storeClosedError());
       }
       return new Promise<PutBatchResult>((resolvePut, rejectPut) => {
@@ -510,7 +510,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     close() {
       // Every call gets the same promise, so a second close() also waits for the first.
       closing ??= (async () => {
-        closed = true;
         await writer?.release();
         // Batches waiting for the end of this turn are committed now, not after the close.
         const queued = localPuts.take();

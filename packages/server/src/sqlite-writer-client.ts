@@ -176,11 +176,11 @@ export function storeClosedError(): Error {
 export function acquireSqliteWriter(filename: string, durability: SqliteDurability): SqliteWriterHandle {
   const handle = nextHandle++;
   openedHandles.set(handle, { filename, durability });
-  let released = false;
+  /** Set by the first release(); from then on batches are refused. */
   let releasing: Promise<void> | undefined;
   return {
     async put(input) {
-      if (released) {
+      if (releasing) {
         // Writing would open the database in the writer thread again, and nothing would close it.
         throw storeClosedError();
       }
@@ -210,7 +210,6 @@ export function acquireSqliteWriter(filename: string, durability: SqliteDurabili
   };
 
   async function releaseHandle(): Promise<void> {
-    released = true;
     // Waited for first: a put that was waiting for the thread to start has then sent its
     // batch to the thread or queued it on this one (its continuation runs before this one).
     const current = thread ? await thread : undefined;
