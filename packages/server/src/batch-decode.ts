@@ -229,10 +229,12 @@ export async function decodeBatch(
   }
   const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
   const events = shiftEvents(batch.events, timestampOffsetMs);
+  const summary = summarizeBatch(events);
   // The correction moves a batch by its newest event; an event much older than its batch-mates
-  // would otherwise start the session decades ago, or land before 1970 once shifted.
-  const early = events.findIndex((event) => event.timestamp < EVENT_TIME_MIN);
-  if (early !== -1) {
+  // would otherwise start the session decades ago, or land before 1970 once shifted. The
+  // summary's start is the earliest corrected time; the event is looked for only to name it.
+  if (summary.startedAt < EVENT_TIME_MIN) {
+    const early = events.findIndex((event) => event.timestamp < EVENT_TIME_MIN);
     return refuse(
       400,
       'invalid_batch',
@@ -246,7 +248,7 @@ export async function decodeBatch(
     windowId: batch.windowId,
     seq: batch.seq,
     timestampOffsetMs,
-    summary: summarizeBatch(events),
+    summary,
     markers: batchMarkers(events, batch.windowId, batch.seq),
     eventProperties: eventProperties(events),
   };
