@@ -278,12 +278,8 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       readKey: given.readKey ?? saved.readKey ?? fresh.readKey,
     };
     if (keysPath && (keys.writeKey !== saved.writeKey || keys.readKey !== saved.readKey)) {
-      const path = keysPath;
-      const pair = keys;
-      saveKeys = () => {
-        file.projects[projectId] = pair;
-        writeKeysFile(path, file);
-      };
+      file.projects[projectId] = keys;
+      saveKeys = () => writeKeysFile(keysPath, file);
     }
     keysSource = keysPath
       ? `saved in ${keysPath}`
@@ -340,11 +336,19 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     }
     throw error;
   }
+  // Stops taking work, finishes in-flight requests, then closes the database.
+  const shutDown = async () => {
+    replayServer.close();
+    try {
+      await server.close();
+    } finally {
+      await store.close();
+    }
+  };
   try {
     saveKeys?.();
   } catch (error) {
-    replayServer.close();
-    await server.close().finally(() => store.close());
+    await shutDown();
     throw error;
   }
 
@@ -366,12 +370,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     options.signal.addEventListener('abort', () => resolveStop(), { once: true });
   });
   log('shutting down: finishing in-flight requests');
-  replayServer.close();
-  try {
-    await server.close();
-  } finally {
-    await store.close();
-  }
+  await shutDown();
   log('stopped');
   return EXIT_OK;
 }
