@@ -123,6 +123,19 @@ describe('replaykit serve (a real process)', () => {
 });
 
 describe('runCli', () => {
+  /** Runs the CLI, ignoring its standard output; gives its exit code and what it wrote to stderr. */
+  async function runCapturing(args: string[], env?: Record<string, string>) {
+    let errors = '';
+    const code = await runCli(args, {
+      ...(env ? { env } : {}),
+      stderr: (text) => {
+        errors += text;
+      },
+      stdout: () => {},
+    });
+    return { code, errors };
+  }
+
   async function serveInProcess(args: string[], env: Record<string, string> = {}) {
     const controller = new AbortController();
     const stdout = capture();
@@ -241,14 +254,10 @@ describe('runCli', () => {
 
   it('refuses a SQLite file while DATABASE_URL is set, naming the variable, in every command', async () => {
     for (const command of ['serve', 'sweep', 'migrate']) {
-      let errors = '';
-      expect(
-        await runCli([command, '--db', join(directory, 'never.db')], {
-          env: { DATABASE_URL: 'postgres://h/db' },
-          stderr: (text) => (errors += text),
-          stdout: () => {},
-        }),
-      ).toBe(2);
+      const { code, errors } = await runCapturing([command, '--db', join(directory, 'never.db')], {
+        DATABASE_URL: 'postgres://h/db',
+      });
+      expect(code).toBe(2);
       expect(errors).toMatch(
         /DATABASE_URL is set \(PostgreSQL\) and --db \(SQLite\) is given: unset DATABASE_URL/,
       );
@@ -257,15 +266,7 @@ describe('runCli', () => {
   });
 
   it('saves no keys when a start is refused, and leaves keys saved before as they were', async () => {
-    const run = async (args: string[]) => {
-      let errors = '';
-      const code = await runCli(['serve', '--port', '0', '--quiet', ...args], {
-        env: {},
-        stderr: (text) => (errors += text),
-        stdout: () => {},
-      });
-      return { code, errors };
-    };
+    const run = (args: string[]) => runCapturing(['serve', '--port', '0', '--quiet', ...args], {});
     // A refused pair of keys: the saved read key must survive.
     const folder = join(directory, 'saved');
     mkdirSync(folder);
@@ -283,40 +284,24 @@ describe('runCli', () => {
   });
 
   it('refuses an empty --host instead of listening on every interface', async () => {
-    let errors = '';
-    expect(
-      await runCli(['serve', '--host=', '--db', ':memory:'], {
-        env: {},
-        stderr: (text) => (errors += text),
-        stdout: () => {},
-      }),
-    ).toBe(2);
+    const { code, errors } = await runCapturing(['serve', '--host=', '--db', ':memory:'], {});
+    expect(code).toBe(2);
     expect(errors).toContain('--host is empty');
   });
 
   it('refuses to sweep a SQLite file that does not exist instead of creating it', async () => {
     const missing = join(directory, 'typo', 'replaykit.db');
-    let errors = '';
-    expect(
-      await runCli(['sweep', '--db', missing], {
-        env: {},
-        stderr: (text) => (errors += text),
-        stdout: () => {},
-      }),
-    ).toBe(1);
+    const { code, errors } = await runCapturing(['sweep', '--db', missing], {});
+    expect(code).toBe(1);
     expect(errors).toContain(`There is no SQLite database at ${missing}; check --db`);
     expect(() => statSync(missing)).toThrow();
   });
 
   it('says which PostgreSQL it could not reach and what to check', async () => {
-    let errors = '';
-    expect(
-      await runCli(['migrate'], {
-        env: { DATABASE_URL: 'postgres://replaykit:secret@127.0.0.1:1/replays' },
-        stderr: (text) => (errors += text),
-        stdout: () => {},
-      }),
-    ).toBe(1);
+    const { code, errors } = await runCapturing(['migrate'], {
+      DATABASE_URL: 'postgres://replaykit:secret@127.0.0.1:1/replays',
+    });
+    expect(code).toBe(1);
     expect(errors).toMatch(
       /^replaykit migrate: Could not open PostgreSQL 127\.0\.0\.1:1\/replays: connect ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Check --database-url or DATABASE_URL/,
     );
@@ -360,8 +345,8 @@ describe('runCli', () => {
     [['serve', '--db', ':memory:', '--ingest-workers', 'two'], /--ingest-workers must be a whole number/],
     [['serve', '--db', ':memory:', '--ingest-workers', '1.5'], /--ingest-workers must be a whole number/],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {
-    let errors = '';
-    expect(await runCli(args, { stderr: (text) => (errors += text), stdout: () => {} })).toBe(2);
+    const { code, errors } = await runCapturing(args);
+    expect(code).toBe(2);
     expect(errors).toMatch(message);
   });
 });

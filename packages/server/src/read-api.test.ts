@@ -14,6 +14,7 @@ import {
   batch,
   click,
   custom,
+  expectError,
   ingestRequest,
   meta,
   OTHER_READ_KEY,
@@ -163,9 +164,8 @@ describe('clock correction of a batch whose events disagree', () => {
     const response = await server.fetch(
       ingestRequest(batch('skewed', [click(at(times[0])), meta(at(times[1]))])),
     );
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { code: string; message: string; event: number } };
-    expect(body.error).toMatchObject({ code: 'invalid_batch', event: 0 });
+    const body = await expectError(response, 400, 'invalid_batch');
+    expect(body.error.event).toBe(0);
     expect(body.error.message).toContain('before 2000 once the batch');
     expect((await server.fetch(readRequest(API_PATHS.session('skewed')))).status).toBe(404);
   });
