@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
@@ -162,6 +162,58 @@ describe('startNodeServer', () => {
     expect(await sendChunked(large)).toBe(413);
     const { sessions } = await store.listSessions('shop', { limit: 10 });
     expect(sessions.map((session) => session.id)).toEqual(['chunked-small']);
+  });
+
+  it('answers or refuses, and never resets, keep-alive clients that keep sending while it closes', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { handle, store } = await start();
+      const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+      const acknowledged: string[] = [];
+      const failures: string[] = [];
+      let sending = true;
+      const send = (sessionId: string, seq: number) =>
+        new Promise<void>((resolve) => {
+          const body = JSON.stringify(batch(sessionId, [meta(T0 + seq), click(T0 + seq + 1)], { seq }));
+          const request = httpRequest(`${handle.url}/v1/ingest`, {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'x-replaykit-key': WRITE_KEY },
+          });
+          request.on('response', (response) => {
+            response.resume();
+            response.on('end', () => {
+              if (response.statusCode === 200) {
+                acknowledged.push(`${sessionId}:${seq}`);
+              }
+              resolve();
+            });
+          });
+          request.on('error', (error: NodeJS.ErrnoException) => {
+            // A refused connection is a clean answer: the client knows nothing was sent.
+            if (error.code !== 'ECONNREFUSED') {
+              failures.push(`${sessionId}:${seq} ${error.code ?? error.message}`);
+            }
+            resolve();
+          });
+          request.end(body);
+        });
+      const clients = Array.from({ length: 16 }, async (_, client) => {
+        for (let seq = 0; sending; seq++) {
+          await send(`closing-${client}`, seq);
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.close();
+      sending = false;
+      await Promise.all(clients);
+      agent.destroy();
+      // Connections closed as soon as their answer ended, under the next request their
+      // client had already sent, used to reset up to one request per client each round.
+      expect(failures).toEqual([]);
+      const { sessions } = await store.listSessions('shop', { limit: 20 });
+      const stored = sessions.reduce((sum, session) => sum + session.eventCount, 0);
+      expect(stored).toBe(acknowledged.length * 2);
+    }
   });
 
   it('closes while a keep-alive connection is open, and frees the port', async () => {

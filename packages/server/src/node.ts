@@ -19,6 +19,14 @@ const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 /** How often idle connections are closed while shutting down, in ms. */
 const CLOSE_POLL_MS = 50;
 
+/**
+ * How long keep-alive connections that are idle when {@link NodeServerHandle.close} starts
+ * stay open, in ms. A client may have sent a request on one that has not reached the server
+ * yet; closing the connection at once would reset that request unanswered. During this time
+ * such a request is still answered, and its answer closes the connection.
+ */
+export const IDLE_CLOSE_DELAY_MS = 250;
+
 /** Options of {@link startNodeServer}. */
 export interface StartNodeServerOptions {
   /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
@@ -104,20 +112,43 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
 
   const address = httpServer.address() as AddressInfo;
   let closing: Promise<void> | undefined;
+  // Answers being written: once close() starts, each ends its connection instead of
+  // keeping it alive, so that the client sends no further request on it.
+  const answering = new Set<ServerResponse>();
+  httpServer.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (closing) {
+      response.shouldKeepAlive = false;
+      return;
+    }
+    answering.add(response);
+    response.once('close', () => answering.delete(response));
+  });
+  const closeIdleConnections = httpServer.closeIdleConnections.bind(httpServer);
   return {
     url: formatUrl(address),
     port: address.port,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        for (const response of answering) {
+          response.shouldKeepAlive = false;
+        }
         const forceTimer = setTimeout(() => httpServer.closeAllConnections(), closeGraceMs);
         forceTimer.unref();
-        // Keep-alive connections whose request finishes during the close become idle
-        // later: closing them as they do lets close() resolve without waiting for them
-        // to time out.
-        const idleTimer = setInterval(() => httpServer.closeIdleConnections(), CLOSE_POLL_MS);
-        idleTimer.unref();
+        // Node's close() closes idle keep-alive connections at once, which resets a request
+        // already on its way over one. They close after IDLE_CLOSE_DELAY_MS instead, and then
+        // every CLOSE_POLL_MS: an answer whose headers were sent before close() started
+        // (a long read) keeps its connection alive, which becomes idle once it ends.
+        httpServer.closeIdleConnections = () => {};
+        let idleTimer: NodeJS.Timeout | undefined;
+        const idleDelay = setTimeout(() => {
+          closeIdleConnections();
+          idleTimer = setInterval(closeIdleConnections, CLOSE_POLL_MS);
+          idleTimer.unref();
+        }, IDLE_CLOSE_DELAY_MS);
+        idleDelay.unref();
         httpServer.close((error) => {
           clearTimeout(forceTimer);
+          clearTimeout(idleDelay);
           clearInterval(idleTimer);
           if (error) {
             reject(error);
@@ -125,8 +156,6 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
             resolve();
           }
         });
-        // Idle keep-alive connections would otherwise hold close() open until they time out.
-        httpServer.closeIdleConnections();
       });
       return closing;
     },
