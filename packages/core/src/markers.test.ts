@@ -97,6 +97,36 @@ describe('deriveMarkers', () => {
     expect(consoleError?.label).toBe('console.error');
   });
 
+  it('leaves out a payload over maxPayloadLength and says so', () => {
+    const small = { id: 'x'.repeat(10) };
+    const large = { text: 'x'.repeat(100) };
+    const markers = deriveMarkers([custom('small', small, 1), custom('large', large, 2)], {
+      maxPayloadLength: 50,
+    });
+    expect(markers).toEqual([
+      { id: '0', kind: 'custom', label: 'small', timestamp: 1, payload: small },
+      { id: '1', kind: 'custom', label: 'large', timestamp: 2, payloadOmitted: true },
+    ]);
+    // Without the option every payload is kept.
+    expect(deriveMarkers([custom('large', large, 2)])[0]?.payload).toBe(large);
+  });
+
+  it('keeps the most important markers past maxMarkers, then the earliest, in time order', () => {
+    const events = [
+      custom(ReservedEvent.Navigation, { url: '/a' }, 1),
+      custom('late', {}, 9),
+      custom(ReservedEvent.Error, { message: 'boom' }, 8),
+      custom('early', {}, 2),
+      custom(ReservedEvent.RageClick, { clicks: 4 }, 3),
+    ];
+    const markers = deriveMarkers(events, { maxMarkers: 3 });
+    expect(markers.map((marker) => [marker.id, marker.kind])).toEqual([
+      ['3', 'custom'],
+      ['2', 'error'],
+      ['1', 'custom'],
+    ]);
+  });
+
   it('ranks errors and custom events above the rest', () => {
     expect(markerPriority('error')).toBeLessThan(markerPriority('navigation'));
     expect(markerPriority('custom')).toBeLessThan(markerPriority('rage_click'));

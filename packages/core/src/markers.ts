@@ -42,6 +42,11 @@ export interface TimelineMarker {
   windowId?: string;
   /** The event's payload, for the tooltip and the inspector. */
   payload?: unknown;
+  /**
+   * Set when the payload was left out for its size ({@link DeriveMarkersOptions.maxPayloadLength}):
+   * the event itself, in the session's chunks, still has it.
+   */
+  payloadOmitted?: true;
 }
 
 /** Options of {@link deriveMarkers}. */
@@ -50,6 +55,16 @@ export interface DeriveMarkersOptions {
   idPrefix?: string;
   /** Stamped on every marker: the tab these events were recorded in. */
   windowId?: string;
+  /**
+   * Longest payload kept, in characters of JSON; a longer one is left out and the marker
+   * says so (`payloadOmitted`). Default: no limit.
+   */
+  maxPayloadLength?: number;
+  /**
+   * Most markers returned; past it the most important are kept (by {@link markerPriority},
+   * then the earliest). Default: no limit.
+   */
+  maxMarkers?: number;
 }
 
 /** Longest marker label, in characters; longer labels are cut with an ellipsis. */
@@ -126,7 +141,7 @@ export function deriveMarkers(
   events: readonly RecordedEvent[],
   options: DeriveMarkersOptions = {},
 ): TimelineMarker[] {
-  const prefix = options.idPrefix ?? '';
+  const { idPrefix = '', maxPayloadLength, maxMarkers } = options;
   const markers: { marker: TimelineMarker; index: number }[] = [];
   events.forEach((event, index) => {
     if (!isCustomEvent(event)) {
@@ -138,17 +153,27 @@ export function deriveMarkers(
       return;
     }
     const marker: TimelineMarker = {
-      id: `${prefix}${index}`,
+      id: `${idPrefix}${index}`,
       kind: described.kind,
       label: cut(described.label),
       timestamp: event.timestamp,
-      payload,
     };
+    if (maxPayloadLength !== undefined && (JSON.stringify(payload)?.length ?? 0) > maxPayloadLength) {
+      marker.payloadOmitted = true;
+    } else {
+      marker.payload = payload;
+    }
     if (options.windowId !== undefined) {
       marker.windowId = options.windowId;
     }
     markers.push({ marker, index });
   });
-  markers.sort((a, b) => a.marker.timestamp - b.marker.timestamp || a.index - b.index);
+  const byTime = (a: (typeof markers)[number], b: (typeof markers)[number]) =>
+    a.marker.timestamp - b.marker.timestamp || a.index - b.index;
+  if (maxMarkers !== undefined && markers.length > maxMarkers) {
+    markers.sort((a, b) => markerPriority(a.marker.kind) - markerPriority(b.marker.kind) || byTime(a, b));
+    markers.length = maxMarkers;
+  }
+  markers.sort(byTime);
   return markers.map(({ marker }) => marker);
 }

@@ -29,7 +29,10 @@ export interface SessionSummary {
    */
   activeMs: number;
   eventCount: number;
-  /** Bytes received for this session (compressed, as sent). */
+  /**
+   * Bytes stored for this session: its batches' bodies as sent (compressed or not), plus the
+   * timeline markers the server keeps beside them.
+   */
   byteCount: number;
   firstUrl: string | null;
   /** Distinct URLs visited (page loads and SPA navigations), in order of first appearance (capped at {@link SUMMARY_LIST_MAX}). */

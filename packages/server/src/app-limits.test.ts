@@ -3,6 +3,7 @@ import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionRespon
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
 import { MAX_EVENT_NESTING } from './batch-decode';
+import { MARKERS_PER_BATCH_MAX } from './ingest';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import {
@@ -44,7 +45,7 @@ async function expectError(response: Response, status: number, code: string): Pr
   return body;
 }
 
-async function ingestOk(body: object, options: Parameters<typeof ingestRequest>[1] = {}) {
+async function ingestOk(body: object | Uint8Array, options: Parameters<typeof ingestRequest>[1] = {}) {
   const response = await server.fetch(ingestRequest(body, options));
   expect(response.status).toBe(200);
 }
@@ -94,7 +95,8 @@ describe('quotas', () => {
   });
 
   it('answers a repeat of a stored batch as a duplicate, not 429, once the byte quota is full', async () => {
-    const stored = batch('s1', [meta(T0), custom(T0 + 1, 'x', { pad: 'y'.repeat(100) })]);
+    // No markers: the quota counts the body alone.
+    const stored = batch('s1', [meta(T0), click(T0 + 1)]);
     const size = JSON.stringify(stored).length;
     makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: size + 10 } }, TEST_PROJECTS[1]!] });
     await ingestOk(stored);
@@ -108,6 +110,67 @@ describe('quotas', () => {
       429,
       'quota_exceeded',
     );
+  });
+});
+
+describe('the marker index in the byte quota', () => {
+  // A custom event of many compressible characters is small once gzipped, but its marker is
+  // stored as JSON beside the body: it must count, or the quota could be passed a thousandfold.
+  const noisyBatch = (seq: number, events: number, payloadLength: number) =>
+    gzipSync(
+      JSON.stringify(
+        batch(
+          'noisy',
+          Array.from({ length: events }, (_, index) =>
+            custom(T0 + seq * 1_000 + index, 'note', { text: 'a'.repeat(payloadLength) }),
+          ),
+          { seq },
+        ),
+      ),
+    );
+
+  it('leaves payloads over MARKER_PAYLOAD_MAX_LENGTH out of markers and keeps MARKERS_PER_BATCH_MAX per batch', async () => {
+    const big = noisyBatch(0, 1, 1_000_000);
+    expect(big.byteLength).toBeLessThan(5_000);
+    await ingestOk(big);
+    const many = noisyBatch(1, MARKERS_PER_BATCH_MAX + 50, 10);
+    await ingestOk(many);
+    const { session, markers } = (await (
+      await server.fetch(readRequest(API_PATHS.session('noisy')))
+    ).json()) as SessionResponse;
+    expect(markers).toHaveLength(1 + MARKERS_PER_BATCH_MAX);
+    expect(markers[0]).toEqual({
+      id: 'window-1:0:0',
+      kind: 'custom',
+      label: 'note',
+      timestamp: T0,
+      payloadOmitted: true,
+    });
+    expect(markers[1]?.payload).toEqual({ text: 'a'.repeat(10) });
+    // The events themselves keep every payload.
+    const chunks = await (await server.fetch(readRequest(API_PATHS.sessionChunks('noisy')))).text();
+    expect(chunks).toContain('a'.repeat(1_000_000));
+    // The session's bytes are the bodies plus the markers as stored.
+    const markerBytes = (seq: number) =>
+      Buffer.byteLength(JSON.stringify(markers.filter((marker) => marker.id.startsWith(`window-1:${seq}:`))));
+    expect(session.byteCount).toBe(big.byteLength + markerBytes(0) + many.byteLength + markerBytes(1));
+    expect((await store.usage('shop')).bytes).toBe(session.byteCount);
+  });
+
+  it('counts the markers of each batch in maxBytes', async () => {
+    const maxBytes = 250_000;
+    makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes } }, TEST_PROJECTS[1]!] });
+    const answers: number[] = [];
+    for (let seq = 0; seq < 10; seq++) {
+      // About 3 KB gzipped, about 110 KB of markers.
+      const response = await server.fetch(ingestRequest(noisyBatch(seq, MARKERS_PER_BATCH_MAX, 900)));
+      await response.text();
+      answers.push(response.status);
+    }
+    expect(answers).toEqual([200, 200, ...Array(8).fill(429)]);
+    const usage = await store.usage('shop');
+    expect(usage.bytes).toBeGreaterThan(200_000);
+    expect(usage.bytes).toBeLessThanOrEqual(maxBytes);
   });
 });
 

@@ -801,7 +801,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     batch: DecodedBatch,
     receivedAt: number,
   ): Promise<Response> {
-    await checkQuota(project, batch, body.byteLength);
+    // The marker index is stored uncompressed beside the body, so it counts too.
+    const byteCount = body.byteLength + batch.markerBytes;
+    await checkQuota(project, batch, byteCount);
     const { duplicate, created } = await fromStore(() =>
       store.putBatch({
         projectId: project.id,
@@ -814,7 +816,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         encoding: isGzip(body) ? 'gzip' : 'identity',
         timestampOffsetMs: batch.timestampOffsetMs,
         summary: batch.summary,
-        byteCount: body.byteLength,
+        byteCount,
         markers: batch.markers,
         eventProperties: batch.eventProperties,
       }),
@@ -824,7 +826,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       // Keeps this process's view of the quota exact between measurements.
       cached.usage = {
         sessions: cached.usage.sessions + (created ? 1 : 0),
-        bytes: cached.usage.bytes + body.byteLength,
+        bytes: cached.usage.bytes + byteCount,
       };
     }
     return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);

@@ -63,6 +63,8 @@ export interface DecodedBatch {
   timestampOffsetMs: number;
   summary: BatchSummary;
   markers: TimelineMarker[];
+  /** The markers' size as stored (UTF-8 bytes of their JSON; 0 when there are none), counted with the body. */
+  markerBytes: number;
   eventProperties: EventPropertyRow[];
 }
 
@@ -242,6 +244,7 @@ export async function decodeBatch(
       early,
     );
   }
+  const markers = batchMarkers(events, batch.windowId, batch.seq);
   return {
     ok: true,
     sessionId: batch.sessionId,
@@ -249,7 +252,8 @@ export async function decodeBatch(
     seq: batch.seq,
     timestampOffsetMs,
     summary,
-    markers: batchMarkers(events, batch.windowId, batch.seq),
+    markers,
+    markerBytes: markers.length === 0 ? 0 : utf8ByteLength(JSON.stringify(markers)),
     eventProperties: eventProperties(events),
   };
 }

@@ -25,6 +25,15 @@ export const EVENT_FILTER_PROPERTY_MAX_LENGTH = 200;
 /** Most property rows kept per batch for filtering. */
 export const EVENT_FILTER_ROWS_MAX = 1_000;
 
+/**
+ * Longest marker payload stored, in characters of JSON. A marker is read with its session's
+ * metadata, before any event, so a longer payload is left out of it (`payloadOmitted`); the
+ * event in the session's chunks keeps it.
+ */
+export const MARKER_PAYLOAD_MAX_LENGTH = 1_000;
+/** Most markers stored per batch; past it the most important are kept (errors first). */
+export const MARKERS_PER_BATCH_MAX = 100;
+
 /** How far clocks may disagree before the server corrects a batch's times. */
 export interface ClockSkewLimits {
   /** Newest event may be at most this far after the server's receive time, in ms. */
@@ -64,13 +73,20 @@ export function shiftEvents(events: RecordedEvent[], offsetMs: number): Recorded
   return events.map((event) => ({ ...event, timestamp: event.timestamp + offsetMs }));
 }
 
-/** The batch's markers with ids made unique within the session by the batch's window and seq. */
+/**
+ * The batch's markers with ids made unique within the session by the batch's window and seq,
+ * within {@link MARKERS_PER_BATCH_MAX} and {@link MARKER_PAYLOAD_MAX_LENGTH}.
+ */
 export function batchMarkers(
   events: readonly RecordedEvent[],
   windowId: string,
   seq: number,
 ): TimelineMarker[] {
-  return deriveMarkers(events).map((marker) => ({ ...marker, id: `${windowId}:${seq}:${marker.id}` }));
+  return deriveMarkers(events, {
+    idPrefix: `${windowId}:${seq}:`,
+    maxPayloadLength: MARKER_PAYLOAD_MAX_LENGTH,
+    maxMarkers: MARKERS_PER_BATCH_MAX,
+  });
 }
 
 function propertyValue(value: unknown): string | undefined {
