@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReplayServer, type ReplayServer, type ReplayServerOptions } from './app';
+import { createReplayServer, type ReplayServer, type ReplayServerOptions, SWEEP_FIRST_DELAY_MS } from './app';
 import { MAX_EVENT_NESTING } from './batch-decode';
 import { MARKERS_PER_BATCH_MAX } from './ingest';
 import { createSqliteStore } from './sqlite-store';
@@ -92,6 +92,16 @@ describe('quotas', () => {
       'quota_exceeded',
     );
     expect(body.error.message).toContain('300 bytes');
+  });
+
+  it('frees the quota as soon as a session is deleted', async () => {
+    makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 1 } }, TEST_PROJECTS[1]!] });
+    await ingestOk(batch('s1', [meta(T0)]));
+    await expectError(await server.fetch(ingestRequest(batch('s2', [meta(T0)]))), 429, 'quota_exceeded');
+    expect((await server.fetch(readRequest(API_PATHS.session('s1'), { method: 'DELETE' }))).status).toBe(204);
+    // Before, the count measured before the delete was kept for 10 s, and the client was
+    // told to come back in an hour.
+    await ingestOk(batch('s2', [meta(T0)]));
   });
 
   it('answers a repeat of a stored batch as a duplicate, not 429, once the byte quota is full', async () => {
@@ -367,6 +377,28 @@ describe('retention', () => {
     // Retention of one millisecond: the session expires as soon as it is stored.
     makeServer({ retention: { days: 1 / 86_400_000, sweepIntervalMs: 20 } });
     await ingestOk(batch('s1', [meta(T0)]));
+    await vi.waitFor(
+      async () => {
+        expect((await server.fetch(readRequest(API_PATHS.session('s1')))).status).toBe(404);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
+  it('first sweeps SWEEP_FIRST_DELAY_MS after it starts, not one interval later', async () => {
+    makeServer({ retention: { days: 1 / 86_400_000, sweepIntervalMs: 0 } });
+    await ingestOk(batch('s1', [meta(T0)]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] });
+    try {
+      // A process restarted more often than its sweep interval (an hour) must still sweep.
+      makeServer({ retention: { days: 1 / 86_400_000 } });
+      await vi.advanceTimersByTimeAsync(SWEEP_FIRST_DELAY_MS - 1);
+      expect((await server.fetch(readRequest(API_PATHS.session('s1')))).status).toBe(200);
+      await vi.advanceTimersByTimeAsync(1);
+    } finally {
+      vi.useRealTimers();
+    }
     await vi.waitFor(
       async () => {
         expect((await server.fetch(readRequest(API_PATHS.session('s1')))).status).toBe(404);

@@ -154,6 +154,13 @@ export const DEFAULT_RETENTION_DAYS = 30;
 /** How often the built-in sweeper deletes expired sessions, in ms: hourly. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 60 * 60 * 1_000;
 
+/**
+ * When the built-in sweeper first runs after the server is created, in ms (or after one
+ * interval, if that is shorter): a process restarted more often than its interval, as with
+ * frequent deploys, still enforces retention.
+ */
+export const SWEEP_FIRST_DELAY_MS = 60 * 1_000;
+
 /** How long a project's measured usage is reused before the store is asked again, in ms. */
 export const QUOTA_USAGE_CACHE_MS = 10_000;
 
@@ -162,12 +169,20 @@ const QUOTA_RETRY_AFTER_SECONDS = 3_600;
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
 
+/** The sweeper must never keep a process alive on its own (timers of runtimes without `unref` do not). */
+function unrefTimer(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
 /** Sessions deleted per store call while sweeping, so one sweep never holds a long transaction. */
 const SWEEP_PAGE_SESSIONS = 500;
 
 /** Retention of {@link createReplayServer}. */
 export interface RetentionOptions {
-  /** Days a session is kept after its last event, for projects that do not set their own. */
+  /**
+   * Days a session is kept after its last event and its last batch received (a batch from an
+   * offline queue or a slow clock keeps its session), for projects that do not set their own.
+   */
   days?: number;
   /**
    * How often the server sweeps expired sessions, in ms; 0 turns the built-in sweeper off
@@ -942,6 +957,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         `No session "${sessionId}" in this project; it may have been deleted already.`,
       );
     }
+    // The quota counts what is left: measure it again rather than refuse on a stale count.
+    usageCache.delete(project.id);
     return context.body(null, 204);
   });
 
@@ -965,22 +982,30 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   }
 
   let sweeping = false;
-  const sweepTimer =
+  const runSweeper = () => {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    sweep()
+      .catch(reportError)
+      .finally(() => {
+        sweeping = false;
+      });
+  };
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  const firstSweepTimer =
     sweepIntervalMs > 0
-      ? setInterval(() => {
-          if (sweeping) {
-            return;
-          }
-          sweeping = true;
-          sweep()
-            .catch(reportError)
-            .finally(() => {
-              sweeping = false;
-            });
-        }, sweepIntervalMs)
+      ? setTimeout(
+          () => {
+            runSweeper();
+            sweepTimer = setInterval(runSweeper, sweepIntervalMs);
+            unrefTimer(sweepTimer);
+          },
+          Math.min(sweepIntervalMs, SWEEP_FIRST_DELAY_MS),
+        )
       : undefined;
-  // The sweeper must never keep a process alive on its own.
-  (sweepTimer as { unref?: () => void } | undefined)?.unref?.();
+  unrefTimer(firstSweepTimer);
 
   return {
     app,
@@ -988,6 +1013,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     sweep,
     close() {
       closed = true;
+      clearTimeout(firstSweepTimer);
       clearInterval(sweepTimer);
       decoder.release();
     },

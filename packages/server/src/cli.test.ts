@@ -217,7 +217,10 @@ describe('runCli', () => {
     const db = join(directory, 'sweep.db');
     const store = createSqliteStore({ filename: db });
     const day = 24 * 60 * 60 * 1_000;
-    await store.putBatch(batchInput('old', [meta(Date.now() - 10 * day)], { projectId: 'default' }));
+    const tenDaysAgo = Date.now() - 10 * day;
+    await store.putBatch(
+      batchInput('old', [meta(tenDaysAgo)], { projectId: 'default', receivedAt: tenDaysAgo }),
+    );
     await store.putBatch(batchInput('recent', [meta(Date.now() - day)], { projectId: 'default' }));
     await store.close();
     let output = '';

@@ -23,6 +23,7 @@ export {
   PROJECT_HEADER,
   PROJECT_QUERY,
   QUOTA_USAGE_CACHE_MS,
+  SWEEP_FIRST_DELAY_MS,
 } from './app';
 export { EVENT_TIME_MIN, MAX_EVENT_NESTING } from './batch-decode';
 export { MARKER_PAYLOAD_MAX_LENGTH, MARKERS_PER_BATCH_MAX } from './ingest';

@@ -1430,7 +1430,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         // holds whole milliseconds, so `< before` is `< ceil(before)`, which bigint takes; a
         // time before any a double holds exactly (a retention of eons) is clamped into range.
         const { rows } = await client.query<{ id: string }>(
-          'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
+          'SELECT id FROM sessions WHERE project_id = $1 AND ended_at < $2 AND updated_at < $2 ORDER BY ended_at LIMIT $3 FOR UPDATE SKIP LOCKED',
           [projectId, Math.max(Math.ceil(before), Number.MIN_SAFE_INTEGER), limit],
         );
         return rows.map((row) => row.id);

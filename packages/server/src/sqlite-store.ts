@@ -395,7 +395,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const deleteEvents = db.prepare('DELETE FROM session_events WHERE project_id = ? AND session_id = ?');
   const deleteSessionRow = db.prepare('DELETE FROM sessions WHERE project_id = ? AND id = ?');
   const selectExpired = db.prepare(
-    'SELECT id FROM sessions WHERE project_id = ? AND ended_at < ? ORDER BY ended_at LIMIT ?',
+    'SELECT id FROM sessions WHERE project_id = @projectId AND ended_at < @before AND updated_at < @before ORDER BY ended_at LIMIT @limit',
   );
   const selectUsage = db.prepare(
     'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0) AS bytes FROM sessions WHERE project_id = ?',
@@ -424,7 +424,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const sweepTransaction = db.transaction((projectId: string, before: number, limit: number): number => {
-    const rows = selectExpired.all(projectId, before, limit) as Array<{ id: string }>;
+    const rows = selectExpired.all({ projectId, before, limit }) as Array<{ id: string }>;
     for (const { id } of rows) {
       deleteBatches.run(projectId, id);
       deleteEvents.run(projectId, id);

@@ -174,8 +174,10 @@ export interface Store {
   /** Deletes a session and all its data; false when there was no such session. */
   deleteSession(projectId: string, sessionId: string): Promise<boolean>;
   /**
-   * Deletes up to `limit` sessions of a project whose last event is before `before` (ms
-   * since 1970), oldest first, with all their data; resolves with how many went.
+   * Deletes up to `limit` sessions of a project whose last event and last batch received
+   * are both before `before` (ms since 1970), oldest first, with all their data; resolves
+   * with how many went. A batch that arrives late (an offline queue, a slow clock) so keeps
+   * its session, instead of being deleted right after it was acknowledged.
    */
   deleteSessionsEndedBefore(projectId: string, before: number, limit: number): Promise<number>;
   /** How many sessions and bytes a project stores. */

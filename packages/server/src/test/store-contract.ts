@@ -26,6 +26,7 @@ export function batchInput(
     projectId?: string;
     encoding?: 'gzip' | 'identity';
     body?: Uint8Array;
+    receivedAt?: number;
   } = {},
 ): PutBatchInput {
   const windowId = options.windowId ?? 'w1';
@@ -37,7 +38,7 @@ export function batchInput(
     sessionId,
     windowId,
     seq,
-    receivedAt: Date.now(),
+    receivedAt: options.receivedAt ?? Date.now(),
     body,
     encoding: options.encoding ?? 'identity',
     summary: summarizeBatch(events),
@@ -416,11 +417,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('deletes sessions that ended before a time, in pages, and reports usage', async () => {
       const store = await fresh();
+      // Received when recorded, as with clocks that agree.
       for (let index = 0; index < 5; index++) {
-        await store.putBatch(batchInput(`old-${index}`, [meta(T0 + index)]));
+        await store.putBatch(batchInput(`old-${index}`, [meta(T0 + index)], { receivedAt: T0 + index }));
       }
-      await store.putBatch(batchInput('new', [meta(T0 + 1_000_000)]));
-      await store.putBatch(batchInput('other-old', [meta(T0)], { projectId: 'other' }));
+      await store.putBatch(batchInput('new', [meta(T0 + 1_000_000)], { receivedAt: T0 + 1_000_000 }));
+      await store.putBatch(batchInput('other-old', [meta(T0)], { projectId: 'other', receivedAt: T0 }));
       const before = await store.usage('shop');
       expect(before.sessions).toBe(6);
       expect(before.bytes).toBeGreaterThan(0);
@@ -433,10 +435,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.usage('nobody')).toEqual({ sessions: 0, bytes: 0 });
     });
 
+    it('keeps a session whose last batch arrived after the cutoff, though its events are older', async () => {
+      const store = await fresh();
+      // A clock two days slow, or an offline queue: old events, received just now.
+      const now = T0 + 3 * 86_400_000;
+      await store.putBatch(batchInput('late', [meta(T0)], { receivedAt: now }));
+      await store.putBatch(batchInput('expired', [meta(T0)], { receivedAt: T0 }));
+      expect(await store.deleteSessionsEndedBefore('shop', now - 86_400_000, 10)).toBe(1);
+      expect(await ids(store, {})).toEqual(['late']);
+      // Once its last batch is older than the cutoff too, it goes.
+      expect(await store.deleteSessionsEndedBefore('shop', now + 1, 10)).toBe(1);
+      expect(await ids(store, {})).toEqual([]);
+    });
+
     it('sweeps up to a time with a fraction of a millisecond, and refuses a limit under 1', async () => {
       const store = await fresh();
-      await store.putBatch(batchInput('ends-at-t0', [meta(T0)]));
-      await store.putBatch(batchInput('ends-after', [meta(T0 + 1)]));
+      await store.putBatch(batchInput('ends-at-t0', [meta(T0)], { receivedAt: T0 }));
+      await store.putBatch(batchInput('ends-after', [meta(T0 + 1)], { receivedAt: T0 + 1 }));
       // Strictly before T0 + 0.5: the session that ended at T0, not the one at T0 + 1.
       expect(await store.deleteSessionsEndedBefore('shop', T0 + 0.5, 10)).toBe(1);
       expect(await ids(store, {})).toEqual(['ends-after']);
