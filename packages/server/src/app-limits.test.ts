@@ -94,6 +94,30 @@ describe('quotas', () => {
     expect(body.error.message).toContain('300 bytes');
   });
 
+  it('counts batches being stored against maxBytes, so a burst cannot pass it together', async () => {
+    const sized = (seq: number) => batch('burst', [meta(T0 + seq), click(T0 + seq + 1)], { seq });
+    const size = JSON.stringify(sized(0)).length;
+    makeServer({
+      projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: 3 * size + 5 } }, TEST_PROJECTS[1]!],
+    });
+    // Usage measured once: later batches are checked against it and the batches in flight.
+    await ingestOk(sized(0));
+    const answers = await Promise.all(
+      Array.from(
+        { length: 9 },
+        async (_, index) => (await server.fetch(ingestRequest(sized(index + 1)))).status,
+      ),
+    );
+    expect(answers.filter((status) => status === 200)).toHaveLength(2);
+    expect(answers.filter((status) => status === 429)).toHaveLength(7);
+    expect((await store.usage('shop')).bytes).toBeLessThanOrEqual(3 * size + 5);
+    // Refused batches hold nothing back: once a session is deleted, batches pass again.
+    expect((await server.fetch(readRequest(API_PATHS.session('burst'), { method: 'DELETE' }))).status).toBe(
+      204,
+    );
+    await ingestOk(batch('after', [meta(T0)]));
+  });
+
   it('frees the quota as soon as a session is deleted', async () => {
     makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 1 } }, TEST_PROJECTS[1]!] });
     await ingestOk(batch('s1', [meta(T0)]));

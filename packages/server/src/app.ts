@@ -763,34 +763,73 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     return usage;
   }
 
-  async function checkQuota(project: ProjectConfig, batch: DecodedBatch, byteCount: number): Promise<void> {
+  /**
+   * Bytes of batches that passed their project's byte quota and are not stored yet: batches
+   * checked at once count each other, so they cannot all pass on the same usage.
+   */
+  const bytesInFlight = new Map<string, number>();
+
+  function reserveBytes(projectId: string, bytes: number): () => void {
+    bytesInFlight.set(projectId, (bytesInFlight.get(projectId) ?? 0) + bytes);
+    let reserved = true;
+    return () => {
+      if (reserved) {
+        reserved = false;
+        const left = (bytesInFlight.get(projectId) ?? 0) - bytes;
+        if (left > 0) {
+          bytesInFlight.set(projectId, left);
+        } else {
+          bytesInFlight.delete(projectId);
+        }
+      }
+    };
+  }
+
+  const noReservation = () => {};
+
+  /** Refuses a batch over its project's quota; otherwise reserves its bytes until it is stored (call the result then). */
+  async function checkQuota(
+    project: ProjectConfig,
+    batch: DecodedBatch,
+    byteCount: number,
+  ): Promise<() => void> {
     const { quota } = project;
     if (!quota || (quota.maxBytes === undefined && quota.maxSessions === undefined)) {
-      return;
+      return noReservation;
     }
     const usage = await projectUsage(project.id);
     const refuse = (reason: string) =>
       new HttpError(429, 'quota_exceeded', `${reason} Older sessions free space as retention deletes them.`, {
         'retry-after': String(QUOTA_RETRY_AFTER_SECONDS),
       });
-    if (
-      quota.maxBytes !== undefined &&
-      usage.bytes + byteCount > quota.maxBytes &&
-      // A repeat of a stored batch adds nothing: it is answered as a duplicate, not refused.
-      !(await fromStore(() => store.hasBatch(project.id, batch.sessionId, batch.windowId, batch.seq)))
-    ) {
-      throw refuse(
-        `Project "${project.id}" stores ${usage.bytes} bytes, at its quota of ${quota.maxBytes} bytes.`,
-      );
-    }
-    if (quota.maxSessions !== undefined && usage.sessions >= quota.maxSessions) {
-      const existing = await fromStore(() => store.getSession(project.id, batch.sessionId));
-      if (!existing) {
+    let release = noReservation;
+    if (quota.maxBytes !== undefined) {
+      const held = usage.bytes + (bytesInFlight.get(project.id) ?? 0);
+      if (
+        held + byteCount > quota.maxBytes &&
+        // A repeat of a stored batch adds nothing: it is answered as a duplicate, not refused.
+        !(await fromStore(() => store.hasBatch(project.id, batch.sessionId, batch.windowId, batch.seq)))
+      ) {
         throw refuse(
-          `Project "${project.id}" stores ${usage.sessions} sessions, at its quota of ${quota.maxSessions}; no new session can start.`,
+          `Project "${project.id}" stores ${held} bytes, at its quota of ${quota.maxBytes} bytes.`,
         );
       }
+      release = reserveBytes(project.id, byteCount);
     }
+    if (quota.maxSessions !== undefined && usage.sessions >= quota.maxSessions) {
+      try {
+        const existing = await fromStore(() => store.getSession(project.id, batch.sessionId));
+        if (!existing) {
+          throw refuse(
+            `Project "${project.id}" stores ${usage.sessions} sessions, at its quota of ${quota.maxSessions}; no new session can start.`,
+          );
+        }
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+    return release;
   }
 
   /** Reads an ingest body within the size and time limits; refusals become 413 and 408 answers. */
@@ -818,33 +857,37 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   ): Promise<Response> {
     // The marker index is stored uncompressed beside the body, so it counts too.
     const byteCount = body.byteLength + batch.markerBytes;
-    await checkQuota(project, batch, byteCount);
-    const { duplicate, created } = await fromStore(() =>
-      store.putBatch({
-        projectId: project.id,
-        sessionId: batch.sessionId,
-        windowId: batch.windowId,
-        seq: batch.seq,
-        receivedAt,
-        body,
-        // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
-        encoding: isGzip(body) ? 'gzip' : 'identity',
-        timestampOffsetMs: batch.timestampOffsetMs,
-        summary: batch.summary,
-        byteCount,
-        markers: batch.markers,
-        eventProperties: batch.eventProperties,
-      }),
-    );
-    const cached = usageCache.get(project.id);
-    if (cached && !duplicate) {
-      // Keeps this process's view of the quota exact between measurements.
-      cached.usage = {
-        sessions: cached.usage.sessions + (created ? 1 : 0),
-        bytes: cached.usage.bytes + byteCount,
-      };
+    const release = await checkQuota(project, batch, byteCount);
+    try {
+      const { duplicate, created } = await fromStore(() =>
+        store.putBatch({
+          projectId: project.id,
+          sessionId: batch.sessionId,
+          windowId: batch.windowId,
+          seq: batch.seq,
+          receivedAt,
+          body,
+          // sendBeacon cannot set Content-Encoding, so gzip is recognised by its magic bytes.
+          encoding: isGzip(body) ? 'gzip' : 'identity',
+          timestampOffsetMs: batch.timestampOffsetMs,
+          summary: batch.summary,
+          byteCount,
+          markers: batch.markers,
+          eventProperties: batch.eventProperties,
+        }),
+      );
+      const cached = usageCache.get(project.id);
+      if (cached && !duplicate) {
+        // Keeps this process's view of the quota exact between measurements.
+        cached.usage = {
+          sessions: cached.usage.sessions + (created ? 1 : 0),
+          bytes: cached.usage.bytes + byteCount,
+        };
+      }
+      return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
+    } finally {
+      release();
     }
-    return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
   }
 
   app.all(INGEST_PATH, (context) => {
