@@ -77,6 +77,14 @@ describe('the player against the real server', () => {
       const seqs = chunks.filter((chunk) => chunk.windowId === windowId).map((chunk) => chunk.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     }
+    // A resume sends windowId and fromSeq, which the server checks like every parameter.
+    const [windowId] = meta.session.windowIds;
+    const resumed: number[] = [];
+    for await (const chunk of streamSessionChunks({ ...options, windowId, fromSeq: 1 })) {
+      resumed.push(chunk.seq);
+    }
+    expect(resumed[0]).toBe(1);
+    expect(resumed).toHaveLength(chunks.filter((chunk) => chunk.windowId === windowId).length - 1);
   });
 
   it('plays a session by id, with every tab’s markers and a tab switch', async () => {

@@ -21,15 +21,9 @@ import { bodyErrorRefusal, type DecodedBatch } from './batch-decode';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
-import { ListQueryError, parseListQuery } from './list-query';
+import { checkQueryParameters, parseListQuery, QueryError } from './list-query';
 import { createRateLimiter } from './rate-limit';
-import {
-  InvalidCursorError,
-  type ListSessionsOptions,
-  type ProjectUsage,
-  type Store,
-  type StoredBatch,
-} from './store';
+import { InvalidCursorError, type ProjectUsage, type Store, type StoredBatch } from './store';
 
 /** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -433,8 +427,27 @@ function refusePreflight(context: Context<ServerEnv>, message: string) {
   return context.json(errorBody('origin_not_allowed', message), 403, { vary: 'Origin' });
 }
 
-function windowIdQuery(context: Context<ServerEnv>): string | undefined {
-  const windowId = context.req.query('windowId') || undefined;
+/**
+ * Checks a read route's query string with `parse`; a refusal (an unknown or repeated
+ * parameter, a bad value) becomes a 400 answer that names the parameter.
+ */
+function readQuery<T>(context: Context<ServerEnv>, parse: (params: URLSearchParams) => T): T {
+  try {
+    return parse(new URL(context.req.url).searchParams);
+  } catch (error) {
+    if (error instanceof QueryError) {
+      throw new HttpError(400, error.code, error.message);
+    }
+    throw error;
+  }
+}
+
+/** The reader of a read route's parameters, once unknown and repeated ones are refused. */
+function routeQuery(context: Context<ServerEnv>, known: readonly string[], route: string) {
+  return readQuery(context, (params) => checkQueryParameters(params, known, route));
+}
+
+function checkWindowId(windowId: string | undefined): string | undefined {
   if (windowId !== undefined && !isValidId(windowId)) {
     throw new HttpError(
       400,
@@ -919,15 +932,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   app.get(API_PATHS.sessions, async (context) => {
     const project = readProject(context);
-    let query: ListSessionsOptions;
-    try {
-      query = parseListQuery(new URL(context.req.url).searchParams);
-    } catch (error) {
-      if (error instanceof ListQueryError) {
-        throw new HttpError(400, error.code, error.message);
-      }
-      throw error;
-    }
+    const query = readQuery(context, parseListQuery);
     const page = await fromStore(() => store.listSessions(project.id, query));
     return context.json(page satisfies SessionListResponse);
   });
@@ -935,6 +940,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   app.get(`${API_PATHS.sessions}/:id`, async (context) => {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
+    routeQuery(context, [], `GET ${API_PATHS.sessions}/:id`);
     const session = await requireSession(project.id, sessionId);
     const markers = await fromStore(() => store.getMarkers(project.id, sessionId));
     return context.json({ session, markers } satisfies SessionResponse);
@@ -943,10 +949,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   app.get(`${API_PATHS.sessions}/:id/chunks`, async (context) => {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
-    const windowId = windowIdQuery(context);
-    const fromSeqText = context.req.query('fromSeq');
+    const query = routeQuery(context, ['windowId', 'fromSeq'], `GET ${API_PATHS.sessions}/:id/chunks`);
+    const windowId = checkWindowId(query('windowId'));
+    const fromSeqText = query('fromSeq');
     let fromSeq: number | undefined;
-    if (fromSeqText !== undefined && fromSeqText !== '') {
+    if (fromSeqText !== undefined) {
       fromSeq = /^\d+$/.test(fromSeqText) ? Number(fromSeqText) : Number.NaN;
       if (!Number.isSafeInteger(fromSeq)) {
         throw new HttpError(
@@ -983,7 +990,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   app.get(`${API_PATHS.sessions}/:id/events`, async (context) => {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
-    const windowId = windowIdQuery(context);
+    const query = routeQuery(context, ['windowId'], `GET ${API_PATHS.sessions}/:id/events`);
+    const windowId = checkWindowId(query('windowId'));
     await requireSession(project.id, sessionId);
     const events = await loadEvents(project.id, sessionId, windowId);
     return context.json({ events } satisfies SessionEventsResponse);
@@ -992,6 +1000,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   app.delete(`${API_PATHS.sessions}/:id`, async (context) => {
     const project = readProject(context);
     const sessionId = sessionIdParam(context);
+    // A parameter would suggest a narrower delete (one window, say); the whole session goes.
+    routeQuery(context, [], `DELETE ${API_PATHS.sessions}/:id`);
     const deleted = await fromStore(() => store.deleteSession(project.id, sessionId));
     if (!deleted) {
       throw new HttpError(

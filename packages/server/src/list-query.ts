@@ -1,6 +1,7 @@
 /**
  * Parsing of `GET /v1/sessions` query parameters (core's `SessionListQuery`) into the
- * store's validated options. Every refusal says which parameter is wrong and how to fix it.
+ * store's validated options, and the check of unknown and repeated parameters that every
+ * read route makes. Every refusal says which parameter is wrong and how to fix it.
  */
 import { EVENT_NAME_MAX_LENGTH, type SessionSort } from '@replaykit/core';
 import type { ListSessionsOptions } from './store';
@@ -17,7 +18,7 @@ export const FILTER_TEXT_MAX_LENGTH = 1_000;
 const SORTS: readonly SessionSort[] = ['newest', 'longest', 'most_errors'];
 
 /** The parameters `GET /v1/sessions` understands; anything else is refused (a typo would otherwise filter nothing). */
-const KNOWN_PARAMETERS = new Set([
+const KNOWN_PARAMETERS = [
   'userId',
   'event',
   'eventProperty',
@@ -31,23 +32,55 @@ const KNOWN_PARAMETERS = new Set([
   'sort',
   'limit',
   'cursor',
-]);
+];
 
-/** A list query that cannot be answered; `code` is the error body's stable code. */
-export class ListQueryError extends Error {
+/** A query string that cannot be answered; `code` is the error body's stable code. */
+export class QueryError extends Error {
   readonly code: string;
 
   constructor(code: string, message: string) {
     super(message);
-    this.name = 'ListQueryError';
+    this.name = 'QueryError';
     this.code = code;
   }
+}
+
+/**
+ * Refuses a query string that holds a parameter not in `known` (a typo would otherwise be
+ * ignored and, say, a resuming stream would start over) or one given more than once (only one
+ * value could count). `route` names the route in the message, such as "the session list".
+ * Returns a reader of the parameters: an empty value counts as not given.
+ */
+export function checkQueryParameters(
+  params: URLSearchParams,
+  known: readonly string[],
+  route: string,
+): (name: string) => string | undefined {
+  for (const name of params.keys()) {
+    if (!known.includes(name)) {
+      const sameLetters = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+      const hint = sameLetters === undefined ? '' : ` (did you mean "${sameLetters}"?)`;
+      const accepted =
+        known.length === 0 ? `${route} takes no parameters` : `${route} understands ${known.join(', ')}`;
+      throw new QueryError('invalid_query', `Unknown parameter "${name.slice(0, 60)}"${hint}; ${accepted}.`);
+    }
+  }
+  for (const name of known) {
+    const count = params.getAll(name).length;
+    if (count > 1) {
+      throw new QueryError('invalid_query', `${name} is given ${count} times; give it once.`);
+    }
+  }
+  return (name) => {
+    const value = params.get(name);
+    return value === null || value === '' ? undefined : value;
+  };
 }
 
 function wholeNumber(name: string, value: string, what: string): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
-    throw new ListQueryError(
+    throw new QueryError(
       'invalid_query',
       `${name} must be ${what}, a whole number of 0 or more; got "${value}".`,
     );
@@ -57,7 +90,7 @@ function wholeNumber(name: string, value: string, what: string): number {
 
 function text(name: string, value: string): string {
   if (value.length > FILTER_TEXT_MAX_LENGTH) {
-    throw new ListQueryError(
+    throw new QueryError(
       'invalid_query',
       `${name} is ${value.length} characters long; at most ${FILTER_TEXT_MAX_LENGTH} are accepted.`,
     );
@@ -67,29 +100,14 @@ function text(name: string, value: string): string {
 
 /** Parses the query string of `GET /v1/sessions`. */
 export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
-  for (const name of params.keys()) {
-    if (!KNOWN_PARAMETERS.has(name)) {
-      throw new ListQueryError(
-        'invalid_query',
-        `Unknown parameter "${name.slice(0, 60)}"; the session list understands ${[...KNOWN_PARAMETERS].join(', ')}.`,
-      );
-    }
-  }
-  const get = (name: string) => {
-    const all = params.getAll(name);
-    if (all.length > 1) {
-      throw new ListQueryError('invalid_query', `${name} is given ${all.length} times; give it once.`);
-    }
-    const value = all[0];
-    return value === undefined || value === '' ? undefined : value;
-  };
+  const get = checkQueryParameters(params, KNOWN_PARAMETERS, 'the session list');
 
   const options: ListSessionsOptions = { limit: DEFAULT_SESSION_PAGE_SIZE };
   const limit = get('limit');
   if (limit !== undefined) {
     const parsed = /^\d+$/.test(limit) ? Number(limit) : Number.NaN;
     if (!(parsed >= 1 && parsed <= MAX_SESSION_PAGE_SIZE)) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_limit',
         `limit must be a whole number from 1 to ${MAX_SESSION_PAGE_SIZE}; got "${limit}".`,
       );
@@ -99,7 +117,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   const sort = get('sort');
   if (sort !== undefined) {
     if (!SORTS.includes(sort as SessionSort)) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         `sort must be one of ${SORTS.join(', ')}; got "${sort.slice(0, 60)}".`,
       );
@@ -119,7 +137,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
     // Matched within one URL at a time: a line break could only match across two of them,
     // and a NUL is where SQLite's LIKE stops reading.
     if (['\n', '\r', '\u0000'].some((character) => urlContains.includes(character))) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         'urlContains is looked for within one URL; it cannot hold a line break or a NUL character.',
       );
@@ -129,7 +147,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   const event = get('event');
   if (event !== undefined) {
     if (event.length > EVENT_NAME_MAX_LENGTH) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         `event is longer than ${EVENT_NAME_MAX_LENGTH} characters, the longest event name.`,
       );
@@ -139,14 +157,14 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   const eventProperty = get('eventProperty');
   if (eventProperty !== undefined) {
     if (event === undefined) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         'eventProperty narrows the event filter: pass event too, as in ?event=checkout_error&eventProperty=code=E1.',
       );
     }
     const separator = text('eventProperty', eventProperty).indexOf('=');
     if (separator <= 0) {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         `eventProperty must have the form name=value, such as code=E1; got "${eventProperty.slice(0, 60)}".`,
       );
@@ -171,7 +189,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   const hasErrors = get('hasErrors');
   if (hasErrors !== undefined) {
     if (hasErrors !== 'true' && hasErrors !== 'false') {
-      throw new ListQueryError(
+      throw new QueryError(
         'invalid_query',
         `hasErrors must be true or false; got "${hasErrors.slice(0, 60)}".`,
       );
@@ -179,14 +197,14 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
     options.hasErrors = hasErrors === 'true';
   }
   if (options.from !== undefined && options.to !== undefined && options.from >= options.to) {
-    throw new ListQueryError('invalid_query', `from (${options.from}) must be before to (${options.to}).`);
+    throw new QueryError('invalid_query', `from (${options.from}) must be before to (${options.to}).`);
   }
   if (
     options.minDurationMs !== undefined &&
     options.maxDurationMs !== undefined &&
     options.minDurationMs > options.maxDurationMs
   ) {
-    throw new ListQueryError('invalid_query', 'minDurationMs must not be larger than maxDurationMs.');
+    throw new QueryError('invalid_query', 'minDurationMs must not be larger than maxDurationMs.');
   }
   return options;
 }

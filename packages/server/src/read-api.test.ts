@@ -1,6 +1,8 @@
 import {
   API_PATHS,
   type ErrorBody,
+  type SessionChunk,
+  type SessionEventsResponse,
   type SessionListQuery,
   type SessionListResponse,
   type SessionResponse,
@@ -124,6 +126,90 @@ describe('GET /v1/sessions filters over HTTP', () => {
     );
     expect(deleted.status).toBe(404);
     expect((await server.fetch(readRequest(API_PATHS.session('a')))).status).toBe(200);
+  });
+});
+
+describe('query parameters of the session routes', () => {
+  async function seedWindows() {
+    for (let seq = 0; seq < 4; seq++) {
+      await ingest(batch('s', [click(T0 + seq)], { windowId: 'wa', seq }));
+      await ingest(batch('s', [click(T0 + seq)], { windowId: 'wb', seq }));
+    }
+  }
+
+  async function chunkIds(query: string): Promise<string[]> {
+    const response = await server.fetch(readRequest(`${API_PATHS.sessionChunks('s')}${query}`));
+    expect(response.status).toBe(200);
+    return (await response.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const chunk = JSON.parse(line) as SessionChunk;
+        return `${chunk.windowId}:${chunk.seq}`;
+      });
+  }
+
+  it.each([
+    // A resuming client that misspells fromSeq would get the whole window again.
+    ['chunks', '?windowId=wa&fromseq=3', 'Unknown parameter "fromseq" (did you mean "fromSeq"?)'],
+    ['chunks', '?windowid=wa&fromSeq=3', 'Unknown parameter "windowid" (did you mean "windowId"?)'],
+    [
+      'chunks',
+      '?window=wb',
+      'Unknown parameter "window"; GET /v1/sessions/:id/chunks understands windowId, fromSeq.',
+    ],
+    ['chunks', '?windowId=wa&windowId=wb', 'windowId is given 2 times; give it once.'],
+    ['chunks', '?windowId=wa&fromSeq=3&fromSeq=0', 'fromSeq is given 2 times; give it once.'],
+    ['events', '?windowid=wa', 'Unknown parameter "windowid" (did you mean "windowId"?)'],
+    ['events', '?window=wb', 'Unknown parameter "window"; GET /v1/sessions/:id/events understands windowId.'],
+    [
+      'events',
+      '?windowId=wa&fromSeq=2',
+      'Unknown parameter "fromSeq"; GET /v1/sessions/:id/events understands windowId.',
+    ],
+    ['events', '?windowId=wa&windowId=wb', 'windowId is given 2 times; give it once.'],
+    ['session', '?windowId=wa', 'Unknown parameter "windowId"; GET /v1/sessions/:id takes no parameters.'],
+  ] as const)('%s answers 400 for %s, naming the parameter', async (route, query, message) => {
+    await seedWindows();
+    const path = {
+      chunks: API_PATHS.sessionChunks,
+      events: API_PATHS.sessionEvents,
+      session: API_PATHS.session,
+    }[route]('s');
+    const body = await expectError(await server.fetch(readRequest(`${path}${query}`)), 400, 'invalid_query');
+    expect(body.error.message).toContain(message);
+  });
+
+  it('refuses a parameter on DELETE, which removes the whole session, and deletes nothing', async () => {
+    await seedWindows();
+    const body = await expectError(
+      await server.fetch(readRequest(`${API_PATHS.session('s')}?windowId=wa`, { method: 'DELETE' })),
+      400,
+      'invalid_query',
+    );
+    expect(body.error.message).toContain('DELETE /v1/sessions/:id takes no parameters');
+    expect(await chunkIds('?windowId=wa')).toEqual(['wa:0', 'wa:1', 'wa:2', 'wa:3']);
+  });
+
+  it('still answers the parameters the player sends, and empty ones as not given', async () => {
+    await seedWindows();
+    expect(await chunkIds('?windowId=wa&fromSeq=3')).toEqual(['wa:3']);
+    expect(await chunkIds('?windowId=wb')).toEqual(['wb:0', 'wb:1', 'wb:2', 'wb:3']);
+    expect(await chunkIds('?windowId=wa&fromSeq=')).toHaveLength(4);
+    expect(await chunkIds('')).toHaveLength(8);
+    const events = await server.fetch(readRequest(`${API_PATHS.sessionEvents('s')}?windowId=wb`));
+    expect(((await events.json()) as SessionEventsResponse).events).toHaveLength(4);
+    expect((await server.fetch(readRequest(API_PATHS.session('s')))).status).toBe(200);
+    expect((await server.fetch(readRequest(`${API_PATHS.session('s')}?`))).status).toBe(200);
+  });
+
+  it('checks the read key before the query', async () => {
+    await seedWindows();
+    await expectError(
+      await server.fetch(readRequest(`${API_PATHS.sessionChunks('s')}?fromseq=1`, { key: null })),
+      401,
+      'missing_key',
+    );
   });
 });
 
