@@ -81,8 +81,9 @@ export interface SessionEventsResponse {
 /**
  * One line of `GET /v1/sessions/:id/chunks?fromSeq=&windowId=` (content type
  * `application/x-ndjson`): one stored batch, decompressed, in (windowId, seq) order within a
- * window and by first event time across windows. A client that lost the stream resumes with
- * `?windowId=W&fromSeq=<last seq + 1>`.
+ * window and by first event time across windows. A client that lost the stream of one window
+ * resumes with `?windowId=W&fromSeq=<last seq + 1>`; a stream of several windows interleaves
+ * them, so it is resumed that way for each of the session's `windowIds`.
  */
 export interface SessionChunk {
   windowId: string;
