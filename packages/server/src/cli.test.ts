@@ -286,6 +286,33 @@ describe('runCli', () => {
     expect(() => statSync(join(failing, KEYS_FILE_NAME))).toThrow();
   });
 
+  it('refuses a keys file it cannot read, naming it and how to fix it, and leaves it as it was', async () => {
+    const keysPath = join(directory, KEYS_FILE_NAME);
+    for (const [content, problem] of [
+      ['{"projects": {"default": ', 'is not valid JSON'],
+      ['[]', 'is not a replaykit keys file: it must hold {"projects":'],
+      ['{"writeKey": 5}', 'is not a replaykit keys file: it must hold {"projects":'],
+      [
+        '{"projects": {"default": {"writeKey": "rk_write_kept"}}}',
+        'is not a replaykit keys file: project "default" needs a writeKey and a readKey',
+      ],
+      [
+        '{"projects": {"default": {"writeKey": 5, "readKey": "rk_read_kept"}}}',
+        'is not a replaykit keys file: project "default" needs a writeKey and a readKey',
+      ],
+    ] as const) {
+      writeFileSync(keysPath, content);
+      const { code, errors } = await runCapturing(
+        ['serve', '--port', '0', '--quiet', '--db', join(directory, 'replaykit.db')],
+        {},
+      );
+      expect(code).toBe(1);
+      expect(errors).toContain(`${keysPath} ${problem}`);
+      expect(errors).toContain('fix it, or delete it to generate new keys');
+      expect(readFileSync(keysPath, 'utf8')).toBe(content);
+    }
+  });
+
   it('refuses an empty --host instead of listening on every interface', async () => {
     const { code, errors } = await runCapturing(['serve', '--host=', '--db', ':memory:'], {});
     expect(code).toBe(2);

@@ -144,7 +144,7 @@ export interface KeyPair {
 }
 
 interface KeysFile {
-  projects: Record<string, Partial<KeyPair>>;
+  projects: Record<string, KeyPair>;
 }
 
 /** Makes a new random pair of keys; the prefixes tell them apart at a glance. */
@@ -157,6 +157,34 @@ export function generateKeys(): KeyPair {
 
 class UsageError extends Error {}
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What keeps `parsed` from being a keys file as {@link writeKeysFile} writes it, or undefined. */
+function keysFileProblem(parsed: unknown): string | undefined {
+  if (!(isRecord(parsed) && isRecord(parsed.projects))) {
+    return 'it must hold {"projects": {"<project id>": {"writeKey": "...", "readKey": "..."}}}';
+  }
+  for (const [projectId, saved] of Object.entries(parsed.projects)) {
+    const complete =
+      isRecord(saved) &&
+      [saved.writeKey, saved.readKey].every((key) => typeof key === 'string' && key !== '');
+    if (!complete) {
+      return `project "${projectId}" needs a writeKey and a readKey, each a non-empty string`;
+    }
+  }
+  return undefined;
+}
+
+function keysFileError(path: string, problem: string): Error {
+  return new Error(`${path} ${problem}; fix it, or delete it to generate new keys.`);
+}
+
+/**
+ * The keys saved at `path`, none when there is no file. A file that cannot be read as keys
+ * is refused rather than replaced: it may hold keys that recorders and players already use.
+ */
 function readKeysFile(path: string): KeysFile {
   let text: string;
   try {
@@ -167,12 +195,18 @@ function readKeysFile(path: string): KeysFile {
     }
     throw error;
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as Partial<KeysFile>;
-    return { projects: typeof parsed.projects === 'object' && parsed.projects ? parsed.projects : {} };
+    parsed = JSON.parse(text);
   } catch {
-    throw new Error(`${path} is not valid JSON; fix it, or delete it to generate new keys.`);
+    // The parser's message is left out: it quotes the text, which may hold a key.
+    throw keysFileError(path, 'is not valid JSON');
   }
+  const problem = keysFileProblem(parsed);
+  if (problem !== undefined) {
+    throw keysFileError(path, `is not a replaykit keys file: ${problem}`);
+  }
+  return parsed as KeysFile;
 }
 
 function writeKeysFile(path: string, keys: KeysFile): void {
@@ -271,13 +305,13 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     keys = { writeKey: given.writeKey, readKey: given.readKey };
   } else {
     const file = keysPath ? readKeysFile(keysPath) : { projects: {} };
-    const saved = file.projects[projectId] ?? {};
+    const saved = file.projects[projectId];
     const fresh = generateKeys();
     keys = {
-      writeKey: given.writeKey ?? saved.writeKey ?? fresh.writeKey,
-      readKey: given.readKey ?? saved.readKey ?? fresh.readKey,
+      writeKey: given.writeKey ?? saved?.writeKey ?? fresh.writeKey,
+      readKey: given.readKey ?? saved?.readKey ?? fresh.readKey,
     };
-    if (keysPath && (keys.writeKey !== saved.writeKey || keys.readKey !== saved.readKey)) {
+    if (keysPath && (keys.writeKey !== saved?.writeKey || keys.readKey !== saved?.readKey)) {
       file.projects[projectId] = keys;
       saveKeys = () => writeKeysFile(keysPath, file);
     }
