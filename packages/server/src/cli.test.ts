@@ -338,6 +338,21 @@ describe('runCli', () => {
     expect(errors).not.toContain('secret');
   });
 
+  it('refuses a database URL that is not PostgreSQL, naming its scheme but never its password', async () => {
+    for (const [args, env, scheme] of [
+      [['migrate', '--database-url', 'mysql://replaykit:secret@127.0.0.1:1/replays'], {}, 'mysql:'],
+      [['sweep', '--database-url', 'sqlite:///data/replaykit.db'], {}, 'sqlite:'],
+      [['serve'], { DATABASE_URL: 'http://replaykit:secret@127.0.0.1:1/replays' }, 'http:'],
+    ] as const) {
+      const { code, errors } = await runCapturing([...args], env);
+      expect(code).toBe(2);
+      expect(errors).toContain(`--database-url (or DATABASE_URL) is a "${scheme}" URL`);
+      expect(errors).toContain('postgres: or postgresql:');
+      expect(errors).toContain('For a SQLite file, use --db <file>');
+      expect(errors).not.toContain('secret');
+    }
+  });
+
   it('prints a fresh pair of distinct keys', async () => {
     let output = '';
     expect(await runCli(['keys', '--json'], { stdout: (text) => (output += text) })).toBe(0);
@@ -357,6 +372,7 @@ describe('runCli', () => {
     [['serve', '--retention-days', '0'], /--retention-days must be a positive number/],
     [['serve', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
     [['serve', '--database-url', 'postgres://h/db'], /give both keys/],
+    [['serve', '--database-url', 'postgresql://h/db'], /give both keys/],
     [['sweep', '--project', '../x'], /--project must be/],
     [['migrate', '--db', 'x.db', '--database-url', 'postgres://h/db'], /either --db .* or --database-url/],
     [

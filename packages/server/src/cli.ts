@@ -447,7 +447,10 @@ function parseRetentionDays(value: string | undefined): number {
   return days;
 }
 
-/** The database URL without its password, for logs. */
+/** URL schemes of a PostgreSQL connection string. */
+const POSTGRES_SCHEMES: readonly string[] = ['postgres:', 'postgresql:'];
+
+/** The database URL without its password, for logs; refuses a URL that is not PostgreSQL's. */
 function describeDatabaseUrl(url: string): string {
   const where = describePostgresUrl(url);
   if (where === undefined) {
@@ -455,10 +458,20 @@ function describeDatabaseUrl(url: string): string {
       '--database-url (or DATABASE_URL) must look like postgres://user:password@host:5432/database; percent-encode any of : / @ ? # % in the user or password (%3A %2F %40 %3F %23 %25).',
     );
   }
+  // Only the scheme is named: the rest of the URL may hold a password.
+  const scheme = new URL(url).protocol;
+  if (!POSTGRES_SCHEMES.includes(scheme)) {
+    throw new UsageError(
+      `--database-url (or DATABASE_URL) is a "${scheme}" URL; give a PostgreSQL one, starting ${POSTGRES_SCHEMES.join(' or ')}. For a SQLite file, use --db <file> and leave DATABASE_URL unset.`,
+    );
+  }
   return where;
 }
 
-/** The PostgreSQL URL from `--database-url` or `DATABASE_URL`, or undefined for SQLite; refuses both kinds at once. */
+/**
+ * The PostgreSQL URL from `--database-url` or `DATABASE_URL`, or undefined for SQLite;
+ * refuses both kinds at once, and a URL that is not PostgreSQL's before any other check.
+ */
 function chosenDatabaseUrl(
   values: { db?: string | undefined; 'database-url'?: string | undefined },
   env: NodeJS.ProcessEnv,
@@ -470,6 +483,9 @@ function chosenDatabaseUrl(
         ? 'Give either --db (SQLite) or --database-url (PostgreSQL), not both.'
         : 'DATABASE_URL is set (PostgreSQL) and --db (SQLite) is given: unset DATABASE_URL to use the SQLite file, or drop --db.',
     );
+  }
+  if (databaseUrl) {
+    describeDatabaseUrl(databaseUrl);
   }
   return databaseUrl;
 }
@@ -489,11 +505,11 @@ const DATABASE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Opens the database; `databaseUrl` is one that {@link chosenDatabaseUrl} returned, so already checked. */
 async function openStore(databaseUrl: string | undefined, dbPath: string): Promise<Store> {
   if (!databaseUrl) {
     return createSqliteStore({ filename: dbPath });
   }
-  describeDatabaseUrl(databaseUrl);
   return createPostgresStore({ connectionString: databaseUrl });
 }
 
