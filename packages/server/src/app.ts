@@ -284,22 +284,31 @@ function normalizeOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
+/**
+ * An allowed origin (`https://app.example.com`, or `*` for any) in the form browsers send,
+ * or undefined when `origin` is not one: no scheme, or a path, query or fragment.
+ */
+export function parseAllowedOrigin(origin: string): string | undefined {
+  const normalized = normalizeOrigin(origin);
+  if (normalized === '*') {
+    return normalized;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(normalized);
+  } catch {
+    parsed = undefined;
+  }
+  return parsed?.origin === normalized ? normalized : undefined;
+}
+
 function checkOrigins(origins: readonly string[] | undefined, where: string): string[] | undefined {
   if (origins === undefined) {
     return undefined;
   }
   return origins.map((origin) => {
-    const normalized = normalizeOrigin(origin);
-    if (normalized === '*') {
-      return normalized;
-    }
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(normalized);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || parsed.origin !== normalized) {
+    const normalized = parseAllowedOrigin(origin);
+    if (normalized === undefined) {
       throw new Error(
         `${where}: "${origin}" is not an origin; write scheme, host and port only, such as "https://app.example.com".`,
       );

@@ -390,6 +390,22 @@ describe('runCli', () => {
     ],
     [['serve', '--db', ':memory:', '--ingest-workers', 'two'], /--ingest-workers must be a whole number/],
     [['serve', '--db', ':memory:', '--ingest-workers', '1.5'], /--ingest-workers must be a whole number/],
+    [
+      ['serve', '--db', ':memory:', '--allowed-origin', 'shop.example.com'],
+      /--allowed-origin must be an origin .* such as https:\/\/shop\.example\.com; got "shop\.example\.com"/,
+    ],
+    [
+      [
+        'serve',
+        '--db',
+        ':memory:',
+        '--allowed-origin',
+        'https://a.example',
+        '--allowed-origin',
+        'https://b.example/shop',
+      ],
+      /--allowed-origin must be an origin .*; got "https:\/\/b\.example\/shop"/,
+    ],
   ])('refuses %j with exit code 2 and a hint', async (args, message) => {
     const { code, errors } = await runCapturing(args);
     expect(code).toBe(2);

@@ -8,6 +8,7 @@ import {
   createReplayServer,
   DEFAULT_RATE_PER_SECOND,
   DEFAULT_RETENTION_DAYS,
+  parseAllowedOrigin,
   type ReplayServer,
 } from './app';
 import { startNodeServer } from './node';
@@ -280,6 +281,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
   const retentionDays = parseRetentionDays(values['retention-days']);
   const ratePerSecond = parseRateLimit(values['rate-limit']);
   const ingestWorkers = parseIngestWorkers(values['ingest-workers']);
+  checkAllowedOrigins(values['allowed-origin']);
   const dbPath = values.db ?? DEFAULT_DB_PATH;
   const inMemory = dbPath === ':memory:';
 
@@ -434,6 +436,17 @@ function parseIngestWorkers(value: string | undefined): number | undefined {
     );
   }
   return workers;
+}
+
+/** Refuses an `--allowed-origin` that createReplayServer would, as wrong usage rather than a failure. */
+function checkAllowedOrigins(values: readonly string[] | undefined): void {
+  for (const value of values ?? []) {
+    if (parseAllowedOrigin(value) === undefined) {
+      throw new UsageError(
+        `--allowed-origin must be an origin (scheme, host and port only, no path), such as https://shop.example.com; got "${value}".`,
+      );
+    }
+  }
 }
 
 function parseRetentionDays(value: string | undefined): number {
