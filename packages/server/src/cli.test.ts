@@ -327,6 +327,18 @@ describe('runCli', () => {
     expect(() => statSync(missing)).toThrow();
   });
 
+  it('names a --db that is a directory and says to give a file inside it, in every command', async () => {
+    const folder = join(directory, 'data');
+    mkdirSync(folder);
+    for (const command of ['serve', 'sweep', 'migrate']) {
+      const { code, errors } = await runCapturing([command, '--db', folder], {});
+      expect(code).toBe(1);
+      expect(errors).toContain(
+        `${folder} (--db) is a directory, not a SQLite database file; give --db a file in it, such as ${join(folder, 'replaykit.db')}.`,
+      );
+    }
+  });
+
   it('says which PostgreSQL it could not reach and what to check', async () => {
     const { code, errors } = await runCapturing(['migrate'], {
       DATABASE_URL: 'postgres://replaykit:secret@127.0.0.1:1/replays',
