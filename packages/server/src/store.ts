@@ -11,6 +11,7 @@ import {
   SUMMARY_LIST_MAX,
   type TimelineMarker,
 } from '@replaykit/core';
+import { createMinHeap } from './min-heap';
 
 /** How a stored batch body is encoded: exactly as the recorder sent it. */
 export type BatchEncoding = 'gzip' | 'identity';
@@ -493,44 +494,76 @@ export function storedBatch(ref: { windowId: string; seq: number }, row: BatchBo
   };
 }
 
-/** Orders batch refs for the chunk stream: seq order within a window, first event time across windows. */
-function mergeWindowsByTime<T extends { windowId: string; seq: number; startedAt: number }>(
-  refs: readonly T[],
-): T[] {
+/** A batch ref as {@link mergeWindowsByTime} orders it. */
+interface TimeOrderedRef {
+  windowId: string;
+  seq: number;
+  startedAt: number;
+}
+
+/** One window's batch refs in seq order, and the next one to go out of the merge. */
+interface WindowCursor<T extends TimeOrderedRef> {
+  queue: readonly T[];
+  /** Index in `queue` of `head`. */
+  position: number;
+  head: T;
+}
+
+/** Comparisons {@link mergeWindowsByTime} has made in this process: what a test checks its cost by. */
+let timeMergeComparisons = 0;
+
+/** How many comparisons the time merge of batch refs has made so far (for tests). */
+export function timeMergeComparisonsForTests(): number {
+  return timeMergeComparisons;
+}
+
+/** Earlier first event time first; at equal times, the smaller window id first. */
+function compareWindowHeads<T extends TimeOrderedRef>(a: WindowCursor<T>, b: WindowCursor<T>): number {
+  timeMergeComparisons++;
+  const first = a.head;
+  const second = b.head;
+  if (first.startedAt !== second.startedAt) {
+    return first.startedAt < second.startedAt ? -1 : 1;
+  }
+  return first.windowId < second.windowId ? -1 : first.windowId > second.windowId ? 1 : 0;
+}
+
+/**
+ * Orders batch refs for the chunk stream: seq order within a window, first event time across
+ * windows. Each step takes, of the windows' next batches, the one with the earliest first
+ * event time, at equal times the one of the smallest window id (no two windows tie: their ids
+ * differ). The windows wait in a min-heap keyed by their next batch, so the merge costs
+ * O(n log w) comparisons for n batches of w windows: a session can hold batches of tens of
+ * thousands of windows, and a scan of every window per batch stalled the process for seconds.
+ */
+function mergeWindowsByTime<T extends TimeOrderedRef>(refs: readonly T[]): T[] {
   const byWindow = new Map<string, T[]>();
   for (const ref of refs) {
     const list = byWindow.get(ref.windowId) ?? [];
     list.push(ref);
     byWindow.set(ref.windowId, list);
   }
-  const queues = [...byWindow.values()].map((list) => list.sort((a, b) => a.seq - b.seq));
-  const positions = queues.map(() => 0);
-  const result: T[] = [];
-  for (;;) {
-    let best = -1;
-    for (let index = 0; index < queues.length; index++) {
-      const candidate = queues[index]?.[positions[index] ?? 0];
-      if (!candidate) {
-        continue;
-      }
-      const current = best === -1 ? undefined : queues[best]?.[positions[best] ?? 0];
-      if (
-        !current ||
-        candidate.startedAt < current.startedAt ||
-        (candidate.startedAt === current.startedAt && candidate.windowId < current.windowId)
-      ) {
-        best = index;
-      }
+  const cursors: WindowCursor<T>[] = [];
+  for (const list of byWindow.values()) {
+    const queue = list.sort((a, b) => a.seq - b.seq);
+    const head = queue[0];
+    if (head) {
+      cursors.push({ queue, position: 0, head });
     }
-    if (best === -1) {
-      return result;
-    }
-    const queue = queues[best];
-    const position = positions[best] ?? 0;
-    const next = queue?.[position];
-    if (next) {
-      result.push(next);
-    }
-    positions[best] = position + 1;
   }
+  const heap = createMinHeap(compareWindowHeads<T>, cursors);
+  const result: T[] = [];
+  for (let cursor = heap.peek(); cursor; cursor = heap.peek()) {
+    result.push(cursor.head);
+    cursor.position++;
+    const next = cursor.queue[cursor.position];
+    if (next) {
+      // The window's key is now its next batch: it moves down to its place.
+      cursor.head = next;
+      heap.replaceTop(cursor);
+    } else {
+      heap.pop();
+    }
+  }
+  return result;
 }
