@@ -1,6 +1,7 @@
+import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BodyError, gunzipLimited, gunzipWithStreams } from './body';
+import { BodyError, declaredGzipSize, gunzipLimited, gunzipWithNode, gunzipWithStreams } from './body';
 
 const MIB = 1024 * 1024;
 
@@ -29,5 +30,54 @@ describe.each([
       const error = await gunzip(broken, MIB).catch((caught: unknown) => caught);
       expect((error as BodyError).reason).toBe('invalid_encoding');
     }
+  });
+});
+
+describe('gunzip with node:zlib, synchronously or on the thread pool', () => {
+  /** node:zlib, counting the synchronous inflations. */
+  function countingZlib() {
+    const counts = { sync: 0, pool: 0 };
+    return {
+      counts,
+      zlib: {
+        gunzipSync: ((...args: Parameters<typeof zlib.gunzipSync>) => {
+          counts.sync++;
+          return zlib.gunzipSync(...args);
+        }) as typeof zlib.gunzipSync,
+        gunzip: ((...args: Parameters<typeof zlib.gunzip>) => {
+          counts.pool++;
+          return (zlib.gunzip as (...rest: unknown[]) => void)(...args);
+        }) as typeof zlib.gunzip,
+      },
+    };
+  }
+
+  it('reads the size a body declares from its trailer', () => {
+    for (const size of [0, 1, 300, 6 * MIB]) {
+      expect(declaredGzipSize(gzipSync(new Uint8Array(size)))).toBe(size);
+    }
+    expect(declaredGzipSize(new Uint8Array(4))).toBe(0);
+  });
+
+  it('inflates a body that declares more than 4 MiB once, on the thread pool', async () => {
+    const { counts, zlib: counting } = countingZlib();
+    expect((await gunzipWithNode(counting, gzipSync(new Uint8Array(6 * MIB)), 8 * MIB)).byteLength).toBe(
+      6 * MIB,
+    );
+    // Before, it was inflated up to 4 MiB synchronously, thrown away, and inflated again.
+    expect(counts).toEqual({ sync: 0, pool: 1 });
+  });
+
+  it('inflates a small body synchronously, and one that lies about its size on the thread pool after all', async () => {
+    const { counts, zlib: counting } = countingZlib();
+    expect((await gunzipWithNode(counting, gzipSync('{"a":1}'), MIB)).byteLength).toBe(7);
+    expect(counts).toEqual({ sync: 1, pool: 0 });
+    const lying = gzipSync(new Uint8Array(6 * MIB));
+    lying.set([1, 0, 0, 0], lying.length - 4);
+    expect(declaredGzipSize(lying)).toBe(1);
+    // The real output is checked against the limit, whatever the trailer says.
+    const error = await gunzipWithNode(counting, lying, 8 * MIB).catch((caught: unknown) => caught);
+    expect((error as BodyError).reason).toBe('invalid_encoding');
+    expect(counts.sync).toBe(2);
   });
 });

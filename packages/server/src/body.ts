@@ -173,8 +173,21 @@ function isOutputTooLarge(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
 }
 
-async function gunzipWithNode(
-  zlib: typeof NodeZlib,
+/**
+ * The output size a gzip body declares in its last 4 bytes (ISIZE, modulo 2^32, of its last
+ * member). Only a hint of where to inflate it: the limit is enforced on the real output.
+ */
+export function declaredGzipSize(bytes: Uint8Array): number {
+  // The smallest gzip member: a 10-byte header, an empty deflate block and an 8-byte trailer.
+  if (bytes.length < 20) {
+    return 0;
+  }
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+}
+
+/** {@link gunzipLimited} with node:zlib, given as `zlib` (exported for tests). */
+export async function gunzipWithNode(
+  zlib: Pick<typeof NodeZlib, 'gunzip' | 'gunzipSync'>,
   bytes: Uint8Array,
   maxBytes: number,
 ): Promise<Uint8Array> {
@@ -189,14 +202,18 @@ async function gunzipWithNode(
       'The body starts like gzip but is not valid gzip data (truncated or corrupt); send complete gzip output, or plain JSON.',
     );
   const syncLimit = Math.min(maxBytes, SYNC_INFLATE_MAX_BYTES);
-  try {
-    return zlib.gunzipSync(bytes, { maxOutputLength: syncLimit });
-  } catch (error) {
-    if (!isOutputTooLarge(error)) {
-      throw invalid();
-    }
-    if (syncLimit >= maxBytes) {
-      throw tooLarge();
+  // A body that says it inflates past the synchronous cap goes to the thread pool at once,
+  // rather than being inflated up to the cap here first and then again there.
+  if (declaredGzipSize(bytes) <= syncLimit || syncLimit >= maxBytes) {
+    try {
+      return zlib.gunzipSync(bytes, { maxOutputLength: syncLimit });
+    } catch (error) {
+      if (!isOutputTooLarge(error)) {
+        throw invalid();
+      }
+      if (syncLimit >= maxBytes) {
+        throw tooLarge();
+      }
     }
   }
   return new Promise<Uint8Array>((resolve, reject) => {
