@@ -56,6 +56,9 @@ export default defineConfig({
           environment: 'node',
           include: ['packages/{core,server}/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.browser.test.{ts,tsx}'],
+          // Threads, child processes and PostgreSQL take seconds to start and end on a busy
+          // machine, and several tests wait up to 10 s for them (vi.waitFor); 5 s cut them off.
+          testTimeout: 30_000,
         },
       },
       {
