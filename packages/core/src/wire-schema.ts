@@ -51,6 +51,14 @@ export const ingestBatchSchema = z.object({
     .int({ error: 'seq must be a whole number' })
     .min(0, { error: 'seq must not be negative' })
     .max(SEQ_MAX, { error: 'seq is too large' }),
+  sentAt: z
+    .number({ error: 'sentAt must be a number of milliseconds since 1970, when the batch was sent' })
+    .finite({ error: 'sentAt must be finite' })
+    .nonnegative({ error: 'sentAt must not be negative' })
+    .max(TIMESTAMP_MAX, {
+      error: `sentAt must be at most ${TIMESTAMP_MAX} (2^53 - 1 ms since 1970): a time in milliseconds, not nanoseconds`,
+    })
+    .optional(),
   events: z
     .array(recordedEventSchema, { error: 'events must be an array of rrweb events' })
     .min(1, { error: 'events must not be empty' })

@@ -10,6 +10,13 @@ const event = {
 const batch = { v: 1, sessionId: 'session-1', windowId: 'window_1', seq: 0, events: [event] };
 
 describe('parseBatch', () => {
+  it('accepts a batch with the time it was sent, and one without', () => {
+    const sent = parseBatch({ ...batch, sentAt: 1_700_000_001_000 });
+    expect(sent.ok && sent.batch.sentAt).toBe(1_700_000_001_000);
+    const unsent = parseBatch(batch);
+    expect(unsent.ok && 'sentAt' in unsent.batch).toBe(false);
+  });
+
   it('accepts a well-formed batch and keeps unknown event fields', () => {
     const result = parseBatch({ ...batch, events: [{ ...event, extra: true }] });
     expect(result.ok).toBe(true);
@@ -28,6 +35,9 @@ describe('parseBatch', () => {
     [{ ...batch, events: [] }, /^events: events must not be empty/],
     [{ ...batch, events: [{ ...event, type: 9 }] }, /^events\.0\.type: .*rrweb event type/],
     [{ ...batch, events: [{ ...event, timestamp: '1' }] }, /^events\.0\.timestamp: .*number/],
+    [{ ...batch, sentAt: '1' }, /^sentAt: sentAt must be a number of milliseconds since 1970/],
+    [{ ...batch, sentAt: -1 }, /^sentAt: sentAt must not be negative/],
+    [{ ...batch, sentAt: 1.7e18 }, /^sentAt: .*not nanoseconds/],
     ['not an object', /./],
   ])('refuses %j with a message naming the field', (body, message) => {
     const result = parseBatch(body);

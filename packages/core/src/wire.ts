@@ -47,6 +47,15 @@ export interface IngestBatch {
   sessionId: string;
   windowId: string;
   seq: number;
+  /**
+   * When this request was sent, by the client's clock (ms since 1970, as the event times).
+   * Optional: set anew on every send and re-send, so a batch that waited in a queue still
+   * says when it left. The server takes the difference to its receive time as the client's
+   * clock error (exact however long the batch waited) instead of guessing it from the newest
+   * event; without it, the server guesses as before. Validated like an event time; not part
+   * of the batch's identity (a re-send with a later `sentAt` is still a repeat).
+   */
+  sentAt?: number;
   events: RecordedEvent[];
 }
 

@@ -21,6 +21,17 @@ const variants: Array<[string, unknown]> = [
   ['good with a fractional timestamp', { ...good, events: [{ ...event, timestamp: 1.5 }] }],
   ['good with the latest timestamp', { ...good, events: [{ ...event, timestamp: Number.MAX_SAFE_INTEGER }] }],
   ['good with -0 as type and seq', { ...good, seq: -0, events: [{ ...event, type: -0 }] }],
+  ['good with sentAt', { ...good, sentAt: 1_700_000_001_000 }],
+  ['good with sentAt 0', { ...good, sentAt: 0 }],
+  ['good with a fractional sentAt', { ...good, sentAt: 1_700_000_001_000.5 }],
+  ['good with the latest sentAt', { ...good, sentAt: Number.MAX_SAFE_INTEGER }],
+  ['sentAt string', { ...good, sentAt: '1700000001000' }],
+  ['sentAt null', { ...good, sentAt: null }],
+  ['sentAt negative', { ...good, sentAt: -1 }],
+  ['sentAt 2^53', { ...good, sentAt: 2 ** 53 }],
+  ['sentAt in nanoseconds', { ...good, sentAt: 1.7e18 }],
+  ['sentAt an object', { ...good, sentAt: { at: 1 } }],
+  ['sentAt bad and an event bad', { ...good, sentAt: -1, events: [{ ...event, timestamp: -1 }] }],
   ['null body', null],
   ['array body', [good]],
   ['string body', 'batch'],
@@ -127,7 +138,8 @@ describe('checkBatch, the hot-path validator', () => {
       const batch: Record<string, unknown> = { v: 1, sessionId: 's', windowId: 'w', seq: index, events };
       const roll = next();
       if (roll < 0.15) {
-        batch[['v', 'sessionId', 'windowId', 'seq', 'events'][Math.floor(next() * 5)] as string] = pick();
+        batch[['v', 'sessionId', 'windowId', 'seq', 'sentAt', 'events'][Math.floor(next() * 6)] as string] =
+          pick();
       } else if (roll < 0.85) {
         const target = events[Math.floor(next() * events.length)] as Record<string, unknown>;
         target[['type', 'data', 'timestamp'][Math.floor(next() * 3)] as string] = pick();

@@ -34,19 +34,16 @@ function isId(value: unknown): value is string {
   );
 }
 
+/** An event time, or a batch's `sentAt`: a finite number of ms from 0 to `TIMESTAMP_MAX`. */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= TIMESTAMP_MAX;
+}
+
 function isEvent(value: unknown): value is RecordedEvent {
   if (!isPlainObject(value)) {
     return false;
   }
-  const { type, timestamp } = value;
-  return (
-    knownEventTypes.has(type) &&
-    'data' in value &&
-    typeof timestamp === 'number' &&
-    Number.isFinite(timestamp) &&
-    timestamp >= 0 &&
-    timestamp <= TIMESTAMP_MAX
-  );
+  return knownEventTypes.has(value.type) && 'data' in value && isTime(value.timestamp);
 }
 
 /** The batch when `body` satisfies the wire schema, else undefined (`checkBatch` says why). */
@@ -54,8 +51,9 @@ export function acceptBatch(body: unknown): IngestBatch | undefined {
   if (!isPlainObject(body)) {
     return undefined;
   }
-  const { v, sessionId, windowId, seq, events } = body;
+  const { v, sessionId, windowId, seq, sentAt, events } = body;
   if (
+    (sentAt !== undefined && !isTime(sentAt)) ||
     (v !== WIRE_VERSION && v !== WIRE_VERSION_DELTAS) ||
     !isId(sessionId) ||
     !isId(windowId) ||
@@ -75,7 +73,11 @@ export function acceptBatch(body: unknown): IngestBatch | undefined {
     }
   }
   // Like the schema's output: the known fields only, events as sent (they keep unknown keys).
-  return { v, sessionId, windowId, seq, events: events as RecordedEvent[] };
+  const batch: IngestBatch = { v, sessionId, windowId, seq, events: events as RecordedEvent[] };
+  if (sentAt !== undefined) {
+    batch.sentAt = sentAt;
+  }
+  return batch;
 }
 
 /**

@@ -229,18 +229,19 @@ export async function decodeBatch(
   if ('ok' in batch) {
     return batch;
   }
-  const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits);
+  const timestampOffsetMs = clockOffset(batch.events, receivedAt, limits, batch.sentAt);
   const events = shiftEvents(batch.events, timestampOffsetMs);
   const summary = summarizeBatch(events);
-  // The correction moves a batch by its newest event; an event much older than its batch-mates
-  // would otherwise start the session decades ago, or land before 1970 once shifted. The
+  // The correction moves a batch as a whole (by its sentAt or its newest event); an event much
+  // older than its batch-mates would otherwise start the session decades ago, or land before
+  // 1970 once shifted. The
   // summary's start is the earliest corrected time; the event is looked for only to name it.
   if (summary.startedAt < EVENT_TIME_MIN) {
     const early = events.findIndex((event) => event.timestamp < EVENT_TIME_MIN);
     return refuse(
       400,
       'invalid_batch',
-      `The batch is not valid: events.${early} is at ${String(batch.events[early]?.timestamp)} ms, which is before 2000 once the batch's clock is corrected by its newest event; send events of one clock together (the recorder does so itself).`,
+      `The batch is not valid: events.${early} is at ${String(batch.events[early]?.timestamp)} ms, which is before 2000 once the batch's clock is corrected; send events of one clock together (the recorder does so itself).`,
       early,
     );
   }

@@ -13,9 +13,11 @@ import { recordedFixture, recorderBatches } from './test/support';
 const T0 = 1_700_000_000_000;
 const SKEW = { maxFutureSkewMs: 60_000, maxPastSkewMs: 3_600_000 };
 
-/** A recording as the recorder's batches, as JSON text. */
+/** A recording as the recorder's batches, as JSON text, each with the time it was sent (as the recorder sends them). */
 function recordedBatches(events: RecordedEvent[]): string[] {
-  return recorderBatches('session-1', events, 'w').map((batch) => JSON.stringify(batch));
+  return recorderBatches('session-1', events, 'w').map((batch, index) =>
+    JSON.stringify({ ...batch, sentAt: (batch.events.at(-1)?.timestamp ?? 0) + 1_000 * index }),
+  );
 }
 
 /** Everything ingest takes from a batch. */
@@ -25,8 +27,8 @@ function derive(batch: ReturnType<typeof acceptBatch>) {
   }
   const received = T0 + 10_000;
   return {
-    ids: [batch.v, batch.sessionId, batch.windowId, batch.seq],
-    offset: clockOffset(batch.events, received, SKEW),
+    ids: [batch.v, batch.sessionId, batch.windowId, batch.seq, batch.sentAt],
+    offset: clockOffset(batch.events, received, SKEW, batch.sentAt),
     summary: summarizeBatch(batch.events),
     markers: batchMarkers(batch.events, batch.windowId, batch.seq),
     properties: eventProperties(batch.events),
@@ -146,6 +148,43 @@ describe('scanBatch', () => {
       ),
     ],
     [
+      'a sentAt that moves the batch',
+      withEvents(
+        JSON.stringify(click),
+        '"v":1,"sessionId":"s","windowId":"w","seq":0,"sentAt":1700003600000.5',
+      ),
+    ],
+    [
+      'a sentAt within the limits, in exponent form, after the events',
+      `{"v":1,"sessionId":"s","windowId":"w","seq":0,"events":[${JSON.stringify(click)}],"sentAt":1.70000001e12}`,
+    ],
+    [
+      'a sentAt twice, the last one named with an escape (the last one counts)',
+      withEvents(
+        JSON.stringify(click),
+        '"v":1,"sessionId":"s","windowId":"w","seq":0,"sentAt":1800000000000,"sent\\u0041t":1700000010000',
+      ),
+    ],
+    [
+      'sentAt that is not a time (both read it as no batch)',
+      withEvents(
+        JSON.stringify(click),
+        '"v":1,"sessionId":"s","windowId":"w","seq":0,"sentAt":"1700000000000"',
+      ),
+    ],
+    [
+      'sentAt that is null or negative (both read it as no batch)',
+      withEvents(
+        JSON.stringify(click),
+        '"v":1,"sessionId":"s","windowId":"w","seq":0,"sentAt":null,"sentAt":-1',
+      ),
+    ],
+    [
+      'sentAt that is an object, left to JSON.parse',
+      withEvents(JSON.stringify(click), '"v":1,"sessionId":"s","windowId":"w","seq":0,"sentAt":{"t":1}'),
+      false,
+    ],
+    [
       'data that is null, an array, a string or a number',
       withEvents(
         '{"type":3,"data":null,"timestamp":1},{"type":5,"data":["tag"],"timestamp":2},{"type":4,"data":"https://x","timestamp":3},{"type":2,"data":7,"timestamp":4},{"type":3,"data":[{"source":2}],"timestamp":5}',
@@ -246,6 +285,10 @@ describe('scanBatch', () => {
     // Bytes that matter to the grammar, and a few that do not.
     const alphabet = Buffer.from('{}[]",:\\/ \t\n\r0123456789.eE+-tfnrulasbx\u0000\u001f\u007f');
     const originals = [
+      withEvents(
+        [click, custom].map((event) => JSON.stringify(event)).join(','),
+        '"v":1,"sessionId":"s-1","windowId":"w","seq":0,"sentAt":1700003600000',
+      ),
       withEvents(
         [
           click,

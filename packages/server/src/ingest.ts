@@ -43,26 +43,41 @@ export interface ClockSkewLimits {
 }
 
 /**
- * The offset to add to every event time of a batch. When the newest event lies further
- * in the future (or past) than allowed, the whole batch is shifted so its newest event
- * lands at the receive time: a wrong client clock moves the batch, not the spacing of its
- * events. Within limits, times are kept as sent.
+ * The offset to add to every event time of a batch, to correct the client's clock.
+ *
+ * With `sentAt` (when the client sent the batch, by its own clock), the client's clock is
+ * off by `receivedAt - sentAt`, give or take the transfer time, however long the batch
+ * waited before it was sent (an offline queue, retries). That offset is applied when it is
+ * beyond the same limits as events: `sentAt` more than `maxFutureSkewMs` after the receive
+ * time, or more than `maxPastSkewMs` before it. Smaller differences are kept as sent: they
+ * may be the transfer time itself (a slow upload, a proxy that buffers the body), and a clock
+ * within the limits is not corrected without `sentAt` either; every batch of one clock gets
+ * the same offset (up to the transfer time), so batches delivered together keep their spacing.
+ *
+ * Without `sentAt` (older recorders, other clients), or when the events would still lie
+ * beyond the limits once moved by it (events that claim to be newer than their send time,
+ * or recorded more than `maxPastSkewMs` before it), the offset is guessed from the newest
+ * event: when it lies further in the future (or past) than allowed, the whole batch is
+ * shifted so its newest event lands at the receive time. A wrong client clock moves the
+ * batch, not the spacing of its events; batches that waited and arrive together all land
+ * at about the receive time, though.
  */
 export function clockOffset(
   events: readonly RecordedEvent[],
   receivedAt: number,
   limits: ClockSkewLimits,
+  sentAt?: number,
 ): number {
   let newest = Number.NEGATIVE_INFINITY;
   for (const event of events) {
     newest = Math.max(newest, event.timestamp);
   }
-  if (newest > receivedAt + limits.maxFutureSkewMs || newest < receivedAt - limits.maxPastSkewMs) {
-    // Whole milliseconds, as the stores keep it: the events keep their own fractions, and
-    // what ingest derives from the shifted times is what readers shift them to.
-    return Math.round(receivedAt - newest);
-  }
-  return 0;
+  const outside = (time: number) =>
+    time > receivedAt + limits.maxFutureSkewMs || time < receivedAt - limits.maxPastSkewMs;
+  // Whole milliseconds, as the stores keep it: the events keep their own fractions, and
+  // what ingest derives from the shifted times is what readers shift them to.
+  const offset = sentAt !== undefined && outside(sentAt) ? Math.round(receivedAt - sentAt) : 0;
+  return outside(newest + offset) ? Math.round(receivedAt - newest) : offset;
 }
 
 /** Returns the events with `offsetMs` added to their times (the same array when the offset is 0). */

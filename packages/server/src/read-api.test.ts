@@ -18,6 +18,7 @@ import {
   click,
   custom,
   expectError,
+  fullSnapshot,
   ingestRequest,
   meta,
   OTHER_READ_KEY,
@@ -264,6 +265,117 @@ describe('clock correction of a batch whose events disagree', () => {
     ).json()) as SessionResponse;
     expect(session.durationMs).toBe(1_000);
     expect(session.endedAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe("clock correction by the client's send time (sentAt)", () => {
+  const HOUR = 3_600_000;
+
+  /**
+   * A phone whose clock is `skew` ms off records 10 minutes offline (a batch every 2 s, two
+   * clicks in each), and its queue delivers the 300 batches in a burst on reconnect.
+   */
+  function queuedRecording(sessionId: string, skew: number, realStart: number) {
+    return Array.from({ length: 300 }, (_, i) => {
+      const t = realStart + skew + i * 2_000;
+      return batch(
+        sessionId,
+        [...(i === 0 ? [meta(t), fullSnapshot(t)] : []), click(t + 500), click(t + 1_500)],
+        {
+          seq: i,
+        },
+      );
+    });
+  }
+
+  async function sessionOf(id: string) {
+    const response = await server.fetch(readRequest(API_PATHS.session(id)));
+    expect(response.status).toBe(200);
+    return ((await response.json()) as SessionResponse).session;
+  }
+
+  it('keeps the spacing and duration of a burst of queued batches from a clock 1 h fast', async () => {
+    const realStart = Date.now() - 15 * 60_000;
+    // Each batch says when it was sent, by the same fast clock: all of them now.
+    for (const item of queuedRecording('burst', HOUR, realStart)) {
+      await ingest({ ...item, sentAt: Date.now() + HOUR });
+    }
+    const session = await sessionOf('burst');
+    // One correction for the whole recording: 10 min, all of it active, at its real time.
+    expect(session.durationMs).toBeGreaterThan(599_000);
+    expect(session.durationMs).toBeLessThan(601_000);
+    expect(session.activeMs).toBeGreaterThan(590_000);
+    expect(Math.abs(session.startedAt - realStart)).toBeLessThan(10_000);
+    // Read back in order, batches do not overlap: the events keep their order and spacing.
+    const { events } = (await (await server.fetch(readRequest(API_PATHS.sessionEvents('burst')))).json()) as {
+      events: Array<{ timestamp: number }>;
+    };
+    const times = events.map((event) => event.timestamp);
+    expect(times).toHaveLength(602);
+    expect(times.every((time, index) => index === 0 || time >= (times[index - 1] as number))).toBe(true);
+  });
+
+  it('without sentAt, still moves each batch by its newest event: the same burst collapses', async () => {
+    const realStart = Date.now() - 15 * 60_000;
+    for (const item of queuedRecording('no-sent-at', HOUR, realStart)) {
+      await ingest(item);
+    }
+    const session = await sessionOf('no-sent-at');
+    // What servers did before sentAt, and still do for clients that do not send it.
+    expect(session.durationMs).toBeLessThan(60_000);
+    expect(session.endedAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('does not correct a send time within the limits, nor one behind by less than maxPastSkewMs', async () => {
+    const now = Date.now();
+    // 2 min fast (transfer time, or a clock within the limits): times kept as sent.
+    await ingest({ ...batch('near', [meta(now + 100_000), click(now + 110_000)]), sentAt: now + 120_000 });
+    expect((await sessionOf('near')).startedAt).toBe(now + 100_000);
+    // A clock 1 h slow is within the 7 days a batch may lag, with sentAt or without.
+    await ingest({ ...batch('slow', [meta(now - HOUR - 5_000), click(now - HOUR)]), sentAt: now - HOUR });
+    expect((await sessionOf('slow')).startedAt).toBe(now - HOUR - 5_000);
+  });
+
+  it('moves a batch by its newest event when sentAt would leave its events in the future', async () => {
+    const now = Date.now();
+    // sentAt says the clock is right, yet the events are a day ahead of it: not to be trusted.
+    await ingest({
+      ...batch('inconsistent', [meta(now + 86_400_000), click(now + 86_401_000)]),
+      sentAt: now,
+    });
+    const session = await sessionOf('inconsistent');
+    expect(session.durationMs).toBe(1_000);
+    expect(session.endedAt).toBeLessThanOrEqual(Date.now());
+    expect(session.endedAt).toBeGreaterThan(now - 60_000);
+  });
+
+  it('treats a re-send with a later sentAt as a repeat, and reads back the first correction', async () => {
+    const now = Date.now();
+    const first = { ...batch('resent', [meta(now + HOUR - 10_000), click(now + HOUR)]), sentAt: now + HOUR };
+    await ingest(first);
+    const before = await sessionOf('resent');
+    const again = await server.fetch(ingestRequest({ ...first, sentAt: now + 3 * HOUR }));
+    expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    expect(await sessionOf('resent')).toEqual(before);
+    const { events } = (await (
+      await server.fetch(readRequest(API_PATHS.sessionEvents('resent')))
+    ).json()) as {
+      events: Array<{ timestamp: number }>;
+    };
+    expect(events.map((event) => event.timestamp)).toEqual([before.startedAt, before.endedAt]);
+    expect(Math.abs(before.endedAt - now)).toBeLessThan(10_000);
+  });
+
+  it.each([
+    ['a string', '1700000000000', /^The batch is not valid: sentAt: sentAt must be a number/],
+    ['negative', -1, /^The batch is not valid: sentAt: sentAt must not be negative/],
+    ['in nanoseconds', 1.7e18, /^The batch is not valid: sentAt: sentAt must be at most .* not nanoseconds/],
+    ['null', null, /^The batch is not valid: sentAt: sentAt must be a number/],
+  ])('refuses a sentAt that is %s with 400 invalid_batch naming it', async (_name, sentAt, message) => {
+    const response = await server.fetch(ingestRequest({ ...batch('bad-sent-at', [meta(T0)]), sentAt }));
+    const body = await expectError(response, 400, 'invalid_batch');
+    expect(body.error.message).toMatch(message);
+    expect((await server.fetch(readRequest(API_PATHS.session('bad-sent-at')))).status).toBe(404);
   });
 });
 

@@ -83,55 +83,68 @@ async function readAll(side: Side, sessionId: string, windowIds: string[]) {
 }
 
 describe('wire format 1 and format 2 read back the same', () => {
-  it('for a real recording, with the client clock hours off, in two windows, sent twice', async () => {
-    const plain = makeSide();
-    const packed = makeSide();
-    // Two tabs: the second replays the same recording 3 s later.
-    const windows = [
-      recorderBatches('parity-1', recorded, 'window-a'),
-      recorderBatches(
-        'parity-1',
-        recorded.map((event) => ({ ...event, timestamp: event.timestamp + 3_000 })),
-        'window-b',
-      ),
-    ];
-    const all = windows.flat();
-    expect(all.length).toBeGreaterThan(4);
-    const newest = (events: RecordedEvent[]) => Math.max(...events.map((event) => event.timestamp));
-    for (const item of all) {
-      const text = JSON.stringify(item);
-      const encoded = encodeWireDeltas(text);
-      expect(encoded.startsWith('{"v":2,')).toBe(true);
-      for (const [side, body] of [
-        [plain, gzipSync(text)],
-        [packed, gzipSync(encoded)],
-      ] as const) {
-        vi.setSystemTime(newest(item.events) - SKEW_MS);
-        const response = await side.server.fetch(ingestRequest(body));
-        expect(response.status).toBe(200);
-        expect(await response.json()).toEqual({ ok: true, duplicate: false });
+  it.each([
+    ['each batch sent as it is recorded, without sentAt', false],
+    ['every batch sent at once from a queue, with sentAt', true],
+  ])(
+    'for a real recording, with the client clock hours off, in two windows, sent twice: %s',
+    async (_name, queued) => {
+      const plain = makeSide();
+      const packed = makeSide();
+      // Two tabs: the second replays the same recording 3 s later.
+      const windows = [
+        recorderBatches('parity-1', recorded, 'window-a'),
+        recorderBatches(
+          'parity-1',
+          recorded.map((event) => ({ ...event, timestamp: event.timestamp + 3_000 })),
+          'window-b',
+        ),
+      ];
+      const all = windows.flat();
+      expect(all.length).toBeGreaterThan(4);
+      const newest = (events: RecordedEvent[]) => Math.max(...events.map((event) => event.timestamp));
+      // Queued: the server receives every batch a minute after the recording ended, and each
+      // says when it was sent by the client's clock, which only sentAt can tell from the events.
+      const burstAt = newest(all.flatMap((item) => item.events)) + 60_000 - SKEW_MS;
+      const sent = (item: (typeof all)[number], later = 0) =>
+        queued ? { ...item, sentAt: burstAt + SKEW_MS + later } : item;
+      for (const item of all) {
+        const text = JSON.stringify(sent(item));
+        const encoded = encodeWireDeltas(text);
+        expect(encoded.startsWith('{"v":2,')).toBe(true);
+        for (const [side, body] of [
+          [plain, gzipSync(text)],
+          [packed, gzipSync(encoded)],
+        ] as const) {
+          vi.setSystemTime(queued ? burstAt : newest(item.events) - SKEW_MS);
+          const response = await side.server.fetch(ingestRequest(body));
+          expect(response.status).toBe(200);
+          expect(await response.json()).toEqual({ ok: true, duplicate: false });
+        }
       }
-    }
-    // Resent (a retry after a lost answer): a duplicate either way, in either format.
-    for (const [side, body] of [
-      [plain, gzipSync(encodeWireDeltas(JSON.stringify(all[1])))],
-      [packed, gzipSync(JSON.stringify(all[1]))],
-      [packed, gzipSync(encodeWireDeltas(JSON.stringify(all[1])))],
-    ] as const) {
-      const response = await side.server.fetch(ingestRequest(body));
-      expect(await response.json()).toEqual({ ok: true, duplicate: true });
-    }
-    const windowIds = ['window-a', 'window-b'];
-    const fromPlain = await readAll(plain, 'parity-1', windowIds);
-    const fromPacked = await readAll(packed, 'parity-1', windowIds);
-    expect(fromPacked).toEqual(fromPlain);
-    // The clock was corrected, and the events are the recording's, moved as a whole.
-    const firstWindow = fromPacked.chunks
-      .filter((chunk) => chunk.windowId === 'window-a')
-      .flatMap((chunk) => chunk.events);
-    expect(firstWindow).toEqual(
-      recorded.map((event) => ({ ...event, timestamp: event.timestamp - SKEW_MS })),
-    );
-    expect(fromPacked.session.markers.length).toBeGreaterThan(0);
-  });
+      // Resent (a retry after a lost answer, with a later sentAt when queued): a duplicate
+      // either way, in either format.
+      const again = JSON.stringify(sent(all[1] as (typeof all)[number], 5_000));
+      for (const [side, body] of [
+        [plain, gzipSync(encodeWireDeltas(again))],
+        [packed, gzipSync(again)],
+        [packed, gzipSync(encodeWireDeltas(again))],
+      ] as const) {
+        const response = await side.server.fetch(ingestRequest(body));
+        expect(await response.json()).toEqual({ ok: true, duplicate: true });
+      }
+      const windowIds = ['window-a', 'window-b'];
+      const fromPlain = await readAll(plain, 'parity-1', windowIds);
+      const fromPacked = await readAll(packed, 'parity-1', windowIds);
+      expect(fromPacked).toEqual(fromPlain);
+      // The clock was corrected, and the events are the recording's, moved as a whole.
+      const firstWindow = fromPacked.chunks
+        .filter((chunk) => chunk.windowId === 'window-a')
+        .flatMap((chunk) => chunk.events);
+      expect(firstWindow).toEqual(
+        recorded.map((event) => ({ ...event, timestamp: event.timestamp - SKEW_MS })),
+      );
+      expect(fromPacked.session.markers.length).toBeGreaterThan(0);
+    },
+  );
 });
