@@ -73,11 +73,15 @@ export interface Delivery {
   clear(): void;
 }
 
-/** The JSON body of a batch, built from its events' JSON without re-serialising them. */
-export function batchBody(batch: OutgoingBatch): string {
+/**
+ * The JSON body of a batch, built from its events' JSON without re-serialising them, stamped
+ * with the time it is sent (`sentAt`, now unless given): build it for each send, so that a
+ * batch that waited says when it left, which is what the server corrects a wrong clock by.
+ */
+export function batchBody(batch: OutgoingBatch, sentAt: number = Date.now()): string {
   return `{"v":${WIRE_VERSION},"sessionId":${JSON.stringify(batch.sessionId)},"windowId":${JSON.stringify(
     batch.windowId,
-  )},"seq":${batch.seq},"events":[${batch.events}]}`;
+  )},"seq":${batch.seq},"sentAt":${sentAt},"events":[${batch.events}]}`;
 }
 
 /** Exponential backoff with jitter: half fixed, half random, so tabs do not retry in lockstep. */

@@ -99,6 +99,17 @@ describe('flush rules', () => {
     expect(tags()).toContain('$navigation');
   });
 
+  it('stamps each batch with the time it is sent (sentAt), by the page clock', async () => {
+    const started = Date.now();
+    make().start();
+    await vi.advanceTimersByTimeAsync(2_010);
+    await settle(() => requests > 0);
+    // Sent when the 2 s flush timer fired, after the events it holds.
+    expect(batches[0]?.sentAt).toBe(started + 2_000);
+    const newest = Math.max(...events().map((event) => event.timestamp));
+    expect(batches[0]?.sentAt).toBeGreaterThanOrEqual(newest);
+  });
+
   it('sends at once when the buffer reaches the size threshold', async () => {
     const rec = make({ flushSizeBytes: 20_000 });
     rec.start();

@@ -84,7 +84,10 @@ export function createTransport(
   let keepaliveBytes = 0;
   /** Batches whose keepalive request is under way: page hide need not send them again. */
   const keepaliveInFlight = new Set<OutgoingBatch>();
-  /** Compressed bodies already made, reused if the batch must go out again on page hide. */
+  /**
+   * The body packed for a batch's latest attempt, reused if the batch must go out again on
+   * page hide (no gzip then): its `sentAt` is that attempt's, at most a retry delay old.
+   */
   const compressed = new WeakMap<OutgoingBatch, Uint8Array>();
 
   /** Posts a body; with `keepalive`, its size counts against the budget until it settles. */
@@ -106,11 +109,15 @@ export function createTransport(
   /** Set once a server took format 1 after refusing format 2: it is older than format 2. */
   let formatOne = false;
 
-  /** Packs (or reuses) one batch's body, as format 1 when asked, and posts it once. */
+  /**
+   * Packs one batch's body, as format 1 when asked, and posts it once. Packed anew for every
+   * attempt, not reused: the body says when it is sent (`sentAt`), and a retry may come
+   * minutes or hours later (offline), which the server must not take for the clock's error.
+   */
   const attempt = async (batch: OutgoingBatch, asFormatOne: boolean): Promise<SendResult> => {
     let body: Uint8Array;
     try {
-      body = compressed.get(batch) ?? (await compressor.pack(batchBody(batch), asFormatOne));
+      body = await compressor.pack(batchBody(batch), asFormatOne);
       compressed.set(batch, body);
     } catch (error) {
       return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
@@ -140,7 +147,6 @@ export function createTransport(
       if (result.kind === 'rejected' && result.status === 400 && !formatOne) {
         // A server older than wire format 2 refuses it with 400: the same batch as format 1.
         // If that lands, the rest of this page's batches go as format 1 from the start.
-        compressed.delete(batch);
         const again = await attempt(batch, true);
         formatOne = again.kind === 'sent';
         return again;

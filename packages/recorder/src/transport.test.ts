@@ -1,0 +1,130 @@
+import type { IngestBatch } from '@replaykit/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Compressor } from './compress';
+import { createDelivery, type OutgoingBatch } from './delivery';
+import { createTransport } from './transport';
+
+const T = Date.UTC(2030, 0, 1, 12);
+const HOUR = 3_600_000;
+
+/** Packs nothing, so the test reads the body as sent; counts the packs. */
+function plainCompressor(): Compressor & { packs: number } {
+  const compressor = {
+    mode: 'none' as const,
+    packs: 0,
+    async pack(text: string) {
+      compressor.packs++;
+      return new TextEncoder().encode(text);
+    },
+    close() {},
+  };
+  return compressor;
+}
+
+const outgoing = (seq: number): OutgoingBatch => ({
+  sessionId: 's',
+  windowId: 'w',
+  seq,
+  events: [JSON.stringify({ type: 4, data: { href: 'https://shop.test/' }, timestamp: T - 1_000 })],
+  bytes: 60,
+  createdAt: T - 1_000,
+});
+
+async function bodyOf(body: unknown): Promise<IngestBatch> {
+  return JSON.parse(await new Response(body as BodyInit).text()) as IngestBatch;
+}
+
+let sent: IngestBatch[];
+let answers: Array<() => Response>;
+const originalBeacon = navigator.sendBeacon;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.setSystemTime(T);
+  sent = [];
+  answers = [];
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  navigator.sendBeacon = originalBeacon;
+});
+
+function makeTransport(compressor = plainCompressor()) {
+  const fetchImpl = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    sent.push(await bodyOf(init?.body));
+    const answer = answers.shift();
+    if (!answer) {
+      throw new TypeError('Failed to fetch');
+    }
+    return answer();
+  }) as typeof fetch;
+  return createTransport('https://replays.test', 'rk_test', compressor, fetchImpl);
+}
+
+describe('sentAt, the time a batch is sent', () => {
+  it('is the time of each attempt: a retry hours later (offline) says so, with the events unchanged', async () => {
+    const transport = makeTransport();
+    const delivery = createDelivery({
+      send: (batch) => transport.send(batch),
+      takeSeq: () => 1,
+      onDropped: () => {},
+    });
+    delivery.enqueue(outgoing(0));
+    // Offline: the first attempt fails, and the batch waits.
+    await delivery.drain();
+    expect(sent.map((batch) => batch.sentAt)).toEqual([T]);
+    // Two hours later the browser is back online: the batch goes again, stamped anew.
+    vi.setSystemTime(T + 2 * HOUR);
+    answers.push(() => new Response('{"ok":true,"duplicate":false}', { status: 200 }));
+    await delivery.retryNow();
+    expect(sent.map((batch) => batch.sentAt)).toEqual([T, T + 2 * HOUR]);
+    expect(sent[1]?.events).toEqual(sent[0]?.events);
+    expect(sent[1]).toMatchObject({ v: 1, sessionId: 's', windowId: 'w', seq: 0 });
+    expect(delivery.pending).toHaveLength(0);
+  });
+
+  it('is the time of the retry after a 503, and of the format 1 re-send after a 400', async () => {
+    const compressor = plainCompressor();
+    const transport = makeTransport(compressor);
+    const batch = outgoing(0);
+    answers.push(() => new Response('down', { status: 503 }));
+    expect(await transport.send(batch)).toMatchObject({ kind: 'retry' });
+    vi.setSystemTime(T + 30_000);
+    answers.push(
+      () => new Response('{"error":{"code":"invalid_batch","message":"v must be 1"}}', { status: 400 }),
+    );
+    vi.spyOn(compressor, 'pack').mockImplementation(async (text) => {
+      // Packing takes a while (a busy worker): the stamp is from before it, not after.
+      vi.setSystemTime(Date.now() + 50);
+      return new TextEncoder().encode(text);
+    });
+    answers.push(() => new Response('{"ok":true}', { status: 200 }));
+    expect(await transport.send(batch)).toEqual({ kind: 'sent' });
+    expect(sent.map((body) => body.sentAt)).toEqual([T, T + 30_000, T + 30_050]);
+  });
+
+  it('on page hide, is now for a batch not attempted yet, and the last attempt for one already packed', async () => {
+    const transport = makeTransport();
+    const beacons: IngestBatch[] = [];
+    const waiting: Promise<void>[] = [];
+    navigator.sendBeacon = (_url: string | URL, data?: BodyInit | null) => {
+      waiting.push(bodyOf(data).then((body) => void beacons.push(body)));
+      return true;
+    };
+    const attempted = outgoing(0);
+    await transport.send(attempted); // fails: the network is down
+    vi.setSystemTime(T + 20_000);
+    // Plain JSON, built now (keepalive fetch while it fits the budget).
+    expect(transport.sendOnPageHide(outgoing(1))).toBe(true);
+    // The body packed for the failed attempt 20 s ago, reused as is (no gzip on page hide).
+    expect(transport.sendOnPageHide(attempted)).toBe(true);
+    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    await Promise.all(waiting);
+    const hidden = [...sent.slice(1), ...beacons];
+    expect(hidden.map((body) => [body.seq, body.sentAt])).toEqual([
+      [1, T + 20_000],
+      [0, T],
+    ]);
+  });
+});
