@@ -234,8 +234,8 @@ export async function decodeBatch(
   const summary = summarizeBatch(events);
   // The correction moves a batch as a whole (by its sentAt or its newest event); an event much
   // older than its batch-mates would otherwise start the session decades ago, or land before
-  // 1970 once shifted. The
-  // summary's start is the earliest corrected time; the event is looked for only to name it.
+  // 1970 once shifted. The summary's start is the earliest corrected time; the event is looked
+  // for only to name it.
   if (summary.startedAt < EVENT_TIME_MIN) {
     const early = events.findIndex((event) => event.timestamp < EVENT_TIME_MIN);
     return refuse(

@@ -1,10 +1,10 @@
 /**
  * A batch body read without building what ingest never looks at. `JSON.parse` builds every
  * object of a batch, yet ingest reads only a few fields: the batch's ids, sequence number and
- * send time (`sentAt`), each event's type and timestamp, the `source` and `type` of snapshot data (what kind of
- * input it was, whether a click) and the data of meta and custom events (URLs, tags,
- * payloads). Mutations and mouse paths, most of a batch, are only checked. Building them
- * was about three fifths of an ingest worker's time.
+ * send time (`sentAt`), each event's type and timestamp, the `source` and `type` of snapshot
+ * data (what kind of input it was, whether a click) and the data of meta and custom events
+ * (URLs, tags, payloads). Mutations and mouse paths, most of a batch, are only checked.
+ * Building them was about three fifths of an ingest worker's time.
  *
  * `scanBatch` reads the UTF-8 bytes as received and checks every one of them against the
  * JSON grammar, exactly as `JSON.parse` accepts it (whitespace, escapes, numbers, literals,
