@@ -34,9 +34,10 @@ export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers
 export { deriveMarkers, MARKER_KINDS, MARKER_LABEL_MAX_LENGTH, markerPriority } from './markers';
 export { REDACTED, redactUrl, SENSITIVE_QUERY_WORDS } from './redact';
 export { createUuidV7 } from './session-id';
-export type { ActivityIntervals, BatchSummary, SessionSummary } from './session-summary';
+export type { ActivityIntervals, BatchSummary, FirstSeenList, SessionSummary } from './session-summary';
 export {
   activeMsOf,
+  createFirstSeenList,
   emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,

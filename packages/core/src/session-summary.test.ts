@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventType, IncrementalSource, MouseInteraction, type RecordedEvent } from './events';
 import {
   activeMsOf,
+  createFirstSeenList,
   emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,
@@ -71,12 +72,47 @@ describe('summarizeBatch', () => {
     ];
     const summary = summarizeBatch(events);
     expect(summary.firstUrl).toBe('https://a.test/');
+    // By first-seen time, not by position in the batch.
     expect(summary.urls.slice(0, 3)).toEqual([
-      'https://a.test/second',
       'https://a.test/',
+      'https://a.test/second',
       'https://a.test/third',
     ]);
+    expect(summary.urlsAt.slice(0, 3)).toEqual([T0, T0 + 10, T0 + 30]);
     expect(summary.urls).toHaveLength(SUMMARY_LIST_MAX);
+    expect(summary.urlsAt).toHaveLength(SUMMARY_LIST_MAX);
+  });
+
+  it('keeps the URLs and custom event names seen first when a batch has more than the cap, whatever their order in it', () => {
+    const count = SUMMARY_LIST_MAX + 10;
+    // Newest first: the order in the batch must not decide which are kept.
+    const events = Array.from({ length: count }, (_, index) => {
+      const at = T0 + (count - index) * 10;
+      return [
+        custom(at, '$navigation', { url: `https://a.test/p${count - index}`, kind: 'pushState' }),
+        custom(at + 1, `name_${count - index}`),
+      ];
+    }).flat();
+    const summary = summarizeBatch(events);
+    const first = Array.from({ length: SUMMARY_LIST_MAX }, (_, index) => index + 1);
+    expect(summary.urls).toEqual(first.map((n) => `https://a.test/p${n}`));
+    expect(summary.urlsAt).toEqual(first.map((n) => T0 + n * 10));
+    expect(summary.customEventNames).toEqual(first.map((n) => `name_${n}`));
+    expect(summary.customEventNamesAt).toEqual(first.map((n) => T0 + n * 10 + 1));
+  });
+
+  it('keeps the earliest time of a URL or name seen more than once', () => {
+    const summary = summarizeBatch([
+      custom(T0 + 50, 'signup'),
+      meta(T0 + 40, 'https://a.test/b'),
+      custom(T0 + 5, 'signup'),
+      meta(T0 + 10, 'https://a.test/a'),
+      custom(T0 + 20, '$navigation', { url: 'https://a.test/b', kind: 'pushState' }),
+    ]);
+    expect(summary.urls).toEqual(['https://a.test/a', 'https://a.test/b']);
+    expect(summary.urlsAt).toEqual([T0 + 10, T0 + 20]);
+    expect(summary.customEventNames).toEqual(['signup']);
+    expect(summary.customEventNamesAt).toEqual([T0 + 5]);
   });
 
   it('keeps the latest identify: user id and traits', () => {
@@ -87,7 +123,26 @@ describe('summarizeBatch', () => {
     expect(summary.userId).toBe('late');
     expect(summary.userTraits).toEqual({ plan: 'pro' });
     expect(summary.identifiedAt).toBe(T0 + 5);
-    expect(summarizeBatch([custom(T0, '$identify', { userId: 'u' })]).userTraits).toBeNull();
+    expect(summary.traitsAt).toBe(T0 + 5);
+    const bare = summarizeBatch([custom(T0, '$identify', { userId: 'u' })]);
+    expect(bare.userTraits).toBeNull();
+    expect(bare.traitsAt).toBeNull();
+  });
+
+  it('times the user id and the traits apart: a later identify without traits keeps the earlier traits', () => {
+    const summary = summarizeBatch([
+      custom(T0, '$identify', { userId: 'u1', traits: { plan: 'pro' } }),
+      custom(T0 + 5, '$identify', { userId: 'u2' }),
+    ]);
+    expect(summary).toMatchObject({
+      userId: 'u2',
+      identifiedAt: T0 + 5,
+      userTraits: { plan: 'pro' },
+      traitsAt: T0,
+    });
+    // Traits without a user id give no user id and no identify time.
+    const traitsOnly = summarizeBatch([custom(T0, '$identify', { traits: { plan: 'free' } })]);
+    expect(traitsOnly).toMatchObject({ userId: null, identifiedAt: null, traitsAt: T0 });
   });
 
   it('measures active time from user activity with a 5 s inactivity threshold', () => {
@@ -124,6 +179,70 @@ describe('mergeActivity', () => {
       [0, 6_000],
       [20_000, 21_000],
     ]);
+  });
+});
+
+describe('createFirstSeenList', () => {
+  const listOf = (notes: ReadonlyArray<[string, number]>, max: number) => {
+    const list = createFirstSeenList(max);
+    for (const [item, time] of notes) {
+      list.note(item, time);
+    }
+    return { items: list.items(), times: list.times() };
+  };
+
+  it('keeps the items seen first, by time and then by item, whatever order they are noted in', () => {
+    const notes: Array<[string, number]> = [
+      ['d', 3],
+      ['b', 1],
+      ['c', 1],
+      ['a', 2],
+    ];
+    const forward = listOf(notes, 3);
+    expect(forward).toEqual({ items: ['b', 'c', 'a'], times: [1, 1, 2] });
+    expect(listOf([...notes].reverse(), 3)).toEqual(forward);
+    expect(listOf(notes, 10).items).toEqual(['b', 'c', 'a', 'd']);
+    expect(listOf(notes, 0).items).toEqual([]);
+  });
+
+  it('keeps each item at its earliest time, and takes back a dropped item noted again earlier', () => {
+    // 'a' is dropped at time 9 (two items before it), then noted at time 0.
+    expect(
+      listOf(
+        [
+          ['a', 9],
+          ['b', 5],
+          ['c', 6],
+          ['a', 0],
+          ['b', 7],
+        ],
+        2,
+      ),
+    ).toEqual({ items: ['a', 'b'], times: [0, 5] });
+  });
+
+  it('gives the first items of a sort of all notes, for random notes with repeats and ties', () => {
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0;
+      return seed % below;
+    };
+    for (let round = 0; round < 200; round++) {
+      const notes = Array.from({ length: random(120) }, (): [string, number] => [
+        `i${random(70)}`,
+        random(40),
+      ]);
+      const earliest = new Map<string, number>();
+      for (const [item, time] of notes) {
+        earliest.set(item, Math.min(time, earliest.get(item) ?? time));
+      }
+      const sorted = [...earliest].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const max = 1 + random(60);
+      expect(listOf(notes, max)).toEqual({
+        items: sorted.slice(0, max).map((entry) => entry[0]),
+        times: sorted.slice(0, max).map((entry) => entry[1]),
+      });
+    }
   });
 });
 

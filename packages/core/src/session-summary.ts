@@ -35,7 +35,11 @@ export interface SessionSummary {
    */
   byteCount: number;
   firstUrl: string | null;
-  /** Distinct URLs visited (page loads and SPA navigations), in order of first appearance (capped at {@link SUMMARY_LIST_MAX}). */
+  /**
+   * Distinct URLs visited (page loads and SPA navigations): the {@link SUMMARY_LIST_MAX} seen
+   * first, in order of first appearance (the time of the earliest event that gave each; at
+   * equal times, by URL). See {@link FirstSeenList}.
+   */
   urls: string[];
   userId: string | null;
   /** Traits of the latest `$identify` event that carried any; null when none did. */
@@ -53,7 +57,7 @@ export interface SessionSummary {
   deadClickCount: number;
   /** `$network` events that failed: status 0 (no answer) or 400 and above. */
   failedRequestCount: number;
-  /** Distinct custom event names, in order of first appearance (capped). */
+  /** Distinct custom event names: the {@link SUMMARY_LIST_MAX} seen first, in order of first appearance, as `urls`. */
   customEventNames: string[];
   /** Window (tab) ids that sent batches for this session. */
   windowIds: string[];
@@ -111,13 +115,24 @@ export interface BatchSummary {
   firstUrl: string | null;
   /** Time of the event that gave `firstUrl`, so the earliest wins when batches arrive out of order. */
   firstUrlAt: number | null;
-  /** Distinct URLs of the batch, in order of appearance (capped). */
+  /**
+   * Distinct URLs of the batch: the {@link SUMMARY_LIST_MAX} seen first, in order of first
+   * appearance (see {@link FirstSeenList}). Keeping the batch's earliest ones is enough for
+   * the session to keep its earliest ones, whatever order its batches arrive in.
+   */
   urls: string[];
+  /** Time of the earliest event of the batch that gave each of `urls`, index for index. */
+  urlsAt: number[];
   userId: string | null;
+  /** Time of the batch's latest `$identify` that gave `userId`, so the latest wins across batches. */
+  identifiedAt: number | null;
   /** Traits of the batch's latest `$identify` that carried traits. */
   userTraits: Record<string, unknown> | null;
-  /** Time of the latest `$identify` that gave `userId` (or traits), so the latest wins across batches. */
-  identifiedAt: number | null;
+  /**
+   * Time of that `$identify`. Apart from `identifiedAt`: a later `$identify` without traits
+   * changes the user id but keeps the traits of an earlier one.
+   */
+  traitsAt: number | null;
   activity: ActivityIntervals;
   clickCount: number;
   keypressCount: number;
@@ -127,8 +142,82 @@ export interface BatchSummary {
   rageClickCount: number;
   deadClickCount: number;
   failedRequestCount: number;
+  /** Distinct custom event names of the batch, the {@link SUMMARY_LIST_MAX} seen first, as `urls`. */
   customEventNames: string[];
+  /** Time of the earliest event of the batch with each of `customEventNames`, index for index. */
+  customEventNamesAt: number[];
   hasFullSnapshot: boolean;
+}
+
+/**
+ * Distinct items (URLs, custom event names) with the time each was first seen, keeping the
+ * `max` seen first: sorted by that time, equal times by the item (UTF-16 code units), so what
+ * is kept depends on the times alone, not on the order they were noted in. Summaries of
+ * batches and the sessions' merged lists both keep theirs this way: an item among a session's
+ * first `max` is among the first `max` of the batch that saw it first, so capped lists merge
+ * into the same result as one pass over all the events.
+ *
+ * An item is dropped once `max` others were seen before it: a later note with an earlier time
+ * brings it back, a later one does not (it would rank lower still). So a batch of many
+ * distinct names costs a lookup in at most `max` items per event, and no sort of them all.
+ */
+export interface FirstSeenList {
+  /** Notes that `item` was seen at `time`. */
+  note(item: string, time: number): void;
+  /** The items kept, seen first first. */
+  items(): string[];
+  /** The first-seen time of each of {@link FirstSeenList.items}, index for index. */
+  times(): number[];
+}
+
+/** An empty {@link FirstSeenList} that keeps at most `max` items. */
+export function createFirstSeenList(max: number): FirstSeenList {
+  /** The items kept, sorted; the last is the first to go. */
+  const sorted: Array<[item: string, time: number]> = [];
+  const byItem = new Map<string, [item: string, time: number]>();
+  const insert = (entry: [string, number]) => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareFirstSeen(sorted[middle] as [string, number], entry) < 0) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    sorted.splice(low, 0, entry);
+  };
+  return {
+    note(item, time) {
+      const known = byItem.get(item);
+      if (known) {
+        if (time < known[1]) {
+          sorted.splice(sorted.indexOf(known), 1);
+          known[1] = time;
+          insert(known);
+        }
+        return;
+      }
+      const entry: [string, number] = [item, time];
+      const last = sorted.at(-1);
+      if (sorted.length >= max && (!last || compareFirstSeen(entry, last) >= 0)) {
+        return;
+      }
+      byItem.set(item, entry);
+      insert(entry);
+      if (sorted.length > max) {
+        const dropped = sorted.pop() as [string, number];
+        byItem.delete(dropped[0]);
+      }
+    },
+    items: () => sorted.map((entry) => entry[0]),
+    times: () => sorted.map((entry) => entry[1]),
+  };
+}
+
+function compareFirstSeen(a: readonly [string, number], b: readonly [string, number]): number {
+  return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -182,7 +271,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
   let userId: string | null = null;
   let userTraits: Record<string, unknown> | null = null;
   let identifiedAt: number | null = null;
-  let traitsAt = Number.NEGATIVE_INFINITY;
+  let traitsAt: number | null = null;
   let clickCount = 0;
   let keypressCount = 0;
   let errorCount = 0;
@@ -192,8 +281,8 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
   let deadClickCount = 0;
   let failedRequestCount = 0;
   let hasFullSnapshot = false;
-  const names: string[] = [];
-  const urls: string[] = [];
+  const names = createFirstSeenList(SUMMARY_LIST_MAX);
+  const urls = createFirstSeenList(SUMMARY_LIST_MAX);
   const activityTimes: number[] = [];
   const addUrl = (url: unknown, timestamp: number) => {
     if (typeof url !== 'string' || url === '') {
@@ -203,9 +292,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
       firstUrl = url;
       firstUrlAt = timestamp;
     }
-    if (!urls.includes(url) && urls.length < SUMMARY_LIST_MAX) {
-      urls.push(url);
-    }
+    urls.note(url, timestamp);
   };
   for (const event of events) {
     startedAt = Math.min(startedAt, event.timestamp);
@@ -236,10 +323,9 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
             identifiedAt = event.timestamp;
           }
           const traits = field(payload, 'traits');
-          if (isRecord(traits) && event.timestamp >= traitsAt) {
+          if (isRecord(traits) && (traitsAt === null || event.timestamp >= traitsAt)) {
             userTraits = traits;
             traitsAt = event.timestamp;
-            identifiedAt = Math.max(identifiedAt ?? event.timestamp, event.timestamp);
           }
           break;
         }
@@ -268,8 +354,8 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
           addUrl(field(payload, 'url'), event.timestamp);
           break;
         default:
-          if (!tag.startsWith('$') && !names.includes(tag) && names.length < SUMMARY_LIST_MAX) {
-            names.push(tag);
+          if (!tag.startsWith('$')) {
+            names.note(tag, event.timestamp);
           }
       }
     }
@@ -280,10 +366,12 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
     eventCount: events.length,
     firstUrl,
     firstUrlAt,
-    urls,
+    urls: urls.items(),
+    urlsAt: urls.times(),
     userId,
-    userTraits,
     identifiedAt,
+    userTraits,
+    traitsAt,
     activity: activityOf(activityTimes),
     clickCount,
     keypressCount,
@@ -293,7 +381,8 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
     rageClickCount,
     deadClickCount,
     failedRequestCount,
-    customEventNames: names,
+    customEventNames: names.items(),
+    customEventNamesAt: names.times(),
     hasFullSnapshot,
   };
 }

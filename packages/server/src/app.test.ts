@@ -330,7 +330,8 @@ describe('read API', () => {
       errorCount: 1,
       hasFullSnapshot: true,
     });
-    expect(session.customEventNames).toEqual(['checkout_error', 'add_to_cart']);
+    // In order of first appearance (add_to_cart is earlier, though its batch arrived second).
+    expect(session.customEventNames).toEqual(['add_to_cart', 'checkout_error']);
     expect(session.windowIds.sort()).toEqual(['window-1', 'window-2']);
     expect(markers.map((marker) => [marker.kind, marker.label])).toEqual([
       ['custom', 'add_to_cart'],

@@ -2,6 +2,7 @@ import {
   type ActivityIntervals,
   activeMsOf,
   type BatchSummary,
+  createFirstSeenList,
   emptySessionSummary,
   mergeActivity,
   type SessionListQuery,
@@ -205,17 +206,54 @@ export const ACTIVITY_INTERVALS_MAX = 500;
 /**
  * A session summary plus the bookkeeping a store needs to merge batches that arrive in
  * any order. Stores keep it as one JSON document beside the indexed columns.
+ *
+ * States written before `traitsAt`, `urlsAt` and `customEventNamesAt` existed lack them and
+ * are still read (see {@link mergeSessionState}); every state written now has them.
  */
 export interface StoredSessionState {
   summary: SessionSummary;
   /** Time of the event that gave `firstUrl`. */
   firstUrlAt: number | null;
-  /** Time of the `$identify` that gave `userId` / `userTraits`. */
+  /**
+   * Time of the `$identify` that gave `userId` (in states without `traitsAt`: the later of
+   * that and the time of the traits).
+   */
   identifiedAt: number | null;
+  /** Time of the `$identify` that gave `userTraits`; null when none carried traits. */
+  traitsAt?: number | null;
+  /** First-seen time of each of `summary.urls`, index for index. */
+  urlsAt?: number[];
+  /** First-seen time of each of `summary.customEventNames`, index for index. */
+  customEventNamesAt?: number[];
   /** Activity stretches not yet folded into `settledActiveMs`. */
   activity: ActivityIntervals;
   /** Active time of stretches folded away to bound the state's size. */
   settledActiveMs: number;
+}
+
+/**
+ * Unites a session's capped first-seen list with a batch's: each item at its earliest time,
+ * the {@link SUMMARY_LIST_MAX} seen first kept. An item of a state that has no times (one
+ * written before they were kept) counts as seen at `fallbackAt`, the session's start: it was
+ * seen no earlier, and so none of the items a session was listed with is pushed out by one seen
+ * later.
+ */
+function mergeFirstSeen(
+  items: readonly string[],
+  times: readonly number[] | undefined,
+  fallbackAt: number,
+  addedItems: readonly string[],
+  addedTimes: readonly number[],
+): { items: string[]; times: number[] } {
+  const known = times !== undefined && times.length === items.length ? times : undefined;
+  const list = createFirstSeenList(SUMMARY_LIST_MAX);
+  for (let index = 0; index < items.length; index++) {
+    list.note(items[index] as string, known?.[index] ?? fallbackAt);
+  }
+  for (let index = 0; index < addedItems.length; index++) {
+    list.note(addedItems[index] as string, addedTimes[index] ?? fallbackAt);
+  }
+  return { items: list.items(), times: list.times() };
 }
 
 function union(existing: readonly string[], added: readonly string[], max: number): string[] {
@@ -256,6 +294,9 @@ export function newSessionState(
     summary: emptySessionSummary(sessionId, summary.startedAt, summary.endedAt),
     firstUrlAt: null,
     identifiedAt: null,
+    traitsAt: null,
+    urlsAt: [],
+    customEventNamesAt: [],
     activity: [],
     settledActiveMs: 0,
   };
@@ -280,8 +321,14 @@ export const SESSION_WINDOWS_MAX = 1_000;
 /**
  * Merges one more batch into a session's state. Pure, so every store merges the same way
  * and the order batches arrive in does not matter: min startedAt, max endedAt, summed
- * counts, firstUrl from the earliest event, user id and traits from the latest identify,
- * union of activity stretches, capped unions of URLs and names, all window ids.
+ * counts, firstUrl from the earliest event, the user id from the latest identify that gave
+ * one and the traits from the latest that carried any (each on its own time), union of
+ * activity stretches, the URLs and names seen first (capped, ordered by first-seen time),
+ * all window ids.
+ *
+ * A state written before traits, URLs and names had their own times is read with these in
+ * their place: the traits at `identifiedAt`, each URL and name at the session's `startedAt`
+ * (see `mergeFirstSeen`).
  */
 export function mergeSessionState(
   state: StoredSessionState,
@@ -294,17 +341,37 @@ export function mergeSessionState(
   const endedAt = Math.max(previous.endedAt, summary.endedAt);
   let { firstUrl, userId, userTraits } = previous;
   let { firstUrlAt, identifiedAt } = state;
+  let traitsAt = state.traitsAt !== undefined ? state.traitsAt : userTraits === null ? null : identifiedAt;
   if (summary.firstUrl !== null && summary.firstUrlAt !== null) {
     if (firstUrlAt === null || summary.firstUrlAt < firstUrlAt) {
       firstUrl = summary.firstUrl;
       firstUrlAt = summary.firstUrlAt;
     }
   }
-  if (summary.identifiedAt !== null && (identifiedAt === null || summary.identifiedAt >= identifiedAt)) {
-    userId = summary.userId ?? userId;
-    userTraits = summary.userTraits ?? userTraits;
+  if (
+    summary.userId !== null &&
+    summary.identifiedAt !== null &&
+    (identifiedAt === null || summary.identifiedAt >= identifiedAt)
+  ) {
+    userId = summary.userId;
     identifiedAt = summary.identifiedAt;
   }
+  if (
+    summary.userTraits !== null &&
+    summary.traitsAt !== null &&
+    (traitsAt === null || summary.traitsAt >= traitsAt)
+  ) {
+    userTraits = summary.userTraits;
+    traitsAt = summary.traitsAt;
+  }
+  const urls = mergeFirstSeen(previous.urls, state.urlsAt, previous.startedAt, summary.urls, summary.urlsAt);
+  const names = mergeFirstSeen(
+    previous.customEventNames,
+    state.customEventNamesAt,
+    previous.startedAt,
+    summary.customEventNames,
+    summary.customEventNamesAt,
+  );
   const bounded = boundActivity(mergeActivity(state.activity, summary.activity), state.settledActiveMs);
   return {
     summary: {
@@ -316,7 +383,7 @@ export function mergeSessionState(
       eventCount: previous.eventCount + summary.eventCount,
       byteCount: previous.byteCount + byteCount,
       firstUrl,
-      urls: union(previous.urls, summary.urls, SUMMARY_LIST_MAX),
+      urls: urls.items,
       userId,
       userTraits,
       clickCount: previous.clickCount + summary.clickCount,
@@ -327,13 +394,16 @@ export function mergeSessionState(
       rageClickCount: previous.rageClickCount + summary.rageClickCount,
       deadClickCount: previous.deadClickCount + summary.deadClickCount,
       failedRequestCount: previous.failedRequestCount + summary.failedRequestCount,
-      customEventNames: union(previous.customEventNames, summary.customEventNames, SUMMARY_LIST_MAX),
+      customEventNames: names.items,
       // Window ids are not capped by SUMMARY_LIST_MAX: the player needs every window to replay it.
       windowIds: union(previous.windowIds, [windowId], SESSION_WINDOWS_MAX),
       hasFullSnapshot: previous.hasFullSnapshot || summary.hasFullSnapshot,
     },
     firstUrlAt,
     identifiedAt,
+    traitsAt,
+    urlsAt: urls.times,
+    customEventNamesAt: names.times,
     activity: bounded.activity,
     settledActiveMs: bounded.settledActiveMs,
   };

@@ -227,7 +227,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         endedAt: T0 + 300,
         durationMs: 300,
         firstUrl: 'https://shop.test/first',
-        urls: ['https://shop.test/late', 'https://shop.test/first'],
+        // In order of first appearance, not of arrival.
+        urls: ['https://shop.test/first', 'https://shop.test/late'],
         userId: 'late',
         userTraits: { a: 1 },
         clickCount: 1,
