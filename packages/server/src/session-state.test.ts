@@ -1,6 +1,8 @@
 import { type RecordedEvent, SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import { mergeSessionState, newSessionState, type StoredSessionState, sessionColumns } from './store';
+import { randomInt, seededRandom } from './test/seeded-random';
+import { type GeneratedBatch, generateSession, onePass, shuffled, timedFields } from './test/session-gen';
 import { custom, meta, T0 } from './test/support';
 
 /** Merges batches in the order given, as a store does, one `putBatch` at a time. */
@@ -161,5 +163,52 @@ describe('mergeSessionState: the fields that depend on event times', () => {
       1,
     );
     expect(new Set(after.summary.urls)).toEqual(new Set(full.summary.urls));
+  });
+});
+
+describe('mergeSessionState: any arrival order gives one pass in time order', () => {
+  const fields = (batches: readonly GeneratedBatch[]) => timedFields(roundTrip(mergeAll(batches)).summary);
+
+  for (const [label, pool] of [
+    ['below the cap', 4],
+    [`above the cap of ${SUMMARY_LIST_MAX}`, SUMMARY_LIST_MAX + 30],
+  ] as const) {
+    it(`user id, traits, URLs and custom event names, ${label}`, () => {
+      const random = seededRandom(pool * 7_919);
+      for (let session = 0; session < 60; session++) {
+        const batches = generateSession(random, { start: T0, pool, events: 40 + randomInt(random, 120) });
+        const expected = onePass(batches);
+        for (let order = 0; order < 5; order++) {
+          // Each merge also goes through the state's JSON, as stores keep it.
+          let state: StoredSessionState | undefined;
+          for (const batch of shuffled(random, batches)) {
+            const summary = summarizeBatch(batch.events);
+            state = roundTrip(
+              state
+                ? mergeSessionState(state, batch.windowId, summary, 1)
+                : newSessionState('s1', batch.windowId, summary, 1),
+            );
+          }
+          expect(timedFields((state as StoredSessionState).summary)).toEqual(expected);
+        }
+      }
+    });
+  }
+
+  it('gives one result for every order when events share times', () => {
+    const random = seededRandom(4_242);
+    for (let session = 0; session < 40; session++) {
+      const batches = generateSession(random, {
+        start: T0,
+        pool: SUMMARY_LIST_MAX + 30,
+        events: 100,
+        ties: true,
+      });
+      const { userId: _u, userTraits: _t, ...lists } = fields(batches);
+      for (let order = 0; order < 4; order++) {
+        const { userId: _ou, userTraits: _ot, ...other } = fields(shuffled(random, batches));
+        expect(other).toEqual(lists);
+      }
+    }
   });
 });

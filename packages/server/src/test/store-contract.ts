@@ -2,7 +2,12 @@
  * The behaviour every {@link Store} must have, as one suite that each store's test file
  * runs against a real database (SQLite in a temp file, PostgreSQL on a throwaway server).
  */
-import { EVENT_NAME_MAX_LENGTH, SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
+import {
+  EVENT_NAME_MAX_LENGTH,
+  type SessionSummary,
+  SUMMARY_LIST_MAX,
+  summarizeBatch,
+} from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchMarkers, EVENT_FILTER_PROPERTY_MAX_LENGTH, eventProperties } from '../ingest';
 import {
@@ -14,6 +19,8 @@ import {
   type StoredBatch,
   USER_ID_COLUMN_MAX_LENGTH,
 } from '../store';
+import { seededRandom } from './seeded-random';
+import { generateSession, onePass, shuffled, timedFields } from './session-gen';
 import { click, custom, fullSnapshot, meta, T0 } from './support';
 
 /** Builds a putBatch input the way the ingest route does (summary, markers, event properties). */
@@ -237,6 +244,38 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         hasFullSnapshot: true,
       });
       expect(session?.customEventNames).toHaveLength(SUMMARY_LIST_MAX);
+    });
+
+    it('gives one pass in time order for user, traits, URLs and names, whatever order batches arrive in', async () => {
+      const store = await fresh();
+      const random = seededRandom(20_240);
+      const sessions = Array.from({ length: 6 }, (_, index) => ({
+        id: `random-${index}`,
+        // Half the sessions pass the cap of URLs and names.
+        batches: generateSession(random, {
+          start: T0,
+          pool: index % 2 === 0 ? 4 : SUMMARY_LIST_MAX + 30,
+          events: 150,
+        }),
+      }));
+      for (const { id, batches } of sessions) {
+        const inputs = shuffled(random, batches).map((batch) =>
+          batchInput(id, batch.events, { windowId: batch.windowId, seq: batch.seq }),
+        );
+        // Some one at a time, the rest at once (several in one group commit).
+        const half = Math.floor(inputs.length / 2);
+        for (const input of inputs.slice(0, half)) {
+          await store.putBatch(input);
+        }
+        await Promise.all(inputs.slice(half).map((input) => store.putBatch(input)));
+      }
+      for (const { id, batches } of sessions) {
+        const session = await store.getSession('shop', id);
+        const expected = onePass(batches);
+        expect(timedFields(session as SessionSummary)).toEqual(expected);
+        const landing = expected.urls[0] as string;
+        expect(await ids(store, { urlContains: landing })).toContain(id);
+      }
     });
 
     it('reads batches by window then seq, or merged by time, from a sequence number', async () => {
