@@ -72,7 +72,24 @@ describe('startNodeServer', () => {
   });
 
   it('finishes an in-flight request during a graceful close', async () => {
-    const { handle } = await start();
+    const store = createSqliteStore({ filename: ':memory:' });
+    cleanups.push(() => store.close());
+    const server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {} });
+    cleanups.push(async () => server.close());
+    let arrived: () => void = () => {};
+    const requestArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const handle = await startNodeServer({
+      server: {
+        fetch: (request) => {
+          arrived();
+          return server.fetch(request);
+        },
+      },
+      port: 0,
+    });
+    cleanups.push(() => handle.close());
     // A body that arrives slowly: close() starts while the request is in flight.
     const events = [meta(T0), fullSnapshot(T0 + 1)];
     const payload = new TextEncoder().encode(JSON.stringify(batch('closing', events)));
@@ -92,7 +109,8 @@ describe('startNodeServer', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Not a fixed wait: on a busy machine the headers can take longer than one to arrive.
+    await requestArrived;
     const closed = handle.close();
     sendRest?.();
     const response = await pending;
