@@ -1096,6 +1096,59 @@ describe('createPostgresStore', () => {
     });
   });
 
+  it('starts a session anew when another process creates it and a delete removes it while a batch is stored alone', async () => {
+    const { store, url } = await openStore();
+    await store.putBatch(batchInput('seed', [meta(T0)]));
+    // The store's lock of the session it failed to create waits until the delete below is done.
+    let deleteDone: () => void = () => {};
+    const deleteIsDone = new Promise<void>((resolve) => {
+      deleteDone = resolve;
+    });
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const text = typeof args[0] === 'string' ? args[0] : '';
+      if (text.startsWith('SELECT state FROM sessions WHERE project_id = $1 AND id = $2 FOR UPDATE')) {
+        return deleteIsDone.then(() => query.apply(this, args));
+      }
+      return query.apply(this, args);
+    } as never);
+    onTestFinished(() => spy.mockRestore());
+    await withClient(url, async (other) => {
+      // Another process creates the session, not committed yet.
+      await other.query('BEGIN');
+      await other.query(
+        "CREATE TEMP TABLE copied ON COMMIT DROP AS SELECT * FROM sessions WHERE project_id = 'shop' AND id = 'seed'",
+      );
+      await other.query("UPDATE copied SET id = 'vanish'");
+      await other.query('INSERT INTO sessions SELECT * FROM copied');
+      // A group that fails on its first batch, so that the batch of 'vanish' is stored alone:
+      // it finds no session, and its insert of one waits for the other process.
+      const bad = { ...batchInput('other', [meta(T0)]), encoding: 'bogus' as 'gzip' };
+      const results = Promise.allSettled([
+        store.putBatch(bad),
+        store.putBatch(batchInput('vanish', [meta(T0 + 10), click(T0 + 11)])),
+      ]);
+      await vi.waitFor(async () => expect(await lockWaiters(url)).toBe(1), { timeout: 5_000, interval: 10 });
+      await other.query('COMMIT');
+      // The session is deleted (a DELETE, the sweeper) before the batch locks it.
+      await vi.waitFor(async () => {
+        expect(
+          (await other.query("DELETE FROM sessions WHERE project_id = 'shop' AND id = 'vanish'")).rowCount,
+        ).toBe(1);
+      });
+      deleteDone();
+      const [badResult, vanish] = await results;
+      expect(badResult.status).toBe('rejected');
+      // Before: "The session row vanished while a batch was being stored", a 503 and an error logged.
+      expect(vanish).toEqual({ status: 'fulfilled', value: { duplicate: false, created: true } });
+    });
+    spy.mockRestore();
+    expect(await store.getSession('shop', 'vanish')).toMatchObject({ eventCount: 2, clickCount: 1 });
+  });
+
   it('fails to open with the database error when the server is unreachable', async () => {
     await expect(
       createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none' }),

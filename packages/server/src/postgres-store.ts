@@ -364,6 +364,9 @@ const INDEX_EVENTS = `indexed AS (
  * their row is still the version this process wrote, the batches inserted, the event rows
  * indexed, and both counts checked. The text is built once: it never changes.
  */
+/** Tries a batch stored alone makes to create or find its session, when deletes keep removing it. */
+const SESSION_CREATE_ATTEMPTS = 3;
+
 const GROUP_WRITE_SQL = `WITH input AS (
      SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::xid[]) AS v(${SESSION_INPUT_NAMES}, seen)
    ),
@@ -889,7 +892,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
       let existing = row.state;
       let created = false;
-      if (existing === null) {
+      // A session another process creates after this batch found none can be deleted again (a
+      // DELETE, the sweeper) before this batch locks it. This batch, not committed yet, was not
+      // deleted with it, so it starts the session anew; a few times at most, then it fails.
+      for (let attempt = 1; existing === null; attempt++) {
+        if (attempt > SESSION_CREATE_ATTEMPTS) {
+          throw new Error(
+            `The session was deleted ${SESSION_CREATE_ATTEMPTS} times while a batch of it was being stored; send the batch again.`,
+          );
+        }
         const fresh = await client.query<{ created: boolean }>(
           `WITH created AS (
              INSERT INTO sessions (${SESSION_COLUMNS})
@@ -921,9 +932,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [input.projectId, input.sessionId],
         );
         existing = locked.rows[0]?.state ?? null;
-        if (existing === null) {
-          throw new Error('The session row vanished while a batch was being stored.');
-        }
       }
       const state = mergeSessionState(
         parseSessionState(existing),
