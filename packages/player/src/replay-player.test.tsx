@@ -69,6 +69,31 @@ function root(): HTMLElement {
 stubResizeObserverEachTest();
 
 describe('<ReplayPlayer sessionId>', () => {
+  it('tells onEventClick when the server left a marker payload out for its size', async () => {
+    stubServer(() =>
+      json({
+        ...serverSession,
+        markers: [
+          { id: 'w1:0:2', kind: 'custom', label: 'checkout_error', timestamp: 13_000, payloadOmitted: true },
+        ],
+      }),
+    );
+    const onEventClick = vi.fn();
+    render(
+      <ReplayPlayer
+        sessionId={SESSION_ID}
+        baseUrl="https://replay.test"
+        readKey="rk_read"
+        onEventClick={onEventClick}
+      />,
+    );
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    await userEvent.click(screen.getByRole('button', { name: 'checkout_error at 0:12' }));
+    expect(onEventClick).toHaveBeenCalledWith(
+      expect.objectContaining({ source: 'marker', label: 'checkout_error', payloadOmitted: true }),
+    );
+  });
+
   it('shows loading, then ready with the server markers, sending the read key', async () => {
     const fetch = stubServer(() => json(serverSession));
     render(<ReplayPlayer sessionId={SESSION_ID} baseUrl="https://replay.test" readKey="rk_read" />);

@@ -52,6 +52,11 @@ export interface ReplayEventClick {
   /** Wall-clock time of the event, ms since 1970. */
   timestamp: number;
   payload?: unknown;
+  /**
+   * Set on a marker from the server whose payload was left out for its size (over the
+   * server's `MARKER_PAYLOAD_MAX_LENGTH`): the same event in the inspector carries it.
+   */
+  payloadOmitted?: true;
 }
 
 /** Seek step of ← and →, in ms. */
@@ -174,6 +179,7 @@ function DefaultLayout({ inspector, progress, tabs, replayCanvas, onEventClick }
                 label: marker.label,
                 timestamp: marker.timestamp,
                 payload: marker.payload,
+                ...(marker.payloadOmitted ? { payloadOmitted: true } : {}),
               })
             }
           />
