@@ -77,7 +77,12 @@ export function clockOffset(
   // Whole milliseconds, as the stores keep it: the events keep their own fractions, and
   // what ingest derives from the shifted times is what readers shift them to.
   const offset = sentAt !== undefined && outside(sentAt) ? Math.round(receivedAt - sentAt) : 0;
-  return outside(newest + offset) ? Math.round(receivedAt - newest) : offset;
+  if (!outside(newest + offset)) {
+    return offset;
+  }
+  // sentAt and the events disagree (or there is no sentAt): the events alone decide, and
+  // events within the limits stay as they are.
+  return outside(newest) ? Math.round(receivedAt - newest) : 0;
 }
 
 /** Returns the events with `offsetMs` added to their times (the same array when the offset is 0). */

@@ -349,6 +349,18 @@ describe("clock correction by the client's send time (sentAt)", () => {
     expect(session.endedAt).toBeGreaterThan(now - 60_000);
   });
 
+  it('keeps events within the limits when sentAt disagrees with them (sent in seconds, say)', async () => {
+    const now = Date.now();
+    await ingest({
+      ...batch('seconds', [meta(now - 3_000), click(now - 1_000)]),
+      sentAt: Math.floor(now / 1_000),
+    });
+    const session = await sessionOf('seconds');
+    // Before, the events were moved to the receive time as if their clock were wrong.
+    expect(session.startedAt).toBe(now - 3_000);
+    expect(session.endedAt).toBe(now - 1_000);
+  });
+
   it('treats a re-send with a later sentAt as a repeat, and reads back the first correction', async () => {
     const now = Date.now();
     const first = { ...batch('resent', [meta(now + HOUR - 10_000), click(now + HOUR)]), sentAt: now + HOUR };
