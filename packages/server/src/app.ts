@@ -128,7 +128,10 @@ export interface ProjectConfig {
    * origin. Requests without an Origin header (servers, curl) are not affected.
    */
   allowedOrigins?: readonly string[];
-  /** Days a session is kept after its last event; default {@link ReplayServerOptions.retention}'s `days`. */
+  /**
+   * Days a session is kept after its last event and its last batch received; default
+   * {@link ReplayServerOptions.retention}'s `days`.
+   */
   retentionDays?: number;
   /** Most this project may store; a batch over it gets 429 `quota_exceeded`. */
   quota?: ProjectQuota;
@@ -138,7 +141,7 @@ export interface ProjectConfig {
 export interface ProjectQuota {
   /** Most sessions kept; batches that would start a new session are refused beyond it. */
   maxSessions?: number;
-  /** Most bytes kept (as received, compressed); every batch is refused beyond it. */
+  /** Most bytes kept (the bodies as received, compressed or not, plus their markers); every batch is refused beyond it. */
   maxBytes?: number;
 }
 
@@ -833,7 +836,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         !(await fromStore(() => store.hasBatch(project.id, batch.sessionId, batch.windowId, batch.seq)))
       ) {
         throw refuse(
-          `Project "${project.id}" stores ${held} bytes, at its quota of ${quota.maxBytes} bytes.`,
+          `Project "${project.id}" stores ${held} bytes (counting batches being stored), at its quota of ${quota.maxBytes} bytes.`,
         );
       }
       release = reserveBytes(project.id, byteCount);
@@ -975,7 +978,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         throw new HttpError(
           400,
           'invalid_from_seq',
-          'fromSeq numbers the batches of one window: pass windowId too (the windowId of the last chunk received).',
+          "fromSeq numbers the batches of one window: pass windowId too, and resume a stream of several windows one window at a time (each of the session's windowIds).",
         );
       }
     }

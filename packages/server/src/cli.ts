@@ -72,7 +72,7 @@ Options:
   --db <file>              SQLite database file (default ${DEFAULT_DB_PATH}); its directory is created
   --database-url <url>     PostgreSQL instead of SQLite, as postgres://user:password@host:port/db
                            (or env DATABASE_URL); keys are then never generated: give them
-  --retention-days <days>  Delete sessions this many days after their last event (default ${DEFAULT_RETENTION_DAYS})
+  --retention-days <days>  Delete sessions this many days after their last event and batch (default ${DEFAULT_RETENTION_DAYS})
   --rate-limit <n>         Batches per second each write key may send, bursts of twice that
                            (default ${DEFAULT_RATE_PER_SECOND}; per server process)
   --ingest-workers <n>     Threads that decode batches beside the main thread; 0 decodes on
@@ -93,7 +93,7 @@ GET /healthz (alive), GET /readyz (can reach the database).
 
 const SWEEP_HELP = `Usage: replaykit sweep [options]
 
-Deletes the sessions whose last event is older than the retention, with all their data,
+Deletes the sessions whose last event and last batch received are older than the retention, with all their data,
 and exits. "replaykit serve" also sweeps hourly; run this from a scheduler when the
 server is embedded with its sweeper off (retention.sweepIntervalMs: 0), once per project.
 

@@ -52,7 +52,12 @@ export interface NodeServerHandle {
   /** Base URL with the real port, such as `http://127.0.0.1:4318`. */
   url: string;
   port: number;
-  /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then resolves. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to the grace period), then
+   * resolves. Keep-alive connections idle at that moment stay open {@link IDLE_CLOSE_DELAY_MS}
+   * (or the grace period, if shorter) for a request already on its way, so `close()` takes
+   * that long whenever a client holds one.
+   */
   close(): Promise<void>;
 }
 

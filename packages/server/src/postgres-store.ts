@@ -359,14 +359,14 @@ const INDEX_EVENTS = `indexed AS (
   ON CONFLICT DO NOTHING
 )`;
 
+/** Tries a batch stored alone makes to create or find its session, when deletes keep removing it. */
+const SESSION_CREATE_ATTEMPTS = 3;
+
 /**
  * A group in one statement (`putGroupInOneStatement`): the sessions locked and updated where
  * their row is still the version this process wrote, the batches inserted, the event rows
  * indexed, and both counts checked. The text is built once: it never changes.
  */
-/** Tries a batch stored alone makes to create or find its session, when deletes keep removing it. */
-const SESSION_CREATE_ATTEMPTS = 3;
-
 const GROUP_WRITE_SQL = `WITH input AS (
      SELECT * FROM unnest(${SESSION_INPUT_TYPES}, $13::xid[]) AS v(${SESSION_INPUT_NAMES}, seen)
    ),

@@ -69,7 +69,7 @@ export interface PutBatchInput {
   timestampOffsetMs?: number;
   /** What the batch contributes to its session's metadata (core's `summarizeBatch`), times corrected. */
   summary: BatchSummary;
-  /** Bytes received for this batch (the compressed size when it was compressed). */
+  /** Bytes this batch takes: its body as received (compressed or not) plus its markers as stored. */
   byteCount: number;
   /** Timeline markers of this batch (core's `deriveMarkers`), ids unique within the session. */
   markers?: readonly TimelineMarker[];
