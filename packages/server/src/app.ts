@@ -21,7 +21,7 @@ import { bodyErrorRefusal, type DecodedBatch } from './batch-decode';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
-import { checkQueryParameters, parseListQuery, QueryError } from './list-query';
+import { checkQueryParameters, parseListQuery, QueryError, wholeNumber } from './list-query';
 import { createRateLimiter } from './rate-limit';
 import { InvalidCursorError, type ProjectUsage, type Store, type StoredBatch } from './store';
 
@@ -966,14 +966,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const fromSeqText = query('fromSeq');
     let fromSeq: number | undefined;
     if (fromSeqText !== undefined) {
-      fromSeq = /^\d+$/.test(fromSeqText) ? Number(fromSeqText) : Number.NaN;
-      if (!Number.isSafeInteger(fromSeq)) {
-        throw new HttpError(
-          400,
-          'invalid_from_seq',
-          `fromSeq must be a whole number of 0 or more (the last seq received plus one); got "${fromSeqText}".`,
-        );
-      }
+      fromSeq = readQuery(context, () =>
+        wholeNumber('fromSeq', fromSeqText, 'the last seq received plus one', 'invalid_from_seq'),
+      );
       if (windowId === undefined) {
         throw new HttpError(
           400,

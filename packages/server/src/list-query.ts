@@ -77,13 +77,11 @@ export function checkQueryParameters(
   };
 }
 
-function wholeNumber(name: string, value: string, what: string): number {
+/** A query parameter's whole number of 0 or more; `code` is the refusal's (the list's by default). */
+export function wholeNumber(name: string, value: string, what: string, code = 'invalid_query'): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
-    throw new QueryError(
-      'invalid_query',
-      `${name} must be ${what}, a whole number of 0 or more; got "${value}".`,
-    );
+    throw new QueryError(code, `${name} must be ${what}, a whole number of 0 or more; got "${value}".`);
   }
   return number;
 }
