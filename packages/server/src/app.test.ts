@@ -474,6 +474,20 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
   });
 
+  it('lets the browser read Retry-After on another origin, on ingest and read answers', async () => {
+    server = makeServer({ limits: { ratePerSecond: 1, rateBurst: 1 } });
+    await ingest(batch('s1', [meta(T0)]));
+    const limited = await server.fetch(
+      ingestRequest(batch('s1', [meta(T0 + 1)], { seq: 1 }), { headers: { origin } }),
+    );
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).not.toBeNull();
+    // Before, a page on another origin read null and retried on its own backoff.
+    expect(limited.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    const read = await server.fetch(readRequest(API_PATHS.session('s1'), { headers: { origin } }));
+    expect(read.headers.get('access-control-expose-headers')).toBe('Retry-After');
+  });
+
   it("refuses origins outside a project's allowedOrigins", async () => {
     server = makeServer({
       projects: [{ ...TEST_PROJECTS[0]!, allowedOrigins: ['https://app.shop.test/'] }],

@@ -435,6 +435,13 @@ function allowPreflight(
 }
 
 /** The 403 answer to a CORS preflight from an origin that may not make the request. */
+/**
+ * Answer headers a page on another origin may read besides the safelisted ones: without
+ * Retry-After, a recorder there would not see how long a 429 or 503 asks it to wait, and would
+ * retry on its own schedule.
+ */
+const EXPOSED_HEADERS = 'Retry-After';
+
 function refusePreflight(context: Context<ServerEnv>, message: string) {
   return context.json(errorBody('origin_not_allowed', message), 403, { vary: 'Origin' });
 }
@@ -713,6 +720,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     // for a network failure and retry it forever.
     if (origin !== undefined && (!project || originAllowed(project.allowedOrigins, origin))) {
       context.res.headers.set('access-control-allow-origin', origin);
+      context.res.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
     }
     context.res.headers.append('vary', 'Origin');
   });
@@ -936,6 +944,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     await next();
     if (allowed) {
       context.res.headers.set('access-control-allow-origin', origin);
+      context.res.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
     }
     context.res.headers.append('vary', 'Origin');
   };
