@@ -43,24 +43,28 @@ export interface ClockSkewLimits {
 }
 
 /**
+ * How far a batch's `sentAt` may be from the receive time and still be taken as transfer time
+ * rather than a wrong clock, in ms. Past it, the clock is corrected by the whole difference.
+ */
+export const SENT_AT_TOLERANCE_MS = 60_000;
+
+/**
  * The offset to add to every event time of a batch, to correct the client's clock.
  *
  * With `sentAt` (when the client sent the batch, by its own clock), the client's clock is
  * off by `receivedAt - sentAt`, give or take the transfer time, however long the batch
  * waited before it was sent (an offline queue, retries). That offset is applied when it is
- * beyond the same limits as events: `sentAt` more than `maxFutureSkewMs` after the receive
- * time, or more than `maxPastSkewMs` before it. Smaller differences are kept as sent: they
- * may be the transfer time itself (a slow upload, a proxy that buffers the body), and a clock
- * within the limits is not corrected without `sentAt` either; every batch of one clock gets
- * the same offset (up to the transfer time), so batches delivered together keep their spacing.
+ * more than {@link SENT_AT_TOLERANCE_MS} either way: every batch of one clock gets the same
+ * offset (up to its transfer time), so batches delivered together keep their spacing, and a
+ * clock a few minutes or days off is corrected, not only one past the event limits. Within
+ * the tolerance, times are kept as sent: the difference may be the upload itself.
  *
- * Without `sentAt` (older recorders, other clients), or when the events would still lie
- * beyond the limits once moved by it (events that claim to be newer than their send time,
- * or recorded more than `maxPastSkewMs` before it), the offset is guessed from the newest
- * event: when it lies further in the future (or past) than allowed, the whole batch is
- * shifted so its newest event lands at the receive time. A wrong client clock moves the
- * batch, not the spacing of its events; batches that waited and arrive together all land
- * at about the receive time, though.
+ * Without `sentAt` (older recorders, other clients), or when the events would lie beyond the
+ * limits once moved by it (events that claim to be newer than their send time, or recorded
+ * more than `maxPastSkewMs` before it), the events alone decide: when the newest lies further
+ * in the future (or past) than allowed, the whole batch is shifted so its newest event lands
+ * at the receive time. A wrong client clock moves the batch, not the spacing of its events;
+ * batches that waited and arrive together all land at about the receive time, though.
  */
 export function clockOffset(
   events: readonly RecordedEvent[],
@@ -76,7 +80,10 @@ export function clockOffset(
     time > receivedAt + limits.maxFutureSkewMs || time < receivedAt - limits.maxPastSkewMs;
   // Whole milliseconds, as the stores keep it: the events keep their own fractions, and
   // what ingest derives from the shifted times is what readers shift them to.
-  const offset = sentAt !== undefined && outside(sentAt) ? Math.round(receivedAt - sentAt) : 0;
+  const offset =
+    sentAt !== undefined && Math.abs(receivedAt - sentAt) > SENT_AT_TOLERANCE_MS
+      ? Math.round(receivedAt - sentAt)
+      : 0;
   if (!outside(newest + offset)) {
     return offset;
   }

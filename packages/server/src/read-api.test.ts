@@ -268,6 +268,8 @@ describe('clock correction of a batch whose events disagree', () => {
   });
 });
 
+const DAY = 86_400_000;
+
 describe("clock correction by the client's send time (sentAt)", () => {
   const HOUR = 3_600_000;
 
@@ -326,14 +328,24 @@ describe("clock correction by the client's send time (sentAt)", () => {
     expect(session.endedAt).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it('does not correct a send time within the limits, nor one behind by less than maxPastSkewMs', async () => {
+  it('keeps times within SENT_AT_TOLERANCE_MS of the send time, and corrects a clock minutes fast or days slow', async () => {
     const now = Date.now();
-    // 2 min fast (transfer time, or a clock within the limits): times kept as sent.
-    await ingest({ ...batch('near', [meta(now + 100_000), click(now + 110_000)]), sentAt: now + 120_000 });
-    expect((await sessionOf('near')).startedAt).toBe(now + 100_000);
-    // A clock 1 h slow is within the 7 days a batch may lag, with sentAt or without.
-    await ingest({ ...batch('slow', [meta(now - HOUR - 5_000), click(now - HOUR)]), sentAt: now - HOUR });
-    expect((await sessionOf('slow')).startedAt).toBe(now - HOUR - 5_000);
+    // 30 s apart: the upload itself, or a clock close enough. Times kept as sent.
+    await ingest({ ...batch('near', [meta(now + 20_000), click(now + 25_000)]), sentAt: now + 30_000 });
+    expect((await sessionOf('near')).startedAt).toBe(now + 20_000);
+    // 2 min fast and 2 days slow are within the event limits, yet sentAt tells the error:
+    // before, neither was corrected, and a page 2 days slow listed its session 2 days back.
+    await ingest({ ...batch('fast', [meta(now + 110_000), click(now + 115_000)]), sentAt: now + 120_000 });
+    await ingest({
+      ...batch('slow', [meta(now - 2 * DAY - 10_000), click(now - 2 * DAY - 5_000)]),
+      sentAt: now - 2 * DAY,
+    });
+    for (const id of ['fast', 'slow']) {
+      const session = await sessionOf(id);
+      expect(session.startedAt).toBeGreaterThan(now - 30_000);
+      expect(session.startedAt).toBeLessThanOrEqual(Date.now());
+      expect(session.durationMs).toBe(5_000);
+    }
   });
 
   it('moves a batch by its newest event when sentAt would leave its events in the future', async () => {
