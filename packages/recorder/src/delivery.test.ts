@@ -7,7 +7,7 @@ import {
   retryDelayMs,
   type SendResult,
 } from './delivery';
-import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
+import { RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
 import { classifyStatus, parseRetryAfterMs } from './transport';
 
 function batch(seq: number, events: string[] = [`{"type":3,"timestamp":${1000 + seq}}`]): OutgoingBatch {
@@ -137,6 +137,46 @@ describe('Delivery', () => {
     // Plus up to 10% (at most 1 s) of jitter: 7,000 + 0.5 × 700.
     await vi.advanceTimersByTimeAsync(400);
     expect(h.sent.map((item) => item.seq)).toEqual([0]);
+  });
+
+  it('never retries sooner than its own backoff, however often Retry-After says 0', async () => {
+    const h = harness();
+    for (let index = 0; index < 50; index++) {
+      h.answers.push({ kind: 'retry', afterMs: 0, reason: '503' });
+    }
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    // Backoff with random 0.5: 750, 1,500, 3,000 ms after attempts of 10 ms each.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.attempts).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.attempts).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(h.attempts).toEqual([0, 0, 0, 0]);
+  });
+
+  it('waits for the backoff when it is longer than a short Retry-After, and never past the cap', async () => {
+    const h = harness();
+    h.answers.push(
+      ...Array.from({ length: 5 }, (): SendResult => ({ kind: 'retry', reason: 'down' })),
+      { kind: 'retry', afterMs: 1_000, reason: '503' },
+      { kind: 'retry', afterMs: 24 * 3_600_000, reason: '429' },
+    );
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    // Five failures: 750 + 1,500 + 3,000 + 6,000 + 12,000 ms of backoff, plus 10 ms per attempt.
+    await vi.advanceTimersByTimeAsync(23_300);
+    expect(h.attempts).toHaveLength(6);
+    // The sixth failure's backoff is 22,500 ms (30 s capped, half random): longer than the 1.1 s asked.
+    await vi.advanceTimersByTimeAsync(22_000);
+    expect(h.attempts).toHaveLength(6);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(h.attempts).toHaveLength(7);
+    // A day asked for: 10 min (RETRY_AFTER_MAX_MS) plus up to 1 s of jitter.
+    await vi.advanceTimersByTimeAsync(RETRY_AFTER_MAX_MS);
+    expect(h.attempts).toHaveLength(7);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(h.attempts).toHaveLength(8);
   });
 
   it('drops a batch the server refuses with another 4xx, says so, and goes on', async () => {
@@ -317,8 +357,26 @@ describe('retry policy', () => {
     expect(classifyStatus(400, null, bad)).toMatchObject({ kind: 'rejected' });
     expect(classifyStatus(403, null, naming)).toMatchObject({ kind: 'rejected', status: 403 });
     expect(classifyStatus(403, null, '')).toMatchObject({ kind: 'rejected' });
-    expect(parseRetryAfterMs('Thu, 01 Jan 1970 00:00:10 GMT', 4_000)).toBe(6_000);
     expect(parseRetryAfterMs('soon')).toBeUndefined();
     expect(parseRetryAfterMs(null)).toBeUndefined();
+  });
+
+  it("measures a Retry-After date against the response's Date, never the page's clock", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // The page's clock is an hour fast, then an hour slow: neither changes the 6 s asked for.
+    for (const pageNow of [Date.UTC(2030, 0, 1, 13), Date.UTC(2030, 0, 1, 11)]) {
+      vi.setSystemTime(pageNow);
+      expect(parseRetryAfterMs('Tue, 01 Jan 2030 12:00:06 GMT', 'Tue, 01 Jan 2030 12:00:00 GMT')).toBe(6_000);
+      expect(
+        classifyStatus(503, 'Tue, 01 Jan 2030 12:00:06 GMT', '', 'Tue, 01 Jan 2030 12:00:00 GMT'),
+      ).toMatchObject({ kind: 'retry', afterMs: 6_000 });
+      // No readable Date (another origin does not expose it): no Retry-After, the backoff applies.
+      expect(parseRetryAfterMs('Tue, 01 Jan 2030 12:00:06 GMT')).toBeUndefined();
+      expect(classifyStatus(503, 'Tue, 01 Jan 2030 12:00:06 GMT', '')).toMatchObject({
+        kind: 'retry',
+        afterMs: undefined,
+      });
+    }
+    expect(parseRetryAfterMs('Tue, 01 Jan 2030 11:59:00 GMT', 'Tue, 01 Jan 2030 12:00:00 GMT')).toBe(0);
   });
 });

@@ -234,11 +234,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         console.warn(`[replaykit] the server refused one event of a batch (400): ${result.reason}`);
         return true;
       case 'retry': {
+        // Never sooner than the backoff for this many failures: a proxy answering
+        // `Retry-After: 0` again and again (or a date read as already past) was a tight loop.
         const { afterMs } = result;
+        const backoff = retryDelayMs(failures, random);
         const delay =
-          afterMs !== undefined
-            ? Math.min(afterMs, RETRY_AFTER_MAX_MS) + random() * Math.min(1_000, afterMs / 10)
-            : retryDelayMs(failures, random);
+          afterMs === undefined
+            ? backoff
+            : Math.max(
+                backoff,
+                Math.min(afterMs, RETRY_AFTER_MAX_MS) + random() * Math.min(1_000, afterMs / 10),
+              );
         failures++;
         delivery.persistPending();
         retryTimer = setTimeout(() => {

@@ -11,18 +11,22 @@ export function ingestUrl(endpoint: string, writeKey: string): string {
   return `${endpoint.replace(/\/+$/, '')}${INGEST_PATH}?${WRITE_KEY_QUERY}=${encodeURIComponent(writeKey)}`;
 }
 
-/** Reads `Retry-After` (seconds or an HTTP date) as milliseconds from now. */
-export function parseRetryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+/**
+ * Reads `Retry-After` as milliseconds from now: seconds, or an HTTP date measured against the
+ * response's `Date` (the server's clock: the page's may be hours off, which read a date 6 s
+ * ahead as already past, or as a wait of hours). A date without a readable `Date` (not exposed
+ * to another origin) reads as no `Retry-After`, so the backoff applies.
+ */
+export function parseRetryAfterMs(header: string | null, date: string | null = null): number | undefined {
   if (!header) {
     return undefined;
   }
   const seconds = Number(header);
-  const date = Date.parse(header);
-  return header.trim() !== '' && Number.isFinite(seconds)
-    ? Math.max(0, seconds * 1000)
-    : Number.isNaN(date)
-      ? undefined
-      : Math.max(0, date - now);
+  const wait =
+    header.trim() !== '' && Number.isFinite(seconds)
+      ? seconds * 1000
+      : Date.parse(header) - Date.parse(date ?? '');
+  return Number.isNaN(wait) ? undefined : Math.max(0, wait);
 }
 
 /** The batch event a refusal names (the server's `error.event`), if it names one. */
@@ -36,7 +40,12 @@ function refusedEvent(body: string): number | undefined {
 }
 
 /** Maps an HTTP status to what the queue should do with the batch. */
-export function classifyStatus(status: number, retryAfter: string | null, body: string): SendResult {
+export function classifyStatus(
+  status: number,
+  retryAfter: string | null,
+  body: string,
+  date: string | null = null,
+): SendResult {
   const event = status === 400 || status === 413 ? refusedEvent(body) : undefined;
   return status >= 200 && status < 300
     ? { kind: 'sent' }
@@ -45,7 +54,7 @@ export function classifyStatus(status: number, retryAfter: string | null, body: 
         ? { kind: 'too_large' }
         : { kind: 'too_large', index: event }
       : status >= 500 || status === 408 || status === 429
-        ? { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter), reason: `server answered ${status}` }
+        ? { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter, date), reason: `server answered ${status}` }
         : event !== undefined
           ? { kind: 'rejected_event', index: event, reason: body.slice(0, 500) }
           : { kind: 'rejected', status, reason: body.slice(0, 500) };
@@ -131,7 +140,8 @@ export function createTransport(
     try {
       const response = await post(body, body.byteLength, keepalive);
       const text = response.ok ? '' : await response.text().catch(() => '');
-      return classifyStatus(response.status, response.headers.get('retry-after'), text);
+      const { headers } = response;
+      return classifyStatus(response.status, headers.get('retry-after'), text, headers.get('date'));
     } catch (error) {
       return { kind: 'retry', reason: `network error: ${String(error)}` };
     } finally {
