@@ -104,7 +104,7 @@ describe('sentAt, the time a batch is sent', () => {
     expect(sent.map((body) => body.sentAt)).toEqual([T, T + 30_000, T + 30_050]);
   });
 
-  it('on page hide, is now for a batch not attempted yet, and the last attempt for one already packed', async () => {
+  it('on page hide, is now for a batch not attempted yet, and for one whose last attempt is older than 2 s', async () => {
     const transport = makeTransport();
     const beacons: IngestBatch[] = [];
     const waiting: Promise<void>[] = [];
@@ -117,14 +117,57 @@ describe('sentAt, the time a batch is sent', () => {
     vi.setSystemTime(T + 20_000);
     // Plain JSON, built now (keepalive fetch while it fits the budget).
     expect(transport.sendOnPageHide(outgoing(1))).toBe(true);
-    // The body packed for the failed attempt 20 s ago, reused as is (no gzip on page hide).
+    // The body packed for the failed attempt 20 s ago is not reused: its sentAt would say T,
+    // and a server correcting a wrong clock by it would place the batch 20 s late, for good.
     expect(transport.sendOnPageHide(attempted)).toBe(true);
     await vi.waitFor(() => expect(sent).toHaveLength(3));
     await Promise.all(waiting);
     const hidden = [...sent.slice(1), ...beacons];
     expect(hidden.map((body) => [body.seq, body.sentAt])).toEqual([
       [1, T + 20_000],
-      [0, T],
+      [0, T + 20_000],
     ]);
+  });
+
+  it('on page hide, reuses the body of an attempt under way (2 s old at most), packed as it was', async () => {
+    const compressor = plainCompressor();
+    const transport = makeTransport(compressor);
+    vi.spyOn(compressor, 'pack').mockImplementation(async () =>
+      // A marked body, to tell it from one built on page hide.
+      new TextEncoder().encode(
+        JSON.stringify({ v: 1, sessionId: 's', windowId: 'w', seq: 0, sentAt: T, packed: true, events: [] }),
+      ),
+    );
+    const attempted = outgoing(0);
+    await transport.send(attempted);
+    vi.setSystemTime(T + 2_000);
+    expect(transport.sendOnPageHide(attempted)).toBe(true);
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[1]).toMatchObject({ seq: 0, sentAt: T, packed: true });
+  });
+
+  it('on page hide, falls back to the old packed body when the browser takes no plain one (too large)', async () => {
+    const transport = makeTransport();
+    const beaconed: unknown[] = [];
+    // The beacon quota (64 KiB) refuses the plain body; keepalive is too small for it as well.
+    navigator.sendBeacon = (_url: string | URL, data?: BodyInit | null) => {
+      beaconed.push(data);
+      return false;
+    };
+    // About 25,000 characters of JSON: as plain JSON it is counted as up to 75 KB, over the
+    // keepalive budget; packed (here not compressed at all) it is 25 KB and fits.
+    const large: OutgoingBatch = {
+      ...outgoing(0),
+      events: [
+        JSON.stringify({ type: 5, data: { tag: 'x', payload: 'y'.repeat(25_000) }, timestamp: T - 1_000 }),
+      ],
+    };
+    await transport.send(large); // fails: the network is down
+    vi.setSystemTime(T + 20_000);
+    expect(transport.sendOnPageHide(large)).toBe(true);
+    expect(beaconed).toHaveLength(1);
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    // A stale sentAt, but the batch lands rather than wait for a next page that may not come.
+    expect(sent[1]).toMatchObject({ seq: 0, sentAt: T });
   });
 });

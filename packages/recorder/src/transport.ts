@@ -75,12 +75,20 @@ export interface Transport {
   /**
    * Sends during page hide, synchronously (the page may be gone before a promise settles):
    * `fetch(keepalive)` while the body fits the keepalive budget, else `sendBeacon`. The body
-   * is the gzip made earlier when there is one, else plain JSON (the server takes both):
-   * compressing synchronously here would cost a gzip library in the bundle. Returns false
-   * when neither took it (the batch then waits in IndexedDB for the next page).
+   * is plain JSON stamped now (the server takes it as well as gzip): compressing synchronously
+   * here would cost a gzip library in the bundle. The gzip of an attempt under way (at most
+   * {@link PACKED_REUSE_MAX_AGE_MS} old) is reused; an older one only when the browser takes
+   * neither way for the plain body (too large), since a stale `sentAt` beats losing the batch.
+   * Returns false when nothing was taken (the batch then waits in IndexedDB for the next page).
    */
   sendOnPageHide(batch: OutgoingBatch): boolean;
 }
+
+/**
+ * How old (ms) a body packed for an earlier attempt may be and still go out on page hide: the
+ * attempt under way when the page was hidden; an older one is rebuilt, stamped now.
+ */
+export const PACKED_REUSE_MAX_AGE_MS = 2_000;
 
 /** Creates the transport of one recorder; `fetchImpl` is the page's fetch before any wrapper. */
 export function createTransport(
@@ -93,11 +101,8 @@ export function createTransport(
   let keepaliveBytes = 0;
   /** Batches whose keepalive request is under way: page hide need not send them again. */
   const keepaliveInFlight = new Set<OutgoingBatch>();
-  /**
-   * The body packed for a batch's latest attempt, reused if the batch must go out again on
-   * page hide (no gzip then): its `sentAt` is that attempt's, at most a retry delay old.
-   */
-  const compressed = new WeakMap<OutgoingBatch, Uint8Array>();
+  /** The body packed for a batch's latest attempt, with its `sentAt`: see `sendOnPageHide`. */
+  const compressed = new WeakMap<OutgoingBatch, [body: Uint8Array, sentAt: number]>();
 
   /** Posts a body; with `keepalive`, its size counts against the budget until it settles. */
   const post = (body: Uint8Array | string, size: number, keepalive: boolean) => {
@@ -125,9 +130,10 @@ export function createTransport(
    */
   const attempt = async (batch: OutgoingBatch, asFormatOne: boolean): Promise<SendResult> => {
     let body: Uint8Array;
+    const sentAt = Date.now();
     try {
-      body = await compressor.pack(batchBody(batch), asFormatOne);
-      compressed.set(batch, body);
+      body = await compressor.pack(batchBody(batch, sentAt), asFormatOne);
+      compressed.set(batch, [body, sentAt]);
     } catch (error) {
       return { kind: 'retry', reason: `could not compress the batch: ${String(error)}` };
     }
@@ -149,6 +155,26 @@ export function createTransport(
     }
   };
 
+  /** Hands a body to `fetch(keepalive)` or `sendBeacon`; false when neither took it. */
+  const hide = (body: Uint8Array | string): boolean => {
+    // A string's UTF-8 size is at most three bytes per UTF-16 unit.
+    const size = typeof body === 'string' ? body.length * 3 : body.byteLength;
+    if (keepaliveBytes + size <= KEEPALIVE_MAX_BYTES) {
+      try {
+        post(body, size, true).catch(() => undefined);
+        return true;
+      } catch {
+        // Refused at once: try a beacon.
+      }
+    }
+    try {
+      return navigator.sendBeacon(url, new Blob([body as BlobPart], { type: 'text/plain' }));
+    } catch {
+      // Over the beacon quota (or no sendBeacon): the batch stays queued.
+      return false;
+    }
+  };
+
   const transport: Transport = {
     url,
     pageHidden: false,
@@ -167,23 +193,13 @@ export function createTransport(
       if (keepaliveInFlight.has(batch)) {
         return true;
       }
-      const body = compressed.get(batch) ?? batchBody(batch);
-      // A string's UTF-8 size is at most three bytes per UTF-16 unit.
-      const size = typeof body === 'string' ? body.length * 3 : body.byteLength;
-      if (keepaliveBytes + size <= KEEPALIVE_MAX_BYTES) {
-        try {
-          post(body, size, true).catch(() => undefined);
-          return true;
-        } catch {
-          // Refused at once: try a beacon.
-        }
-      }
-      try {
-        return navigator.sendBeacon(url, new Blob([body as BlobPart], { type: 'text/plain' }));
-      } catch {
-        // Over the beacon quota (or no sendBeacon): the batch stays queued.
-        return false;
-      }
+      // A packed body's `sentAt` may be a Retry-After (10 min) old: the server, correcting a
+      // wrong page clock by it, would place the batch that late, and keeps that first copy.
+      const packed = compressed.get(batch);
+      return (
+        ((!packed || Date.now() - packed[1] > PACKED_REUSE_MAX_AGE_MS) && hide(batchBody(batch))) ||
+        (!!packed && hide(packed[0]))
+      );
     },
   };
   return transport;
