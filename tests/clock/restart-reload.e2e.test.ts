@@ -1,0 +1,183 @@
+import { API_PATHS, type SessionResponse } from '@replaykit/core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { type CrossOriginStack, READ_KEY, startCrossOriginStack } from './stack.ts';
+import { type Chunk, clickAround, sleep, until, watchIngest } from './support.ts';
+
+let browser: Browser;
+let stack: CrossOriginStack;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  stack = await startCrossOriginStack();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function get<T>(path: string): Promise<T | undefined> {
+  const response = await fetch(`${stack.serverUrl}${path}`, {
+    headers: { authorization: `Bearer ${READ_KEY}` },
+  }).catch(() => undefined);
+  return response?.status === 200 ? ((await response.json()) as T) : undefined;
+}
+
+async function storedChunks(sessionId: string): Promise<Chunk[]> {
+  const response = await fetch(`${stack.serverUrl}${API_PATHS.sessionChunks(sessionId)}`, {
+    headers: { authorization: `Bearer ${READ_KEY}` },
+  });
+  return (await response.text())
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Chunk);
+}
+
+async function waitForMarkers(sessionId: string, labels: string[], timeoutMs = 40_000) {
+  return until(
+    async () => {
+      const response = await get<SessionResponse>(API_PATHS.session(sessionId));
+      return labels.every((label) => response?.markers.some((marker) => marker.label === label))
+        ? response
+        : undefined;
+    },
+    `${labels.join(', ')} stored`,
+    timeoutMs,
+  );
+}
+
+describe('the server is stopped gracefully and started again during a recording', () => {
+  it('delivers everything once, at real times', async () => {
+    const context: BrowserContext = await browser.newContext();
+    try {
+      const sent = watchIngest(context);
+      const page = await context.newPage();
+      await page.goto(stack.pageUrl('/restart'));
+      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+      await clickAround(page, 2, 300);
+      await page.evaluate(() => window.recorder.flush());
+      const times: Record<string, number> = {};
+      // Stopped while the page keeps recording.
+      const stopping = stack.stopServer();
+      times.while_stopping = Date.now();
+      await page.evaluate(() => window.recorder.capture('while_stopping'));
+      await stopping;
+      await clickAround(page, 3, 500);
+      times.while_down = Date.now();
+      await page.evaluate(() => window.recorder.capture('while_down'));
+      await sleep(6_000);
+      await stack.startServer();
+      times.after_restart = Date.now();
+      await page.evaluate(() => window.recorder.capture('after_restart'));
+      const { session, markers } = await waitForMarkers(sessionId, Object.keys(times));
+      console.log(
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(times).map(([k, v]) => [
+              k,
+              markers.filter((m) => m.label === k).map((m) => m.timestamp - v),
+            ]),
+          ),
+        ),
+      );
+      for (const [label, at] of Object.entries(times)) {
+        const found = markers.filter((marker) => marker.label === label);
+        expect(found, label).toHaveLength(1);
+        expect(Math.abs((found[0]?.timestamp ?? 0) - at), label).toBeLessThan(1_500);
+      }
+      const chunks = await storedChunks(sessionId);
+      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(new Set(sent.map((batch) => `${batch.windowId}/${batch.seq}`))).toEqual(new Set(keys));
+      expect(session.eventCount).toBe(chunks.reduce((total, chunk) => total + chunk.events.length, 0));
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('reloads and tabs', () => {
+  it('a reload keeps the session and the window; its seqs continue; nothing is lost', async () => {
+    const context = await browser.newContext();
+    try {
+      const sent = watchIngest(context);
+      const page = await context.newPage();
+      await page.goto(stack.pageUrl('/reload'));
+      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const ids = await page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]);
+      await clickAround(page, 2, 300);
+      await page.evaluate(() => window.recorder.capture('before_reload'));
+      await page.reload();
+      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const after = await page.evaluate(() => [
+        window.recorder.getSessionId(),
+        window.recorder.getWindowId(),
+      ]);
+      expect(after).toEqual(ids);
+      await clickAround(page, 2, 300);
+      await page.evaluate(() => window.recorder.capture('after_reload'));
+      await page.evaluate(() => window.recorder.flush());
+      const sessionId = ids[0] as string;
+      const { session } = await waitForMarkers(sessionId, ['before_reload', 'after_reload']);
+      const chunks = await storedChunks(sessionId);
+      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      // Playwright does not see the keepalive request made on page hide: every batch it saw
+      // is stored, and the stored seqs run 0..n without a gap.
+      for (const batch of sent) {
+        expect(keys).toContain(`${batch.windowId}/${batch.seq}`);
+      }
+      expect(chunks.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(chunks.map((_, index) => index));
+      expect(session.windowIds).toEqual([ids[1]]);
+      // Two full snapshots: one per page load.
+      expect(
+        chunks.flatMap((chunk) => chunk.events).filter((event) => event.type === 2).length,
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('two tabs share the session with a window each; a tab opened from a tab gets its own window', async () => {
+    const context = await browser.newContext();
+    try {
+      const sent = watchIngest(context);
+      const first = await context.newPage();
+      await first.goto(stack.pageUrl('/tab-one'));
+      await first.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const second = await context.newPage();
+      await second.goto(stack.pageUrl('/tab-two'));
+      await second.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      // A third tab opened by script copies the first tab's sessionStorage.
+      const [third] = await Promise.all([
+        context.waitForEvent('page'),
+        first.evaluate((url) => {
+          window.open(url);
+        }, stack.pageUrl('/tab-three')),
+      ]);
+      await third.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const ids = await Promise.all(
+        [first, second, third].map((page) =>
+          page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]),
+        ),
+      );
+      expect(new Set(ids.map((pair) => pair[0])).size).toBe(1);
+      expect(new Set(ids.map((pair) => pair[1])).size).toBe(3);
+      for (const [index, page] of [first, second, third].entries()) {
+        await page.click('#action');
+        await page.evaluate((tag) => window.recorder.capture(tag), `tab_${index}`);
+        await page.evaluate(() => window.recorder.flush());
+      }
+      const sessionId = ids[0]?.[0] as string;
+      await waitForMarkers(sessionId, ['tab_0', 'tab_1', 'tab_2']);
+      const chunks = await storedChunks(sessionId);
+      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(new Set(sent.map((batch) => `${batch.windowId}/${batch.seq}`))).toEqual(new Set(keys));
+    } finally {
+      await context.close();
+    }
+  });
+});
