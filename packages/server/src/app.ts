@@ -905,7 +905,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           timestampOffsetMs: batch.timestampOffsetMs,
           summary: batch.summary,
           byteCount,
-          markers: batch.markers,
+          markersJson: batch.markersJson,
           eventProperties: batch.eventProperties,
         }),
       );

@@ -5,13 +5,7 @@
  * the same refusals either way.
  */
 import { isUtf8 } from 'node:buffer';
-import {
-  type BatchSummary,
-  type IngestBatch,
-  restoreWireTimestamps,
-  summarizeBatch,
-  type TimelineMarker,
-} from '@replaykit/core';
+import { type BatchSummary, type IngestBatch, restoreWireTimestamps, summarizeBatch } from '@replaykit/core';
 import { acceptBatch, checkBatch } from './batch-check';
 import { scanBatch } from './batch-scan';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip } from './body';
@@ -62,8 +56,12 @@ export interface DecodedBatch {
   seq: number;
   timestampOffsetMs: number;
   summary: BatchSummary;
-  markers: TimelineMarker[];
-  /** The markers' size as stored (UTF-8 bytes of their JSON; 0 when there are none), counted with the body. */
+  /**
+   * The batch's timeline markers as stored: the JSON of core's `TimelineMarker[]`, written
+   * once here (off the main thread when decoding runs in an ingest worker).
+   */
+  markersJson: string;
+  /** The markers' size as stored (UTF-8 bytes of `markersJson`; 0 when there are none), counted with the body. */
   markerBytes: number;
   eventProperties: EventPropertyRow[];
 }
@@ -246,6 +244,7 @@ export async function decodeBatch(
     );
   }
   const markers = batchMarkers(events, batch.windowId, batch.seq);
+  const markersJson = JSON.stringify(markers);
   return {
     ok: true,
     sessionId: batch.sessionId,
@@ -253,8 +252,8 @@ export async function decodeBatch(
     seq: batch.seq,
     timestampOffsetMs,
     summary,
-    markers,
-    markerBytes: markers.length === 0 ? 0 : utf8ByteLength(JSON.stringify(markers)),
+    markersJson,
+    markerBytes: markers.length === 0 ? 0 : utf8ByteLength(markersJson),
     eventProperties: eventProperties(events),
   };
 }

@@ -71,8 +71,11 @@ export interface PutBatchInput {
   summary: BatchSummary;
   /** Bytes this batch takes: its body as received (compressed or not) plus its markers as stored. */
   byteCount: number;
-  /** Timeline markers of this batch (core's `deriveMarkers`), ids unique within the session. */
-  markers?: readonly TimelineMarker[];
+  /**
+   * Timeline markers of this batch as stored: the JSON of core's `TimelineMarker[]` (ingest's
+   * `batchMarkers`, ids unique within the session); none when absent.
+   */
+  markersJson?: string;
   /** Custom event names and properties of this batch, distinct. */
   eventProperties?: readonly EventPropertyRow[];
 }
@@ -95,7 +98,7 @@ export function batchRowValues(input: PutBatchInput, body: unknown): unknown[] {
     // Whole milliseconds, as for the session columns (see SessionColumns).
     Math.round(input.summary.startedAt),
     Math.round(input.timestampOffsetMs ?? 0),
-    JSON.stringify(input.markers ?? []),
+    input.markersJson ?? '[]',
   ];
 }
 

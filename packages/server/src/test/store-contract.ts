@@ -50,7 +50,7 @@ export function batchInput(
     encoding: options.encoding ?? 'identity',
     summary: summarizeBatch(events),
     byteCount: body.byteLength,
-    markers: batchMarkers(events, windowId, seq),
+    markersJson: JSON.stringify(batchMarkers(events, windowId, seq)),
     eventProperties: eventProperties(events),
   };
 }
