@@ -79,7 +79,8 @@ const INCREMENTAL_SNAPSHOT = 3;
 const META = 4;
 const CUSTOM = 5;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** True for a plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

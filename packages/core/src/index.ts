@@ -27,6 +27,7 @@ export {
   isCustomEvent,
   isIncremental,
   isMetaEvent,
+  isRecord,
   isUserActivity,
   MouseInteraction,
 } from './events';

@@ -6,6 +6,7 @@ import {
   isCustomEvent,
   isIncremental,
   isMetaEvent,
+  isRecord,
   isUserActivity,
   type RecordedEvent,
 } from './events';
@@ -218,10 +219,6 @@ export function createFirstSeenList(max: number): FirstSeenList {
 
 function compareFirstSeen(a: readonly [string, number], b: readonly [string, number]): number {
   return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function field(payload: unknown, name: string): unknown {

@@ -1,5 +1,6 @@
 import {
   API_PATHS,
+  isRecord,
   READ_KEY_HEADER,
   type RecordedEvent,
   type SessionChunk,
@@ -27,10 +28,6 @@ export type SessionLoadResult =
   | { status: 'not-found' | 'unauthorized' | 'error'; message: string };
 
 type Failure = Extract<SessionLoadResult, { message: string }>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isEvent(value: unknown): value is RecordedEvent {
   return isRecord(value) && typeof value.type === 'number' && Number.isFinite(value.timestamp);

@@ -11,7 +11,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isValidId } from '@replaykit/core';
+import { isRecord, isValidId } from '@replaykit/core';
 import {
   createReplayServer,
   DEFAULT_RATE_PER_SECOND,
@@ -165,10 +165,6 @@ export function generateKeys(): KeyPair {
 }
 
 class UsageError extends Error {}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** What keeps `parsed` from being a keys file as {@link writeKeysFile} writes it, or undefined. */
 function keysFileProblem(parsed: unknown): string | undefined {
