@@ -1,31 +1,16 @@
-import { API_PATHS, type SessionResponse } from '@replaykit/core';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
-import { api, chunks, clickAround, skewClock, sleep, until, watchIngest } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import {
+  chunks,
+  clickAround,
+  openRecordedPage,
+  skewClock,
+  sleep,
+  waitForMarkers,
+  watchIngest,
+} from './support.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.log.length = 0;
-  harness.faults.length = 0;
-  harness.down = false;
-  context = await browser.newContext();
-});
-afterEach(async () => {
-  await context.close();
-});
+setUpRecorderPages();
 
 const HOUR = 60 * 60 * 1000;
 const TOLERANCE_MS = 1_500;
@@ -39,10 +24,7 @@ describe.each([
       await skewClock(context, skew);
     }
     const sent = watchIngest(context);
-    const page = await context.newPage();
-    await page.goto(harness.pageUrl('/offline'));
-    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const { page, sessionId } = await openRecordedPage(context, harness.pageUrl('/offline'));
     await clickAround(page, 2, 300);
     await page.evaluate(() => window.recorder.flush());
 
@@ -61,16 +43,7 @@ describe.each([
     await page.evaluate(() => window.recorder.capture('back'));
     await page.evaluate(() => window.recorder.flush());
 
-    const { session, markers } = await until(
-      async () => {
-        const response = await api<SessionResponse>(harness, API_PATHS.session(sessionId)).catch(
-          () => undefined,
-        );
-        return response?.markers.some((marker) => marker.label === 'back') ? response : undefined;
-      },
-      'back marker stored',
-      40_000,
-    );
+    const { session, markers } = await waitForMarkers(harness, sessionId, ['back'], 40_000);
     const report = Object.fromEntries(
       Object.entries(times).map(([name, at]) => [
         name,

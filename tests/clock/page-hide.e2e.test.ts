@@ -1,46 +1,15 @@
-import { API_PATHS, type SessionResponse } from '@replaykit/core';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
-import { api, clickAround, skewClock, sleep, until, watchIngest } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import { until } from '../support/until.ts';
+import { clickAround, openRecordedPage, skewClock, sleep, waitForMarkers, watchIngest } from './support.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.log.length = 0;
-  harness.faults.length = 0;
-  harness.down = false;
-  context = await browser.newContext();
-});
-afterEach(async () => {
-  await context.close();
-});
+setUpRecorderPages();
 
 const HOUR = 60 * 60 * 1000;
 const TOLERANCE_MS = 1_500;
 
 async function markerAt(sessionId: string, label: string): Promise<number> {
-  const { markers } = await until(
-    async () => {
-      const response = await api<SessionResponse>(harness, API_PATHS.session(sessionId)).catch(
-        () => undefined,
-      );
-      return response?.markers.some((marker) => marker.label === label) ? response : undefined;
-    },
-    `${label} stored`,
-    30_000,
-  );
+  const { markers } = await waitForMarkers(harness, sessionId, [label], 30_000);
   return markers.find((marker) => marker.label === label)?.timestamp ?? Number.NaN;
 }
 
@@ -48,10 +17,7 @@ describe('page hide (navigation away) with a clock 1 h fast', () => {
   it('the last batch arrives, at its real time, with a sentAt of when it left', async () => {
     await skewClock(context, HOUR);
     const sent = watchIngest(context);
-    const page = await context.newPage();
-    await page.goto(harness.pageUrl('/first'));
-    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const { page, sessionId } = await openRecordedPage(context, harness.pageUrl('/first'));
     await clickAround(page, 1, 200);
     await page.evaluate(() => window.recorder.flush());
     const lastAt = Date.now();
@@ -68,10 +34,10 @@ describe('page hide (navigation away) with a clock 1 h fast', () => {
 
   it('a last batch too large for keepalive goes by sendBeacon when the tab is closed, at its real time', async () => {
     await skewClock(context, HOUR);
-    const page = await context.newPage();
-    await page.goto(harness.pageUrl('/beacon', { flushDelayMs: 30_000 }));
-    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const { page, sessionId } = await openRecordedPage(
+      context,
+      harness.pageUrl('/beacon', { flushDelayMs: 30_000 }),
+    );
     await page.evaluate(() => window.recorder.flush());
     const lastAt = Date.now();
     // About 30 KB of JSON: as plain JSON it may need up to 90 KB, over the keepalive budget.
@@ -91,10 +57,7 @@ describe('page hide (navigation away) with a clock 1 h fast', () => {
   it('a batch waiting out a Retry-After is resent on page hide with a fresh sentAt, and lands at its real time', async () => {
     await skewClock(context, HOUR);
     const sent = watchIngest(context);
-    const page = await context.newPage();
-    await page.goto(harness.pageUrl('/first'));
-    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const { page, sessionId } = await openRecordedPage(context, harness.pageUrl('/first'));
     await clickAround(page, 1, 200);
     await page.evaluate(() => window.recorder.flush());
     await until(async () => harness.log.some((entry) => entry.status === 200), 'first batch stored');

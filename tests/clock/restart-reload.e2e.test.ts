@@ -1,9 +1,8 @@
-import { API_PATHS, type SessionResponse } from '@replaykit/core';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { type CrossOriginStack, READ_KEY, startCrossOriginStack } from './stack.ts';
-import { type Chunk, clickAround, sleep, until, watchIngest } from './support.ts';
+import { type CrossOriginStack, startCrossOriginStack } from './stack.ts';
+import { chunks, clickAround, openRecordedPage, sleep, waitForMarkers, watchIngest } from './support.ts';
 
 let browser: Browser;
 let stack: CrossOriginStack;
@@ -17,45 +16,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function get<T>(path: string): Promise<T | undefined> {
-  const response = await fetch(`${stack.serverUrl}${path}`, {
-    headers: { authorization: `Bearer ${READ_KEY}` },
-  }).catch(() => undefined);
-  return response?.status === 200 ? ((await response.json()) as T) : undefined;
-}
-
-async function storedChunks(sessionId: string): Promise<Chunk[]> {
-  const response = await fetch(`${stack.serverUrl}${API_PATHS.sessionChunks(sessionId)}`, {
-    headers: { authorization: `Bearer ${READ_KEY}` },
-  });
-  return (await response.text())
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as Chunk);
-}
-
-async function waitForMarkers(sessionId: string, labels: string[], timeoutMs = 40_000) {
-  return until(
-    async () => {
-      const response = await get<SessionResponse>(API_PATHS.session(sessionId));
-      return labels.every((label) => response?.markers.some((marker) => marker.label === label))
-        ? response
-        : undefined;
-    },
-    `${labels.join(', ')} stored`,
-    timeoutMs,
-  );
-}
-
 describe('the server is stopped gracefully and started again during a recording', () => {
   it('delivers everything once, at real times', async () => {
     const context: BrowserContext = await browser.newContext();
     try {
       const sent = watchIngest(context);
-      const page = await context.newPage();
-      await page.goto(stack.pageUrl('/restart'));
-      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-      const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+      const { page, sessionId } = await openRecordedPage(context, stack.pageUrl('/restart'));
       await clickAround(page, 2, 300);
       await page.evaluate(() => window.recorder.flush());
       const times: Record<string, number> = {};
@@ -71,7 +37,7 @@ describe('the server is stopped gracefully and started again during a recording'
       await stack.startServer();
       times.after_restart = Date.now();
       await page.evaluate(() => window.recorder.capture('after_restart'));
-      const { session, markers } = await waitForMarkers(sessionId, Object.keys(times));
+      const { session, markers } = await waitForMarkers(stack, sessionId, Object.keys(times), 40_000);
       console.log(
         JSON.stringify(
           Object.fromEntries(
@@ -87,11 +53,11 @@ describe('the server is stopped gracefully and started again during a recording'
         expect(found, label).toHaveLength(1);
         expect(Math.abs((found[0]?.timestamp ?? 0) - at), label).toBeLessThan(1_500);
       }
-      const chunks = await storedChunks(sessionId);
-      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      const stored = await chunks(stack, sessionId);
+      const keys = stored.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       expect(new Set(sent.map((batch) => `${batch.windowId}/${batch.seq}`))).toEqual(new Set(keys));
-      expect(session.eventCount).toBe(chunks.reduce((total, chunk) => total + chunk.events.length, 0));
+      expect(session.eventCount).toBe(stored.reduce((total, chunk) => total + chunk.events.length, 0));
     } finally {
       await context.close();
     }
@@ -120,20 +86,20 @@ describe('reloads and tabs', () => {
       await page.evaluate(() => window.recorder.capture('after_reload'));
       await page.evaluate(() => window.recorder.flush());
       const sessionId = ids[0] as string;
-      const { session } = await waitForMarkers(sessionId, ['before_reload', 'after_reload']);
-      const chunks = await storedChunks(sessionId);
-      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      const { session } = await waitForMarkers(stack, sessionId, ['before_reload', 'after_reload'], 40_000);
+      const stored = await chunks(stack, sessionId);
+      const keys = stored.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       // Playwright does not see the keepalive request made on page hide: every batch it saw
       // is stored, and the stored seqs run 0..n without a gap.
       for (const batch of sent) {
         expect(keys).toContain(`${batch.windowId}/${batch.seq}`);
       }
-      expect(chunks.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(chunks.map((_, index) => index));
+      expect(stored.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(stored.map((_, index) => index));
       expect(session.windowIds).toEqual([ids[1]]);
       // Two full snapshots: one per page load.
       expect(
-        chunks.flatMap((chunk) => chunk.events).filter((event) => event.type === 2).length,
+        stored.flatMap((chunk) => chunk.events).filter((event) => event.type === 2).length,
       ).toBeGreaterThanOrEqual(2);
     } finally {
       await context.close();
@@ -171,9 +137,9 @@ describe('reloads and tabs', () => {
         await page.evaluate(() => window.recorder.flush());
       }
       const sessionId = ids[0]?.[0] as string;
-      await waitForMarkers(sessionId, ['tab_0', 'tab_1', 'tab_2']);
-      const chunks = await storedChunks(sessionId);
-      const keys = chunks.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
+      await waitForMarkers(stack, sessionId, ['tab_0', 'tab_1', 'tab_2'], 40_000);
+      const stored = await chunks(stack, sessionId);
+      const keys = stored.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       expect(new Set(sent.map((batch) => `${batch.windowId}/${batch.seq}`))).toEqual(new Set(keys));
     } finally {

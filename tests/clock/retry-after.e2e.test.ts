@@ -2,7 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
-import { skewClock, sleep, until } from './support.ts';
+import { until } from '../support/until.ts';
+import { skewClock, sleep } from './support.ts';
 
 let browser: Browser;
 

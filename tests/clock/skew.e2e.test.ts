@@ -1,31 +1,9 @@
-import { API_PATHS, type SessionResponse } from '@replaykit/core';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
-import { api, chunks, clickAround, skewClock, sleep, until, watchIngest } from './support.ts';
+import { API_PATHS } from '@replaykit/core';
+import { describe, expect, it } from 'vitest';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import { api, chunks, clickAround, skewClock, sleep, waitForMarkers, watchIngest } from './support.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.log.length = 0;
-  harness.faults.length = 0;
-  harness.down = false;
-  context = await browser.newContext();
-});
-afterEach(async () => {
-  await context.close();
-});
+setUpRecorderPages();
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -60,12 +38,7 @@ describe.each([
     await page.evaluate(() => window.recorder.flush());
     const realEnd = Date.now();
 
-    const { session, markers } = await until(async () => {
-      const response = await api<SessionResponse>(harness, API_PATHS.session(sessionId)).catch(
-        () => undefined,
-      );
-      return response?.markers.some((marker) => marker.label === 'end_marker') ? response : undefined;
-    }, 'end marker stored');
+    const { session, markers } = await waitForMarkers(harness, sessionId, ['end_marker']);
     const info = {
       skew,
       realStart,

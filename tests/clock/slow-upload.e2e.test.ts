@@ -1,28 +1,16 @@
-import { API_PATHS, type SessionResponse } from '@replaykit/core';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
-import { api, chunks, clickAround, skewClock, sleep, until, watchIngest } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import {
+  chunks,
+  clickAround,
+  openRecordedPage,
+  skewClock,
+  sleep,
+  waitForMarkers,
+  watchIngest,
+} from './support.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-});
-afterEach(async () => {
-  await context.close();
-});
+setUpRecorderPages();
 
 /** Just past the server's 5-minute future skew limit. */
 const SKEW_MS = 5 * 60 * 1000 + 2_500;
@@ -31,10 +19,7 @@ describe('a clock just over 5 min fast, on a slow uplink', () => {
   it('corrects a large (slow to upload) batch by the same offset as the small ones', async () => {
     await skewClock(context, SKEW_MS);
     const sent = watchIngest(context);
-    const page = await context.newPage();
-    await page.goto(harness.pageUrl('/slow-uplink'));
-    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const { page, sessionId } = await openRecordedPage(context, harness.pageUrl('/slow-uplink'));
     await clickAround(page, 2, 300);
     await page.evaluate(() => window.recorder.flush());
 
@@ -76,16 +61,7 @@ describe('a clock just over 5 min fast, on a slow uplink', () => {
     await page.evaluate(() => window.recorder.flush());
     const realEnd = Date.now();
 
-    const { session } = await until(
-      async () => {
-        const response = await api<SessionResponse>(harness, API_PATHS.session(sessionId)).catch(
-          () => undefined,
-        );
-        return response?.markers.some((marker) => marker.label === 'after_big') ? response : undefined;
-      },
-      'after_big stored',
-      60_000,
-    );
+    const { session } = await waitForMarkers(harness, sessionId, ['after_big'], 60_000);
     const stored = await chunks(harness, sessionId);
     const bigChunk = stored.find((chunk) => JSON.stringify(chunk.events).includes('"big"'));
     const bigEvent = bigChunk?.events.find((event) => JSON.stringify(event).includes('"big"'));

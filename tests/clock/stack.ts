@@ -17,6 +17,7 @@ export const READ_KEY = 'rk_read_cross_origin';
  */
 export interface CrossOriginStack {
   serverUrl: string;
+  readKey: string;
   pageOrigin: string;
   pageUrl(path: string, options?: Record<string, unknown>): string;
   /** Closes the server gracefully (its HTTP server and store). */
@@ -82,6 +83,7 @@ export async function startCrossOriginStack(
   const pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   const stack: CrossOriginStack = {
     serverUrl: `http://127.0.0.1:${port}`,
+    readKey: READ_KEY,
     pageOrigin,
     pageUrl: (path, recorderOptions = {}) =>
       `${pageOrigin}${path}?options=${encodeURIComponent(JSON.stringify(recorderOptions))}`,

@@ -1,9 +1,13 @@
 import { gunzipSync } from 'node:zlib';
-import { API_PATHS, parseWireBody } from '@replaykit/core';
+import { API_PATHS, parseWireBody, type SessionResponse } from '@replaykit/core';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { RecorderHarness } from '../support/recorder-harness.ts';
+import { until } from '../support/until.ts';
 
-export const READ_KEY = 'rk_read_recorder_e2e';
+/** A server the tests read from: its URL and its read key. */
+export interface ReadableServer {
+  serverUrl: string;
+  readKey: string;
+}
 
 /** Makes every page of the context run `skewMs` ahead (negative: behind) of the real clock. */
 export async function skewClock(context: BrowserContext, skewMs: number): Promise<void> {
@@ -62,9 +66,9 @@ export function watchIngest(context: BrowserContext): SentBatch[] {
   return sent;
 }
 
-export async function api<T>(harness: RecorderHarness, path: string): Promise<T> {
-  const response = await fetch(`${harness.serverUrl}${path}`, {
-    headers: { authorization: `Bearer ${READ_KEY}` },
+export async function api<T>(server: ReadableServer, path: string): Promise<T> {
+  const response = await fetch(`${server.serverUrl}${path}`, {
+    headers: { authorization: `Bearer ${server.readKey}` },
   });
   if (response.status !== 200) {
     throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
@@ -79,33 +83,15 @@ export interface Chunk {
   [key: string]: unknown;
 }
 
-export async function chunks(harness: RecorderHarness, sessionId: string): Promise<Chunk[]> {
-  const response = await fetch(`${harness.serverUrl}${API_PATHS.sessionChunks(sessionId)}`, {
-    headers: { authorization: `Bearer ${READ_KEY}` },
+export async function chunks(server: ReadableServer, sessionId: string): Promise<Chunk[]> {
+  const response = await fetch(`${server.serverUrl}${API_PATHS.sessionChunks(sessionId)}`, {
+    headers: { authorization: `Bearer ${server.readKey}` },
   });
   const text = await response.text();
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Chunk);
-}
-
-export async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,4 +101,37 @@ export async function clickAround(page: Page, times: number, gapMs: number): Pro
     await page.click('#action');
     await sleep(gapMs);
   }
+}
+
+/** Polls the read API until the session has a marker for every one of `labels`; returns what it read. */
+export function waitForMarkers(
+  server: ReadableServer,
+  sessionId: string,
+  labels: readonly string[],
+  timeoutMs = 20_000,
+): Promise<SessionResponse> {
+  return until(
+    async () => {
+      const response = await api<SessionResponse>(server, API_PATHS.session(sessionId)).catch(
+        () => undefined,
+      );
+      return labels.every((label) => response?.markers.some((marker) => marker.label === label))
+        ? response
+        : undefined;
+    },
+    `${labels.join(', ')} stored`,
+    timeoutMs,
+  );
+}
+
+/** Opens `url` in a new page of `context` and waits for its recorder; returns the page and its session id. */
+export async function openRecordedPage(
+  context: BrowserContext,
+  url: string,
+): Promise<{ page: Page; sessionId: string }> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+  const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+  return { page, sessionId };
 }

@@ -1,12 +1,10 @@
 import { EventType, type NavigationPayload, type NetworkPayload, type RecordedEvent } from '@replaykit/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { openRecorderPage, type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openRecorderPage } from '../support/recorder-harness.ts';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
+setUpRecorderPages();
 
 const open = (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
   openRecorderPage(harness, context, path, options, markup);
@@ -101,24 +99,6 @@ const HOST_SCRIPT = async () => {
   out.syncXhr = [sync.status, sync.responseText];
   return out;
 };
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-});
-
-afterEach(async () => {
-  await context.close();
-});
 
 describe('network capture', () => {
   it('leaves fetch and XHR behaving exactly as without replaykit (streaming, aborts, errors)', async () => {

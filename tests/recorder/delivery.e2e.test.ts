@@ -1,30 +1,11 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { openRecorderPage, type RecorderHarness, startRecorderHarness } from '../support/recorder-harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openRecorderPage } from '../support/recorder-harness.ts';
+import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import { until } from '../support/until.ts';
 
-let harness: RecorderHarness;
-let browser: Browser;
-let context: BrowserContext;
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+setUpRecorderPages();
 
 function customTags(events: RecordedEvent[]): string[] {
   return events
@@ -48,28 +29,6 @@ async function waitForStored(sessionId: string, tags: string[]): Promise<Recorde
     `${tags.join(', ')} stored`,
   );
 }
-
-beforeAll(async () => {
-  harness = await startRecorderHarness();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-
-beforeEach(async () => {
-  harness.log.length = 0;
-  harness.faults.length = 0;
-  harness.down = false;
-  harness.maxBodyBytes = Number.POSITIVE_INFINITY;
-  context = await browser.newContext();
-});
-
-afterEach(async () => {
-  await context.close();
-});
 
 describe('recorder delivery against the real server', () => {
   it('keeps unsent batches in IndexedDB and delivers them after a reload, once each', async () => {

@@ -50,6 +50,7 @@ export interface RecorderHarness {
   url: string;
   serverUrl: string;
   writeKey: string;
+  readKey: string;
   log: IngestLogEntry[];
   /** Answers the next ingest requests with these faults, in order. */
   faults: Fault[];
@@ -61,6 +62,8 @@ export interface RecorderHarness {
   pageUrl(path: string, options?: Record<string, unknown>, body?: string): string;
   /** The stored events of a session, from the real read API. */
   storedEvents(sessionId: string): Promise<RecordedEvent[]>;
+  /** Forgets the log and lets ingest through again: no faults, up, no size limit. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     url: '',
     serverUrl: backend.url,
     writeKey: WRITE_KEY,
+    readKey: READ_KEY,
     log: [],
     faults: [],
     down: false,
@@ -111,6 +115,12 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       }
       const body = (await response.json()) as { events: RecordedEvent[] };
       return body.events;
+    },
+    reset: () => {
+      harness.log.length = 0;
+      harness.faults.length = 0;
+      harness.down = false;
+      harness.maxBodyBytes = Number.POSITIVE_INFINITY;
     },
     close: async () => {
       await new Promise<void>((done) => {
