@@ -625,6 +625,40 @@ describe('chunk stream', () => {
     await reader.cancel();
   });
 
+  it('reports nothing to onError when the reader goes away while a batch is being read', async () => {
+    for (let seq = 0; seq < 3; seq++) {
+      await ingest(batch('s1', [click(T0 + seq)], { seq }));
+    }
+    // The second batch arrives only once the client has left, as a slow PostgreSQL read can.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Store = {
+      ...store,
+      async *readBatches(projectId, sessionId, options) {
+        for await (const stored of store.readBatches(projectId, sessionId, options)) {
+          if (stored.seq === 1) {
+            await released;
+          }
+          yield stored;
+        }
+      },
+    };
+    const errors: unknown[] = [];
+    server = makeServer({ store: slow, onError: (error) => errors.push(error) });
+    const response = await server.fetch(readRequest(API_PATHS.sessionChunks('s1')));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const second = reader.read();
+    const cancelled = reader.cancel();
+    release();
+    await cancelled;
+    expect((await second).done).toBe(true);
+    // A client that left is no failure of the server (`replaykit serve` logs onError as errors).
+    expect(errors).toEqual([]);
+  });
+
   it('needs the read key and answers 404 for another project, 400 for bad parameters', async () => {
     await ingest(batch('s1', [meta(T0)]));
     await expectError(

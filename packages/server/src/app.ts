@@ -575,6 +575,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   ): ReadableStream<Uint8Array> {
     const encoder = new TextEncoder();
     let pending: IteratorResult<StoredBatch> | undefined = first;
+    let cancelled = false;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
@@ -592,14 +593,19 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           };
           controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
         } catch (error) {
-          // The status line is gone: a broken stream is all that can tell the client. It
-          // resumes from the last complete line.
-          reportError(error);
-          controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
+          // A client that left while this batch was read makes the stream refuse it: nothing
+          // failed, and no one is there to tell.
+          if (!cancelled) {
+            // The status line is gone: a broken stream is all that can tell the client. It
+            // resumes from the last complete line.
+            reportError(error);
+            controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
+          }
           await iterator.return?.();
         }
       },
       async cancel() {
+        cancelled = true;
         await iterator.return?.();
       },
     });
