@@ -760,6 +760,38 @@ describe('createPostgresStore', () => {
     expect(await store.getSession('shop', 'busy-3')).toMatchObject({ eventCount: 40 });
   });
 
+  it('streams large batches one body per query, so that memory holds one of them, and small ones 16 at a time', async () => {
+    const { store, url } = await openStore();
+    const largeBytes = 4 * 1024 * 1024;
+    // Batches near the body limit (full snapshots), written by PostgreSQL itself so that this
+    // process holds none of them.
+    await queryRows(
+      url,
+      `INSERT INTO batches (project_id, session_id, window_id, seq, received_at, encoding, byte_count, body,
+         started_at, timestamp_offset_ms, markers)
+       SELECT 'shop', 'large', 'w1', seq, 0, 'identity', ${largeBytes},
+         convert_to(repeat('x', ${largeBytes}), 'UTF8'), seq, 0, '[]' FROM generate_series(0, 5) AS seq`,
+    );
+    for (let seq = 0; seq < 20; seq++) {
+      await store.putBatch(batchInput('small', [click(T0 + seq)], { seq }));
+    }
+    const bodiesPerQuery = async (sessionId: string) => {
+      const queries = watchQueries();
+      const batches = await collect(store.readBatches('shop', sessionId, { order: 'time' }));
+      queries.stop();
+      expect(batches.map((stored) => stored.seq)).toEqual(batches.map((_, index) => index));
+      // The body queries are the SELECTs given arrays of window ids.
+      return queries
+        .valuesOf('SELECT')
+        .filter((values) => Array.isArray(values[2]))
+        .map((values) => (values[2] as unknown[]).length);
+    };
+    // 16 per query held 16 batches near the limit (with their hex text, several hundred MiB)
+    // before the first one went out.
+    expect(await bodiesPerQuery('large')).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(await bodiesPerQuery('small')).toEqual([16, 4]);
+  });
+
   it('writes groups without named statements when told to (for poolers that cannot keep them)', async () => {
     const { store } = await openStore({ preparedStatements: false });
     await store.putBatch(batchInput('plain', [meta(T0)]));

@@ -401,8 +401,12 @@ const GROUP_LOCK_SQL = `WITH inserted AS (${insertBatchesSql(3)} RETURNING proje
    UNION ALL
    SELECT 'session', project_id, id, NULL, NULL, state, xmin::text FROM locked`;
 
-/** Batch bodies fetched per query while streaming a session, to bound memory. */
-const READ_PAGE_BATCHES = 16;
+/**
+ * Batch bodies fetched per query while streaming a session: at most 16 batches and 1 MiB
+ * (by their stored byte count), and always one, so that memory is bounded by one batch or
+ * that, not by 16 batches near the body limit.
+ */
+const READ_PAGE = { batches: 16, bytes: 1024 * 1024 };
 
 /** Key of the advisory lock that serialises migrations across server processes. */
 const MIGRATION_LOCK_KEY = 7_346_001;
@@ -1386,15 +1390,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
-      const { rows } = await pool.query<BatchRefRow>(
-        `SELECT window_id, seq, started_at FROM batches
+      const { rows } = await pool.query<BatchRefRow & { byte_count: number }>(
+        `SELECT window_id, seq, started_at, byte_count FROM batches
          WHERE project_id = $1 AND session_id = $2 AND ($3::text IS NULL OR window_id = $3) AND seq >= $4
          ORDER BY window_id, seq`,
         [projectId, sessionId, options.windowId ?? null, options.fromSeq ?? 0],
       );
       const ordered = orderBatchRefs(rows, options.order);
-      for (let start = 0; start < ordered.length; start += READ_PAGE_BATCHES) {
-        const page = ordered.slice(start, start + READ_PAGE_BATCHES);
+      const keyOf = (windowId: string, seq: number) => batchKey({ projectId, sessionId, windowId, seq });
+      const byteCounts = new Map(rows.map((row) => [keyOf(row.window_id, row.seq), row.byte_count]));
+      for (let start = 0; start < ordered.length; ) {
+        const length = groupLength(
+          ordered,
+          start,
+          (ref) => byteCounts.get(keyOf(ref.windowId, ref.seq)) ?? 0,
+          READ_PAGE,
+        );
+        const page = ordered.slice(start, start + length);
+        start += length;
         const bodies = await pool.query<BatchBodyRow & { window_id: string; seq: number }>(
           `SELECT b.window_id, b.seq, b.encoding, b.body, b.timestamp_offset_ms
            FROM batches b JOIN unnest($3::text[], $4::bigint[]) AS wanted(window_id, seq)
@@ -1402,9 +1415,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            WHERE b.project_id = $1 AND b.session_id = $2`,
           [projectId, sessionId, page.map((ref) => ref.windowId), page.map((ref) => ref.seq)],
         );
-        const byKey = new Map(bodies.rows.map((row) => [`${row.window_id}\n${row.seq}`, row]));
+        const byKey = new Map(bodies.rows.map((row) => [keyOf(row.window_id, row.seq), row]));
         for (const ref of page) {
-          const row = byKey.get(`${ref.windowId}\n${ref.seq}`);
+          const row = byKey.get(keyOf(ref.windowId, ref.seq));
           if (!row) {
             // Deleted while being read: the stream ends where the data ends.
             return;

@@ -34,15 +34,21 @@ export const GROUP_MAX_BATCHES = 64;
 export const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * How many items, from `from` on, the next group commit takes: at most GROUP_MAX_BATCHES
- * and GROUP_MAX_BYTES of bodies, and always at least one.
+ * How many items, from `from` on, the next group takes: at most `limits.batches` items and
+ * `limits.bytes` of bodies (by default a group commit's, GROUP_MAX_BATCHES and GROUP_MAX_BYTES),
+ * and always at least one.
  */
-export function groupLength<T>(items: readonly T[], from: number, bodyBytes: (item: T) => number): number {
+export function groupLength<T>(
+  items: readonly T[],
+  from: number,
+  bodyBytes: (item: T) => number,
+  limits: { batches: number; bytes: number } = { batches: GROUP_MAX_BATCHES, bytes: GROUP_MAX_BYTES },
+): number {
   let bytes = 0;
   let count = 0;
-  while (from + count < items.length && count < GROUP_MAX_BATCHES) {
+  while (from + count < items.length && count < limits.batches) {
     const size = bodyBytes(items[from + count] as T);
-    if (count > 0 && bytes + size > GROUP_MAX_BYTES) {
+    if (count > 0 && bytes + size > limits.bytes) {
       break;
     }
     bytes += size;
