@@ -93,9 +93,10 @@ GET /healthz (alive), GET /readyz (can reach the database).
 
 const SWEEP_HELP = `Usage: replaykit sweep [options]
 
-Deletes the sessions whose last event and last batch received are older than the retention, with all their data,
-and exits. "replaykit serve" also sweeps hourly; run this from a scheduler when the
-server is embedded with its sweeper off (retention.sweepIntervalMs: 0), once per project.
+Deletes the sessions whose last event and last batch received are both older than the
+retention, with all their data, and exits. "replaykit serve" also sweeps hourly; run this
+from a scheduler when the server is embedded with its sweeper off
+(retention.sweepIntervalMs: 0), once per project.
 
 Options:
   --db <file>              SQLite database file (default ${DEFAULT_DB_PATH})
