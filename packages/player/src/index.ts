@@ -28,7 +28,13 @@ export { ReplayInspector } from './inspector';
 export type { InspectorTab, ReplayEventItem } from './inspector-data';
 export { inspectorItems } from './inspector-data';
 export type { LoadSessionOptions, SessionLoadResult, SessionMeta, StreamChunksOptions } from './load-session';
-export { fetchSessionMeta, loadSession, ReplayLoadError, streamSessionChunks } from './load-session';
+export {
+  fetchSessionMeta,
+  loadSession,
+  ReplayLoadError,
+  STREAM_RESUME_DELAYS_MS,
+  streamSessionChunks,
+} from './load-session';
 export type { ReplayProviderProps, ReplayServerConfig } from './provider';
 export { ReplayProvider } from './provider';
 export type {

@@ -165,10 +165,13 @@ export async function loadSession(options: LoadSessionOptions): Promise<SessionL
 /** A failure to load a session, with the state the player shows for it. */
 export class ReplayLoadError extends Error {
   readonly kind: 'not-found' | 'unauthorized' | 'error';
-  constructor(kind: 'not-found' | 'unauthorized' | 'error', message: string) {
+  /** True when the request never got an answer (the network, DNS, CORS), rather than a refusal. */
+  readonly unreachable: boolean;
+  constructor(kind: 'not-found' | 'unauthorized' | 'error', message: string, unreachable = false) {
     super(message);
     this.name = 'ReplayLoadError';
     this.kind = kind;
+    this.unreachable = unreachable;
   }
 }
 
@@ -244,6 +247,7 @@ async function request(options: LoadSessionOptions, url: string): Promise<Respon
     throw new ReplayLoadError(
       'error',
       `Could not reach the replaykit server at ${baseUrl || 'this origin'} (${reason}). Check baseUrl, that the server is running, and that it allows this origin (CORS).`,
+      true,
     );
   }
 }
@@ -275,56 +279,142 @@ export interface StreamChunksOptions extends LoadSessionOptions {
 }
 
 /**
+ * How often {@link streamSessionChunks} resumes a stream whose connection broke before it
+ * gives up, and how long it waits before each attempt, in ms. Each chunk that arrives resets
+ * the count: only a connection that keeps breaking without progress fails the load.
+ */
+export const STREAM_RESUME_DELAYS_MS: readonly number[] = [250, 1_000, 3_000];
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * Streams a session's stored batches from `GET /v1/sessions/:id/chunks` (NDJSON), one
- * chunk as soon as its line arrives. A server without that route (HTTP 404 or 405 on it)
- * gets one request to `/events` instead, yielded as a single chunk. Throws a
- * {@link ReplayLoadError} on failure.
+ * chunk as soon as its line arrives. A connection that breaks mid-stream is resumed where it
+ * broke (the next `fromSeq` of `windowId`), up to {@link STREAM_RESUME_DELAYS_MS} times in a
+ * row, so a flaky network neither fails a long load nor repeats a chunk. Without `windowId`
+ * (every tab, whose seqs are counted apart) only a stream that broke before its first chunk
+ * starts again; one that broke later fails. A server without the
+ * chunks route (HTTP 404 or 405 on it) gets one request to `/events` instead, yielded as a
+ * single chunk. Throws a {@link ReplayLoadError} on failure.
  */
 export async function* streamSessionChunks(options: StreamChunksOptions): AsyncGenerator<SessionChunk> {
   const { baseUrl } = requestParts(options);
-  const params = new URLSearchParams();
-  if (options.windowId !== undefined) {
-    params.set('windowId', options.windowId);
-  }
-  if (options.fromSeq !== undefined) {
-    params.set('fromSeq', String(options.fromSeq));
-  }
-  const query = params.size > 0 ? `?${params}` : '';
-  const url = joinUrl(baseUrl, `${API_PATHS.sessionChunks(options.sessionId)}${query}`);
-  const response = await request(options, url);
-  if (response.status === 404 || response.status === 405) {
-    // A 404 for the session means it is gone; any other (no such route) means an older server.
-    if ((await serverErrorField(response.clone(), 'code')) !== 'session_not_found') {
-      yield* eventsAsChunk(options);
-      return;
+  const { windowId } = options;
+  let { fromSeq } = options;
+  let received = false;
+  let breaks = 0;
+  for (;;) {
+    const params = new URLSearchParams();
+    if (windowId !== undefined) {
+      params.set('windowId', windowId);
     }
-  }
-  if (!response.ok) {
-    throw failureToError(await failureForStatus(response, url, options.sessionId));
-  }
-  let lineNumber = 0;
-  for await (const line of ndjsonLines(response)) {
-    lineNumber++;
-    if (line.trim() === '') {
-      continue;
+    if (fromSeq !== undefined) {
+      params.set('fromSeq', String(fromSeq));
     }
-    let parsed: unknown;
+    const query = params.size > 0 ? `?${params}` : '';
+    const url = joinUrl(baseUrl, `${API_PATHS.sessionChunks(options.sessionId)}${query}`);
+    let lines: AsyncIterator<string> | undefined;
     try {
-      parsed = JSON.parse(line);
-    } catch {
+      const response = await request(options, url);
+      if (response.status === 404 || response.status === 405) {
+        // A 404 for the session means it is gone; any other (no such route) means an older server.
+        if (!received && (await serverErrorField(response.clone(), 'code')) !== 'session_not_found') {
+          yield* eventsAsChunk(options);
+          return;
+        }
+      }
+      if (!response.ok) {
+        throw failureToError(await failureForStatus(response, url, options.sessionId));
+      }
+      lines = ndjsonLines(response)[Symbol.asyncIterator]();
+    } catch (error) {
+      // A resume that cannot reach the server counts as one more break; anything else fails.
+      if (breaks === 0 || !isNetworkFailure(error, options.signal)) {
+        throw error;
+      }
+    }
+    let lineNumber = 0;
+    try {
+      while (lines !== undefined) {
+        let next: IteratorResult<string>;
+        try {
+          next = await lines.next();
+        } catch (error) {
+          if (!isNetworkFailure(error, options.signal) || (received && windowId === undefined)) {
+            throw error;
+          }
+          break;
+        }
+        if (next.done) {
+          return;
+        }
+        const line = next.value;
+        lineNumber++;
+        if (line.trim() === '') {
+          continue;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          throw new ReplayLoadError(
+            'error',
+            `Line ${lineNumber} of ${url} is not JSON. Check that baseUrl points at a replaykit server.`,
+          );
+        }
+        if (!isChunk(parsed)) {
+          throw new ReplayLoadError(
+            'error',
+            `Line ${lineNumber} of ${url} is not a SessionChunk ({ windowId, seq, events }). Check that the server is of the same version as this player.`,
+          );
+        }
+        received = true;
+        fromSeq = windowId === undefined ? fromSeq : parsed.seq + 1;
+        breaks = 0;
+        yield { windowId: parsed.windowId, seq: parsed.seq, events: parsed.events.filter(isEvent) };
+      }
+    } finally {
+      await lines?.return?.();
+    }
+    const delay = STREAM_RESUME_DELAYS_MS[breaks++];
+    if (delay === undefined) {
       throw new ReplayLoadError(
         'error',
-        `Line ${lineNumber} of ${url} is not JSON. Check that baseUrl points at a replaykit server.`,
+        `The connection to ${baseUrl || 'this origin'} broke ${STREAM_RESUME_DELAYS_MS.length + 1} times in a row while the replay loaded. Check the network, then retry.`,
       );
     }
-    if (!isChunk(parsed)) {
-      throw new ReplayLoadError(
-        'error',
-        `Line ${lineNumber} of ${url} is not a SessionChunk ({ windowId, seq, events }). Check that the server is of the same version as this player.`,
-      );
-    }
-    yield { windowId: parsed.windowId, seq: parsed.seq, events: parsed.events.filter(isEvent) };
+    // A window's chunks arrive in seq order, so its stream resumes after the last one.
+    await pause(delay, options.signal);
   }
+}
+
+/**
+ * True for a failure of the connection itself (fetch's TypeError, such as "terminated"
+ * when the body breaks off, or a request that could not reach the server), not for an answer
+ * the player refuses or a load that was cancelled.
+ */
+function isNetworkFailure(error: unknown, signal: AbortSignal | undefined): boolean {
+  return (
+    !signal?.aborted &&
+    (error instanceof TypeError || (error instanceof ReplayLoadError && error.unreachable))
+  );
 }
 
 async function* eventsAsChunk(options: StreamChunksOptions): AsyncGenerator<SessionChunk> {

@@ -8,9 +8,10 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
-import { fetchSessionMeta, streamSessionChunks } from './load-session';
+import { fetchSessionMeta, STREAM_RESUME_DELAYS_MS, streamSessionChunks } from './load-session';
 import { ReplayPlayer } from './replay-player';
 import { SessionList } from './session-list';
+import { startCuttingProxy } from './test/cutting-proxy';
 import { stubResizeObserverEachTest } from './test/resize-observer';
 
 // The player against the real replaykit server on loopback (SQLite store): ingest a real
@@ -19,6 +20,7 @@ import { stubResizeObserverEachTest } from './test/resize-observer';
 vi.mock('./viewport', () => ({ ReplayViewport: () => <div data-testid="replay-viewport" /> }));
 
 const SESSION_ID = '0192e4a0-7b1c-7def-8000-0000000000aa';
+const MANY_CHUNKS_SESSION_ID = '0192e4a0-7b1c-7def-8000-0000000000bb';
 const PROJECT = { id: 'player-it', writeKey: 'rk_write_player_it', readKey: 'rk_read_player_it' };
 const BATCH_EVENTS = 25;
 const tabs = twoTabSession as SessionChunk[];
@@ -32,24 +34,33 @@ beforeAll(async () => {
   const store = createSqliteStore({ filename: join(dataDir, 'replays.db') });
   handle = await startNodeServer({ server: createReplayServer({ store, projects: [PROJECT] }), port: 0 });
   for (const tab of tabs) {
-    for (let start = 0, seq = 0; start < tab.events.length; start += BATCH_EVENTS, seq++) {
-      const body = {
-        v: WIRE_VERSION,
-        sessionId: SESSION_ID,
-        windowId: tab.windowId,
-        seq,
-        events: tab.events.slice(start, start + BATCH_EVENTS),
-      };
-      const response = await fetch(`${handle.url}${INGEST_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [WRITE_KEY_HEADER]: PROJECT.writeKey },
-        body: JSON.stringify(body),
-      });
-      expect(response.status, await response.clone().text()).toBe(200);
-      batchCount++;
-    }
+    batchCount += await ingest(SESSION_ID, tab, BATCH_EVENTS);
   }
+  // The longest tab alone, in small batches: a stream of many chunks to break and resume.
+  const longest = tabs.reduce((a, b) => (b.events.length > a.events.length ? b : a));
+  await ingest(MANY_CHUNKS_SESSION_ID, longest, 5);
 });
+
+/** Sends a tab's events to the server in batches of `perBatch`; resolves with their count. */
+async function ingest(sessionId: string, tab: SessionChunk, perBatch: number): Promise<number> {
+  let seq = 0;
+  for (let start = 0; start < tab.events.length; start += perBatch, seq++) {
+    const body = {
+      v: WIRE_VERSION,
+      sessionId,
+      windowId: tab.windowId,
+      seq,
+      events: tab.events.slice(start, start + perBatch),
+    };
+    const response = await fetch(`${handle.url}${INGEST_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [WRITE_KEY_HEADER]: PROJECT.writeKey },
+      body: JSON.stringify(body),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  return seq;
+}
 
 afterAll(async () => {
   await handle?.close();
@@ -85,6 +96,75 @@ describe('the player against the real server', () => {
     }
     expect(resumed[0]).toBe(1);
     expect(resumed).toHaveLength(chunks.filter((chunk) => chunk.windowId === windowId).length - 1);
+  });
+
+  it('resumes a tab’s stream where a dropped connection broke it, with no chunk lost or repeated', async () => {
+    const options = { sessionId: MANY_CHUNKS_SESSION_ID, baseUrl: handle.url, readKey: PROJECT.readKey };
+    const [windowId] = (await fetchSessionMeta(options)).session.windowIds;
+    const direct: SessionChunk[] = [];
+    for await (const chunk of streamSessionChunks({ ...options, windowId })) {
+      direct.push(chunk);
+    }
+    expect(direct.length).toBeGreaterThan(20);
+    // Two breaks: after a third of the chunks, then after a third of what is left.
+    const third = Math.floor(direct.length / 3);
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [third, third]);
+    try {
+      const resumed: SessionChunk[] = [];
+      for await (const chunk of streamSessionChunks({ ...options, baseUrl: proxy.url, windowId })) {
+        resumed.push(chunk);
+      }
+      expect(proxy.cuts).toBe(2);
+      const chunkRequests = proxy.requests.filter((line) => line.includes('/chunks'));
+      expect(chunkRequests).toHaveLength(3);
+      expect(chunkRequests[1]).toContain(`fromSeq=${(direct[third - 1]?.seq ?? Number.NaN) + 1}`);
+      expect(chunkRequests[2]).toContain(`fromSeq=${(direct[2 * third - 1]?.seq ?? Number.NaN) + 1}`);
+      expect(resumed.map((chunk) => chunk.seq)).toEqual(direct.map((chunk) => chunk.seq));
+      expect(resumed).toEqual(direct);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fails with a clear message when the connection keeps breaking without progress', async () => {
+    const options = { sessionId: MANY_CHUNKS_SESSION_ID, baseUrl: handle.url, readKey: PROJECT.readKey };
+    const [windowId] = (await fetchSessionMeta(options)).session.windowIds;
+    // The first answer breaks after a few chunks; every resume before its first byte.
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [
+      3,
+      ...STREAM_RESUME_DELAYS_MS.map(() => 0),
+    ]);
+    try {
+      const seqs: number[] = [];
+      const load = async () => {
+        for await (const chunk of streamSessionChunks({ ...options, baseUrl: proxy.url, windowId })) {
+          seqs.push(chunk.seq);
+        }
+      };
+      await expect(load()).rejects.toThrow(
+        /broke 4 times in a row while the replay loaded\. Check the network/,
+      );
+      expect(seqs).toHaveLength(3);
+      expect(proxy.cuts).toBe(1 + STREAM_RESUME_DELAYS_MS.length);
+    } finally {
+      await proxy.close();
+    }
+  }, 15_000);
+
+  it('plays a session whose stream breaks while it loads, to its end', async () => {
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [4, 4]);
+    try {
+      render(
+        <ReplayPlayer sessionId={MANY_CHUNKS_SESSION_ID} baseUrl={proxy.url} readKey={PROJECT.readKey} />,
+      );
+      const player = screen.getByRole('region', { name: 'Session replay' });
+      await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 10_000 });
+      await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 10_000 });
+      expect(proxy.cuts).toBe(2);
+      expect(player).not.toHaveTextContent(/failed|broke/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('plays a session by id, with every tab’s markers and a tab switch', async () => {
@@ -123,7 +203,8 @@ describe('the player against the real server', () => {
   it('lists the session in <SessionList> and opens it', async () => {
     const onSelect = vi.fn();
     render(<SessionList baseUrl={handle.url} readKey={PROJECT.readKey} onSelect={onSelect} />);
-    const play = await screen.findByRole('button', { name: /^Play the recording/ });
+    await screen.findAllByRole('button', { name: /^Play the recording/ });
+    const play = document.querySelector(`button[data-session-id="${SESSION_ID}"]`) as HTMLButtonElement;
     await userEvent.click(play);
     expect(onSelect).toHaveBeenCalledWith(expect.objectContaining({ id: SESSION_ID }));
   });

@@ -223,7 +223,8 @@ describe('<ReplayProvider>', () => {
     await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
     expect(fetch.mock.calls.map(([url]) => String(url))).toEqual([
       'https://replay.test/v1/sessions/s1',
-      'https://replay.test/v1/sessions/s1/chunks',
+      // One tab's stream, even for a session of one tab: a broken connection resumes within a tab.
+      'https://replay.test/v1/sessions/s1/chunks?windowId=w1',
     ]);
     expect(fetch.mock.calls[1]![1]?.headers).toEqual({ authorization: 'Bearer rk_read' });
   });

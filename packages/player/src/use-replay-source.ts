@@ -237,10 +237,9 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
         ? meta.session.windowIds.filter((id): id is string => typeof id === 'string')
         : [];
       const chosen = windowId !== null && windowIds.includes(windowId) ? windowId : (windowIds[0] ?? null);
-      const chunks = streamSessionChunks({
-        ...request,
-        windowId: windowIds.length > 1 && chosen !== null ? chosen : undefined,
-      });
+      // One tab's stream, even when the session has one: a broken connection resumes only
+      // within a tab (seqs are counted per tab).
+      const chunks = streamSessionChunks({ ...request, windowId: chosen ?? undefined });
       await consume(
         { chunks, markers: meta.markers, windowIds, windowId: chosen, expectedEndTime: meta.session.endedAt },
         key,
@@ -259,7 +258,7 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
         const reason = error instanceof Error ? error.message : String(error);
         emit({
           state: 'error',
-          message: `Loading the replay failed (${reason}). Retry, or check the loader.`,
+          message: `Loading the replay failed (${reason}). ${loader === undefined ? 'Retry; if it fails again, check the network and that the server is running.' : 'Retry, or check the loader.'}`,
         });
       }
     });
