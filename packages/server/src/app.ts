@@ -882,6 +882,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (error.reason === 'timeout') {
         throw new HttpError(408, 'body_timeout', error.message, { connection: 'close' });
       }
+      if (error.reason === 'incomplete') {
+        // The client is most likely gone; the answer is for the request log, and onError
+        // hears nothing of it.
+        throw new HttpError(400, 'body_incomplete', error.message, { connection: 'close' });
+      }
       const refusal = bodyErrorRefusal(error);
       throw new HttpError(refusal.status, refusal.code, refusal.message);
     }

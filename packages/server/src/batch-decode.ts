@@ -87,8 +87,8 @@ function refuse(
 
 /**
  * The refusal of a body that could not be read, the same whether it was read on the request's
- * thread or decoded in a worker; a timeout has no refusal (its answer also closes the
- * connection), so it is thrown on.
+ * thread or decoded in a worker. A timeout and an incomplete body have none (they happen only
+ * while the request is read, and their answers also close the connection), so they are thrown on.
  */
 export function bodyErrorRefusal(error: BodyError): BatchRefusal {
   switch (error.reason) {
@@ -100,6 +100,7 @@ export function bodyErrorRefusal(error: BodyError): BatchRefusal {
     case 'invalid_utf8':
       return refuse(400, 'invalid_json', error.message);
     case 'timeout':
+    case 'incomplete':
       throw error;
     default:
       error.reason satisfies never;

@@ -14,7 +14,8 @@ export type BodyErrorReason =
   | 'decompressed_too_large'
   | 'invalid_encoding'
   | 'invalid_utf8'
-  | 'timeout';
+  | 'timeout'
+  | 'incomplete';
 
 /** A body that broke a limit or could not be decoded. */
 export class BodyError extends Error {
@@ -90,6 +91,22 @@ export function markLengthEnforced(request: Request): Request {
 }
 
 /**
+ * What a failed body read is: a {@link BodyError} as it is, and a TypeError too (the body was
+ * read already or its stream is locked: a bug of the caller). Anything else is the body's
+ * stream failing, which is the connection closing before the whole body arrived: the client
+ * left (a tab closed, a phone lost its network) or a proxy cut it, no failure of the server.
+ */
+function bodyReadError(error: unknown): unknown {
+  if (error instanceof BodyError || error instanceof TypeError) {
+    return error;
+  }
+  return new BodyError(
+    'incomplete',
+    'The connection closed before the whole request body arrived; send the batch again.',
+  );
+}
+
+/**
  * Reads a request's body, refusing more than `maxBytes` before and while it arrives, and
  * giving up when the whole body has not arrived within `timeoutMs` (a slow or stalled
  * client must not hold a request open forever).
@@ -119,11 +136,16 @@ export async function readRequestBody(
     return new Uint8Array(0);
   }
   const read = (deadline?: Promise<never>) => {
+    let reading: Promise<Uint8Array>;
     if (readWhole) {
-      return deadline ? Promise.race([readWhole(), deadline]) : readWhole();
+      reading = deadline ? Promise.race([readWhole(), deadline]) : readWhole();
+    } else {
+      // Checked above: without readWhole there is a body.
+      reading = readLimited(request.body as ReadableStream<Uint8Array>, maxBytes, tooLarge, deadline);
     }
-    // Checked above: without readWhole there is a body.
-    return readLimited(request.body as ReadableStream<Uint8Array>, maxBytes, tooLarge, deadline);
+    return reading.catch((error: unknown) => {
+      throw bodyReadError(error);
+    });
   };
   if (!Number.isFinite(timeoutMs)) {
     return read();

@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,59 @@ describe('startNodeServer', () => {
     const { status, body } = await stalledUpload(handle.url);
     expect(status).toBe(408);
     expect(JSON.parse(body)).toMatchObject({ error: { code: 'body_timeout' } });
+    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+  });
+
+  it('answers a client that leaves halfway through its body without reporting an error', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    cleanups.push(() => store.close());
+    const errors: unknown[] = [];
+    const server = createReplayServer({
+      store,
+      projects: TEST_PROJECTS,
+      onError: (error) => errors.push(error),
+    });
+    cleanups.push(async () => server.close());
+    let arrived: () => void = () => {};
+    let answered: (response: Response) => void = () => {};
+    const handle = await startNodeServer({
+      server: {
+        fetch: async (request) => {
+          arrived();
+          const response = await server.fetch(request);
+          answered(response.clone());
+          return response;
+        },
+      },
+      port: 0,
+    });
+    cleanups.push(() => handle.close());
+    const body = JSON.stringify(batch('left', [meta(T0), click(T0 + 1)]));
+    // Read whole (a declared length) and streamed (chunked): the two ways a body is read.
+    for (const [framing, start] of [
+      ['content-length', `content-length: ${body.length}\r\n\r\n${body.slice(0, 20)}`],
+      ['chunked', `transfer-encoding: chunked\r\n\r\n14\r\n${body.slice(0, 20)}\r\n`],
+    ]) {
+      const requestArrived = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const answer = new Promise<Response>((resolve) => {
+        answered = resolve;
+      });
+      const socket = connect(handle.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\nx-replaykit-key: ${WRITE_KEY}\r\n${start}`,
+      );
+      await requestArrived;
+      // The tab closes, the phone loses its network: the rest never comes.
+      socket.destroy();
+      const response = await answer;
+      expect({ framing, status: response.status }).toEqual({ framing, status: 400 });
+      expect(await response.json()).toMatchObject({ error: { code: 'body_incomplete' } });
+    }
+    // A client that left is no failure of the server (`replaykit serve` logs onError as errors).
+    expect(errors).toEqual([]);
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   });
 
