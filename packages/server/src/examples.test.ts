@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PATHS, type SessionListResponse } from '@replaykit/core';
@@ -90,5 +90,22 @@ describe('Express example', () => {
     const tooLarge = await fetch(ingestRequest('x'.repeat(11 * 1024 * 1024), { baseUrl: base }));
     expect(tooLarge.status).toBe(413);
     expect(await (await fetch(`${url}/api/hello`)).json()).toEqual({ hello: 'world' });
+  });
+
+  it('answers a health check sent as HTTP/1.0 without a Host header, as HAProxy sends them', async () => {
+    const { port } = server.address() as AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET /replaykit/readyz HTTP/1.0\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      // HTTP/1.0 without keep-alive: the server closes the connection after its answer.
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ ok: true });
   });
 });

@@ -27,6 +27,12 @@ const CLOSE_POLL_MS = 50;
  */
 export const IDLE_CLOSE_DELAY_MS = 250;
 
+/**
+ * Host of the URL of a request without a Host header, which HTTP/1.0 allows (HAProxy's
+ * health checks leave it out by default). No route reads the host; a URL needs one.
+ */
+const DEFAULT_REQUEST_HOST = 'localhost';
+
 /** Options of {@link startNodeServer}. */
 export interface StartNodeServerOptions {
   /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
@@ -72,6 +78,7 @@ export function toNodeListener(server: {
   fetch(request: Request): Response | Promise<Response>;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
+    hostname: DEFAULT_REQUEST_HOST,
     overrideGlobalObjects: false,
   });
 }
