@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PATHS, type SessionListResponse } from '@replaykit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createExpressApp } from './examples/express-app';
 import { createSqliteStore } from './sqlite-store';
 import {
@@ -57,6 +57,31 @@ describe('Next.js route handler example', () => {
     expect((await route.GET(readRequest(API_PATHS.sessions, { baseUrl: 'http://app.test' }))).status).toBe(
       404,
     );
+  });
+
+  it('opens its store again on the next request when the database could not be reached', async () => {
+    // A port nobody listens on: the connection is refused at once.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    process.env.REPLAYKIT_DB = join(directory, 'next-retry.db');
+    process.env.REPLAYKIT_WRITE_KEY = WRITE_KEY;
+    process.env.REPLAYKIT_READ_KEY = READ_KEY;
+    vi.resetModules();
+    const route = await import('./examples/next-route');
+    const base = 'http://app.test/replaykit';
+    process.env.DATABASE_URL = `postgres://replaykit@127.0.0.1:${port}/replaykit`;
+    try {
+      await expect(route.GET(readRequest(API_PATHS.sessions, { baseUrl: base }))).rejects.toThrow(
+        /Could not open PostgreSQL/,
+      );
+    } finally {
+      delete process.env.DATABASE_URL;
+    }
+    // The database is reachable again (here the SQLite file): the route serves, no restart needed.
+    const listed = await route.GET(readRequest(API_PATHS.sessions, { baseUrl: base }));
+    expect(listed.status).toBe(200);
   });
 });
 

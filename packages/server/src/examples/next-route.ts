@@ -35,19 +35,31 @@ async function openStore(): Promise<Store> {
 let serverPromise: Promise<{ fetch(request: Request): Promise<Response> }> | undefined;
 
 function replayServer() {
-  serverPromise ??= openStore().then((store) =>
-    createReplayServer({
-      store,
-      basePath: '/replaykit',
-      projects: [
-        {
-          id: 'default',
-          writeKey: requireEnv('REPLAYKIT_WRITE_KEY'),
-          readKey: requireEnv('REPLAYKIT_READ_KEY'),
-        },
-      ],
-    }),
-  );
+  if (!serverPromise) {
+    const storeOpening = openStore();
+    const opening = storeOpening.then((store) =>
+      createReplayServer({
+        store,
+        basePath: '/replaykit',
+        projects: [
+          {
+            id: 'default',
+            writeKey: requireEnv('REPLAYKIT_WRITE_KEY'),
+            readKey: requireEnv('REPLAYKIT_READ_KEY'),
+          },
+        ],
+      }),
+    );
+    // A database that cannot be reached now (restarting, not up yet) fails this request
+    // only: the next one tries again, rather than every request failing until a restart.
+    // A configuration error stays, so that its store is opened once.
+    storeOpening.catch(() => {
+      if (serverPromise === opening) {
+        serverPromise = undefined;
+      }
+    });
+    serverPromise = opening;
+  }
   return serverPromise;
 }
 
