@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import {
   API_PATHS,
   EventType,
@@ -172,6 +172,27 @@ describe('ingest', () => {
     expect((await expectError(nanoseconds, 400, 'invalid_batch')).error.message).toContain(
       'events.1.timestamp: event.timestamp must be at most 9007199254740991 (2^53 - 1 ms since 1970): a time in milliseconds, not nanoseconds',
     );
+  });
+
+  it('takes gzip however Content-Encoding spells it, and refuses other codings with 415 naming them', async () => {
+    for (const [seq, coding] of ['GZIP', 'x-gzip', 'gzip, identity', 'identity'].entries()) {
+      const json = JSON.stringify(batch('s1', [meta(T0)], { seq }));
+      const body = coding === 'identity' ? json : gzipSync(json);
+      const response = await server.fetch(ingestRequest(body, { headers: { 'content-encoding': coding } }));
+      expect({ coding, status: response.status }).toEqual({ coding, status: 200 });
+    }
+    const json = JSON.stringify(batch('s2', [meta(T0)]));
+    for (const [coding, body] of [
+      ['deflate', deflateSync(json)],
+      ['br', brotliCompressSync(json)],
+      // Even over gzip bytes: the declared coding is not one the server decodes.
+      ['zstd', gzipSync(json)],
+    ] as const) {
+      const response = await server.fetch(ingestRequest(body, { headers: { 'content-encoding': coding } }));
+      const refusal = await expectError(response, 415, 'unsupported_encoding');
+      expect(refusal.error.message).toContain(`"${coding}"`);
+      expect(response.headers.get('accept-encoding')).toBe('gzip');
+    }
   });
 
   it('answers 400 invalid_encoding for corrupt gzip', async () => {

@@ -67,6 +67,11 @@ const INGEST_ALLOWED_METHODS = 'POST, OPTIONS';
 // content-encoding is allowed too although the server sniffs gzip from the bytes: a
 // recorder that sets it must not fail its preflight.
 const INGEST_ALLOWED_HEADERS = `content-type, content-encoding, ${WRITE_KEY_HEADER}, ${PROJECT_HEADER}`;
+/**
+ * Content codings an ingest body may declare: gzip (which is also recognised by its magic
+ * bytes, for sendBeacon, which cannot declare it) or none.
+ */
+const INGEST_CONTENT_CODINGS = ['gzip', 'x-gzip', 'identity'];
 const READ_ALLOWED_METHODS = 'GET, DELETE, OPTIONS';
 const READ_ALLOWED_HEADERS = `${READ_KEY_HEADER}, content-type`;
 
@@ -489,6 +494,25 @@ function sessionIdParam(context: Context<ServerEnv>): string {
   return sessionId;
 }
 
+/**
+ * Refuses an ingest body compressed other than with gzip (deflate, br…), which would otherwise
+ * be read as JSON and refused as text that is not UTF-8, a message that misses the cause.
+ */
+function checkContentEncoding(header: string | undefined): void {
+  const unsupported = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && !INGEST_CONTENT_CODINGS.includes(coding));
+  if (unsupported.length > 0) {
+    throw new HttpError(
+      415,
+      'unsupported_encoding',
+      `Content-Encoding "${unsupported.join(', ').slice(0, 60)}" is not supported; compress the batch with gzip (Content-Encoding: gzip), or send it uncompressed.`,
+      { 'accept-encoding': 'gzip' },
+    );
+  }
+}
+
 /** Builds the replaykit HTTP API over a store: ingest, the read API and a health check. */
 export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const { store } = options;
@@ -781,6 +805,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       );
     }
 
+    checkContentEncoding(context.req.header('content-encoding'));
     const received = await readBatchBody(context.req.raw);
     const receivedAt = Date.now();
     const { result, body } = await decoder.decode(received, receivedAt, limits);
