@@ -287,6 +287,16 @@ describe('ingest', () => {
     );
     await expectError(await server.fetch(new Request('http://replaykit.test/v2/nothing')), 404, 'not_found');
   });
+
+  it('names the routes under the base path when answering 404 outside it', async () => {
+    server = makeServer({ basePath: '/replaykit' });
+    const outside = await server.fetch(ingestRequest(batch('s1', [meta(T0)])));
+    const { message } = (await expectError(outside, 404, 'not_found')).error;
+    expect(message).toContain('No route POST /v1/ingest.');
+    // It said "The API has POST /v1/ingest", the very route it had just not found.
+    expect(message).toContain('The API has POST /replaykit/v1/ingest, GET /replaykit/v1/sessions,');
+    expect(message).toContain('GET /replaykit/healthz and GET /replaykit/readyz.');
+  });
 });
 
 describe('read API', () => {

@@ -696,11 +696,13 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     );
   });
 
+  // The routes as a client must write them: under the base path, when there is one.
+  const prefix = basePath === '/' ? '' : basePath;
   app.notFound((context) =>
     context.json(
       errorBody(
         'not_found',
-        `No route ${context.req.method} ${new URL(context.req.url).pathname}. The API has POST ${INGEST_PATH}, GET ${API_PATHS.sessions}, GET|DELETE ${API_PATHS.sessions}/:id, GET ${API_PATHS.sessions}/:id/chunks, GET ${API_PATHS.sessions}/:id/events, GET /healthz and GET /readyz.`,
+        `No route ${context.req.method} ${new URL(context.req.url).pathname}. The API has POST ${prefix}${INGEST_PATH}, GET ${prefix}${API_PATHS.sessions}, GET|DELETE ${prefix}${API_PATHS.sessions}/:id, GET ${prefix}${API_PATHS.sessions}/:id/chunks, GET ${prefix}${API_PATHS.sessions}/:id/events, GET ${prefix}/healthz and GET ${prefix}/readyz.`,
       ),
       404,
     ),
