@@ -2,7 +2,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer } from './app';
 import { type NodeServerHandle, startNodeServer } from './node';
 import { createSqliteStore } from './sqlite-store';
@@ -286,6 +286,28 @@ describe('startNodeServer', () => {
       expect(stored).toBe(acknowledged.length * 2);
     }
   });
+
+  it('keeps an idle keep-alive connection open past Node’s default 5 s, as load balancers expect', async () => {
+    const { handle } = await start();
+    const socket = connect({ port: handle.port, host: '127.0.0.1' });
+    cleanups.push(async () => {
+      socket.destroy();
+    });
+    let received = '';
+    socket.setEncoding('latin1').on('data', (data: string) => {
+      received += data;
+    });
+    const answers = () => received.split('HTTP/1.1 200 OK').length - 1;
+    const healthz = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    socket.write(healthz);
+    await vi.waitFor(() => expect(answers()).toBe(1));
+    // Longer than Node's default keep-alive timeout (5 s, and a second of slack): a balancer
+    // holding this connection as reusable would have its next request reset.
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    expect(socket.destroyed).toBe(false);
+    socket.write(healthz);
+    await vi.waitFor(() => expect(answers()).toBe(2));
+  }, 20_000);
 
   it('closes while a keep-alive connection is open, and frees the port', async () => {
     const { handle } = await start();

@@ -13,6 +13,15 @@ export const DEFAULT_CLOSE_GRACE_MS = 5_000;
  */
 export const HEADERS_TIMEOUT_MS = 20_000;
 
+/**
+ * How long an idle keep-alive connection stays open, in ms: longer than the idle timeout of
+ * the load balancers and proxies usually put in front (60 s for AWS's, nginx's upstream
+ * keep-alive), so that they close first. Node's default, 5 s, closes connections a balancer
+ * still holds as reusable; a request it sends on one in that moment is reset, and a POST is
+ * not retried: the balancer answers 502 and the recorder sends the batch again later.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** How often Node checks connections for the headers timeout, in ms (30 s by default). */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 
@@ -110,6 +119,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
       connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
     },
   }) as Server;
+  httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
