@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -152,6 +152,38 @@ describe('createSqliteStore', () => {
     expect(await store.getSession('shop', 's2')).toBeUndefined();
     expect(await collect(store.readBatches('shop', 's2'))).toEqual([]);
   });
+
+  it.each([
+    ['in the writer thread', true],
+    ['on the calling thread', false],
+  ])(
+    'refuses batches and readiness, committing %s, once its file is deleted or replaced while open',
+    async (_, writerThread) => {
+      const filename = join(directory, 'served.db');
+      const store = createSqliteStore({ filename, writerThread });
+      stores.push(store);
+      await store.putBatch(input('s1', [meta(T0)]));
+
+      // Deleted (with its WAL): SQLite would go on committing into files that no one can open again.
+      for (const suffix of ['', '-wal', '-shm']) {
+        rmSync(`${filename}${suffix}`, { force: true });
+      }
+      await expect(store.putBatch(input('s1', [meta(T0 + 1)], { seq: 1 }))).rejects.toThrow(
+        /served\.db was deleted or replaced.*Restart/,
+      );
+      await expect(store.ping()).rejects.toThrow(/deleted or replaced/);
+
+      // Replaced, as a restore that moves a copy over it would.
+      await open(join(directory, 'restored.db')).close();
+      renameSync(join(directory, 'restored.db'), filename);
+      await expect(store.putBatch(input('s1', [meta(T0 + 2)], { seq: 2 }))).rejects.toThrow(
+        /deleted or replaced/,
+      );
+      await expect(store.ping()).rejects.toThrow(/deleted or replaced/);
+      // Nothing was acknowledged into a file that a restart would not open.
+      expect(tableRows(filename, 'SELECT count(*) AS n FROM batches')).toEqual([{ n: 0 }]);
+    },
+  );
 
   it('refuses a database written by a newer schema, saying what to do', async () => {
     const filename = join(directory, 'future.db');

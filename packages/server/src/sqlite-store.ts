@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
@@ -212,6 +212,28 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/**
+ * A check that throws once the file `db` opened is no longer the one at its path: deleted
+ * (with or without its WAL) or replaced (a restore moved over it). SQLite would go on
+ * committing into the file it holds open, which no process can open again, so every batch
+ * acknowledged from then on would be lost at the next start.
+ */
+export function databaseFileCheck(db: Database.Database): () => void {
+  if (db.memory) {
+    return () => {};
+  }
+  const path = resolve(db.name);
+  const opened = statSync(path);
+  return () => {
+    const current = statSync(path, { throwIfNoEntry: false });
+    if (current?.ino !== opened.ino || current.dev !== opened.dev) {
+      throw new Error(
+        `The SQLite database file ${path} was deleted or replaced while replaykit had it open, so nothing more can be stored in it. Restart replaykit to open the file now at that path (move the original back first if it was moved by mistake).`,
+      );
+    }
+  };
+}
+
 /** What a group's transaction throws when one of its batches failed (the batch's error is its cause). */
 class BatchFailed extends Error {
   constructor(cause: unknown) {
@@ -281,6 +303,7 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
     }
     return { duplicate: false, created: row === undefined };
   };
+  const checkFile = databaseFileCheck(db);
   const batchTransaction = db.transaction(putBatchRows);
   const groupTransaction = db.transaction((group: readonly PutBatchInput[]) =>
     group.map((input) => {
@@ -294,6 +317,11 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
   );
   return {
     commit(inputs) {
+      try {
+        checkFile();
+      } catch (error) {
+        return inputs.map((): PutOutcome => ({ ok: false, error }));
+      }
       // However many arrived, a transaction holds at most one group's worth (GROUP_MAX_*).
       const outcomes: PutOutcome[] = [];
       for (let from = 0; from < inputs.length; ) {
@@ -401,6 +429,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     'SELECT COUNT(*) AS sessions, COALESCE(SUM(byte_count), 0) AS bytes FROM sessions WHERE project_id = ?',
   );
   const selectState = db.prepare('SELECT state FROM sessions WHERE project_id = ? AND id = ?');
+  const checkFile = databaseFileCheck(db);
 
   // Writes go through a writer thread when the database is a file: its commits (and their
   // disk syncs) then never block this thread. In memory there is one connection, so they
@@ -504,6 +533,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async ping() {
+      checkFile();
       db.prepare('SELECT 1').get();
     },
 
