@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,6 +25,25 @@ function open(filename: string): Store {
 }
 
 const input = batchInput;
+
+/** The user id of `nobody` on Linux and macOS. */
+const NOBODY_UID = 65_534;
+
+/**
+ * Runs `body` (synchronous) as a user whom file permissions bind: this one, or `nobody` for
+ * the call when the tests run as root, whom they do not.
+ */
+function asUserWhoMayNotWrite<T>(body: () => T): T {
+  if (process.geteuid?.() !== 0 || !process.seteuid) {
+    return body();
+  }
+  process.seteuid(NOBODY_UID);
+  try {
+    return body();
+  } finally {
+    process.seteuid(0);
+  }
+}
 
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'replaykit-store-'));
@@ -184,6 +203,15 @@ describe('createSqliteStore', () => {
       expect(tableRows(filename, 'SELECT count(*) AS n FROM batches')).toEqual([{ n: 0 }]);
     },
   );
+
+  it('refuses at start a database file it may not write, naming it and what to do, instead of serving without storing', async () => {
+    const filename = join(directory, 'theirs.db');
+    await open(filename).close();
+    // Written by another user (a migrate run as root, a restore): this one may read it, not write it.
+    chmodSync(filename, 0o444);
+    chmodSync(directory, 0o777);
+    expect(() => asUserWhoMayNotWrite(() => open(filename))).toThrow(/theirs\.db.*read and write it/);
+  });
 
   it('refuses a database written by a newer schema, saying what to do', async () => {
     const filename = join(directory, 'future.db');

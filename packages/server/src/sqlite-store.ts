@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
 import { buildListQuery } from './sql';
@@ -213,6 +213,50 @@ function migrate(db: Database.Database): void {
 }
 
 /**
+ * Throws unless `db` may write its file. SQLite opens a file that this process may not write
+ * read-only without a word, and in WAL mode even `BEGIN IMMEDIATE` succeeds: only the first
+ * page written fails. So one page is written and rolled back, which reaches no disk.
+ */
+function checkWritable(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    if (db.inTransaction) {
+      db.exec('ROLLBACK');
+    }
+  }
+}
+
+/** What opening the database at `path` threw, naming it and, for a permission problem, what to do. */
+function openError(path: string, error: unknown): unknown {
+  const code = String((error as { code?: unknown } | null)?.code);
+  if (!(code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN')) {
+    return error;
+  }
+  const name = basename(path);
+  return new Error(
+    `replaykit cannot write the SQLite database ${path} (${(error as Error).message}): the user it runs as must be able to read and write it and to create files in its directory (SQLite keeps ${name}-wal and ${name}-shm beside it). Change the owner or permissions, or point replaykit at another file.`,
+    { cause: error },
+  );
+}
+
+/** The store's connection to `filename`: migrated, and refused unless it may write. */
+function openMigrated(filename: string, durability: SqliteDurability): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = openSqlite(filename, durability);
+    migrate(db);
+    checkWritable(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw openError(resolve(filename), error);
+  }
+}
+
+/**
  * A check that throws once the file `db` opened is no longer the one at its path: deleted
  * (with or without its WAL) or replaced (a restore moved over it). SQLite would go on
  * committing into the file it holds open, which no process can open again, so every batch
@@ -395,13 +439,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   if (!inMemory) {
     mkdirSync(dirname(resolve(filename)), { recursive: true });
   }
-  const db = openSqlite(filename, durability);
-  try {
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db = openMigrated(filename, durability);
 
   const selectRefs = db.prepare(
     `SELECT window_id, seq, started_at FROM batches
