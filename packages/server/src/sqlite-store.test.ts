@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -211,6 +211,12 @@ describe('createSqliteStore', () => {
     chmodSync(filename, 0o444);
     chmodSync(directory, 0o777);
     expect(() => asUserWhoMayNotWrite(() => open(filename))).toThrow(/theirs\.db.*read and write it/);
+  });
+
+  it('refuses a file that is not a SQLite database, naming it and what to do', () => {
+    const filename = join(directory, 'notes.db');
+    writeFileSync(filename, 'not a database, but something worth keeping\n'.repeat(200));
+    expect(() => open(filename)).toThrow(/notes\.db is not a SQLite database.*another file/);
   });
 
   it('refuses a database written by a newer schema, saying what to do', async () => {

@@ -229,9 +229,15 @@ function checkWritable(db: Database.Database): void {
   }
 }
 
-/** What opening the database at `path` threw, naming it and, for a permission problem, what to do. */
+/** What opening the database at `path` threw, naming it and, for a problem of the file, what to do. */
 function openError(path: string, error: unknown): unknown {
   const code = String((error as { code?: unknown } | null)?.code);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new Error(
+      `${path} is not a SQLite database, or it is damaged (${(error as Error).message}). Point replaykit at another file; to start an empty database here, move this file away first (it may hold something worth keeping), or restore it from a backup.`,
+      { cause: error },
+    );
+  }
   if (!(code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN')) {
     return error;
   }
