@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,6 +17,8 @@ import { GROUP_MAX_BATCHES, GROUP_MAX_BYTES, groupLength, type Store } from './s
 import { batchInput, collect, describeStoreContract, pageIds } from './test/store-contract';
 import { click, fullSnapshot, meta, T0, tableRows } from './test/support';
 
+const require = createRequire(import.meta.url);
+
 let directory: string;
 const stores: Store[] = [];
 
@@ -25,6 +29,9 @@ function open(filename: string): Store {
 }
 
 const input = batchInput;
+
+/** How long the other process of a test holds its lock, in ms: well under the busy timeout (5 s). */
+const OTHER_PROCESS_LOCK_MS = 300;
 
 /** The user id of `nobody` on Linux and macOS. */
 const NOBODY_UID = 65_534;
@@ -211,6 +218,31 @@ describe('createSqliteStore', () => {
     chmodSync(filename, 0o444);
     chmodSync(directory, 0o777);
     expect(() => asUserWhoMayNotWrite(() => open(filename))).toThrow(/theirs\.db.*read and write it/);
+  });
+
+  it('waits, as for any lock, while another process holds a new file it is creating', async () => {
+    const filename = join(directory, 'shared.db');
+    // Another process creating the file, as a second server started at the same moment does:
+    // it writes the first pages in a transaction of the rollback journal, before WAL.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(filename)});
+        db.exec('BEGIN IMMEDIATE; CREATE TABLE other_process (id INTEGER)');
+        console.log('locked');
+        setTimeout(() => db.exec('COMMIT'), ${OTHER_PROCESS_LOCK_MS});`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    await new Promise((resolve) => other.stdout.once('data', resolve));
+    // Switching to WAL got SQLITE_BUSY at once, without the busy timeout's wait.
+    const store = open(filename);
+    await store.putBatch(input('s1', [meta(T0)]));
+    expect(await store.getSession('shop', 's1')).toBeDefined();
+    await exited;
+    expect(tableRows(filename, 'SELECT count(*) AS n FROM other_process')).toEqual([{ n: 0 }]);
   });
 
   it('refuses a file that is not a SQLite database, naming it and what to do', () => {

@@ -29,6 +29,9 @@ import { createTurnQueue } from './turn-queue';
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
 
+/** How long to wait before trying again to switch a database to WAL, in ms. */
+const WAL_SWITCH_RETRY_MS = 10;
+
 /** How hard SQLite works to keep a commit through a power cut. */
 export type SqliteDurability = 'full' | 'normal';
 
@@ -423,12 +426,33 @@ function settleGroup(group: readonly PendingPut[], outcomes: readonly PutOutcome
   });
 }
 
+/**
+ * Switches `db` to WAL. While another process writes the file through its rollback journal (a
+ * server started at the same moment, creating the file), SQLite answers SQLITE_BUSY at once
+ * instead of waiting as the busy timeout says, so the switch is tried again for that long.
+ */
+function enableWal(db: Database.Database): void {
+  const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= giveUpAt) {
+        throw error;
+      }
+      // Only at open: the thread has nothing to do until the database is open.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, WAL_SWITCH_RETRY_MS);
+    }
+  }
+}
+
 /** Opens a SQLite connection with replaykit's settings (WAL for files, the durability asked). */
 export function openSqlite(filename: string, durability: SqliteDurability): Database.Database {
   const db = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
   try {
     if (filename !== ':memory:' && filename !== '') {
-      db.pragma('journal_mode = WAL');
+      enableWal(db);
     }
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
   } catch (error) {
