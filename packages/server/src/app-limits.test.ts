@@ -1,7 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReplayServer, type ReplayServer, type ReplayServerOptions, SWEEP_FIRST_DELAY_MS } from './app';
+import {
+  createReplayServer,
+  type ReplayServer,
+  type ReplayServerOptions,
+  SWEEP_FIRST_DELAY_MS,
+  SWEEP_PAGE_SESSIONS,
+} from './app';
 import { MAX_EVENT_NESTING } from './batch-decode';
 import { MARKERS_PER_BATCH_MAX } from './ingest';
 import { createSqliteStore } from './sqlite-store';
@@ -395,6 +401,31 @@ describe('retention', () => {
     expect(filtered.sessions).toEqual([]);
     // The blog project keeps 30 days.
     expect(await server.sweep(Date.now() + 31 * day)).toEqual({ shop: 0, blog: 1 });
+  });
+
+  it('lets other work run between pages of a long sweep, instead of stopping every request until it ends', async () => {
+    makeServer({
+      retention: { days: 1, sweepIntervalMs: 0 },
+      limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
+    });
+    const pages = 8;
+    for (let index = 0; index < pages * SWEEP_PAGE_SESSIONS; index++) {
+      await ingestOk(batch(`s${index}`, [meta(T0)]));
+    }
+    // Timers stand for requests: neither runs while the sweep holds the thread.
+    let turns = 0;
+    const ticker = setInterval(() => {
+      turns++;
+    }, 0);
+    try {
+      expect(await server.sweep(Date.now() + 2 * 24 * 60 * 60 * 1_000)).toEqual({
+        shop: pages * SWEEP_PAGE_SESSIONS,
+        blog: 0,
+      });
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(turns).toBeGreaterThan(0);
   });
 
   it('sweeps on its own every sweepIntervalMs', async () => {

@@ -176,8 +176,13 @@ function unrefTimer(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
-/** Sessions deleted per store call while sweeping, so one sweep never holds a long transaction. */
-const SWEEP_PAGE_SESSIONS = 500;
+/**
+ * Sessions deleted per store call while sweeping, so that one sweep never holds a long
+ * transaction; between two calls the sweep lets other work run (SQLite deletes on the
+ * request thread: a sweep of thousands of sessions in one go stopped every request for
+ * seconds).
+ */
+export const SWEEP_PAGE_SESSIONS = 100;
 
 /** Retention of {@link createReplayServer}. */
 export interface RetentionOptions {
@@ -1081,6 +1086,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         if (count < SWEEP_PAGE_SESSIONS) {
           break;
         }
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
       deleted[project.id] = total;
       usageCache.delete(project.id);
