@@ -590,6 +590,22 @@ describe('configuration', () => {
     ).toThrow(/not an origin/);
     expect(() => createReplayServer({ store, projects: [] })).toThrow(/at least one project/);
   });
+
+  it('refuses keys that an HTTP header cannot carry as they are, naming the project, the key and the character', () => {
+    const make = (writeKey: string, readKey: string) => () =>
+      createReplayServer({ store, projects: [TEST_PROJECTS[0]!, { id: 'blog', writeKey, readKey }] });
+    // A read key from a file that kept its line break: "Bearer <key>" can never carry it.
+    expect(make('w', 'rk_read_blog\n')).toThrow(
+      /Project "blog": its readKey has a control character such as a line break at character 13 of 13; a key must be visible ASCII without spaces/,
+    );
+    expect(make('w', 'read key')).toThrow(/its readKey has a space at character 5 of 8/);
+    expect(make(' w', 'r')).toThrow(/its writeKey has a space at character 1 of 2/);
+    expect(make('wé', 'r')).toThrow(/its writeKey has a character outside ASCII at character 2 of 2/);
+    expect(make('w\t', 'r')).toThrow(/its writeKey has a control character/);
+    // Every visible ASCII character is fine.
+    const printable = String.fromCharCode(...Array.from({ length: 94 }, (_, index) => 0x21 + index));
+    expect(make(printable, 'r')).not.toThrow();
+  });
 });
 
 async function readChunks(sessionId: string, query = '', key?: string) {

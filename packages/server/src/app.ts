@@ -124,9 +124,9 @@ export const LIMITS_MAX: Readonly<Partial<ServerLimits>> = {
 export interface ProjectConfig {
   /** Stable id used in storage (letters, digits, `-`, `_`). */
   id: string;
-  /** Public key that may only send recordings; it ships in the browser. */
+  /** Public key that may only send recordings; it ships in the browser. Visible ASCII, no spaces. */
   writeKey: string;
-  /** Secret key that may read and delete recordings. */
+  /** Secret key that may read and delete recordings. Visible ASCII, no spaces. */
   readKey: string;
   /**
    * Origins (`https://app.example.com`) whose pages may send recordings. Unset: any
@@ -292,6 +292,28 @@ function keysEqual(given: string, expected: string): boolean {
   return difference === 0;
 }
 
+/**
+ * Why `key` cannot be a write or read key, or undefined when it can. Keys travel in HTTP
+ * headers (`x-replaykit-key`, `Authorization: Bearer <readKey>`): a header loses the spaces at
+ * its ends and cannot carry a line break, a bearer token ends at a space, and browsers refuse
+ * most characters outside ASCII in a header; such a key would be accepted at start and then
+ * match no request, or only some. So a key is visible ASCII only.
+ */
+export function keyProblem(key: string): string | undefined {
+  const index = key.search(/[^\x21-\x7e]/);
+  if (index === -1) {
+    return undefined;
+  }
+  const code = key.charCodeAt(index);
+  const found =
+    code === 0x20
+      ? 'a space'
+      : code < 0x20 || code === 0x7f
+        ? 'a control character such as a line break'
+        : 'a character outside ASCII';
+  return `has ${found} at character ${index + 1} of ${key.length}; a key must be visible ASCII without spaces, as \`replaykit keys\` makes them: keys travel in HTTP headers, which cut spaces at their ends and refuse line breaks, and a read key ends at the first space of "Authorization: Bearer <readKey>" (a key copied from a file often keeps the file's line break)`;
+}
+
 /** Reduces an origin to the form browsers send in the Origin header. */
 function normalizeOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
@@ -363,6 +385,10 @@ function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
         throw new Error(
           `Project "${project.id}" has an empty ${name}; set one (\`replaykit keys\` makes a pair).`,
         );
+      }
+      const problem = keyProblem(key);
+      if (problem !== undefined) {
+        throw new Error(`Project "${project.id}": its ${name} ${problem}.`);
       }
       if (keys.has(key)) {
         throw new Error(

@@ -313,6 +313,36 @@ describe('runCli', () => {
     }
   });
 
+  it('refuses a key with a line break or a space, naming where it came from, before saving anything', async () => {
+    const db = join(directory, 'replaykit.db');
+    // As given by a secret file mounted into the environment: the read key keeps its line break.
+    const fromEnvironment = await runCapturing(['serve', '--port', '0', '--quiet', '--db', db], {
+      REPLAYKIT_WRITE_KEY: 'rk_write_given',
+      REPLAYKIT_READ_KEY: 'rk_read_given\n',
+    });
+    expect(fromEnvironment.code).toBe(2);
+    expect(fromEnvironment.errors).toContain(
+      'REPLAYKIT_READ_KEY has a control character such as a line break at character 14 of 14; a key must be visible ASCII without spaces',
+    );
+    const fromOption = await runCapturing(
+      ['serve', '--port', '0', '--quiet', '--db', db, '--write-key', 'rk write'],
+      {},
+    );
+    expect(fromOption.code).toBe(2);
+    expect(fromOption.errors).toContain('--write-key has a space at character 3 of 8');
+    expect(() => statSync(join(directory, KEYS_FILE_NAME))).toThrow();
+
+    // A keys.json edited by hand.
+    const content = '{"projects": {"default": {"writeKey": "rk_write_kept", "readKey": "rk_read_kept "}}}';
+    writeFileSync(join(directory, KEYS_FILE_NAME), content);
+    const fromFile = await runCapturing(['serve', '--port', '0', '--quiet', '--db', db], {});
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.errors).toContain(
+      `${join(directory, KEYS_FILE_NAME)} is not a replaykit keys file: the readKey of project "default" has a space at character 13 of 13`,
+    );
+    expect(readFileSync(join(directory, KEYS_FILE_NAME), 'utf8')).toBe(content);
+  });
+
   it('refuses an empty --host instead of listening on every interface', async () => {
     const { code, errors } = await runCapturing(['serve', '--host=', '--db', ':memory:'], {});
     expect(code).toBe(2);

@@ -16,6 +16,7 @@ import {
   createReplayServer,
   DEFAULT_RATE_PER_SECOND,
   DEFAULT_RETENTION_DAYS,
+  keyProblem,
   parseAllowedOrigin,
   type ReplayServer,
 } from './app';
@@ -179,6 +180,12 @@ function keysFileProblem(parsed: unknown): string | undefined {
     if (!complete) {
       return `project "${projectId}" needs a writeKey and a readKey, each a non-empty string`;
     }
+    for (const name of ['writeKey', 'readKey'] as const) {
+      const problem = keyProblem(saved[name] as string);
+      if (problem !== undefined) {
+        return `the ${name} of project "${projectId}" ${problem}`;
+      }
+    }
   }
   return undefined;
 }
@@ -296,6 +303,15 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     writeKey: values['write-key'] || options.env.REPLAYKIT_WRITE_KEY || undefined,
     readKey: values['read-key'] || options.env.REPLAYKIT_READ_KEY || undefined,
   };
+  for (const [key, option, variable] of [
+    [given.writeKey, 'write-key', 'REPLAYKIT_WRITE_KEY'],
+    [given.readKey, 'read-key', 'REPLAYKIT_READ_KEY'],
+  ] as const) {
+    const problem = key === undefined ? undefined : keyProblem(key);
+    if (problem !== undefined) {
+      throw new UsageError(`${values[option] ? `--${option}` : variable} ${problem}.`);
+    }
+  }
   let keys: KeyPair;
   // Where keys the operator did not give came from, to print them; undefined when all were given.
   let keysSource: string | undefined;
