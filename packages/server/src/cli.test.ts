@@ -198,6 +198,18 @@ describe('runCli', () => {
     expect(await third.stop()).toBe(0);
   });
 
+  it('prints the generated key but never the secret read key given in the environment', async () => {
+    const db = join(directory, 'replaykit.db');
+    const server = await serveInProcess(['--db', db], { REPLAYKIT_READ_KEY: 'rk_read_from_the_vault' });
+    const keys = readKeys(db);
+    expect(keys.readKey).toBe('rk_read_from_the_vault');
+    await roundTrip(server.url, keys);
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain(`write key ${keys.writeKey} (public: give it to the recorder)`);
+    expect(server.output()).toContain('read key  from options or environment');
+    expect(server.output()).not.toContain('rk_read_from_the_vault');
+  });
+
   it('prints help for each command', async () => {
     for (const [args, expected] of [
       [['--help'], 'Commands:'],

@@ -414,8 +414,11 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
   if (keysSource === undefined) {
     log('keys from options or environment');
   } else {
-    log(`write key ${keys.writeKey} (public: give it to the recorder)`);
-    log(`read key  ${keys.readKey} (secret: for the player and the read API; ${keysSource})`);
+    // A key the operator gave is not printed: a read key kept in a secret store and passed in
+    // the environment would otherwise end up in the log at every start.
+    const shown = (name: keyof KeyPair) => (given[name] ? 'from options or environment' : keys[name]);
+    log(`write key ${shown('writeKey')} (public: give it to the recorder)`);
+    log(`read key  ${shown('readKey')} (secret: for the player and the read API; ${keysSource})`);
   }
   log(`listening on ${server.url}`);
 
