@@ -1101,7 +1101,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   });
 
   async function sweep(now = Date.now()): Promise<Record<string, number>> {
-    const deleted: Record<string, number> = {};
+    const deleted: [projectId: string, count: number][] = [];
     for (const project of projects) {
       const days = project.retentionDays ?? retentionDays;
       const before = now - days * DAY_MS;
@@ -1114,10 +1114,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         }
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
-      deleted[project.id] = total;
+      deleted.push([project.id, total]);
       usageCache.delete(project.id);
     }
-    return deleted;
+    // Each id becomes an own property, "__proto__" too, which an assignment would not make.
+    return Object.fromEntries(deleted);
   }
 
   let sweeping = false;

@@ -210,6 +210,40 @@ describe('runCli', () => {
     expect(server.output()).not.toContain('rk_read_from_the_vault');
   });
 
+  it('keeps the keys of a project named like a property of every object, and sweeps it', async () => {
+    const db = join(directory, 'replaykit.db');
+    const savedKeys = () =>
+      Object.getOwnPropertyDescriptor(
+        (JSON.parse(readFileSync(join(directory, KEYS_FILE_NAME), 'utf8')) as { projects: object }).projects,
+        '__proto__',
+      )?.value as KeyPair | undefined;
+    const first = await serveInProcess(['--db', db, '--project', '__proto__']);
+    const keys = savedKeys();
+    expect(keys?.writeKey).toMatch(/^rk_write_/);
+    await roundTrip(first.url, keys!);
+    expect(await first.stop()).toBe(0);
+    // Before, the keys were never saved, and each start printed a new pair.
+    const second = await serveInProcess(['--db', db, '--project', '__proto__']);
+    expect(second.output()).toContain(`write key ${keys!.writeKey}`);
+    expect(await second.stop()).toBe(0);
+
+    const store = createSqliteStore({ filename: db });
+    const tenDaysAgo = Date.now() - 10 * 24 * 60 * 60 * 1_000;
+    await store.putBatch(
+      batchInput('old', [meta(tenDaysAgo)], { projectId: '__proto__', receivedAt: tenDaysAgo }),
+    );
+    await store.close();
+    let output = '';
+    expect(
+      await runCli(['sweep', '--db', db, '--project', '__proto__', '--retention-days', '7'], {
+        stdout: (text) => (output += text),
+        env: {},
+      }),
+    ).toBe(0);
+    // Before: "deleted [object Object] sessions".
+    expect(output).toContain('deleted 1 sessions of project "__proto__"');
+  });
+
   it('prints help for each command', async () => {
     for (const [args, expected] of [
       [['--help'], 'Commands:'],

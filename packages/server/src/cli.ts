@@ -328,14 +328,17 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
     keys = { writeKey: given.writeKey, readKey: given.readKey };
   } else {
     const file = keysPath ? readKeysFile(keysPath) : { projects: {} };
-    const saved = file.projects[projectId];
+    // Own entries only: a valid project id may be "__proto__" or "constructor", which every
+    // object's prototype answers for, and assigning "__proto__" would set the prototype and
+    // save nothing (a computed key in a literal defines a property).
+    const saved = Object.hasOwn(file.projects, projectId) ? file.projects[projectId] : undefined;
     const fresh = generateKeys();
     keys = {
       writeKey: given.writeKey ?? saved?.writeKey ?? fresh.writeKey,
       readKey: given.readKey ?? saved?.readKey ?? fresh.readKey,
     };
     if (keysPath && (keys.writeKey !== saved?.writeKey || keys.readKey !== saved?.readKey)) {
-      file.projects[projectId] = keys;
+      file.projects = { ...file.projects, [projectId]: keys };
       saveKeys = () => writeKeysFile(keysPath, file);
     }
     keysSource = keysPath
