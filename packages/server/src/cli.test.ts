@@ -210,6 +210,18 @@ describe('runCli', () => {
     expect(server.output()).not.toContain('rk_read_from_the_vault');
   });
 
+  it('says at start which projects of keys.json it does not serve', async () => {
+    const db = join(directory, 'replaykit.db');
+    const shop = await serveInProcess(['--db', db, '--project', 'shop']);
+    expect(await shop.stop()).toBe(0);
+    expect(shop.output()).not.toContain('also holds');
+    const blog = await serveInProcess(['--db', db, '--project', 'blog']);
+    expect(await blog.stop()).toBe(0);
+    expect(blog.output()).toContain(
+      `${join(directory, KEYS_FILE_NAME)} also holds the keys of "shop", which this process does not serve: one process serves one project (--project)`,
+    );
+  });
+
   it('keeps the keys of a project named like a property of every object, and sweeps it', async () => {
     const db = join(directory, 'replaykit.db');
     const savedKeys = () =>
