@@ -78,7 +78,7 @@ Options:
                            (default ${DEFAULT_RATE_PER_SECOND}; per server process)
   --ingest-workers <n>     Threads that decode batches beside the main thread; 0 decodes on
                            the main thread (default: one per core beyond the first, 1 to 4)
-  --project <id>           Project id (default "${DEFAULT_PROJECT_ID}")
+  --project <id>           Project id (default "${DEFAULT_PROJECT_ID}"); one process serves one project
   --write-key <key>        Public write key for the recorder (or env REPLAYKIT_WRITE_KEY)
   --read-key <key>         Secret read key for the player and API (or env REPLAYKIT_READ_KEY)
   --allowed-origin <url>   Origin whose pages may send recordings; repeat for more (default: any)
