@@ -62,7 +62,8 @@ export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown
     columns.map((row) => row.errorCount),
     columns.map((row) => row.byteCount),
     columns.map((row) => pgText(row.userId)),
-    columns.map((row) => pgText(row.urlsText)),
+    // Already without NUL (see sessionColumns).
+    columns.map((row) => row.urlsText),
     columns.map((row) => row.state),
   ];
 }

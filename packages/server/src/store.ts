@@ -431,7 +431,7 @@ export interface SessionColumns {
   errorCount: number;
   byteCount: number;
   userId: string | null;
-  /** The session's URLs, lower-cased and joined by newlines, for `urlContains`. */
+  /** The session's URLs, lower-cased and joined by newlines, with NUL as U+FFFD, for `urlContains`. */
   urlsText: string;
   state: string;
 }
@@ -454,7 +454,9 @@ export function sessionColumns(state: StoredSessionState): SessionColumns {
     byteCount: summary.byteCount,
     userId:
       summary.userId !== null && summary.userId.length <= USER_ID_COLUMN_MAX_LENGTH ? summary.userId : null,
-    urlsText: summary.urls.join('\n').toLowerCase(),
+    // SQLite's LIKE stops reading its text at a NUL, which would hide the rest of the URLs
+    // from urlContains (and PostgreSQL cannot store one): both stores search U+FFFD instead.
+    urlsText: summary.urls.join('\n').toLowerCase().replaceAll('\u0000', '\uFFFD'),
     state: JSON.stringify(state),
   };
 }

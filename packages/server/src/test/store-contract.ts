@@ -537,6 +537,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toEqual(['nul']);
     });
 
+    it('finds the URLs of a session after one that holds a NUL character, and the text after it', async () => {
+      const store = await fresh();
+      await store.putBatch(
+        batchInput('nul-url', [
+          meta(T0, 'https://shop.test/a\u0000Tail'),
+          meta(T0 + 1, 'https://blog.test/'),
+        ]),
+      );
+      const found = async (urlContains: string) =>
+        (await store.listSessions('shop', { limit: 10, urlContains })).sessions.map((session) => session.id);
+      // SQLite's LIKE stops reading its text at a NUL: these were unsearchable there, though
+      // PostgreSQL (which stores a NUL as U+FFFD) found them.
+      expect(await found('blog.test')).toEqual(['nul-url']);
+      expect(await found('a\uFFFDtail')).toEqual(['nul-url']);
+      expect((await store.getSession('shop', 'nul-url'))?.urls).toEqual([
+        'https://shop.test/a\u0000Tail',
+        'https://blog.test/',
+      ]);
+    });
+
     it('stores batches whose event times and clock correction have fractions of a millisecond', async () => {
       const store = await fresh();
       // Alone and then grouped with a repeat, so that every way a store writes is taken.
