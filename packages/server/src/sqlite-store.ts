@@ -26,6 +26,19 @@ import {
 } from './store';
 import { createTurnQueue } from './turn-queue';
 
+/** Half of a character: a UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /\p{Surrogate}/gu;
+
+/**
+ * A string as SQLite text in the searchable columns: a lone surrogate (a page that cuts a
+ * string between the halves of an emoji sends one) becomes U+FFFD, as PostgreSQL's driver and
+ * a query string write it; SQLite would keep the half, which no filter sent over HTTP matches.
+ * Filters are mapped the same way; the summary keeps the original, in its JSON.
+ */
+function sqliteText<T extends string | null>(value: T): T {
+  return value?.replace(LONE_SURROGATE, '\uFFFD') as T;
+}
+
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -345,14 +358,23 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
     const state = row
       ? mergeSessionState(parseSessionState(row.state), input.windowId, input.summary, input.byteCount)
       : newSessionState(input.sessionId, input.windowId, input.summary, input.byteCount);
+    const columns = sessionColumns(state);
     upsertSession.run({
       projectId: input.projectId,
       id: input.sessionId,
-      ...sessionColumns(state),
+      ...columns,
+      userId: sqliteText(columns.userId),
+      urlsText: sqliteText(columns.urlsText),
       now: input.receivedAt,
     });
     for (const event of input.eventProperties ?? []) {
-      insertEvent.run(input.projectId, input.sessionId, event.name, event.property, event.value);
+      insertEvent.run(
+        input.projectId,
+        input.sessionId,
+        sqliteText(event.name),
+        sqliteText(event.property),
+        sqliteText(event.value),
+      );
     }
     return { duplicate: false, created: row === undefined };
   };
@@ -546,7 +568,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, () => '?');
       return sessionPageFromRows(
-        db.prepare(sql).all(...params) as (StateRow & Record<string, unknown>)[],
+        db
+          .prepare(sql)
+          .all(
+            ...params.map((param) => (typeof param === 'string' ? sqliteText(param) : param)),
+          ) as (StateRow & Record<string, unknown>)[],
         options,
       );
     },

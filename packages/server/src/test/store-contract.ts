@@ -6,6 +6,7 @@ import {
   EVENT_NAME_MAX_LENGTH,
   type SessionSummary,
   SUMMARY_LIST_MAX,
+  sessionListSearchParams,
   summarizeBatch,
 } from '@replaykit/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -535,6 +536,30 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(
         await found({ event: 'pa\u0000id', eventProperty: { name: 'pl\u0000an', value: 'p\u00001' } }),
       ).toEqual(['nul']);
+    });
+
+    it('finds a user id and event values holding half of a character by U+FFFD, as a query string sends them', async () => {
+      const store = await fresh();
+      // A page that cuts a string between the two halves of an emoji sends a lone surrogate.
+      await store.putBatch(
+        batchInput('half', [
+          meta(T0),
+          custom(T0 + 1, '$identify', { userId: 'Ann \uD83D' }),
+          custom(T0 + 2, 'search', { query: '\uDE00 cats' }),
+        ]),
+      );
+      expect((await store.getSession('shop', 'half'))?.userId).toBe('Ann \uD83D');
+      // What `GET /v1/sessions` receives for those values: a query string holds whole characters.
+      const received = new URLSearchParams(
+        sessionListSearchParams({ userId: 'Ann \uD83D', eventProperty: 'query=\uDE00 cats' }).toString(),
+      );
+      expect(received.get('userId')).toBe('Ann \uFFFD');
+      const found = async (options: Partial<ListSessionsOptions>) =>
+        (await store.listSessions('shop', { limit: 10, ...options })).sessions.map((session) => session.id);
+      expect(await found({ userId: 'Ann \uFFFD' })).toEqual(['half']);
+      expect(
+        await found({ event: 'search', eventProperty: { name: 'query', value: '\uFFFD cats' } }),
+      ).toEqual(['half']);
     });
 
     it('finds the URLs of a session after one that holds a NUL character, and the text after it', async () => {
