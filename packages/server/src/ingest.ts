@@ -26,6 +26,17 @@ export const EVENT_FILTER_PROPERTY_MAX_LENGTH = 200;
 export const EVENT_FILTER_ROWS_MAX = 1_000;
 
 /**
+ * replaykit's own events (names starting with "$") that are kept for filtering. The others are
+ * too many (console, network) or filterable through the summary's own columns (identify,
+ * navigation), so the list's `event` filter refuses them rather than answer "no session".
+ */
+export const INDEXED_RESERVED_EVENTS: readonly string[] = [
+  ReservedEvent.Error,
+  ReservedEvent.RageClick,
+  ReservedEvent.DeadClick,
+];
+
+/**
  * Longest marker payload stored, in characters of JSON. A marker is read with its session's
  * metadata, before any event, so a longer payload is left out of it (`payloadOmitted`); the
  * event in the session's chunks keeps it.
@@ -145,13 +156,8 @@ export function eventProperties(events: readonly RecordedEvent[]): EventProperty
       continue;
     }
     const { tag, payload } = event.data;
-    // replaykit's own high-volume events (console, network) would flood the table; errors
-    // and identify are filterable through the summary's own columns.
     if (
-      (tag.startsWith('$') &&
-        tag !== ReservedEvent.Error &&
-        tag !== ReservedEvent.RageClick &&
-        tag !== ReservedEvent.DeadClick) ||
+      (tag.startsWith('$') && !INDEXED_RESERVED_EVENTS.includes(tag)) ||
       tag.length > EVENT_NAME_MAX_LENGTH
     ) {
       continue;

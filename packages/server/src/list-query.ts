@@ -3,7 +3,8 @@
  * store's validated options, and the check of unknown and repeated parameters that every
  * read route makes. Every refusal says which parameter is wrong and how to fix it.
  */
-import { EVENT_NAME_MAX_LENGTH, type SessionSort } from '@replaykit/core';
+import { EVENT_NAME_MAX_LENGTH, ReservedEvent, type SessionSort } from '@replaykit/core';
+import { INDEXED_RESERVED_EVENTS } from './ingest';
 import type { ListSessionsOptions } from './store';
 
 /** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
@@ -16,6 +17,12 @@ export const MAX_SESSION_PAGE_SIZE = 200;
 export const FILTER_TEXT_MAX_LENGTH = 1_000;
 
 const SORTS: readonly SessionSort[] = ['newest', 'longest', 'most_errors'];
+
+/** The list parameter that finds sessions by one of replaykit's own events it does not index. */
+const FILTERS_OF_RESERVED_EVENTS: Readonly<Record<string, string>> = {
+  [ReservedEvent.Identify]: 'userId',
+  [ReservedEvent.Navigation]: 'urlContains',
+};
 
 /** The parameters `GET /v1/sessions` understands; anything else is refused (a typo would otherwise filter nothing). */
 const KNOWN_PARAMETERS = [
@@ -148,6 +155,13 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
       throw new QueryError(
         'invalid_query',
         `event is longer than ${EVENT_NAME_MAX_LENGTH} characters, the longest event name.`,
+      );
+    }
+    if (event.startsWith('$') && !INDEXED_RESERVED_EVENTS.includes(event)) {
+      const instead = FILTERS_OF_RESERVED_EVENTS[event];
+      throw new QueryError(
+        'invalid_query',
+        `event "${event.slice(0, 60)}" never matches: of its own events, replaykit does not index this one; it indexes only ${INDEXED_RESERVED_EVENTS.join(', ')}.${instead === undefined ? '' : ` Filter sessions by ${instead} instead.`}`,
       );
     }
     options.event = event;

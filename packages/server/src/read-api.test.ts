@@ -80,6 +80,7 @@ describe('GET /v1/sessions filters over HTTP', () => {
     expect(await listIds({ userId: 'u1' })).toEqual(['a']);
     expect(await listIds({ event: 'checkout_error', eventProperty: 'code=E1' })).toEqual(['a']);
     expect(await listIds({ event: 'checkout_error', eventProperty: 'code=E2' })).toEqual([]);
+    expect(await listIds({ event: '$error', eventProperty: 'message=boom' })).toEqual(['a']);
     expect(await listIds({ urlContains: 'Checkout' })).toEqual(['a']);
     expect(await listIds({ from: T0 + 1, to: T0 + 120_000 })).toEqual(['b']);
     expect(await listIds({ minDurationMs: 10_000 })).toEqual(['a']);
@@ -106,6 +107,10 @@ describe('GET /v1/sessions filters over HTTP', () => {
     // reading at a NUL (so it matched every session).
     ['urlContains=checkout%0Ahttps', 'within one URL'],
     ['urlContains=%00', 'within one URL'],
+    // Never indexed, so these answered "no session" while every identified session has one.
+    ['event=%24identify', 'by userId'],
+    ['event=%24navigation', 'by urlContains'],
+    ['event=%24console&eventProperty=level%3Derror', 'replaykit does not index'],
   ])('answers 400 with how to fix it for %s', async (query, message) => {
     await seed();
     const response = await list(query);
