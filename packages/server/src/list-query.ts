@@ -84,11 +84,17 @@ export function checkQueryParameters(
   };
 }
 
-/** A query parameter's whole number of 0 or more; `code` is the refusal's (the list's by default). */
+/**
+ * A query parameter's whole number of 0 or more, at most `Number.MAX_SAFE_INTEGER` (what a double
+ * holds exactly); `code` is the refusal's (the list's by default).
+ */
 export function wholeNumber(name: string, value: string, what: string, code = 'invalid_query'): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
-    throw new QueryError(code, `${name} must be ${what}, a whole number of 0 or more; got "${value}".`);
+    throw new QueryError(
+      code,
+      `${name} must be ${what}, a whole number from 0 to ${Number.MAX_SAFE_INTEGER}; got "${value}".`,
+    );
   }
   return number;
 }

@@ -95,6 +95,8 @@ describe('GET /v1/sessions filters over HTTP', () => {
   it.each([
     ['sort=oldest', 'sort must be one of'],
     ['from=yesterday', 'from must be a time in ms'],
+    // A whole number of 0 or more, but past the largest that a double holds exactly.
+    ['from=1700000000000000000', 'a whole number from 0 to 9007199254740991'],
     ['minDurationMs=-5', 'minDurationMs must be a number of milliseconds'],
     ['hasErrors=yes', 'hasErrors must be true or false'],
     ['eventProperty=code%3DE1', 'pass event too'],
