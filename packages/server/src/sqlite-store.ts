@@ -26,9 +26,6 @@ import {
 } from './store';
 import { createTurnQueue } from './turn-queue';
 
-/** Half of a character: a UTF-16 surrogate without its other half. */
-const LONE_SURROGATE = /\p{Surrogate}/gu;
-
 /**
  * A string as SQLite text in the searchable columns: a lone surrogate (a page that cuts a
  * string between the halves of an emoji sends one) becomes U+FFFD, as PostgreSQL's driver and
@@ -36,8 +33,11 @@ const LONE_SURROGATE = /\p{Surrogate}/gu;
  * Filters are mapped the same way; the summary keeps the original, in its JSON.
  */
 function sqliteText<T extends string | null>(value: T): T {
-  return value?.replace(LONE_SURROGATE, '\uFFFD') as T;
+  return (value === null ? value : (value as WellFormable).toWellFormed()) as T;
 }
+
+/** A string with `toWellFormed` (Node 20 has it; this project's ES2023 types do not). */
+type WellFormable = string & { toWellFormed(): string };
 
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
