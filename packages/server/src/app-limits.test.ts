@@ -428,6 +428,26 @@ describe('retention', () => {
     expect(turns).toBeGreaterThan(0);
   });
 
+  it('stops a sweep between two pages once closed, before the store it deletes from is closed too', async () => {
+    const errors: unknown[] = [];
+    makeServer({
+      retention: { days: 1, sweepIntervalMs: 0 },
+      limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
+      onError: (error) => errors.push(error),
+    });
+    for (let index = 0; index < 2 * SWEEP_PAGE_SESSIONS; index++) {
+      await ingestOk(batch(`s${index}`, [meta(T0)]));
+    }
+    const sweeping = server.sweep(Date.now() + 2 * 24 * 60 * 60 * 1_000);
+    // A SIGTERM between two pages: `replaykit serve` closes the server, then the store.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    server.close();
+    await store.close();
+    // It went on to the next page, on the closed database: "The database connection is not open".
+    expect(await sweeping).toEqual({ shop: SWEEP_PAGE_SESSIONS });
+    expect(errors).toEqual([]);
+  });
+
   it('sweeps on its own every sweepIntervalMs', async () => {
     // Retention of one millisecond: the session expires as soon as it is stored.
     makeServer({ retention: { days: 1 / 86_400_000, sweepIntervalMs: 20 } });

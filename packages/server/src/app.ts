@@ -239,9 +239,10 @@ export interface ReplayServer {
   /** Deletes every project's sessions older than its retention now; resolves with how many went per project. */
   sweep(now?: number): Promise<Record<string, number>>;
   /**
-   * Stops the sweeper and reports not ready (so a load balancer drains this process) and
-   * lets go of the ingest workers (they end shortly after, once their batches are
-   * answered, unless another server in the process uses them); the store stays open.
+   * Stops the sweeper (a sweep under way ends after its current page) and reports not ready
+   * (so a load balancer drains this process) and lets go of the ingest workers (they end
+   * shortly after, once their batches are answered, unless another server in the process
+   * uses them); the store stays open.
    */
   close(): void;
 }
@@ -1102,7 +1103,13 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   async function sweep(now = Date.now()): Promise<Record<string, number>> {
     const deleted: [projectId: string, count: number][] = [];
+    // Set when close() came between two pages: the store may be closed next (`replaykit
+    // serve` closes it right after), and the next start's sweep takes what is left.
+    let stopped = false;
     for (const project of projects) {
+      if (stopped) {
+        break;
+      }
       const days = project.retentionDays ?? retentionDays;
       const before = now - days * DAY_MS;
       let total = 0;
@@ -1113,6 +1120,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 0));
+        if (closed) {
+          stopped = true;
+          break;
+        }
       }
       deleted.push([project.id, total]);
       usageCache.delete(project.id);
