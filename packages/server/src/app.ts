@@ -943,8 +943,8 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       }
       if (error.reason === 'incomplete') {
         // The client is most likely gone; the answer is for the request log, and onError
-        // hears nothing of it.
-        throw new HttpError(400, 'body_incomplete', error.message, { connection: 'close' });
+        // hears nothing of it. 408, like a timeout: a client still there sends it again.
+        throw new HttpError(408, 'body_incomplete', error.message, { connection: 'close' });
       }
       const refusal = bodyErrorRefusal(error);
       throw new HttpError(refusal.status, refusal.code, refusal.message);
