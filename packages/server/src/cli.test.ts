@@ -422,7 +422,7 @@ describe('runCli', () => {
       const { code, errors } = await runCapturing([command, '--db', folder], {});
       expect(code).toBe(1);
       expect(errors).toContain(
-        `${folder} (--db) is a directory, not a SQLite database file; give --db a file in it, such as ${join(folder, 'replaykit.db')}.`,
+        `${folder} is a directory, not a SQLite database file; give a file in it, such as ${join(folder, 'replaykit.db')}.`,
       );
     }
   });

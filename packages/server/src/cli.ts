@@ -557,13 +557,6 @@ const DATABASE_OPTIONS = {
 /** Opens the database; `databaseUrl` is one that {@link chosenDatabaseUrl} returned, so already checked. */
 async function openStore(databaseUrl: string | undefined, dbPath: string): Promise<Store> {
   if (!databaseUrl) {
-    // SQLite's own error for a directory, "unable to open database file", names no path.
-    if (dbPath !== ':memory:' && statSync(dbPath, { throwIfNoEntry: false })?.isDirectory()) {
-      const path = resolve(dbPath);
-      throw new Error(
-        `${path} (--db) is a directory, not a SQLite database file; give --db a file in it, such as ${join(path, basename(DEFAULT_DB_PATH))}.`,
-      );
-    }
     return createSqliteStore({ filename: dbPath });
   }
   return createPostgresStore({ connectionString: databaseUrl });

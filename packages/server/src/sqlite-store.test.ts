@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,6 +249,14 @@ describe('createSqliteStore', () => {
     const filename = join(directory, 'notes.db');
     writeFileSync(filename, 'not a database, but something worth keeping\n'.repeat(200));
     expect(() => open(filename)).toThrow(/notes\.db is not a SQLite database.*another file/);
+  });
+
+  it('refuses a directory given as the database, naming it and a file to give instead', () => {
+    const folder = join(directory, 'data');
+    mkdirSync(folder);
+    expect(() => open(folder)).toThrow(
+      `${folder} is a directory, not a SQLite database file; give a file in it, such as ${join(folder, 'replaykit.db')}.`,
+    );
   });
 
   it('refuses a database written by a newer schema, saying what to do', async () => {

@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { SessionSummary, TimelineMarker } from '@replaykit/core';
 import Database from 'better-sqlite3';
 import { buildListQuery } from './sql';
@@ -247,6 +247,13 @@ function checkWritable(db: Database.Database): void {
 
 /** What opening the database at `path` threw, naming it and, for a problem of the file, what to do. */
 function openError(path: string, error: unknown): unknown {
+  // SQLite's own error for a directory, "unable to open database file", names no path.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    return new Error(
+      `${path} is a directory, not a SQLite database file; give a file in it, such as ${join(path, 'replaykit.db')}.`,
+      { cause: error },
+    );
+  }
   const code = String((error as { code?: unknown } | null)?.code);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new Error(
