@@ -80,4 +80,39 @@ describe('gunzip with node:zlib, synchronously or on the thread pool', () => {
     expect((error as BodyError).reason).toBe('invalid_encoding');
     expect(counts).toEqual({ sync: 2, pool: 1 });
   });
+
+  it('inflates one body at a time on the thread pool, so that bodies sent together are not all inflated at once', async () => {
+    // Each call waits until the test lets it run.
+    const waiting: Array<() => void> = [];
+    const held = {
+      gunzipSync: zlib.gunzipSync,
+      gunzip: ((...args: Parameters<typeof zlib.gunzip>) => {
+        waiting.push(() => (zlib.gunzip as (...rest: unknown[]) => void)(...args));
+      }) as typeof zlib.gunzip,
+    };
+    const large = gzipSync(new Uint8Array(6 * MIB));
+    // Corrupt (its checksum is wrong), yet it says it inflates to 6 MiB: it fails on the thread pool.
+    const corrupt = Uint8Array.from(large);
+    corrupt.set([0, 0, 0, 0], corrupt.length - 8);
+    const outcomes = [corrupt, large, large].map((body) =>
+      gunzipWithNode(held, body, 8 * MIB).then(
+        (output) => output.byteLength,
+        (error: BodyError) => error.reason,
+      ),
+    );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    await settle();
+    expect(waiting).toHaveLength(1);
+    waiting[0]?.();
+    expect(await outcomes[0]).toBe('invalid_encoding');
+    await settle();
+    // The next starts once the one before is done, failed or not.
+    expect(waiting).toHaveLength(2);
+    waiting[1]?.();
+    expect(await outcomes[1]).toBe(6 * MIB);
+    await settle();
+    expect(waiting).toHaveLength(3);
+    waiting[2]?.();
+    expect(await outcomes[2]).toBe(6 * MIB);
+  });
 });

@@ -207,6 +207,15 @@ export function declaredGzipSize(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
 }
 
+/**
+ * The inflation of this thread on the thread pool, if any: the next one starts when it ends.
+ * A small body inflates to as much as `maxBytes` (100 MiB by default from 100 KB of gzip), and
+ * inflating is far faster than reading what comes out, so outputs inflated all at once waited
+ * together for this thread: 20 such bodies sent together held 2 GB. One at a time, a thread
+ * holds at most the output it reads and the next one.
+ */
+let inflating: Promise<unknown> = Promise.resolve();
+
 /** {@link gunzipLimited} with node:zlib, given as `zlib` (exported for tests). */
 export async function gunzipWithNode(
   zlib: Pick<typeof NodeZlib, 'gunzip' | 'gunzipSync'>,
@@ -238,15 +247,20 @@ export async function gunzipWithNode(
       }
     }
   }
-  return new Promise<Uint8Array>((resolve, reject) => {
-    zlib.gunzip(bytes, { maxOutputLength: maxBytes }, (error, result) => {
-      if (error) {
-        reject(isOutputTooLarge(error) ? tooLarge() : invalid());
-      } else {
-        resolve(result);
-      }
-    });
-  });
+  const inflated = inflating.then(
+    () =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        zlib.gunzip(bytes, { maxOutputLength: maxBytes }, (error, result) => {
+          if (error) {
+            reject(isOutputTooLarge(error) ? tooLarge() : invalid());
+          } else {
+            resolve(result);
+          }
+        });
+      }),
+  );
+  inflating = inflated.catch(() => undefined);
+  return inflated;
 }
 
 /**
