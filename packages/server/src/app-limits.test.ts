@@ -246,6 +246,27 @@ describe('ingest limits and refusals', () => {
     await ingestOk(batch('s1', [meta(T0), custom(T0 + 1, 'fits', { pad: '€'.repeat(300) })]));
   });
 
+  it.each([
+    ['on the main thread', 0],
+    ['in an ingest worker', 1],
+  ])(
+    'measures an event as JSON also in a body smaller than the limit, whose numbers grow when written out (%s)',
+    async (_name, ingestWorkers) => {
+      makeServer({ limits: { maxEventBytes: 1_000 }, ingestWorkers });
+      // 625 bytes as sent; JSON.stringify writes each 1e20 as 100000000000000000000 (2,267 bytes).
+      const grows = `{"v":1,"sessionId":"s1","windowId":"w","seq":0,"events":[{"type":5,"data":{"tag":"x","payload":[${Array(100).fill('1e20').join(',')}]},"timestamp":${T0}}]}`;
+      // The same batch is refused whether or not it is padded past the limit, and read either way.
+      for (const body of [grows, grows.replace('{"type":5', '{"type":5'.padStart(1_100))]) {
+        const refused = await expectError(await server.fetch(ingestRequest(body)), 413, 'event_too_large');
+        expect(refused.error.event).toBe(0);
+        expect(await server.fetch(ingestRequest(body.replaceAll('1e20', '1e2')))).toHaveProperty(
+          'status',
+          200,
+        );
+      }
+    },
+  );
+
   it(`refuses an event nested more than ${MAX_EVENT_NESTING} levels deep, and reads one at the limit back`, async () => {
     /** An event whose object and array levels number `levels` in all (a DOM snapshot's shape). */
     const nestedEvent = (levels: number, timestamp: number) => {

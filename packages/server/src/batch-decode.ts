@@ -109,16 +109,48 @@ export function bodyErrorRefusal(error: BodyError): BatchRefusal {
 }
 
 /**
+ * Most bytes `JSON.stringify` adds to a number written with an exponent (`9e20` becomes
+ * `900000000000000000000`); other text never comes out longer than it was sent.
+ */
+const EXPONENT_GROWTH_MAX = 17;
+
+/**
+ * Whether a body of `byteLength` bytes, with at most `exponents` numbers written with an
+ * exponent, may hold an event larger than `maxEventBytes` as JSON: else no event is measured.
+ */
+function mayHoldEventOver(byteLength: number, exponents: number, maxEventBytes: number): boolean {
+  return byteLength + EXPONENT_GROWTH_MAX * exponents > maxEventBytes;
+}
+
+/**
+ * How many digits of `json` an `e` or `E` follows: at least its numbers written with an
+ * exponent (strings count too, which only makes the per-event size measured more often).
+ */
+function digitsBeforeE(json: string): number {
+  let count = 0;
+  for (let index = 1; index < json.length; index++) {
+    // `| 0x20` lowers E to e.
+    if ((json.charCodeAt(index) | 0x20) === 0x65) {
+      const before = json.charCodeAt(index - 1);
+      if (before >= 0x30 && before <= 0x39) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
  * The batch read the fast way (`./batch-scan`), when it is accepted as is: a body of valid
- * UTF-8, no larger than the per-event limit (so it cannot hold an event over it), that is
- * valid JSON and a valid batch. Anything else, refusals included, is read by `parsedBatch`.
+ * UTF-8 that cannot hold an event over the per-event limit, that is valid JSON and a valid
+ * batch. Anything else, refusals included, is read by `parsedBatch`.
  */
 function scannedBatch(bytes: Uint8Array, limits: DecodeLimits): IngestBatch | undefined {
   if (bytes.byteLength > limits.maxEventBytes || !isUtf8(bytes)) {
     return undefined;
   }
   const scanned = scanBatch(bytes, MAX_EVENT_NESTING);
-  if (scanned === undefined) {
+  if (scanned === undefined || mayHoldEventOver(bytes.byteLength, scanned.exponents, limits.maxEventBytes)) {
     return undefined;
   }
   restoreWireTimestamps(scanned);
@@ -176,8 +208,10 @@ function parsedBatch(json: string, byteLength: number, limits: DecodeLimits): In
       tooDeep,
     );
   }
-  if (byteLength > limits.maxEventBytes) {
-    // Only a batch larger than the limit can hold an event larger than it.
+  if (
+    byteLength > limits.maxEventBytes ||
+    mayHoldEventOver(byteLength, digitsBeforeE(json), limits.maxEventBytes)
+  ) {
     const index = batch.events.findIndex(
       (event) => utf8ByteLength(JSON.stringify(event)) > limits.maxEventBytes,
     );

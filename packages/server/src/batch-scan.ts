@@ -33,6 +33,11 @@ export interface ScannedBatch {
   seq?: unknown;
   sentAt?: unknown;
   events: RecordedEvent[];
+  /**
+   * How many numbers of the body are written with an exponent: the only text that
+   * `JSON.stringify` writes longer than it came (`1e20` becomes `100000000000000000000`).
+   */
+  exponents: number;
 }
 
 const QUOTE = 0x22;
@@ -125,6 +130,9 @@ function skipString(bytes: Uint8Array, position: number): number {
   }
 }
 
+/** Numbers with an exponent skipped by the scan under way (see {@link ScannedBatch.exponents}). */
+let exponents = 0;
+
 /** The end of the number, `true`, `false` or `null` at `position`. */
 function skipScalar(bytes: Uint8Array, position: number): number {
   let byte = bytes[position] as number;
@@ -148,6 +156,7 @@ function skipScalar(bytes: Uint8Array, position: number): number {
     byte = bytes[position] as number;
   }
   if (byte === LOWER_E || byte === UPPER_E) {
+    exponents++;
     byte = bytes[++position] as number;
     if (byte === PLUS || byte === MINUS) {
       position++;
@@ -316,7 +325,8 @@ function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The open containers, by depth from 1: 1 for an object, 0 for an array (0 at depth 0, the body itself).
   const objects = new Uint8Array(maxNesting + 1);
-  const batch: ScannedBatch = { events: [] };
+  const batch: ScannedBatch = { events: [], exponents: 0 };
+  exponents = 0;
   let sawEvents = false;
   // The containers being built: the batch's events array (depth 2), an event (3), its data (4).
   let inEvents = false;
@@ -435,6 +445,7 @@ function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
         if (skipWhitespace(bytes, position) !== bytes.length || !sawEvents) {
           throw notScanned;
         }
+        batch.exponents = exponents;
         return batch;
       }
       byte = bytes[position] as number;
