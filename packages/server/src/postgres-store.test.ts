@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { API_PATHS } from '@replaykit/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -75,6 +75,59 @@ function terminateConnections(url: string): Promise<unknown> {
       'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
     ),
   );
+}
+
+/**
+ * A TCP proxy to `url`'s server, closed when the test ends: its URL, and `freeze()`, after
+ * which the connections open through it carry nothing more either way and are not closed
+ * either, as when a server goes away without a word (a failover that moved its address, a
+ * network cut). New connections still go through.
+ */
+async function freezingProxy(url: string): Promise<{ url: string; freeze(): void }> {
+  const target = new URL(url);
+  const frozen = new Set<Socket>();
+  const open = new Set<Socket>();
+  const proxy = createServer((inbound) => {
+    const outbound = connect(Number(target.port), target.hostname);
+    open.add(inbound);
+    inbound.on('data', (data) => frozen.has(inbound) || outbound.write(data));
+    outbound.on('data', (data) => frozen.has(inbound) || inbound.write(data));
+    inbound.on('close', () => {
+      open.delete(inbound);
+      outbound.destroy();
+    });
+    outbound.on('close', () => inbound.destroy());
+    inbound.on('error', () => undefined);
+    outbound.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => {
+    for (const socket of open) {
+      socket.destroy();
+    }
+    proxy.close();
+  });
+  const proxied = new URL(url);
+  proxied.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  return {
+    url: proxied.toString(),
+    freeze() {
+      for (const socket of open) {
+        frozen.add(socket);
+      }
+    },
+  };
+}
+
+/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} still waits after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** The compression of the body column: 'l' for lz4, '' for the default (pglz). */
@@ -726,6 +779,25 @@ describe('createPostgresStore', () => {
     // A connection ended under a held client fails its query, not the process.
     expect(await store.putBatch(batchInput('k0', [meta(T0)], { seq: 1_000_000 }))).toMatchObject({
       duplicate: false,
+    });
+  });
+
+  it('gives up on connections PostgreSQL stopped answering on, and writes and reads on new ones', async () => {
+    const proxy = await freezingProxy(await server.createDatabase());
+    const { store } = await openStore({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs: 500 });
+    await store.putBatch(batchInput('silent', [meta(T0)]));
+    proxy.freeze();
+    // The group commit waited on the silent connection for good, and every batch after it.
+    await expect(
+      within(store.putBatch(batchInput('silent', [meta(T0 + 1)], { seq: 1 })), 10_000, 'the batch'),
+    ).resolves.toEqual({ duplicate: false, created: false });
+    proxy.freeze();
+    // A transaction that timed out gave its connection back, to time out the next query in turn.
+    await expect(within(store.deleteSession('shop', 'silent'), 10_000, 'the delete')).rejects.toThrow(
+      /timeout/,
+    );
+    expect(await within(store.getSession('shop', 'silent'), 10_000, 'the read')).toMatchObject({
+      eventCount: 2,
     });
   });
 

@@ -35,6 +35,15 @@ export const DEFAULT_POSTGRES_POOL_SIZE = 10;
  */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * How long a query may wait for PostgreSQL's answer, in ms; past it, the query fails and its
+ * connection is closed. A server that went away without a word (a failover that moved its
+ * address, a network cut) never answers on the connections open to it: without a bound, a
+ * write there held the group commit, and every batch after it, for good, while `ping` on a
+ * new connection said all was well.
+ */
+export const POSTGRES_QUERY_TIMEOUT_MS = 30_000;
+
 /** Bytes as a bytea parameter: a Buffer travels in binary (inside an array it would be hex text); a view, not a copy. */
 function pgBytes(body: Uint8Array): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -420,6 +429,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How long opening a connection may take, in ms; default {@link POSTGRES_CONNECT_TIMEOUT_MS}. */
   connectTimeoutMs?: number;
+  /** How long a query may wait for its answer, in ms; default {@link POSTGRES_QUERY_TIMEOUT_MS}. */
+  queryTimeoutMs?: number;
   /**
    * How much the store keeps in memory of the sessions it wrote last, to write their next
    * batches in one statement: at most `maxSessions` ({@link SESSION_CACHE_SIZE}) sessions and
@@ -792,13 +803,20 @@ async function inTransaction<T>(
   }
 }
 
-/** Runs `work` in a transaction on one pooled connection. */
+/**
+ * Runs `work` in a transaction on one pooled connection. A connection it failed on is closed,
+ * not given back: after a query that timed out, it still waits for that answer, and every
+ * query after it on that connection would time out in turn.
+ */
 async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await connect(pool);
   try {
-    return await inTransaction(client, work);
-  } finally {
+    const result = await inTransaction(client, work);
     release(client);
+    return result;
+  } catch (error) {
+    release(client, error instanceof Error ? error : new Error(String(error)));
+    throw error;
   }
 }
 
@@ -845,6 +863,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     connectionString: options.connectionString,
     max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
     connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_CONNECT_TIMEOUT_MS,
+    query_timeout: options.queryTimeoutMs ?? POSTGRES_QUERY_TIMEOUT_MS,
     types: typeParsers,
   });
   // An idle connection that the server drops must not crash the process.
