@@ -787,10 +787,14 @@ describe('createPostgresStore', () => {
     const { store } = await openStore({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs: 500 });
     await store.putBatch(batchInput('silent', [meta(T0)]));
     proxy.freeze();
+    const queries = watchQueries();
     // The group commit waited on the silent connection for good, and every batch after it.
     await expect(
       within(store.putBatch(batchInput('silent', [meta(T0 + 1)], { seq: 1 })), 10_000, 'the batch'),
     ).resolves.toEqual({ duplicate: false, created: false });
+    // Stored alone on a new connection once the one statement timed out, not first tried
+    // with locks on the silent one, which waited out two more timeouts (BEGIN, ROLLBACK).
+    expect(queries.stop()).toEqual(['replaykit_group_write', 'BEGIN', 'WITH', 'WITH', 'COMMIT']);
     proxy.freeze();
     // A transaction that timed out gave its connection back, to time out the next query in turn.
     await expect(within(store.deleteSession('shop', 'silent'), 10_000, 'the delete')).rejects.toThrow(

@@ -1150,8 +1150,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             candidates,
             sessions as Map<string, KnownSession>,
           );
-        } catch {
-          // Written again with locks, which read what changed.
+        } catch (error) {
+          // A statement PostgreSQL refused is written again with locks, which read what
+          // changed. A connection that failed or timed out cannot take that transaction (it
+          // would time out twice more): the group fails at once, written alone on others.
+          if (!(error instanceof pg.DatabaseError)) {
+            throw error;
+          }
         }
       }
       return await putGroupLocked(client, group.length, candidates, sessions);
