@@ -489,6 +489,26 @@ describe('createPostgresStore', () => {
     });
   });
 
+  it('is not ready on a read-only database, which answers queries but stores no batch', async () => {
+    const { store, url } = await openStore({ poolSize: 1 });
+    await store.ping();
+    const database = new URL(url).pathname.slice(1);
+    await queryRows(url, `ALTER DATABASE "${database}" SET default_transaction_read_only = on`);
+    // New connections take the setting; close the pool's one so that the next is new.
+    await queryRows(
+      url,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`,
+    );
+    await vi.waitFor(
+      () => expect(store.ping()).rejects.toThrow(/read-only .*Point DATABASE_URL at the primary/),
+      {
+        timeout: 10_000,
+        interval: 50,
+      },
+    );
+    await expect(store.putBatch(batchInput('s1', [meta(T0)]))).rejects.toThrow(/read-only/);
+  });
+
   it('writes batches that arrive together in one transaction, each stored once and merged', async () => {
     const { store, url } = await openStore();
     const sessions = ['g1', 'g2', 'g3', 'g4'];

@@ -1500,7 +1500,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async ping() {
-      await pool.query('SELECT 1');
+      // A read-only database (a standby after a failover, default_transaction_read_only)
+      // answers SELECT 1 but refuses every batch: this server is not ready then.
+      const { rows } = await pool.query<{ read_only: string }>(
+        "SELECT current_setting('transaction_read_only') AS read_only",
+      );
+      if (rows[0]?.read_only === 'on') {
+        throw new Error(
+          'The PostgreSQL database is read-only (a standby, or default_transaction_read_only is on): no batch can be stored. Point DATABASE_URL at the primary, or turn read-only off.',
+        );
+      }
     },
 
     close() {
