@@ -8,7 +8,7 @@ import {
   SWEEP_FIRST_DELAY_MS,
   SWEEP_PAGE_SESSIONS,
 } from './app';
-import { MAX_EVENT_NESTING } from './batch-decode';
+import { BATCH_VALUES_MAX, MAX_EVENT_NESTING } from './batch-decode';
 import { MARKERS_PER_BATCH_MAX } from './ingest';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
@@ -260,6 +260,40 @@ describe('ingest limits and refusals', () => {
         const refused = await expectError(await server.fetch(ingestRequest(body)), 413, 'event_too_large');
         expect(refused.error.event).toBe(0);
         expect(await server.fetch(ingestRequest(body.replaceAll('1e20', '1e2')))).toHaveProperty(
+          'status',
+          200,
+        );
+      }
+    },
+  );
+
+  it.each([
+    ['read by the scan, on the main thread', 0, undefined],
+    ['read by the scan, in an ingest worker', 1, undefined],
+    // Bodies larger than maxEventBytes are read with JSON.parse.
+    ['read with JSON.parse, on the main thread', 0, 1_000_000],
+    ['read with JSON.parse, in an ingest worker', 1, 1_000_000],
+  ])(
+    `refuses a small gzip body holding more than BATCH_VALUES_MAX values before building them (%s)`,
+    async (_name, ingestWorkers, maxEventBytes) => {
+      makeServer({ ingestWorkers, ...(maxEventBytes === undefined ? {} : { limits: { maxEventBytes } }) });
+      /** A batch whose one mutation holds `values` objects, arrays and commas in all. */
+      const withValues = (values: number) => {
+        // The body, the events array, the event, its data and its array: 5, and the 7 commas
+        // between the members of the batch, the event and its data; each object 2 more (itself
+        // and a comma), but the first 1.
+        const objects = (values - 11) / 2;
+        return gzipSync(
+          `{"v":1,"sessionId":"bomb","windowId":"w","seq":0,"events":[{"type":3,"timestamp":${T0},"data":{"source":0,"adds":[${'{},'.repeat(objects - 1)}{}]}}]}`,
+        );
+      };
+      const over = withValues(BATCH_VALUES_MAX + 1);
+      // About 6 MB of {},{},… from a few KB: JSON.parse would build 1,000,000 objects of it.
+      expect(over.byteLength).toBeLessThan(20_000);
+      const refused = await expectError(await server.fetch(ingestRequest(over)), 413, 'body_too_large');
+      expect(refused.error.message).toContain(`more than ${BATCH_VALUES_MAX} JSON values`);
+      if (maxEventBytes === undefined) {
+        expect(await server.fetch(ingestRequest(withValues(BATCH_VALUES_MAX - 1)))).toHaveProperty(
           'status',
           200,
         );

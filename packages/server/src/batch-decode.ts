@@ -149,7 +149,7 @@ function scannedBatch(bytes: Uint8Array, limits: DecodeLimits): IngestBatch | un
   if (bytes.byteLength > limits.maxEventBytes || !isUtf8(bytes)) {
     return undefined;
   }
-  const scanned = scanBatch(bytes, MAX_EVENT_NESTING);
+  const scanned = scanBatch(bytes, MAX_EVENT_NESTING, BATCH_VALUES_MAX);
   if (scanned === undefined || mayHoldEventOver(bytes.byteLength, scanned.exponents, limits.maxEventBytes)) {
     return undefined;
   }
@@ -170,6 +170,40 @@ function utf8ByteLength(text: string): number {
   return bytes;
 }
 
+/**
+ * Most JSON values a batch may hold, counted as its objects, arrays and the commas between
+ * values (outside strings). `JSON.parse` builds every value: 40 KB of gzip inflating to 40 MB
+ * of `{},{},…` took 10 s and 1.5 GB to parse, and 100 MB would take the process down. Bodies
+ * over it are refused before they are parsed. Real recordings hold one value per 20 bytes or
+ * so: a 5 MB full snapshot, the recorder's largest event, about 250,000.
+ */
+export const BATCH_VALUES_MAX = 2_000_000;
+
+/**
+ * Whether `json` holds more than `max` objects, arrays and commas outside its strings (see
+ * {@link BATCH_VALUES_MAX}); counted as the scan counts them, and only as far as `max`.
+ */
+function holdsMoreValuesThan(json: string, max: number): boolean {
+  let values = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index++) {
+    const unit = json.charCodeAt(index);
+    if (inString) {
+      if (unit === 0x5c) {
+        // A backslash: the unit after it is escaped, whatever it is.
+        index++;
+      } else if (unit === 0x22) {
+        inString = false;
+      }
+    } else if (unit === 0x22) {
+      inString = true;
+    } else if ((unit === 0x7b || unit === 0x5b || unit === 0x2c) && ++values > max) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** The batch parsed with `JSON.parse` and checked in full, or the refusal that says what is wrong with it. */
 function parsedBatch(json: string, byteLength: number, limits: DecodeLimits): IngestBatch | BatchRefusal {
   if (json.trim() === '') {
@@ -177,6 +211,14 @@ function parsedBatch(json: string, byteLength: number, limits: DecodeLimits): In
       400,
       'invalid_json',
       'The request body is empty; send a batch as JSON, optionally gzip-compressed.',
+    );
+  }
+  // A body of fewer bytes cannot hold more values.
+  if (json.length > BATCH_VALUES_MAX && holdsMoreValuesThan(json, BATCH_VALUES_MAX)) {
+    return refuse(
+      413,
+      'body_too_large',
+      `The batch holds more than ${BATCH_VALUES_MAX} JSON values (objects, arrays and the commas between values); send smaller batches.`,
     );
   }
   let parsed: unknown;

@@ -362,4 +362,26 @@ describe('scanBatch', () => {
     expect(viaScan(deepElsewhere, 10)).toBe('not scanned');
     expect(viaScan(deepElsewhere, 11)).toEqual(viaParse(deepElsewhere));
   });
+
+  it('leaves a body of more values than its limit to JSON.parse, counting objects, arrays and commas outside strings', () => {
+    for (const text of recordedBatches(recordedFixture('checkout-session.json'))) {
+      // Brackets and commas inside strings (a URL, a text node) are not values.
+      let values = 0;
+      let inString = false;
+      for (let index = 0; index < text.length; index++) {
+        const unit = text[index];
+        if (inString) {
+          index += unit === '\\' ? 1 : 0;
+          inString = unit !== '"';
+        } else if (unit === '"') {
+          inString = true;
+        } else if (unit === '{' || unit === '[' || unit === ',') {
+          values++;
+        }
+      }
+      const bytes = Buffer.from(text);
+      expect(scanBatch(bytes, MAX_EVENT_NESTING, values)).toBeDefined();
+      expect(scanBatch(bytes, MAX_EVENT_NESTING, values - 1)).toBeUndefined();
+    }
+  });
 });

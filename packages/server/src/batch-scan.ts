@@ -321,7 +321,7 @@ function plainFieldOf(depth: number, bytes: Uint8Array, start: number, end: numb
  * the batch's members at depth 1, the `events` array at depth 2, each event at depth 3 and
  * its data at depth 4. Deeper, it only checks. Throws `notScanned` for what it does not accept.
  */
-function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
+function scan(bytes: Uint8Array, maxNesting: number, maxValues: number): ScannedBatch {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The open containers, by depth from 1: 1 for an object, 0 for an array (0 at depth 0, the body itself).
   const objects = new Uint8Array(maxNesting + 1);
@@ -337,6 +337,9 @@ function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
   let dataEnd = -1;
   let field = Field.None;
   let depth = 0;
+  // Objects, arrays and commas so far: a body with more than `maxValues` is left to the
+  // reader that refuses it, before any of its data is built.
+  let values = 0;
   let position = skipWhitespace(bytes, 0);
   if (bytes[position] !== OPEN_BRACE) {
     throw notScanned;
@@ -354,7 +357,7 @@ function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
     let byte = bytes[position] as number;
     if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       const isObject = byte === OPEN_BRACE;
-      if (depth === maxNesting) {
+      if (depth === maxNesting || ++values > maxValues) {
         throw notScanned;
       }
       depth++;
@@ -455,6 +458,9 @@ function scan(bytes: Uint8Array, maxNesting: number): ScannedBatch {
       }
       const inObject = objects[depth] === 1;
       if (byte === COMMA) {
+        if (++values > maxValues) {
+          throw notScanned;
+        }
         position++;
         if (WHITESPACE[bytes[position] as number] === 1) {
           position = skipWhitespace(bytes, position);
@@ -514,12 +520,17 @@ function readNumber(bytes: Uint8Array, start: number, end: number, text: Buffer)
  * file), or undefined when the body is not valid JSON, not an object with an `events` array
  * of objects, or nests objects and arrays more than `maxNesting` levels deep anywhere (the
  * body counting as one, its events array as two: an event that nests `maxNesting` levels
- * itself is left too). Read those with `JSON.parse` for the answer, and for the refusal of
- * an event that nests more than `maxNesting` levels.
+ * itself is left too), or holds more than `maxValues` objects, arrays and commas. Read those
+ * with `JSON.parse` for the answer, and for the refusal of an event that nests more than
+ * `maxNesting` levels or a body of more values than `maxValues`.
  */
-export function scanBatch(bytes: Uint8Array, maxNesting: number): ScannedBatch | undefined {
+export function scanBatch(
+  bytes: Uint8Array,
+  maxNesting: number,
+  maxValues = Number.POSITIVE_INFINITY,
+): ScannedBatch | undefined {
   try {
-    return scan(bytes, maxNesting);
+    return scan(bytes, maxNesting, maxValues);
   } catch (error) {
     if (error === notScanned) {
       return undefined;

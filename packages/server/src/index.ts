@@ -26,7 +26,7 @@ export {
   SWEEP_FIRST_DELAY_MS,
   SWEEP_PAGE_SESSIONS,
 } from './app';
-export { EVENT_TIME_MIN, MAX_EVENT_NESTING } from './batch-decode';
+export { BATCH_VALUES_MAX, EVENT_TIME_MIN, MAX_EVENT_NESTING } from './batch-decode';
 export { MARKER_PAYLOAD_MAX_LENGTH, MARKERS_PER_BATCH_MAX, SENT_AT_TOLERANCE_MS } from './ingest';
 export { defaultIngestWorkers, INGEST_WORKERS_DEFAULT_MAX, INGEST_WORKERS_LINGER_MS } from './ingest-pool';
 export { DEFAULT_SESSION_PAGE_SIZE, MAX_SESSION_PAGE_SIZE } from './list-query';
