@@ -825,6 +825,24 @@ describe('createPostgresStore', () => {
     });
   });
 
+  it('fails a transaction on a connection PostgreSQL stopped answering on after one timeout, not a ROLLBACK later', async () => {
+    const proxy = await freezingProxy(await server.createDatabase());
+    const queryTimeoutMs = 1_000;
+    const { store } = await openStore({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });
+    await store.putBatch(batchInput('silent', [meta(T0)]));
+    proxy.freeze();
+    // BEGIN times out; a ROLLBACK sent after it would wait behind the lost answer for a
+    // timeout of its own, holding the connection (and its caller) that much longer.
+    const started = performance.now();
+    await expect(within(store.deleteSession('shop', 'silent'), 10_000, 'the delete')).rejects.toThrow(
+      /timeout/,
+    );
+    expect(performance.now() - started).toBeLessThan(1.5 * queryTimeoutMs);
+    expect(await within(store.getSession('shop', 'silent'), 10_000, 'the read')).toMatchObject({
+      eventCount: 1,
+    });
+  });
+
   it('works from a pool of one connection: a failed group is retried and reads get their turn', async () => {
     const { store } = await openStore({ poolSize: 1 });
     await store.putBatch(batchInput('one', [meta(T0)]));

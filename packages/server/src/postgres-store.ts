@@ -787,7 +787,11 @@ async function checkPrivileges(pool: pg.Pool): Promise<void> {
   );
 }
 
-/** Runs `work` in a transaction on `client`. */
+/**
+ * Runs `work` in a transaction on `client`. Its callers close a connection it failed on, which
+ * rolls the transaction back too: ROLLBACK is sent only after an error of PostgreSQL's. After
+ * a query that timed out, it would wait behind the lost answer for a timeout of its own.
+ */
 async function inTransaction<T>(
   client: pg.PoolClient,
   work: (client: pg.PoolClient) => Promise<T>,
@@ -798,7 +802,9 @@ async function inTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (error instanceof pg.DatabaseError) {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
     throw error;
   }
 }
