@@ -282,3 +282,28 @@ describe('errors, navigations, clicks and console', () => {
     expect(logs[2]?.args).toHaveLength(10);
   });
 });
+
+describe('privacy of links', () => {
+  it('masks the address of mailto: and tel: links inside a masked region', async () => {
+    const page = await open('/links');
+    // Added after the first snapshot and changed later, so that neither the page URL nor
+    // the markup carries the addresses: only the links do.
+    await page.evaluate(() => {
+      const region = document.createElement('div');
+      region.setAttribute('data-rk-mask', '');
+      region.innerHTML =
+        '<a id="mail" href="mailto:jane.masked@example.com?subject=Invoice">Write</a><a id="call" href="tel:+15550109999">Call</a>';
+      document.body.append(region);
+    });
+    await page.waitForTimeout(200);
+    await page.evaluate(() => document.getElementById('call')?.setAttribute('href', 'tel:+15550108888'));
+    const text = JSON.stringify(await recorded(page));
+    expect(text).not.toContain('jane.masked');
+    expect(text).not.toContain('Invoice');
+    expect(text).not.toContain('15550109999');
+    expect(text).not.toContain('15550108888');
+    // Still links of their kind in the replay, with their shape kept.
+    expect(text).toMatch(/"href":"mailto:\*+"/);
+    expect(text).toMatch(/"href":"tel:\*{12}"/);
+  });
+});

@@ -61,6 +61,12 @@ export const MASKED_TEXT_ATTRIBUTES: readonly string[] =
  */
 const URL_ATTRIBUTES = 'href src srcset action formaction poster cite data background ping xlink:href rr_src';
 
+/**
+ * Links whose address is the person's contact itself (`mailto:jane@example.com`,
+ * `tel:+1555…`), not a place with a query: the part after the scheme is text.
+ */
+const CONTACT_URL = /^(mailto|tel|sms|callto):/i;
+
 /** Elements whose `value` attribute is something a person typed or chose. */
 const VALUE_ELEMENTS = /^(input|textarea|select|option|button)$/i;
 
@@ -394,16 +400,21 @@ export function createPrivacy(config: PrivacyConfig = {}): {
     return marker === NONE ? rule !== CLEAR : marker === MASK;
   };
 
-  /** Redacts a URL's query: sensitive names always, then values as the text rule says. */
+  /**
+   * Redacts a URL's query: sensitive names always, then values as the text rule says. A
+   * contact link's address (what follows `mailto:` or `tel:`) is text: the rule applies to it whole.
+   */
   const redactUrlFor = (url: string, urlRule: TextRule): string =>
-    // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
-    url.includes('=')
-      ? redactUrl(
-          url,
-          queryWords,
-          urlRule === CLEAR ? undefined : (value) => urlRule === MASK || maskSensitiveText(value) !== value,
-        )
-      : url;
+    CONTACT_URL.test(url)
+      ? url.replace(/:(.*)/s, (_, address: string) => `:${applyTextRule(urlRule, address)}`)
+      : // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
+        url.includes('=')
+        ? redactUrl(
+            url,
+            queryWords,
+            urlRule === CLEAR ? undefined : (value) => urlRule === MASK || maskSensitiveText(value) !== value,
+          )
+        : url;
 
   /**
    * Masks the attributes of one element in place. The live element (found through rrweb's
@@ -424,7 +435,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
       }
       const lowerName = name.toLowerCase();
       const kind = attributeKinds.get(lowerName);
-      if (kind === undefined || (kind === URL_VALUE && !value.includes('='))) {
+      if (kind === undefined || (kind === URL_VALUE && !value.includes('=') && !CONTACT_URL.test(value))) {
         continue;
       }
       if (kind === DROP) {
