@@ -1421,22 +1421,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async *readBatches(projectId, sessionId, options = {}): AsyncGenerator<StoredBatch> {
-      const { rows } = await pool.query<BatchRefRow & { byte_count: number }>(
+      const { rows } = await pool.query<BatchRefRow>(
         `SELECT window_id, seq, started_at, byte_count FROM batches
          WHERE project_id = $1 AND session_id = $2 AND ($3::text IS NULL OR window_id = $3) AND seq >= $4
          ORDER BY window_id, seq`,
         [projectId, sessionId, options.windowId ?? null, options.fromSeq ?? 0],
       );
       const ordered = orderBatchRefs(rows, options.order);
-      const keyOf = (windowId: string, seq: number) => batchKey({ projectId, sessionId, windowId, seq });
-      const byteCounts = new Map(rows.map((row) => [keyOf(row.window_id, row.seq), row.byte_count]));
       for (let start = 0; start < ordered.length; ) {
-        const length = groupLength(
-          ordered,
-          start,
-          (ref) => byteCounts.get(keyOf(ref.windowId, ref.seq)) ?? 0,
-          READ_PAGE,
-        );
+        const length = groupLength(ordered, start, (ref) => ref.byteCount ?? 0, READ_PAGE);
         const page = ordered.slice(start, start + length);
         start += length;
         const bodies = await pool.query<BatchBodyRow & { window_id: string; seq: number }>(
@@ -1446,9 +1439,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            WHERE b.project_id = $1 AND b.session_id = $2`,
           [projectId, sessionId, page.map((ref) => ref.windowId), page.map((ref) => ref.seq)],
         );
-        const byKey = new Map(bodies.rows.map((row) => [keyOf(row.window_id, row.seq), row]));
+        const byKey = new Map(bodies.rows.map((row) => [`${row.window_id}\n${row.seq}`, row]));
         for (const ref of page) {
-          const row = byKey.get(keyOf(ref.windowId, ref.seq));
+          const row = byKey.get(`${ref.windowId}\n${ref.seq}`);
           if (!row) {
             // Deleted while being read: the stream ends where the data ends.
             return;

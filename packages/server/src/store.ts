@@ -546,6 +546,8 @@ export interface BatchRefRow {
   window_id: string;
   seq: number;
   started_at: number;
+  /** Its stored bytes, where the store reads bodies in pages by size (PostgreSQL). */
+  byte_count?: number;
 }
 
 /** The columns of a batch row that carry its body. */
@@ -559,8 +561,13 @@ export interface BatchBodyRow {
 export function orderBatchRefs(
   rows: readonly BatchRefRow[],
   order: ReadBatchesOptions['order'],
-): Array<{ windowId: string; seq: number; startedAt: number }> {
-  const refs = rows.map((row) => ({ windowId: row.window_id, seq: row.seq, startedAt: row.started_at }));
+): Array<{ windowId: string; seq: number; startedAt: number; byteCount?: number }> {
+  const refs = rows.map((row) => ({
+    windowId: row.window_id,
+    seq: row.seq,
+    startedAt: row.started_at,
+    byteCount: row.byte_count,
+  }));
   return order === 'time' ? mergeWindowsByTime(refs) : refs;
 }
 
