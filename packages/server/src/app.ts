@@ -531,7 +531,11 @@ function sessionIdParam(context: Context<ServerEnv>): string {
  * be read as JSON and refused as text that is not UTF-8, a message that misses the cause.
  */
 function checkContentEncoding(header: string | undefined): void {
-  const unsupported = (header ?? '')
+  // The recorder sends none: gzip is recognised by its bytes.
+  if (header === undefined) {
+    return;
+  }
+  const unsupported = header
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding !== '' && !INGEST_CONTENT_CODINGS.includes(coding));
@@ -938,13 +942,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (!(error instanceof BodyError)) {
         throw error;
       }
-      if (error.reason === 'timeout') {
-        throw new HttpError(408, 'body_timeout', error.message, { connection: 'close' });
-      }
-      if (error.reason === 'incomplete') {
-        // The client is most likely gone; the answer is for the request log, and onError
-        // hears nothing of it. 408, like a timeout: a client still there sends it again.
-        throw new HttpError(408, 'body_incomplete', error.message, { connection: 'close' });
+      if (error.reason === 'timeout' || error.reason === 'incomplete') {
+        // The whole body did not come: a client still there sends it again. One that left
+        // (incomplete) never reads this; the answer is for the request log, not onError.
+        throw new HttpError(408, `body_${error.reason}`, error.message, { connection: 'close' });
       }
       const refusal = bodyErrorRefusal(error);
       throw new HttpError(refusal.status, refusal.code, refusal.message);
@@ -1103,11 +1104,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   async function sweep(now = Date.now()): Promise<Record<string, number>> {
     const deleted: [projectId: string, count: number][] = [];
-    // Set when close() came between two pages: the store may be closed next (`replaykit
-    // serve` closes it right after), and the next start's sweep takes what is left.
-    let stopped = false;
     for (const project of projects) {
-      if (stopped) {
+      // Once closed, the store may be closed next (`replaykit serve` closes it right after):
+      // the next start's sweep takes what is left.
+      if (closed) {
         break;
       }
       const days = project.retentionDays ?? retentionDays;
@@ -1121,7 +1121,6 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         }
         await new Promise((resolve) => setTimeout(resolve, 0));
         if (closed) {
-          stopped = true;
           break;
         }
       }
