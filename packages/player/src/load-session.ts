@@ -386,7 +386,8 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
           );
         }
         received = true;
-        fromSeq = windowId === undefined ? fromSeq : parsed.seq + 1;
+        // Used only to resume within one tab (see the catch above).
+        fromSeq = parsed.seq + 1;
         breaks = 0;
         yield { windowId: parsed.windowId, seq: parsed.seq, events: parsed.events.filter(isEvent) };
       }
