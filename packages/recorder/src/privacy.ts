@@ -67,6 +67,15 @@ const URL_ATTRIBUTES = 'href src srcset action formaction poster cite data backg
  */
 const CONTACT_URL = /^(mailto|tel|sms|callto):/i;
 
+/**
+ * Whether redacting `url` (`redactUrlFor`) may change it: only `name=value` pairs and a
+ * contact link's address are ever redacted, and most URLs (and `#anchor` links) have neither,
+ * so attributes without either are passed over before their element's rule is looked up.
+ */
+function mayRedactUrl(url: string): boolean {
+  return url.includes('=') || CONTACT_URL.test(url);
+}
+
 /** Elements whose `value` attribute is something a person typed or chose. */
 const VALUE_ELEMENTS = /^(input|textarea|select|option|button)$/i;
 
@@ -407,8 +416,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   const redactUrlFor = (url: string, urlRule: TextRule): string =>
     CONTACT_URL.test(url)
       ? url.replace(/:(.*)/s, (_, address: string) => `:${applyTextRule(urlRule, address)}`)
-      : // Only `name=value` pairs are ever redacted: most URLs (and `#anchor` links) have none.
-        url.includes('=')
+      : url.includes('=')
         ? redactUrl(
             url,
             queryWords,
@@ -435,7 +443,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
       }
       const lowerName = name.toLowerCase();
       const kind = attributeKinds.get(lowerName);
-      if (kind === undefined || (kind === URL_VALUE && !value.includes('=') && !CONTACT_URL.test(value))) {
+      if (kind === undefined || (kind === URL_VALUE && !mayRedactUrl(value))) {
         continue;
       }
       if (kind === DROP) {
