@@ -5,6 +5,7 @@
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { type CrossOriginStack, startCrossOriginStack, WRITE_KEY } from './stack.ts';
 import { sleep } from './support.ts';
 
@@ -44,10 +45,8 @@ describe('Retry-After from the real server on another origin (the usual deployme
   it('the page can read the Retry-After of a refused ingest request', async () => {
     const context = await browser.newContext();
     try {
-      const page = await context.newPage();
-      await page.goto(stack.pageUrl('/probe', { persistQueue: false }));
+      const { page } = await openRecordedPage(context, stack.pageUrl('/probe', { persistQueue: false }));
       // Fill the quota of one session with a first session.
-      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
       await page.evaluate(() => window.recorder.flush());
       // A second session is over quota: 429 with Retry-After: 3600.
       const seen = await page.evaluate(
@@ -104,9 +103,7 @@ describe('Retry-After from the real server on another origin (the usual deployme
     const context = await browser.newContext();
     try {
       const attempts = watchAttempts(context);
-      const page = await context.newPage();
-      await page.goto(stack.pageUrl('/over-quota', { persistQueue: false }));
-      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const { page } = await openRecordedPage(context, stack.pageUrl('/over-quota', { persistQueue: false }));
       await page.evaluate(() => window.recorder.flush());
       await sleep(8_000);
       console.log(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 import { until } from '../support/until.ts';
-import { clickAround, openRecordedPage, skewClock, sleep, waitForMarkers, watchIngest } from './support.ts';
+import { clickAround, skewClock, sleep, waitForMarkers, watchIngest } from './support.ts';
 
 setUpRecorderPages();
 

@@ -1,8 +1,9 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { type CrossOriginStack, startCrossOriginStack } from './stack.ts';
-import { chunks, clickAround, openRecordedPage, sleep, waitForMarkers, watchIngest } from './support.ts';
+import { chunks, clickAround, sleep, waitForMarkers, watchIngest } from './support.ts';
 
 let browser: Browser;
 let stack: CrossOriginStack;
@@ -69,9 +70,7 @@ describe('reloads and tabs', () => {
     const context = await browser.newContext();
     try {
       const sent = watchIngest(context);
-      const page = await context.newPage();
-      await page.goto(stack.pageUrl('/reload'));
-      await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const { page } = await openRecordedPage(context, stack.pageUrl('/reload'));
       const ids = await page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]);
       await clickAround(page, 2, 300);
       await page.evaluate(() => window.recorder.capture('before_reload'));
@@ -110,12 +109,8 @@ describe('reloads and tabs', () => {
     const context = await browser.newContext();
     try {
       const sent = watchIngest(context);
-      const first = await context.newPage();
-      await first.goto(stack.pageUrl('/tab-one'));
-      await first.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-      const second = await context.newPage();
-      await second.goto(stack.pageUrl('/tab-two'));
-      await second.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+      const { page: first } = await openRecordedPage(context, stack.pageUrl('/tab-one'));
+      const { page: second } = await openRecordedPage(context, stack.pageUrl('/tab-two'));
       // A third tab opened by script copies the first tab's sessionStorage.
       const [third] = await Promise.all([
         context.waitForEvent('page'),

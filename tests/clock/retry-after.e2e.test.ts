@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 import { until } from '../support/until.ts';
-import { openRecordedPage, skewClock, sleep } from './support.ts';
+import { skewClock, sleep } from './support.ts';
 
 setUpRecorderPages();
 

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
-import {
-  chunks,
-  clickAround,
-  openRecordedPage,
-  skewClock,
-  sleep,
-  waitForMarkers,
-  watchIngest,
-} from './support.ts';
+import { chunks, clickAround, skewClock, sleep, waitForMarkers, watchIngest } from './support.ts';
 
 setUpRecorderPages();
 

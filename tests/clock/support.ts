@@ -123,15 +123,3 @@ export function waitForMarkers(
     timeoutMs,
   );
 }
-
-/** Opens `url` in a new page of `context` and waits for its recorder; returns the page and its session id. */
-export async function openRecordedPage(
-  context: BrowserContext,
-  url: string,
-): Promise<{ page: Page; sessionId: string }> {
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-  const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
-  return { page, sessionId };
-}

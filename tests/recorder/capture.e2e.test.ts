@@ -1,13 +1,13 @@
 import { EventType, type NavigationPayload, type NetworkPayload, type RecordedEvent } from '@replaykit/core';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openRecorderPage } from '../support/recorder-harness.ts';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 
 setUpRecorderPages();
 
-const open = (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
-  openRecorderPage(harness, context, path, options, markup);
+const open = async (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
+  (await openRecordedPage(context, harness.pageUrl(path, options, markup))).page;
 
 function payloads<T>(events: RecordedEvent[], tag: string): T[] {
   return events

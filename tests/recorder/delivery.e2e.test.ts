@@ -1,7 +1,7 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openRecorderPage } from '../support/recorder-harness.ts';
+import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 import { until } from '../support/until.ts';
 
@@ -17,8 +17,8 @@ function count(events: RecordedEvent[], tag: string): number {
   return customTags(events).filter((name) => name === tag).length;
 }
 
-const open = (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
-  openRecorderPage(harness, context, path, options, markup);
+const open = async (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
+  (await openRecordedPage(context, harness.pageUrl(path, options, markup))).page;
 
 async function waitForStored(sessionId: string, tags: string[]): Promise<RecordedEvent[]> {
   return until(

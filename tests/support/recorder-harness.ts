@@ -282,16 +282,14 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
   return harness;
 }
 
-/** Opens a test page of the harness in `context` and waits until its recorder has a session. */
-export async function openRecorderPage(
-  harness: RecorderHarness,
+/** Opens `url` (a recorder page) in a new page of `context` and waits until its recorder has a session. */
+export async function openRecordedPage(
   context: BrowserContext,
-  path: string,
-  options: Record<string, unknown> = {},
-  markup = '',
-): Promise<Page> {
+  url: string,
+): Promise<{ page: Page; sessionId: string }> {
   const page = await context.newPage();
-  await page.goto(harness.pageUrl(path, options, markup));
+  await page.goto(url);
   await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
-  return page;
+  const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+  return { page, sessionId };
 }
