@@ -1,5 +1,6 @@
 import type { ConsoleLevel } from '@replaykit/core';
 import type { PrivacyConfig } from './privacy';
+import { checkPrivacyConfig } from './privacy-check';
 
 /** A URL rule: a substring of the full URL, or a regular expression tested against it. */
 export type UrlPattern = string | RegExp;
@@ -112,6 +113,9 @@ export function validateOptions(options: RecorderOptions): void {
     if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
       throw new Error(`createRecorder: \`${name}\` must be a positive number, got ${String(value)}.`);
     }
+  }
+  if (options.privacy !== undefined) {
+    checkPrivacyConfig(options.privacy);
   }
   const { sampleRate, minimumDurationMs } = options;
   if (sampleRate !== undefined && !(typeof sampleRate === 'number' && sampleRate >= 0 && sampleRate <= 1)) {

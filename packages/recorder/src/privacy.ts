@@ -1,5 +1,6 @@
 import { isMetaEvent, type RecordedEvent, ReservedEvent, redactUrl } from '@replaykit/core';
 import { PRIVACY_ATTRIBUTES } from './attributes';
+import { checkList, PRIVACY_PRESETS, presetIndex } from './privacy-check';
 import { record } from './vendor/rrweb-record.js';
 
 /**
@@ -10,7 +11,7 @@ import { record } from './vendor/rrweb-record.js';
  * attributes or URLs, so the event processor applies the same decision to them.
  */
 
-export { PRIVACY_ATTRIBUTES };
+export { PRIVACY_ATTRIBUTES, PRIVACY_PRESETS };
 
 /**
  * What each preset hides (unmarked content; markers and never-unmaskable fields apply on top):
@@ -26,9 +27,6 @@ export { PRIVACY_ATTRIBUTES };
  * `iframe`, `object`, `embed`. ³ core's `SENSITIVE_QUERY_WORDS` plus `sensitiveQueryParams`.
  */
 export type PrivacyPreset = 'strict' | 'balanced' | 'relaxed';
-
-/** The presets, in order from most to least private. */
-export const PRIVACY_PRESETS: readonly PrivacyPreset[] = ['strict', 'balanced', 'relaxed'];
 
 export interface PrivacyConfig {
   /** Default `balanced`. */
@@ -150,33 +148,6 @@ const VALUE = 3;
 const DROP = 4;
 type AttributeKind = typeof ALWAYS | typeof TEXT | typeof URL_VALUE | typeof VALUE | typeof DROP;
 
-/** Checks a list of the configuration, with one message shape for every mistake. */
-function checkList(name: string, list: string[] | undefined, selectors: boolean): string[] {
-  const example = selectors
-    ? "CSS selectors, such as ['.customer-name']"
-    : "attribute names, such as ['data-customer']";
-  const fail = (problem: string) => {
-    throw new Error(`privacy.${name} ${problem}; it must be an array of ${example}.`);
-  };
-  if (list !== undefined && !Array.isArray(list)) {
-    fail('is not an array');
-  }
-  for (const item of list ?? []) {
-    if (typeof item !== 'string' || item.trim() === '') {
-      fail('has an empty or non-string entry (remove it)');
-    }
-    // A selector the browser cannot parse would make every closest() call throw mid-recording.
-    try {
-      if (selectors && typeof document !== 'undefined') {
-        document.createDocumentFragment().querySelector(item);
-      }
-    } catch {
-      fail(`has an invalid CSS selector: "${item}" (fix or remove it)`);
-    }
-  }
-  return list ?? [];
-}
-
 /**
  * Where `closest()` continues once it reaches the top of an element's tree: the host of a
  * shadow root, or the `<iframe>` of a same-origin frame, so a `<Masked>` around either
@@ -282,10 +253,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
 } {
   const preset = config.preset ?? 'balanced';
   /** The preset's rule for unmarked text. */
-  const presetRule = PRIVACY_PRESETS.indexOf(preset) as TextRule | -1;
-  if (presetRule < 0) {
-    throw new Error(`Unknown privacy preset "${String(preset)}"; use one of ${PRIVACY_PRESETS.join(', ')}.`);
-  }
+  const rule = presetIndex(preset) as TextRule;
   const selectors = (marker: string, name: keyof PrivacyConfig & `${string}Selectors`) =>
     [`[${marker}]`, ...checkList(name, config[name], true)].join(', ');
   const maskSelector = selectors(PRIVACY_ATTRIBUTES.mask, 'maskSelectors');
@@ -322,7 +290,6 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   // these rules; the attribute would carry it past them, so it is never sent.
   attributeKinds.set('srcdoc', DROP);
   const queryWords = config.sensitiveQueryParams ?? [];
-  const rule = presetRule as TextRule;
   /** True while the processor handles one event: markers cannot change meanwhile. */
   let processing = false;
   /** The processor's cache for the event it handles. */

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { EventType, type IngestBatch, parseWireBody, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
+import type { PrivacyConfig } from './privacy';
 import { createRecorder, type RecorderEngine } from './recorder';
 
 const ENDPOINT = 'https://replays.test';
@@ -294,6 +295,19 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => createFacade({ ...base, sampleRate: 2 })).toThrow(/between 0 and 1/);
     expect(() => createFacade({ ...base, flushDelayMs: -1 })).toThrow(/positive number/);
     expect(() => createFacade({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
+  });
+
+  it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
+    expect(() => privacy({ preset: 'paranoid' })).toThrow(
+      /Unknown privacy preset "paranoid"; use one of strict/,
+    );
+    expect(() => privacy({ maskSelectors: ['[[oops'] })).toThrow(
+      /privacy.maskSelectors has an invalid CSS selector/,
+    );
+    expect(() => privacy({ blockSelectors: '#chat' })).toThrow(/privacy.blockSelectors is not an array/);
+    expect(() => privacy({ maskAttributes: [''] })).toThrow(/privacy.maskAttributes has an empty/);
   });
 });
 
