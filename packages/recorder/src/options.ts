@@ -26,7 +26,7 @@ export interface NetworkCaptureOptions {
 export interface CanvasCaptureOptions {
   /** Snapshots per second per canvas. Default 2. */
   fps?: number;
-  /** Image quality between 0 and 1 (WebP, JPEG fallback). Default 0.6. */
+  /** Image quality between 0 and 1 (WebP; PNG, which ignores it, where the browser cannot encode WebP). Default 0.6. */
   quality?: number;
 }
 
