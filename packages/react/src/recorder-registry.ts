@@ -14,12 +14,18 @@ interface Entry {
 
 let entry: Entry | undefined;
 
-function optionsKey(options: RecorderOptions): string {
-  // Every serialisable option counts, so options the recorder adds later are compared too.
+/**
+ * The options' content as text, to compare two sets of options. Every serialisable option
+ * counts, so options the recorder adds later are compared too; a RegExp (a `UrlPattern`),
+ * which JSON writes as `{}`, counts by its source and flags.
+ */
+export function optionsKey(options: RecorderOptions): string {
   return JSON.stringify(options, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
+    value instanceof RegExp
+      ? { RegExp: String(value) }
+      : value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : value,
   );
 }
 

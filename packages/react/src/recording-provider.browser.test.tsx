@@ -230,6 +230,24 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
   });
 
+  it('restarts the recording when a RegExp option changes, and only then', async () => {
+    const tree = (pattern: RegExp) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} recorderOptions={{ blockedUrls: [pattern] }}>
+        <p>Catalogue</p>
+      </RecordingProvider>
+    );
+    const view = render(tree(/\/admin\//));
+    await recordingStarted();
+    const first = peekRecorder();
+    view.rerender(tree(/\/admin\//));
+    await settle();
+    expect(peekRecorder()).toBe(first);
+    view.rerender(tree(/\/internal\//));
+    await settle();
+    await recordingStarted();
+    expect(peekRecorder()).not.toBe(first);
+  });
+
   it('records a render error with its component stack through the error boundary, then shows the fallback', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     render(

@@ -3,7 +3,7 @@
 import type { PrivacyConfig, PrivacyPreset, RecorderOptions } from '@replaykit/recorder';
 import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { RecordingContext } from './context';
-import { acquireRecorder, releaseRecorder } from './recorder-registry';
+import { acquireRecorder, optionsKey, releaseRecorder } from './recorder-registry';
 import { RecordingHandle, type RecordingSnapshot, SERVER_SNAPSHOT } from './recording-handle';
 
 /** The recorder's options other than those the provider takes as its own props. */
@@ -64,11 +64,11 @@ export function RecordingProvider({
   };
   // Inline objects are new on every render: the recorder is only replaced when the options'
   // content changes, and the latest options (functions included) are read from a ref.
-  const optionsKey = JSON.stringify(options);
+  const contentKey = optionsKey(options);
   const latestOptions = useRef(options);
   latestOptions.current = options;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: optionsKey stands for the options' content, read through the ref.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
     if (!enabled) {
       return;
@@ -79,7 +79,7 @@ export function RecordingProvider({
       handle.detach();
       releaseRecorder(recorder);
     };
-  }, [handle, optionsKey, enabled]);
+  }, [handle, contentKey, enabled]);
 
   const userId = user?.id;
   const userTraits = JSON.stringify(user?.traits ?? null);
