@@ -66,6 +66,15 @@ describe('keyboard shortcuts', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
+  it('takes K with Shift or Caps Lock as well, as it does F', async () => {
+    render(<ReplayPlayer events={recording} />);
+    screen.getByRole('region', { name: 'Session replay' }).focus();
+    await userEvent.keyboard('K');
+    expect(screen.getByRole('button', { name: 'Pause' })).toBeInTheDocument();
+    await userEvent.keyboard('K');
+    expect(screen.getByRole('button', { name: 'Play' })).toBeInTheDocument();
+  });
+
   it('leaves keys typed into the inspector filter alone', async () => {
     render(<ReplayPlayer events={recording} />);
     const filter = screen.getByRole('searchbox', { name: 'Filter events' });

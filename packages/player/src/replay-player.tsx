@@ -272,6 +272,7 @@ function handleShortcut(store: ReplayStore, event: KeyboardEvent<HTMLElement>): 
   switch (event.key) {
     case ' ':
     case 'k':
+    case 'K':
       if (onButton && event.key === ' ') {
         return false;
       }
