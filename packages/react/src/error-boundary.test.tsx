@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { RecordingContext } from './context';
-import { RecordingErrorBoundary } from './error-boundary';
+import { ERROR_STACK_MAX_CHARS, RecordingErrorBoundary, reactErrorPayload } from './error-boundary';
 import { RecordingHandle } from './recording-handle';
 
 // A recorder whose captureError is observed: the boundary's contract with the recorder.
@@ -84,6 +84,15 @@ describe('<RecordingErrorBoundary>', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByText('Cart total: 42')).toBeInTheDocument();
     vi.restoreAllMocks();
+  });
+
+  it('caps the message, the stack and the component stack of a $error at ERROR_STACK_MAX_CHARS each', () => {
+    const error = new Error('m'.repeat(ERROR_STACK_MAX_CHARS + 1));
+    error.stack = 's'.repeat(ERROR_STACK_MAX_CHARS + 1);
+    const payload = reactErrorPayload(error, 'c'.repeat(ERROR_STACK_MAX_CHARS + 1));
+    expect(payload.message).toHaveLength(ERROR_STACK_MAX_CHARS);
+    expect(payload.stack).toHaveLength(ERROR_STACK_MAX_CHARS);
+    expect(payload.componentStack).toHaveLength(ERROR_STACK_MAX_CHARS);
   });
 
   it('throws a how-to-fix error outside <RecordingProvider>', () => {

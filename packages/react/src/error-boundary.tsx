@@ -24,7 +24,7 @@ interface State {
   error: Error | null;
 }
 
-/** Longest stack text kept in a `$error` event, in characters. */
+/** Longest message, stack or component stack kept in a `$error` event, in characters. */
 export const ERROR_STACK_MAX_CHARS = 8_000;
 
 function toError(value: unknown): Error {
@@ -34,7 +34,8 @@ function toError(value: unknown): Error {
 /** Builds the `$error` payload of a React render error. */
 export function reactErrorPayload(error: unknown, componentStack?: string | null): ErrorPayload {
   const asError = toError(error);
-  const payload: ErrorPayload = { message: asError.message || asError.name || 'Error', kind: 'react' };
+  const message = asError.message || asError.name || 'Error';
+  const payload: ErrorPayload = { message: message.slice(0, ERROR_STACK_MAX_CHARS), kind: 'react' };
   if (asError.stack) {
     payload.stack = asError.stack.slice(0, ERROR_STACK_MAX_CHARS);
   }
