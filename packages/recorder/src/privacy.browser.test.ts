@@ -95,6 +95,20 @@ describe('privacy rules applied by rrweb and the event processor', () => {
     }
   });
 
+  it('never unmasks a payment or password field whose autocomplete is written in capitals', async () => {
+    // Autofill tokens are case-insensitive: browsers fill CC-Number as a card number.
+    document.body.innerHTML = `
+      <div data-rk-unmask>
+        <input autocomplete="CC-Number" value="4111-upper-card-secret">
+        <input autocomplete="section-pay One-Time-Code" value="upper-otp-secret">
+        <input id="plain" value="unmasked-value">
+      </div>`;
+    const sent = await recordText({ preset: 'relaxed' });
+    expect(sent).toContain('unmasked-value');
+    expect(sent).not.toContain('upper-card-secret');
+    expect(sent).not.toContain('upper-otp-secret');
+  });
+
   it('finds markers inside shadow roots when the page itself carries none', async () => {
     // No marker in the document: its elements skip the walk, but a shadow tree, which the
     // document's query cannot see, may still hold one.

@@ -176,7 +176,8 @@ function composedClosest(element: Element, selector: string): Element | null {
   return null;
 }
 
-const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/;
+// Autofill tokens are ASCII case-insensitive: browsers fill `CC-Number` as a card number.
+const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/i;
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
 export interface RrwebPrivacyOptions {
