@@ -124,6 +124,45 @@ describe('quotas', () => {
     await ingestOk(batch('after', [meta(T0)]));
   });
 
+  it('counts a new session whose first batch is being stored against maxSessions, until that batch fails', async () => {
+    let storing: () => void = () => {};
+    const stored = new Promise<void>((resolve) => {
+      storing = resolve;
+    });
+    let fail: () => void = () => {};
+    const failed = new Promise<void>((resolve) => {
+      fail = resolve;
+    });
+    const failing: Store = {
+      ...store,
+      putBatch: async (input) => {
+        if (input.sessionId !== 'doomed') {
+          return store.putBatch(input);
+        }
+        storing();
+        await failed;
+        throw new Error('disk full');
+      },
+    };
+    makeServer({
+      store: failing,
+      projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 2 } }, TEST_PROJECTS[1]!],
+    });
+    await ingestOk(batch('s1', [meta(T0)]));
+    const doomed = server.fetch(ingestRequest(batch('doomed', [meta(T0)])));
+    await stored;
+    // Before, a session was counted only once stored: this one passed too, and the quota with it.
+    const refused = await server.fetch(ingestRequest(batch('s2', [meta(T0)])));
+    expect((await expectError(refused, 429, 'quota_exceeded')).error.message).toContain(
+      'stores 2 sessions (counting sessions being started), at its quota of 2',
+    );
+    fail();
+    await expectError(await doomed, 503, 'store_unavailable');
+    // The failed batch holds nothing back.
+    await ingestOk(batch('s2', [meta(T0)]));
+    await expectError(await server.fetch(ingestRequest(batch('s3', [meta(T0)]))), 429, 'quota_exceeded');
+  });
+
   it('frees the quota as soon as a session is deleted', async () => {
     makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 1 } }, TEST_PROJECTS[1]!] });
     await ingestOk(batch('s1', [meta(T0)]));

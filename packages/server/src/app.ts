@@ -169,6 +169,14 @@ export const QUOTA_USAGE_CACHE_MS = 10_000;
 /** Seconds a client is told to wait after a quota refusal: quotas free up when the sweeper runs. */
 const QUOTA_RETRY_AFTER_SECONDS = 3_600;
 
+/** A session with batches between the quota check and the store, in one server process. */
+interface SessionInFlight {
+  /** Its batches in flight. */
+  batches: number;
+  /** Whether the store lacked it when asked; undefined: not asked, as the quota had room even if it were new. */
+  isNew: boolean | undefined;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1_000;
 
 /** The sweeper must never keep a process alive on its own (timers of runtimes without `unref` do not). */
@@ -889,7 +897,39 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   const noReservation = () => {};
 
-  /** Refuses a batch over its project's quota; otherwise reserves its bytes until it is stored (call the result then). */
+  /**
+   * Sessions of batches that passed their project's session quota and are not stored yet, by
+   * project and session id: sessions started at once count each other, as batches do against
+   * the byte quota, so a burst of new sessions cannot pass it together.
+   */
+  const sessionsInFlight = new Map<string, Map<string, SessionInFlight>>();
+
+  function holdSession(projectId: string, sessionId: string, isNew: boolean | undefined): () => void {
+    let sessions = sessionsInFlight.get(projectId);
+    if (!sessions) {
+      sessions = new Map();
+      sessionsInFlight.set(projectId, sessions);
+    }
+    const session = sessions.get(sessionId) ?? { batches: 0, isNew };
+    session.batches++;
+    session.isNew ??= isNew;
+    sessions.set(sessionId, session);
+    let holding = true;
+    return () => {
+      if (holding) {
+        holding = false;
+        session.batches--;
+        if (session.batches === 0 && sessions.get(sessionId) === session) {
+          sessions.delete(sessionId);
+          if (sessions.size === 0 && sessionsInFlight.get(projectId) === sessions) {
+            sessionsInFlight.delete(projectId);
+          }
+        }
+      }
+    };
+  }
+
+  /** Refuses a batch over its project's quota; otherwise reserves its bytes and session until it is stored (call the result then). */
   async function checkQuota(
     project: ProjectConfig,
     batch: DecodedBatch,
@@ -899,14 +939,16 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     if (!quota || (quota.maxBytes === undefined && quota.maxSessions === undefined)) {
       return noReservation;
     }
-    const usage = await projectUsage(project.id);
+    const measured = await projectUsage(project.id);
+    // Batches stored since the measurement was handed over count too (the cache keeps them).
+    const usage = () => usageCache.get(project.id)?.usage ?? measured;
     const refuse = (reason: string) =>
       new HttpError(429, 'quota_exceeded', `${reason} Older sessions free space as retention deletes them.`, {
         'retry-after': String(QUOTA_RETRY_AFTER_SECONDS),
       });
-    let release = noReservation;
+    let releaseBytes = noReservation;
     if (quota.maxBytes !== undefined) {
-      const held = usage.bytes + (bytesInFlight.get(project.id) ?? 0);
+      const held = usage().bytes + (bytesInFlight.get(project.id) ?? 0);
       if (
         held + byteCount > quota.maxBytes &&
         // A repeat of a stored batch adds nothing: it is answered as a duplicate, not refused.
@@ -916,22 +958,76 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           `Project "${project.id}" stores ${held} bytes (counting batches being stored), at its quota of ${quota.maxBytes} bytes.`,
         );
       }
-      release = reserveBytes(project.id, byteCount);
+      releaseBytes = reserveBytes(project.id, byteCount);
     }
-    if (quota.maxSessions !== undefined && usage.sessions >= quota.maxSessions) {
-      try {
-        const existing = await fromStore(() => store.getSession(project.id, batch.sessionId));
-        if (!existing) {
-          throw refuse(
-            `Project "${project.id}" stores ${usage.sessions} sessions, at its quota of ${quota.maxSessions}; no new session can start.`,
-          );
-        }
-      } catch (error) {
-        release();
-        throw error;
+    if (quota.maxSessions === undefined) {
+      return releaseBytes;
+    }
+    try {
+      const releaseSession = await checkSessionQuota(
+        project.id,
+        quota.maxSessions,
+        batch.sessionId,
+        usage,
+        refuse,
+      );
+      return () => {
+        releaseBytes();
+        releaseSession();
+      };
+    } catch (error) {
+      releaseBytes();
+      throw error;
+    }
+  }
+
+  /**
+   * Refuses a batch that would start a session beyond `maxSessions`, counting the sessions in
+   * flight; otherwise holds its session as in flight until the batch is stored or fails (call
+   * the result then). Asks the store only near the quota, as most batches are of stored sessions.
+   */
+  async function checkSessionQuota(
+    projectId: string,
+    maxSessions: number,
+    sessionId: string,
+    usage: () => ProjectUsage,
+    refuse: (reason: string) => HttpError,
+  ): Promise<() => void> {
+    const inFlight = () => sessionsInFlight.get(projectId) ?? new Map<string, SessionInFlight>();
+    for (;;) {
+      // A session in flight is counted already; otherwise there is room when there would be
+      // even if every session in flight, and this one, were new.
+      if (inFlight().has(sessionId) || usage().sessions + inFlight().size < maxSessions) {
+        return holdSession(projectId, sessionId, undefined);
+      }
+      // Near the quota: which of this session and those in flight not asked yet are new.
+      const storedBefore = usage().sessions;
+      const unasked = [...inFlight()].filter(([, session]) => session.isNew === undefined);
+      const found = await fromStore(() =>
+        Promise.all([sessionId, ...unasked.map(([id]) => id)].map((id) => store.getSession(projectId, id))),
+      );
+      unasked.forEach(([, session], index) => {
+        session.isNew ??= found[index + 1] === undefined;
+      });
+      // Checked again after the wait: sessions were stored or started meanwhile.
+      const sessions = inFlight();
+      const isNew = found[0] === undefined;
+      if (!isNew || sessions.has(sessionId)) {
+        return holdSession(projectId, sessionId, isNew);
+      }
+      const held =
+        usage().sessions + [...sessions.values()].filter((session) => session.isNew !== false).length;
+      if (held < maxSessions) {
+        return holdSession(projectId, sessionId, true);
+      }
+      // A session stored meanwhile may be this one, its first batch stored during the wait:
+      // ask again. Each round needs the count to change while waiting, so this ends.
+      if (usage().sessions === storedBefore) {
+        throw refuse(
+          `Project "${projectId}" stores ${held} sessions (counting sessions being started), at its quota of ${maxSessions}; no new session can start.`,
+        );
       }
     }
-    return release;
   }
 
   /** Reads an ingest body within the size and time limits; refusals become 413 and 408 answers. */
@@ -980,6 +1076,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           eventProperties: batch.eventProperties,
         }),
       );
+      const inFlight = sessionsInFlight.get(project.id)?.get(batch.sessionId);
+      if (inFlight) {
+        // Stored now: its other batches in flight do not start it.
+        inFlight.isNew = false;
+      }
       const cached = usageCache.get(project.id);
       if (cached && !duplicate) {
         // Keeps this process's view of the quota exact between measurements.
