@@ -173,6 +173,59 @@ describe('quotas', () => {
     await ingestOk(batch('s2', [meta(T0)]));
   });
 
+  it('counts a batch stored while usage is measured again, whether or not the measurement saw it', async () => {
+    /** A gate: a promise and the function that opens it. */
+    const gate = () => {
+      let open: () => void = () => {};
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const storing = gate();
+    const stored = gate();
+    const measuring = gate();
+    const measured = gate();
+    let holdMeasurements = false;
+    const slow: Store = {
+      ...store,
+      putBatch: async (input) => {
+        if (input.sessionId === 'a') {
+          storing.open();
+          await stored.opened;
+        }
+        return store.putBatch(input);
+      },
+      usage: async (projectId) => {
+        const usage = await store.usage(projectId);
+        if (holdMeasurements) {
+          measuring.open();
+          await measured.opened;
+        }
+        return usage;
+      },
+    };
+    makeServer({
+      store: slow,
+      projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 2 } }, TEST_PROJECTS[1]!],
+    });
+    await ingestOk(batch('s1', [meta(T0)]));
+    const a = server.fetch(ingestRequest(batch('a', [meta(T0)])));
+    await storing.opened;
+    // The delete makes the next batch measure again, and `a` is stored while it does.
+    expect((await server.fetch(readRequest(API_PATHS.session('s1'), { method: 'DELETE' }))).status).toBe(204);
+    holdMeasurements = true;
+    const b = server.fetch(ingestRequest(batch('b', [meta(T0)])));
+    await measuring.opened;
+    stored.open();
+    expect((await a).status).toBe(200);
+    measured.open();
+    expect((await b).status).toBe(200);
+    // Before, the measurement taken before `a` was stored replaced the count, and `c` passed too.
+    await expectError(await server.fetch(ingestRequest(batch('c', [meta(T0)]))), 429, 'quota_exceeded');
+    expect((await store.usage('shop')).sessions).toBe(2);
+  });
+
   it('answers a repeat of a stored batch as a duplicate, not 429, once the byte quota is full', async () => {
     // No markers: the quota counts the body alone.
     const stored = batch('s1', [meta(T0), click(T0 + 1)]);

@@ -863,14 +863,64 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   /** This project's usage, measured at most every {@link QUOTA_USAGE_CACHE_MS}: quotas are enforced approximately. */
   async function projectUsage(projectId: string): Promise<ProjectUsage> {
-    const now = Date.now();
     const cached = usageCache.get(projectId);
-    if (cached && now - cached.measuredAt < QUOTA_USAGE_CACHE_MS) {
+    if (cached && Date.now() - cached.measuredAt < QUOTA_USAGE_CACHE_MS) {
       return cached.usage;
     }
-    const usage = await fromStore(() => store.usage(projectId));
-    usageCache.set(projectId, { usage, measuredAt: now });
-    return usage;
+    return (measuring.get(projectId) ?? measureUsage(projectId)).usage;
+  }
+
+  /**
+   * The measurement of each project's usage under way, which every batch that needs it waits
+   * for, with what this process stored meanwhile.
+   */
+  const measuring = new Map<string, { usage: Promise<ProjectUsage>; storedMeanwhile: ProjectUsage }>();
+
+  function measureUsage(projectId: string): { usage: Promise<ProjectUsage> } {
+    const measuredAt = Date.now();
+    const storedMeanwhile = { sessions: 0, bytes: 0 };
+    const current = () => measuring.get(projectId)?.storedMeanwhile === storedMeanwhile;
+    const usage = (async () => {
+      try {
+        const measured = await fromStore(() => store.usage(projectId));
+        // The store may have counted what was stored meanwhile or not: it is added, so that
+        // it counts twice until the next measurement rather than not at all.
+        const counted = {
+          sessions: measured.sessions + storedMeanwhile.sessions,
+          bytes: measured.bytes + storedMeanwhile.bytes,
+        };
+        if (current()) {
+          usageCache.set(projectId, { usage: counted, measuredAt });
+        }
+        return counted;
+      } finally {
+        if (current()) {
+          measuring.delete(projectId);
+        }
+      }
+    })();
+    const measurement = { usage, storedMeanwhile };
+    measuring.set(projectId, measurement);
+    return measurement;
+  }
+
+  /** Counts a batch this process stored in its project's usage, measured or being measured. */
+  function countStored(projectId: string, sessions: number, bytes: number): void {
+    const cached = usageCache.get(projectId);
+    if (cached) {
+      cached.usage = { sessions: cached.usage.sessions + sessions, bytes: cached.usage.bytes + bytes };
+    }
+    const measurement = measuring.get(projectId);
+    if (measurement) {
+      measurement.storedMeanwhile.sessions += sessions;
+      measurement.storedMeanwhile.bytes += bytes;
+    }
+  }
+
+  /** Drops a project's usage after a delete: the next batch measures what is left. */
+  function forgetUsage(projectId: string): void {
+    usageCache.delete(projectId);
+    measuring.delete(projectId);
   }
 
   /**
@@ -1081,13 +1131,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         // Stored now: its other batches in flight do not start it.
         inFlight.isNew = false;
       }
-      const cached = usageCache.get(project.id);
-      if (cached && !duplicate) {
+      if (!duplicate) {
         // Keeps this process's view of the quota exact between measurements.
-        cached.usage = {
-          sessions: cached.usage.sessions + (created ? 1 : 0),
-          bytes: cached.usage.bytes + byteCount,
-        };
+        countStored(project.id, created ? 1 : 0, byteCount);
       }
       return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
     } finally {
@@ -1199,7 +1245,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       );
     }
     // The quota counts what is left: measure it again rather than refuse on a stale count.
-    usageCache.delete(project.id);
+    forgetUsage(project.id);
     return context.body(null, 204);
   });
 
@@ -1226,7 +1272,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         }
       }
       deleted.push([project.id, total]);
-      usageCache.delete(project.id);
+      forgetUsage(project.id);
     }
     // Each id becomes an own property, "__proto__" too, which an assignment would not make.
     return Object.fromEntries(deleted);
