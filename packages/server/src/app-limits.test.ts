@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { API_PATHS, type ErrorBody, type SessionListResponse, type SessionResponse } from '@replaykit/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   createReplayServer,
   type ReplayServer,
@@ -59,6 +59,12 @@ async function ingestOk(body: object | Uint8Array, options: Parameters<typeof in
 describe('rate limit per write key', () => {
   it('answers 429 rate_limited with Retry-After once the bucket is empty, per key', async () => {
     makeServer({ limits: { ratePerSecond: 1, rateBurst: 3 } });
+    // The bucket's clock stands still, so a slow machine taking over a second for the first
+    // batches does not refill a token before the fourth.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     for (let seq = 0; seq < 3; seq++) {
       await ingestOk(batch('s1', [click(T0 + seq)], { seq }));
     }
