@@ -22,9 +22,10 @@ export { PRIVACY_ATTRIBUTES, PRIVACY_PRESETS };
  * | `balanced` (default) | emails, card, phone, id numbers masked | all masked | like text | sensitive names³ and personal-looking values redacted | recorded |
  * | `relaxed` | clear | clear (except passwords, payment) | clear | sensitive names³ redacted | recorded |
  *
- * ¹ `placeholder`, `title`, `alt`, `aria-label`, … ({@link MASKED_TEXT_ATTRIBUTES}); `value`
- * of buttons and options follows the input rule. ² `img`, `picture`, `video`, `canvas`,
- * `iframe`, `object`, `embed`. ³ core's `SENSITIVE_QUERY_WORDS` plus `sensitiveQueryParams`.
+ * ¹ `placeholder`, `title`, `alt`, `aria-label`, … ({@link MASKED_TEXT_ATTRIBUTES}), and
+ * `value` of elements other than fields, buttons and options (`data`, `li`, `meter`, …);
+ * `value` of fields, buttons and options follows the input rule. ² `img`, `picture`,
+ * `video`, `canvas`, `iframe`, `object`, `embed`. ³ core's `SENSITIVE_QUERY_WORDS` plus `sensitiveQueryParams`.
  */
 export type PrivacyPreset = 'strict' | 'balanced' | 'relaxed';
 
@@ -426,19 +427,18 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
         element = node?.nodeType === 1 ? (node as Element) : null;
       }
-      if (kind === VALUE) {
-        if (
-          VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '') &&
-          (element ? isInputMasked(element) : rule !== CLEAR)
-        ) {
+      if (kind === VALUE && VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '')) {
+        if (element ? isInputMasked(element) : rule !== CLEAR) {
           attributes[name] = maskText(value);
         }
         continue;
       }
+      // Any other element's `value` (`<data>`, `<li>`, `<meter>`, …) is its text in
+      // machine-readable form: the text rule applies to it.
       elementRule ??= element ? textRuleFor(element) : rule === CLEAR ? CLEAR : MASK;
       const textRule = elementRule;
       attributes[name] =
-        kind === TEXT
+        kind !== URL_VALUE
           ? applyTextRule(textRule, value)
           : lowerName === 'srcset'
             ? value
