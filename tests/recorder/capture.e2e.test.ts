@@ -308,7 +308,7 @@ describe('privacy of links', () => {
   });
 });
 
-describe('privacy of values', () => {
+describe('privacy of attribute values', () => {
   it('masks the value attribute of data, li, meter, progress, param, output and custom elements inside a masked region', async () => {
     const page = await open('/values', { privacy: { preset: 'relaxed' } });
     // Added after the first snapshot, then changed, so that only the elements carry the
@@ -335,5 +335,36 @@ describe('privacy of values', () => {
     // Relaxed records the same attribute in clear outside the region, so a leak would be seen.
     expect(text).toContain('clear-data-value');
     expect(text).toMatch(/"value":"\*{17}"/);
+  });
+  it('masks text attributes beyond labels and titles inside a masked region: abbr, summary, datetime, download, braille labels, aria-valuenow', async () => {
+    const page = await open('/text-attributes', { privacy: { preset: 'relaxed' } });
+    await page.evaluate(() => {
+      const region = document.createElement('div');
+      region.setAttribute('data-rk-mask', '');
+      region.innerHTML = `<table summary="masked-summary-text"><tr><th abbr="masked-abbr-text">Name</th></tr></table>
+        <time datetime="masked-datetime-text">Birthday</time><a href="/file" download="masked-download-text.pdf">Invoice</a>
+        <div role="slider" aria-valuenow="masked-valuenow-text" aria-braillelabel="masked-braillelabel-text"
+          aria-brailleroledescription="masked-brailleroledescription-text">Balance</div><time id="later">Later</time>`;
+      document.body.append(region);
+      document.body.insertAdjacentHTML('beforeend', '<time datetime="clear-datetime-text">Outside</time>');
+    });
+    await page.waitForTimeout(200);
+    await page.evaluate(() =>
+      document.getElementById('later')?.setAttribute('datetime', 'masked-later-text'),
+    );
+    const text = JSON.stringify(await recorded(page));
+    for (const name of [
+      'summary',
+      'abbr',
+      'datetime',
+      'download',
+      'valuenow',
+      'braillelabel',
+      'brailleroledescription',
+      'later',
+    ]) {
+      expect(text).not.toContain(`masked-${name}-text`);
+    }
+    expect(text).toContain('clear-datetime-text');
   });
 });

@@ -48,9 +48,13 @@ export interface PrivacyConfig {
   maskAttributes?: string[];
 }
 
-/** Attributes whose values are text a person reads, masked like the element's text. */
+/**
+ * Attributes whose values are text a person reads or the element's text in machine-readable
+ * form (`datetime` of `<time>`, `aria-valuenow`), or name a file saved from the page
+ * (`download`): masked like the element's text.
+ */
 export const MASKED_TEXT_ATTRIBUTES: readonly string[] =
-  'placeholder title alt aria-label aria-description aria-placeholder aria-valuetext aria-roledescription label'.split(
+  'placeholder title alt aria-label aria-description aria-placeholder aria-valuetext aria-valuenow aria-roledescription aria-braillelabel aria-brailleroledescription label abbr summary datetime download'.split(
     ' ',
   );
 
