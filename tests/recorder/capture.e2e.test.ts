@@ -368,3 +368,43 @@ describe('privacy of attribute values', () => {
     expect(text).toContain('clear-datetime-text');
   });
 });
+
+describe('privacy of input events', () => {
+  it('masks the value a checked radio button or checkbox sends inside a masked region, and typing into a shadow root inside a blocked one', async () => {
+    const page = await open('/choices', { privacy: { preset: 'relaxed' } });
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        `<div data-rk-mask><input type="radio" name="plan" id="masked-radio" value="masked-radio-value">
+          <input type="radio" name="plan" value="masked-other-value" checked>
+          <input type="checkbox" id="masked-checkbox" value="masked-checkbox-value"></div>
+        <input type="radio" id="clear-radio" value="clear-radio-value">
+        <div data-rk-block><div id="host"></div></div>`,
+      );
+      // rrweb does not serialize what is under a blocked element, shadow roots included.
+      (document.getElementById('host') as HTMLElement).attachShadow({ mode: 'open' }).innerHTML =
+        '<input id="blocked-field">';
+    });
+    await page.locator('#masked-radio').check();
+    await page.locator('#masked-checkbox').check();
+    await page.locator('#clear-radio').check();
+    await page.locator('#blocked-field').pressSequentially('blocked-typed-text');
+    const events = await recorded(page);
+    const inputs = events.filter(
+      (event) =>
+        event.type === EventType.IncrementalSnapshot && (event.data as { source: number }).source === 5,
+    );
+    const text = JSON.stringify(inputs);
+    for (const secret of [
+      'masked-radio-value',
+      'masked-other-value',
+      'masked-checkbox-value',
+      'blocked-typed',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    // The checked state is still recorded, and relaxed sends a choice outside the regions in clear.
+    expect(text).toMatch(/"text":"\*{18}","isChecked":true/);
+    expect(text).toContain('clear-radio-value');
+  });
+});

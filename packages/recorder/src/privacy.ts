@@ -397,6 +397,12 @@ export function createPrivacy(config: PrivacyConfig = {}): {
           )
         : url;
 
+  /** The live element rrweb's mirror knows by `id`, or null (a node it never serialized, id -1). */
+  const elementOf = (id: number | undefined): Element | null => {
+    const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
+    return node?.nodeType === 1 ? (node as Element) : null;
+  };
+
   /**
    * Masks the attributes of one element in place. The live element (found through rrweb's
    * mirror by `id`) gives markers and selectors; when the mirror no longer knows it, the
@@ -428,8 +434,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         continue;
       }
       if (element === undefined) {
-        const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
-        element = node?.nodeType === 1 ? (node as Element) : null;
+        element = elementOf(id);
       }
       if (kind === VALUE && VALUE_ELEMENTS.test(tagName ?? element?.tagName ?? '')) {
         if (element ? isInputMasked(element) : rule !== CLEAR) {
@@ -507,7 +512,12 @@ export function createPrivacy(config: PrivacyConfig = {}): {
         return event;
       case INCREMENTAL_SNAPSHOT:
         if (data.source === SOURCE_INPUT) {
-          return data.id !== undefined && protectedIds.has(data.id) && typeof data.text === 'string'
+          // rrweb masks typed text only: the value of a checked radio button or checkbox
+          // comes as it is, and so does what is typed into a field it never serialized
+          // (id -1: inside a shadow root under a blocked element), so the rule is applied here.
+          const element = elementOf(data.id);
+          return typeof data.text === 'string' &&
+            (protectedIds.has(data.id as number) || !element || isInputMasked(element))
             ? { ...event, data: { ...data, text: maskText(data.text) } }
             : event;
         }
