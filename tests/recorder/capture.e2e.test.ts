@@ -408,3 +408,37 @@ describe('privacy of input events', () => {
     expect(text).toContain('clear-radio-value');
   });
 });
+
+describe('privacy of ignored fields', () => {
+  it('never sends what is typed inside an ignored region: not in later snapshots, synced value attributes or shadow roots', async () => {
+    // Idle after 1.5 s: the next activity takes a fresh full snapshot of the typed fields.
+    const page = await open('/ignored', { privacy: { preset: 'relaxed' }, userIdleTimeoutMs: 1_500 });
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        `<div data-rk-ignore><input id="search"><input id="synced"><textarea id="notes"></textarea><div id="host"></div></div>
+        <input id="clear-field">`,
+      );
+      (document.getElementById('host') as HTMLElement).attachShadow({ mode: 'open' }).innerHTML =
+        '<input id="shadow-field">';
+      // What React does for a controlled input: the value attribute follows what is typed.
+      const synced = document.getElementById('synced') as HTMLInputElement;
+      synced.addEventListener('input', () => synced.setAttribute('value', synced.value));
+    });
+    await page.locator('#search').pressSequentially('ignored-search-text');
+    await page.locator('#synced').pressSequentially('ignored-synced-text');
+    await page.locator('#notes').pressSequentially('ignored-notes-text');
+    await page.locator('#shadow-field').pressSequentially('ignored-shadow-text');
+    await page.locator('#clear-field').pressSequentially('clear-typed-text');
+    await page.waitForTimeout(2_000);
+    await page.mouse.click(5, 5);
+    await page.waitForFunction(() => window.recorder.getStatus() === 'recording');
+    const events = await recorded(page);
+    const text = JSON.stringify(events);
+    expect(events.filter((event) => event.type === EventType.FullSnapshot)).toHaveLength(2);
+    for (const secret of ['search', 'synced', 'notes', 'shadow']) {
+      expect(text).not.toContain(`ignored-${secret}-text`);
+    }
+    expect(text).toContain('clear-typed-text');
+  });
+});

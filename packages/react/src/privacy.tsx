@@ -55,7 +55,7 @@ export const Blocked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function 
   return renderWrapper(PRIVACY_ATTRIBUTES.block, 'Blocked', props, ref);
 });
 
-/** Records no input events inside (the initial value is still subject to masking). */
+/** Records no input events inside, and masks the values of the fields inside under every preset. */
 export const Ignored = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Ignored(props, ref) {
   return renderWrapper(PRIVACY_ATTRIBUTES.ignore, 'Ignored', props, ref);
 });

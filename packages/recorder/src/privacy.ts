@@ -38,7 +38,7 @@ export interface PrivacyConfig {
   unmaskSelectors?: string[];
   /** Extra selectors blocked like `data-rk-block`. */
   blockSelectors?: string[];
-  /** Extra selectors whose input events are ignored, like `data-rk-ignore`. */
+  /** Extra selectors whose input events are ignored and whose fields are masked, like `data-rk-ignore`. */
   ignoreSelectors?: string[];
   /** Selectors of inputs and regions that are masked even inside an unmask region. */
   alwaysMaskSelectors?: string[];
@@ -278,6 +278,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   };
   const isMarked = matcher(markerSelector);
   const isMaskMarker = matcher(maskSelector);
+  const ignoreSelector = selectors(PRIVACY_ATTRIBUTES.ignore, 'ignoreSelectors');
   const alwaysMaskSelector = checkList('alwaysMaskSelectors', config.alwaysMaskSelectors, true).join(', ');
   /** One lookup per attribute instead of one per rule: this runs for every attribute of every snapshot. */
   const attributeKinds = new Map<string, AttributeKind>([['value', VALUE]]);
@@ -368,13 +369,19 @@ export function createPrivacy(config: PrivacyConfig = {}): {
     return marker === NONE ? rule : marker;
   };
 
-  /** Whether an input's value (or a button's) is masked: passwords and payment fields always are. */
+  /**
+   * Whether an input's value (or a button's) is masked: passwords, payment fields and fields
+   * of ignored regions always are (their typing would otherwise show in later snapshots, in a
+   * value attribute the page keeps in step, and in shadow roots, which rrweb's ignore
+   * selector does not reach).
+   */
   const isInputMasked = (element: Element): boolean => {
     if (
       element.getAttribute('type')?.toLowerCase() === 'password' ||
       element.hasAttribute('data-rr-is-password') ||
       PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
-      isAlwaysMasked(element)
+      isAlwaysMasked(element) ||
+      composedClosest(element, ignoreSelector)
     ) {
       return true;
     }
@@ -551,12 +558,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
       ].join(', '),
       // rrweb matches ignoreSelector against the input itself, not its ancestors: a wrapper
       // covers the fields inside it only through a descendant selector.
-      ignoreSelector: [
-        `[${PRIVACY_ATTRIBUTES.ignore}]`,
-        ...checkList('ignoreSelectors', config.ignoreSelectors, true),
-      ]
-        .flatMap((selector) => [selector, `:is(${selector}) *`])
-        .join(', '),
+      ignoreSelector: `${ignoreSelector}, :is(${ignoreSelector}) *`,
     },
     processEvent(event) {
       if (event.type === META) {
