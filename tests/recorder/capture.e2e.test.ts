@@ -442,3 +442,33 @@ describe('privacy of ignored fields', () => {
     expect(text).toContain('clear-typed-text');
   });
 });
+
+describe('privacy of shadow roots', () => {
+  it('masks text placed directly in a shadow root inside a masked region, as added and as changed', async () => {
+    const page = await open('/shadow-text', { privacy: { preset: 'relaxed' } });
+    // What a web component that renders `Hello, ${name}` into its shadow root leaves there: a
+    // text node whose parent is the shadow root, not an element.
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<div data-rk-mask><span id="masked-host"></span></div><span id="clear-host"></span>',
+      );
+      const attach = (id: string, text: string) =>
+        ((document.getElementById(id) as HTMLElement).attachShadow({ mode: 'open' }).textContent = text);
+      attach('masked-host', 'masked-shadow-text');
+      attach('clear-host', 'clear-shadow-text');
+    });
+    await page.waitForTimeout(200);
+    await page.evaluate(() => {
+      const root = (document.getElementById('masked-host') as HTMLElement).shadowRoot as ShadowRoot;
+      (root.firstChild as Text).data = 'masked-changed-text';
+      root.append('masked-appended-text');
+    });
+    const text = JSON.stringify(await recorded(page));
+    for (const secret of ['masked-shadow-text', 'masked-changed-text', 'masked-appended-text']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('clear-shadow-text');
+    expect(text).toContain('"value":"*******************"');
+  });
+});

@@ -202,6 +202,9 @@ interface SerializedNode {
   tagName?: string;
   attributes?: Attributes;
   childNodes?: SerializedNode[];
+  textContent?: string;
+  /** Set by rrweb on the children of a shadow root. */
+  isShadow?: boolean;
 }
 
 /** True for the serialized attributes of a password or payment field. */
@@ -218,6 +221,7 @@ interface IncrementalData {
   id?: number;
   text?: string;
   adds?: Array<{ node?: SerializedNode }>;
+  texts?: Array<{ id: number; value: unknown }>;
   attributes?: Array<{ id: number; attributes: Attributes }>;
   node?: SerializedNode;
 }
@@ -469,9 +473,22 @@ export function createPrivacy(config: PrivacyConfig = {}): {
     }
   };
 
+  /**
+   * rrweb masks a text node through its parent element, and leaves one whose parent is a
+   * shadow root (a web component's `Hello, ${name}`) as it is: its host's rule applies here.
+   */
+  const shadowText = <T>(id: number | undefined, text: T): T | string => {
+    const parent = id === undefined ? null : record.mirror?.getNode(id)?.parentNode;
+    return parent?.nodeType === 11 && typeof text === 'string'
+      ? applyTextRule(textRuleFor((parent as ShadowRoot).host), text)
+      : text;
+  };
+
   const processTree = (node: SerializedNode | undefined): void => {
     if (node?.type === ELEMENT_NODE && node.attributes) {
       processAttributes(node.attributes, node.tagName, node.id);
+    } else if (node?.isShadow) {
+      node.textContent = shadowText(node.id, node.textContent);
     }
     node?.childNodes?.forEach(processTree);
   };
@@ -534,6 +551,9 @@ export function createPrivacy(config: PrivacyConfig = {}): {
           }
           for (const change of data.attributes ?? []) {
             processAttributes(change.attributes, undefined, change.id);
+          }
+          for (const change of data.texts ?? []) {
+            change.value = shadowText(change.id, change.value);
           }
         }
         return event;
