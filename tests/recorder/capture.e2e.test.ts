@@ -472,3 +472,25 @@ describe('privacy of shadow roots', () => {
     expect(text).toContain('"value":"*******************"');
   });
 });
+
+describe('privacy of comments', () => {
+  it('masks comments inside a masked region, which rrweb serializes as they are', async () => {
+    const page = await open('/comments', { privacy: { preset: 'relaxed' } });
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<div data-rk-mask id="region"><!-- masked-markup-comment --></div><!-- clear-markup-comment -->',
+      );
+    });
+    await page.waitForTimeout(200);
+    await page.evaluate(() => {
+      (document.getElementById('region') as HTMLElement).append(
+        document.createComment('masked-added-comment'),
+      );
+    });
+    const text = JSON.stringify(await recorded(page));
+    expect(text).not.toContain('masked-markup-comment');
+    expect(text).not.toContain('masked-added-comment');
+    expect(text).toContain('clear-markup-comment');
+  });
+});

@@ -251,6 +251,7 @@ const CUSTOM = 5;
 const SOURCE_MUTATION = 0;
 const SOURCE_INPUT = 5;
 const ELEMENT_NODE = 2;
+const COMMENT_NODE = 5;
 
 /**
  * The rrweb options and the event processor for one configuration, sharing its compiled
@@ -474,21 +475,27 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   };
 
   /**
-   * rrweb masks a text node through its parent element, and leaves one whose parent is a
-   * shadow root (a web component's `Hello, ${name}`) as it is: its host's rule applies here.
+   * The text rrweb leaves as it is: comments (it never masks them in a snapshot), and text
+   * whose parent is a shadow root (a web component's `Hello, ${name}`), which it masks only
+   * through a parent element. The rule of the parent element, or of the shadow root's host,
+   * applies here.
    */
-  const shadowText = <T>(id: number | undefined, text: T): T | string => {
-    const parent = id === undefined ? null : record.mirror?.getNode(id)?.parentNode;
-    return parent?.nodeType === 11 && typeof text === 'string'
-      ? applyTextRule(textRuleFor((parent as ShadowRoot).host), text)
+  const looseText = <T>(id: number | undefined, text: T): T | string => {
+    const node = id === undefined ? null : record.mirror?.getNode(id);
+    const parent = node?.parentNode as (Node & { host?: Element }) | null | undefined;
+    return typeof text === 'string' && (node?.nodeType === 8 || parent?.nodeType === 11)
+      ? applyTextRule(
+          textRuleFor(parent?.nodeType === 1 ? (parent as Element) : (parent?.host ?? null)),
+          text,
+        )
       : text;
   };
 
   const processTree = (node: SerializedNode | undefined): void => {
     if (node?.type === ELEMENT_NODE && node.attributes) {
       processAttributes(node.attributes, node.tagName, node.id);
-    } else if (node?.isShadow) {
-      node.textContent = shadowText(node.id, node.textContent);
+    } else if (node?.isShadow || node?.type === COMMENT_NODE) {
+      node.textContent = looseText(node.id, node.textContent);
     }
     node?.childNodes?.forEach(processTree);
   };
@@ -553,7 +560,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
             processAttributes(change.attributes, undefined, change.id);
           }
           for (const change of data.texts ?? []) {
-            change.value = shadowText(change.id, change.value);
+            change.value = looseText(change.id, change.value);
           }
         }
         return event;
