@@ -306,6 +306,21 @@ describe('privacy of links', () => {
     expect(text).toMatch(/"href":"mailto:\*+"/);
     expect(text).toMatch(/"href":"tel:\*{12}"/);
   });
+
+  it('masks the content of a data: link inside a masked region, and keeps inline images', async () => {
+    const page = await open('/data-links', { privacy: { preset: 'relaxed' } });
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        `<div data-rk-mask><a download="export.csv" href="data:text/csv,name%0Amasked-csv-row">Export</a>
+          <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></div>`,
+      );
+    });
+    const text = JSON.stringify(await recorded(page));
+    expect(text).not.toContain('masked-csv-row');
+    expect(text).toMatch(/"href":"data:\*+"/);
+    expect(text).toContain('"src":"data:image/gif;base64,R0lGODlhAQABAAAAACw="');
+  });
 });
 
 describe('privacy of attribute values', () => {

@@ -65,18 +65,20 @@ export const MASKED_TEXT_ATTRIBUTES: readonly string[] =
 const URL_ATTRIBUTES = 'href src srcset action formaction poster cite data background ping xlink:href rr_src';
 
 /**
- * Links whose address is the person's contact itself (`mailto:jane@example.com`,
- * `tel:+1555…`), not a place with a query: the part after the scheme is text.
+ * URLs that are text rather than a place with a query: the person's contact itself
+ * (`mailto:jane@example.com`, `tel:+1555…`), and `data:` URLs other than images, which hold
+ * their content (`data:text/csv,…` of an export link). The part after the scheme is text.
+ * Inline images keep their pixels, so they still show in the replay.
  */
-const CONTACT_URL = /^(mailto|tel|sms|callto):/i;
+const TEXT_URL = /^(mailto|tel|sms|callto|data(?!:image\/)):/i;
 
 /**
- * Whether redacting `url` (`redactUrlFor`) may change it: only `name=value` pairs and a
- * contact link's address are ever redacted, and most URLs (and `#anchor` links) have neither,
+ * Whether redacting `url` (`redactUrlFor`) may change it: only `name=value` pairs and the
+ * text of a {@link TEXT_URL} are ever redacted, and most URLs (and `#anchor` links) have neither,
  * so attributes without either are passed over before their element's rule is looked up.
  */
 function mayRedactUrl(url: string): boolean {
-  return url.includes('=') || CONTACT_URL.test(url);
+  return url.includes('=') || TEXT_URL.test(url);
 }
 
 /** Elements whose `value` attribute is something a person typed or chose. */
@@ -395,11 +397,12 @@ export function createPrivacy(config: PrivacyConfig = {}): {
   };
 
   /**
-   * Redacts a URL's query: sensitive names always, then values as the text rule says. A
-   * contact link's address (what follows `mailto:` or `tel:`) is text: the rule applies to it whole.
+   * Redacts a URL's query: sensitive names always, then values as the text rule says. What
+   * follows the scheme of a {@link TEXT_URL} (`mailto:`, `tel:`, `data:text/…`) is text: the
+   * rule applies to it whole.
    */
   const redactUrlFor = (url: string, urlRule: TextRule): string =>
-    CONTACT_URL.test(url)
+    TEXT_URL.test(url)
       ? url.replace(/:(.*)/s, (_, address: string) => `:${applyTextRule(urlRule, address)}`)
       : url.includes('=')
         ? redactUrl(
