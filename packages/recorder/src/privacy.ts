@@ -184,6 +184,15 @@ function composedClosest(element: Element, selector: string): Element | null {
 }
 
 // Autofill tokens are ASCII case-insensitive: browsers fill `CC-Number` as a card number.
+/**
+ * The live element rrweb's mirror knows by `id` (events carry ids, not nodes), or null: not
+ * an element, or a node rrweb never serialized (id -1).
+ */
+export function elementOf(id: number | undefined): Element | null {
+  const node = record.mirror.getNode(id as number);
+  return node?.nodeType === 1 ? (node as Element) : null;
+}
+
 const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/i;
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
@@ -412,12 +421,6 @@ export function createPrivacy(config: PrivacyConfig = {}): {
           )
         : url;
 
-  /** The live element rrweb's mirror knows by `id`, or null (a node it never serialized, id -1). */
-  const elementOf = (id: number | undefined): Element | null => {
-    const node = id === undefined ? null : (record.mirror?.getNode(id) as Node | null | undefined);
-    return node?.nodeType === 1 ? (node as Element) : null;
-  };
-
   /**
    * Masks the attributes of one element in place. The live element (found through rrweb's
    * mirror by `id`) gives markers and selectors; when the mirror no longer knows it, the
@@ -484,7 +487,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
    * applies here.
    */
   const looseText = <T>(id: number | undefined, text: T): T | string => {
-    const node = id === undefined ? null : record.mirror?.getNode(id);
+    const node = record.mirror.getNode(id as number);
     const parent = node?.parentNode as (Node & { host?: Element }) | null | undefined;
     return typeof text === 'string' && (node?.nodeType === 8 || parent?.nodeType === 11)
       ? applyTextRule(

@@ -36,7 +36,7 @@ import {
 } from './limits';
 import type { RecorderOptions } from './options';
 import { createBatchStore, markWindow } from './persist';
-import { createPrivacy } from './privacy';
+import { createPrivacy, elementOf } from './privacy';
 import { createSessionState, readStored, SESSION_KEY, type SessionState, writeStored } from './session';
 import { createTransport, ingestUrl, type Transport } from './transport';
 import { record } from './vendor/rrweb-record.js';
@@ -475,8 +475,7 @@ export function createRecorder(
         if (data.source === SOURCE_MUTATION) {
           clicks.cancelDead();
         } else if (data.source === SOURCE_MOUSE_INTERACTION && data.type === MOUSE_CLICK) {
-          const node = typeof data.id === 'number' ? record.mirror.getNode(data.id) : null;
-          clicks.click(data.x ?? 0, data.y ?? 0, event.timestamp, node instanceof Element ? node : null);
+          clicks.click(data.x ?? 0, data.y ?? 0, event.timestamp, elementOf(data.id));
         }
       }
       accept(event);
