@@ -183,7 +183,6 @@ function composedClosest(element: Element, selector: string): Element | null {
   return null;
 }
 
-// Autofill tokens are ASCII case-insensitive: browsers fill `CC-Number` as a card number.
 /**
  * The live element rrweb's mirror knows by `id` (events carry ids, not nodes), or null: not
  * an element, or a node rrweb never serialized (id -1).
@@ -193,6 +192,7 @@ export function elementOf(id: number | undefined): Element | null {
   return node?.nodeType === 1 ? (node as Element) : null;
 }
 
+// Autofill tokens are ASCII case-insensitive: browsers fill `CC-Number` as a card number.
 const PROTECTED_AUTOCOMPLETE = /(^|\s)(cc-|current-password|new-password|one-time-code)/i;
 
 /** The subset of rrweb's record options that carries replaykit's privacy rules. */
