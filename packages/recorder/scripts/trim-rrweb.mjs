@@ -115,6 +115,24 @@ cut(
     `  }${text}`,
 );
 
+// rrdom's node class, bundled for one `instanceof` in hasShadowRoot: rrdom's virtual DOM is the
+// replayer's, and nothing in the recorder makes or extends one, so that test is always false.
+cut('rrdom node', '\nclass BaseRRNode {', '\nfunction on(type, fn, target = document) {');
+cut(
+  'rrdom node test',
+  '\n  if (n instanceof BaseRRNode && "shadowRoot" in n) {',
+  '\n  return Boolean(index.shadowRoot(n));',
+  '',
+);
+// The id maps of cross-origin iframes: read only by the relay (cut above) and handed to
+// plugins' getMirror (replaykit passes no plugins). IframeManager still makes two.
+cut(
+  'cross-origin iframe id maps',
+  '\nclass CrossOriginIframeMirror {',
+  '\nclass IframeManager {',
+  '\nclass CrossOriginIframeMirror {\n}',
+);
+
 /** Replaces `from`, which must occur exactly `times` times, with `to`. */
 function swap(name, from, to, times = 1) {
   const found = code.split(from).length - 1;
@@ -181,6 +199,8 @@ export {
 
 for (const gone of [
   'initCanvasContextObserver',
+  'BaseRRNode',
+  'getRemoteIdToIdMap',
   'WorkerWrapper',
   'DEPARTED_MIRROR_ACCESS_WARNING',
   'recordInlineImage',
