@@ -132,6 +132,14 @@ cut(
   '\nclass IframeManager {',
   '\nclass CrossOriginIframeMirror {\n}',
 );
+// Emitting through the parent frame: only a recorder in a cross-origin iframe with
+// `recordCrossOriginIframes` (never set by replaykit) has passEmitsToParent set.
+cut(
+  'emits passed to the parent frame',
+  '\n    } else if (passEmitsToParent) {',
+  '\n    if (e.type === EventType.FullSnapshot) {',
+  '\n    }',
+);
 
 /** Replaces `from`, which must occur exactly `times` times, with `to`. */
 function swap(name, from, to, times = 1) {
