@@ -98,7 +98,14 @@ export function validateOptions(options: RecorderOptions): void {
   if (!options.writeKey) {
     throw new Error('createRecorder needs `writeKey`, the public write key printed by `replaykit serve`.');
   }
-  const positive: Array<keyof RecorderOptions> = [
+  /** Throws, naming the option and its rule, when `name` is set to something other than a number `ok` accepts. */
+  const checkNumber = (name: keyof RecorderOptions, ok: (value: number) => boolean, rule: string) => {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && ok(value))) {
+      throw new Error(`createRecorder: \`${name}\` must be ${rule}, got ${String(value)}.`);
+    }
+  };
+  for (const name of [
     'flushDelayMs',
     'flushSizeBytes',
     'maxEventBytes',
@@ -107,25 +114,12 @@ export function validateOptions(options: RecorderOptions): void {
     'sessionMaxDurationMs',
     'userIdleTimeoutMs',
     'checkoutIntervalMs',
-  ];
-  for (const name of positive) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
-      throw new Error(`createRecorder: \`${name}\` must be a positive number, got ${String(value)}.`);
-    }
+  ] as const) {
+    checkNumber(name, (value) => value > 0 && Number.isFinite(value), 'a positive number');
   }
   if (options.privacy !== undefined) {
     checkPrivacyConfig(options.privacy);
   }
-  const { sampleRate, minimumDurationMs } = options;
-  if (sampleRate !== undefined && !(typeof sampleRate === 'number' && sampleRate >= 0 && sampleRate <= 1)) {
-    throw new Error(
-      `createRecorder: \`sampleRate\` must be between 0 and 1 (e.g. 0.25 for a quarter), got ${String(sampleRate)}.`,
-    );
-  }
-  if (minimumDurationMs !== undefined && !(typeof minimumDurationMs === 'number' && minimumDurationMs >= 0)) {
-    throw new Error(
-      `createRecorder: \`minimumDurationMs\` must be 0 or more milliseconds, got ${String(minimumDurationMs)}.`,
-    );
-  }
+  checkNumber('sampleRate', (value) => value >= 0 && value <= 1, 'between 0 and 1 (e.g. 0.25 for a quarter)');
+  checkNumber('minimumDurationMs', (value) => value >= 0, '0 or more milliseconds');
 }
