@@ -6,6 +6,9 @@
 // - its cross-origin iframe relay (replaykit never sets `recordCrossOriginIframes`);
 // - the `hooks` option's wrappers around every observer (replaykit passes no hooks);
 // - the warning proxy behind rrweb's long-removed global `mirror` export;
+// - rrdom's node class (one `instanceof` the recorder's real DOM nodes never satisfy), the id
+//   maps of cross-origin iframes, the relay of events to a parent frame, and
+//   record.addCustomEvent and record.freezePage (replaykit calls neither);
 // - the code of three options replaykit never sets (inlineImages, collectFonts,
 //   slimDOMOptions), which the copy's record() refuses instead of ignoring.
 // Run by the workspace's postinstall; the recorder's build bundles the result, so a
@@ -140,6 +143,13 @@ cut(
   '\n    if (e.type === EventType.FullSnapshot) {',
   '\n    }',
 );
+// Two of record()'s static methods replaykit never calls: its own events go through its
+// pipeline (recorder.ts › pushCustom), and it never freezes the page.
+cut(
+  'addCustomEvent and freezePage',
+  '\nrecord.addCustomEvent = (tag, payload) => {',
+  '\nrecord.takeFullSnapshot = ',
+);
 
 /** Replaces `from`, which must occur exactly `times` times, with `to`. */
 function swap(name, from, to, times = 1) {
@@ -208,6 +218,7 @@ export {
 for (const gone of [
   'initCanvasContextObserver',
   'BaseRRNode',
+  'addCustomEvent',
   'getRemoteIdToIdMap',
   'WorkerWrapper',
   'DEPARTED_MIRROR_ACCESS_WARNING',
