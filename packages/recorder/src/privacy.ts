@@ -218,9 +218,8 @@ interface SerializedNode {
   isShadow?: boolean;
 }
 
-/** True for the serialized attributes of a password or payment field. */
-function isProtectedSerialized(attributes: Attributes): boolean {
-  const { type, autocomplete } = attributes;
+/** True for the `type` and `autocomplete` (attributes, serialized or live) of a password or payment field. */
+function isProtectedField(type: unknown, autocomplete: unknown): boolean {
   return (
     (typeof type === 'string' && type.toLowerCase() === 'password') ||
     (typeof autocomplete === 'string' && PROTECTED_AUTOCOMPLETE.test(autocomplete))
@@ -393,9 +392,8 @@ export function createPrivacy(config: PrivacyConfig = {}): {
    */
   const isInputMasked = (element: Element): boolean => {
     if (
-      element.getAttribute('type')?.toLowerCase() === 'password' ||
+      isProtectedField(element.getAttribute('type'), element.getAttribute('autocomplete')) ||
       element.hasAttribute('data-rr-is-password') ||
-      PROTECTED_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
       isAlwaysMasked(element) ||
       composedClosest(element, ignoreSelector)
     ) {
@@ -428,7 +426,7 @@ export function createPrivacy(config: PrivacyConfig = {}): {
    * most elements carry nothing to mask, and most URLs have no query.
    */
   const processAttributes = (attributes: Attributes, tagName: string | undefined, id: number | undefined) => {
-    if (id !== undefined && isProtectedSerialized(attributes)) {
+    if (id !== undefined && isProtectedField(attributes.type, attributes.autocomplete)) {
       protectedIds.add(id);
     }
     let element: Element | null | undefined;
