@@ -248,6 +248,40 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(peekRecorder()).not.toBe(first);
   });
 
+  it('keeps the session and the tab’s window when the options change and when the provider mounts again', async () => {
+    const tree = (privacy: 'balanced' | 'strict') => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy={privacy}>
+        <SessionLabel />
+      </RecordingProvider>
+    );
+    const view = render(tree('balanced'));
+    await recordingStarted();
+    const first = peekRecorder();
+    const sessionId = first?.getSessionId();
+    const windowId = first?.getWindowId();
+    // A new preset makes a new recorder on the same page.
+    view.rerender(tree('strict'));
+    await settle();
+    await recordingStarted();
+    expect(peekRecorder()).not.toBe(first);
+    // Unmounted (the recorder stops), then mounted again.
+    view.unmount();
+    await settle();
+    render(tree('strict'));
+    await recordingStarted();
+    await settle();
+    expect(peekRecorder()?.getSessionId()).toBe(sessionId);
+    expect(peekRecorder()?.getWindowId()).toBe(windowId);
+    await peekRecorder()?.flush();
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(3);
+    expect(new Set(ingest.batches.map((batch) => `${batch.sessionId}/${batch.windowId}`))).toEqual(
+      new Set([`${sessionId}/${windowId}`]),
+    );
+    // One window, one counter: the server would drop a repeated seq as a duplicate.
+    const seqs = ingest.batches.map((batch) => batch.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
   it('records a render error with its component stack through the error boundary, then shows the fallback', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     render(

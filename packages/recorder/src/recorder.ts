@@ -511,7 +511,6 @@ export function createRecorder(
         transport?.sendOnPageHide(batch);
       }
       if (session && !event.persisted) {
-        session.markClosed();
         markWindow(session.currentWindowId, 0);
       }
     } catch {
@@ -652,10 +651,7 @@ export function createRecorder(
     }
     listen(uninstall, window, {
       pagehide: onPageHide,
-      pageshow: () => {
-        syncHidden();
-        session?.markOpen();
-      },
+      pageshow: syncHidden,
       online: () => {
         void delivery?.retryNow();
       },

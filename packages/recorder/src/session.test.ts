@@ -6,10 +6,16 @@ import { createSessionState, SESSION_KEY, type SessionState } from './session';
 const T0 = Date.UTC(2026, 0, 1, 12);
 const MINUTE = 60_000;
 
+/** A new page of this tab: a fresh copy of the module, as the browser loads one for each page. */
+async function nextPage(): Promise<typeof createSessionState> {
+  vi.resetModules();
+  return (await import('./session')).createSessionState;
+}
+
 /** A reload: the old page's pagehide clears the open flag, then a new page starts. */
-function reload(previous: SessionState, now: number): SessionState {
-  previous.markClosed();
-  return createSessionState(now);
+async function reload(now: number): Promise<SessionState> {
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+  return (await nextPage())(now);
 }
 
 beforeEach(() => {
@@ -23,12 +29,12 @@ afterEach(() => {
 });
 
 describe('SessionState', () => {
-  it('creates a UUIDv7 session and window, and keeps both (and the seq) across a reload', () => {
+  it('creates a UUIDv7 session and window, and keeps both (and the seq) across a reload', async () => {
     const first = createSessionState(T0);
     expect(first.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(first.takeSeq()).toBe(0);
     expect(first.takeSeq()).toBe(1);
-    const second = reload(first, T0 + MINUTE);
+    const second = await reload(T0 + MINUTE);
     expect(second.sessionId).toBe(first.sessionId);
     expect(second.currentWindowId).toBe(first.currentWindowId);
     expect(second.takeSeq()).toBe(2);
@@ -45,12 +51,26 @@ describe('SessionState', () => {
     expect(other.takeSeq()).toBe(0);
   });
 
-  it('gives a duplicated tab (sessionStorage copied while the original is open) a new window id', () => {
+  it('gives a duplicated tab (sessionStorage copied while the original is open) a new window id', async () => {
     const original = createSessionState(T0);
-    const copy = createSessionState(T0 + 1_000);
+    const copy = (await nextPage())(T0 + 1_000);
     expect(copy.currentWindowId).not.toBe(original.currentWindowId);
     expect(copy.sessionId).toBe(original.sessionId);
     expect(copy.takeSeq()).toBe(0);
+  });
+
+  it('keeps the window and shares its seq with a later recorder of the same page', () => {
+    // A React provider remounted, or given new options, makes a new recorder on the same page.
+    const first = createSessionState(T0);
+    expect(first.takeSeq()).toBe(0);
+    expect(first.takeSeq()).toBe(1);
+    const later = createSessionState(T0 + 1_000);
+    expect(later.currentWindowId).toBe(first.currentWindowId);
+    expect(later.sessionId).toBe(first.sessionId);
+    expect(later.takeSeq()).toBe(2);
+    // The first one may still take one (splitting a batch the server found too large).
+    expect(first.takeSeq()).toBe(3);
+    expect(later.takeSeq()).toBe(4);
   });
 
   it('rotates after 30 minutes without activity, not before, and activity keeps it alive', () => {
@@ -86,9 +106,9 @@ describe('SessionState', () => {
     expect(mine.sessionId).toBe(theirs.sessionId);
   });
 
-  it('starts a fresh session on load when the stored one expired', () => {
+  it('starts a fresh session on load when the stored one expired', async () => {
     const first = createSessionState(T0);
-    const next = reload(first, T0 + SESSION_IDLE_TIMEOUT_MS);
+    const next = await reload(T0 + SESSION_IDLE_TIMEOUT_MS);
     expect(next.sessionId).not.toBe(first.sessionId);
   });
 

@@ -6,9 +6,39 @@ export { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS };
 /** localStorage key of the session shared by the tabs of an origin. */
 export const SESSION_KEY = 'replaykit:session';
 const WINDOW_KEY = 'replaykit:window';
-/** Set while a page of this tab is open; found already set on start, it means the tab was duplicated. */
+/**
+ * Holds the mark of the page of this tab that is open. Found on start with another page's
+ * mark, it means the tab was duplicated; with this page's own, an earlier recorder of this
+ * page (a React provider remounted, or given new options) made the window, which is kept.
+ */
 const WINDOW_OPEN_KEY = 'replaykit:window-open';
 const SEQ_KEY_PREFIX = 'replaykit:seq:';
+
+/** This page's mark in {@link WINDOW_OPEN_KEY}, made with the page's first session state. */
+let pageMark: string | undefined;
+
+/**
+ * This page's mark. Made once per page, with the listeners that keep the flag in step with
+ * the page whether or not a recorder still runs on it: cleared when the page is unloaded (so
+ * a reload keeps the window id), set again when it is shown (back from the back/forward cache).
+ */
+function thisPage(now: number): string {
+  if (pageMark === undefined) {
+    const mark = createUuidV7(now);
+    pageMark = mark;
+    addEventListener('pagehide', (event) => {
+      if (!event.persisted && readStored('sessionStorage', WINDOW_OPEN_KEY) === mark) {
+        try {
+          sessionStorage.removeItem(WINDOW_OPEN_KEY);
+        } catch {
+          // Nothing to clean.
+        }
+      }
+    });
+    addEventListener('pageshow', () => writeStored('sessionStorage', WINDOW_OPEN_KEY, mark));
+  }
+  return pageMark;
+}
 
 interface StoredSession {
   id: string;
@@ -72,9 +102,6 @@ export interface SessionState {
   touch(now?: number): void;
   /** Takes the next sequence number for this window and persists the counter. */
   takeSeq(): number;
-  /** Marks this tab's window as open; cleared on page hide so a reload keeps the window id. */
-  markOpen(): void;
-  markClosed(): void;
 }
 
 /** Loads (or starts) the session of this origin and the window of this tab. */
@@ -99,7 +126,9 @@ export function createSessionState(now: number = Date.now(), options: SessionOpt
   let session = isStoredSession(stored) && !expired(stored, now) ? stored : create(now);
   const storedWindow = readStored<{ id: string }>('sessionStorage', WINDOW_KEY);
   // A duplicated tab copies sessionStorage, including the open flag its original set.
-  const duplicated = readStored('sessionStorage', WINDOW_OPEN_KEY) !== undefined;
+  const mark = thisPage(now);
+  const openMark = readStored('sessionStorage', WINDOW_OPEN_KEY);
+  const duplicated = openMark !== undefined && openMark !== mark;
   const windowId = storedWindow && !duplicated ? storedWindow.id : createUuidV7(now);
   const seqKey = SEQ_KEY_PREFIX + windowId;
   writeStored('sessionStorage', WINDOW_KEY, { id: windowId });
@@ -134,20 +163,14 @@ export function createSessionState(now: number = Date.now(), options: SessionOpt
       writeStored('localStorage', SESSION_KEY, session);
     },
     takeSeq() {
-      writeStored('sessionStorage', seqKey, nextSeq + 1);
-      return nextSeq++;
-    },
-    markOpen() {
-      writeStored('sessionStorage', WINDOW_OPEN_KEY, 1);
-    },
-    markClosed() {
-      try {
-        sessionStorage.removeItem(WINDOW_OPEN_KEY);
-      } catch {
-        // Nothing to clean.
-      }
+      // An earlier recorder of this page shares the window, and may still take one (a 413
+      // split): the stored counter is the window's.
+      const seq = Math.max(nextSeq, readStored<number>('sessionStorage', seqKey) ?? 0);
+      nextSeq = seq + 1;
+      writeStored('sessionStorage', seqKey, nextSeq);
+      return seq;
     },
   };
-  state.markOpen();
+  writeStored('sessionStorage', WINDOW_OPEN_KEY, mark);
   return state;
 }
