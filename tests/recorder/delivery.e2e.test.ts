@@ -146,6 +146,45 @@ describe('recorder delivery against the real server', () => {
     expect(count(events, 'last_words')).toBe(1);
   });
 
+  it('keeps the window across a reload after the recorder was stopped, and for a recorder made again on the page', async () => {
+    // What a React app does: the provider unmounts (its recorder stops) on a page that is not
+    // recorded, the user reloads, and later a provider mounts again or gets new options.
+    const page = await open('/stopped-reload');
+    const ids = await page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]);
+    await page.evaluate(() => window.recorder.capture('before_stop'));
+    await page.evaluate(() => window.recorder.stop());
+    await page.reload();
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    await page.evaluate(() => window.recorder.capture('after_reload'));
+    await page.evaluate((writeKey) => {
+      window.recorder.stop();
+      window.recorder = window.replaykit.createRecorder({
+        endpoint: location.origin,
+        writeKey,
+        flushDelayMs: 100,
+      });
+      window.recorder.start();
+    }, harness.writeKey);
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    expect(
+      await page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]),
+    ).toEqual(ids);
+    await page.evaluate(() => {
+      window.recorder.capture('second_recorder');
+      return window.recorder.flush();
+    });
+    await waitForStored(ids[0] as string, ['before_stop', 'after_reload', 'second_recorder']);
+    const stored = harness.log.filter((entry) => entry.status === 200);
+    expect(new Set(stored.map((entry) => entry.windowId))).toEqual(new Set([ids[1]]));
+    // One counter for the window: a seq sent twice is the same batch again (resent from
+    // IndexedDB or on page hide), never another batch the server would drop as a repeat.
+    const eventCounts = new Map<number, Set<number>>();
+    for (const entry of stored) {
+      eventCounts.set(entry.seq, (eventCounts.get(entry.seq) ?? new Set()).add(entry.eventCount));
+    }
+    expect([...eventCounts.values()].every((counts) => counts.size === 1)).toBe(true);
+  });
+
   it('shares one session between two tabs, each with its own window, and they agree on rotation', async () => {
     const options = { sessionIdleTimeoutMs: 3_000 };
     const first = await open('/tab-a', options);

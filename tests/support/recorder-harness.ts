@@ -19,7 +19,11 @@ declare global {
       getWindowId(): string | undefined;
       getStatus(): string;
       flush(): Promise<void>;
+      start(): void;
+      stop(): void;
     };
+    /** The recorder bundle's export, to make another recorder on a test page. */
+    replaykit: { createRecorder(options: Record<string, unknown>): Window['recorder'] };
   }
 }
 

@@ -792,7 +792,11 @@ export function createRecorder(
         stopInternal();
         // Held data (waiting for a trigger or the minimum duration) is not sent: that is the rule.
         dropHeld();
-        void flushNow();
+        // The page-hide handling went with the listeners, and the page may go away before what
+        // is left lands (a React provider unmounts on a route change, then the tab is closed):
+        // it waits in IndexedDB until acknowledged, for the next page to resend.
+        secure();
+        void delivery?.drain();
       }
       refreshStatus();
     },
