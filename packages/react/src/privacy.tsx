@@ -10,12 +10,22 @@ import {
   isValidElement,
   type ReactElement,
   type ReactNode,
+  type Ref,
 } from 'react';
 
 export interface PrivacyWrapperProps extends HTMLAttributes<HTMLDivElement> {
   /** Put the privacy attribute on the only child instead of rendering a `<div>`. */
   asChild?: boolean;
   children?: ReactNode;
+}
+
+/** Points a ref (callback or object) at `node`. */
+function setRef<T>(ref: Ref<T> | undefined, node: T | null): void {
+  if (typeof ref === 'function') {
+    ref(node);
+  } else if (ref) {
+    ref.current = node;
+  }
 }
 
 function renderWrapper(
@@ -30,8 +40,16 @@ function renderWrapper(
     if (!isValidElement(child)) {
       throw new Error(`<${displayName} asChild> needs exactly one element child, such as <form>…</form>.`);
     }
-    const element = child as ReactElement<Record<string, unknown>>;
-    return cloneElement(element, { ...props, ...element.props, ...markerProps, ref });
+    const element = child as ReactElement<{ ref?: Ref<HTMLElement> }>;
+    // The child keeps its own ref (a form library's `register`, say) beside the wrapper's:
+    // a prop since React 19, a field of the element before.
+    const childRef =
+      'ref' in element.props ? element.props.ref : (element as unknown as { ref?: Ref<HTMLElement> }).ref;
+    const bothRefs = (node: HTMLDivElement | null) => {
+      setRef(ref, node);
+      setRef(childRef, node);
+    };
+    return cloneElement(element, { ...props, ...element.props, ...markerProps, ref: bothRefs });
   }
   return (
     <div {...props} {...markerProps} ref={ref}>

@@ -51,6 +51,30 @@ describe('privacy wrappers', () => {
     expect(form).toHaveClass('inner');
   });
 
+  it('keep the child’s own ref with asChild, beside their own', () => {
+    const own = createRef<HTMLInputElement>();
+    const wrapper = createRef<HTMLDivElement>();
+    const registered: Array<HTMLInputElement | null> = [];
+    render(
+      <>
+        <Masked asChild ref={wrapper}>
+          <input aria-label="card number" ref={own} />
+        </Masked>
+        <Unmasked asChild>
+          <input
+            aria-label="coupon"
+            ref={(node) => {
+              registered.push(node);
+            }}
+          />
+        </Unmasked>
+      </>,
+    );
+    expect(own.current).toBe(screen.getByLabelText('card number'));
+    expect(wrapper.current).toBe(screen.getByLabelText('card number'));
+    expect(registered).toEqual([screen.getByLabelText('coupon')]);
+  });
+
   it('refuses asChild without a single element child', () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(() => render(<Masked asChild>just text</Masked>)).toThrow(
