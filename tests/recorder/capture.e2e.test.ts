@@ -231,6 +231,12 @@ describe('errors, navigations, clicks and console', () => {
       await popped;
       location.hash = '#section';
       await new Promise((resolve) => window.addEventListener('hashchange', resolve, { once: true }));
+      // Back to the same page without a fragment: a fragment change too.
+      const unhashed = new Promise((resolve) =>
+        window.addEventListener('hashchange', resolve, { once: true }),
+      );
+      history.back();
+      await unhashed;
     });
     const events = await recorded(page);
     const errors = payloads<{ kind: string; message: string; stack?: string }>(events, '$error');
@@ -248,9 +254,11 @@ describe('errors, navigations, clicks and console', () => {
       'replaceState',
       'popstate',
       'hashchange',
+      'hashchange',
     ]);
     expect(navigations[1]?.url).toMatch(/\/spa\/next\?token=%5Bredacted%5D$/);
     expect(navigations[4]?.url).toMatch(/#section$/);
+    expect(navigations[5]?.url).not.toContain('#');
   });
 
   it('records rage clicks, dead clicks and console calls within their caps', async () => {

@@ -110,9 +110,10 @@ export function captureNavigation(emit: (payload: NavigationPayload) => void): (
   }
   const withoutHash = (url: string) => url.split('#')[0];
   listen(undo, window, {
-    // A fragment change fires popstate, then hashchange: let hashchange name it.
+    // A fragment change fires popstate, then hashchange (also when the fragment is removed):
+    // let hashchange name it.
     popstate: () => {
-      if (withoutHash(location.href) !== withoutHash(lastUrl) || location.hash === '') {
+      if (withoutHash(location.href) !== withoutHash(lastUrl)) {
         report('popstate');
       }
     },
