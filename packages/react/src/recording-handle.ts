@@ -45,8 +45,14 @@ export class RecordingHandle {
   private refresh(): void {
     const status = this.recorder?.getStatus() ?? 'idle';
     const sessionId = this.recorder?.getSessionId();
-    if (status !== this.snapshot.status || sessionId !== this.snapshot.sessionId) {
+    const previousSessionId = this.snapshot.sessionId;
+    if (status !== this.snapshot.status || sessionId !== previousSessionId) {
       this.snapshot = { status, sessionId };
+      if (this.providerUser && previousSessionId && sessionId && sessionId !== previousSessionId) {
+        // The recorder moved to a new session (an idle rotation, or another tab's), which
+        // starts unidentified: the provider's user is the user of this one too.
+        this.recorder?.identify(this.providerUser.userId, this.providerUser.traits);
+      }
       for (const listener of this.listeners) {
         listener();
       }
@@ -80,18 +86,27 @@ export class RecordingHandle {
   };
 
   private lastProviderUser: string | undefined;
+  private providerUser: { userId: string; traits: Record<string, unknown> | undefined } | undefined;
 
   /**
-   * Identifies the user given to the provider's `user` prop, once per distinct user: React
-   * runs effects twice under StrictMode, and a session should not say "identified" twice.
+   * Identifies the user given to the provider's `user` prop, once per distinct user and
+   * session: React runs effects twice under StrictMode, and a session should not say
+   * "identified" twice.
    */
-  identifyProviderUser(userId: string, traitsJson: string): void {
+  identifyProviderUser(userId: string | undefined, traitsJson: string): void {
+    if (!userId) {
+      // Signed out: later sessions are not this user's.
+      this.lastProviderUser = undefined;
+      this.providerUser = undefined;
+      return;
+    }
     const key = `${userId}\u0000${traitsJson}`;
     if (key === this.lastProviderUser) {
       return;
     }
     this.lastProviderUser = key;
-    this.identify(userId, JSON.parse(traitsJson) ?? undefined);
+    this.providerUser = { userId, traits: JSON.parse(traitsJson) ?? undefined };
+    this.identify(userId, this.providerUser.traits);
   }
 
   readonly identify = (userId: string, traits?: Record<string, unknown>): void => {

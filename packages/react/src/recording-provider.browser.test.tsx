@@ -1,5 +1,6 @@
 import { EventType, type IngestBatch } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { StrictMode, useEffect, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
@@ -77,6 +78,9 @@ function Consent() {
     </button>
   );
 }
+
+/** A short session idle timeout, for the rotation test. */
+const IDLE_TIMEOUT_MS = 300;
 
 /** Generous: on a loaded machine the recorder's start can take a while; waitFor returns as soon as it records. */
 const START_TIMEOUT_MS = 10_000;
@@ -284,6 +288,48 @@ describe('<RecordingProvider> in Chromium', () => {
       bySeq.set(batch.seq, batch);
     }
     expect(count([...bySeq.values()], EventType.FullSnapshot)).toBe(3);
+  });
+
+  it('identifies the provider’s user again in the session that follows an idle rotation, until signed out', async () => {
+    const tree = (user?: { id: string; traits?: Record<string, unknown> }) => (
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        user={user}
+        recorderOptions={{ sessionIdleTimeoutMs: IDLE_TIMEOUT_MS }}
+      >
+        <button type="button">Pay</button>
+      </RecordingProvider>
+    );
+    /** Quiet past the idle timeout; the next click starts a new session. */
+    const rotate = async () => {
+      const before = peekRecorder()?.getSessionId();
+      await act(() => new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS + 1_100)));
+      await userEvent.click(screen.getByRole('button', { name: 'Pay' }));
+      await waitFor(() => expect(peekRecorder()?.getSessionId()).not.toBe(before));
+      await settle();
+      return peekRecorder()?.getSessionId();
+    };
+    const identified = (sessionId: string | undefined) =>
+      ingest.batches
+        .filter((batch) => batch.sessionId === sessionId)
+        .flatMap((batch) => batch.events)
+        .filter(
+          (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$identify',
+        )
+        .map((event) => (event.data as { payload: unknown }).payload);
+    const user = { userId: 'user-7', traits: { plan: 'team' } };
+    const view = render(tree({ id: 'user-7', traits: { plan: 'team' } }));
+    await recordingStarted();
+    const first = peekRecorder()?.getSessionId();
+    await settle();
+    const second = await rotate();
+    view.rerender(tree(undefined));
+    const third = await rotate();
+    await peekRecorder()?.flush();
+    expect(identified(first)).toEqual([user]);
+    expect(identified(second)).toEqual([user]);
+    expect(identified(third)).toEqual([]);
   });
 
   it('records a render error with its component stack through the error boundary, then shows the fallback', async () => {

@@ -84,9 +84,7 @@ export function RecordingProvider({
   const userId = user?.id;
   const userTraits = JSON.stringify(user?.traits ?? null);
   useEffect(() => {
-    if (userId) {
-      handle.identifyProviderUser(userId, userTraits);
-    }
+    handle.identifyProviderUser(userId, userTraits);
   }, [handle, userId, userTraits]);
 
   return <RecordingContext.Provider value={handle}>{children}</RecordingContext.Provider>;
