@@ -13,9 +13,9 @@ import type { PrivacyPreset } from '@replaykit/recorder';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { type FixtureStack, startFixtureStack } from '../support/fixture-stack.ts';
 import type { ReplayedPage } from './fixture/replay.ts';
 import { type FixtureConfig, isHiddenBy, SECRETS, type Secret, UNMASKED } from './secrets.ts';
-import { type PrivacyStack, startPrivacyStack } from './stack.ts';
 
 const PRESETS: PrivacyPreset[] = ['strict', 'balanced', 'relaxed'];
 const ALL_SECRETS: Secret[] = Object.values(SECRETS);
@@ -77,7 +77,7 @@ async function interact(page: Page): Promise<void> {
 }
 
 describe('privacy on the wire: every byte the recorder sends, and its replay, in Chromium', () => {
-  let stack: PrivacyStack;
+  let stack: FixtureStack;
   let browser: Browser;
   let dataDir: string;
   const recordings = new Map<PrivacyPreset, Recording>();
@@ -136,7 +136,7 @@ describe('privacy on the wire: every byte the recorder sends, and its replay, in
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'replaykit-privacy-'));
-    stack = await startPrivacyStack(dataDir);
+    stack = await startFixtureStack(dataDir, 'tests/privacy/fixture');
     browser = await launchChromium();
     for (const preset of PRESETS) {
       recordings.set(preset, await record(preset));

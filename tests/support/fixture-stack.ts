@@ -6,8 +6,8 @@ import { createKeys, startServerProcess, stopProcess } from '../../scripts/demo-
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface PrivacyStack {
-  /** The fixture page's origin (Vite). */
+export interface FixtureStack {
+  /** The fixture pages' origin (Vite). */
   pageUrl: string;
   /** The real replaykit server's origin. */
   serverUrl: string;
@@ -18,9 +18,10 @@ export interface PrivacyStack {
 
 /**
  * Starts the real replaykit server (the CLI, SQLite in `dataDir`, loopback) and a Vite
- * server for the privacy fixture page, which runs the packages from source.
+ * server for the React pages in `fixture` (a directory of the repository, such as
+ * `tests/privacy/fixture`), which run the packages from source.
  */
-export async function startPrivacyStack(dataDir: string): Promise<PrivacyStack> {
+export async function startFixtureStack(dataDir: string, fixture: string): Promise<FixtureStack> {
   const keys = createKeys();
   const { writeKey, readKey } = keys;
   const server = await startServerProcess({
@@ -34,14 +35,14 @@ export async function startPrivacyStack(dataDir: string): Promise<PrivacyStack> 
   try {
     vite = await createServer({
       configFile: false,
-      root: join(ROOT, 'tests/privacy/fixture'),
+      root: join(ROOT, fixture),
       cacheDir: join(dataDir, 'vite-cache'),
       logLevel: 'warn',
       plugins: [react()],
       resolve: { conditions: ['source', ...defaultClientConditions] },
       // Pre-bundled up front, so Vite never reloads the page mid-recording to add one.
       optimizeDeps: {
-        entries: ['index.html', 'replay.html'],
+        entries: ['*.html'],
         include: [
           'react',
           'react-dom/client',
