@@ -2,7 +2,7 @@ import type { ErrorPayload } from '@replaykit/core';
 import type { Recorder } from '@replaykit/recorder';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { RecordingContext } from './context';
 import { ERROR_STACK_MAX_CHARS, RecordingErrorBoundary, reactErrorPayload } from './error-boundary';
@@ -36,6 +36,13 @@ function Cart() {
     throw new Error('Cart total could not be computed');
   }
   return <p>Cart total: 42</p>;
+}
+
+function FailsOnMount() {
+  useEffect(() => {
+    throw new Error('Shipping options could not load');
+  }, []);
+  return null;
 }
 
 function Page() {
@@ -93,6 +100,27 @@ describe('<RecordingErrorBoundary>', () => {
     expect(payload.message).toHaveLength(ERROR_STACK_MAX_CHARS);
     expect(payload.stack).toHaveLength(ERROR_STACK_MAX_CHARS);
     expect(payload.componentStack).toHaveLength(ERROR_STACK_MAX_CHARS);
+  });
+
+  it('records an effect error once under StrictMode, which runs the throwing effect twice', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { recorder, errors } = observedRecorder();
+    const handle = new RecordingHandle();
+    handle.attach(recorder);
+    const onError = vi.fn();
+    render(
+      <StrictMode>
+        <RecordingContext.Provider value={handle}>
+          <RecordingErrorBoundary fallback={<p role="alert">Something went wrong</p>} onError={onError}>
+            <FailsOnMount />
+          </RecordingErrorBoundary>
+        </RecordingContext.Provider>
+      </StrictMode>,
+    );
+    expect(screen.getByRole('alert')).toBeInTheDocument();
+    expect(errors.map((error) => error.message)).toEqual(['Shipping options could not load']);
+    expect(onError).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
   });
 
   it('throws a how-to-fix error outside <RecordingProvider>', () => {

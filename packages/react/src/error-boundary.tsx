@@ -54,13 +54,30 @@ export class RecordingErrorBoundary extends Component<RecordingErrorBoundaryProp
   static override contextType = RecordingContext;
   declare context: RecordingHandle | null;
   override state: State = { error: null };
+  /** The fall to the fallback (its state's error) last recorded, and what was recorded for it. */
+  private recorded: { error: Error; message: string; componentStack: string | undefined } | undefined;
 
   static getDerivedStateFromError(error: unknown): State {
     return { error: toError(error) };
   }
 
   override componentDidCatch(error: unknown, info: ErrorInfo): void {
-    this.context?.captureError(reactErrorPayload(error, info.componentStack));
+    const payload = reactErrorPayload(error, info.componentStack);
+    const fall = this.state.error;
+    // StrictMode runs a new component's effects twice in development: an effect that throws
+    // throws twice, and both reach this boundary in the same commit. That is one error.
+    if (
+      fall &&
+      this.recorded?.error === fall &&
+      this.recorded.message === payload.message &&
+      this.recorded.componentStack === payload.componentStack
+    ) {
+      return;
+    }
+    if (fall) {
+      this.recorded = { error: fall, message: payload.message, componentStack: payload.componentStack };
+    }
+    this.context?.captureError(payload);
     this.props.onError?.(toError(error), info.componentStack ?? undefined);
   }
 
