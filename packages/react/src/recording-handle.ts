@@ -14,7 +14,8 @@ const PENDING_CALLS_MAX = PENDING_EVENTS_MAX;
 
 /**
  * A stable object that a provider hands to its hooks from the very first render. The page's
- * recorder is attached in an effect; calls made before that are kept and replayed in order.
+ * recorder is attached in an effect; calls made before that are kept and replayed in order,
+ * unless the provider is disabled (`enabled={false}`): then nothing is kept.
  */
 export class RecordingHandle {
   private recorder: Recorder | undefined;
@@ -22,6 +23,26 @@ export class RecordingHandle {
   private pending: Array<(recorder: Recorder) => void> = [];
   private readonly listeners = new Set<() => void>();
   private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
+  /** The provider is disabled: calls are dropped, not kept for later. */
+  private disabled: boolean;
+  /** The provider's user, not identified yet because the provider was disabled. */
+  private providerUserWaiting = false;
+
+  constructor(disabled = false) {
+    this.disabled = disabled;
+  }
+
+  /**
+   * While the provider is disabled (no consent yet, or withdrawn), nothing the page captures
+   * is recorded, not even once it is enabled: it would land at the wrong time, and without
+   * consent.
+   */
+  setDisabled(disabled: boolean): void {
+    this.disabled = disabled;
+    if (disabled) {
+      this.pending = [];
+    }
+  }
 
   attach(recorder: Recorder): void {
     this.detach();
@@ -31,6 +52,10 @@ export class RecordingHandle {
     this.pending = [];
     for (const call of calls) {
       call(recorder);
+    }
+    if (this.providerUserWaiting && this.providerUser) {
+      this.providerUserWaiting = false;
+      recorder.identify(this.providerUser.userId, this.providerUser.traits);
     }
     this.refresh();
   }
@@ -62,7 +87,7 @@ export class RecordingHandle {
   private call(action: (recorder: Recorder) => void): void {
     if (this.recorder) {
       action(this.recorder);
-    } else if (this.pending.length < PENDING_CALLS_MAX) {
+    } else if (!this.disabled && this.pending.length < PENDING_CALLS_MAX) {
       this.pending.push(action);
     }
   }
@@ -98,6 +123,7 @@ export class RecordingHandle {
       // Signed out: later sessions are not this user's.
       this.lastProviderUser = undefined;
       this.providerUser = undefined;
+      this.providerUserWaiting = false;
       return;
     }
     const key = `${userId}\u0000${traitsJson}`;
@@ -106,7 +132,12 @@ export class RecordingHandle {
     }
     this.lastProviderUser = key;
     this.providerUser = { userId, traits: JSON.parse(traitsJson) ?? undefined };
-    this.identify(userId, this.providerUser.traits);
+    if (this.disabled && !this.recorder) {
+      // Identified once the provider is enabled and has its recorder.
+      this.providerUserWaiting = true;
+    } else {
+      this.identify(userId, this.providerUser.traits);
+    }
   }
 
   readonly identify = (userId: string, traits?: Record<string, unknown>): void => {

@@ -41,8 +41,12 @@ function SessionLabel() {
   );
 }
 
+/** The latest capture function a CaptureOnMount rendered with. */
+const latestCapture: { current: ((name: string) => void) | undefined } = { current: undefined };
+
 function CaptureOnMount() {
   const capture = useCapture();
+  latestCapture.current = capture;
   useEffect(() => {
     // Runs before the provider's own effect: the call must be kept, not lost.
     capture('child_mounted', { at: 'mount' });
@@ -179,6 +183,34 @@ describe('<RecordingProvider> in Chromium', () => {
     await settle();
     expect(recorder?.getStatus()).toBe('idle');
     expect(peekRecorder()).toBeUndefined();
+  });
+
+  it('records nothing captured while disabled, even once enabled, and identifies the user once', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled} user={{ id: 'user-3' }}>
+        <CaptureOnMount />
+      </RecordingProvider>
+    );
+    // Captured on mount, before the user consented.
+    const view = render(<StrictMode>{tree(false)}</StrictMode>);
+    await settle();
+    view.rerender(<StrictMode>{tree(true)}</StrictMode>);
+    await recordingStarted();
+    await settle();
+    await peekRecorder()?.flush();
+    expect(tags(ingest.batches)).not.toContain('child_mounted');
+    expect(tags(ingest.batches).filter((tag) => tag === '$identify')).toHaveLength(1);
+    // Consent withdrawn, then given again: what the page captured in between is not recorded.
+    view.rerender(<StrictMode>{tree(false)}</StrictMode>);
+    await settle();
+    act(() => {
+      latestCapture.current?.('while_disabled');
+    });
+    view.rerender(<StrictMode>{tree(true)}</StrictMode>);
+    await recordingStarted();
+    await settle();
+    await peekRecorder()?.flush();
+    expect(tags(ingest.batches)).not.toContain('while_disabled');
   });
 
   it('masks <Masked> content and identifies the user', async () => {

@@ -54,7 +54,7 @@ export function RecordingProvider({
   recorderOptions,
   children,
 }: RecordingProviderProps) {
-  const [handle] = useState(() => new RecordingHandle());
+  const [handle] = useState(() => new RecordingHandle(!enabled));
   const options: RecorderOptions = {
     ...recorderOptions,
     ...(flushDelayMs === undefined ? {} : { flushDelayMs }),
@@ -70,6 +70,7 @@ export function RecordingProvider({
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
+    handle.setDisabled(!enabled);
     if (!enabled) {
       return;
     }
