@@ -112,7 +112,7 @@ describe('a React app recorded against the real server', () => {
     });
     await stored(page, sessionId, 'first_page_done');
 
-    const { session } = await api<SessionResponse>(API_PATHS.session(sessionId));
+    const { session, markers } = await api<SessionResponse>(API_PATHS.session(sessionId));
     const { events } = await api<SessionEventsResponse>(API_PATHS.sessionEvents(sessionId));
     expect(events.filter((event) => event.type === EventType.Meta)).toHaveLength(1);
     expect(events.filter((event) => event.type === EventType.FullSnapshot)).toHaveLength(1);
@@ -135,6 +135,12 @@ describe('a React app recorded against the real server', () => {
       (entry) => entry.level === 'error' && entry.args[0] === 'console failed',
     );
     expect(consoleErrors).toHaveLength(1);
+    // React logs the errors its boundary caught with a format string: applied, not shown raw.
+    const consoleMarkers = markers
+      .filter((marker) => marker.kind === 'console_error')
+      .map((marker) => marker.label);
+    expect(consoleMarkers.some((label) => label.startsWith('Error: render failed'))).toBe(true);
+    expect(consoleMarkers.filter((label) => label.includes('%o'))).toEqual([]);
 
     const navigations = payloads<NavigationPayload>(events, '$navigation');
     expect(

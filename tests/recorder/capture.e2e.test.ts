@@ -268,6 +268,17 @@ describe('errors, navigations, clicks and console', () => {
     await page.click('#action');
     await page.evaluate(() => {
       console.log('hello', { from: 'the host' });
+      console.info(
+        '%cStep%c %s of %d items failed: %o (100%%)',
+        'color: red',
+        '',
+        'Checkout',
+        3,
+        {
+          code: 'card_declined',
+        },
+        'left over',
+      );
       console.debug('not recorded by default');
       console.warn('x'.repeat(3_000));
       console.error(...Array.from({ length: 12 }, (_, index) => index));
@@ -283,11 +294,16 @@ describe('errors, navigations, clicks and console', () => {
       selector: 'button#action',
     });
     const logs = payloads<{ level: string; args: string[]; truncated?: boolean }>(events, '$console');
-    expect(logs.map((log) => log.level)).toEqual(['log', 'warn', 'error']);
+    expect(logs.map((log) => log.level)).toEqual(['log', 'info', 'warn', 'error']);
     expect(logs[0]?.args).toEqual(['hello', '{"from":"the host"}']);
-    expect(logs[1]?.args[0]?.length).toBe(2_001);
-    expect(logs[1]?.truncated).toBe(true);
-    expect(logs[2]?.args).toHaveLength(10);
+    // Format directives applied as the console shows them; styling dropped.
+    expect(logs[1]?.args).toEqual([
+      'Step Checkout of 3 items failed: {"code":"card_declined"} (100%)',
+      'left over',
+    ]);
+    expect(logs[2]?.args[0]?.length).toBe(2_001);
+    expect(logs[2]?.truncated).toBe(true);
+    expect(logs[3]?.args).toHaveLength(10);
   });
 });
 

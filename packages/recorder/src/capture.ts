@@ -157,6 +157,30 @@ export function describe(value: unknown, maxChars: number = CONSOLE_MAX_ARG_CHAR
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
 }
 
+/**
+ * Applies the directives of a first string argument as the console does (`'%s failed'`, and
+ * React's own `'%o\n\n%s'` for the errors it logs), so the text reads as the developer saw it
+ * rather than as a template beside its values; arguments left over follow it. Numbers keep
+ * their digits under `%d` and `%i`.
+ */
+function applyConsoleFormat(args: unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  // As in the console, a string alone is printed as it is.
+  if (typeof first !== 'string' || rest.length === 0) {
+    return args;
+  }
+  let used = 0;
+  const text = first.replace(/%[sdifoOc%]/g, (directive) => {
+    if (directive === '%%' || used >= rest.length) {
+      return directive === '%%' ? '%' : directive;
+    }
+    const value = describe(rest[used++]);
+    // %c styles the devtools' text: it is not text itself.
+    return directive === '%c' ? '' : value;
+  });
+  return [text, ...rest.slice(used)];
+}
+
 /** Console calls of the chosen levels; the host's console behaves exactly as before. */
 export function captureConsole(
   levels: readonly ConsoleLevel[],
@@ -172,8 +196,9 @@ export function captureConsole(
         if (!inside) {
           inside = true;
           guard(() => {
-            let truncated = args.length > CONSOLE_MAX_ARGS;
-            const texts = args.slice(0, CONSOLE_MAX_ARGS).map((argument) => {
+            const shown = applyConsoleFormat(args);
+            let truncated = shown.length > CONSOLE_MAX_ARGS;
+            const texts = shown.slice(0, CONSOLE_MAX_ARGS).map((argument) => {
               const text = describe(argument);
               truncated ||= text.length > CONSOLE_MAX_ARG_CHARS;
               return text;
