@@ -356,6 +356,9 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const { source, retry } = useReplaySource({ events, loader, sessionId, baseUrl, readKey, windowId });
   const [store, setStore] = useState<ReplayStore | null>(null);
   const [playback, setPlayback] = useState<PlaybackState>('paused');
+  // The viewer's own choices outlive the store they were made in: another tab, a retry or
+  // another session gets a fresh store, which starts from them rather than the defaults.
+  const [chosen, setChosen] = useState<{ speed: PlaybackSpeed; skipInactive: boolean } | null>(null);
   const pendingRef = useRef<PendingCommands>({ seek: null, play: null, speed: null });
   const callbacksRef = useRef({ onStateChange, onTimeUpdate, onSpeedChange, onEventClick });
   useEffect(() => {
@@ -389,10 +392,18 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     if (store === null) {
       return;
     }
-    let { playback: lastPlayback, currentTime: lastTime, speed: lastSpeed } = store.getSnapshot();
+    let {
+      playback: lastPlayback,
+      currentTime: lastTime,
+      speed: lastSpeed,
+      skipInactive: lastSkip,
+    } = store.getSnapshot();
     setPlayback(lastPlayback);
     return store.subscribe(() => {
       const snapshot = store.getSnapshot();
+      if (snapshot.speed !== lastSpeed || snapshot.skipInactive !== lastSkip) {
+        setChosen({ speed: snapshot.speed, skipInactive: snapshot.skipInactive });
+      }
       if (snapshot.playback !== lastPlayback) {
         lastPlayback = snapshot.playback;
         setPlayback(lastPlayback);
@@ -405,6 +416,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         lastSpeed = snapshot.speed;
         callbacksRef.current.onSpeedChange?.(lastSpeed);
       }
+      lastSkip = snapshot.skipInactive;
     });
   }, [store]);
 
@@ -500,7 +512,11 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         <ReplaySession
           timeline={source.timeline}
           sourceKey={`${source.key}:${source.windowId ?? ''}`}
-          settings={{ initialTime, speed: speed ?? defaultSpeed, skipInactive: defaultSkipInactive }}
+          settings={{
+            initialTime,
+            speed: speed ?? chosen?.speed ?? defaultSpeed,
+            skipInactive: chosen?.skipInactive ?? defaultSkipInactive,
+          }}
           onStore={handleStore}
         >
           {children ?? (

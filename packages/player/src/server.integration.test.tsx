@@ -186,6 +186,24 @@ describe('the player against the real server', () => {
     );
   });
 
+  it('keeps the speed and skip setting the viewer chose when switching tabs', async () => {
+    render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 5_000 });
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Playback speed' }), '4');
+    await userEvent.click(screen.getByRole('button', { name: 'Skip inactivity' }));
+    const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
+    const second = within(tabSelect).getAllByRole('option')[1] as HTMLOptionElement;
+    await userEvent.selectOptions(tabSelect, second.value);
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second.value), {
+      timeout: 5_000,
+    });
+    expect(player).toHaveAttribute('data-state', 'ready');
+    expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
+    expect(screen.getByRole('button', { name: 'Skip inactivity' })).toHaveAttribute('aria-pressed', 'false');
+  });
+
   it('says the session was not found, and that a write key cannot read', async () => {
     const { unmount } = render(
       <ReplayPlayer
