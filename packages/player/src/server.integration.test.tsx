@@ -218,6 +218,38 @@ describe('the player against the real server', () => {
     await waitFor(() => expect(screen.getByRole('region')).toHaveAttribute('data-state', 'unauthorized'));
   });
 
+  it('drops a "Load more" page that arrives after the sort changed, instead of mixing it in', async () => {
+    // The real server, with the next page held back until the sort has changed.
+    let releasePage: () => void = () => undefined;
+    const pageHeld = new Promise<void>((resolve) => {
+      releasePage = resolve;
+    });
+    const slowNextPage: typeof fetch = async (input, init) => {
+      if (String(input).includes('cursor=')) {
+        await pageHeld;
+      }
+      return fetch(input, init);
+    };
+    render(
+      <SessionList
+        baseUrl={handle.url}
+        readKey={PROJECT.readKey}
+        fetch={slowNextPage}
+        pageSize={1}
+        onSelect={() => undefined}
+      />,
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Load more' }));
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'longest');
+    await screen.findByRole('button', { name: 'Load more' });
+    const longest = screen.getByRole('button', { name: /^Play the recording/ }).dataset.sessionId;
+    releasePage();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Still the first page of the longest: nothing of the old order came in.
+    const rows = screen.getAllByRole('button', { name: /^Play the recording/ });
+    expect(rows.map((row) => row.dataset.sessionId)).toEqual([longest]);
+  });
+
   it('lists the session in <SessionList> and opens it', async () => {
     const onSelect = vi.fn();
     render(<SessionList baseUrl={handle.url} readKey={PROJECT.readKey} onSelect={onSelect} />);

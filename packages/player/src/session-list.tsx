@@ -15,6 +15,7 @@ import {
   useCallback,
   useEffect,
   useId,
+  useRef,
   useState,
 } from 'react';
 import { formatTime } from './format-time';
@@ -139,6 +140,8 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
   const [state, setState] = useState<ListState>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const headingId = useId();
+  /** Aborts when the list shown is replaced (other filters, a retry, unmount): its pages are stale then. */
+  const listSignalRef = useRef<AbortSignal | null>(null);
 
   const fetchPage = useCallback(
     async (page: SessionListQuery, signal?: AbortSignal): Promise<SessionListResponse> => {
@@ -179,6 +182,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
   // biome-ignore lint/correctness/useExhaustiveDependencies: bumping `attempt` is how Retry loads again.
   useEffect(() => {
     const controller = new AbortController();
+    listSignalRef.current = controller.signal;
     setState({ kind: 'loading' });
     fetchPage(query, controller.signal).then(
       (body) =>
@@ -196,9 +200,13 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     if (state.kind !== 'ready' || state.nextCursor === null) {
       return;
     }
+    const signal = listSignalRef.current ?? undefined;
     setState({ ...state, loadingMore: true });
     try {
-      const body = await fetchPage({ ...query, cursor: state.nextCursor });
+      const body = await fetchPage({ ...query, cursor: state.nextCursor }, signal);
+      if (signal?.aborted) {
+        return;
+      }
       setState({
         kind: 'ready',
         sessions: [...state.sessions, ...body.sessions],
@@ -206,7 +214,9 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
         loadingMore: false,
       });
     } catch (error) {
-      setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+      if (!signal?.aborted) {
+        setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+      }
     }
   };
 
