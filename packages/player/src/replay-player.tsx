@@ -133,6 +133,7 @@ interface PendingCommands {
 }
 
 const NO_SNAPSHOT_MESSAGE = 'Nothing to replay yet: this recording has no full page snapshot.';
+const NO_SNAPSHOT_RETRY_HINT = 'If it is still being recorded, retry in a moment.';
 
 interface LayoutProps {
   inspector: boolean;
@@ -545,11 +546,20 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       break;
     }
     case 'no-snapshot':
-      content = (
-        <p className="rk-message" role="status">
-          {NO_SNAPSHOT_MESSAGE}
-        </p>
-      );
+      // Given `events`, the recording is what it is; loaded, it may still be being recorded.
+      content =
+        events === undefined ? (
+          <div className="rk-message" role="status">
+            <p>{`${NO_SNAPSHOT_MESSAGE} ${NO_SNAPSHOT_RETRY_HINT}`}</p>
+            <button type="button" className="rk-retry" onClick={retry}>
+              Retry
+            </button>
+          </div>
+        ) : (
+          <p className="rk-message" role="status">
+            {NO_SNAPSHOT_MESSAGE}
+          </p>
+        );
       break;
     case 'not-found':
     case 'unauthorized':

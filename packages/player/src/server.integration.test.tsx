@@ -41,9 +41,12 @@ beforeAll(async () => {
   await ingest(MANY_CHUNKS_SESSION_ID, longest, 5);
 });
 
-/** Sends a tab's events to the server in batches of `perBatch`; resolves with their count. */
-async function ingest(sessionId: string, tab: SessionChunk, perBatch: number): Promise<number> {
-  let seq = 0;
+/**
+ * Sends a tab's events to the server in batches of `perBatch`, numbered from `firstSeq`;
+ * resolves with their count.
+ */
+async function ingest(sessionId: string, tab: SessionChunk, perBatch: number, firstSeq = 0): Promise<number> {
+  let seq = firstSeq;
   for (let start = 0; start < tab.events.length; start += perBatch, seq++) {
     const body = {
       v: WIRE_VERSION,
@@ -59,7 +62,7 @@ async function ingest(sessionId: string, tab: SessionChunk, perBatch: number): P
     });
     expect(response.status, await response.clone().text()).toBe(200);
   }
-  return seq;
+  return seq - firstSeq;
 }
 
 afterAll(async () => {
@@ -202,6 +205,21 @@ describe('the player against the real server', () => {
     expect(player).toHaveAttribute('data-state', 'ready');
     expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
     expect(screen.getByRole('button', { name: 'Skip inactivity' })).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  it('loads a session still being recorded again on Retry, once its full snapshot has arrived', async () => {
+    const sessionId = '0192e4a0-7b1c-7def-8000-0000000000cc';
+    const [tab] = tabs as [SessionChunk];
+    // So far only the Meta event has been stored: nothing to replay yet.
+    await ingest(sessionId, { ...tab, events: tab.events.slice(0, 1) }, BATCH_EVENTS);
+    render(<ReplayPlayer sessionId={sessionId} baseUrl={handle.url} readKey={PROJECT.readKey} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'no-snapshot'), { timeout: 5_000 });
+    expect(player).toHaveTextContent(/no full page snapshot/);
+
+    await ingest(sessionId, { ...tab, events: tab.events.slice(1) }, BATCH_EVENTS, 1);
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
   });
 
   it('says the session was not found, and that a write key cannot read', async () => {
