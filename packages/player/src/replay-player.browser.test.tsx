@@ -1,11 +1,12 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import type { RecordedEvent } from '@replaykit/core';
+import type { RecordedEvent, SessionChunk } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import axe from 'axe-core';
 import { createRef, type Ref, StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { ReplayPlayer, type ReplayPlayerHandle } from './index';
 import recording from './test/fixtures/checkout-recording.json';
 import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
@@ -260,5 +261,49 @@ describe('<ReplayPlayer> in Chromium', () => {
     await waitFor(() => expect(ratio()).toBeCloseTo(600 / 400, 2), REPLAY_WAIT);
     act(() => handle.current?.seek(100));
     await waitFor(() => expect(ratio()).toBeCloseTo(600 / 800, 2), REPLAY_WAIT);
+  });
+});
+
+describe('keyboard focus when the player loads again', () => {
+  it('gives focus back to the Tab select once the chosen tab has loaded', async () => {
+    async function* loader({ windowId }: { windowId: string | null }): AsyncGenerator<SessionChunk> {
+      if (windowId !== null) {
+        // The chosen tab takes a moment to arrive, as from a server: "Loading…" shows meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      yield* twoTabSession as SessionChunk[];
+    }
+    render(<ReplayPlayer loader={loader} />);
+    const tabSelect = await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    const second = tabSelect.querySelectorAll('option')[1]!.value;
+    tabSelect.focus();
+    await userEvent.selectOptions(tabSelect, second);
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second),
+      REPLAY_WAIT,
+    );
+    // The controls were replaced by "Loading…" meanwhile: focus must not be left on the page's body.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('combobox', { name: 'Tab' })));
+  });
+
+  it('keeps focus in the player after Retry, so the shortcuts work at once', async () => {
+    let calls = 0;
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      calls++;
+      if (calls === 1) {
+        throw new Error('the network is down');
+      }
+      yield { windowId: 'w', seq: 0, events };
+    }
+    render(<ReplayPlayer loader={loader} />);
+    const retry = await screen.findByRole('button', { name: 'Retry' }, REPLAY_WAIT);
+    retry.focus();
+    await userEvent.keyboard('{Enter}');
+    await replayIframe();
+    expect(screen.getByRole('region', { name: 'Session replay' })).toContainElement(
+      document.activeElement as HTMLElement,
+    );
+    await userEvent.keyboard('k');
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
   });
 });

@@ -366,6 +366,12 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     callbacksRef.current = { onStateChange, onTimeUpdate, onSpeedChange, onEventClick };
   });
   const storeRef = useRef<ReplayStore | null>(null);
+  const sectionRef = useRef<HTMLElement | null>(null);
+  // Whether focus is inside the player. A focused control that is removed (a tab switch or a
+  // Retry replaces the controls with "Loading…") gets no blur, so this stays true then.
+  const focusInsideRef = useRef(false);
+  // The tab chosen from the focused Tab select: the select gets focus back once it is shown.
+  const refocusTabRef = useRef<string | null>(null);
 
   const handleStore = useCallback((next: ReplayStore | null) => {
     storeRef.current = next;
@@ -487,6 +493,17 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     callbacksRef.current.onStateChange?.({ load, playback: reportedPlayback });
   }, [load, reportedPlayback]);
 
+  // Focus that fell out of the player with a removed control goes back to the player, so the
+  // keyboard shortcuts keep working and a screen reader stays where it was.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each change of load state replaces the controls.
+  useEffect(() => {
+    const section = sectionRef.current;
+    const active = section?.ownerDocument.activeElement;
+    if (section && focusInsideRef.current && (active === null || active === section.ownerDocument.body)) {
+      section.focus();
+    }
+  }, [load]);
+
   const emitEventClick = useCallback(
     (event: ReplayEventClick) => callbacksRef.current.onEventClick?.(event),
     [],
@@ -500,8 +517,18 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           <label className="rk-tab-select">
             <span>Tab</span>
             <select
+              ref={(select) => {
+                if (select !== null && refocusTabRef.current === select.value) {
+                  refocusTabRef.current = null;
+                  select.focus();
+                }
+              }}
               value={source.windowId ?? ''}
-              onChange={(event) => setWindowId(event.currentTarget.value)}
+              onChange={(event) => {
+                const select = event.currentTarget;
+                refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
+                setWindowId(select.value);
+              }}
             >
               {source.windowIds.map((id, index) => (
                 <option key={id} value={id}>{`Tab ${index + 1}`}</option>
@@ -590,8 +617,17 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       data-state={load}
       data-theme={theme}
       aria-label="Session replay"
+      ref={sectionRef}
       // Not a tab stop; a click inside gives it focus, so the shortcuts work after one.
       tabIndex={-1}
+      onFocus={() => {
+        focusInsideRef.current = true;
+      }}
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget)) {
+          focusInsideRef.current = false;
+        }
+      }}
       onKeyDown={(event) => {
         const current = storeRef.current;
         if (current !== null && handleShortcut(current, event)) {
