@@ -307,3 +307,31 @@ describe('keyboard focus when the player loads again', () => {
     expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
   });
 });
+
+describe('another recording in the same player', () => {
+  it('plays the first tab of a new loader, not the tab chosen in the previous recording', async () => {
+    async function* twoTabs(): AsyncGenerator<SessionChunk> {
+      yield* twoTabSession as SessionChunk[];
+    }
+    async function* oneTab(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+    }
+    const { rerender } = render(<ReplayPlayer loader={twoTabs} />);
+    const tabSelect = await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    const second = tabSelect.querySelectorAll('option')[1]!.value;
+    await userEvent.selectOptions(tabSelect, second);
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second),
+      REPLAY_WAIT,
+    );
+
+    rerender(<ReplayPlayer loader={oneTab} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), REPLAY_WAIT);
+    const iframe = await replayIframe();
+    await waitFor(
+      () => expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout'),
+      REPLAY_WAIT,
+    );
+  });
+});

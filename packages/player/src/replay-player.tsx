@@ -353,7 +353,13 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   },
   ref,
 ) {
-  const [windowId, setWindowId] = useState<string | null>(null);
+  // The tab chosen, and the recording it was chosen in: another recording starts at its first tab.
+  const [tab, setTab] = useState<{
+    windowId: string;
+    loader: typeof loader;
+    sessionId: typeof sessionId;
+  } | null>(null);
+  const windowId = tab !== null && tab.loader === loader && tab.sessionId === sessionId ? tab.windowId : null;
   const { source, retry } = useReplaySource({ events, loader, sessionId, baseUrl, readKey, windowId });
   const [store, setStore] = useState<ReplayStore | null>(null);
   const [playback, setPlayback] = useState<PlaybackState>('paused');
@@ -527,7 +533,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
               onChange={(event) => {
                 const select = event.currentTarget;
                 refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
-                setWindowId(select.value);
+                setTab({ windowId: select.value, loader, sessionId });
               }}
             >
               {source.windowIds.map((id, index) => (
