@@ -128,9 +128,13 @@ export interface ReplayPlayerHandle {
 
 interface PendingCommands {
   seek: number | null;
+  /** A moment of the session (ms since 1970) to start at: where the previous tab was. */
+  at: number | null;
   play: boolean | null;
   speed: PlaybackSpeed | null;
 }
+
+const NO_PENDING_COMMANDS: Readonly<PendingCommands> = { seek: null, at: null, play: null, speed: null };
 
 const NO_SNAPSHOT_MESSAGE = 'Nothing to replay yet: this recording has no full page snapshot.';
 const NO_SNAPSHOT_RETRY_HINT = 'If it is still being recorded, retry in a moment.';
@@ -366,7 +370,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   // The viewer's own choices outlive the store they were made in: another tab, a retry or
   // another session gets a fresh store, which starts from them rather than the defaults.
   const [chosen, setChosen] = useState<{ speed: PlaybackSpeed; skipInactive: boolean } | null>(null);
-  const pendingRef = useRef<PendingCommands>({ seek: null, play: null, speed: null });
+  const pendingRef = useRef<PendingCommands>({ ...NO_PENDING_COMMANDS });
   const callbacksRef = useRef({ onStateChange, onTimeUpdate, onSpeedChange, onEventClick });
   useEffect(() => {
     callbacksRef.current = { onStateChange, onTimeUpdate, onSpeedChange, onEventClick };
@@ -386,9 +390,12 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       return;
     }
     const pending = pendingRef.current;
-    pendingRef.current = { seek: null, play: null, speed: null };
+    pendingRef.current = { ...NO_PENDING_COMMANDS };
     if (pending.speed !== null) {
       next.setSpeed(pending.speed);
+    }
+    if (pending.at !== null) {
+      next.seek(pending.at - next.timeline.startTime);
     }
     if (pending.seek !== null) {
       next.seek(pending.seek);
@@ -533,6 +540,15 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
               onChange={(event) => {
                 const select = event.currentTarget;
                 refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
+                // The other tab starts at the same moment of the session, playing if this one played.
+                const current = storeRef.current;
+                if (current !== null) {
+                  const { currentTime: offset, playback: state } = current.getSnapshot();
+                  pendingRef.current.at = current.timeline.startTime + offset;
+                  if (state === 'playing') {
+                    pendingRef.current.play = true;
+                  }
+                }
                 setTab({ windowId: select.value, loader, sessionId });
               }}
             >

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { INGEST_PATH, type SessionChunk, WIRE_VERSION, WRITE_KEY_HEADER } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { createRef } from 'react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { fetchSessionMeta, STREAM_RESUME_DELAYS_MS, streamSessionChunks } from './load-session';
-import { ReplayPlayer } from './replay-player';
+import { ReplayPlayer, type ReplayPlayerHandle } from './replay-player';
 import { SessionList } from './session-list';
 import { startCuttingProxy } from './test/cutting-proxy';
 import { stubResizeObserverEachTest } from './test/resize-observer';
@@ -220,6 +221,30 @@ describe('the player against the real server', () => {
     await ingest(sessionId, { ...tab, events: tab.events.slice(1) }, BATCH_EVENTS, 1);
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+  });
+
+  it('switches tabs at the same moment of the session, playing on if it played', async () => {
+    const [first, second] = tabs as [SessionChunk, SessionChunk];
+    const ref = createRef<ReplayPlayerHandle>();
+    render(<ReplayPlayer ref={ref} sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 5_000 });
+    const firstStart = first.events[0]!.timestamp;
+    const secondStart = second.events[0]!.timestamp;
+    act(() => ref.current?.seek(3_000));
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
+    await userEvent.selectOptions(tabSelect, second.windowId);
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second.windowId), {
+      timeout: 5_000,
+    });
+    // Nothing drives the clock in jsdom: the time is where the switch put it.
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute(
+      'aria-valuenow',
+      String(firstStart + 3_000 - secondStart),
+    );
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
   });
 
   it('says the session was not found, and that a write key cannot read', async () => {
