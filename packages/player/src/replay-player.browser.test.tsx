@@ -199,6 +199,21 @@ describe('<ReplayPlayer> in Chromium', () => {
     });
   });
 
+  it('keeps the keyboard shortcuts popover inside a narrow player', async () => {
+    render(
+      <div style={{ width: '360px' }}>
+        <ReplayPlayer events={events} />
+      </div>,
+    );
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Keyboard shortcuts' }));
+    const popover = screen.getByRole('dialog', { name: 'Keyboard shortcuts' }).getBoundingClientRect();
+    const player = screen.getByRole('region', { name: 'Session replay' }).getBoundingClientRect();
+    // The controls wrap there, the help button to the left: the popover must not spill out.
+    expect(popover.left).toBeGreaterThanOrEqual(player.left);
+    expect(popover.right).toBeLessThanOrEqual(player.right);
+  });
+
   it('has no axe violations, colour contrast included', async () => {
     renderPlayer();
     const iframe = await replayIframe();
