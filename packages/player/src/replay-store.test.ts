@@ -188,6 +188,28 @@ describe('ReplayStore', () => {
     expect(store.getSnapshot().currentTime).toBe(1_100);
   });
 
+  it('plays through a stretch that a seek landed inside, but still skips it from the start', () => {
+    const idle = createTimeline([
+      meta(0),
+      fullSnapshot(30),
+      mutation(60_000),
+      meta(90_000),
+      fullSnapshot(90_010),
+    ])!;
+    const store = new ReplayStore(idle);
+    const { driver } = setup();
+    store.attach(driver);
+    store.play();
+    // A marker or a row at 60 s: the viewer wants to see that moment.
+    store.seek(60_000);
+    store.reportTime(60_100);
+    expect(store.getSnapshot().currentTime).toBe(60_100);
+    // Back to the start lands just past the FullSnapshot, where the stretch begins: skipped.
+    store.seek(0);
+    store.reportTime(100);
+    expect(driver.goto).toHaveBeenLastCalledWith(90_000 - SKIP_LEAD_MS, true);
+  });
+
   it('sends speed changes to the replayer, and the speed to a replayer that attaches later', () => {
     const { store, driver } = setup();
     store.setSpeed(4);

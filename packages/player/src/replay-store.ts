@@ -64,6 +64,11 @@ export class ReplayStore {
    * it is reached. Playing or seeking elsewhere drops it.
    */
   #wantedTime: number | null = null;
+  /**
+   * The inactive stretch a seek landed in: the viewer chose that moment (a marker, an
+   * inspector row), so playback goes through it rather than skipping it at once.
+   */
+  #seekedStretch: InactiveStretch | undefined;
 
   constructor(timeline: ReplayTimelineData) {
     this.#snapshot = {
@@ -179,6 +184,9 @@ export class ReplayStore {
     // Play after the end starts over, as every media player does.
     this.#wantedTime = null;
     const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
+    if (playback === 'ended') {
+      this.#seekedStretch = undefined;
+    }
     this.#update({
       ...this.#snapshot,
       playback: 'playing',
@@ -210,6 +218,9 @@ export class ReplayStore {
    */
   seek(offsetMs: number): void {
     this.#wantedTime = !this.timeline.complete && offsetMs > this.timeline.durationMs ? offsetMs : null;
+    // The moment asked for, not the clamped one: "back to the start" lands just past the first
+    // FullSnapshot, often at the start of an idle stretch that playback should still skip.
+    this.#seekedStretch = this.#stretchAt(offsetMs);
     const target = this.#clamp(offsetMs);
     const playing = this.#snapshot.playback === 'playing';
     const atEnd = target > this.timeline.durationMs && this.timeline.complete;
@@ -235,7 +246,7 @@ export class ReplayStore {
   reportTime(offsetMs: number): void {
     if (this.#snapshot.playback === 'playing' && this.#snapshot.skipInactive) {
       const stretch = this.#stretchAt(offsetMs);
-      if (stretch !== undefined) {
+      if (stretch !== undefined && stretch !== this.#seekedStretch) {
         // rrweb's own skipping fast-forwards (minutes for a long gap): jump instead.
         this.seek(stretch.end - SKIP_LEAD_MS);
         return;

@@ -1,10 +1,11 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import { EventType, type RecordedEvent } from '@replaykit/core';
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { EventType, type RecordedEvent, type SessionChunk } from '@replaykit/core';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { createRef, type Ref } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import longIdleSession from '../../../stories/fixtures/long-idle-session.json';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
@@ -98,6 +99,24 @@ describe('a deep link into a recording that is still streaming in', () => {
 });
 
 describe('seeking and skipping in Chromium', () => {
+  it('plays on from a row clicked inside an inactive stretch, instead of skipping it at once', async () => {
+    // A real visit with idle time from 10.3 s to 24.3 s, during which requests still ran.
+    const idle = (longIdleSession as SessionChunk[]).flatMap((chunk) => chunk.events);
+    renderPlayer({ events: idle });
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
+    const row = within(screen.getByRole('list', { name: 'Network list' }))
+      .getAllByRole('button')
+      .find((button) => button.textContent?.startsWith('0:10'));
+    await userEvent.click(row!);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+    expect(now()).toBeGreaterThanOrEqual(10_900);
+    expect(now()).toBeLessThan(14_000);
+    expect(seekSlider()).toHaveAttribute('aria-valuetext', expect.stringMatching(/^0:1[01] of /));
+  });
+
   it('shows the new page for a seek between a Meta and its FullSnapshot', async () => {
     const ref = createRef<ReplayPlayerHandle>();
     renderPlayer({ events: twoLoads(), inspector: false, ref });
