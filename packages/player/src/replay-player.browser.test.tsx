@@ -146,6 +146,20 @@ describe('<ReplayPlayer> in Chromium', () => {
     await expectEndFrame(iframe);
   });
 
+  it('seeks to the marker a cluster is named after, not to the cluster’s first marker', async () => {
+    const start = events[0]!.timestamp;
+    const crowded: RecordedEvent[] = [
+      ...events,
+      // 30 ms before the error: one cluster (1.5% of the timeline), named after the error.
+      { type: 5, data: { tag: 'coupon_applied', payload: {} }, timestamp: start + 1_400 },
+      { type: 5, data: { tag: '$error', payload: { message: 'Card declined' } }, timestamp: start + 1_430 },
+    ].sort((a, b) => a.timestamp - b.timestamp);
+    render(<ReplayPlayer events={crowded} />);
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Card declined at 0:01 (+2 more)' }));
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', '1430');
+  });
+
   it('seeks where the thumb is dropped', async () => {
     renderPlayer();
     const iframe = await replayIframe();

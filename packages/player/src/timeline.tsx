@@ -108,7 +108,8 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 aria-label={label}
                 style={{ left }}
                 onClick={() => {
-                  store.seek(Math.min(cluster.offset, durationMs));
+                  // The moment the button is named after: its top marker's, not the cluster's first.
+                  store.seek(Math.min(Math.max(0, cluster.top.timestamp - startTime), durationMs));
                   onMarkerClick?.(cluster.top);
                 }}
               />
