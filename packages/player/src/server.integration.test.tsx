@@ -293,6 +293,29 @@ describe('the player against the real server', () => {
     expect(rows.map((row) => row.dataset.sessionId)).toEqual([longest]);
   });
 
+  it('keeps the rows it has when "Load more" fails, and loads them on the next press', async () => {
+    // The next page's connection breaks before its first byte; the one after passes.
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), 'cursor=', [0]);
+    try {
+      render(
+        <SessionList baseUrl={proxy.url} readKey={PROJECT.readKey} pageSize={1} onSelect={() => undefined} />,
+      );
+      await userEvent.click(await screen.findByRole('button', { name: 'Load more' }));
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        /Could not load more recordings: could not reach the replaykit server/,
+      );
+      expect(screen.getAllByRole('button', { name: /^Play the recording/ })).toHaveLength(1);
+      await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
+      await waitFor(() =>
+        expect(screen.getAllByRole('button', { name: /^Play the recording/ })).toHaveLength(2),
+      );
+      expect(screen.queryByRole('alert')).toBeNull();
+      expect(proxy.cuts).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('lists the session in <SessionList> and opens it', async () => {
     const onSelect = vi.fn();
     render(<SessionList baseUrl={handle.url} readKey={PROJECT.readKey} onSelect={onSelect} />);

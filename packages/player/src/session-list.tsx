@@ -46,7 +46,14 @@ export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section
 type ListState =
   | { kind: 'loading' }
   | { kind: 'error'; message: string }
-  | { kind: 'ready'; sessions: SessionSummary[]; nextCursor: string | null; loadingMore: boolean };
+  | {
+      kind: 'ready';
+      sessions: SessionSummary[];
+      nextCursor: string | null;
+      loadingMore: boolean;
+      /** Why the last "Load more" failed; the rows loaded so far stay. */
+      moreError: string | null;
+    };
 
 interface FilterFields {
   userId: string;
@@ -186,7 +193,13 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     setState({ kind: 'loading' });
     fetchPage(query, controller.signal).then(
       (body) =>
-        setState({ kind: 'ready', sessions: body.sessions, nextCursor: body.nextCursor, loadingMore: false }),
+        setState({
+          kind: 'ready',
+          sessions: body.sessions,
+          nextCursor: body.nextCursor,
+          loadingMore: false,
+          moreError: null,
+        }),
       (error: unknown) => {
         if (!controller.signal.aborted) {
           setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -201,7 +214,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
       return;
     }
     const signal = listSignalRef.current ?? undefined;
-    setState({ ...state, loadingMore: true });
+    setState({ ...state, loadingMore: true, moreError: null });
     try {
       const body = await fetchPage({ ...query, cursor: state.nextCursor }, signal);
       if (signal?.aborted) {
@@ -212,10 +225,12 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
         sessions: [...state.sessions, ...body.sessions],
         nextCursor: body.nextCursor,
         loadingMore: false,
+        moreError: null,
       });
     } catch (error) {
       if (!signal?.aborted) {
-        setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+        const moreError = error instanceof Error ? error.message : String(error);
+        setState({ ...state, loadingMore: false, moreError });
       }
     }
   };
@@ -346,6 +361,9 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
               ))}
             </tbody>
           </table>
+          {state.moreError !== null && (
+            <p role="alert" className="rk-message">{`Could not load more recordings: ${state.moreError}.`}</p>
+          )}
           {state.nextCursor !== null && (
             <button
               type="button"
