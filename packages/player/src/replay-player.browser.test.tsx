@@ -160,11 +160,40 @@ describe('<ReplayPlayer> in Chromium', () => {
     expect(seekSlider()).toHaveAttribute('aria-valuenow', '1430');
   });
 
+  it('fills the timeline at the end of a recording whose length is not a whole number of steps', async () => {
+    const start = events[0]!.timestamp;
+    // 10.1 s: arrow keys step by 1 s from 10 s on.
+    const longer: RecordedEvent[] = [
+      ...events,
+      {
+        type: 3,
+        data: { source: 1, positions: [{ x: 5, y: 5, id: 1, timeOffset: 0 }] },
+        timestamp: start + 10_100,
+      },
+    ];
+    render(<ReplayPlayer events={longer} />);
+    await replayIframe();
+    await pressOnSlider('{End}');
+    expect(screen.getByText('0:10 / 0:10')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended');
+    // The played range reaches the end of the track, where the time says the replay is.
+    const track = document.querySelector('.rk-slider-track')!.getBoundingClientRect();
+    const range = document.querySelector('.rk-slider-range')!.getBoundingClientRect();
+    expect(range.right).toBeCloseTo(track.right, 0);
+    // The keys still step by whole seconds.
+    await pressOnSlider('{ArrowLeft}');
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', '9000');
+    await pressOnSlider('{End}');
+    await pressOnSlider('{PageDown}');
+    // 10 steps back is 0.1 s, a whole number of steps: 0, just past the FullSnapshot.
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', '24');
+  });
+
   it('seeks where the thumb is dropped', async () => {
     renderPlayer();
     const iframe = await replayIframe();
     // Drag the thumb onto the marker: the pointer ends at the marker's x, so the seek lands
-    // at its time (snapped to the 100 ms step).
+    // at its time (within a pixel's worth of time).
     await userEvent.dragAndDrop(seekSlider(), screen.getByRole('button', { name: 'checkout_error at 0:01' }));
     await waitFor(() => {
       const now = Number(seekSlider().getAttribute('aria-valuenow'));

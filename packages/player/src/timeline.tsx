@@ -2,7 +2,14 @@
 
 import * as Slider from '@radix-ui/react-slider';
 import { markerPriority, type TimelineMarker } from '@replaykit/core';
-import { type ComponentPropsWithoutRef, Fragment, forwardRef, useMemo, useRef } from 'react';
+import {
+  type ComponentPropsWithoutRef,
+  Fragment,
+  forwardRef,
+  type KeyboardEvent,
+  useMemo,
+  useRef,
+} from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { seekStepMs } from './seek';
@@ -57,6 +64,42 @@ export interface ReplayTimelineProps extends Omit<ComponentPropsWithoutRef<'div'
   onMarkerClick?: (marker: TimelineMarker) => void;
 }
 
+/** Keys that move the slider as Radix's own do (Page Up/Down and Shift + arrow: ten steps). */
+const SLIDER_STEP_KEYS: Readonly<Record<string, number>> = {
+  ArrowRight: 1,
+  ArrowUp: 1,
+  ArrowLeft: -1,
+  ArrowDown: -1,
+  PageUp: 10,
+  PageDown: -10,
+};
+
+/**
+ * Where a key pressed on the slider seeks to, or null for a key it does not handle: Home and
+ * End go to either end; the arrows step by `step` (ten with Shift), Page Up/Down by ten steps,
+ * landing on a multiple of `step` as Radix would.
+ */
+export function sliderKeyTarget(
+  event: Pick<KeyboardEvent, 'key' | 'shiftKey'>,
+  value: number,
+  step: number,
+  durationMs: number,
+): number | null {
+  if (event.key === 'Home') {
+    return 0;
+  }
+  if (event.key === 'End') {
+    return durationMs;
+  }
+  const steps = SLIDER_STEP_KEYS[event.key];
+  if (steps === undefined) {
+    return null;
+  }
+  const multiplier = event.shiftKey && Math.abs(steps) === 1 ? 10 : 1;
+  const next = Math.round((value + steps * multiplier * step) / step) * step;
+  return Math.min(Math.max(0, next), durationMs);
+}
+
 function percent(offset: number, max: number): string {
   return `${Math.min(100, Math.max(0, (offset / max) * 100))}%`;
 }
@@ -81,10 +124,19 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
     store.preview(null);
   };
   const step = seekStepMs(totalDurationMs);
-  // Radix snaps every value it produces to a multiple of the step, so End and a drag to the
-  // far right could never reach a duration that is not one: round the slider's end up. The
-  // store maps anything at or past the duration to "seek to end".
-  const max = Math.max(Math.ceil(totalDurationMs / step), 1) * step;
+  // The slider spans the recording exactly, so its end is where the time says the replay ends.
+  // Radix snaps every value it produces to a multiple of its step, and would stop End and a
+  // drag to the far right short of a duration that is not one: it gets a 1 ms step, and the
+  // keys that step by `step` are handled here. The store maps the duration to "seek to end".
+  const max = Math.max(totalDurationMs, 1);
+  const onSliderKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    const next = sliderKeyTarget(event, value, step, totalDurationMs);
+    if (next !== null) {
+      // Radix leaves a key whose default was prevented alone.
+      event.preventDefault();
+      store.seek(next);
+    }
+  };
   const clusters = useMemo(
     () => clusterMarkers(markers, startTime, (max * MARKER_CLUSTER_SPAN_PERCENT) / 100),
     [markers, startTime, max],
@@ -153,8 +205,9 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
         className="rk-slider"
         min={0}
         max={max}
-        step={step}
+        step={1}
         value={[value]}
+        onKeyDown={onSliderKeyDown}
         onPointerDown={() => {
           pointerDownRef.current = true;
         }}
