@@ -382,6 +382,19 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const focusInsideRef = useRef(false);
   // The tab chosen from the focused Tab select: the select gets focus back once it is shown.
   const refocusTabRef = useRef<string | null>(null);
+  // The moment of this recording (ms since 1970) the viewer was at: Retry resumes there.
+  const momentRef = useRef<number | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another recording has no moment yet.
+  useEffect(() => {
+    momentRef.current = null;
+    pendingRef.current.at = null;
+  }, [sessionId, loader]);
+  const retryAtMoment = useCallback(() => {
+    if (momentRef.current !== null) {
+      pendingRef.current.at = momentRef.current;
+    }
+    retry();
+  }, [retry]);
 
   const handleStore = useCallback((next: ReplayStore | null) => {
     storeRef.current = next;
@@ -419,8 +432,10 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       skipInactive: lastSkip,
     } = store.getSnapshot();
     setPlayback(lastPlayback);
+    momentRef.current = store.timeline.startTime + lastTime;
     return store.subscribe(() => {
       const snapshot = store.getSnapshot();
+      momentRef.current = snapshot.timeline.startTime + snapshot.currentTime;
       if (snapshot.speed !== lastSpeed || snapshot.skipInactive !== lastSkip) {
         setChosen({ speed: snapshot.speed, skipInactive: snapshot.skipInactive });
       }
@@ -600,7 +615,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         events === undefined ? (
           <div className="rk-message" role="status">
             <p>{`${NO_SNAPSHOT_MESSAGE} ${NO_SNAPSHOT_RETRY_HINT}`}</p>
-            <button type="button" className="rk-retry" onClick={retry}>
+            <button type="button" className="rk-retry" onClick={retryAtMoment}>
               Retry
             </button>
           </div>
@@ -622,7 +637,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       content = (
         <div className="rk-message" role="alert">
           <p>{source.message}</p>
-          <button type="button" className="rk-retry" onClick={retry}>
+          <button type="button" className="rk-retry" onClick={retryAtMoment}>
             Retry
           </button>
         </div>

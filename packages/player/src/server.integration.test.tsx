@@ -171,6 +171,27 @@ describe('the player against the real server', () => {
     }
   });
 
+  it('retries a stream that broke off at the moment the viewer was at', async () => {
+    // The first tab's stream breaks after its first chunk (to 4.0 s), and every resume fails.
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [
+      1,
+      ...STREAM_RESUME_DELAYS_MS.map(() => 0),
+    ]);
+    try {
+      const ref = createRef<ReplayPlayerHandle>();
+      render(<ReplayPlayer ref={ref} sessionId={SESSION_ID} baseUrl={proxy.url} readKey={PROJECT.readKey} />);
+      const player = screen.getByRole('region', { name: 'Session replay' });
+      await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+      act(() => ref.current?.seek(3_000));
+      await waitFor(() => expect(player).toHaveAttribute('data-state', 'error'), { timeout: 10_000 });
+      await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+      await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+      expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '3000');
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
+
   it('plays a session by id, with every tab’s markers and a tab switch', async () => {
     render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);
     const player = screen.getByRole('region', { name: 'Session replay' });
