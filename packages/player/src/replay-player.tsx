@@ -382,6 +382,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const focusInsideRef = useRef(false);
   // The tab chosen from the focused Tab select: the select gets focus back once it is shown.
   const refocusTabRef = useRef<string | null>(null);
+  // The time last given to onTimeUpdate, across recordings: a new one reports its own at once.
+  const reportedTimeRef = useRef(0);
   // The moment of this recording (ms since 1970) the viewer was at: Retry resumes there.
   const momentRef = useRef<number | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: another recording has no moment yet.
@@ -433,6 +435,13 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     } = store.getSnapshot();
     setPlayback(lastPlayback);
     momentRef.current = store.timeline.startTime + lastTime;
+    const reportTime = (time: number) => {
+      reportedTimeRef.current = time;
+      callbacksRef.current.onTimeUpdate?.(time);
+    };
+    if (lastTime !== reportedTimeRef.current) {
+      reportTime(lastTime);
+    }
     return store.subscribe(() => {
       const snapshot = store.getSnapshot();
       momentRef.current = snapshot.timeline.startTime + snapshot.currentTime;
@@ -445,7 +454,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       }
       if (snapshot.currentTime !== lastTime) {
         lastTime = snapshot.currentTime;
-        callbacksRef.current.onTimeUpdate?.(lastTime);
+        reportTime(lastTime);
       }
       if (snapshot.speed !== lastSpeed) {
         lastSpeed = snapshot.speed;

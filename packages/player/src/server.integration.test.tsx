@@ -268,6 +268,24 @@ describe('the player against the real server', () => {
     expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
   });
 
+  it('reports the new session’s time when the sessionId changes, not the last one’s', async () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    const onTimeUpdate = vi.fn();
+    const props = { baseUrl: handle.url, readKey: PROJECT.readKey, onTimeUpdate };
+    const { rerender } = render(<ReplayPlayer ref={ref} sessionId={SESSION_ID} {...props} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    act(() => ref.current?.seek(3_000));
+    expect(onTimeUpdate).toHaveBeenLastCalledWith(3_000);
+
+    rerender(<ReplayPlayer ref={ref} sessionId={MANY_CHUNKS_SESSION_ID} {...props} />);
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    const now = Number(screen.getByRole('slider', { name: 'Seek' }).getAttribute('aria-valuenow'));
+    expect(now).toBeLessThan(3_000);
+    // A host that shows the time from onTimeUpdate must not keep the last session's.
+    await waitFor(() => expect(onTimeUpdate).toHaveBeenLastCalledWith(now));
+  });
+
   it('says the session was not found, and that a write key cannot read', async () => {
     const { unmount } = render(
       <ReplayPlayer
