@@ -1,6 +1,6 @@
 'use client';
 
-import { createContext, type ReactNode, useContext, useMemo } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from 'react';
 
 /** Where players and session lists inside a `<ReplayProvider>` load from. */
 export interface ReplayServerConfig {
@@ -25,12 +25,24 @@ export function ReplayProvider({ baseUrl, readKey, fetch, children }: ReplayProv
   return <ReplayServerContext.Provider value={value}>{children}</ReplayServerContext.Provider>;
 }
 
-/** The server config: props win over the enclosing `<ReplayProvider>`. */
-export function useReplayServer(overrides: ReplayServerConfig): ReplayServerConfig {
+/**
+ * The server config: props win over the enclosing `<ReplayProvider>`. Its `fetch` is the same
+ * function for the component's whole life and calls the latest one given: a custom fetch is
+ * how requests go, not what they load, so a new one (written inline) must not load again.
+ */
+export function useReplayServer(overrides: ReplayServerConfig): ReplayServerConfig & { fetch: typeof fetch } {
   const fromProvider = useContext(ReplayServerContext);
+  const latestFetch = useRef<typeof fetch | undefined>(undefined);
+  useEffect(() => {
+    latestFetch.current = overrides.fetch ?? fromProvider.fetch;
+  });
+  const [stableFetch] = useState(() => {
+    const callLatest: typeof fetch = (input, init) => (latestFetch.current ?? globalThis.fetch)(input, init);
+    return callLatest;
+  });
   return {
     baseUrl: overrides.baseUrl ?? fromProvider.baseUrl,
     readKey: overrides.readKey ?? fromProvider.readKey,
-    fetch: overrides.fetch ?? fromProvider.fetch,
+    fetch: stableFetch,
   };
 }

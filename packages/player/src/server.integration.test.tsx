@@ -10,6 +10,7 @@ import { createRef } from 'react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { fetchSessionMeta, STREAM_RESUME_DELAYS_MS, streamSessionChunks } from './load-session';
+import { ReplayProvider } from './provider';
 import { ReplayPlayer, type ReplayPlayerHandle } from './replay-player';
 import { SessionList } from './session-list';
 import { startCuttingProxy } from './test/cutting-proxy';
@@ -284,6 +285,38 @@ describe('the player against the real server', () => {
     expect(now).toBeLessThan(3_000);
     // A host that shows the time from onTimeUpdate must not keep the last session's.
     await waitFor(() => expect(onTimeUpdate).toHaveBeenLastCalledWith(now));
+  });
+
+  it('does not load again when the host re-renders with a new inline fetch', async () => {
+    let requests = 0;
+    // Custom auth as a host would write it: a new function on every render.
+    const page = () => (
+      <ReplayProvider
+        baseUrl={handle.url}
+        readKey={PROJECT.readKey}
+        fetch={(input, init) => {
+          requests++;
+          return fetch(input, init);
+        }}
+      >
+        <SessionList pageSize={1} onSelect={() => undefined} />
+        <ReplayPlayer sessionId={SESSION_ID} />
+      </ReplayProvider>
+    );
+    const { rerender } = render(page());
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 5_000 });
+    await screen.findByRole('button', { name: /^Play the recording/ });
+    const loaded = requests;
+    rerender(page());
+    rerender(page());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(requests).toBe(loaded);
+    expect(player).toHaveAttribute('data-state', 'ready');
+    // The latest function is the one used.
+    await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(requests).toBe(loaded + 1));
   });
 
   it('says the session was not found, and that a write key cannot read', async () => {
