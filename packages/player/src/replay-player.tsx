@@ -546,42 +546,45 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     [],
   );
 
+  // The Tab select of a session recorded in several tabs (shown when one plays, or has nothing to).
+  const tabSelect = (windowIds: readonly string[] | undefined, shown: string | null | undefined) =>
+    windowIds !== undefined && windowIds.length > 1 ? (
+      <label className="rk-tab-select">
+        <span>Tab</span>
+        <select
+          ref={(select) => {
+            if (select !== null && refocusTabRef.current === select.value) {
+              refocusTabRef.current = null;
+              select.focus();
+            }
+          }}
+          value={shown ?? ''}
+          onChange={(event) => {
+            const select = event.currentTarget;
+            refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
+            // The other tab starts at the same moment of the session, playing if this one played.
+            const current = storeRef.current;
+            if (current !== null) {
+              const { currentTime: offset, playback: state } = current.getSnapshot();
+              pendingRef.current.at = current.timeline.startTime + offset;
+              if (state === 'playing') {
+                pendingRef.current.play = true;
+              }
+            }
+            setTab({ windowId: select.value, loader, sessionId });
+          }}
+        >
+          {windowIds.map((id, index) => (
+            <option key={id} value={id}>{`Tab ${index + 1}`}</option>
+          ))}
+        </select>
+      </label>
+    ) : null;
+
   let content: ReactNode;
   switch (source.state) {
     case 'ready': {
-      const tabs =
-        source.windowIds.length > 1 ? (
-          <label className="rk-tab-select">
-            <span>Tab</span>
-            <select
-              ref={(select) => {
-                if (select !== null && refocusTabRef.current === select.value) {
-                  refocusTabRef.current = null;
-                  select.focus();
-                }
-              }}
-              value={source.windowId ?? ''}
-              onChange={(event) => {
-                const select = event.currentTarget;
-                refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
-                // The other tab starts at the same moment of the session, playing if this one played.
-                const current = storeRef.current;
-                if (current !== null) {
-                  const { currentTime: offset, playback: state } = current.getSnapshot();
-                  pendingRef.current.at = current.timeline.startTime + offset;
-                  if (state === 'playing') {
-                    pendingRef.current.play = true;
-                  }
-                }
-                setTab({ windowId: select.value, loader, sessionId });
-              }}
-            >
-              {source.windowIds.map((id, index) => (
-                <option key={id} value={id}>{`Tab ${index + 1}`}</option>
-              ))}
-            </select>
-          </label>
-        ) : null;
+      const tabs = tabSelect(source.windowIds, source.windowId);
       content = (
         <ReplaySession
           timeline={source.timeline}
@@ -618,22 +621,29 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       );
       break;
     }
-    case 'no-snapshot':
+    case 'no-snapshot': {
+      // Another tab of the session may have something to replay: its select stays.
+      const tabs = tabSelect(source.windowIds, source.windowId);
       // Given `events`, the recording is what it is; loaded, it may still be being recorded.
-      content =
-        events === undefined ? (
-          <div className="rk-message" role="status">
-            <p>{`${NO_SNAPSHOT_MESSAGE} ${NO_SNAPSHOT_RETRY_HINT}`}</p>
-            <button type="button" className="rk-retry" onClick={retryAtMoment}>
-              Retry
-            </button>
-          </div>
-        ) : (
-          <p className="rk-message" role="status">
-            {NO_SNAPSHOT_MESSAGE}
-          </p>
-        );
+      content = (
+        <>
+          {tabs && <div className="rk-stage-bar">{tabs}</div>}
+          {events === undefined ? (
+            <div className="rk-message" role="status">
+              <p>{`${NO_SNAPSHOT_MESSAGE} ${NO_SNAPSHOT_RETRY_HINT}`}</p>
+              <button type="button" className="rk-retry" onClick={retryAtMoment}>
+                Retry
+              </button>
+            </div>
+          ) : (
+            <p className="rk-message" role="status">
+              {NO_SNAPSHOT_MESSAGE}
+            </p>
+          )}
+        </>
+      );
       break;
+    }
     case 'not-found':
     case 'unauthorized':
       content = (

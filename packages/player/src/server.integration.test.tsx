@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INGEST_PATH, type SessionChunk, WIRE_VERSION, WRITE_KEY_HEADER } from '@replaykit/core';
+import { EventType, INGEST_PATH, type SessionChunk, WIRE_VERSION, WRITE_KEY_HEADER } from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
@@ -318,6 +318,24 @@ describe('the player against the real server', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(() => expect(requests).toBe(loaded + 1));
   });
+
+  it('plays the first tab that has something to replay when the first one has no full snapshot', async () => {
+    const sessionId = '0192e4a0-7b1c-7def-8000-0000000000dd';
+    const [first, second] = tabs as [SessionChunk, SessionChunk];
+    // The first tab's full snapshot never arrived (say its page closed before sending it).
+    const withoutSnapshot = first.events.filter((event) => event.type !== EventType.FullSnapshot);
+    await ingest(sessionId, { ...first, events: withoutSnapshot }, BATCH_EVENTS);
+    await ingest(sessionId, second, BATCH_EVENTS);
+    render(<ReplayPlayer sessionId={sessionId} baseUrl={handle.url} readKey={PROJECT.readKey} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second.windowId);
+    // Choosing the first tab still says why it cannot play, and the way back stays.
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Tab' }), first.windowId);
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'no-snapshot'), { timeout: 5_000 });
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Tab' }), second.windowId);
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+  }, 15_000);
 
   it('says the session was not found, and that a write key cannot read', async () => {
     const { unmount } = render(

@@ -33,7 +33,12 @@ export type ReplaySource =
       windowIds: readonly string[];
       windowId: string | null;
     }
-  | { state: 'no-snapshot' }
+  | {
+      state: 'no-snapshot';
+      /** Loaded from a session of several tabs: its tabs, and the one that has nothing to replay. */
+      windowIds?: readonly string[];
+      windowId?: string | null;
+    }
   | { state: 'not-found' | 'unauthorized' | 'error'; message: string };
 
 /** Loads a session's chunks in order, as an async iterable; `signal` aborts when the player no longer needs them. */
@@ -105,19 +110,22 @@ interface StreamInput {
   windowIds: readonly string[];
   windowId: string | null;
   expectedEndTime: number | undefined;
+  /** Another tab will be tried if this one has nothing to replay: end without saying so. */
+  quietNoSnapshot?: boolean;
 }
 
 /**
  * Consumes a chunk stream into player states: `loading` until a Meta + FullSnapshot pair
  * has arrived, then `ready` with a timeline that grows (rebuilt at most every
- * {@link STREAM_FLUSH_INTERVAL_MS}), complete once the stream ends.
+ * {@link STREAM_FLUSH_INTERVAL_MS}), complete once the stream ends. Resolves with whether
+ * there was something to replay.
  */
 async function consume(
   input: StreamInput,
   key: string,
   signal: AbortSignal,
   emit: (source: ReplaySource) => void,
-): Promise<void> {
+): Promise<boolean> {
   const events: RecordedEvent[] = [];
   const derivedMarkers: TimelineMarker[] = [];
   const windowIds = [...input.windowIds];
@@ -141,7 +149,11 @@ async function consume(
     };
     lastFlush = Date.now();
     if (timeline === null) {
-      emit(complete ? { state: 'no-snapshot' } : { state: 'loading', progress });
+      if (!complete) {
+        emit({ state: 'loading', progress });
+      } else if (!input.quietNoSnapshot) {
+        emit({ state: 'no-snapshot', windowIds: [...windowIds], windowId });
+      }
       return;
     }
     ready = true;
@@ -150,7 +162,7 @@ async function consume(
 
   for await (const chunk of input.chunks) {
     if (signal.aborted) {
-      return;
+      return ready;
     }
     chunks++;
     if (!windowIds.includes(chunk.windowId)) {
@@ -178,6 +190,7 @@ async function consume(
   if (!signal.aborted) {
     flush(true);
   }
+  return ready;
 }
 
 /** Loads (or derives) the recording a player shows; `retry` loads it again after a failure. */
@@ -236,16 +249,35 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
       const windowIds = Array.isArray(meta.session.windowIds)
         ? meta.session.windowIds.filter((id): id is string => typeof id === 'string')
         : [];
-      const chosen = windowId !== null && windowIds.includes(windowId) ? windowId : (windowIds[0] ?? null);
-      // One tab's stream, even when the session has one: a broken connection resumes only
-      // within a tab (seqs are counted per tab).
-      const chunks = streamSessionChunks({ ...request, windowId: chosen ?? undefined });
-      await consume(
-        { chunks, markers: meta.markers, windowIds, windowId: chosen, expectedEndTime: meta.session.endedAt },
-        key,
-        signal,
-        emit,
-      );
+      // The tab asked for; else each tab in turn until one has something to replay (a tab whose
+      // full snapshot never arrived must not hide the others).
+      const candidates: (string | null)[] =
+        windowId !== null && windowIds.includes(windowId)
+          ? [windowId]
+          : windowIds.length > 0
+            ? windowIds
+            : [null];
+      for (const [index, candidate] of candidates.entries()) {
+        // One tab's stream, even when the session has one: a broken connection resumes only
+        // within a tab (seqs are counted per tab).
+        const chunks = streamSessionChunks({ ...request, windowId: candidate ?? undefined });
+        const replayable = await consume(
+          {
+            chunks,
+            markers: meta.markers,
+            windowIds,
+            windowId: candidate,
+            expectedEndTime: meta.session.endedAt,
+            quietNoSnapshot: index < candidates.length - 1,
+          },
+          key,
+          signal,
+          emit,
+        );
+        if (replayable || signal.aborted) {
+          return;
+        }
+      }
     };
     run().catch((error: unknown) => {
       if (signal.aborted) {
