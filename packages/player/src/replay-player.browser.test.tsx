@@ -7,7 +7,7 @@ import { createRef, type Ref, StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
-import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import { ReplayPlayer, type ReplayPlayerHandle, useReplay } from './index';
 import recording from './test/fixtures/checkout-recording.json';
 import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider } from './test/replay-dom';
 
@@ -366,7 +366,47 @@ describe('keyboard focus when the player loads again', () => {
   });
 });
 
+interface SeenStart {
+  recording: string;
+  startTime: number;
+}
+
+/** A host's own part, told which recording it is in: notes the timeline it renders with. */
+function StartTimeSpy({ recording, seen }: { recording: string; seen: SeenStart[] }) {
+  const { timeline } = useReplay();
+  seen.push({ recording, startTime: timeline.startTime });
+  return null;
+}
+
 describe('another recording in the same player', () => {
+  it('never renders the last recording’s timeline for the new one', async () => {
+    const start = events[0]!.timestamp;
+    const later = events.map((event) => ({ ...event, timestamp: event.timestamp + 60_000 }));
+    async function* first(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+    }
+    async function* second(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: later };
+    }
+    const seen: SeenStart[] = [];
+    const { rerender } = render(
+      <ReplayPlayer loader={first}>
+        <StartTimeSpy recording="first" seen={seen} />
+      </ReplayPlayer>,
+    );
+    await waitFor(() => expect(seen.at(-1)).toEqual({ recording: 'first', startTime: start }), REPLAY_WAIT);
+    rerender(
+      <ReplayPlayer loader={second}>
+        <StartTimeSpy recording="second" seen={seen} />
+      </ReplayPlayer>,
+    );
+    await waitFor(
+      () => expect(seen.at(-1)).toEqual({ recording: 'second', startTime: start + 60_000 }),
+      REPLAY_WAIT,
+    );
+    expect(seen.filter((render) => render.recording === 'second' && render.startTime === start)).toEqual([]);
+  });
+
   it('plays the first tab of a new loader, not the tab chosen in the previous recording', async () => {
     async function* twoTabs(): AsyncGenerator<SessionChunk> {
       yield* twoTabSession as SessionChunk[];

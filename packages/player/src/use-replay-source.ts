@@ -75,9 +75,12 @@ interface DerivedSource {
   source: ReplaySource;
 }
 
-function sameEvents(a: readonly RecordedEvent[], b: readonly RecordedEvent[]): boolean {
-  return a === b || (a.length === b.length && a.every((event, index) => event === b[index]));
+/** True when two lists hold the same items (by identity) in the same order. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a === b || (a.length === b.length && a.every((item, index) => item === b[index]));
 }
+
+const LOADING: ReplaySource = { state: 'loading', progress: EMPTY_PROGRESS };
 
 let sourceKeys = 0;
 
@@ -198,7 +201,10 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
   const { events, loader, sessionId, windowId = null } = options;
   const { baseUrl, readKey, fetch } = useReplayServer({ baseUrl: options.baseUrl, readKey: options.readKey });
   const [attempt, setAttempt] = useState(0);
-  const [loaded, setLoaded] = useState<ReplaySource>({ state: 'loading', progress: EMPTY_PROGRESS });
+  // What a load is for: the state it reached belongs to it alone. Until the load of another
+  // recording (or tab, or attempt) reports, the player shows "loading", never the last one.
+  const request: readonly unknown[] = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
+  const [loaded, setLoaded] = useState<{ request: readonly unknown[]; source: ReplaySource } | null>(null);
 
   // A parent that passes `events={list.filter(...)}` hands over a new array on every render;
   // rebuilding the timeline then would restart the replay each time. The same events in the
@@ -206,7 +212,7 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
   const [derived, setDerived] = useState<DerivedSource | null>(null);
   let fromEvents: ReplaySource | null = null;
   if (events !== undefined) {
-    if (derived !== null && sameEvents(derived.events, events)) {
+    if (derived !== null && sameItems(derived.events, events)) {
       fromEvents = derived.source;
     } else {
       fromEvents = sourceFromEvents(events);
@@ -222,10 +228,10 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
     const { signal } = controller;
     sourceKeys++;
     const key = `stream-${sourceKeys}-${attempt}`;
-    setLoaded({ state: 'loading', progress: EMPTY_PROGRESS });
+    const request = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
     const emit = (next: ReplaySource) => {
       if (!signal.aborted) {
-        setLoaded(next);
+        setLoaded({ request, source: next });
       }
     };
     const run = async () => {
@@ -298,6 +304,7 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
   }, [events, loader, sessionId, baseUrl, readKey, fetch, windowId, attempt]);
 
   const retry = useCallback(() => setAttempt((count) => count + 1), []);
-  const source = fromEvents ?? (sessionId === undefined && loader === undefined ? NO_SOURCE : loaded);
+  const current = loaded !== null && sameItems(loaded.request, request) ? loaded.source : LOADING;
+  const source = fromEvents ?? (sessionId === undefined && loader === undefined ? NO_SOURCE : current);
   return { source, retry };
 }
