@@ -257,6 +257,31 @@ describe('<ReplayPlayer> in Chromium', () => {
     expect(popover.right).toBeLessThanOrEqual(player.right);
   });
 
+  it('keeps the tooltips of markers at either end of the timeline inside the player', async () => {
+    const start = events[0]!.timestamp;
+    const end = events[events.length - 1]!.timestamp;
+    const withEnds: RecordedEvent[] = [
+      ...events,
+      { type: 5, data: { tag: 'opened_the_checkout_page', payload: {} }, timestamp: start + 30 },
+      { type: 5, data: { tag: 'left_the_checkout_page', payload: {} }, timestamp: end },
+    ].sort((a, b) => a.timestamp - b.timestamp);
+    render(
+      <div style={{ width: '360px' }}>
+        <ReplayPlayer events={withEnds} inspector={false} />
+      </div>,
+    );
+    await replayIframe();
+    const player = screen.getByRole('region', { name: 'Session replay' }).getBoundingClientRect();
+    for (const name of ['opened_the_checkout_page at 0:00', 'left_the_checkout_page at 0:02']) {
+      const marker = screen.getByRole('button', { name });
+      await userEvent.hover(marker);
+      const tooltip = (marker.nextElementSibling as HTMLElement).getBoundingClientRect();
+      expect(tooltip.width).toBeGreaterThan(0);
+      expect(tooltip.left, name).toBeGreaterThanOrEqual(player.left);
+      expect(tooltip.right, name).toBeLessThanOrEqual(player.right);
+    }
+  });
+
   it('has no axe violations, colour contrast included', async () => {
     renderPlayer();
     const iframe = await replayIframe();

@@ -166,7 +166,13 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 }}
               />
               {/* A sibling, not a child: the button's name must match its (empty) visible text. */}
-              <span className="rk-marker-tooltip" aria-hidden="true" style={{ left }}>
+              <span
+                className="rk-marker-tooltip"
+                aria-hidden="true"
+                // Shifted left by as much of its width as the marker is far along: centred in
+                // the middle, flush with either end of the timeline at the ends, never outside it.
+                style={{ left, transform: `translateX(-${left})` }}
+              >
                 {cluster.markers.slice(0, 5).map((marker) => (
                   <span key={marker.id} data-kind={marker.kind}>
                     {`${marker.label} · ${formatTime(Math.max(0, marker.timestamp - startTime))}`}
