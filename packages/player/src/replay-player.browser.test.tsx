@@ -6,6 +6,7 @@ import axe from 'axe-core';
 import { createRef, type Ref, StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import checkoutSession from '../../../stories/fixtures/checkout-session.json';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { ReplayPlayer, type ReplayPlayerHandle, useReplay } from './index';
 import recording from './test/fixtures/checkout-recording.json';
@@ -280,6 +281,19 @@ describe('<ReplayPlayer> in Chromium', () => {
       expect(tooltip.left, name).toBeGreaterThanOrEqual(player.left);
       expect(tooltip.right, name).toBeLessThanOrEqual(player.right);
     }
+  });
+
+  it('names the page shown from the start, when the recording begins with an event before its Meta', async () => {
+    // A real session: the recorder's identify call comes 2 ms before rrweb's Meta event.
+    render(<ReplayPlayer events={checkoutSession as RecordedEvent[]} />);
+    const iframe = await replayIframe();
+    await waitFor(
+      () => expect(replayedDocument(iframe).body?.textContent).toContain('Products'),
+      REPLAY_WAIT,
+    );
+    const info = document.querySelector<HTMLElement>('.rk-page-info')!;
+    expect(info).toHaveTextContent('http://shop.replaykit.test/');
+    expect(info).toHaveTextContent('1024 × 700');
   });
 
   it('has no axe violations, colour contrast included', async () => {

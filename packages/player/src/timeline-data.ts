@@ -153,9 +153,13 @@ export function lastIndexAtOrBefore(items: readonly { offset: number }[], offset
   return found;
 }
 
-/** The last change at or before `offset`, or undefined before the first. */
+/**
+ * The last change at or before `offset`; before the first, the first (a recording may begin
+ * with events before its first Meta, and the replay shows that first page from the start).
+ * Undefined only when there is no change at all.
+ */
 export function valueAt<T>(changes: readonly PageChange<T>[], offset: number): T | undefined {
-  return changes[lastIndexAtOrBefore(changes, offset)]?.value;
+  return changes[Math.max(0, lastIndexAtOrBefore(changes, offset))]?.value;
 }
 
 /** Extra facts about a recording that is still loading. */
