@@ -128,7 +128,7 @@ export interface ReplayPlayerHandle {
 
 interface PendingCommands {
   seek: number | null;
-  /** A moment of the session (ms since 1970) to start at: where the previous tab was. */
+  /** A moment of the session (ms since 1970) to start at: where the viewer was (in another tab, or before a Retry). */
   at: number | null;
   play: boolean | null;
   speed: PlaybackSpeed | null;
