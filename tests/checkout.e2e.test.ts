@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import {
   API_PATHS,
   EventType,
+  INGEST_PATH,
   IncrementalSource,
   isCustomEvent,
   isIncremental,
@@ -13,10 +14,13 @@ import {
   ReservedEvent,
   type SessionEventsResponse,
   type SessionResponse,
+  WIRE_VERSION,
+  WRITE_KEY_HEADER,
 } from '@replaykit/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
+import twoTabSession from '../stories/fixtures/two-tab-session.json';
 import { launchChromium } from './support/browser.ts';
 import { driveCheckout } from './support/checkout-flow.ts';
 import { waitForCustomEvent } from './support/wait-for-event.ts';
@@ -251,5 +255,34 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await expect.poll(fullscreenElement).toContain('rk-player');
     await page.keyboard.press('f');
     await expect.poll(fullscreenElement).toBeNull();
+  });
+
+  it("opens another session from the list at its start, without the last one's ?t= in its link", async () => {
+    // Continues on the viewer page of the previous tests, paused at the grey chart's moment,
+    // whose time the page wrote into ?t=. A second session is stored beside the checkout.
+    await expect.poll(() => new URL(page.url()).searchParams.get('t')).not.toBeNull();
+    const [tab] = twoTabSession as Array<{ windowId: string; events: unknown[] }>;
+    const otherId = 'second-session';
+    const response = await fetch(`${stack.serverUrl}${INGEST_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [WRITE_KEY_HEADER]: stack.keys.writeKey },
+      body: JSON.stringify({
+        v: WIRE_VERSION,
+        sessionId: otherId,
+        windowId: tab?.windowId,
+        seq: 0,
+        events: tab?.events,
+      }),
+    });
+    expect(response.status, await response.text()).toBe(200);
+    await page.reload();
+    await page.locator(`button[data-session-id="${otherId}"]`).click();
+    await expect.poll(() => page.url()).toContain(`session=${otherId}`);
+    await page.getByRole('heading', { name: `Session ${otherId}` }).waitFor();
+    // Ready (its page is on screen) and paused at its start: the link names no moment of
+    // another session, then or once the player's state changes have been handled.
+    await page.frameLocator('iframe').first().locator('body').waitFor();
+    await page.waitForTimeout(500);
+    expect(new URL(page.url()).searchParams.get('t')).toBeNull();
   });
 });

@@ -16,7 +16,12 @@ export function Replays({ path, navigate }: ReplaysProps) {
   // Read once per session: later time updates rewrite ?t= without seeking again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the deep link applies when the session changes only.
   const initialTime = useMemo(() => readTimeParam(), [selected]);
-  const timeRef = useRef(0);
+  // The time of the session playing: a new session starts from nothing, so that its first
+  // pause never writes the previous session's moment into its link.
+  const timeRef = useRef({ session: selected, time: 0 });
+  if (timeRef.current.session !== selected) {
+    timeRef.current = { session: selected, time: 0 };
+  }
 
   return (
     <ReplayProvider baseUrl={config.endpoint} readKey={config.readKey}>
@@ -37,12 +42,12 @@ export function Replays({ path, navigate }: ReplaysProps) {
                 initialTime={initialTime}
                 theme="auto"
                 onTimeUpdate={(time) => {
-                  timeRef.current = time;
+                  timeRef.current.time = time;
                 }}
                 onStateChange={({ load, playback }) => {
                   // Keep ?t= current whenever playback stops, so the address bar is a deep link.
-                  if (load === 'ready' && playback !== 'playing' && timeRef.current > 0) {
-                    writeTimeParam(timeRef.current);
+                  if (load === 'ready' && playback !== 'playing' && timeRef.current.time > 0) {
+                    writeTimeParam(timeRef.current.time);
                   }
                 }}
               />
