@@ -165,15 +165,12 @@ describe('ReplayStore', () => {
     expect(other.goto).toHaveBeenLastCalledWith(1_001, true);
   });
 
+  /** Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end. */
+  const idleTimeline = () =>
+    createTimeline([meta(0), fullSnapshot(30), mutation(60_000), meta(90_000), fullSnapshot(90_010)])!;
+
   it('jumps over inactive stretches while playing, unless skipping is off', () => {
-    // Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end.
-    const idle = createTimeline([
-      meta(0),
-      fullSnapshot(30),
-      mutation(60_000),
-      meta(90_000),
-      fullSnapshot(90_010),
-    ])!;
+    const idle = idleTimeline();
     expect(idle.inactiveStretches).toEqual([{ start: 30, end: 90_000 }]);
     const store = new ReplayStore(idle);
     const { driver } = setup();
@@ -189,13 +186,7 @@ describe('ReplayStore', () => {
   });
 
   it('plays through a stretch that a seek landed inside, but still skips it from the start', () => {
-    const idle = createTimeline([
-      meta(0),
-      fullSnapshot(30),
-      mutation(60_000),
-      meta(90_000),
-      fullSnapshot(90_010),
-    ])!;
+    const idle = idleTimeline();
     const store = new ReplayStore(idle);
     const { driver } = setup();
     store.attach(driver);
