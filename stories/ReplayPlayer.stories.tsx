@@ -1,3 +1,4 @@
+import { deriveMarkers } from '@replaykit/core';
 import { ReplayPlayer, ReplayProvider } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Decorator, Meta, StoryObj } from '@storybook/react-vite';
@@ -6,6 +7,7 @@ import {
   checkoutEvents,
   fixtureLoader,
   longIdleChunks,
+  longSessionEvents,
   pendingLoader,
   splitIntoChunks,
   twoTabChunks,
@@ -93,6 +95,34 @@ export const TwoTabs: Story = {
       () => expect(canvas.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-2'),
       REPLAY_WAIT,
     );
+  },
+};
+
+/**
+ * Thirty minutes with more than fifty markers on a 330 px timeline: markers too close to tell apart
+ * share one button (its name says how many more), and none covers another or leaves the track.
+ */
+export const LongSessionManyMarkers: Story = {
+  args: { events: longSessionEvents },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('slider', { name: 'Seek' }, REPLAY_WAIT);
+    await expect(canvas.getByText('0:00 / 30:00')).toBeInTheDocument();
+    const markers = [...canvasElement.querySelectorAll<HTMLElement>('.rk-marker')];
+    const counted = markers.reduce((sum, marker) => sum + Number(marker.dataset.count), 0);
+    await expect(counted).toBe(deriveMarkers(longSessionEvents).length);
+    await expect(canvas.getAllByRole('button', { name: /\(\+\d+ more\)$/ }).length).toBeGreaterThan(0);
+    const track = canvasElement.querySelector('.rk-slider-track')?.getBoundingClientRect();
+    const boxes = markers.map((marker) => marker.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+    for (const [index, box] of boxes.entries()) {
+      const center = box.left + box.width / 2;
+      expect(center).toBeGreaterThanOrEqual((track?.left ?? 0) - 0.5);
+      expect(center).toBeLessThanOrEqual((track?.right ?? 0) + 0.5);
+      const previous = boxes[index - 1];
+      if (previous !== undefined) {
+        expect(box.left, 'a marker covers the one before it').toBeGreaterThanOrEqual(previous.right - 0.5);
+      }
+    }
   },
 };
 

@@ -52,7 +52,12 @@ export type { SessionListProps } from './session-list';
 export { SESSION_LIST_PAGE_SIZE, SessionList } from './session-list';
 export { formatTimeParam, parseTimeParam, readTimeParam, TIME_PARAM, writeTimeParam } from './time-param';
 export type { MarkerCluster, ReplayTimelineProps } from './timeline';
-export { clusterMarkers, MARKER_CLUSTER_SPAN_PERCENT, ReplayTimeline } from './timeline';
+export {
+  clusterMarkers,
+  MARKER_CLUSTER_MIN_PX,
+  MARKER_CLUSTER_SPAN_PERCENT,
+  ReplayTimeline,
+} from './timeline';
 export type { InactiveStretch, ReplayTimelineData, TimelineOptions } from './timeline-data';
 export { createTimeline, findInactiveStretches } from './timeline-data';
 export type { UseReplayResult } from './use-replay';

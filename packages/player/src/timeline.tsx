@@ -7,8 +7,10 @@ import {
   Fragment,
   forwardRef,
   type KeyboardEvent,
+  useLayoutEffect,
   useMemo,
   useRef,
+  useState,
 } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
@@ -17,6 +19,12 @@ import { useReplaySnapshot } from './use-replay';
 
 /** Markers closer than this share one button (a cluster), in % of the timeline's width. */
 export const MARKER_CLUSTER_SPAN_PERCENT = 1.5;
+
+/**
+ * Markers closer than this share one button too, in px: a cluster's button is 12 px wide, so
+ * on a narrow timeline (1.5% of 330 px is 5 px) buttons any closer would cover each other.
+ */
+export const MARKER_CLUSTER_MIN_PX = 12;
 
 /** Markers that share one place on the timeline; `top` is the one shown (errors first). */
 export interface MarkerCluster {
@@ -137,16 +145,35 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
       store.seek(next);
     }
   };
+  const markersRef = useRef<HTMLDivElement | null>(null);
+  // The strip's width in px, 0 until measured (and where nothing lays out, as in jsdom).
+  const [widthPx, setWidthPx] = useState(0);
+  // Measured before the first paint, so crowded markers never show overlapping, then on resize.
+  useLayoutEffect(() => {
+    const strip = markersRef.current;
+    if (strip === null) {
+      return;
+    }
+    const measure = () => setWidthPx(Math.round(strip.clientWidth));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(strip);
+    return () => observer.disconnect();
+  }, []);
+  const spanPercent =
+    widthPx > 0
+      ? Math.max(MARKER_CLUSTER_SPAN_PERCENT, (MARKER_CLUSTER_MIN_PX / widthPx) * 100)
+      : MARKER_CLUSTER_SPAN_PERCENT;
   const clusters = useMemo(
-    () => clusterMarkers(markers, startTime, (max * MARKER_CLUSTER_SPAN_PERCENT) / 100),
-    [markers, startTime, max],
+    () => clusterMarkers(markers, startTime, (max * spanPercent) / 100),
+    [markers, startTime, max, spanPercent],
   );
 
   // The markers and the shaded stretches change with the timeline, not with the clock: kept
   // as the same elements, React skips them on each of the clock's 60 updates a second.
   const markerButtons = useMemo(
     () => (
-      <div className="rk-markers">
+      <div className="rk-markers" ref={markersRef}>
         {clusters.map((cluster) => {
           const label = clusterLabel(cluster, startTime);
           const left = percent(cluster.offset, max);
