@@ -1,6 +1,6 @@
 'use client';
 
-import { type ComponentPropsWithoutRef, forwardRef, useId } from 'react';
+import { type ComponentPropsWithoutRef, forwardRef, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { PLAYBACK_SPEEDS, type PlaybackSpeed } from './replay-store';
@@ -200,18 +200,38 @@ export const KEYBOARD_SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: '?', action: 'Show these shortcuts' },
 ];
 
+/** Space between the shortcuts button and its popover, in px (as in player.css). */
+const HELP_POPOVER_GAP_PX = 6;
+
 /** Props of `<ReplayShortcutsHelp>`: those of its wrapping `<div>`. */
 export type ReplayShortcutsHelpProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
 
-/** A "Keyboard shortcuts" button that opens a small list of them (Escape in the player closes it). */
+/**
+ * A "Keyboard shortcuts" button that opens a small list of them (Escape in the player closes
+ * it), above the button, or below it when the window has no room above (controls on top).
+ */
 export const ReplayShortcutsHelp = forwardRef<HTMLDivElement, ReplayShortcutsHelpProps>(
   function ReplayShortcutsHelp({ className, ...props }, ref) {
     const store = useReplayStore('<ReplayShortcutsHelp>');
     const open = useReplaySelector(store, (snapshot) => snapshot.helpOpen);
     const id = useId();
+    const buttonRef = useRef<HTMLButtonElement | null>(null);
+    const popoverRef = useRef<HTMLDivElement | null>(null);
+    const [side, setSide] = useState<'top' | 'bottom'>('top');
+    // Measured once shown, before the browser paints it.
+    useLayoutEffect(() => {
+      const button = buttonRef.current;
+      const popover = popoverRef.current;
+      if (!open || button === null || popover === null) {
+        return;
+      }
+      const roomAbove = button.getBoundingClientRect().top;
+      setSide(roomAbove >= popover.offsetHeight + HELP_POPOVER_GAP_PX ? 'top' : 'bottom');
+    }, [open]);
     return (
       <div {...props} ref={ref} className={joinClassNames('rk-help', className)}>
         <button
+          ref={buttonRef}
           type="button"
           className="rk-icon-button"
           aria-label="Keyboard shortcuts"
@@ -229,7 +249,15 @@ export const ReplayShortcutsHelp = forwardRef<HTMLDivElement, ReplayShortcutsHel
             />
           </svg>
         </button>
-        <div id={id} className="rk-help-popover" role="dialog" aria-label="Keyboard shortcuts" hidden={!open}>
+        <div
+          ref={popoverRef}
+          id={id}
+          className="rk-help-popover"
+          role="dialog"
+          aria-label="Keyboard shortcuts"
+          data-side={side}
+          hidden={!open}
+        >
           <dl>
             {KEYBOARD_SHORTCUTS.map((shortcut) => (
               <div key={shortcut.keys}>
