@@ -1,7 +1,7 @@
 import { SessionList } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, fn, userEvent, within } from 'storybook/test';
+import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 import { sessionListFetch, sessionSummaries } from './fixtures/player-fixtures';
 
 const meta = {
@@ -32,5 +32,27 @@ export const Empty: Story = {
   args: { fetch: sessionListFetch([]) },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByText('No recordings match.')).toBeInTheDocument();
+  },
+};
+
+/** Waiting for the server's first page. */
+export const Loading: Story = {
+  args: { fetch: () => new Promise<Response>(() => undefined) },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('status')).toHaveTextContent('Loading recordings…');
+  },
+};
+
+/** The server fails: the list says why, and Retry asks again. */
+export const ServerError: Story = {
+  args: {
+    fetch: fn(async () => new Response('upstream timed out', { status: 503 })),
+  },
+  play: async ({ canvasElement, args }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('alert')).toHaveTextContent('the server answered HTTP 503');
+    await userEvent.click(canvas.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(args.fetch).toHaveBeenCalledTimes(2));
+    await expect(await canvas.findByRole('alert')).toBeInTheDocument();
   },
 };
