@@ -44,6 +44,11 @@ export const CheckoutWithError: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const marker = await canvas.findByRole('button', { name: /^checkout_error at / }, REPLAY_WAIT);
+    // The recording opens with the shopper's `$identify` events, before the page's Meta event:
+    // at 0:00 the page info still names the page on screen.
+    await expect(canvasElement.querySelector('.rk-page-url')).toHaveTextContent(
+      'Page: http://shop.replaykit.test/',
+    );
     await expect(canvas.getByRole('button', { name: 'Play' })).toBeEnabled();
     await expect(canvas.getByRole('slider', { name: 'Seek' })).toBeInTheDocument();
     marker.click();
@@ -123,6 +128,10 @@ export const LongSessionManyMarkers: Story = {
         expect(box.left, 'a marker covers the one before it').toBeGreaterThanOrEqual(previous.right - 0.5);
       }
     }
+    // The first button gathers the checkout's markers from 0:00 on; it is named after, and
+    // seeks to, the most important one.
+    await userEvent.click(canvas.getByRole('button', { name: /^checkout_error at 0:07 \(\+\d+ more\)$/ }));
+    await waitFor(() => expect(canvasElement.querySelector('.rk-time')).toHaveTextContent(/^0:07 \//));
   },
 };
 
