@@ -148,7 +148,8 @@ export const ProgressiveLoading: Story = {
 /** The dark theme (set `theme="auto"` to follow the system). */
 export const DarkTheme: Story = {
   args: { events: checkoutEvents, theme: 'dark' },
-  parameters: { backgrounds: { default: 'dark' } },
+  // Storybook 10 picks a story's background from this global (its `default` parameter no longer does).
+  globals: { backgrounds: { value: 'dark' } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const player = await canvas.findByRole('region', { name: 'Session replay' });
