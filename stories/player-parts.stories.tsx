@@ -87,6 +87,13 @@ export const TimelineOnly: Story = {
     await waitFor(() =>
       expect(canvas.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
     );
+    // The timeline is at the top of the window: a marker's tooltip opens below it, in sight.
+    await userEvent.tab({ shift: true });
+    const marker = canvasElement.ownerDocument.activeElement as HTMLElement;
+    await expect(marker).toHaveClass('rk-marker');
+    const tooltip = marker.nextElementSibling as HTMLElement;
+    await expect(tooltip).toBeVisible();
+    await expect(tooltip.getBoundingClientRect().top).toBeGreaterThanOrEqual(0);
   },
 };
 

@@ -3,6 +3,7 @@
 import { type ComponentPropsWithoutRef, forwardRef, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
+import { type FloatingSide, sideWithRoom } from './placement';
 import { PLAYBACK_SPEEDS, type PlaybackSpeed } from './replay-store';
 import { valueAt } from './timeline-data';
 import { usePlaybackState, useReplaySelector } from './use-replay';
@@ -200,9 +201,6 @@ export const KEYBOARD_SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: '?', action: 'Show these shortcuts' },
 ];
 
-/** Space between the shortcuts button and its popover, in px (as in player.css). */
-const HELP_POPOVER_GAP_PX = 6;
-
 /** Props of `<ReplayShortcutsHelp>`: those of its wrapping `<div>`. */
 export type ReplayShortcutsHelpProps = Omit<ComponentPropsWithoutRef<'div'>, 'children'>;
 
@@ -217,7 +215,7 @@ export const ReplayShortcutsHelp = forwardRef<HTMLDivElement, ReplayShortcutsHel
     const id = useId();
     const buttonRef = useRef<HTMLButtonElement | null>(null);
     const popoverRef = useRef<HTMLDivElement | null>(null);
-    const [side, setSide] = useState<'top' | 'bottom'>('top');
+    const [side, setSide] = useState<FloatingSide>('top');
     // Measured once shown, before the browser paints it.
     useLayoutEffect(() => {
       const button = buttonRef.current;
@@ -225,8 +223,7 @@ export const ReplayShortcutsHelp = forwardRef<HTMLDivElement, ReplayShortcutsHel
       if (!open || button === null || popover === null) {
         return;
       }
-      const roomAbove = button.getBoundingClientRect().top;
-      setSide(roomAbove >= popover.offsetHeight + HELP_POPOVER_GAP_PX ? 'top' : 'bottom');
+      setSide(sideWithRoom(button, popover));
     }, [open]);
     return (
       <div {...props} ref={ref} className={joinClassNames('rk-help', className)}>

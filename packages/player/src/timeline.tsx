@@ -7,6 +7,8 @@ import {
   Fragment,
   forwardRef,
   type KeyboardEvent,
+  type SyntheticEvent,
+  useCallback,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -14,6 +16,7 @@ import {
 } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
+import { type FloatingSide, sideWithRoom } from './placement';
 import { seekStepMs } from './seek';
 import { useReplaySnapshot } from './use-replay';
 
@@ -164,10 +167,20 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
     widthPx > 0
       ? Math.max(MARKER_CLUSTER_SPAN_PERCENT, (MARKER_CLUSTER_MIN_PX / widthPx) * 100)
       : MARKER_CLUSTER_SPAN_PERCENT;
+  // Tooltips open above the markers, or below them when the window has no room above.
+  const [tooltipSide, setTooltipSide] = useState<FloatingSide>('top');
   const clusters = useMemo(
     () => clusterMarkers(markers, startTime, (max * spanPercent) / 100),
     [markers, startTime, max, spanPercent],
   );
+
+  // Measured as a marker's tooltip shows (on hover or keyboard focus, see player.css).
+  const placeTooltip = useCallback((event: SyntheticEvent<HTMLButtonElement>) => {
+    const tooltip = event.currentTarget.nextElementSibling;
+    if (tooltip instanceof HTMLElement) {
+      setTooltipSide(sideWithRoom(event.currentTarget, tooltip));
+    }
+  }, []);
 
   // The markers and the shaded stretches change with the timeline, not with the clock: kept
   // as the same elements, React skips them on each of the clock's 60 updates a second.
@@ -186,6 +199,8 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 data-count={cluster.markers.length}
                 aria-label={label}
                 style={{ left }}
+                onFocus={placeTooltip}
+                onPointerEnter={placeTooltip}
                 onClick={() => {
                   // The moment the button is named after: its top marker's, not the cluster's first.
                   store.seek(Math.min(Math.max(0, cluster.top.timestamp - startTime), durationMs));
@@ -212,7 +227,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
         })}
       </div>
     ),
-    [clusters, startTime, max, durationMs, store, onMarkerClick],
+    [clusters, startTime, max, durationMs, store, onMarkerClick, placeTooltip],
   );
   const stretchSpans = useMemo(
     () =>
@@ -232,6 +247,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
       ref={ref}
       className={className ? `rk-timeline ${className}` : 'rk-timeline'}
       data-complete={complete}
+      data-tooltip-side={tooltipSide}
     >
       {markerButtons}
       <Slider.Root
