@@ -49,7 +49,10 @@ export function joinUrl(baseUrl: string, path: string): string {
 }
 
 /** One field (`code` or `message`) of a replaykit `ErrorBody` (`{ error: { code, message } }`), if the body is one. */
-async function serverErrorField(response: Response, field: 'code' | 'message'): Promise<string | null> {
+export async function serverErrorField(
+  response: Response,
+  field: 'code' | 'message',
+): Promise<string | null> {
   try {
     const body: unknown = await response.json();
     const value = isRecord(body) && isRecord(body.error) ? body.error[field] : undefined;

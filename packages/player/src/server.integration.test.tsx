@@ -406,6 +406,17 @@ describe('the player against the real server', () => {
     }
   });
 
+  it('shows what the server said of a filter it refuses, in <SessionList>', async () => {
+    render(<SessionList baseUrl={handle.url} readKey={PROJECT.readKey} onSelect={() => undefined} />);
+    await screen.findAllByRole('button', { name: /^Play the recording/ });
+    await userEvent.type(screen.getByRole('textbox', { name: 'Event' }), '$navigation');
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    // The server's 400 names the filter to use instead; a bare status would leave the viewer guessing.
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(/HTTP 400: event "\$navigation" never matches/);
+    expect(alert).toHaveTextContent('Filter sessions by urlContains instead.');
+  });
+
   it('lists the session in <SessionList> and opens it', async () => {
     const onSelect = vi.fn();
     render(<SessionList baseUrl={handle.url} readKey={PROJECT.readKey} onSelect={onSelect} />);

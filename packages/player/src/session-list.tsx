@@ -19,7 +19,7 @@ import {
   useState,
 } from 'react';
 import { formatTime } from './format-time';
-import { joinUrl, requestParts } from './load-session';
+import { joinUrl, requestParts, serverErrorField } from './load-session';
 import { useReplayServer } from './provider';
 
 /** Sessions per page that `<SessionList>` asks for unless told otherwise. */
@@ -175,7 +175,13 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
         );
       }
       if (!response.ok) {
-        throw new Error(`the server answered HTTP ${response.status}`);
+        // The server's message says what is wrong with a refused filter, and what to use instead.
+        const detail = await serverErrorField(response, 'message');
+        throw new Error(
+          detail === null
+            ? `the server answered HTTP ${response.status}; retry, or check the server's logs`
+            : `the server answered HTTP ${response.status}: ${detail.replace(/\.$/, '')}`,
+        );
       }
       const body = (await response.json()) as SessionListResponse;
       if (!Array.isArray(body.sessions)) {
