@@ -12,7 +12,7 @@ import {
 } from './test/host-build';
 
 // The bars are host-build.ts's (shared with `pnpm bench bundle-size`). Every chunk measures
-// about 31,500 bytes, of which rrweb, trimmed by scripts/trim-rrweb.mjs, is about 16,500 (bare
+// about 31,600 bytes, of which rrweb, trimmed by scripts/trim-rrweb.mjs, is about 16,500 (bare
 // @rrweb/record: 22,129).
 
 /** rrweb's recorder: replaykit's trimmed copy, or the package itself. */

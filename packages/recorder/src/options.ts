@@ -22,6 +22,13 @@ export interface NetworkCaptureOptions {
   ) => import('@replaykit/core').NetworkPayload | null;
 }
 
+/**
+ * Most canvas snapshots per second per canvas that `canvas.fps` may ask for. It lives here,
+ * not in `limits.ts`, because the up-front entry checks it (importing `limits.ts` there would
+ * split it into a chunk of its own).
+ */
+export const CANVAS_FPS_MAX = 30;
+
 /** Canvas recording as throttled image snapshots (off by default). */
 export interface CanvasCaptureOptions {
   /** Snapshots per second per canvas. Default 2. */
@@ -98,9 +105,8 @@ export function validateOptions(options: RecorderOptions): void {
   if (!options.writeKey) {
     throw new Error('createRecorder needs `writeKey`, the public write key printed by `replaykit serve`.');
   }
-  /** Throws, naming the option and its rule, when `name` is set to something other than a number `ok` accepts. */
-  const checkNumber = (name: keyof RecorderOptions, ok: (value: number) => boolean, rule: string) => {
-    const value = options[name];
+  /** Throws, naming the option and its rule, when `value` is set to something other than a number `ok` accepts. */
+  const checkNumber = (name: string, value: unknown, ok: (value: number) => boolean, rule: string) => {
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
       throw new Error(`createRecorder: \`${name}\` must be ${rule}, got ${String(value)}.`);
     }
@@ -115,11 +121,36 @@ export function validateOptions(options: RecorderOptions): void {
     'userIdleTimeoutMs',
     'checkoutIntervalMs',
   ] as const) {
-    checkNumber(name, (value) => value > 0 && Number.isFinite(value), 'a positive number');
+    checkNumber(name, options[name], (value) => value > 0 && Number.isFinite(value), 'a positive number');
   }
   if (options.privacy !== undefined) {
     checkPrivacyConfig(options.privacy);
   }
-  checkNumber('sampleRate', (value) => value >= 0 && value <= 1, 'between 0 and 1 (e.g. 0.25 for a quarter)');
-  checkNumber('minimumDurationMs', (value) => value >= 0, '0 or more milliseconds');
+  checkNumber(
+    'sampleRate',
+    options.sampleRate,
+    (value) => value >= 0 && value <= 1,
+    'between 0 and 1 (e.g. 0.25 for a quarter)',
+  );
+  checkNumber(
+    'minimumDurationMs',
+    options.minimumDurationMs,
+    (value) => value >= 0,
+    '0 or more milliseconds',
+  );
+  const { canvas } = options;
+  if (typeof canvas === 'object' && canvas) {
+    checkNumber(
+      'canvas.fps',
+      canvas.fps,
+      (value) => value > 0 && value <= CANVAS_FPS_MAX,
+      `more than 0 and at most ${CANVAS_FPS_MAX} snapshots a second`,
+    );
+    checkNumber(
+      'canvas.quality',
+      canvas.quality,
+      (value) => value >= 0 && value <= 1,
+      'between 0 and 1 (e.g. 0.6)',
+    );
+  }
 }

@@ -297,6 +297,19 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => createFacade({ endpoint: '', writeKey: 'k' })).toThrow(/endpoint/);
   });
 
+  it('rejects canvas options out of range when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    // An fps of 0 or less would fire the snapshot timer every few milliseconds.
+    expect(() => createFacade({ ...base, canvas: { fps: 0 } })).toThrow(
+      /`canvas.fps` must be more than 0 and at most 30 snapshots a second, got 0/,
+    );
+    expect(() => createFacade({ ...base, canvas: { fps: 120 } })).toThrow(/canvas.fps/);
+    expect(() => createFacade({ ...base, canvas: { quality: 1.5 } })).toThrow(
+      /`canvas.quality` must be between 0 and 1 \(e.g. 0.6\), got 1.5/,
+    );
+    expect(() => createFacade({ ...base, canvas: { fps: 30, quality: 0 } })).not.toThrow();
+  });
+
   it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
