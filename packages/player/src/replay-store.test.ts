@@ -201,6 +201,22 @@ describe('ReplayStore', () => {
     expect(driver.goto).toHaveBeenLastCalledWith(90_000 - SKIP_LEAD_MS, true);
   });
 
+  it('still plays through a seeked stretch once more of a streaming recording has arrived', () => {
+    const loaded = [meta(0), fullSnapshot(30), mutation(60_000), meta(90_000), fullSnapshot(90_010)];
+    const store = new ReplayStore(createTimeline(loaded, { complete: false, expectedEndTime: 120_000 })!);
+    const { driver } = setup();
+    store.attach(driver);
+    store.play();
+    store.seek(60_000);
+    // The stream's next flush: a new timeline, whose stretches are found again.
+    store.extend(
+      createTimeline([...loaded, mutation(95_000)], { complete: false, expectedEndTime: 120_000 })!,
+    );
+    store.reportTime(60_100);
+    expect(store.getSnapshot().currentTime).toBe(60_100);
+    expect(driver.goto).toHaveBeenLastCalledWith(60_000, true);
+  });
+
   it('sends speed changes to the replayer, and the speed to a replayer that attaches later', () => {
     const { store, driver } = setup();
     store.setSpeed(4);

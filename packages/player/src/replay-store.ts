@@ -65,10 +65,12 @@ export class ReplayStore {
    */
   #wantedTime: number | null = null;
   /**
-   * The inactive stretch a seek landed in: the viewer chose that moment (a marker, an
-   * inspector row), so playback goes through it rather than skipping it at once.
+   * Where the inactive stretch a seek landed in starts: the viewer chose that moment (a
+   * marker, an inspector row), so playback goes through it rather than skipping it at once.
+   * Its start, not the object: a streaming recording's timeline (its stretches included) is
+   * rebuilt as more arrives, and the last stretch's end grows with it.
    */
-  #seekedStretch: InactiveStretch | undefined;
+  #seekedStretchStart: number | null = null;
 
   constructor(timeline: ReplayTimelineData) {
     this.#snapshot = {
@@ -185,7 +187,7 @@ export class ReplayStore {
     this.#wantedTime = null;
     const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
     if (playback === 'ended') {
-      this.#seekedStretch = undefined;
+      this.#seekedStretchStart = null;
     }
     this.#update({
       ...this.#snapshot,
@@ -220,7 +222,7 @@ export class ReplayStore {
     this.#wantedTime = !this.timeline.complete && offsetMs > this.timeline.durationMs ? offsetMs : null;
     // The moment asked for, not the clamped one: "back to the start" lands just past the first
     // FullSnapshot, often at the start of an idle stretch that playback should still skip.
-    this.#seekedStretch = this.#stretchAt(offsetMs);
+    this.#seekedStretchStart = this.#stretchAt(offsetMs)?.start ?? null;
     const target = this.#clamp(offsetMs);
     const playing = this.#snapshot.playback === 'playing';
     const atEnd = target > this.timeline.durationMs && this.timeline.complete;
@@ -246,7 +248,7 @@ export class ReplayStore {
   reportTime(offsetMs: number): void {
     if (this.#snapshot.playback === 'playing' && this.#snapshot.skipInactive) {
       const stretch = this.#stretchAt(offsetMs);
-      if (stretch !== undefined && stretch !== this.#seekedStretch) {
+      if (stretch !== undefined && stretch.start !== this.#seekedStretchStart) {
         // rrweb's own skipping fast-forwards (minutes for a long gap): jump instead.
         this.seek(stretch.end - SKIP_LEAD_MS);
         return;
