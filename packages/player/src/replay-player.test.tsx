@@ -1,9 +1,10 @@
-import type { RecordedEvent, SessionEventsResponse, SessionResponse } from '@replaykit/core';
+import type { RecordedEvent, SessionChunk, SessionEventsResponse, SessionResponse } from '@replaykit/core';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
 import { createRef } from 'react';
 import { describe, expect, it, vi } from 'vitest';
+import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerState } from './replay-player';
 import { custom, fullSnapshot, meta, mutation } from './test/events';
 import recording from './test/fixtures/checkout-recording.json';
@@ -260,5 +261,30 @@ describe('<ReplayPlayer events>', () => {
     const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
     expect(results.violations.map((violation) => violation.id)).toEqual([]);
     expect(within(root()).getByTestId('replay-viewport')).toBeInTheDocument();
+  });
+});
+
+describe('<ReplayPlayer loader> switching tabs', () => {
+  it('does not carry "playing on" from a tab switch into the next recording', async () => {
+    // The second tab never arrives: the viewer moves on to another recording meanwhile.
+    async function* twoTabs({ signal, windowId }: { signal: AbortSignal; windowId: string | null }) {
+      if (windowId === 'tab-2') {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        return;
+      }
+      yield* twoTabSession as SessionChunk[];
+    }
+    async function* other(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+    }
+    const { rerender } = render(<ReplayPlayer loader={twoTabs} />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Tab' }), 'tab-2');
+    expect(root()).toHaveAttribute('data-state', 'loading');
+
+    rerender(<ReplayPlayer loader={other} />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    expect(screen.getByRole('button', { name: /^(Play|Pause)$/ })).toHaveAttribute('data-state', 'paused');
   });
 });

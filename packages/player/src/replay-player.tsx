@@ -128,8 +128,11 @@ export interface ReplayPlayerHandle {
 
 interface PendingCommands {
   seek: number | null;
-  /** A moment of the session (ms since 1970) to start at: where the viewer was (in another tab, or before a Retry). */
-  at: number | null;
+  /**
+   * A moment of the session (ms since 1970) to start at: where the viewer was (in another tab,
+   * or before a Retry), and whether it played on there. Another recording drops it.
+   */
+  at: { moment: number; play: boolean } | null;
   play: boolean | null;
   speed: PlaybackSpeed | null;
 }
@@ -393,7 +396,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   }, [sessionId, loader]);
   const retryAtMoment = useCallback(() => {
     if (momentRef.current !== null) {
-      pendingRef.current.at = momentRef.current;
+      pendingRef.current.at = { moment: momentRef.current, play: pendingRef.current.at?.play ?? false };
     }
     retry();
   }, [retry]);
@@ -410,12 +413,12 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       next.setSpeed(pending.speed);
     }
     if (pending.at !== null) {
-      next.seek(pending.at - next.timeline.startTime);
+      next.seek(pending.at.moment - next.timeline.startTime);
     }
     if (pending.seek !== null) {
       next.seek(pending.seek);
     }
-    if (pending.play === true) {
+    if (pending.play === true || (pending.play === null && pending.at?.play === true)) {
       next.play();
     } else if (pending.play === false) {
       next.pause();
@@ -566,10 +569,10 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
             const current = storeRef.current;
             if (current !== null) {
               const { currentTime: offset, playback: state } = current.getSnapshot();
-              pendingRef.current.at = current.timeline.startTime + offset;
-              if (state === 'playing') {
-                pendingRef.current.play = true;
-              }
+              pendingRef.current.at = {
+                moment: current.timeline.startTime + offset,
+                play: state === 'playing',
+              };
             }
             setTab({ windowId: select.value, loader, sessionId });
           }}
