@@ -383,6 +383,41 @@ describe('keyboard focus when the player loads again', () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('combobox', { name: 'Tab' })));
   });
 
+  it('leaves focus where the viewer took it while the chosen tab loaded', async () => {
+    let arrive: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    async function* loader({ windowId }: { windowId: string | null }): AsyncGenerator<SessionChunk> {
+      if (windowId !== null) {
+        // A slow tab: the viewer moves on to the host's own search box meanwhile.
+        await arrived;
+      }
+      yield* twoTabSession as SessionChunk[];
+    }
+    render(
+      <>
+        <input aria-label="Search" />
+        <ReplayPlayer loader={loader} />
+      </>,
+    );
+    const tabSelect = await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    const second = tabSelect.querySelectorAll('option')[1]!.value;
+    tabSelect.focus();
+    await userEvent.selectOptions(tabSelect, second);
+    const search = screen.getByRole('textbox', { name: 'Search' });
+    await userEvent.click(search);
+    await userEvent.keyboard('checkout');
+    act(() => arrive());
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second),
+      REPLAY_WAIT,
+    );
+    await replayIframe();
+    expect(document.activeElement).toBe(search);
+    expect(search).toHaveValue('checkout');
+  });
+
   it('keeps focus in the player after Retry, so the shortcuts work at once', async () => {
     let calls = 0;
     async function* loader(): AsyncGenerator<SessionChunk> {

@@ -383,7 +383,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   // Whether focus is inside the player. A focused control that is removed (a tab switch or a
   // Retry replaces the controls with "Loading…") gets no blur, so this stays true then.
   const focusInsideRef = useRef(false);
-  // The tab chosen from the focused Tab select: the select gets focus back once it is shown.
+  // The tab chosen from the focused Tab select: the select gets focus back once it is shown,
+  // unless the viewer took focus out of the player meanwhile.
   const refocusTabRef = useRef<string | null>(null);
   // The time last given to onTimeUpdate, across recordings: a new one reports its own at once.
   const reportedTimeRef = useRef(0);
@@ -558,7 +559,9 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           ref={(select) => {
             if (select !== null && refocusTabRef.current === select.value) {
               refocusTabRef.current = null;
-              select.focus();
+              if (focusInsideRef.current) {
+                select.focus();
+              }
             }
           }}
           value={shown ?? ''}
