@@ -288,3 +288,32 @@ describe('<ReplayPlayer loader> switching tabs', () => {
     expect(screen.getByRole('button', { name: /^(Play|Pause)$/ })).toHaveAttribute('data-state', 'paused');
   });
 });
+
+describe('<ReplayPlayer loader> going back to a recording', () => {
+  it('reads as loading until the recording it went back to reports, and takes a seek made meanwhile', async () => {
+    let loadsOfFirst = 0;
+    async function* first(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+      loadsOfFirst++;
+    }
+    // The host shows another recording for a moment, which has not arrived yet.
+    async function* slow({ signal }: { signal: AbortSignal }): AsyncGenerator<SessionChunk> {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    }
+    const ref = createRef<ReplayPlayerHandle>();
+    const { rerender } = render(<ReplayPlayer ref={ref} loader={first} />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    rerender(<ReplayPlayer ref={ref} loader={slow} />);
+    expect(root()).toHaveAttribute('data-state', 'loading');
+
+    rerender(<ReplayPlayer ref={ref} loader={first} />);
+    // Loading again: nothing of the last load of this recording is shown meanwhile.
+    expect(root()).toHaveAttribute('data-state', 'loading');
+    act(() => ref.current?.seek(2_000));
+    // Once the recording has loaded again, a store thrown away after the seek would show.
+    await waitFor(() => expect(loadsOfFirst).toBe(2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '2000');
+  });
+});

@@ -201,10 +201,18 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
   const { events, loader, sessionId, windowId = null } = options;
   const { baseUrl, readKey, fetch } = useReplayServer({ baseUrl: options.baseUrl, readKey: options.readKey });
   const [attempt, setAttempt] = useState(0);
-  // What a load is for: the state it reached belongs to it alone. Until the load of another
-  // recording (or tab, or attempt) reports, the player shows "loading", never the last one.
-  const request: readonly unknown[] = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
-  const [loaded, setLoaded] = useState<{ request: readonly unknown[]; source: ReplaySource } | null>(null);
+  // What a load is for: the state it reached belongs to its request alone. Until the load of
+  // another recording (or tab, or attempt) reports, the player shows "loading", never the last
+  // one. Each change is a new request, numbered: going back to a recording shown before (A, B,
+  // then A again) loads it again, so the state A's last load reached is not A's any more.
+  const wanted: readonly unknown[] = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
+  const [request, setRequest] = useState({ wanted, id: 0 });
+  let requestId = request.id;
+  if (!sameItems(request.wanted, wanted)) {
+    requestId = request.id + 1;
+    setRequest({ wanted, id: requestId });
+  }
+  const [loaded, setLoaded] = useState<{ requestId: number; source: ReplaySource } | null>(null);
 
   // A parent that passes `events={list.filter(...)}` hands over a new array on every render;
   // rebuilding the timeline then would restart the replay each time. The same events in the
@@ -228,10 +236,9 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
     const { signal } = controller;
     sourceKeys++;
     const key = `stream-${sourceKeys}-${attempt}`;
-    const request = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
     const emit = (next: ReplaySource) => {
       if (!signal.aborted) {
-        setLoaded({ request, source: next });
+        setLoaded({ requestId, source: next });
       }
     };
     const run = async () => {
@@ -301,10 +308,10 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
       }
     });
     return () => controller.abort();
-  }, [events, loader, sessionId, baseUrl, readKey, fetch, windowId, attempt]);
+  }, [events, loader, sessionId, baseUrl, readKey, fetch, windowId, attempt, requestId]);
 
   const retry = useCallback(() => setAttempt((count) => count + 1), []);
-  const current = loaded !== null && sameItems(loaded.request, request) ? loaded.source : LOADING;
+  const current = loaded !== null && loaded.requestId === requestId ? loaded.source : LOADING;
   const source = fromEvents ?? (sessionId === undefined && loader === undefined ? NO_SOURCE : current);
   return { source, retry };
 }
