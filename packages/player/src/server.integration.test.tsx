@@ -357,11 +357,22 @@ describe('the player against the real server', () => {
     const pageHeld = new Promise<void>((resolve) => {
       releasePage = resolve;
     });
+    let pageServed: () => void = () => undefined;
+    const served = new Promise<void>((resolve) => {
+      pageServed = resolve;
+    });
     const slowNextPage: typeof fetch = async (input, init) => {
-      if (String(input).includes('cursor=')) {
-        await pageHeld;
+      if (!String(input).includes('cursor=')) {
+        return fetch(input, init);
       }
-      return fetch(input, init);
+      await pageHeld;
+      try {
+        const response = await fetch(input, init);
+        // Read whole here: the list has the page at once, and the test knows when it has.
+        return new Response(await response.text(), response);
+      } finally {
+        pageServed();
+      }
     };
     render(
       <SessionList
@@ -377,7 +388,9 @@ describe('the player against the real server', () => {
     await screen.findByRole('button', { name: 'Load more' });
     const longest = screen.getByRole('button', { name: /^Play the recording/ }).dataset.sessionId;
     releasePage();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Served (or refused, its request aborted): a page that is not dropped is in the next render.
+    await served;
+    await new Promise((resolve) => setTimeout(resolve, 50));
     // Still the first page of the longest: nothing of the old order came in.
     const rows = screen.getAllByRole('button', { name: /^Play the recording/ });
     expect(rows.map((row) => row.dataset.sessionId)).toEqual([longest]);
