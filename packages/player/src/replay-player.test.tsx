@@ -316,4 +316,18 @@ describe('<ReplayPlayer loader> going back to a recording', () => {
     await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
     expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '2000');
   });
+
+  it('loads its loader again after playing given events, reading as loading meanwhile', async () => {
+    async function* first(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+    }
+    const { rerender } = render(<ReplayPlayer loader={first} />);
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+    rerender(<ReplayPlayer loader={first} events={[meta(0), fullSnapshot(20), mutation(9_000)]} />);
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuetext', '0:00 of 0:09');
+
+    rerender(<ReplayPlayer loader={first} />);
+    expect(root()).toHaveAttribute('data-state', 'loading');
+    await waitFor(() => expect(root()).toHaveAttribute('data-state', 'ready'));
+  });
 });

@@ -204,8 +204,18 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
   // What a load is for: the state it reached belongs to its request alone. Until the load of
   // another recording (or tab, or attempt) reports, the player shows "loading", never the last
   // one. Each change is a new request, numbered: going back to a recording shown before (A, B,
-  // then A again) loads it again, so the state A's last load reached is not A's any more.
-  const wanted: readonly unknown[] = [loader, sessionId, baseUrl, readKey, fetch, windowId, attempt];
+  // then A again) loads it again, so the state A's last load reached is not A's any more; so
+  // does going back to it from given `events`.
+  const wanted: readonly unknown[] = [
+    events === undefined,
+    loader,
+    sessionId,
+    baseUrl,
+    readKey,
+    fetch,
+    windowId,
+    attempt,
+  ];
   const [request, setRequest] = useState({ wanted, id: 0 });
   let requestId = request.id;
   if (!sameItems(request.wanted, wanted)) {
