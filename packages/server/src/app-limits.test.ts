@@ -169,6 +169,67 @@ describe('quotas', () => {
     await expectError(await server.fetch(ingestRequest(batch('s3', [meta(T0)]))), 429, 'quota_exceeded');
   });
 
+  it('starts a new session that fits while batches of stored sessions come and go during its check', async () => {
+    /** A gate: a promise and the function that opens it. */
+    const gate = () => {
+      let open: () => void = () => {};
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const storingA = gate();
+    const storedA = gate();
+    const storingB = gate();
+    const storedB = gate();
+    const asking = gate();
+    const answered = gate();
+    let holding = false;
+    const slow: Store = {
+      ...store,
+      putBatch: async (input) => {
+        if (holding && input.sessionId === 'a') {
+          storingA.open();
+          await storedA.opened;
+        }
+        if (holding && input.sessionId === 'b') {
+          storingB.open();
+          await storedB.opened;
+        }
+        return store.putBatch(input);
+      },
+      getSession: async (projectId, sessionId) => {
+        if (sessionId === 'new') {
+          asking.open();
+          await answered.opened;
+        }
+        return store.getSession(projectId, sessionId);
+      },
+    };
+    makeServer({
+      store: slow,
+      projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 3 } }, TEST_PROJECTS[1]!],
+    });
+    await ingestOk(batch('a', [meta(T0)]));
+    await ingestOk(batch('b', [meta(T0)]));
+    holding = true;
+    // A batch of stored session `a` is in flight, so the new session's check asks the store.
+    const a = server.fetch(ingestRequest(batch('a', [click(T0 + 1)], { seq: 1 })));
+    await storingA.opened;
+    const fresh = server.fetch(ingestRequest(batch('new', [meta(T0)])));
+    await asking.opened;
+    // Meanwhile `a`'s batch is stored and one of stored session `b` starts.
+    storedA.open();
+    expect((await a).status).toBe(200);
+    const b = server.fetch(ingestRequest(batch('b', [click(T0 + 1)], { seq: 1 })));
+    await storingB.opened;
+    answered.open();
+    // Two sessions stored and one new: the quota of 3 has room for it.
+    expect((await fresh).status).toBe(200);
+    storedB.open();
+    expect((await b).status).toBe(200);
+    await expectError(await server.fetch(ingestRequest(batch('fourth', [meta(T0)]))), 429, 'quota_exceeded');
+  });
   it('frees the quota as soon as a session is deleted', async () => {
     makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 1 } }, TEST_PROJECTS[1]!] });
     await ingestOk(batch('s1', [meta(T0)]));

@@ -1070,9 +1070,14 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (held < maxSessions) {
         return holdSession(projectId, sessionId, true);
       }
-      // A session stored meanwhile may be this one, its first batch stored during the wait:
-      // ask again. Each round needs the count to change while waiting, so this ends.
-      if (usage().sessions === storedBefore) {
+      // A session stored meanwhile may be this one, its first batch stored during the wait,
+      // and a session that came in flight meanwhile (with room then) counts as new unasked:
+      // ask again. Each round needs the count or what is in flight to change while waiting,
+      // so this ends.
+      if (
+        usage().sessions === storedBefore &&
+        [...sessions.values()].every((session) => session.isNew !== undefined)
+      ) {
         throw refuse(
           `Project "${projectId}" stores ${held} sessions (counting sessions being started), at its quota of ${maxSessions}; no new session can start.`,
         );
