@@ -345,6 +345,22 @@ describe('privacy of links', () => {
     expect(text).toMatch(/"href":"data:\*+"/);
     expect(text).toContain('"src":"data:image/gif;base64,R0lGODlhAQABAAAAACw="');
   });
+
+  it('finds personal-looking text in a percent-encoded data: link under balanced, as in a query value', async () => {
+    const page = await open('/encoded-data-links');
+    // encodeURIComponent is how an export link is built: the email's @ is %40 in the href.
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        `<a download="export.csv" href="data:text/csv;charset=utf-8,${encodeURIComponent('name,email\nJane,jane.encoded@example.com')}">Export</a>
+          <a id="plain" href="data:text/plain,${encodeURIComponent('nothing personal')}">Notes</a>`,
+      );
+    });
+    const text = JSON.stringify(await recorded(page));
+    expect(text).not.toContain('jane.encoded');
+    // Nothing personal: the link is kept as written.
+    expect(text).toContain('"href":"data:text/plain,nothing%20personal"');
+  });
 });
 
 describe('privacy of attribute values', () => {

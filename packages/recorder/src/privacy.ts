@@ -405,12 +405,23 @@ export function createPrivacy(config: PrivacyConfig = {}): {
 
   /**
    * Redacts a URL's query: sensitive names always, then values as the text rule says. What
-   * follows the scheme of a {@link TEXT_URL} (`mailto:`, `tel:`, `data:text/…`) is text: the
-   * rule applies to it whole.
+   * follows the scheme of a {@link TEXT_URL} (`mailto:`, `tel:`, `data:text/…`) is text,
+   * decoded: the rule applies to it whole.
    */
   const redactUrlFor = (url: string, urlRule: TextRule): string =>
     TEXT_URL.test(url)
-      ? url.replace(/:(.*)/s, (_, address: string) => `:${applyTextRule(urlRule, address)}`)
+      ? url.replace(/:(.*)/s, (_, address: string) => {
+          // Looked at as the page meant it, as query values are: an export link built with
+          // encodeURIComponent writes an email's @ as %40. Kept as written if nothing is masked.
+          let text = address;
+          try {
+            text = decodeURIComponent(address);
+          } catch {
+            // Not valid encoding: the text as it is.
+          }
+          const masked = applyTextRule(urlRule, text);
+          return `:${masked === text ? address : urlRule === MASK ? maskText(address) : encodeURI(masked)}`;
+        })
       : url.includes('=')
         ? redactUrl(
             url,
