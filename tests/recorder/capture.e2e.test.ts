@@ -485,9 +485,14 @@ describe('privacy of ignored fields', () => {
     await page.locator('#notes').pressSequentially('ignored-notes-text');
     await page.locator('#shadow-field').pressSequentially('ignored-shadow-text');
     await page.locator('#clear-field').pressSequentially('clear-typed-text');
-    await page.waitForTimeout(2_000);
+    // Idle (paused) before the click, however late a loaded machine runs the idle check.
+    await page.waitForFunction(() => window.recorder.getStatus() === 'paused', undefined, {
+      timeout: 20_000,
+    });
     await page.mouse.click(5, 5);
     await page.waitForFunction(() => window.recorder.getStatus() === 'recording');
+    // The snapshot is taken in a task the click queued: one queued after it runs later.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve)));
     const events = await recorded(page);
     const text = JSON.stringify(events);
     expect(events.filter((event) => event.type === EventType.FullSnapshot)).toHaveLength(2);
