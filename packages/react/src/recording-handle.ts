@@ -70,14 +70,17 @@ export class RecordingHandle {
   private refresh(): void {
     const status = this.recorder?.getStatus() ?? 'idle';
     const sessionId = this.recorder?.getSessionId();
-    const previousSessionId = this.snapshot.sessionId;
-    if (status !== this.snapshot.status || sessionId !== previousSessionId) {
-      this.snapshot = { status, sessionId };
-      if (this.providerUser && previousSessionId && sessionId && sessionId !== previousSessionId) {
-        // The recorder moved to a new session (an idle rotation, or another tab's), which
-        // starts unidentified: the provider's user is the user of this one too.
+    if (this.providerUser && sessionId && sessionId !== this.providerUserSession) {
+      if (this.providerUserSession !== undefined) {
+        // A new session (an idle rotation, another tab's, or one begun while the provider was
+        // disabled and the last one expired) starts unidentified: the provider's user is the
+        // user of this one too.
         this.recorder?.identify(this.providerUser.userId, this.providerUser.traits);
       }
+      this.providerUserSession = sessionId;
+    }
+    if (status !== this.snapshot.status || sessionId !== this.snapshot.sessionId) {
+      this.snapshot = { status, sessionId };
       for (const listener of this.listeners) {
         listener();
       }
@@ -112,6 +115,8 @@ export class RecordingHandle {
 
   private lastProviderUser: string | undefined;
   private providerUser: { userId: string; traits: Record<string, unknown> | undefined } | undefined;
+  /** The session the provider's user was identified in; undefined: the first one it is seen in. */
+  private providerUserSession: string | undefined;
 
   /**
    * Identifies the user given to the provider's `user` prop, once per distinct user and
@@ -132,6 +137,7 @@ export class RecordingHandle {
     }
     this.lastProviderUser = key;
     this.providerUser = { userId, traits: JSON.parse(traitsJson) ?? undefined };
+    this.providerUserSession = this.recorder?.getSessionId();
     if (this.disabled && !this.recorder) {
       // Identified once the provider is enabled and has its recorder.
       this.providerUserWaiting = true;

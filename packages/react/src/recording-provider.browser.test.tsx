@@ -364,6 +364,39 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(identified(third)).toEqual([]);
   });
 
+  it('identifies the provider’s user in the session a re-enabled provider records, after the last one expired', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        enabled={enabled}
+        user={{ id: 'user-9' }}
+        recorderOptions={{ sessionIdleTimeoutMs: IDLE_TIMEOUT_MS }}
+      >
+        <p>Account</p>
+      </RecordingProvider>
+    );
+    const view = render(tree(true));
+    await recordingStarted();
+    const first = peekRecorder()?.getSessionId();
+    await settle();
+    // Consent withdrawn for longer than the session lasts idle, then given again.
+    view.rerender(tree(false));
+    await act(() => new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS + 200)));
+    view.rerender(tree(true));
+    await recordingStarted();
+    const second = peekRecorder()?.getSessionId();
+    expect(second).not.toBe(first);
+    await settle();
+    await peekRecorder()?.flush();
+    const identified = (sessionId: string | undefined) =>
+      tags(ingest.batches.filter((batch) => batch.sessionId === sessionId)).filter(
+        (tag) => tag === '$identify',
+      );
+    expect(identified(first)).toHaveLength(1);
+    expect(identified(second)).toHaveLength(1);
+  });
+
   it('records a render error with its component stack through the error boundary, then shows the fallback', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     render(
