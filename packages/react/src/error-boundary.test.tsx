@@ -123,6 +123,35 @@ describe('<RecordingErrorBoundary>', () => {
     vi.restoreAllMocks();
   });
 
+  it('records the same error again when it is thrown again after Try again', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { recorder, errors } = observedRecorder();
+    const handle = new RecordingHandle();
+    handle.attach(recorder);
+    // What a data hook that keeps its failed request's error throws on every render.
+    const failure = new Error('Orders could not load');
+    function Orders(): never {
+      throw failure;
+    }
+    render(
+      <RecordingContext.Provider value={handle}>
+        <RecordingErrorBoundary
+          fallback={({ reset }) => (
+            <button type="button" onClick={reset}>
+              Try again
+            </button>
+          )}
+        >
+          <Orders />
+        </RecordingErrorBoundary>
+      </RecordingContext.Provider>,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+    expect(errors.map((error) => error.message)).toEqual(['Orders could not load', 'Orders could not load']);
+    vi.restoreAllMocks();
+  });
+
   it('throws a how-to-fix error outside <RecordingProvider>', () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(() => render(<RecordingErrorBoundary fallback={null}>child</RecordingErrorBoundary>)).toThrow(

@@ -82,6 +82,9 @@ export class RecordingErrorBoundary extends Component<RecordingErrorBoundaryProp
   }
 
   private readonly reset = () => {
+    // A fall after a reset is a new one, even of the same error (a data hook that keeps its
+    // failed request's error throws that one object again).
+    this.recorded = undefined;
     this.setState({ error: null });
   };
 
