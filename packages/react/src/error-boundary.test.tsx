@@ -45,6 +45,12 @@ function FailsOnMount() {
   return null;
 }
 
+/** What a data hook that keeps its failed request's error throws on every render: one Error object. */
+const ORDERS_FAILURE = new Error('Orders could not load');
+function Orders(): never {
+  throw ORDERS_FAILURE;
+}
+
 function Page() {
   const [, setRetries] = useState(0);
   return (
@@ -128,11 +134,6 @@ describe('<RecordingErrorBoundary>', () => {
     const { recorder, errors } = observedRecorder();
     const handle = new RecordingHandle();
     handle.attach(recorder);
-    // What a data hook that keeps its failed request's error throws on every render.
-    const failure = new Error('Orders could not load');
-    function Orders(): never {
-      throw failure;
-    }
     render(
       <RecordingContext.Provider value={handle}>
         <RecordingErrorBoundary
