@@ -105,10 +105,16 @@ export function validateOptions(options: RecorderOptions): void {
   if (!options.writeKey) {
     throw new Error('createRecorder needs `writeKey`, the public write key printed by `replaykit serve`.');
   }
+  /** Throws the one message shape: the option, its rule, and the value given (strings quoted). */
+  const fail = (name: string, rule: string, value: unknown) => {
+    throw new Error(
+      `createRecorder: \`${name}\` must be ${rule}, got ${typeof value === 'string' ? `"${value}"` : String(value)}.`,
+    );
+  };
   /** Throws, naming the option and its rule, when `value` is set to something other than a number `ok` accepts. */
   const checkNumber = (name: string, value: unknown, ok: (value: number) => boolean, rule: string) => {
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
-      throw new Error(`createRecorder: \`${name}\` must be ${rule}, got ${String(value)}.`);
+      fail(name, rule, value);
     }
   };
   for (const name of [
@@ -152,5 +158,8 @@ export function validateOptions(options: RecorderOptions): void {
       (value) => value >= 0 && value <= 1,
       'between 0 and 1 (e.g. 0.6)',
     );
+  } else if (canvas !== undefined && typeof canvas !== 'boolean') {
+    // Any other truthy value would turn canvas recording on (even the string 'false').
+    fail('canvas', 'true, false or an object such as { fps: 2 }', canvas);
   }
 }

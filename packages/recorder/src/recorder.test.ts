@@ -310,6 +310,18 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => createFacade({ ...base, canvas: { fps: 30, quality: 0 } })).not.toThrow();
   });
 
+  it('rejects canvas given as anything but a boolean or an object when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    const canvas = (value: unknown) => createFacade({ ...base, canvas: value as boolean });
+    // A truthy non-object turned canvas recording on: the string 'false' recorded every canvas.
+    expect(() => canvas('false')).toThrow(
+      /`canvas` must be true, false or an object such as \{ fps: 2 \}, got "false"/,
+    );
+    expect(() => canvas(1)).toThrow(/`canvas` must be/);
+    expect(() => canvas(true)).not.toThrow();
+    expect(() => canvas(false)).not.toThrow();
+  });
+
   it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
