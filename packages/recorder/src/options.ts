@@ -29,6 +29,9 @@ export interface NetworkCaptureOptions {
  */
 export const CANVAS_FPS_MAX = 30;
 
+/** The console methods `console.levels` may name (core's `ConsoleLevel`). */
+const CONSOLE_LEVELS: readonly ConsoleLevel[] = ['debug', 'log', 'info', 'warn', 'error'];
+
 /** Canvas recording as throttled image snapshots (off by default). */
 export interface CanvasCaptureOptions {
   /** Snapshots per second per canvas. Default 2. */
@@ -117,6 +120,14 @@ export function validateOptions(options: RecorderOptions): void {
       fail(name, rule, value);
     }
   };
+  /** Throws, naming the first entry `ok` refuses, when a list option is set to something other than an array of them. */
+  const checkEntries = (name: string, list: unknown, ok: (entry: unknown) => boolean, rule: string) => {
+    const refused =
+      list === undefined ? [] : Array.isArray(list) ? list.filter((entry) => !ok(entry)) : [list];
+    if (refused.length) {
+      fail(name, `an array of ${rule}`, refused[0]);
+    }
+  };
   for (const name of [
     'flushDelayMs',
     'flushSizeBytes',
@@ -143,6 +154,13 @@ export function validateOptions(options: RecorderOptions): void {
     options.minimumDurationMs,
     (value) => value >= 0,
     '0 or more milliseconds',
+  );
+  // An unknown level recorded nothing, and a list that is not an array made start() reject.
+  checkEntries(
+    'console.levels',
+    options.console ? options.console.levels : undefined,
+    (level) => CONSOLE_LEVELS.includes(level as ConsoleLevel),
+    `console levels (${CONSOLE_LEVELS.join(', ')})`,
   );
   const { canvas } = options;
   if (typeof canvas === 'object' && canvas) {

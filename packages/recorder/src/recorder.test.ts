@@ -322,6 +322,18 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => canvas(false)).not.toThrow();
   });
 
+  it('rejects console levels the console does not have when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    const levels = (value: unknown) => createFacade({ ...base, console: { levels: value as [] } });
+    // An unknown level recorded nothing; a non-array made start() reject.
+    expect(() => levels(['warn', 'warning'])).toThrow(
+      /`console.levels` must be an array of console levels \(debug, log, info, warn, error\), got "warning"/,
+    );
+    expect(() => levels('warn')).toThrow(/`console.levels` must be an array .*, got "warn"/);
+    expect(() => levels(['debug', 'error'])).not.toThrow();
+    expect(() => createFacade({ ...base, console: false })).not.toThrow();
+  });
+
   it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
