@@ -162,6 +162,17 @@ export function validateOptions(options: RecorderOptions): void {
     (level) => CONSOLE_LEVELS.includes(level as ConsoleLevel),
     `console levels (${CONSOLE_LEVELS.join(', ')})`,
   );
+  // A bad rule threw in the fetch and XHR wrappers, so no request was recorded; an empty
+  // string is in every URL, so it would record every body.
+  const { network } = options;
+  for (const name of ['recordHeadersFor', 'recordBodiesFor'] as const) {
+    checkEntries(
+      `network.${name}`,
+      network ? network[name] : undefined,
+      (pattern) => (typeof pattern === 'string' && pattern !== '') || pattern instanceof RegExp,
+      "URL substrings or RegExps, such as ['/api/']",
+    );
+  }
   const { canvas } = options;
   if (typeof canvas === 'object' && canvas) {
     checkNumber(

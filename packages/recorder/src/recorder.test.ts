@@ -334,6 +334,20 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => createFacade({ ...base, console: false })).not.toThrow();
   });
 
+  it('rejects network URL rules that are not non-empty strings or RegExps when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    const network = (value: unknown) => createFacade({ ...base, network: value as false });
+    // A bad rule threw inside the fetch and XHR wrappers, so no request was recorded at all;
+    // an empty string matches every URL, which would record every body.
+    expect(() => network({ recordBodiesFor: [''] })).toThrow(
+      /`network.recordBodiesFor` must be an array of URL substrings or RegExps, such as \['\/api\/'\], got ""/,
+    );
+    expect(() => network({ recordHeadersFor: '/api/' })).toThrow(/`network.recordHeadersFor` must be/);
+    expect(() => network({ recordHeadersFor: [undefined] })).toThrow(/got undefined/);
+    expect(() => network({ recordHeadersFor: ['/api/'], recordBodiesFor: [/\/api\/search/] })).not.toThrow();
+    expect(() => network(false)).not.toThrow();
+  });
+
   it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
