@@ -18,10 +18,14 @@ export function presetIndex(preset: PrivacyPreset): number {
 }
 
 /** Checks a list of the configuration, with one message shape for every mistake. */
-export function checkList(name: string, list: string[] | undefined, selectors: boolean): string[] {
-  const example = selectors
+export function checkList(
+  name: string,
+  list: string[] | undefined,
+  selectors: boolean,
+  example = selectors
     ? "CSS selectors, such as ['.customer-name']"
-    : "attribute names, such as ['data-customer']";
+    : "attribute names, such as ['data-customer']",
+): string[] {
   const fail = (problem: string) => {
     throw new Error(`privacy.${name} ${problem}; it must be an array of ${example}.`);
   };
@@ -57,4 +61,12 @@ export function checkPrivacyConfig(config: PrivacyConfig): void {
     checkList(name, config[name], true);
   }
   checkList('maskAttributes', config.maskAttributes, false);
+  // A non-string word threw on every URL, so every event became a `$dropped` marker; an
+  // empty one is in every parameter name, so every query value was redacted.
+  checkList(
+    'sensitiveQueryParams',
+    config.sensitiveQueryParams,
+    false,
+    "query parameter names, such as ['voucher']",
+  );
 }

@@ -348,6 +348,20 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => network(false)).not.toThrow();
   });
 
+  it('rejects sensitiveQueryParams entries that are not non-empty strings when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    const words = (value: unknown) =>
+      createFacade({ ...base, privacy: { sensitiveQueryParams: value as string[] } });
+    // A non-string turned every event into a `$dropped` marker; an empty word is in every
+    // parameter name, so every query value was redacted.
+    expect(() => words([''])).toThrow(
+      /privacy.sensitiveQueryParams has an empty or non-string entry \(remove it\); it must be an array of query parameter names, such as \['voucher'\]/,
+    );
+    expect(() => words([42])).toThrow(/privacy.sensitiveQueryParams has an empty or non-string entry/);
+    expect(() => words('voucher')).toThrow(/privacy.sensitiveQueryParams is not an array/);
+    expect(() => words(['voucher'])).not.toThrow();
+  });
+
   it('rejects a bad privacy configuration when the recorder is created, not later at start()', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const privacy = (config: unknown) => createFacade({ ...base, privacy: config as PrivacyConfig });
