@@ -72,4 +72,24 @@ describe('the inspector in Chromium', () => {
     await waitFor(() => expect(isRowVisible(list, 'step_60')).toBe(true), { timeout: 5_000 });
     expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();
   });
+
+  it('keeps the current row in view when a filter is cleared', async () => {
+    const handle = createRef<ReplayPlayerHandle>();
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer ref={handle} events={events} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    const list = await waitFor(eventsList, { timeout: 5_000 });
+    act(() => handle.current?.seek(LAST_STEP_OFFSET_MS + 10));
+    await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 5_000 });
+
+    // Narrow the list to the current row, which leaves nothing to scroll, then clear it.
+    const filter = screen.getByRole('searchbox', { name: 'Filter events' });
+    await userEvent.fill(filter, 'step_79');
+    await waitFor(() => expect(list.scrollHeight).toBe(list.clientHeight));
+    await userEvent.clear(filter);
+    await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
+    await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 2_000 });
+  });
 });

@@ -64,11 +64,13 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   // Select the current row's index, not the time: the list re-renders when the row changes,
   // not on each of the clock's 60 updates a second.
   const current = useReplaySelector(store, (s) => lastIndexAtOrBefore(items, s.previewTime ?? s.currentTime));
-  const currentId = items[current]?.id;
   const totalMs = Math.max(timeline.totalDurationMs, 1);
 
+  // Runs when the rows change too (filter, tab, streaming), as the current row can move
+  // out of view while staying the current row.
   useEffect(() => {
     const list = listRef.current;
+    const currentId = items[current]?.id;
     if (!following || list === null || currentId === undefined) {
       return;
     }
@@ -81,7 +83,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     if (top < list.scrollTop || top + row.offsetHeight > list.scrollTop + list.clientHeight) {
       list.scrollTop = Math.max(0, top - list.clientHeight / 2);
     }
-  }, [following, currentId]);
+  }, [following, current, items]);
 
   const stopFollowing = () => setFollowing(false);
 
