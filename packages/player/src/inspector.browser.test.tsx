@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import { EventType, type RecordedEvent } from '@replaykit/core';
+import { EventType, type RecordedEvent, ReservedEvent } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +91,48 @@ describe('the inspector in Chromium', () => {
     await userEvent.clear(filter);
     await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
     await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 2_000 });
+  });
+});
+
+const LONG_URL = `https://api.example.com/v1/${'segment/'.repeat(40)}report?page=1`;
+const LONG_FRAME = `at render (https://cdn.example.com/assets/${'chunk-'.repeat(30)}index.js:1:23456)`;
+
+function custom(offsetMs: number, tag: string, payload: unknown): RecordedEvent {
+  return { type: EventType.Custom, data: { tag, payload }, timestamp: start + offsetMs } as RecordedEvent;
+}
+
+// The checkout recording with console, network and error rows of every shape a user meets.
+const detailed: RecordedEvent[] = [
+  ...base,
+  custom(3_000, ReservedEvent.Console, { level: 'warn', args: ['stock is low'] }),
+  custom(3_100, ReservedEvent.Console, { level: 'log', args: ['x'.repeat(600)] }),
+  custom(3_200, ReservedEvent.Error, {
+    message: 'Render failed',
+    stack: `${LONG_FRAME}\n    at main (app.js:1:1)`,
+  }),
+  custom(3_300, ReservedEvent.Network, {
+    method: 'GET',
+    url: LONG_URL,
+    status: 0,
+    error: 'aborted',
+    startedAt: start + 3_300,
+    durationMs: 40,
+    initiator: 'fetch',
+  }),
+];
+
+function renderDetailed() {
+  return render(
+    <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+      <ReplayPlayer events={detailed} style={{ width: '100%', height: '100%' }} />
+    </div>,
+  );
+}
+
+describe('the inspector tabs and rows in Chromium', () => {
+  it('names each tab with its count apart', async () => {
+    renderDetailed();
+    expect(await screen.findByRole('tab', { name: 'Console 2' })).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Network 1' })).toBeInTheDocument();
   });
 });

@@ -114,7 +114,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
               }
             }}
           >
-            {option.label}
+            {/* The space keeps the accessible name "Console 3", not "Console3". */}
+            {`${option.label} `}
             <span className="rk-tab-count">{all[option.id].length}</span>
           </button>
         ))}
