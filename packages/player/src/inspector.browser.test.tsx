@@ -135,4 +135,16 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(await screen.findByRole('tab', { name: 'Console 2' })).toBeInTheDocument();
     expect(screen.getByRole('tab', { name: 'Network 1' })).toBeInTheDocument();
   });
+
+  it('switches to the first and last tab with Home and End', async () => {
+    renderDetailed();
+    const first = await screen.findByRole('tab', { name: /Events/ });
+    first.focus();
+    await userEvent.keyboard('{End}');
+    expect(screen.getByRole('tab', { name: /Network/ })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tab', { name: /Network/ })).toHaveFocus();
+    await userEvent.keyboard('{Home}');
+    expect(first).toHaveAttribute('aria-selected', 'true');
+    expect(first).toHaveFocus();
+  });
 });

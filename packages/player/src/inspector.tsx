@@ -29,6 +29,22 @@ export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div
   onEventClick?: (item: ReplayEventItem) => void;
 }
 
+/** The tab a key moves to from `tab`, per the ARIA tabs pattern; undefined for other keys. */
+function tabForKey(tab: InspectorTab, key: string): InspectorTab | undefined {
+  const index = TABS.findIndex((option) => option.id === tab);
+  const target =
+    key === 'ArrowRight'
+      ? (index + 1) % TABS.length
+      : key === 'ArrowLeft'
+        ? (index - 1 + TABS.length) % TABS.length
+        : key === 'Home'
+          ? 0
+          : key === 'End'
+            ? TABS.length - 1
+            : undefined;
+  return target === undefined ? undefined : TABS[target]?.id;
+}
+
 function statusText(item: ReplayEventItem): string {
   const network = item.network;
   if (network === undefined) {
@@ -102,14 +118,12 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             className="rk-tab"
             onClick={() => setTab(option.id)}
             onKeyDown={(event) => {
-              const index = TABS.findIndex((t) => t.id === tab);
-              const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-              if (delta !== 0) {
+              const next = tabForKey(tab, event.key);
+              if (next !== undefined) {
                 event.preventDefault();
-                const next = TABS[(index + delta + TABS.length) % TABS.length] as (typeof TABS)[number];
-                setTab(next.id);
+                setTab(next);
                 event.currentTarget.parentElement
-                  ?.querySelector<HTMLElement>(`#${CSS.escape(`${id}-tab-${next.id}`)}`)
+                  ?.querySelector<HTMLElement>(`#${CSS.escape(`${id}-tab-${next}`)}`)
                   ?.focus();
               }
             }}
