@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
 import { EventType, type RecordedEvent, ReservedEvent } from '@replaykit/core';
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -146,5 +146,19 @@ describe('the inspector tabs and rows in Chromium', () => {
     await userEvent.keyboard('{Home}');
     expect(first).toHaveAttribute('aria-selected', 'true');
     expect(first).toHaveFocus();
+  });
+
+  it('marks warnings apart from plain logs', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
+    const list = screen.getByRole('list', { name: 'Console list' });
+    const warning = within(list).getByText('stock is low').closest('button') as HTMLElement;
+    const log = within(list).getByText('x'.repeat(600)).closest('button') as HTMLElement;
+    expect(warning).toHaveAttribute('data-level', 'warn');
+    const style = (element: HTMLElement) => {
+      const computed = getComputedStyle(element);
+      return `${computed.color} ${computed.backgroundColor} ${computed.borderLeftColor}`;
+    };
+    expect(style(warning)).not.toBe(style(log));
   });
 });
