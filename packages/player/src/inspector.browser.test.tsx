@@ -129,6 +129,13 @@ function renderDetailed() {
   );
 }
 
+function overflowsSideways(list: HTMLElement): boolean {
+  const listBox = list.getBoundingClientRect();
+  return Array.from(list.querySelectorAll<HTMLElement>('.rk-item')).some(
+    (row) => row.getBoundingClientRect().right > listBox.right + 1 || row.scrollWidth > row.clientWidth + 1,
+  );
+}
+
 describe('the inspector tabs and rows in Chromium', () => {
   it('names each tab with its count apart', async () => {
     renderDetailed();
@@ -160,5 +167,22 @@ describe('the inspector tabs and rows in Chromium', () => {
       return `${computed.color} ${computed.backgroundColor} ${computed.borderLeftColor}`;
     };
     expect(style(warning)).not.toBe(style(log));
+  });
+
+  it('keeps long messages, stack lines and URLs inside the list', async () => {
+    renderDetailed();
+    const events = await waitFor(eventsList, { timeout: 5_000 });
+    const label = within(events).getByText('Render failed');
+    expect(label.getBoundingClientRect().width).toBeGreaterThan(label.scrollWidth / 2);
+    expect(within(events).getByTitle(LONG_FRAME)).toBeInTheDocument();
+    expect(overflowsSideways(events)).toBe(false);
+    await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
+    const consoleList = screen.getByRole('list', { name: 'Console list' });
+    expect(overflowsSideways(consoleList)).toBe(false);
+    expect(within(consoleList).getByTitle('x'.repeat(600))).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
+    const network = screen.getByRole('list', { name: 'Network list' });
+    expect(overflowsSideways(network)).toBe(false);
+    expect(within(network).getByText('aborted')).toBeVisible();
   });
 });

@@ -208,8 +208,14 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
                 ) : (
                   <>
                     {item.level && <span className="rk-item-level">{item.level}</span>}
-                    <span className="rk-item-label">{item.label}</span>
-                    {item.detail && <span className="rk-item-detail">{item.detail}</span>}
+                    <span className="rk-item-label" title={item.label}>
+                      {item.label}
+                    </span>
+                    {item.detail && (
+                      <span className="rk-item-detail" title={item.detail}>
+                        {item.detail}
+                      </span>
+                    )}
                   </>
                 )}
               </button>
