@@ -139,13 +139,20 @@ export function inspectorItems(
   return items;
 }
 
+/** What a network row shows as its status: the HTTP status, or why the request failed. */
+export function networkStatusText(network: NonNullable<ReplayEventItem['network']>): string {
+  return network.status === 0 ? (network.error ?? 'failed') : String(network.status);
+}
+
 /** True when an item matches a filter text (case-insensitive, on its label, detail, status). */
 export function matchesFilter(item: ReplayEventItem, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
   if (needle === '') {
     return true;
   }
-  const haystack = [item.label, item.detail, item.kind, item.level, item.network?.status]
+  // The status as shown, so a failed request is found by its reason ("aborted").
+  const status = item.network === undefined ? undefined : networkStatusText(item.network);
+  const haystack = [item.label, item.detail, item.kind, item.level, status]
     .filter((part) => part !== undefined)
     .join(' ')
     .toLowerCase();

@@ -185,4 +185,13 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(overflowsSideways(network)).toBe(false);
     expect(within(network).getByText('aborted')).toBeVisible();
   });
+
+  it('finds a failed request by the reason it shows', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
+    await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter network' }), 'Aborted');
+    const network = screen.getByRole('list', { name: 'Network list' });
+    expect(within(network).getByText('aborted')).toBeInTheDocument();
+    expect(within(network).queryByText('Nothing here.')).toBeNull();
+  });
 });

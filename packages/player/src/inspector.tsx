@@ -11,7 +11,13 @@ import {
 } from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
-import { type InspectorTab, inspectorItems, matchesFilter, type ReplayEventItem } from './inspector-data';
+import {
+  type InspectorTab,
+  inspectorItems,
+  matchesFilter,
+  networkStatusText,
+  type ReplayEventItem,
+} from './inspector-data';
 import { lastIndexAtOrBefore } from './timeline-data';
 import { useReplaySelector } from './use-replay';
 
@@ -43,14 +49,6 @@ function tabForKey(tab: InspectorTab, key: string): InspectorTab | undefined {
             ? TABS.length - 1
             : undefined;
   return target === undefined ? undefined : TABS[target]?.id;
-}
-
-function statusText(item: ReplayEventItem): string {
-  const network = item.network;
-  if (network === undefined) {
-    return '';
-  }
-  return network.status === 0 ? (network.error ?? 'failed') : String(network.status);
 }
 
 /**
@@ -193,7 +191,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
                       className="rk-item-status"
                       data-failed={item.network.status === 0 || item.network.status >= 400}
                     >
-                      {statusText(item)}
+                      {networkStatusText(item.network)}
                     </span>
                     <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
                     <span className="rk-waterfall" aria-hidden="true">
