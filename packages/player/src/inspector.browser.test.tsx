@@ -195,3 +195,44 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(within(network).queryByText('Nothing here.')).toBeNull();
   });
 });
+
+// A busy console: a log every 10 ms for 100 s.
+const BUSY_LOGS = 10_000;
+const BUSY_SPACING_MS = 10;
+const busy: RecordedEvent[] = [
+  ...base,
+  ...Array.from({ length: BUSY_LOGS }, (_, index) =>
+    custom(3_000 + index * BUSY_SPACING_MS, ReservedEvent.Console, { level: 'log', args: [`tick ${index}`] }),
+  ),
+];
+const FRAME_MS = 16;
+// Far above what a step costs now (tens of ms in a development build), far below what it cost
+// when every row re-rendered (300 ms and more), so a slow machine does not fail it.
+const STEP_BUDGET_MS = 150;
+
+describe('the inspector with thousands of rows in Chromium', () => {
+  it('follows playback through a busy console without re-rendering every row', async () => {
+    const handle = createRef<ReplayPlayerHandle>();
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer ref={handle} events={busy} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = document.querySelector<HTMLElement>('[aria-label="Console list"]');
+    expect(list?.querySelectorAll('li')).toHaveLength(BUSY_LOGS);
+
+    // Playback moves the current row a row or two a frame; each step is a seek.
+    const steps: number[] = [];
+    for (let frame = 1; frame <= 15; frame++) {
+      const startedAt = performance.now();
+      act(() => handle.current?.seek(50_000 + frame * FRAME_MS));
+      steps.push(performance.now() - startedAt);
+    }
+    steps.sort((a, b) => a - b);
+    expect(steps[Math.floor(steps.length / 2)]).toBeLessThan(STEP_BUDGET_MS);
+    expect(list?.querySelector('[aria-current="true"]')).toHaveTextContent(
+      `tick ${Math.floor((50_000 + 15 * FRAME_MS - 3_000) / BUSY_SPACING_MS)}`,
+    );
+  }, 30_000);
+});

@@ -3,6 +3,8 @@
 import {
   type ComponentPropsWithoutRef,
   forwardRef,
+  memo,
+  useCallback,
   useEffect,
   useId,
   useMemo,
@@ -50,6 +52,77 @@ function tabForKey(tab: InspectorTab, key: string): InspectorTab | undefined {
             : undefined;
   return target === undefined ? undefined : TABS[target]?.id;
 }
+
+interface InspectorRowProps {
+  item: ReplayEventItem;
+  past: boolean;
+  current: boolean;
+  startTime: number;
+  totalMs: number;
+  onSelect: (item: ReplayEventItem) => void;
+}
+
+// Memoized: with thousands of rows, re-rendering each one whenever the current row moves
+// (every frame, for a busy console) froze playback.
+const InspectorRow = memo(function InspectorRow({
+  item,
+  past,
+  current,
+  startTime,
+  totalMs,
+  onSelect,
+}: InspectorRowProps) {
+  return (
+    <li data-item={item.id}>
+      <button
+        type="button"
+        className="rk-item"
+        data-kind={item.kind}
+        data-level={item.level}
+        data-past={past}
+        aria-current={current ? 'true' : undefined}
+        onClick={() => onSelect(item)}
+      >
+        <span className="rk-item-time">{formatTime(item.offset)}</span>
+        {item.network ? (
+          <>
+            <span className="rk-item-method">{item.network.method}</span>
+            <span className="rk-item-label" title={item.network.url}>
+              {item.network.url}
+            </span>
+            <span
+              className="rk-item-status"
+              data-failed={item.network.status === 0 || item.network.status >= 400}
+            >
+              {networkStatusText(item.network)}
+            </span>
+            <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
+            <span className="rk-waterfall" aria-hidden="true">
+              <span
+                style={{
+                  left: `${Math.min(100, (Math.max(0, item.network.startedAt - startTime) / totalMs) * 100)}%`,
+                  width: `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`,
+                }}
+              />
+            </span>
+          </>
+        ) : (
+          <>
+            {item.level && <span className="rk-item-level">{item.level}</span>}
+            <span className="rk-item-label" title={item.label}>
+              {item.label}
+            </span>
+            {item.detail && (
+              <span className="rk-item-detail" title={item.detail}>
+                {item.detail}
+              </span>
+            )}
+          </>
+        )}
+      </button>
+    </li>
+  );
+});
 
 /**
  * Events, console and network of the recording, each in a tab with a filter box. The row
@@ -100,6 +173,18 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   }, [following, current, items]);
 
   const stopFollowing = () => setFollowing(false);
+  const onEventClickRef = useRef(onEventClick);
+  useEffect(() => {
+    onEventClickRef.current = onEventClick;
+  });
+  // Stable, so a row re-renders only when it becomes current or past, not on every row change.
+  const select = useCallback(
+    (item: ReplayEventItem) => {
+      store.seek(item.offset);
+      onEventClickRef.current?.(item);
+    },
+    [store],
+  );
 
   return (
     <div {...props} ref={ref} className={className ? `rk-inspector ${className}` : 'rk-inspector'}>
@@ -167,57 +252,15 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
         >
           {items.length === 0 && <li className="rk-empty">Nothing here.</li>}
           {items.map((item, index) => (
-            <li key={item.id} data-item={item.id}>
-              <button
-                type="button"
-                className="rk-item"
-                data-kind={item.kind}
-                data-level={item.level}
-                data-past={index <= current}
-                aria-current={index === current ? 'true' : undefined}
-                onClick={() => {
-                  store.seek(item.offset);
-                  onEventClick?.(item);
-                }}
-              >
-                <span className="rk-item-time">{formatTime(item.offset)}</span>
-                {item.network ? (
-                  <>
-                    <span className="rk-item-method">{item.network.method}</span>
-                    <span className="rk-item-label" title={item.network.url}>
-                      {item.network.url}
-                    </span>
-                    <span
-                      className="rk-item-status"
-                      data-failed={item.network.status === 0 || item.network.status >= 400}
-                    >
-                      {networkStatusText(item.network)}
-                    </span>
-                    <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
-                    <span className="rk-waterfall" aria-hidden="true">
-                      <span
-                        style={{
-                          left: `${Math.min(100, (Math.max(0, item.network.startedAt - timeline.startTime) / totalMs) * 100)}%`,
-                          width: `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`,
-                        }}
-                      />
-                    </span>
-                  </>
-                ) : (
-                  <>
-                    {item.level && <span className="rk-item-level">{item.level}</span>}
-                    <span className="rk-item-label" title={item.label}>
-                      {item.label}
-                    </span>
-                    {item.detail && (
-                      <span className="rk-item-detail" title={item.detail}>
-                        {item.detail}
-                      </span>
-                    )}
-                  </>
-                )}
-              </button>
-            </li>
+            <InspectorRow
+              key={item.id}
+              item={item}
+              past={index <= current}
+              current={index === current}
+              startTime={timeline.startTime}
+              totalMs={totalMs}
+              onSelect={select}
+            />
           ))}
         </ol>
       </div>
