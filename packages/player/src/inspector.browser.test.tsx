@@ -210,6 +210,36 @@ const FRAME_MS = 16;
 // when every row re-rendered (300 ms and more), so a slow machine does not fail it.
 const STEP_BUDGET_MS = 150;
 
+describe('the inspector waterfall in Chromium', () => {
+  it('keeps a request that outlasts the recording inside its waterfall', async () => {
+    const endsLate: RecordedEvent[] = [
+      ...base,
+      custom(2_900, ReservedEvent.Network, {
+        method: 'GET',
+        url: '/api/poll',
+        status: 200,
+        startedAt: start + 2_900,
+        durationMs: 30_000,
+        initiator: 'fetch',
+      }),
+    ];
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer events={endsLate} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
+    const list = screen.getByRole('list', { name: 'Network list' });
+    const waterfall = list.querySelector('.rk-waterfall') as HTMLElement;
+    const bar = waterfall.firstElementChild as HTMLElement;
+    const box = waterfall.getBoundingClientRect();
+    // Just right of the waterfall, in the row's padding: what is painted there.
+    const beside = document.elementFromPoint(box.right + 4, box.top + box.height / 2);
+    expect(beside).not.toBe(bar);
+    expect(beside?.closest('.rk-item')).not.toBeNull();
+  });
+});
+
 describe('the inspector with thousands of rows in Chromium', () => {
   it('follows playback through a busy console without re-rendering every row', async () => {
     const handle = createRef<ReplayPlayerHandle>();
