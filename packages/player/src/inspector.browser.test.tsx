@@ -44,14 +44,20 @@ function isRowVisible(list: HTMLElement, label: string): boolean {
   return rowBox.top >= listBox.top - 1 && rowBox.bottom <= listBox.bottom + 1;
 }
 
+/** A 1000 × 420 player of `recording`, with its inspector; its handle. */
+function renderPlayer(recording: RecordedEvent[]) {
+  const handle = createRef<ReplayPlayerHandle>();
+  render(
+    <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+      <ReplayPlayer ref={handle} events={recording} style={{ width: '100%', height: '100%' }} />
+    </div>,
+  );
+  return handle;
+}
+
 describe('the inspector in Chromium', () => {
   it('keeps the current row in view, stops following on a manual scroll, and follows again on request', async () => {
-    const handle = createRef<ReplayPlayerHandle>();
-    render(
-      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
-        <ReplayPlayer ref={handle} events={events} style={{ width: '100%', height: '100%' }} />
-      </div>,
-    );
+    const handle = renderPlayer(events);
     const list = await waitFor(eventsList, { timeout: 5_000 });
     await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
 
@@ -74,12 +80,7 @@ describe('the inspector in Chromium', () => {
   });
 
   it('keeps the current row in view when a filter is cleared', async () => {
-    const handle = createRef<ReplayPlayerHandle>();
-    render(
-      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
-        <ReplayPlayer ref={handle} events={events} style={{ width: '100%', height: '100%' }} />
-      </div>,
-    );
+    const handle = renderPlayer(events);
     const list = await waitFor(eventsList, { timeout: 5_000 });
     act(() => handle.current?.seek(LAST_STEP_OFFSET_MS + 10));
     await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 5_000 });
@@ -242,12 +243,7 @@ describe('the inspector with thousands of rows in Chromium', () => {
   // development build, against 300 ms when every row re-rendered); a test asserts no time, as
   // the shared machines are too noisy for that, only that the current row follows.
   it('follows playback through a busy console, step by step', async () => {
-    const handle = createRef<ReplayPlayerHandle>();
-    render(
-      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
-        <ReplayPlayer ref={handle} events={busy} style={{ width: '100%', height: '100%' }} />
-      </div>,
-    );
+    const handle = renderPlayer(busy);
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
     const list = document.querySelector<HTMLElement>('[aria-label="Console list"]');
     expect(list?.querySelectorAll('li')).toHaveLength(BUSY_LOGS);
