@@ -44,12 +44,12 @@ function isRowVisible(list: HTMLElement, label: string): boolean {
   return rowBox.top >= listBox.top - 1 && rowBox.bottom <= listBox.bottom + 1;
 }
 
-/** A 1000 × 420 player of `recording`, with its inspector; its handle. */
-function renderPlayer(recording: RecordedEvent[]) {
+/** A 1000 × 420 player of `recorded`, with its inspector; its handle. */
+function renderPlayer(recorded: RecordedEvent[]) {
   const handle = createRef<ReplayPlayerHandle>();
   render(
     <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
-      <ReplayPlayer ref={handle} events={recording} style={{ width: '100%', height: '100%' }} />
+      <ReplayPlayer ref={handle} events={recorded} style={{ width: '100%', height: '100%' }} />
     </div>,
   );
   return handle;
