@@ -52,7 +52,10 @@ export interface NavigationPayload {
   kind: 'load' | 'pushState' | 'replaceState' | 'popstate' | 'hashchange';
 }
 
-export type ConsoleLevel = 'debug' | 'log' | 'info' | 'warn' | 'error';
+/** The console methods replaykit records, least to most severe. */
+export const CONSOLE_LEVELS = ['debug', 'log', 'info', 'warn', 'error'] as const;
+
+export type ConsoleLevel = (typeof CONSOLE_LEVELS)[number];
 
 /** Payload of a `$console` event: arguments already turned into capped strings. */
 export interface ConsolePayload {

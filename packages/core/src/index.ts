@@ -18,7 +18,13 @@ export type {
   NetworkPayload,
   ReservedEventName,
 } from './custom-events';
-export { checkEventName, EVENT_NAME_MAX_LENGTH, isFailedRequest, ReservedEvent } from './custom-events';
+export {
+  CONSOLE_LEVELS,
+  checkEventName,
+  EVENT_NAME_MAX_LENGTH,
+  isFailedRequest,
+  ReservedEvent,
+} from './custom-events';
 export type { CustomEventData, EventTypeValue, MetaEventData, RecordedEvent } from './events';
 export {
   EventType,

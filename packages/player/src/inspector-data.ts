@@ -1,4 +1,5 @@
 import {
+  CONSOLE_LEVELS,
   type ConsolePayload,
   isClick,
   isCustomEvent,
@@ -42,7 +43,7 @@ function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-const CONSOLE_LEVELS = new Set(['debug', 'log', 'info', 'warn', 'error']);
+const CONSOLE_LEVEL_SET = new Set<string>(CONSOLE_LEVELS);
 
 function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEventItem | null {
   const base = { id, offset: event.timestamp - startTime, timestamp: event.timestamp };
@@ -96,7 +97,7 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
         label: `Identified as ${text(payload.userId, '?')}`,
       };
     case ReservedEvent.Console: {
-      const level = CONSOLE_LEVELS.has(payload.level as string)
+      const level = CONSOLE_LEVEL_SET.has(payload.level as string)
         ? (payload.level as ConsolePayload['level'])
         : 'log';
       const args = Array.isArray(payload.args) ? payload.args.filter((arg) => typeof arg === 'string') : [];

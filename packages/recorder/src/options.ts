@@ -1,4 +1,4 @@
-import type { ConsoleLevel } from '@replaykit/core';
+import { CONSOLE_LEVELS, type ConsoleLevel } from '@replaykit/core';
 import type { PrivacyConfig } from './privacy';
 import { checkPrivacyConfig } from './privacy-check';
 
@@ -28,9 +28,6 @@ export interface NetworkCaptureOptions {
  * split it into a chunk of its own).
  */
 export const CANVAS_FPS_MAX = 30;
-
-/** The console methods `console.levels` may name (core's `ConsoleLevel`). */
-const CONSOLE_LEVELS: readonly ConsoleLevel[] = ['debug', 'log', 'info', 'warn', 'error'];
 
 /** Canvas recording as throttled image snapshots (off by default). */
 export interface CanvasCaptureOptions {
