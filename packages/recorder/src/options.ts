@@ -159,13 +159,19 @@ export function validateOptions(options: RecorderOptions): void {
     (level) => CONSOLE_LEVELS.includes(level as ConsoleLevel),
     `console levels (${CONSOLE_LEVELS.join(', ')})`,
   );
-  // A bad rule threw in the fetch and XHR wrappers, so no request was recorded; an empty
-  // string is in every URL, so it would record every body.
+  // Every URL rule goes through one matcher: a bad rule threw there (in the fetch and XHR
+  // wrappers no request was recorded), and an empty string is in every URL, so it would
+  // record every body, block every page or trigger on every one.
   const { network } = options;
-  for (const name of ['recordHeadersFor', 'recordBodiesFor'] as const) {
+  for (const [name, rules] of [
+    ['network.recordHeadersFor', network ? network.recordHeadersFor : undefined],
+    ['network.recordBodiesFor', network ? network.recordBodiesFor : undefined],
+    ['triggers.urls', options.triggers ? options.triggers.urls : undefined],
+    ['blockedUrls', options.blockedUrls],
+  ] as const) {
     checkEntries(
-      `network.${name}`,
-      network ? network[name] : undefined,
+      name,
+      rules,
       (pattern) => (typeof pattern === 'string' && pattern !== '') || pattern instanceof RegExp,
       "URL substrings or RegExps, such as ['/api/']",
     );

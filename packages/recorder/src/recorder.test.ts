@@ -348,6 +348,20 @@ describe('sampling, minimum duration, triggers and opt-out', () => {
     expect(() => network(false)).not.toThrow();
   });
 
+  it('rejects blocked and trigger URL rules that are not non-empty strings or RegExps when the recorder is created', () => {
+    const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
+    // An empty string is in every URL: it would block every page, or trigger on every one.
+    expect(() => createFacade({ ...base, blockedUrls: [''] })).toThrow(
+      /`blockedUrls` must be an array of URL substrings or RegExps, such as \['\/api\/'\], got ""/,
+    );
+    expect(() => createFacade({ ...base, triggers: { urls: [42 as unknown as string] } })).toThrow(
+      /`triggers.urls` must be an array of URL substrings or RegExps.*got 42/,
+    );
+    expect(() =>
+      createFacade({ ...base, blockedUrls: ['/admin/'], triggers: { urls: [/\/checkout/], events: ['x'] } }),
+    ).not.toThrow();
+  });
+
   it('rejects sensitiveQueryParams entries that are not non-empty strings when the recorder is created', () => {
     const base = { endpoint: ENDPOINT, writeKey: 'rk_test' };
     const words = (value: unknown) =>
