@@ -569,12 +569,10 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
             const select = event.currentTarget;
             refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
             // The other tab starts at the same moment of the session, playing if this one played.
-            const current = storeRef.current;
-            if (current !== null) {
-              const { currentTime: offset, playback: state } = current.getSnapshot();
+            if (momentRef.current !== null) {
               pendingRef.current.at = {
-                moment: current.timeline.startTime + offset,
-                play: state === 'playing',
+                moment: momentRef.current,
+                play: storeRef.current?.getSnapshot().playback === 'playing',
               };
             }
             setTab({ windowId: select.value, loader, sessionId });

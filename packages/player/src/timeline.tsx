@@ -90,7 +90,7 @@ const SLIDER_STEP_KEYS: Readonly<Record<string, number>> = {
  * End go to either end; the arrows step by `step` (ten with Shift), Page Up/Down by ten steps,
  * landing on a multiple of `step` as Radix would.
  */
-export function sliderKeyTarget(
+function sliderKeyTarget(
   event: Pick<KeyboardEvent, 'key' | 'shiftKey'>,
   value: number,
   step: number,
