@@ -25,8 +25,6 @@ export class RecordingHandle {
   private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
   /** The provider is disabled: calls are dropped, not kept for later. */
   private disabled: boolean;
-  /** The provider's user, not identified yet because the provider was disabled. */
-  private providerUserWaiting = false;
 
   constructor(disabled = false) {
     this.disabled = disabled;
@@ -53,10 +51,6 @@ export class RecordingHandle {
     for (const call of calls) {
       call(recorder);
     }
-    if (this.providerUserWaiting && this.providerUser) {
-      this.providerUserWaiting = false;
-      recorder.identify(this.providerUser.userId, this.providerUser.traits);
-    }
     this.refresh();
   }
 
@@ -70,14 +64,11 @@ export class RecordingHandle {
   private refresh(): void {
     const status = this.recorder?.getStatus() ?? 'idle';
     const sessionId = this.recorder?.getSessionId();
-    if (this.providerUser && sessionId && sessionId !== this.providerUserSession) {
-      if (this.providerUserSession !== undefined) {
-        // A new session (an idle rotation, another tab's, or one begun while the provider was
-        // disabled and the last one expired) starts unidentified: the provider's user is the
-        // user of this one too.
-        this.recorder?.identify(this.providerUser.userId, this.providerUser.traits);
-      }
+    if (this.recorder && this.providerUser && sessionId && sessionId !== this.providerUserSession) {
+      // Each session the provider's user is seen in is identified once: the first, and each
+      // new one (an idle rotation, another tab's, one begun while the provider was disabled).
       this.providerUserSession = sessionId;
+      this.recorder.identify(this.providerUser.userId, this.providerUser.traits);
     }
     if (status !== this.snapshot.status || sessionId !== this.snapshot.sessionId) {
       this.snapshot = { status, sessionId };
@@ -113,9 +104,11 @@ export class RecordingHandle {
     this.call((recorder) => recorder.capture(name, properties));
   };
 
-  private lastProviderUser: string | undefined;
-  private providerUser: { userId: string; traits: Record<string, unknown> | undefined } | undefined;
-  /** The session the provider's user was identified in; undefined: the first one it is seen in. */
+  /** The provider's `user`, with its traits as given (JSON), by which a change is told. */
+  private providerUser:
+    | { userId: string; traitsJson: string; traits: Record<string, unknown> | undefined }
+    | undefined;
+  /** The session the provider's user was last identified in. */
   private providerUserSession: string | undefined;
 
   /**
@@ -126,24 +119,16 @@ export class RecordingHandle {
   identifyProviderUser(userId: string | undefined, traitsJson: string): void {
     if (!userId) {
       // Signed out: later sessions are not this user's.
-      this.lastProviderUser = undefined;
       this.providerUser = undefined;
-      this.providerUserWaiting = false;
       return;
     }
-    const key = `${userId}\u0000${traitsJson}`;
-    if (key === this.lastProviderUser) {
+    if (this.providerUser?.userId === userId && this.providerUser.traitsJson === traitsJson) {
       return;
     }
-    this.lastProviderUser = key;
-    this.providerUser = { userId, traits: JSON.parse(traitsJson) ?? undefined };
-    this.providerUserSession = this.recorder?.getSessionId();
-    if (this.disabled && !this.recorder) {
-      // Identified once the provider is enabled and has its recorder.
-      this.providerUserWaiting = true;
-    } else {
-      this.identify(userId, this.providerUser.traits);
-    }
+    this.providerUser = { userId, traitsJson, traits: JSON.parse(traitsJson) ?? undefined };
+    // A new user or new traits are identified in the current session too, once it is known.
+    this.providerUserSession = undefined;
+    this.refresh();
   }
 
   readonly identify = (userId: string, traits?: Record<string, unknown>): void => {
