@@ -125,6 +125,12 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
   }
 }
 
+/** Each event's row as last derived, with what it was derived from. */
+const rowCache = new WeakMap<
+  RecordedEvent,
+  { index: number; startTime: number; item: ReplayEventItem | null }
+>();
+
 /** Builds the inspector's rows from a timeline's events (in time order), per tab. */
 export function inspectorItems(
   events: readonly RecordedEvent[],
@@ -132,7 +138,14 @@ export function inspectorItems(
 ): Record<InspectorTab, ReplayEventItem[]> {
   const items: Record<InspectorTab, ReplayEventItem[]> = { events: [], console: [], network: [] };
   events.forEach((event, index) => {
-    const item = itemOf(event, index, startTime);
+    // A streaming recording's timeline is rebuilt on each flush with the same event objects:
+    // their rows are the same objects too, so the inspector's memoized rows skip them.
+    let row = rowCache.get(event);
+    if (row?.index !== index || row.startTime !== startTime) {
+      row = { index, startTime, item: itemOf(event, index, startTime) };
+      rowCache.set(event, row);
+    }
+    const { item } = row;
     if (item !== null) {
       items[item.tab].push(item);
     }

@@ -57,8 +57,9 @@ interface InspectorRowProps {
   item: ReplayEventItem;
   past: boolean;
   current: boolean;
-  startTime: number;
-  totalMs: number;
+  /** A network row's waterfall bar (CSS left and width); only network rows have one. */
+  barLeft?: string;
+  barWidth?: string;
   onSelect: (item: ReplayEventItem) => void;
 }
 
@@ -68,8 +69,8 @@ const InspectorRow = memo(function InspectorRow({
   item,
   past,
   current,
-  startTime,
-  totalMs,
+  barLeft,
+  barWidth,
   onSelect,
 }: InspectorRowProps) {
   return (
@@ -98,12 +99,7 @@ const InspectorRow = memo(function InspectorRow({
             </span>
             <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
             <span className="rk-waterfall" aria-hidden="true">
-              <span
-                style={{
-                  left: `${Math.min(100, (Math.max(0, item.network.startedAt - startTime) / totalMs) * 100)}%`,
-                  width: `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`,
-                }}
-              />
+              <span style={{ left: barLeft, width: barWidth }} />
             </span>
           </>
         ) : (
@@ -257,8 +253,12 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
               item={item}
               past={index <= current}
               current={index === current}
-              startTime={timeline.startTime}
-              totalMs={totalMs}
+              // Only network rows depend on the recording's length, which grows while it streams.
+              barLeft={
+                item.network &&
+                `${Math.min(100, (Math.max(0, item.network.startedAt - timeline.startTime) / totalMs) * 100)}%`
+              }
+              barWidth={item.network && `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`}
               onSelect={select}
             />
           ))}

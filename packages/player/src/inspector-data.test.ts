@@ -1,0 +1,28 @@
+import { ReservedEvent } from '@replaykit/core';
+import { describe, expect, it } from 'vitest';
+import { inspectorItems } from './inspector-data';
+import { custom, fullSnapshot, meta } from './test/events';
+
+describe('inspectorItems', () => {
+  it('gives the same row objects for the same events when a streaming recording grows', () => {
+    const first = [
+      meta(1_000),
+      fullSnapshot(1_001),
+      custom(1_500, ReservedEvent.Console, { level: 'log', args: ['a'] }),
+      custom(2_000, 'add_to_cart'),
+    ];
+    const before = inspectorItems(first, 1_000);
+    const after = inspectorItems(
+      [...first, custom(3_000, ReservedEvent.Console, { level: 'warn', args: ['b'] })],
+      1_000,
+    );
+    // The inspector's memoized rows skip rows whose item is the same object.
+    expect(after.console[0]).toBe(before.console[0]);
+    expect(after.events).toEqual(before.events);
+    expect(after.events[0]).toBe(before.events[0]);
+    expect(after.console).toHaveLength(2);
+    // Another start time (another recording of these events) derives the rows again.
+    expect(inspectorItems(first, 500).console[0]).not.toBe(before.console[0]);
+    expect(inspectorItems(first, 500).console[0]?.offset).toBe(1_000);
+  });
+});
