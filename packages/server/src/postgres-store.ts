@@ -20,6 +20,7 @@ import {
   type Store,
   type StoredBatch,
   type StoredSessionState,
+  searchableText,
   sessionColumns,
   sessionPageFromRows,
   storedBatch,
@@ -50,15 +51,6 @@ function pgBytes(body: Uint8Array): Buffer {
 }
 
 /**
- * A string as a PostgreSQL text value: PostgreSQL cannot store U+0000, which a page may
- * still put in a custom event or a user id, so it becomes U+FFFD in the searchable columns
- * (filters are mapped the same way; the summary keeps the original, in its JSON).
- */
-function pgText<T extends string | null>(value: T): T {
-  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
-}
-
-/**
  * The {@link SessionColumns} of many sessions as one array per column, from `started_at` to
  * `state` in the order of the sessions table, for an `unnest` INSERT.
  */
@@ -70,7 +62,7 @@ export function sessionColumnArrays(columns: readonly SessionColumns[]): unknown
     columns.map((row) => row.activeMs),
     columns.map((row) => row.errorCount),
     columns.map((row) => row.byteCount),
-    columns.map((row) => pgText(row.userId)),
+    columns.map((row) => row.userId),
     // Already without NUL (see sessionColumns).
     columns.map((row) => row.urlsText),
     columns.map((row) => row.state),
@@ -233,9 +225,9 @@ function mergeGroup(
     });
     results[index] = { duplicate: false, created: !previous };
     for (const event of input.eventProperties ?? []) {
-      const name = pgText(event.name);
-      const property = pgText(event.property);
-      const value = pgText(event.value);
+      const name = searchableText(event.name);
+      const property = searchableText(event.property);
+      const value = searchableText(event.value);
       const eventKey = eventRowKey(name, property, value);
       if (!row?.events?.has(eventKey) && !events.has(eventKey)) {
         events.add(eventKey);
@@ -887,9 +879,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   async function putBatchAlone(input: PutBatchInput): Promise<PutBatchResult> {
     const events = input.eventProperties ?? [];
     const eventArrays = [
-      events.map((event) => pgText(event.name)),
-      events.map((event) => pgText(event.property)),
-      events.map((event) => pgText(event.value)),
+      events.map((event) => searchableText(event.name)),
+      events.map((event) => searchableText(event.property)),
+      events.map((event) => searchableText(event.value)),
     ];
     // The same columns, in the same order and with the same mapping, as a group's write.
     const sessionValues = (state: ReturnType<typeof newSessionState>) => [
@@ -1399,7 +1391,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { sql, params } = buildListQuery(projectId, options, (index) => `$${index}`);
       const { rows } = await pool.query<{ state: string }>(
         sql,
-        params.map((param) => (typeof param === 'string' ? pgText(param) : param)),
+        params.map((param) => (typeof param === 'string' ? searchableText(param) : param)),
       );
       return sessionPageFromRows(rows, options);
     },

@@ -20,24 +20,12 @@ import {
   parseSessionState,
   type Store,
   type StoredBatch,
+  searchableText,
   sessionColumns,
   sessionPageFromRows,
   storedBatch,
 } from './store';
 import { createTurnQueue } from './turn-queue';
-
-/**
- * A string as SQLite text in the searchable columns: a lone surrogate (a page that cuts a
- * string between the halves of an emoji sends one) becomes U+FFFD, as PostgreSQL's driver and
- * a query string write it; SQLite would keep the half, which no filter sent over HTTP matches.
- * Filters are mapped the same way; the summary keeps the original, in its JSON.
- */
-function sqliteText<T extends string | null>(value: T): T {
-  return (value === null ? value : (value as WellFormable).toWellFormed()) as T;
-}
-
-/** A string with `toWellFormed` (Node 20 has it; this project's ES2023 types do not). */
-type WellFormable = string & { toWellFormed(): string };
 
 /** How long a write waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -370,17 +358,15 @@ export function createGroupWriter(db: Database.Database): GroupWriter {
       projectId: input.projectId,
       id: input.sessionId,
       ...columns,
-      userId: sqliteText(columns.userId),
-      urlsText: sqliteText(columns.urlsText),
       now: input.receivedAt,
     });
     for (const event of input.eventProperties ?? []) {
       insertEvent.run(
         input.projectId,
         input.sessionId,
-        sqliteText(event.name),
-        sqliteText(event.property),
-        sqliteText(event.value),
+        searchableText(event.name),
+        searchableText(event.property),
+        searchableText(event.value),
       );
     }
     return { duplicate: false, created: row === undefined };
@@ -578,7 +564,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         db
           .prepare(sql)
           .all(
-            ...params.map((param) => (typeof param === 'string' ? sqliteText(param) : param)),
+            ...params.map((param) => (typeof param === 'string' ? searchableText(param) : param)),
           ) as (StateRow & Record<string, unknown>)[],
         options,
       );

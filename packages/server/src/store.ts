@@ -452,14 +452,29 @@ export function sessionColumns(state: StoredSessionState): SessionColumns {
     activeMs: Math.round(summary.activeMs),
     errorCount: summary.errorCount,
     byteCount: summary.byteCount,
-    userId:
+    userId: searchableText(
       summary.userId !== null && summary.userId.length <= USER_ID_COLUMN_MAX_LENGTH ? summary.userId : null,
-    // SQLite's LIKE stops reading its text at a NUL, which would hide the rest of the URLs
-    // from urlContains (and PostgreSQL cannot store one): both stores search U+FFFD instead.
-    urlsText: summary.urls.join('\n').toLowerCase().replaceAll('\u0000', '\uFFFD'),
+    ),
+    urlsText: searchableText(summary.urls.join('\n').toLowerCase()),
     state: JSON.stringify(state),
   };
 }
+
+/**
+ * A string as both stores keep it in their searchable columns (user ids, URLs, event names,
+ * properties and values) and as they map filters: U+0000, which PostgreSQL cannot store and
+ * at which SQLite's LIKE stops reading, and a lone surrogate (a page that cuts a string
+ * between the halves of an emoji sends one), which no filter sent over HTTP can match,
+ * become U+FFFD. The summary keeps the original, in its JSON.
+ */
+export function searchableText<T extends string | null>(value: T): T {
+  return (
+    value === null ? value : (value as WellFormable).toWellFormed().replaceAll('\u0000', '\uFFFD')
+  ) as T;
+}
+
+/** A string with `toWellFormed` (Node 20 has it; this project's ES2023 types do not). */
+type WellFormable = string & { toWellFormed(): string };
 
 /** Reads a state written by {@link sessionColumns}. */
 export function parseSessionState(json: string): StoredSessionState {
