@@ -130,13 +130,32 @@ describe('ReplayStore', () => {
     expect(store.timeline.totalDurationMs).toBe(10_000);
     store.play();
     store.reportFinish(2_000);
-    // Not the end of the recording, only of what has loaded so far.
-    expect(store.getSnapshot().playback).toBe('paused');
+    // Not the end of the recording, only of what has loaded so far: it waits there, playing.
+    expect(store.getSnapshot()).toMatchObject({ playback: 'playing', currentTime: 2_000 });
+    store.reportPlayback('paused');
+    expect(store.getSnapshot().playback).toBe('playing');
     const later = mutation(15_000);
     store.extend(createTimeline([...first, later], { complete: true })!);
     expect(driver.addEvents).toHaveBeenCalledTimes(1);
     expect(driver.addEvents).toHaveBeenCalledWith([later]);
     expect(store.timeline.durationMs).toBe(5_000);
+    // And plays on into what arrived.
+    expect(driver.goto).toHaveBeenLastCalledWith(2_000, true);
+    expect(store.getSnapshot().playback).toBe('playing');
+  });
+
+  it('ends, waiting at the loaded end, when the stream ends with nothing more', () => {
+    const events = [meta(10_000), fullSnapshot(10_030), mutation(12_000)];
+    const store = new ReplayStore(createTimeline(events, { complete: false })!);
+    const { driver } = setup();
+    store.attach(driver);
+    store.play();
+    store.reportFinish(2_000);
+    store.extend(createTimeline(events, { complete: true })!);
+    expect(store.getSnapshot()).toMatchObject({ playback: 'ended', currentTime: 2_000 });
+    // Play after the end starts over.
+    store.play();
+    expect(driver.goto).toHaveBeenLastCalledWith(31, true);
   });
 
   it('reaches a seek past what has loaded once the recording has grown that far', () => {
@@ -162,7 +181,8 @@ describe('ReplayStore', () => {
     again.seek(3_500);
     again.play();
     again.extend(createTimeline([...first, mutation(14_000)], { complete: true })!);
-    expect(other.goto).toHaveBeenLastCalledWith(1_001, true);
+    // It plays on from the loaded end, where it was, into what arrived.
+    expect(other.goto).toHaveBeenLastCalledWith(1_000, true);
   });
 
   /** Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end. */

@@ -91,7 +91,8 @@ export class ReplayStore {
 
   /** Takes a grown timeline of the same recording: the replayer gets the new events. */
   extend(timeline: ReplayTimelineData): void {
-    if (timeline === this.timeline) {
+    const previous = this.timeline;
+    if (timeline === previous) {
       return;
     }
     if (this.#driver) {
@@ -101,9 +102,21 @@ export class ReplayStore {
         this.#driver.addEvents(fresh);
       }
     }
-    this.#update({ ...this.#snapshot, timeline });
+    const { playback, currentTime } = this.#snapshot;
+    // A replay waiting at the loaded end of a stream that has now ended with nothing more has
+    // ended: Play starts over at once, as after any other end.
+    const ended = timeline.complete && playback !== 'ended' && currentTime >= timeline.durationMs;
+    this.#update({ ...this.#snapshot, timeline, playback: ended ? 'ended' : playback });
     if (this.#wantedTime !== null) {
       this.seek(this.#wantedTime);
+    } else if (
+      playback === 'playing' &&
+      currentTime >= previous.durationMs &&
+      timeline.durationMs > previous.durationMs
+    ) {
+      // Playing, the replay had caught up with what had loaded: it plays on into what arrived.
+      // rrweb-player's clock stopped at the old end (and rrweb itself may have stopped there).
+      this.#send(this.#clamp(currentTime), true);
     }
   }
 
@@ -263,8 +276,9 @@ export class ReplayStore {
   /** Driver report: the replayer started or stopped. */
   reportPlayback(state: 'playing' | 'paused'): void {
     const { playback } = this.#snapshot;
-    // The replayer reports "paused" after it finished; "ended" is the more useful truth.
-    if (state === playback || (state === 'paused' && playback === 'ended')) {
+    // The replayer reports "paused" after it finished; "ended" is the more useful truth, and
+    // at the loaded end of a recording still streaming in, playback waits for more.
+    if (state === playback || (state === 'paused' && (playback === 'ended' || this.#waitingForMore()))) {
       return;
     }
     this.#update({ ...this.#snapshot, playback: state });
@@ -277,10 +291,17 @@ export class ReplayStore {
    */
   reportFinish(offsetMs: number): void {
     if (offsetMs >= this.timeline.durationMs) {
-      // Still streaming: the replay caught up with what has loaded; it waits, paused.
-      const playback = this.timeline.complete ? 'ended' : 'paused';
+      // Still streaming, the replay caught up with what has loaded: playing, it waits there
+      // and plays on when more arrives (`extend`), as a video does while it buffers.
+      const playback = this.timeline.complete ? 'ended' : this.#snapshot.playback;
       this.#update({ ...this.#snapshot, playback, currentTime: this.timeline.durationMs });
     }
+  }
+
+  /** Playing at the loaded end of a recording still streaming in: waiting for more of it. */
+  #waitingForMore(): boolean {
+    const { playback, currentTime, timeline } = this.#snapshot;
+    return playback === 'playing' && !timeline.complete && currentTime >= timeline.durationMs;
   }
 
   #clamp(offsetMs: number): number {

@@ -150,3 +150,67 @@ describe('seeking and skipping in Chromium', () => {
     );
   });
 });
+
+describe('playing into a recording that is still streaming in', () => {
+  for (const moment of ['as the replay reaches the loaded end', 'after the replay stopped there']) {
+    it(`plays on by itself into a chunk that arrives ${moment}, with the clock running`, async () => {
+      // The first chunk ends with the mutation at 1132; the rest waits for release().
+      const { loader, release } = twoChunks(events, 1_300);
+      const times: number[] = [];
+      let released = false;
+      const onTimeUpdate = (time: number) => {
+        times.push(time);
+        if (moment.startsWith('as') && time >= 1_132 && !released) {
+          released = true;
+          release();
+        }
+      };
+      renderPlayer({ loader, onTimeUpdate, inspector: false });
+      const iframe = await replayIframe();
+      await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+      if (moment.startsWith('after')) {
+        await waitFor(() => expect(now()).toBe(1_132), REPLAY_WAIT);
+        // rrweb stops 50 ms after it applied its last event, by a timer set before this one.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Waiting for more, still playing: the button offers Pause.
+        expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+        act(() => release());
+      }
+      // The clock goes through what arrived (it stood still at the old end, or stayed paused).
+      await waitFor(() => expect(times.some((time) => time > 1_400 && time < 2_400)).toBe(true), REPLAY_WAIT);
+      await waitFor(
+        () => expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
+        REPLAY_WAIT,
+      );
+      expect(replayedDocument(iframe).querySelector('#later')?.textContent).toBe('Try another card');
+    });
+  }
+
+  it('ends when the stream ends with nothing more, so one Play starts over', async () => {
+    const start = events[0]!.timestamp;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // All of it at once, then the stream stays open a while and ends with nothing more.
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events };
+      await released;
+    }
+    renderPlayer({ loader, inspector: false });
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await waitFor(() => expect(now()).toBe(2_449), REPLAY_WAIT);
+    // rrweb stops 50 ms after it applied its last event, by a timer set before this one.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    act(() => release());
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    const play = await screen.findByRole('button', { name: 'Play' }, REPLAY_WAIT);
+    expect(play).toHaveAttribute('data-state', 'ended');
+    await userEvent.click(play);
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing'),
+    );
+    expect(now()).toBeLessThan(events[events.length - 1]!.timestamp - start);
+  });
+});
