@@ -413,16 +413,16 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     if (pending.speed !== null) {
       next.setSpeed(pending.speed);
     }
+    // Play before seeking: a moment past what has loaded of a tab still streaming in is then
+    // waited for and played on from, where a play after the seek would give up on it.
+    if (pending.play === true || (pending.play === null && pending.at?.play === true)) {
+      next.play();
+    }
     if (pending.at !== null) {
       next.seek(pending.at.moment - next.timeline.startTime);
     }
     if (pending.seek !== null) {
       next.seek(pending.seek);
-    }
-    if (pending.play === true || (pending.play === null && pending.at?.play === true)) {
-      next.play();
-    } else if (pending.play === false) {
-      next.pause();
     }
   }, []);
 

@@ -6,6 +6,7 @@ import { createRef, type Ref } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import longIdleSession from '../../../stories/fixtures/long-idle-session.json';
+import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
@@ -212,5 +213,48 @@ describe('playing into a recording that is still streaming in', () => {
       expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing'),
     );
     expect(now()).toBeLessThan(events[events.length - 1]!.timestamp - start);
+  });
+});
+
+describe('another tab that is still streaming in', () => {
+  it('opens at the same moment of the session and plays on from there, once it has loaded', async () => {
+    const chunks = twoTabSession as SessionChunk[];
+    const second = chunks.find((chunk) => chunk.windowId === 'tab-2')!;
+    const firstStart = chunks.find((chunk) => chunk.windowId === 'tab-1')!.events[0]!.timestamp;
+    const secondStart = second.events[0]!.timestamp;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* loader({ windowId }: { windowId: string | null }): AsyncGenerator<SessionChunk> {
+      if (windowId !== 'tab-2') {
+        yield* chunks;
+        return;
+      }
+      // The first tab as before; the other one's first 0.2 s (its page), the rest a while later.
+      yield* chunks.filter((chunk) => chunk.windowId !== 'tab-2');
+      yield { ...second, events: second.events.filter((event) => event.timestamp - secondStart < 200) };
+      await released;
+      yield {
+        ...second,
+        seq: 1,
+        events: second.events.filter((event) => event.timestamp - secondStart >= 200),
+      };
+    }
+    renderPlayer({ loader, inspector: false, defaultSkipInactive: false });
+    const tabSelect = await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await waitFor(() => expect(now()).toBeGreaterThan(2_000), REPLAY_WAIT);
+    await userEvent.selectOptions(tabSelect, 'tab-2');
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-2'),
+      REPLAY_WAIT,
+    );
+    // At least where the first tab was when the switch was made, on the second tab's clock.
+    const moment = 2_000 - (secondStart - firstStart);
+    act(() => release());
+    await waitFor(() => expect(now()).toBeGreaterThan(moment), REPLAY_WAIT);
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
   });
 });
