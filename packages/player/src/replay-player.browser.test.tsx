@@ -507,3 +507,28 @@ describe('another recording in the same player', () => {
     );
   });
 });
+
+describe('the speed set through the ref before the replay is ready', () => {
+  it('applies once ready and stays when another tab loads, as the viewer’s choice', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      await released;
+      yield* twoTabSession as SessionChunk[];
+    }
+    const ref = createRef<ReplayPlayerHandle>();
+    render(<ReplayPlayer ref={ref} loader={loader} inspector={false} />);
+    act(() => ref.current?.setSpeed(4));
+    act(() => release());
+    await replayIframe();
+    expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Tab' }), 'tab-2');
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-2'),
+      REPLAY_WAIT,
+    );
+    expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
+  });
+});

@@ -372,7 +372,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const [playback, setPlayback] = useState<PlaybackState>('paused');
   // The viewer's own choices outlive the store they were made in: another tab, a retry or
   // another session gets a fresh store, which starts from them rather than the defaults.
-  const [chosen, setChosen] = useState<{ speed: PlaybackSpeed; skipInactive: boolean } | null>(null);
+  // A speed given through the ref before the replay is ready is a choice too (`setSpeed`).
+  const [chosen, setChosen] = useState<{ speed?: PlaybackSpeed; skipInactive?: boolean } | null>(null);
   const pendingRef = useRef<PendingCommands>({ ...NO_PENDING_COMMANDS });
   const callbacksRef = useRef({ onStateChange, onTimeUpdate, onSpeedChange, onEventClick });
   useEffect(() => {
@@ -521,6 +522,9 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         if (storeRef.current) {
           storeRef.current.setSpeed(next);
         } else {
+          // Kept as the viewer's choice, so later stores (another tab, a retry) start from it
+          // too; pending as well, for a store made before this render.
+          setChosen((current) => ({ ...current, speed: next }));
           pendingRef.current.speed = next;
         }
       },
