@@ -239,14 +239,14 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
   it('puts the player in fullscreen with its button and the f key, and leaves it again', async () => {
     // Continues on the viewer page of the previous test.
     const fullscreenElement = () => page.evaluate(() => document.fullscreenElement?.className ?? null);
-    await page.getByRole('button', { name: 'Fullscreen' }).click();
+    await page.getByRole('button', { name: 'Fullscreen', exact: true }).click();
     await expect.poll(fullscreenElement).toContain('rk-player');
     const size = await page.evaluate(() => {
       const box = document.fullscreenElement?.getBoundingClientRect();
       return { width: box?.width ?? 0, screenWidth: window.innerWidth };
     });
     expect(size.width).toBe(size.screenWidth);
-    await page.getByRole('button', { name: 'Fullscreen' }).click();
+    await page.getByRole('button', { name: 'Exit fullscreen', exact: true }).click();
     await expect.poll(fullscreenElement).toBeNull();
 
     // The f shortcut works while focus is in the player.

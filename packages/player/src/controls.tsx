@@ -1,11 +1,20 @@
 'use client';
 
-import { type ComponentPropsWithoutRef, forwardRef, useId, useLayoutEffect, useRef, useState } from 'react';
+import {
+  type ComponentPropsWithoutRef,
+  forwardRef,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from 'react';
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { type FloatingSide, sideWithRoom } from './placement';
 import { PLAYBACK_SPEEDS, type PlaybackSpeed } from './replay-store';
 import { valueAt } from './timeline-data';
+import { useComposedRef } from './use-composed-ref';
 import { usePlaybackState, useReplaySelector } from './use-replay';
 
 function joinClassNames(base: string, extra: string | undefined): string {
@@ -126,21 +135,47 @@ export type ReplayFullscreenButtonProps = Omit<
   'children' | 'onClick' | 'type'
 >;
 
-/** Puts the closest `.rk-player` in fullscreen, or leaves fullscreen. */
+/** Whether the document shows `element` in fullscreen (in the player or an ancestor made fullscreen). */
+function isInFullscreen(element: Element): boolean {
+  return element.ownerDocument.fullscreenElement?.contains(element) ?? false;
+}
+
+/**
+ * Puts the closest `.rk-player` in fullscreen, or leaves fullscreen. Its accessible name says
+ * which ("Fullscreen" or "Exit fullscreen") and follows every change, the browser's own
+ * (Escape) and the F shortcut included.
+ */
 export const ReplayFullscreenButton = forwardRef<HTMLButtonElement, ReplayFullscreenButtonProps>(
   function ReplayFullscreenButton({ className, ...props }, ref) {
+    const buttonRef = useRef<HTMLButtonElement | null>(null);
+    const setRefs = useComposedRef(buttonRef, ref);
+    const [fullscreen, setFullscreen] = useState(false);
+    useEffect(() => {
+      const button = buttonRef.current;
+      if (button === null) {
+        return;
+      }
+      const doc = button.ownerDocument;
+      const update = () => setFullscreen(isInFullscreen(button));
+      update();
+      doc.addEventListener('fullscreenchange', update);
+      return () => doc.removeEventListener('fullscreenchange', update);
+    }, []);
     return (
       <button
         {...props}
-        ref={ref}
+        ref={setRefs}
         type="button"
         className={joinClassNames('rk-icon-button', className)}
-        aria-label="Fullscreen"
+        aria-label={fullscreen ? 'Exit fullscreen' : 'Fullscreen'}
+        data-state={fullscreen ? 'fullscreen' : 'normal'}
         onClick={(event) => toggleFullscreen(event.currentTarget)}
       >
         <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
           <path
-            d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4"
+            d={
+              fullscreen ? 'M6 2v4H2M10 2v4h4M14 10h-4v4M2 10h4v4' : 'M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4'
+            }
             fill="none"
             stroke="currentColor"
             strokeWidth="1.6"

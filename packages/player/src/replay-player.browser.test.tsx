@@ -532,3 +532,27 @@ describe('the speed set through the ref before the replay is ready', () => {
     expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
   });
 });
+
+describe('the Fullscreen button', () => {
+  it('is named after what it does, and follows fullscreen left without it', async () => {
+    renderPlayer();
+    await replayIframe();
+    await userEvent.click(screen.getByRole('button', { name: 'Fullscreen' }));
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(document.fullscreenElement).toBe(player), REPLAY_WAIT);
+    expect(await screen.findByRole('button', { name: 'Exit fullscreen' })).toHaveAttribute(
+      'data-state',
+      'fullscreen',
+    );
+    // What the browser does on Escape (headless Chromium leaves the key to the page).
+    await document.exitFullscreen();
+    expect(await screen.findByRole('button', { name: 'Fullscreen' })).toHaveAttribute('data-state', 'normal');
+    // The F shortcut goes the same way.
+    player.focus();
+    await userEvent.keyboard('f');
+    expect(await screen.findByRole('button', { name: 'Exit fullscreen' }, REPLAY_WAIT)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Exit fullscreen' }));
+    await waitFor(() => expect(document.fullscreenElement).toBeNull(), REPLAY_WAIT);
+    expect(await screen.findByRole('button', { name: 'Fullscreen' })).toBeInTheDocument();
+  });
+});

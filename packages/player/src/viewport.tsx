@@ -2,12 +2,13 @@
 
 import type { RecordedEvent } from '@replaykit/core';
 import type { eventWithTime } from '@rrweb/types';
-import { type ComponentPropsWithoutRef, forwardRef, useCallback, useEffect, useRef } from 'react';
+import { type ComponentPropsWithoutRef, forwardRef, useEffect, useRef } from 'react';
 import { Player as RrwebPlayer } from 'rrweb-player';
 import { CanvasSnapshotPainter } from './canvas-snapshots';
 import { useReplayStore } from './context';
 import type { ReplayDriver, ReplayStore } from './replay-store';
 import { valueAt } from './timeline-data';
+import { useComposedRef } from './use-composed-ref';
 import { usePlaybackState, useReplaySelector } from './use-replay';
 
 /** Used until the container has a size of its own (e.g. while it is hidden), in CSS px. */
@@ -159,17 +160,7 @@ export const ReplayViewport = forwardRef<HTMLDivElement, ReplayViewportProps>(fu
   const store = useReplayStore('<ReplayViewport>');
   const playback = usePlaybackState(store);
   const targetRef = useRef<HTMLDivElement | null>(null);
-  const setRefs = useCallback(
-    (element: HTMLDivElement | null) => {
-      targetRef.current = element;
-      if (typeof forwardedRef === 'function') {
-        forwardedRef(element);
-      } else if (forwardedRef) {
-        forwardedRef.current = element;
-      }
-    },
-    [forwardedRef],
-  );
+  const setRefs = useComposedRef(targetRef, forwardedRef);
 
   useEffect(() => {
     const target = targetRef.current;
