@@ -47,7 +47,13 @@ export { ARROW_SEEK_MS, ReplayPlayer, SHIFT_ARROW_SEEK_MS } from './replay-playe
 export type { PlaybackSpeed, PlaybackState, ReplayDriver, ReplaySnapshot } from './replay-store';
 export { PLAYBACK_SPEEDS, ReplayStore, SKIP_LEAD_MS } from './replay-store';
 export type { SnapshotPair } from './seek';
-export { clampSeekTarget, findSnapshotPairs, hasReplayableSnapshot, SEEK_PAST_EVENT_MS } from './seek';
+export {
+  clampSeekTarget,
+  findSnapshotPairs,
+  hasReplayableSnapshot,
+  PAGE_STEP_FRACTION,
+  SEEK_PAST_EVENT_MS,
+} from './seek';
 export type { SessionListProps } from './session-list';
 export { SESSION_LIST_PAGE_SIZE, SessionList } from './session-list';
 export { formatTimeParam, parseTimeParam, readTimeParam, TIME_PARAM, writeTimeParam } from './time-param';

@@ -556,3 +556,27 @@ describe('the Fullscreen button', () => {
     expect(await screen.findByRole('button', { name: 'Fullscreen' })).toBeInTheDocument();
   });
 });
+
+describe('the timeline of a long recording', () => {
+  it('moves a tenth of it with Page Up and Page Down, and 5 s with the arrows', async () => {
+    const start = events[0]!.timestamp;
+    const TWO_HOURS_MS = 2 * 60 * 60 * 1_000;
+    const long: RecordedEvent[] = [
+      ...events,
+      {
+        type: 3,
+        data: { source: 1, positions: [{ x: 5, y: 5, id: 1, timeOffset: 0 }] },
+        timestamp: start + TWO_HOURS_MS,
+      },
+    ];
+    render(<ReplayPlayer events={long} inspector={false} />);
+    await replayIframe();
+    await pressOnSlider('{PageUp}');
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', String(TWO_HOURS_MS / 10));
+    expect(seekSlider()).toHaveAttribute('aria-valuetext', '12:00 of 2:00:00');
+    await pressOnSlider('{ArrowRight}');
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', String(TWO_HOURS_MS / 10 + 5_000));
+    await pressOnSlider('{PageDown}');
+    expect(seekSlider()).toHaveAttribute('aria-valuenow', '5000');
+  });
+});

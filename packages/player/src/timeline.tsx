@@ -17,7 +17,7 @@ import {
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import { type FloatingSide, sideWithRoom } from './placement';
-import { seekStepMs } from './seek';
+import { pageStepMs, seekStepMs } from './seek';
 import { useReplaySnapshot } from './use-replay';
 
 /** Markers closer than this share one button (a cluster), in % of the timeline's width. */
@@ -75,25 +75,28 @@ export interface ReplayTimelineProps extends Omit<ComponentPropsWithoutRef<'div'
   onMarkerClick?: (marker: TimelineMarker) => void;
 }
 
-/** Keys that move the slider as Radix's own do (Page Up/Down and Shift + arrow: ten steps). */
+/** Arrow keys move the slider by one step (ten with Shift), as Radix's own do. */
 const SLIDER_STEP_KEYS: Readonly<Record<string, number>> = {
   ArrowRight: 1,
   ArrowUp: 1,
   ArrowLeft: -1,
   ArrowDown: -1,
-  PageUp: 10,
-  PageDown: -10,
+};
+
+/** Page Up/Down move it by a page, a fraction of the recording (`pageStepMs`). */
+const SLIDER_PAGE_KEYS: Readonly<Record<string, number>> = {
+  PageUp: 1,
+  PageDown: -1,
 };
 
 /**
  * Where a key pressed on the slider seeks to, or null for a key it does not handle: Home and
- * End go to either end; the arrows step by `step` (ten with Shift), Page Up/Down by ten steps,
- * landing on a multiple of `step` as Radix would.
+ * End go to either end; the arrows step (ten steps with Shift), Page Up/Down by a page,
+ * landing on a multiple of the step as Radix would.
  */
 function sliderKeyTarget(
   event: Pick<KeyboardEvent, 'key' | 'shiftKey'>,
   value: number,
-  step: number,
   durationMs: number,
 ): number | null {
   if (event.key === 'Home') {
@@ -102,12 +105,18 @@ function sliderKeyTarget(
   if (event.key === 'End') {
     return durationMs;
   }
+  const step = seekStepMs(durationMs);
   const steps = SLIDER_STEP_KEYS[event.key];
-  if (steps === undefined) {
+  const pages = SLIDER_PAGE_KEYS[event.key];
+  let distance: number;
+  if (steps !== undefined) {
+    distance = steps * step * (event.shiftKey ? 10 : 1);
+  } else if (pages !== undefined) {
+    distance = pages * pageStepMs(durationMs);
+  } else {
     return null;
   }
-  const multiplier = event.shiftKey && Math.abs(steps) === 1 ? 10 : 1;
-  const next = Math.round((value + steps * multiplier * step) / step) * step;
+  const next = Math.round((value + distance) / step) * step;
   return Math.min(Math.max(0, next), durationMs);
 }
 
@@ -134,14 +143,13 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
     pointerDownRef.current = false;
     store.preview(null);
   };
-  const step = seekStepMs(totalDurationMs);
   // The slider spans the recording exactly, so its end is where the time says the replay ends.
   // Radix snaps every value it produces to a multiple of its step, and would stop End and a
   // drag to the far right short of a duration that is not one: it gets a 1 ms step, and the
-  // keys that step by `step` are handled here. The store maps the duration to "seek to end".
+  // keys that step by `seekStepMs` are handled here. The store maps the duration to "seek to end".
   const max = Math.max(totalDurationMs, 1);
   const onSliderKeyDown = (event: KeyboardEvent<HTMLElement>) => {
-    const next = sliderKeyTarget(event, value, step, totalDurationMs);
+    const next = sliderKeyTarget(event, value, totalDurationMs);
     if (next !== null) {
       // Radix leaves a key whose default was prevented alone.
       event.preventDefault();
