@@ -580,3 +580,34 @@ describe('the timeline of a long recording', () => {
     expect(seekSlider()).toHaveAttribute('aria-valuenow', '5000');
   });
 });
+
+describe('markers on the timeline', () => {
+  it('sit where the thumb lands when seeking to them, at either end too', async () => {
+    const start = events[0]!.timestamp;
+    const end = events[events.length - 1]!.timestamp;
+    const withEnds: RecordedEvent[] = [
+      ...events,
+      { type: 5, data: { tag: 'opened_the_checkout_page', payload: {} }, timestamp: start + 50 },
+      { type: 5, data: { tag: 'left_the_checkout_page', payload: {} }, timestamp: end },
+    ].sort((a, b) => a.timestamp - b.timestamp);
+    render(
+      <div style={{ width: `${CONTAINER_WIDTH_PX}px` }}>
+        <ReplayPlayer events={withEnds} inspector={false} />
+      </div>,
+    );
+    await replayIframe();
+    const centre = (element: Element) => {
+      const box = element.getBoundingClientRect();
+      return box.left + box.width / 2;
+    };
+    for (const name of [
+      'opened_the_checkout_page at 0:00',
+      'checkout_error at 0:01',
+      'left_the_checkout_page at 0:02',
+    ]) {
+      const marker = screen.getByRole('button', { name });
+      await userEvent.click(marker);
+      await waitFor(() => expect(Math.abs(centre(seekSlider()) - centre(marker)), name).toBeLessThan(1));
+    }
+  });
+});

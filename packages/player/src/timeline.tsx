@@ -125,6 +125,17 @@ function percent(offset: number, max: number): string {
 }
 
 /**
+ * Where the thumb's centre is at `offset`, as a CSS length. Radix keeps the thumb inside the
+ * slider: its centre runs from half a thumb in from the left end to half a thumb in from the
+ * right one. Markers placed at the plain percentage sat up to half a thumb (7 px) away from
+ * where the thumb landed when seeking to them.
+ */
+function thumbAlignedLeft(offset: number, max: number): string {
+  const fraction = Math.min(1, Math.max(0, offset / max));
+  return `calc(${fraction * 100}% + var(--rk-thumb-size) * ${0.5 - fraction})`;
+}
+
+/**
  * The seek bar (a Radix slider: dragging previews, releasing or a key press seeks) with
  * the loaded range, shaded inactive stretches and marker buttons above it; a marker
  * seeks to its event. Crowded markers cluster, the most important one shown.
@@ -206,7 +217,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
                 data-kind={cluster.top.kind}
                 data-count={cluster.markers.length}
                 aria-label={label}
-                style={{ left }}
+                style={{ left: thumbAlignedLeft(cluster.offset, max) }}
                 onFocus={placeTooltip}
                 onPointerEnter={placeTooltip}
                 onClick={() => {
