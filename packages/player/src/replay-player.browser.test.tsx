@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import type { RecordedEvent, SessionChunk } from '@replaykit/core';
+import { deriveMarkers, type RecordedEvent, type SessionChunk } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import axe from 'axe-core';
 import { createRef, type Ref, StrictMode } from 'react';
@@ -609,5 +609,30 @@ describe('markers on the timeline', () => {
       await userEvent.click(marker);
       await waitFor(() => expect(Math.abs(centre(seekSlider()) - centre(marker)), name).toBeLessThan(1));
     }
+  });
+});
+
+describe('markers of the other tabs', () => {
+  it('are left out from before this tab opened and after it closed', async () => {
+    const chunks = twoTabSession as SessionChunk[];
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield* chunks;
+    }
+    render(<ReplayPlayer loader={loader} inspector={false} />);
+    const tabSelect = await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT);
+    await userEvent.selectOptions(tabSelect, 'tab-2');
+    await waitFor(
+      () => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-2'),
+      REPLAY_WAIT,
+    );
+    await replayIframe();
+    // The first tab was open from before the second one until after it: its page loads at
+    // either end fall outside the second tab's recording (they were drawn piled at the ends).
+    const secondTabMarkers = deriveMarkers(
+      chunks.filter((chunk) => chunk.windowId === 'tab-2').flatMap((chunk) => chunk.events),
+    );
+    const buttons = [...document.querySelectorAll<HTMLElement>('.rk-marker')];
+    const shown = buttons.reduce((sum, button) => sum + Number(button.dataset.count), 0);
+    expect(shown).toBe(secondTabMarkers.length);
   });
 });

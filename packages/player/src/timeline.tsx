@@ -62,6 +62,19 @@ export function clusterMarkers(
   return clusters;
 }
 
+/**
+ * The markers of moments the timeline spans. Another tab of the session may have been open
+ * before this one or after it closed: its markers then have no place on this tab's timeline
+ * (drawn at either end, they named moments the replay cannot show).
+ */
+function markersWithin(
+  markers: readonly TimelineMarker[],
+  startTime: number,
+  spanMs: number,
+): readonly TimelineMarker[] {
+  return markers.filter((marker) => marker.timestamp >= startTime && marker.timestamp - startTime <= spanMs);
+}
+
 /** The accessible name of a cluster's button, e.g. "checkout_error at 0:01 (+2 more)". */
 function clusterLabel(cluster: MarkerCluster, startTime: number): string {
   const at = formatTime(Math.max(0, cluster.top.timestamp - startTime));
@@ -189,7 +202,7 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
   // Tooltips open above the markers, or below them when the window has no room above.
   const [tooltipSide, setTooltipSide] = useState<FloatingSide>('top');
   const clusters = useMemo(
-    () => clusterMarkers(markers, startTime, (max * spanPercent) / 100),
+    () => clusterMarkers(markersWithin(markers, startTime, max), startTime, (max * spanPercent) / 100),
     [markers, startTime, max, spanPercent],
   );
 
