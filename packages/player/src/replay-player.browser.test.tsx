@@ -636,3 +636,30 @@ describe('markers of the other tabs', () => {
     expect(shown).toBe(secondTabMarkers.length);
   });
 });
+
+describe('a tab that is still loading', () => {
+  it('keeps the Tab select meanwhile, so the viewer can go back to the tab they left', async () => {
+    const chunks = twoTabSession as SessionChunk[];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* loader({ windowId }: { windowId: string | null }): AsyncGenerator<SessionChunk> {
+      if (windowId === 'tab-2') {
+        // A tab whose first full snapshot is slow to come.
+        await released;
+      }
+      yield* chunks;
+    }
+    render(<ReplayPlayer loader={loader} inspector={false} />);
+    await userEvent.selectOptions(await screen.findByRole('combobox', { name: 'Tab' }, REPLAY_WAIT), 'tab-2');
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'loading'));
+    const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
+    expect(tabSelect).toHaveValue('tab-2');
+    await userEvent.selectOptions(tabSelect, 'tab-1');
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), REPLAY_WAIT);
+    expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue('tab-1');
+    release();
+  });
+});

@@ -387,6 +387,13 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   // The tab chosen from the focused Tab select: the select gets focus back once it is shown,
   // unless the viewer took focus out of the player meanwhile.
   const refocusTabRef = useRef<string | null>(null);
+  // The tabs of the recording last shown with a Tab select: a tab chosen from it keeps the
+  // select while it loads, so the viewer can go back rather than wait on "Loading…".
+  const shownTabsRef = useRef<{
+    windowIds: readonly string[];
+    loader: typeof loader;
+    sessionId: typeof sessionId;
+  } | null>(null);
   // The time last given to onTimeUpdate, across recordings: a new one reports its own at once.
   const reportedTimeRef = useRef(0);
   // The moment of this recording (ms since 1970) the viewer was at: Retry resumes there.
@@ -539,15 +546,27 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   }, [load, reportedPlayback]);
 
   // Focus that fell out of the player with a removed control goes back to the player, so the
-  // keyboard shortcuts keep working and a screen reader stays where it was.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each change of load state replaces the controls.
+  // keyboard shortcuts keep working and a screen reader stays where it was. Each change of
+  // load state replaces the controls.
   useEffect(() => {
     const section = sectionRef.current;
     const active = section?.ownerDocument.activeElement;
     if (section && focusInsideRef.current && (active === null || active === section.ownerDocument.body)) {
       section.focus();
     }
+    // The chosen tab has loaded (or failed): the Tab select shown with it took focus back.
+    if (load !== 'loading') {
+      refocusTabRef.current = null;
+    }
   }, [load]);
+
+  const sourceTabs =
+    source.state === 'ready' || source.state === 'no-snapshot' ? source.windowIds : undefined;
+  useEffect(() => {
+    if (sourceTabs !== undefined && sourceTabs.length > 1) {
+      shownTabsRef.current = { windowIds: sourceTabs, loader, sessionId };
+    }
+  }, [sourceTabs, loader, sessionId]);
 
   const emitEventClick = useCallback(
     (event: ReplayEventClick) => callbacksRef.current.onEventClick?.(event),
@@ -562,7 +581,6 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         <select
           ref={(select) => {
             if (select !== null && refocusTabRef.current === select.value) {
-              refocusTabRef.current = null;
               if (focusInsideRef.current) {
                 select.focus();
               }
@@ -572,11 +590,14 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           onChange={(event) => {
             const select = event.currentTarget;
             refocusTabRef.current = select === select.ownerDocument.activeElement ? select.value : null;
-            // The other tab starts at the same moment of the session, playing if this one played.
+            // The other tab starts at the same moment of the session, playing if this one played
+            // (or, chosen while a tab loads, if the one before it played).
             if (momentRef.current !== null) {
               pendingRef.current.at = {
                 moment: momentRef.current,
-                play: storeRef.current?.getSnapshot().playback === 'playing',
+                play: storeRef.current
+                  ? storeRef.current.getSnapshot().playback === 'playing'
+                  : (pendingRef.current.at?.play ?? false),
               };
             }
             setTab({ windowId: select.value, loader, sessionId });
@@ -619,13 +640,24 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     }
     case 'loading': {
       const { progress } = source;
+      const shownTabs = shownTabsRef.current;
+      const tabs =
+        windowId !== null &&
+        shownTabs !== null &&
+        shownTabs.loader === loader &&
+        shownTabs.sessionId === sessionId
+          ? tabSelect(shownTabs.windowIds, windowId)
+          : null;
       content = (
-        <div className="rk-message" role="status">
-          <p>Loading the replay…</p>
-          {progress.events > 0 && (
-            <p className="rk-message-detail">{`${progress.events} events so far, waiting for the first full page snapshot`}</p>
-          )}
-        </div>
+        <>
+          {tabs && <div className="rk-stage-bar">{tabs}</div>}
+          <div className="rk-message" role="status">
+            <p>Loading the replay…</p>
+            {progress.events > 0 && (
+              <p className="rk-message-detail">{`${progress.events} events so far, waiting for the first full page snapshot`}</p>
+            )}
+          </div>
+        </>
       );
       break;
     }
