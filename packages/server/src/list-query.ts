@@ -4,8 +4,12 @@
  * read route makes. Every refusal says which parameter is wrong and how to fix it.
  */
 import { EVENT_NAME_MAX_LENGTH, ReservedEvent, type SessionSort } from '@replaykit/core';
-import { INDEXED_RESERVED_EVENTS } from './ingest';
-import type { ListSessionsOptions } from './store';
+import {
+  EVENT_FILTER_PROPERTY_MAX_LENGTH,
+  EVENT_FILTER_VALUE_MAX_LENGTH,
+  INDEXED_RESERVED_EVENTS,
+} from './ingest';
+import { type ListSessionsOptions, USER_ID_COLUMN_MAX_LENGTH } from './store';
 
 /** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
 export const DEFAULT_SESSION_PAGE_SIZE = 50;
@@ -109,6 +113,21 @@ function text(name: string, value: string): string {
   return value;
 }
 
+/**
+ * Refuses filter text longer than what ingest indexes (`indexedMax`): such text is kept in
+ * the recording but never in the filter's index, so the filter could only answer that no
+ * session matches, even for sessions that hold it.
+ */
+function indexedText(what: string, value: string, indexedMax: number): string {
+  if (value.length > indexedMax) {
+    throw new QueryError(
+      'invalid_query',
+      `${what} is ${value.length} characters long, and only those up to ${indexedMax} characters are indexed for filtering, so it could match no session; filter by something else, such as the session's time or URL.`,
+    );
+  }
+  return value;
+}
+
 /** Parses the query string of `GET /v1/sessions`. */
 export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   const get = checkQueryParameters(params, KNOWN_PARAMETERS, 'the session list');
@@ -141,7 +160,7 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   }
   const userId = get('userId');
   if (userId !== undefined) {
-    options.userId = text('userId', userId);
+    options.userId = indexedText('userId', text('userId', userId), USER_ID_COLUMN_MAX_LENGTH);
   }
   const urlContains = get('urlContains');
   if (urlContains !== undefined) {
@@ -188,8 +207,16 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
       );
     }
     options.eventProperty = {
-      name: eventProperty.slice(0, separator),
-      value: eventProperty.slice(separator + 1),
+      name: indexedText(
+        'The eventProperty name',
+        eventProperty.slice(0, separator),
+        EVENT_FILTER_PROPERTY_MAX_LENGTH,
+      ),
+      value: indexedText(
+        'The eventProperty value',
+        eventProperty.slice(separator + 1),
+        EVENT_FILTER_VALUE_MAX_LENGTH,
+      ),
     };
   }
   for (const name of ['from', 'to'] as const) {

@@ -10,8 +10,9 @@ import {
 } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReplayServer, type ReplayServer } from './app';
+import { EVENT_FILTER_PROPERTY_MAX_LENGTH, EVENT_FILTER_VALUE_MAX_LENGTH } from './ingest';
 import { createSqliteStore } from './sqlite-store';
-import { type Store, timeMergeComparisonsForTests } from './store';
+import { type Store, timeMergeComparisonsForTests, USER_ID_COLUMN_MAX_LENGTH } from './store';
 import { batchInput } from './test/store-contract';
 import {
   batch,
@@ -120,6 +121,47 @@ describe('GET /v1/sessions filters over HTTP', () => {
     const body = (await response.json()) as ErrorBody;
     expect(['invalid_query', 'invalid_limit']).toContain(body.error.code);
     expect(body.error.message).toContain(message);
+  });
+
+  // Kept in the recording but not indexed, so these answered "no session" for sessions that hold them.
+  it.each([
+    [
+      'user id',
+      `userId=${'u'.repeat(USER_ID_COLUMN_MAX_LENGTH + 1)}`,
+      'userId is 513 characters long, and only',
+    ],
+    [
+      'property name',
+      `event=paid&eventProperty=${'p'.repeat(EVENT_FILTER_PROPERTY_MAX_LENGTH + 1)}%3Dv`,
+      'The eventProperty name is 201 characters long, and only those up to 200',
+    ],
+    [
+      'property value',
+      `event=paid&eventProperty=plan%3D${'v'.repeat(EVENT_FILTER_VALUE_MAX_LENGTH + 1)}`,
+      'The eventProperty value is 201 characters long, and only those up to 200',
+    ],
+  ])(
+    'answers 400 for a %s longer than ingest indexes, which no session could match',
+    async (_name, query, message) => {
+      const body = await expectError(await list(query), 400, 'invalid_query');
+      expect(body.error.message).toContain(message);
+      expect(body.error.message).toContain('filter by something else');
+    },
+  );
+
+  it('finds a session by the longest user id, property name and value that ingest indexes', async () => {
+    const userId = 'u'.repeat(USER_ID_COLUMN_MAX_LENGTH);
+    const property = 'p'.repeat(EVENT_FILTER_PROPERTY_MAX_LENGTH);
+    const value = 'v'.repeat(EVENT_FILTER_VALUE_MAX_LENGTH);
+    await ingest(
+      batch('long', [
+        meta(T0),
+        custom(T0 + 1, '$identify', { userId }),
+        custom(T0 + 2, 'paid', { [property]: value }),
+      ]),
+    );
+    expect(await listIds({ userId })).toEqual(['long']);
+    expect(await listIds({ event: 'paid', eventProperty: `${property}=${value}` })).toEqual(['long']);
   });
 
   it("never lists or reads another project's sessions", async () => {
