@@ -431,7 +431,10 @@ export interface SessionColumns {
   errorCount: number;
   byteCount: number;
   userId: string | null;
-  /** The session's URLs, lower-cased and joined by newlines, with NUL as U+FFFD, for `urlContains`. */
+  /**
+   * The session's URLs, lower-cased and joined by newlines, with NUL as U+FFFD, for
+   * `urlContains`; a URL with percent-encoded non-ASCII text is there a second time, decoded.
+   */
   urlsText: string;
   state: string;
 }
@@ -455,9 +458,29 @@ export function sessionColumns(state: StoredSessionState): SessionColumns {
     userId: searchableText(
       summary.userId !== null && summary.userId.length <= USER_ID_COLUMN_MAX_LENGTH ? summary.userId : null,
     ),
-    urlsText: searchableText(summary.urls.join('\n').toLowerCase()),
+    urlsText: searchableText(summary.urls.flatMap(urlSearchLines).join('\n').toLowerCase()),
     state: JSON.stringify(state),
   };
+}
+
+/** Runs of percent-encoded bytes of 0x80 and above: UTF-8 of non-ASCII characters, or not UTF-8. */
+const ENCODED_NON_ASCII = /(?:%[89a-f][0-9a-f])+/gi;
+
+/**
+ * A URL as `urlContains` searches it: as recorded and, when it holds percent-encoded non-ASCII
+ * text, also with that text decoded. Browsers report `location.href` with such text encoded
+ * (`/caf%C3%A9`) while their address bar shows it decoded (`/café`), which is what people type.
+ * Runs that are not UTF-8 stay encoded; ASCII escapes (`%20`, `%2F`) stay as they are.
+ */
+function urlSearchLines(url: string): string[] {
+  const decoded = url.replace(ENCODED_NON_ASCII, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+  return decoded === url ? [url] : [url, decoded];
 }
 
 /**
