@@ -1393,7 +1393,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         sql,
         params.map((param) => (typeof param === 'string' ? searchableText(param) : param)),
       );
-      return sessionPageFromRows(rows, options);
+      return sessionPageFromRows(projectId, rows, options);
     },
 
     async getSession(projectId, sessionId): Promise<SessionSummary | undefined> {

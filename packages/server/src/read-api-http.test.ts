@@ -18,7 +18,18 @@ import { createPostgresStore } from './postgres-store';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
-import { batch, ingestRequest, meta, readRequest, T0, TEST_PROJECTS } from './test/support';
+import {
+  batch,
+  click,
+  expectError,
+  ingestRequest,
+  meta,
+  OTHER_READ_KEY,
+  OTHER_WRITE_KEY,
+  readRequest,
+  T0,
+  TEST_PROJECTS,
+} from './test/support';
 
 const directory = mkdtempSync(join(tmpdir(), 'replaykit-read-api-http-'));
 /** Started by the PostgreSQL cases only, so that the SQLite cases run without PostgreSQL. */
@@ -62,19 +73,63 @@ describe.each([
     await store.close();
   });
 
-  async function ingest(body: object) {
-    const response = await fetch(ingestRequest(body, { baseUrl: node.url }));
+  async function ingest(body: object, key?: string) {
+    const response = await fetch(ingestRequest(body, { baseUrl: node.url, ...(key ? { key } : {}) }));
     expect(response.status).toBe(200);
     await response.body?.cancel();
   }
 
-  async function listIds(query: SessionListQuery): Promise<string[]> {
-    const response = await fetch(
-      readRequest(`${API_PATHS.sessions}?${sessionListSearchParams(query)}`, { baseUrl: node.url }),
+  function list(query: SessionListQuery, key?: string): Promise<Response> {
+    return fetch(
+      readRequest(`${API_PATHS.sessions}?${sessionListSearchParams(query)}`, {
+        baseUrl: node.url,
+        ...(key ? { key } : {}),
+      }),
     );
+  }
+
+  async function listIds(query: SessionListQuery): Promise<string[]> {
+    const response = await list(query);
     expect(response.status).toBe(200);
     return ((await response.json()) as SessionListResponse).sessions.map((session) => session.id);
   }
+
+  it("pages each sort through sessions that tie on it, each once, and refuses the cursor for another project's list", async () => {
+    // Same start, duration and error count: only the id tells them apart.
+    const shop = ['s1', 's2', 's3', 's4', 's5'];
+    for (const id of shop) {
+      await ingest(batch(id, [meta(T0), click(T0 + 1_000)]));
+    }
+    // The other project's sessions are newer than any of the shop's.
+    for (const id of ['b1', 'b2', 'b3']) {
+      await ingest(batch(id, [meta(T0 + 60_000), click(T0 + 61_000)]), OTHER_WRITE_KEY);
+    }
+    for (const sort of ['newest', 'longest', 'most_errors'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const response = await list({ sort, limit: 2, ...(cursor ? { cursor } : {}) });
+        expect(response.status).toBe(200);
+        const page = (await response.json()) as SessionListResponse;
+        seen.push(...page.sessions.map((session) => session.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(seen, sort).toEqual([...shop].reverse());
+    }
+
+    const first = (await (await list({ limit: 2 })).json()) as SessionListResponse;
+    const cursor = first.nextCursor ?? '';
+    // Before, the other project's list went on from the shop's position: its newer sessions
+    // were skipped, and the page said there were none.
+    const { error } = await expectError(
+      await list({ limit: 2, cursor }, OTHER_READ_KEY),
+      400,
+      'invalid_cursor',
+    );
+    expect(error.message).toContain('with the same read key and sort');
+    await expectError(await list({ limit: 2, cursor, sort: 'longest' }), 400, 'invalid_cursor');
+    expect(await listIds({ limit: 2, cursor })).toEqual(['s3', 's2']);
+  });
 
   it('finds URLs by their non-ASCII text as read and as browsers send it, percent-encoded', async () => {
     // location.href, as the recorder reports it, holds non-ASCII text percent-encoded.

@@ -67,7 +67,7 @@ export function buildListQuery(
     );
   }
   if (options.cursor) {
-    const after = decodeCursor(options.cursor, sort);
+    const after = decodeCursor(options.cursor, projectId, sort);
     const keys = after.keys.map((key) => bind(key));
     where.push(`(${[...columns, 'id'].join(', ')}) < (${[...keys, bind(after.id)].join(', ')})`);
   }

@@ -561,6 +561,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, () => '?');
       return sessionPageFromRows(
+        projectId,
         db
           .prepare(sql)
           .all(

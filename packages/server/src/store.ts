@@ -199,11 +199,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this sort. */
+/** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this project and sort. */
 export class InvalidCursorError extends Error {
   constructor() {
     super(
-      'The cursor is not one this server returned for this sort; pass the nextCursor of the previous page unchanged, with the same sort.',
+      'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
     );
     this.name = 'InvalidCursorError';
   }
@@ -506,6 +506,11 @@ export function parseSessionState(json: string): StoredSessionState {
 
 /** Position of a session in a sorted list, as carried by a cursor: the sort keys, then the id. */
 export interface SessionCursor {
+  /**
+   * The project listed: a cursor only places a session among the sort's values, so one used
+   * with another project's read key would quietly skip or end that project's list.
+   */
+  projectId: string;
   sort: SessionSort;
   /** The sort's key values of the last session of the page, most significant first. */
   keys: number[];
@@ -514,25 +519,29 @@ export interface SessionCursor {
 
 /** Encodes a list position as an opaque, URL-safe cursor. */
 function encodeCursor(cursor: SessionCursor): string {
-  const json = JSON.stringify([cursor.sort, cursor.keys, cursor.id]);
+  const json = JSON.stringify([cursor.projectId, cursor.sort, cursor.keys, cursor.id]);
   return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
-/** Decodes a cursor made by {@link encodeCursor} for `sort`; throws {@link InvalidCursorError} otherwise. */
-export function decodeCursor(cursor: string, sort: SessionSort): SessionCursor {
+/**
+ * Decodes a cursor made by {@link encodeCursor} for `projectId` and `sort`; throws
+ * {@link InvalidCursorError} otherwise.
+ */
+export function decodeCursor(cursor: string, projectId: string, sort: SessionSort): SessionCursor {
   try {
     const base64 = cursor.replaceAll('-', '+').replaceAll('_', '/');
     const parsed: unknown = JSON.parse(atob(base64));
     if (
       Array.isArray(parsed) &&
-      parsed.length === 3 &&
-      parsed[0] === sort &&
-      Array.isArray(parsed[1]) &&
-      parsed[1].length === SORT_COLUMNS[sort].length &&
-      parsed[1].every((key: unknown) => Number.isSafeInteger(key)) &&
-      typeof parsed[2] === 'string'
+      parsed.length === 4 &&
+      parsed[0] === projectId &&
+      parsed[1] === sort &&
+      Array.isArray(parsed[2]) &&
+      parsed[2].length === SORT_COLUMNS[sort].length &&
+      parsed[2].every((key: unknown) => Number.isSafeInteger(key)) &&
+      typeof parsed[3] === 'string'
     ) {
-      return { sort, keys: parsed[1] as number[], id: parsed[2] };
+      return { projectId, sort, keys: parsed[2] as number[], id: parsed[3] };
     }
   } catch {
     // Falls through to the error below: any malformed cursor gets the same answer.
@@ -553,6 +562,7 @@ export const SORT_COLUMNS: Record<SessionSort, readonly string[]> = {
  * cursor holds the last row's columns as stored, which the next page's query compares.
  */
 export function sessionPageFromRows(
+  projectId: string,
   rows: readonly ({ state: string } & Record<string, unknown>)[],
   options: ListSessionsOptions,
 ): SessionPage {
@@ -565,6 +575,7 @@ export function sessionPageFromRows(
     nextCursor:
       rows.length > options.limit && last && lastRow
         ? encodeCursor({
+            projectId,
             sort,
             keys: SORT_COLUMNS[sort].map((column) => Number(lastRow[column])),
             id: last.id,

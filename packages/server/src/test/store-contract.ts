@@ -433,7 +433,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       }
       // Cursors carry whole milliseconds, as the columns do: anything else was not made here.
       for (const keys of [[T0 + 0.5], [1e21], [Number.MAX_SAFE_INTEGER + 2]]) {
-        const cursor = btoa(JSON.stringify(['newest', keys, 'd'])).replaceAll('=', '');
+        const cursor = btoa(JSON.stringify(['shop', 'newest', keys, 'd'])).replaceAll('=', '');
         await expect(store.listSessions('shop', { limit: 1, cursor }), String(keys)).rejects.toBeInstanceOf(
           InvalidCursorError,
         );
