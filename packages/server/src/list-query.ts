@@ -251,5 +251,16 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
   ) {
     throw new QueryError('invalid_query', 'minDurationMs must not be larger than maxDurationMs.');
   }
+  if (
+    options.minActiveMs !== undefined &&
+    options.maxDurationMs !== undefined &&
+    options.minActiveMs > options.maxDurationMs
+  ) {
+    // Active time is counted between the session's first and last events, within its duration.
+    throw new QueryError(
+      'invalid_query',
+      'minActiveMs must not be larger than maxDurationMs: a session is active for at most its duration.',
+    );
+  }
   return options;
 }

@@ -104,6 +104,8 @@ describe('GET /v1/sessions filters over HTTP', () => {
     ['event=x&eventProperty=nonsense', 'name=value'],
     ['from=10&to=5', 'must be before'],
     ['minDurationMs=10&maxDurationMs=5', 'must not be larger'],
+    // No session is active longer than it lasts: this answered an empty list.
+    ['minActiveMs=10&maxDurationMs=5', 'a session is active for at most its duration'],
     ['userid=u1', 'Unknown parameter "userid"'],
     ['limit=1&limit=2', 'given 2 times'],
     // A line break could only match across two URLs of a session, and SQLite's LIKE stops
