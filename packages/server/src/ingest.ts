@@ -3,6 +3,7 @@
  * the timeline markers and the custom event properties that the list filters on.
  */
 import {
+  type CustomEventData,
   deriveMarkers,
   EVENT_NAME_MAX_LENGTH,
   isCustomEvent,
@@ -139,7 +140,10 @@ function propertyValue(value: unknown): string | undefined {
 
 /**
  * The distinct (name, property, value) rows of the batch's host events, plus one row per
- * name with an empty property: what `?event=` and `?eventProperty=name=value` match.
+ * name with an empty property: what `?event=` and `?eventProperty=name=value` match. The name
+ * rows come first, so that the rows' cap ({@link EVENT_FILTER_ROWS_MAX}) only ever leaves out
+ * properties: the properties of many events before it (an error storm, each error with its
+ * own message) must not hide an event from `?event=`.
  */
 export function eventProperties(events: readonly RecordedEvent[]): EventPropertyRow[] {
   const seen = new Set<string>();
@@ -151,18 +155,18 @@ export function eventProperties(events: readonly RecordedEvent[]): EventProperty
       rows.push(row);
     }
   };
+  const indexed: CustomEventData[] = [];
   for (const event of events) {
-    if (!isCustomEvent(event)) {
-      continue;
-    }
-    const { tag, payload } = event.data;
     if (
-      (tag.startsWith('$') && !INDEXED_RESERVED_EVENTS.includes(tag)) ||
-      tag.length > EVENT_NAME_MAX_LENGTH
+      isCustomEvent(event) &&
+      !(event.data.tag.startsWith('$') && !INDEXED_RESERVED_EVENTS.includes(event.data.tag)) &&
+      event.data.tag.length <= EVENT_NAME_MAX_LENGTH
     ) {
-      continue;
+      indexed.push(event.data);
+      add({ name: event.data.tag, property: '', value: '' });
     }
-    add({ name: tag, property: '', value: '' });
+  }
+  for (const { tag, payload } of indexed) {
     if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
       let kept = 0;
       for (const [property, value] of Object.entries(payload)) {

@@ -13,6 +13,7 @@ import {
 } from '@replaykit/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReplayServer } from './app';
+import { EVENT_FILTER_ROWS_MAX } from './ingest';
 import { type NodeServerHandle, startNodeServer } from './node';
 import { createPostgresStore } from './postgres-store';
 import { createSqliteStore } from './sqlite-store';
@@ -21,6 +22,7 @@ import { startTestPostgres, type TestPostgres } from './test/postgres';
 import {
   batch,
   click,
+  custom,
   expectError,
   ingestRequest,
   meta,
@@ -129,6 +131,24 @@ describe.each([
     expect(error.message).toContain('with the same read key and sort');
     await expectError(await list({ limit: 2, cursor, sort: 'longest' }), 400, 'invalid_cursor');
     expect(await listIds({ limit: 2, cursor })).toEqual(['s3', 's2']);
+  });
+
+  it('finds every event of a batch by its name, however many property rows the events before it fill', async () => {
+    // An error storm: each $error has its own message, filling the batch's event index rows.
+    const storm = Array.from({ length: EVENT_FILTER_ROWS_MAX }, (_, index) =>
+      custom(T0 + 1 + index, '$error', { message: `Cannot read properties of undefined (item ${index})` }),
+    );
+    await ingest(
+      batch('storm', [meta(T0), ...storm, custom(T0 + 5_000, 'checkout_failed', { step: 'payment' })]),
+    );
+    expect(await listIds({ event: 'checkout_failed' })).toEqual(['storm']);
+    expect(await listIds({ event: '$error' })).toEqual(['storm']);
+    expect(
+      await listIds({
+        event: '$error',
+        eventProperty: 'message=Cannot read properties of undefined (item 0)',
+      }),
+    ).toEqual(['storm']);
   });
 
   it('finds URLs by their non-ASCII text as read and as browsers send it, percent-encoded', async () => {
