@@ -6,6 +6,7 @@ import {
   type ReplayServer,
   type ReplayServerOptions,
   SWEEP_FIRST_DELAY_MS,
+  SWEEP_INTERVAL_MAX_MS,
   SWEEP_PAGE_SESSIONS,
 } from './app';
 import { BATCH_VALUES_MAX, MAX_EVENT_NESTING } from './batch-decode';
@@ -694,6 +695,27 @@ describe('retention', () => {
       },
       { timeout: 5_000, interval: 20 },
     );
+  });
+
+  it.each([
+    // Monthly: past what a timer takes, so Node ran the sweeper every millisecond instead.
+    ['30 days', 30 * 24 * 60 * 60 * 1_000],
+    // These turned the sweeper off without a word, as only 0 should.
+    ['negative', -1],
+    ['not a number', Number.NaN],
+    ['a fraction', 0.5],
+  ])(
+    'refuses a retention.sweepIntervalMs that is %s at start, saying what it takes',
+    (_name, sweepIntervalMs) => {
+      expect(() => makeServer({ retention: { sweepIntervalMs } })).toThrow(
+        `retention.sweepIntervalMs must be a whole number of ms from 0 (no built-in sweeper: run replaykit sweep from a scheduler) to ${SWEEP_INTERVAL_MAX_MS}`,
+      );
+    },
+  );
+
+  it('takes a sweepIntervalMs of SWEEP_INTERVAL_MAX_MS, and 0 for no sweeper', () => {
+    makeServer({ retention: { sweepIntervalMs: SWEEP_INTERVAL_MAX_MS } });
+    makeServer({ retention: { sweepIntervalMs: 0 } });
   });
 
   it('accepts the same session id again after it was swept (a fresh start, not a duplicate)', async () => {

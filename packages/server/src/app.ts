@@ -163,6 +163,12 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 60 * 60 * 1_000;
  */
 export const SWEEP_FIRST_DELAY_MS = 60 * 1_000;
 
+/**
+ * The longest `retention.sweepIntervalMs`, in ms (about 24.8 days): timers run at most
+ * 2^31 − 1 ms, and a longer interval fires every millisecond instead.
+ */
+export const SWEEP_INTERVAL_MAX_MS = 2 ** 31 - 1;
+
 /** How long a project's measured usage is reused before the store is asked again, in ms. */
 export const QUOTA_USAGE_CACHE_MS = 10_000;
 
@@ -440,6 +446,15 @@ function checkRetentionDays(days: number, where: string): number {
   return days;
 }
 
+function checkSweepIntervalMs(intervalMs: number): number {
+  if (!(Number.isSafeInteger(intervalMs) && intervalMs >= 0 && intervalMs <= SWEEP_INTERVAL_MAX_MS)) {
+    throw new Error(
+      `retention.sweepIntervalMs must be a whole number of ms from 0 (no built-in sweeper: run replaykit sweep from a scheduler) to ${SWEEP_INTERVAL_MAX_MS} (about 24 days); got ${String(intervalMs)}.`,
+    );
+  }
+  return intervalMs;
+}
+
 function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   const merged = { ...DEFAULT_LIMITS, ...limits };
   for (const [name, value] of Object.entries(merged)) {
@@ -568,7 +583,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     options.retention?.days ?? DEFAULT_RETENTION_DAYS,
     'retention.days',
   );
-  const sweepIntervalMs = options.retention?.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const sweepIntervalMs = checkSweepIntervalMs(
+    options.retention?.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+  );
   const rateLimiter = createRateLimiter(limits.ratePerSecond, limits.rateBurst);
   const ingestWorkers = checkIngestWorkers(options.ingestWorkers);
   const usageCache = new Map<string, { usage: ProjectUsage; measuredAt: number }>();
