@@ -174,9 +174,11 @@ beforeAll(async () => {
   server = await startTestPostgres();
 }, 60_000);
 
+// Removing the cluster's files takes long: the suite leaves a database per test (each a copy
+// of template1), and deleting them took 54 s on a busy machine, past the 10 s hook default.
 afterAll(async () => {
   await server?.stop();
-});
+}, 180_000);
 
 describeStoreContract('PostgreSQL', async () =>
   createPostgresStore({ connectionString: await server.createDatabase() }),
