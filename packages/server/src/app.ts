@@ -23,7 +23,13 @@ import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
 import { checkQueryParameters, parseListQuery, QueryError, wholeNumber } from './list-query';
 import { createRateLimiter } from './rate-limit';
-import { InvalidCursorError, type ProjectUsage, type Store, type StoredBatch } from './store';
+import {
+  InvalidCursorError,
+  type ProjectUsage,
+  SessionDeletedError,
+  type Store,
+  type StoredBatch,
+} from './store';
 
 /** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -184,6 +190,10 @@ interface SessionInFlight {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
+
+/** What a reader of a session deleted while it was read hears (404, or a broken stream). */
+const SESSION_DELETED_MESSAGE =
+  'The session was deleted while it was being read (DELETE, or retention); its recording is gone.';
 
 /** The sweeper must never keep a process alive on its own (timers of runtimes without `unref` do not). */
 function unrefTimer(timer: unknown): void {
@@ -610,6 +620,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (error instanceof InvalidCursorError) {
         throw new HttpError(400, 'invalid_cursor', error.message);
       }
+      if (error instanceof SessionDeletedError) {
+        throw new HttpError(404, 'session_not_found', SESSION_DELETED_MESSAGE);
+      }
       reportError(error);
       throw new HttpError(
         503,
@@ -661,39 +674,51 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const encoder = new TextEncoder();
     let pending: IteratorResult<StoredBatch> | undefined = first;
     let cancelled = false;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          const next = pending ?? (await iterator.next());
-          pending = undefined;
-          if (next.done) {
-            controller.close();
-            return;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const next = pending ?? (await iterator.next());
+            pending = undefined;
+            if (next.done) {
+              controller.close();
+              return;
+            }
+            const batch = next.value;
+            const chunk: SessionChunk = {
+              windowId: batch.windowId,
+              seq: batch.seq,
+              events: await decodeStoredBatch(batch),
+            };
+            controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
+          } catch (error) {
+            // A client that left while this batch was read makes the stream refuse it: nothing
+            // failed, and no one is there to tell.
+            if (!cancelled) {
+              // The status line is gone: a broken stream is all that can tell the client. It
+              // resumes from the last complete line, and hears 404 if the session was deleted.
+              if (error instanceof SessionDeletedError) {
+                controller.error(new Error(SESSION_DELETED_MESSAGE));
+              } else {
+                reportError(error);
+                controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
+              }
+            }
+            await iterator.return?.();
           }
-          const batch = next.value;
-          const chunk: SessionChunk = {
-            windowId: batch.windowId,
-            seq: batch.seq,
-            events: await decodeStoredBatch(batch),
-          };
-          controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
-        } catch (error) {
-          // A client that left while this batch was read makes the stream refuse it: nothing
-          // failed, and no one is there to tell.
-          if (!cancelled) {
-            // The status line is gone: a broken stream is all that can tell the client. It
-            // resumes from the last complete line.
-            reportError(error);
-            controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
-          }
+        },
+        async cancel() {
+          cancelled = true;
           await iterator.return?.();
-        }
+        },
       },
-      async cancel() {
-        cancelled = true;
-        await iterator.return?.();
-      },
-    });
+      // A batch is read only when the client's side asks for the next line, never ahead of it.
+      // A failure then always comes as the answer to a read, which Node's adapter answers by
+      // cutting the connection. Read ahead while the client was slow (the adapter waiting for
+      // the socket to drain), it ended the answer cleanly after an "Error: …" line instead: a
+      // client took the part it had for the whole session, or failed on a line not JSON.
+      { highWaterMark: 0 },
+    );
   }
 
   async function requireSession(projectId: string, sessionId: string) {

@@ -17,6 +17,7 @@ import {
   type PutBatchResult,
   parseSessionState,
   type SessionColumns,
+  SessionDeletedError,
   type Store,
   type StoredBatch,
   type StoredSessionState,
@@ -1435,8 +1436,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         for (const ref of page) {
           const row = byKey.get(`${ref.windowId}\n${ref.seq}`);
           if (!row) {
-            // Deleted while being read: the stream ends where the data ends.
-            return;
+            throw new SessionDeletedError();
           }
           yield storedBatch(ref, row);
         }

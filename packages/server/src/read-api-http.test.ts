@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   API_PATHS,
   type SessionListQuery,
@@ -149,6 +150,83 @@ describe.each([
         eventProperty: 'message=Cannot read properties of undefined (item 0)',
       }),
     ).toEqual(['storm']);
+  });
+
+  /**
+   * Stores a session of 100 batches that each inflate to 400 KB of events: its stream (40 MB)
+   * cannot all be on its way before the client reads it, while the bodies stored stay small.
+   */
+  async function storeLargeSession(sessionId: string) {
+    const text = 'x'.repeat(400_000);
+    for (let seq = 0; seq < 100; seq++) {
+      const body = gzipSync(JSON.stringify(batch(sessionId, [custom(T0 + seq, 'blob', { text })], { seq })));
+      const response = await fetch(ingestRequest(body, { baseUrl: node.url }));
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+    }
+  }
+
+  it('breaks the chunk stream of a session deleted while it is read, rather than end it as if whole', async () => {
+    await storeLargeSession('doomed');
+    const stream = await fetch(readRequest(API_PATHS.sessionChunks('doomed'), { baseUrl: node.url }));
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    const deleted = await fetch(
+      readRequest(API_PATHS.session('doomed'), { baseUrl: node.url, method: 'DELETE' }),
+    );
+    expect(deleted.status).toBe(204);
+    // Before, the stream ended as a whole one does, with the batches read so far: a player or
+    // an export could not tell it from the whole recording.
+    const drain = async () => {
+      while (!(await reader.read()).done) {
+        // Reads on until the stream ends or breaks.
+      }
+    };
+    await expect(drain()).rejects.toThrow();
+    // Resuming, as the player does after a broken stream, says why.
+    const resumed = await fetch(
+      readRequest(`${API_PATHS.sessionChunks('doomed')}?windowId=window-1&fromSeq=1`, { baseUrl: node.url }),
+    );
+    await expectError(resumed, 404, 'session_not_found');
+  });
+
+  it('breaks the chunk stream when the store fails midway, rather than end it after an "Error:" line', async () => {
+    await storeLargeSession('failing');
+    // The store fails at the sixth batch, as when PostgreSQL ends the connection.
+    const failing: Store = {
+      ...store,
+      async *readBatches(projectId, sessionId, options) {
+        for await (const stored of store.readBatches(projectId, sessionId, options)) {
+          if (stored.seq === 5) {
+            throw new Error('Connection terminated unexpectedly');
+          }
+          yield stored;
+        }
+      },
+    };
+    const errors: unknown[] = [];
+    const failingServer = createReplayServer({
+      store: failing,
+      projects: TEST_PROJECTS,
+      onError: (error) => errors.push(error),
+      retention: { sweepIntervalMs: 0 },
+    });
+    const failingNode = await startNodeServer({ server: failingServer, port: 0 });
+    try {
+      const stream = await fetch(
+        readRequest(API_PATHS.sessionChunks('failing'), { baseUrl: failingNode.url }),
+      );
+      expect(stream.status).toBe(200);
+      // Before, Node's adapter wrote "Error: The session stream failed…" after the fifth line
+      // and ended the answer as a whole one: the player gave up on a line that is not JSON
+      // instead of resuming, and other clients kept five batches as the session.
+      await expect(stream.text()).rejects.toThrow();
+      expect(errors).toHaveLength(1);
+    } finally {
+      failingServer.close();
+      await failingNode.close();
+    }
   });
 
   it('finds URLs by their non-ASCII text as read and as browsers send it, percent-encoded', async () => {

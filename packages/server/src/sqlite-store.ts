@@ -18,6 +18,7 @@ import {
   type PutBatchInput,
   type PutBatchResult,
   parseSessionState,
+  SessionDeletedError,
   type Store,
   type StoredBatch,
   searchableText,
@@ -595,8 +596,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       for (const ref of ordered) {
         const row = selectBody.get(projectId, sessionId, ref.windowId, ref.seq) as BatchBodyRow | undefined;
         if (!row) {
-          // Deleted while being read: the stream ends where the data ends.
-          return;
+          throw new SessionDeletedError();
         }
         yield storedBatch(ref, row);
       }

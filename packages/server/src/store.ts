@@ -180,7 +180,10 @@ export interface Store {
   getSession(projectId: string, sessionId: string): Promise<SessionSummary | undefined>;
   /** The markers stored with a session's batches, sorted by time (no body is read). */
   getMarkers(projectId: string, sessionId: string): Promise<TimelineMarker[]>;
-  /** Yields a session's batches in the order asked. */
+  /**
+   * Yields a session's batches in the order asked; throws {@link SessionDeletedError} when the
+   * session is deleted before the last of them is read.
+   */
   readBatches(projectId: string, sessionId: string, options?: ReadBatchesOptions): AsyncIterable<StoredBatch>;
   /** Deletes a session and all its data; false when there was no such session. */
   deleteSession(projectId: string, sessionId: string): Promise<boolean>;
@@ -206,6 +209,17 @@ export class InvalidCursorError extends Error {
       'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
     );
     this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * Thrown by {@link Store.readBatches} when the session was deleted while its batches were
+ * being read: ending the stream there would pass a part of the session for the whole of it.
+ */
+export class SessionDeletedError extends Error {
+  constructor() {
+    super('The session was deleted while it was being read.');
+    this.name = 'SessionDeletedError';
   }
 }
 
