@@ -28,12 +28,12 @@ afterEach(() => {
   cleanup();
 });
 
-function eventsList(): HTMLOListElement {
-  return screen.getByRole('list', { name: 'Events list' }) as HTMLOListElement;
+function eventsList(): HTMLDivElement {
+  return screen.getByRole('listbox', { name: 'Events list' }) as HTMLDivElement;
 }
 
 function isRowVisible(list: HTMLElement, label: string): boolean {
-  const row = Array.from(list.querySelectorAll<HTMLElement>('li')).find((item) =>
+  const row = Array.from(list.querySelectorAll<HTMLElement>('[role="option"]')).find((item) =>
     item.textContent?.includes(label),
   );
   if (!row) {
@@ -92,6 +92,67 @@ describe('the inspector in Chromium', () => {
     await userEvent.clear(filter);
     await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
     await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true), { timeout: 2_000 });
+  });
+});
+
+/** The row the list's keyboard focus is at (its aria-activedescendant). */
+function activeRow(list: HTMLElement): HTMLElement | null {
+  const rowId = list.getAttribute('aria-activedescendant');
+  return rowId === null ? null : document.getElementById(rowId);
+}
+
+describe('the inspector list from the keyboard in Chromium', () => {
+  it('is one tab stop whose arrows, Page keys, Home and End move between rows, and Enter seeks', async () => {
+    renderPlayer(events);
+    const list = await waitFor(eventsList, { timeout: 5_000 });
+    await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight));
+    const rows = () => within(list).getAllByRole('option');
+
+    screen.getByRole('searchbox', { name: 'Filter events' }).focus();
+    await userEvent.tab();
+    expect(list).toHaveFocus();
+    const first = activeRow(list);
+    expect(first).toBe(rows()[0]);
+    expect(first).toHaveAttribute('aria-selected', 'true');
+
+    await userEvent.keyboard('{ArrowDown}');
+    expect(activeRow(list)).toBe(rows()[1]);
+    expect(rows()[0]).toHaveAttribute('aria-selected', 'false');
+    await userEvent.keyboard('{ArrowUp}{ArrowUp}');
+    expect(activeRow(list)).toBe(rows()[0]);
+
+    await userEvent.keyboard('{End}');
+    expect(activeRow(list)).toHaveTextContent('step_79');
+    await waitFor(() => expect(isRowVisible(list, 'step_79')).toBe(true));
+    await userEvent.keyboard('{Home}');
+    expect(activeRow(list)).toBe(rows()[0]);
+    await waitFor(() => expect(list.scrollTop).toBe(0));
+
+    // A page is what the list shows, less a row kept for context.
+    const pageRows = Math.floor(list.clientHeight / rows()[0]!.offsetHeight) - 1;
+    await userEvent.keyboard('{PageDown}{PageDown}');
+    const paged = activeRow(list) as HTMLElement;
+    expect(rows().indexOf(paged)).toBe(2 * pageRows);
+    await waitFor(() => expect(isRowVisible(list, paged.textContent ?? '')).toBe(true));
+    await userEvent.keyboard('{PageUp}');
+    expect(rows().indexOf(activeRow(list) as HTMLElement)).toBe(pageRows);
+
+    // Enter does what a click does: seeks to the row, which becomes the current one.
+    await userEvent.keyboard('{End}{Enter}');
+    await waitFor(() =>
+      expect(within(list).getByText('step_79').closest('[role="option"]')).toHaveAttribute(
+        'aria-current',
+        'true',
+      ),
+    );
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute(
+      'aria-valuenow',
+      String(LAST_STEP_OFFSET_MS),
+    );
+
+    // The next Tab leaves the list rather than walking through its rows.
+    await userEvent.tab();
+    expect(list.contains(document.activeElement)).toBe(false);
   });
 });
 
@@ -159,9 +220,9 @@ describe('the inspector tabs and rows in Chromium', () => {
   it('marks warnings apart from plain logs', async () => {
     renderDetailed();
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
-    const list = screen.getByRole('list', { name: 'Console list' });
-    const warning = within(list).getByText('stock is low').closest('button') as HTMLElement;
-    const log = within(list).getByText('x'.repeat(600)).closest('button') as HTMLElement;
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    const warning = within(list).getByText('stock is low').closest('[role="option"]') as HTMLElement;
+    const log = within(list).getByText('x'.repeat(600)).closest('[role="option"]') as HTMLElement;
     expect(warning).toHaveAttribute('data-level', 'warn');
     const style = (element: HTMLElement) => {
       const computed = getComputedStyle(element);
@@ -178,11 +239,11 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(within(events).getByTitle(LONG_FRAME)).toBeInTheDocument();
     expect(overflowsSideways(events)).toBe(false);
     await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
-    const consoleList = screen.getByRole('list', { name: 'Console list' });
+    const consoleList = screen.getByRole('listbox', { name: 'Console list' });
     expect(overflowsSideways(consoleList)).toBe(false);
     expect(within(consoleList).getByTitle('x'.repeat(600))).toBeInTheDocument();
     await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
-    const network = screen.getByRole('list', { name: 'Network list' });
+    const network = screen.getByRole('listbox', { name: 'Network list' });
     expect(overflowsSideways(network)).toBe(false);
     expect(within(network).getByText('aborted')).toBeVisible();
   });
@@ -191,7 +252,7 @@ describe('the inspector tabs and rows in Chromium', () => {
     renderDetailed();
     await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
     await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter network' }), 'Aborted');
-    const network = screen.getByRole('list', { name: 'Network list' });
+    const network = screen.getByRole('listbox', { name: 'Network list' });
     expect(within(network).getByText('aborted')).toBeInTheDocument();
     expect(within(network).queryByText('Nothing here.')).toBeNull();
   });
@@ -227,7 +288,7 @@ describe('the inspector waterfall in Chromium', () => {
       </div>,
     );
     await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
-    const list = screen.getByRole('list', { name: 'Network list' });
+    const list = screen.getByRole('listbox', { name: 'Network list' });
     const waterfall = list.querySelector('.rk-waterfall') as HTMLElement;
     const bar = waterfall.firstElementChild as HTMLElement;
     const box = waterfall.getBoundingClientRect();
@@ -246,7 +307,7 @@ describe('the inspector with thousands of rows in Chromium', () => {
     const handle = renderPlayer(busy);
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
     const list = document.querySelector<HTMLElement>('[aria-label="Console list"]');
-    expect(list?.querySelectorAll('li')).toHaveLength(BUSY_LOGS);
+    expect(list?.querySelectorAll('[role="option"]')).toHaveLength(BUSY_LOGS);
 
     // Playback moves the current row a row or two a frame; each step is a seek.
     for (let frame = 1; frame <= 15; frame++) {

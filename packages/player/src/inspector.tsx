@@ -3,6 +3,7 @@
 import {
   type ComponentPropsWithoutRef,
   forwardRef,
+  type KeyboardEvent,
   memo,
   useCallback,
   useEffect,
@@ -55,8 +56,12 @@ function tabForKey(tab: InspectorTab, key: string): InspectorTab | undefined {
 
 interface InspectorRowProps {
   item: ReplayEventItem;
+  /** The option's id, for the list's `aria-activedescendant`. */
+  optionId: string;
   past: boolean;
   current: boolean;
+  /** The row keyboard navigation is at: selected, in the listbox pattern's terms. */
+  active: boolean;
   /** A network row's waterfall bar (CSS left and width); only network rows have one. */
   barLeft?: string;
   barWidth?: string;
@@ -67,63 +72,107 @@ interface InspectorRowProps {
 // (every frame, for a busy console) froze playback.
 const InspectorRow = memo(function InspectorRow({
   item,
+  optionId,
   past,
   current,
+  active,
   barLeft,
   barWidth,
   onSelect,
 }: InspectorRowProps) {
   return (
-    <li data-item={item.id}>
-      <button
-        type="button"
-        className="rk-item"
-        data-kind={item.kind}
-        data-level={item.level}
-        data-past={past}
-        aria-current={current ? 'true' : undefined}
-        onClick={() => onSelect(item)}
-      >
-        <span className="rk-item-time">{formatTime(item.offset)}</span>
-        {item.network ? (
-          <>
-            <span className="rk-item-method">{item.network.method}</span>
-            <span className="rk-item-label" title={item.network.url}>
-              {item.network.url}
+    // An option, not a button: the list is one tab stop whose arrow keys move between rows
+    // (a screen reader switches to focus mode in a listbox, so it lets those keys through).
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox handles Enter for its active row.
+    // biome-ignore lint/a11y/useFocusableInteractive: the listbox keeps focus (aria-activedescendant).
+    <div
+      id={optionId}
+      role="option"
+      aria-selected={active}
+      aria-current={current ? 'true' : undefined}
+      className="rk-item"
+      data-item={item.id}
+      data-kind={item.kind}
+      data-level={item.level}
+      data-past={past}
+      onClick={() => onSelect(item)}
+    >
+      <span className="rk-item-time">{formatTime(item.offset)}</span>
+      {item.network ? (
+        <>
+          <span className="rk-item-method">{item.network.method}</span>
+          <span className="rk-item-label" title={item.network.url}>
+            {item.network.url}
+          </span>
+          <span
+            className="rk-item-status"
+            data-failed={item.network.status === 0 || item.network.status >= 400}
+          >
+            {networkStatusText(item.network)}
+          </span>
+          <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
+          <span className="rk-waterfall" aria-hidden="true">
+            <span style={{ left: barLeft, width: barWidth }} />
+          </span>
+        </>
+      ) : (
+        <>
+          {item.level && <span className="rk-item-level">{item.level}</span>}
+          <span className="rk-item-label" title={item.label}>
+            {item.label}
+          </span>
+          {item.detail && (
+            <span className="rk-item-detail" title={item.detail}>
+              {item.detail}
             </span>
-            <span
-              className="rk-item-status"
-              data-failed={item.network.status === 0 || item.network.status >= 400}
-            >
-              {networkStatusText(item.network)}
-            </span>
-            <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
-            <span className="rk-waterfall" aria-hidden="true">
-              <span style={{ left: barLeft, width: barWidth }} />
-            </span>
-          </>
-        ) : (
-          <>
-            {item.level && <span className="rk-item-level">{item.level}</span>}
-            <span className="rk-item-label" title={item.label}>
-              {item.label}
-            </span>
-            {item.detail && (
-              <span className="rk-item-detail" title={item.detail}>
-                {item.detail}
-              </span>
-            )}
-          </>
-        )}
-      </button>
-    </li>
+          )}
+        </>
+      )}
+    </div>
   );
 });
+
+/** Keys that move the active row of a list of `count` rows from `index`; undefined for other keys. */
+function rowForKey(index: number, key: string, count: number, pageRows: number): number | undefined {
+  const target =
+    key === 'ArrowDown'
+      ? index + 1
+      : key === 'ArrowUp'
+        ? index - 1
+        : key === 'PageDown'
+          ? index + pageRows
+          : key === 'PageUp'
+            ? index - pageRows
+            : key === 'Home'
+              ? 0
+              : key === 'End'
+                ? count - 1
+                : undefined;
+  return target === undefined ? undefined : Math.min(count - 1, Math.max(0, target));
+}
+
+/**
+ * Scrolls `list` (only: scrollIntoView would scroll the host page too) so that the part from
+ * `top` to `bottom` (px from the list's top) is in view: centred, or just brought in from the
+ * nearest edge, as keyboard navigation moves one row at a time.
+ */
+function scrollIntoList(list: HTMLElement, top: number, bottom: number, align: 'center' | 'nearest'): void {
+  if (top >= list.scrollTop && bottom <= list.scrollTop + list.clientHeight) {
+    return;
+  }
+  if (align === 'center') {
+    list.scrollTop = Math.max(0, top - list.clientHeight / 2);
+  } else {
+    list.scrollTop = top < list.scrollTop ? top : bottom - list.clientHeight;
+  }
+}
 
 /**
  * Events, console and network of the recording, each in a tab with a filter box. The row
  * of the current time is marked and kept in view while following; scrolling by hand stops
- * following until "Follow" is pressed. Clicking a row seeks there.
+ * following until "Follow" is pressed. Clicking a row seeks there. Each list is one tab
+ * stop (a listbox): the arrow keys, Page Up/Down, Home and End move between rows, Enter
+ * seeks to the row.
  */
 export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(function ReplayInspector(
   { className, defaultTab = 'events', onEventClick, ...props },
@@ -138,7 +187,10 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     network: '',
   });
   const [following, setFollowing] = useState(true);
-  const listRef = useRef<HTMLOListElement | null>(null);
+  // The row the keyboard is at, by id (so it survives a filter or rows streaming in); null
+  // until the list is focused, when it starts at the current row.
+  const [activeId, setActiveId] = useState<number | null>(null);
+  const listRef = useRef<HTMLDivElement | null>(null);
   const id = useId();
 
   const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
@@ -148,6 +200,12 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   // not on each of the clock's 60 updates a second.
   const current = useReplaySelector(store, (s) => lastIndexAtOrBefore(items, s.previewTime ?? s.currentTime));
   const totalMs = Math.max(timeline.totalDurationMs, 1);
+  const activeIndex = useMemo(() => {
+    const index = activeId === null ? -1 : items.findIndex((item) => item.id === activeId);
+    return index !== -1 ? index : Math.min(Math.max(current, 0), items.length - 1);
+  }, [items, activeId, current]);
+  const optionId = (itemId: number) => `${id}-row-${itemId}`;
+  const activeItem = items[activeIndex];
 
   // Runs when the rows change too (filter, tab, streaming), as the current row can move
   // out of view while staying the current row.
@@ -161,11 +219,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     if (row === null) {
       return;
     }
-    // Scroll the list only: scrollIntoView would scroll the host page too.
-    const top = row.offsetTop - list.offsetTop;
-    if (top < list.scrollTop || top + row.offsetHeight > list.scrollTop + list.clientHeight) {
-      list.scrollTop = Math.max(0, top - list.clientHeight / 2);
-    }
+    // The list is positioned, so it is the row's offsetParent.
+    scrollIntoList(list, row.offsetTop, row.offsetTop + row.offsetHeight, 'center');
   }, [following, current, items]);
 
   const stopFollowing = () => setFollowing(false);
@@ -176,11 +231,46 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   // Stable, so a row re-renders only when it becomes current or past, not on every row change.
   const select = useCallback(
     (item: ReplayEventItem) => {
+      setActiveId(item.id);
       store.seek(item.offset);
       onEventClickRef.current?.(item);
     },
     [store],
   );
+
+  const moveActive = (index: number) => {
+    const list = listRef.current;
+    const item = items[index];
+    if (list === null || item === undefined) {
+      return;
+    }
+    // The keyboard user takes over, as with a manual scroll: playback no longer moves the list.
+    setFollowing(false);
+    setActiveId(item.id);
+    const row = list.querySelector<HTMLElement>(`[data-item="${item.id}"]`);
+    if (row !== null) {
+      scrollIntoList(list, row.offsetTop, row.offsetTop + row.offsetHeight, 'nearest');
+    }
+  };
+
+  const onListKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (activeItem === undefined || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      select(activeItem);
+      return;
+    }
+    const list = event.currentTarget;
+    const rowHeight = list.querySelector<HTMLElement>('[role="option"]')?.offsetHeight || 1;
+    const pageRows = Math.max(1, Math.floor(list.clientHeight / rowHeight) - 1);
+    const next = rowForKey(activeIndex, event.key, items.length, pageRows);
+    if (next !== undefined) {
+      event.preventDefault();
+      moveActive(next);
+    }
+  };
 
   return (
     <div {...props} ref={ref} className={className ? `rk-inspector ${className}` : 'rk-inspector'}>
@@ -232,11 +322,22 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             </button>
           )}
         </div>
-        <ol
+        <div
           ref={listRef}
+          role="listbox"
+          tabIndex={0}
           className="rk-items"
           data-tab={tab}
           aria-label={`${TABS.find((t) => t.id === tab)?.label ?? ''} list`}
+          aria-activedescendant={activeItem && optionId(activeItem.id)}
+          onKeyDown={onListKeyDown}
+          onFocus={(event) => {
+            // From where playback is, fixed from now on: a row moving under a screen reader's
+            // cursor with each frame would be read out over and over.
+            if (event.target === event.currentTarget && activeItem !== undefined) {
+              setActiveId(activeItem.id);
+            }
+          }}
           onWheel={stopFollowing}
           onTouchMove={stopFollowing}
           onPointerDown={(event) => {
@@ -246,13 +347,20 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             }
           }}
         >
-          {items.length === 0 && <li className="rk-empty">Nothing here.</li>}
+          {/* Not an option: nothing to choose, only to read. */}
+          {items.length === 0 && (
+            <div role="none" className="rk-empty">
+              Nothing here.
+            </div>
+          )}
           {items.map((item, index) => (
             <InspectorRow
               key={item.id}
               item={item}
+              optionId={optionId(item.id)}
               past={index <= current}
               current={index === current}
+              active={index === activeIndex}
               // Only network rows depend on the recording's length, which grows while it streams.
               barLeft={
                 item.network &&
@@ -262,7 +370,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
               onSelect={select}
             />
           ))}
-        </ol>
+        </div>
       </div>
     </div>
   );

@@ -129,16 +129,22 @@ describe('<ReplayInspector>', () => {
         timestamp: T0 + 3_200,
       }),
     );
-    expect(panel().getByText('checkout_error').closest('button')).toHaveAttribute('aria-current', 'true');
+    expect(panel().getByText('checkout_error').closest('[role="option"]')).toHaveAttribute(
+      'aria-current',
+      'true',
+    );
 
     await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
-    expect(panel().getByText('payment failed').closest('button')).toHaveAttribute('data-level', 'error');
+    expect(panel().getByText('payment failed').closest('[role="option"]')).toHaveAttribute(
+      'data-level',
+      'error',
+    );
     await userEvent.type(panel().getByRole('searchbox', { name: 'Filter console' }), 'ready');
     expect(panel().queryByText('payment failed')).toBeNull();
     expect(panel().getByText('cart ready')).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
-    const request = panel().getByText('/api/pay').closest('button')!;
+    const request = panel().getByText('/api/pay').closest('[role="option"]')!;
     expect(request).toHaveTextContent('POST');
     expect(request).toHaveTextContent('502');
     expect(request).toHaveTextContent('100 ms');
@@ -147,7 +153,7 @@ describe('<ReplayInspector>', () => {
   it('stops following on a manual scroll until Follow is pressed', async () => {
     render(<ReplayPlayer events={recording} />);
     expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();
-    fireEvent.wheel(screen.getByRole('list', { name: 'Events list' }));
+    fireEvent.wheel(screen.getByRole('listbox', { name: 'Events list' }));
     const follow = screen.getByRole('button', { name: 'Follow' });
     await userEvent.click(follow);
     expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();

@@ -107,8 +107,8 @@ describe('seeking and skipping in Chromium', () => {
     await replayIframe();
     await userEvent.click(screen.getByRole('button', { name: 'Play' }));
     await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
-    const row = within(screen.getByRole('list', { name: 'Network list' }))
-      .getAllByRole('button')
+    const row = within(screen.getByRole('listbox', { name: 'Network list' }))
+      .getAllByRole('option')
       .find((button) => button.textContent?.startsWith('0:10'));
     await userEvent.click(row!);
     await new Promise((resolve) => setTimeout(resolve, 500));
