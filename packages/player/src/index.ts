@@ -24,7 +24,7 @@ export {
 } from './controls';
 export { formatTime } from './format-time';
 export type { ReplayInspectorProps } from './inspector';
-export { ReplayInspector } from './inspector';
+export { INSPECTOR_OVERSCAN_ROWS, ReplayInspector } from './inspector';
 export type { InspectorTab, ReplayEventItem } from './inspector-data';
 export { inspectorItems } from './inspector-data';
 export type { LoadSessionOptions, SessionLoadResult, SessionMeta, StreamChunksOptions } from './load-session';

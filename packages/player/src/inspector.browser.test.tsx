@@ -5,7 +5,7 @@ import { act, cleanup, render, screen, waitFor, within } from '@testing-library/
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { ReplayPlayer, type ReplayPlayerHandle } from './index';
+import { INSPECTOR_OVERSCAN_ROWS, ReplayPlayer, type ReplayPlayerHandle } from './index';
 import recording from './test/fixtures/checkout-recording.json';
 
 // The real checkout recording, with many custom events added after it so the Events list
@@ -129,13 +129,13 @@ describe('the inspector list from the keyboard in Chromium', () => {
     await waitFor(() => expect(list.scrollTop).toBe(0));
 
     // A page is what the list shows, less a row kept for context.
-    const pageRows = Math.floor(list.clientHeight / rows()[0]!.offsetHeight) - 1;
+    const pageRows = Math.floor(list.clientHeight / rows()[0]!.getBoundingClientRect().height) - 1;
     await userEvent.keyboard('{PageDown}{PageDown}');
     const paged = activeRow(list) as HTMLElement;
-    expect(rows().indexOf(paged)).toBe(2 * pageRows);
+    expect(paged).toHaveAttribute('aria-posinset', String(1 + 2 * pageRows));
     await waitFor(() => expect(isRowVisible(list, paged.textContent ?? '')).toBe(true));
     await userEvent.keyboard('{PageUp}');
-    expect(rows().indexOf(activeRow(list) as HTMLElement)).toBe(pageRows);
+    expect(activeRow(list)).toHaveAttribute('aria-posinset', String(1 + pageRows));
 
     // Enter does what a click does: seeks to the row, which becomes the current one.
     await userEvent.keyboard('{End}{Enter}');
@@ -234,6 +234,10 @@ describe('the inspector tabs and rows in Chromium', () => {
   it('keeps long messages, stack lines and URLs inside the list', async () => {
     renderDetailed();
     const events = await waitFor(eventsList, { timeout: 5_000 });
+    const rowHeights = Array.from(
+      events.querySelectorAll('[role="option"]'),
+      (row) => row.getBoundingClientRect().height,
+    );
     const label = within(events).getByText('Render failed');
     expect(label.getBoundingClientRect().width).toBeGreaterThan(label.scrollWidth / 2);
     expect(within(events).getByTitle(LONG_FRAME)).toBeInTheDocument();
@@ -242,10 +246,17 @@ describe('the inspector tabs and rows in Chromium', () => {
     const consoleList = screen.getByRole('listbox', { name: 'Console list' });
     expect(overflowsSideways(consoleList)).toBe(false);
     expect(within(consoleList).getByTitle('x'.repeat(600))).toBeInTheDocument();
+    for (const row of consoleList.querySelectorAll('[role="option"]')) {
+      rowHeights.push(row.getBoundingClientRect().height);
+    }
     await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
     const network = screen.getByRole('listbox', { name: 'Network list' });
     expect(overflowsSideways(network)).toBe(false);
     expect(within(network).getByText('aborted')).toBeVisible();
+    // Only the rows in view are rendered, placed by their index: every row is one height.
+    const networkRow = network.querySelector('[role="option"]')?.getBoundingClientRect().height;
+    expect(networkRow).toBeGreaterThan(0);
+    expect(rowHeights.every((height) => height === networkRow)).toBe(true);
   });
 
   it('finds a failed request by the reason it shows', async () => {
@@ -300,21 +311,64 @@ describe('the inspector waterfall in Chromium', () => {
 });
 
 describe('the inspector with thousands of rows in Chromium', () => {
-  // Each step re-renders only the rows whose state changes (about 35–60 ms a step here, in a
-  // development build, against 300 ms when every row re-rendered); a test asserts no time, as
-  // the shared machines are too noisy for that, only that the current row follows.
+  // Each step re-renders only the rows whose state changes; a test asserts no time, as the
+  // shared machines are too noisy for that, only that the current row follows.
   it('follows playback through a busy console, step by step', async () => {
     const handle = renderPlayer(busy);
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
-    const list = document.querySelector<HTMLElement>('[aria-label="Console list"]');
-    expect(list?.querySelectorAll('[role="option"]')).toHaveLength(BUSY_LOGS);
+    const list = screen.getByRole('listbox', { name: 'Console list' });
 
     // Playback moves the current row a row or two a frame; each step is a seek.
     for (let frame = 1; frame <= 15; frame++) {
       act(() => handle.current?.seek(50_000 + frame * FRAME_MS));
-      expect(list?.querySelector('[aria-current="true"]')).toHaveTextContent(
+      expect(list.querySelector('[aria-current="true"]')).toHaveTextContent(
         `tick ${Math.floor((50_000 + frame * FRAME_MS - 3_000) / BUSY_SPACING_MS)}`,
       );
     }
+  }, 30_000);
+
+  it('renders only the rows in view and a few around them, laid out where the whole list would have them', async () => {
+    const handle = renderPlayer(busy);
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    const rows = () => Array.from(list.querySelectorAll<HTMLElement>('[role="option"]'));
+    const rowHeight = rows()[0]!.getBoundingClientRect().height;
+    // What the list shows, the rows rendered beyond each edge, and the active row.
+    const bound = Math.ceil(list.clientHeight / rowHeight) + 1 + 2 * INSPECTOR_OVERSCAN_ROWS + 1;
+    expect(rows().length).toBeLessThanOrEqual(bound);
+    expect(rows()[0]).toHaveAttribute('aria-setsize', String(BUSY_LOGS));
+    // The scrollbar spans every row, rendered or not.
+    expect(list.scrollHeight).toBeGreaterThanOrEqual(Math.floor(BUSY_LOGS * rowHeight));
+
+    /** The row painted at the list's top edge, and its position in the list (from 1). */
+    const rowAtTop = () => {
+      const box = list.getBoundingClientRect();
+      const row = document.elementFromPoint(box.left + 40, box.top + 2)?.closest('[role="option"]');
+      return Number(row?.getAttribute('aria-posinset'));
+    };
+
+    act(() => handle.current?.seek(70_000));
+    const current = () => list.querySelector('[aria-current="true"]');
+    expect(current()).toHaveTextContent('tick 6700');
+    expect(isRowVisible(list, 'tick 6700')).toBe(true);
+    expect(rows().length).toBeLessThanOrEqual(bound);
+
+    // A scroll by hand far from the current row shows the rows that belong there.
+    list.dispatchEvent(new WheelEvent('wheel', { bubbles: true }));
+    list.scrollTop = 2_000 * rowHeight;
+    await waitFor(() => expect(rowAtTop()).toBe(2_001));
+    expect(within(list).getByText('tick 2000')).toBeVisible();
+    expect(rows().length).toBeLessThanOrEqual(bound);
+
+    // The keyboard reaches rows that were not rendered, and brings them into view.
+    list.focus();
+    await userEvent.keyboard('{End}');
+    expect(
+      list.querySelector(`#${CSS.escape(list.getAttribute('aria-activedescendant') ?? '')}`),
+    ).toHaveTextContent(`tick ${BUSY_LOGS - 1}`);
+    await waitFor(() => expect(isRowVisible(list, `tick ${BUSY_LOGS - 1}`)).toBe(true));
+    await userEvent.keyboard('{PageUp}{Enter}');
+    await waitFor(() => expect(current()).toHaveAttribute('id', list.getAttribute('aria-activedescendant')));
+    expect(rows().length).toBeLessThanOrEqual(bound);
   }, 30_000);
 });

@@ -8,6 +8,7 @@ import {
   useCallback,
   useEffect,
   useId,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -23,6 +24,16 @@ import {
 } from './inspector-data';
 import { lastIndexAtOrBefore } from './timeline-data';
 import { useReplaySelector } from './use-replay';
+
+/**
+ * Rows rendered beyond each edge of what the list shows: only those are in the page (a tab
+ * can hold tens of thousands), and a quick scroll still shows rows rather than a gap.
+ */
+export const INSPECTOR_OVERSCAN_ROWS = 10;
+/** A row's height, px, until one is measured (12 px text, 4 px padding above and below). */
+const ROW_HEIGHT_ESTIMATE_PX = 24;
+/** The list's height, px, until it is measured (before layout, or where nothing lays out). */
+const LIST_HEIGHT_ESTIMATE_PX = 600;
 
 const TABS: readonly { id: InspectorTab; label: string }[] = [
   { id: 'events', label: 'Events' },
@@ -62,6 +73,11 @@ interface InspectorRowProps {
   current: boolean;
   /** The row keyboard navigation is at: selected, in the listbox pattern's terms. */
   active: boolean;
+  /** Position in the list, from 1, and the list's length: most rows are not in the page. */
+  position: number;
+  setSize: number;
+  /** Set on the active row when it is outside the rendered rows: where it sits, px. */
+  pinnedTop?: number;
   /** A network row's waterfall bar (CSS left and width); only network rows have one. */
   barLeft?: string;
   barWidth?: string;
@@ -76,6 +92,9 @@ const InspectorRow = memo(function InspectorRow({
   past,
   current,
   active,
+  position,
+  setSize,
+  pinnedTop,
   barLeft,
   barWidth,
   onSelect,
@@ -90,11 +109,15 @@ const InspectorRow = memo(function InspectorRow({
       role="option"
       aria-selected={active}
       aria-current={current ? 'true' : undefined}
+      aria-posinset={position}
+      aria-setsize={setSize}
       className="rk-item"
       data-item={item.id}
       data-kind={item.kind}
       data-level={item.level}
       data-past={past}
+      // The list's aria-activedescendant must name a row in the page, wherever it is.
+      style={pinnedTop === undefined ? undefined : { position: 'absolute', top: pinnedTop }}
       onClick={() => onSelect(item)}
     >
       <span className="rk-item-time">{formatTime(item.offset)}</span>
@@ -192,6 +215,12 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   const [activeId, setActiveId] = useState<number | null>(null);
   const listRef = useRef<HTMLDivElement | null>(null);
   const id = useId();
+  // Windowing: rows are one height (one line each), so which are in view follows from the
+  // scroll position alone. The first row in view is kept, not the scroll position, so
+  // scrolling within a row renders nothing again.
+  const [rowHeight, setRowHeight] = useState(ROW_HEIGHT_ESTIMATE_PX);
+  const [listHeight, setListHeight] = useState(LIST_HEIGHT_ESTIMATE_PX);
+  const [firstInView, setFirstInView] = useState(0);
 
   const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
   const filter = filters[tab];
@@ -207,21 +236,45 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   const optionId = (itemId: number) => `${id}-row-${itemId}`;
   const activeItem = items[activeIndex];
 
-  // Runs when the rows change too (filter, tab, streaming), as the current row can move
-  // out of view while staying the current row.
-  useEffect(() => {
+  const hasRows = items.length > 0;
+  // Measured before paint, then whenever the list is resized or shows its first rows.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a tab's first rows are measured when they show.
+  useLayoutEffect(() => {
     const list = listRef.current;
-    const currentId = items[current]?.id;
-    if (!following || list === null || currentId === undefined) {
+    if (list === null) {
       return;
     }
-    const row = list.querySelector<HTMLElement>(`[data-item="${currentId}"]`);
-    if (row === null) {
+    const measure = () => {
+      // Unrounded (a line of text is rarely whole pixels): rounding would drift by a pixel
+      // every few rows down a long list. Zero where nothing is laid out (hidden, or jsdom):
+      // the estimates stay.
+      const height = list.querySelector('[role="option"]')?.getBoundingClientRect().height ?? 0;
+      if (height > 0) {
+        setRowHeight(height);
+        setFirstInView(Math.floor(list.scrollTop / height));
+      }
+      if (list.clientHeight > 0) {
+        setListHeight(list.clientHeight);
+      }
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(list);
+    return () => observer.disconnect();
+  }, [hasRows, tab]);
+
+  // Runs when the rows change too (filter, tab, streaming), as the current row can move
+  // out of view while staying the current row. Before paint, so the rows around it are
+  // rendered in the same frame.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new rows can move the current one out of view.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!following || list === null || current < 0) {
       return;
     }
-    // The list is positioned, so it is the row's offsetParent.
-    scrollIntoList(list, row.offsetTop, row.offsetTop + row.offsetHeight, 'center');
-  }, [following, current, items]);
+    scrollIntoList(list, current * rowHeight, (current + 1) * rowHeight, 'center');
+    setFirstInView(Math.floor(list.scrollTop / rowHeight));
+  }, [following, current, items, rowHeight]);
 
   const stopFollowing = () => setFollowing(false);
   const onEventClickRef = useRef(onEventClick);
@@ -247,10 +300,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     // The keyboard user takes over, as with a manual scroll: playback no longer moves the list.
     setFollowing(false);
     setActiveId(item.id);
-    const row = list.querySelector<HTMLElement>(`[data-item="${item.id}"]`);
-    if (row !== null) {
-      scrollIntoList(list, row.offsetTop, row.offsetTop + row.offsetHeight, 'nearest');
-    }
+    scrollIntoList(list, index * rowHeight, (index + 1) * rowHeight, 'nearest');
+    setFirstInView(Math.floor(list.scrollTop / rowHeight));
   };
 
   const onListKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -262,14 +313,42 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
       select(activeItem);
       return;
     }
-    const list = event.currentTarget;
-    const rowHeight = list.querySelector<HTMLElement>('[role="option"]')?.offsetHeight || 1;
-    const pageRows = Math.max(1, Math.floor(list.clientHeight / rowHeight) - 1);
+    const pageRows = Math.max(1, Math.floor(listHeight / rowHeight) - 1);
     const next = rowForKey(activeIndex, event.key, items.length, pageRows);
     if (next !== undefined) {
       event.preventDefault();
       moveActive(next);
     }
+  };
+
+  const rowsInView = Math.ceil(listHeight / rowHeight) + 1;
+  const windowStart = Math.max(0, Math.min(firstInView, items.length - rowsInView) - INSPECTOR_OVERSCAN_ROWS);
+  const windowEnd = Math.min(items.length, Math.max(0, firstInView) + rowsInView + INSPECTOR_OVERSCAN_ROWS);
+  const renderRow = (index: number, pinnedTop?: number) => {
+    const item = items[index];
+    if (item === undefined) {
+      return null;
+    }
+    return (
+      <InspectorRow
+        key={item.id}
+        item={item}
+        optionId={optionId(item.id)}
+        past={index <= current}
+        current={index === current}
+        active={index === activeIndex}
+        position={index + 1}
+        setSize={items.length}
+        pinnedTop={pinnedTop}
+        // Only network rows depend on the recording's length, which grows while it streams.
+        barLeft={
+          item.network &&
+          `${Math.min(100, (Math.max(0, item.network.startedAt - timeline.startTime) / totalMs) * 100)}%`
+        }
+        barWidth={item.network && `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`}
+        onSelect={select}
+      />
+    );
   };
 
   return (
@@ -332,12 +411,25 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
           aria-activedescendant={activeItem && optionId(activeItem.id)}
           onKeyDown={onListKeyDown}
           onFocus={(event) => {
-            // From where playback is, fixed from now on: a row moving under a screen reader's
-            // cursor with each frame would be read out over and over.
-            if (event.target === event.currentTarget && activeItem !== undefined) {
-              setActiveId(activeItem.id);
+            const list = event.currentTarget;
+            if (event.target !== list || !hasRows) {
+              return;
             }
+            // The row the keyboard starts at is one in view: the last one it was at, else the
+            // current one, else the first. Fixed from now on: a row moving under a screen
+            // reader's cursor with each frame would be read out over and over.
+            const inView = (index: number) =>
+              index >= 0 &&
+              index * rowHeight >= list.scrollTop &&
+              (index + 1) * rowHeight <= list.scrollTop + list.clientHeight;
+            const start = inView(activeIndex)
+              ? activeIndex
+              : inView(current)
+                ? current
+                : Math.min(items.length - 1, Math.ceil(list.scrollTop / rowHeight));
+            setActiveId(items[start]?.id ?? null);
           }}
+          onScroll={(event) => setFirstInView(Math.floor(event.currentTarget.scrollTop / rowHeight))}
           onWheel={stopFollowing}
           onTouchMove={stopFollowing}
           onPointerDown={(event) => {
@@ -353,23 +445,21 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
               Nothing here.
             </div>
           )}
-          {items.map((item, index) => (
-            <InspectorRow
-              key={item.id}
-              item={item}
-              optionId={optionId(item.id)}
-              past={index <= current}
-              current={index === current}
-              active={index === activeIndex}
-              // Only network rows depend on the recording's length, which grows while it streams.
-              barLeft={
-                item.network &&
-                `${Math.min(100, (Math.max(0, item.network.startedAt - timeline.startTime) / totalMs) * 100)}%`
-              }
-              barWidth={item.network && `${Math.max(0.5, (item.network.durationMs / totalMs) * 100)}%`}
-              onSelect={select}
-            />
-          ))}
+          {hasRows && (
+            <div
+              className="rk-items-rows"
+              // The rows before and after those rendered take their room, so the scrollbar is
+              // the whole list's. Padding of the list itself would size the list, not its content.
+              style={{
+                paddingTop: windowStart * rowHeight,
+                paddingBottom: (items.length - windowEnd) * rowHeight,
+              }}
+            >
+              {activeIndex < windowStart && renderRow(activeIndex, activeIndex * rowHeight)}
+              {items.slice(windowStart, windowEnd).map((_, offset) => renderRow(windowStart + offset))}
+              {activeIndex >= windowEnd && renderRow(activeIndex, activeIndex * rowHeight)}
+            </div>
+          )}
         </div>
       </div>
     </div>
