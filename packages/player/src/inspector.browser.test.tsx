@@ -95,6 +95,17 @@ describe('the inspector in Chromium', () => {
   });
 });
 
+/** The position in its list (from 1) of the row painted at the list's top edge. */
+function rowAtTop(list: HTMLElement): number {
+  // From the layout, not elementFromPoint: the test page can be narrower than the player.
+  const top = list.getBoundingClientRect().top + 2;
+  const row = Array.from(list.querySelectorAll('[role="option"]')).find((option) => {
+    const box = option.getBoundingClientRect();
+    return box.top <= top && top < box.bottom;
+  });
+  return Number(row?.getAttribute('aria-posinset'));
+}
+
 /** The row the list's keyboard focus is at (its aria-activedescendant). */
 function activeRow(list: HTMLElement): HTMLElement | null {
   const rowId = list.getAttribute('aria-activedescendant');
@@ -153,6 +164,40 @@ describe('the inspector list from the keyboard in Chromium', () => {
     // The next Tab leaves the list rather than walking through its rows.
     await userEvent.tab();
     expect(list.contains(document.activeElement)).toBe(false);
+  });
+});
+
+describe('the inspector tabs and their scroll positions in Chromium', () => {
+  it('keeps each tab at its own scroll position', async () => {
+    const noisy: RecordedEvent[] = [
+      ...events,
+      ...Array.from({ length: 200 }, (_, index) =>
+        custom(3_000 + index * 10, ReservedEvent.Console, { level: 'log', args: [`log ${index}`] }),
+      ),
+    ].sort((a, b) => a.timestamp - b.timestamp);
+    renderPlayer(noisy);
+    const list = await waitFor(eventsList, { timeout: 5_000 });
+    await waitFor(() => expect(list.scrollHeight).toBeGreaterThan(list.clientHeight + 600));
+    list.dispatchEvent(new WheelEvent('wheel', { bubbles: true }));
+    list.scrollTop = 600;
+    await waitFor(() => expect(rowAtTop(list)).toBeGreaterThan(1));
+    const eventsTop = rowAtTop(list);
+
+    // Console was never scrolled: it opens at its top, not 600 px down its own rows.
+    await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
+    const consoleList = screen.getByRole('listbox', { name: 'Console list' });
+    expect(consoleList.scrollTop).toBe(0);
+    consoleList.scrollTop = 1_200;
+    await waitFor(() => expect(rowAtTop(consoleList)).toBeGreaterThan(1));
+    const consoleTop = rowAtTop(consoleList);
+
+    // Back on Events, the list is where it was left there.
+    await userEvent.click(screen.getByRole('tab', { name: /Events/ }));
+    await waitFor(() => expect(eventsList().scrollTop).toBe(600));
+    expect(rowAtTop(eventsList())).toBe(eventsTop);
+    await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
+    await waitFor(() => expect(consoleList.scrollTop).toBe(1_200));
+    expect(rowAtTop(consoleList)).toBe(consoleTop);
   });
 });
 
@@ -340,13 +385,6 @@ describe('the inspector with thousands of rows in Chromium', () => {
     // The scrollbar spans every row, rendered or not.
     expect(list.scrollHeight).toBeGreaterThanOrEqual(Math.floor(BUSY_LOGS * rowHeight));
 
-    /** The row painted at the list's top edge, and its position in the list (from 1). */
-    const rowAtTop = () => {
-      const box = list.getBoundingClientRect();
-      const row = document.elementFromPoint(box.left + 40, box.top + 2)?.closest('[role="option"]');
-      return Number(row?.getAttribute('aria-posinset'));
-    };
-
     act(() => handle.current?.seek(70_000));
     const current = () => list.querySelector('[aria-current="true"]');
     expect(current()).toHaveTextContent('tick 6700');
@@ -356,7 +394,7 @@ describe('the inspector with thousands of rows in Chromium', () => {
     // A scroll by hand far from the current row shows the rows that belong there.
     list.dispatchEvent(new WheelEvent('wheel', { bubbles: true }));
     list.scrollTop = 2_000 * rowHeight;
-    await waitFor(() => expect(rowAtTop()).toBe(2_001));
+    await waitFor(() => expect(rowAtTop(list)).toBe(2_001));
     expect(within(list).getByText('tick 2000')).toBeVisible();
     expect(rows().length).toBeLessThanOrEqual(bound);
 

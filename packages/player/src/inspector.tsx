@@ -221,6 +221,9 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   const [rowHeight, setRowHeight] = useState(ROW_HEIGHT_ESTIMATE_PX);
   const [listHeight, setListHeight] = useState(LIST_HEIGHT_ESTIMATE_PX);
   const [firstInView, setFirstInView] = useState(0);
+  // Each tab's list is scrolled apart, as if each had its own: one tab's position means
+  // nothing in another's rows.
+  const scrollTopsRef = useRef<Record<InspectorTab, number>>({ events: 0, console: 0, network: 0 });
 
   const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
   const filter = filters[tab];
@@ -262,6 +265,16 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     observer.observe(list);
     return () => observer.disconnect();
   }, [hasRows, tab]);
+
+  // Declared before following, which then moves on from there if the current row is out of view.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a tab switch restores a position.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (list !== null) {
+      list.scrollTop = scrollTopsRef.current[tab];
+      setFirstInView(Math.floor(list.scrollTop / rowHeight));
+    }
+  }, [tab]);
 
   // Runs when the rows change too (filter, tab, streaming), as the current row can move
   // out of view while staying the current row. Before paint, so the rows around it are
@@ -429,7 +442,10 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
                 : Math.min(items.length - 1, Math.ceil(list.scrollTop / rowHeight));
             setActiveId(items[start]?.id ?? null);
           }}
-          onScroll={(event) => setFirstInView(Math.floor(event.currentTarget.scrollTop / rowHeight))}
+          onScroll={(event) => {
+            scrollTopsRef.current[tab] = event.currentTarget.scrollTop;
+            setFirstInView(Math.floor(event.currentTarget.scrollTop / rowHeight));
+          }}
           onWheel={stopFollowing}
           onTouchMove={stopFollowing}
           onPointerDown={(event) => {
