@@ -70,7 +70,7 @@ export const CheckoutWithError: Story = {
     // The inspector lists the session-list request the shopper's last click started (aborted
     // as the shop unmounted) in its Network tab.
     await userEvent.click(canvas.getByRole('tab', { name: /Network/ }));
-    await expect(within(canvas.getByRole('tabpanel')).getByText(/v1\/sessions/)).toBeInTheDocument();
+    await expect(within(canvas.getByRole('tabpanel')).getByTitle(/v1\/sessions/)).toBeInTheDocument();
   },
 };
 

@@ -107,6 +107,6 @@ export const InspectorOnly: Story = {
     const canvas = within(canvasElement);
     await userEvent.click(await canvas.findByRole('tab', { name: /Network/ }));
     await userEvent.type(canvas.getByRole('searchbox', { name: 'Filter network' }), 'sessions');
-    await expect(canvas.getByText(/v1\/sessions/)).toBeInTheDocument();
+    await expect(canvas.getByTitle(/v1\/sessions/)).toBeInTheDocument();
   },
 };

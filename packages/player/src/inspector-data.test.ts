@@ -1,6 +1,6 @@
 import { ReservedEvent } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
-import { inspectorItems } from './inspector-data';
+import { inspectorItems, urlTailStart } from './inspector-data';
 import { custom, fullSnapshot, meta } from './test/events';
 
 describe('inspectorItems', () => {
@@ -24,5 +24,20 @@ describe('inspectorItems', () => {
     // Another start time (another recording of these events) derives the rows again.
     expect(inspectorItems(first, 500).console[0]).not.toBe(before.console[0]);
     expect(inspectorItems(first, 500).console[0]?.offset).toBe(1_000);
+  });
+});
+
+describe('urlTailStart', () => {
+  const tail = (url: string) => url.slice(urlTailStart(url));
+
+  it('starts at the last path segment, with its query and fragment', () => {
+    expect(tail('https://api.example.com/v1/orders/42/report?page=1&sort=a/b')).toBe(
+      'report?page=1&sort=a/b',
+    );
+    expect(tail('/api/pay#retry')).toBe('pay#retry');
+    expect(tail('https://api.example.com/v1/users/')).toBe('users/');
+    expect(tail('https://api.example.com/?q=1')).toBe('api.example.com/?q=1');
+    expect(tail('pay')).toBe('pay');
+    expect(tail('')).toBe('');
   });
 });

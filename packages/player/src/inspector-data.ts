@@ -153,6 +153,17 @@ export function inspectorItems(
   return items;
 }
 
+/**
+ * Where a URL's last path segment starts, with the query and fragment after it: what tells
+ * one request from another, kept in view when a row cuts a long URL. A trailing slash stays
+ * with its segment (`/users/`); a URL without a slash is all tail.
+ */
+export function urlTailStart(url: string): number {
+  const query = url.search(/[?#]/);
+  const pathEnd = query === -1 ? url.length : query;
+  return url.lastIndexOf('/', pathEnd - 2) + 1;
+}
+
 /** What a network row shows as its status: the HTTP status, or why the request failed. */
 export function networkStatusText(network: NonNullable<ReplayEventItem['network']>): string {
   return network.status === 0 ? (network.error ?? 'failed') : String(network.status);

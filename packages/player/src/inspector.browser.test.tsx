@@ -243,6 +243,26 @@ function overflowsSideways(list: HTMLElement): boolean {
   );
 }
 
+/** Where the last occurrence of `text` in `element` is painted (it must lie in one text node). */
+function textBox(element: HTMLElement, text: string): DOMRect {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  let found: { node: Text; at: number } | null = null;
+  while (walker.nextNode()) {
+    const node = walker.currentNode as Text;
+    const at = node.data.lastIndexOf(text);
+    if (at !== -1) {
+      found = { node, at };
+    }
+  }
+  if (found === null) {
+    throw new Error(`"${text}" is not in one text node of the element`);
+  }
+  const range = document.createRange();
+  range.setStart(found.node, found.at);
+  range.setEnd(found.node, found.at + text.length);
+  return range.getBoundingClientRect();
+}
+
 describe('the inspector tabs and rows in Chromium', () => {
   it('names each tab with its count apart', async () => {
     renderDetailed();
@@ -302,6 +322,23 @@ describe('the inspector tabs and rows in Chromium', () => {
     const networkRow = network.querySelector('[role="option"]')?.getBoundingClientRect().height;
     expect(networkRow).toBeGreaterThan(0);
     expect(rowHeights.every((height) => height === networkRow)).toBe(true);
+  });
+
+  it('cuts a long URL in its middle, keeping its last segment in view, with the whole URL as its tooltip', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
+    const network = screen.getByRole('listbox', { name: 'Network list' });
+    const label = within(network).getByTitle(LONG_URL);
+    // Read out whole: the two parts are the URL's text, one after the other.
+    expect(label.textContent).toBe(LONG_URL);
+    const box = label.getBoundingClientRect();
+    // The last path segment, in a label about 100 px wide here (the query may be cut).
+    const tail = textBox(label, 'report');
+    expect(tail.width).toBeGreaterThan(0);
+    expect(tail.left).toBeGreaterThanOrEqual(box.left);
+    expect(tail.right).toBeLessThanOrEqual(box.right + 1);
+    // The host still shows at the start.
+    expect(within(label).getByText(/^https:\/\/api\.example\.com/)).toBeVisible();
   });
 
   it('finds a failed request by the reason it shows', async () => {

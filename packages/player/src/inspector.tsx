@@ -21,6 +21,7 @@ import {
   matchesFilter,
   networkStatusText,
   type ReplayEventItem,
+  urlTailStart,
 } from './inspector-data';
 import { lastIndexAtOrBefore } from './timeline-data';
 import { useReplaySelector } from './use-replay';
@@ -99,6 +100,7 @@ const InspectorRow = memo(function InspectorRow({
   barWidth,
   onSelect,
 }: InspectorRowProps) {
+  const urlTail = item.network ? urlTailStart(item.network.url) : 0;
   return (
     // An option, not a button: the list is one tab stop whose arrow keys move between rows
     // (a screen reader switches to focus mode in a listbox, so it lets those keys through).
@@ -124,8 +126,10 @@ const InspectorRow = memo(function InspectorRow({
       {item.network ? (
         <>
           <span className="rk-item-method">{item.network.method}</span>
-          <span className="rk-item-label" title={item.network.url}>
-            {item.network.url}
+          {/* Cut in the middle: the host and the last segment both stay in view. */}
+          <span className="rk-item-label rk-item-url" title={item.network.url}>
+            <span>{item.network.url.slice(0, urlTail)}</span>
+            <span>{item.network.url.slice(urlTail)}</span>
           </span>
           <span
             className="rk-item-status"

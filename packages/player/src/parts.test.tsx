@@ -144,7 +144,7 @@ describe('<ReplayInspector>', () => {
     expect(panel().getByText('cart ready')).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
-    const request = panel().getByText('/api/pay').closest('[role="option"]')!;
+    const request = panel().getByTitle('/api/pay').closest('[role="option"]')!;
     expect(request).toHaveTextContent('POST');
     expect(request).toHaveTextContent('502');
     expect(request).toHaveTextContent('100 ms');
