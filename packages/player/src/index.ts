@@ -26,7 +26,7 @@ export { formatTime } from './format-time';
 export type { ReplayInspectorProps } from './inspector';
 export { INSPECTOR_OVERSCAN_ROWS, ReplayInspector } from './inspector';
 export type { InspectorTab, ReplayEventItem } from './inspector-data';
-export { inspectorItems } from './inspector-data';
+export { INSPECTOR_TABS, inspectorItems } from './inspector-data';
 export type { LoadSessionOptions, SessionLoadResult, SessionMeta, StreamChunksOptions } from './load-session';
 export {
   fetchSessionMeta,

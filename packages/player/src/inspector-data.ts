@@ -8,8 +8,24 @@ import {
   ReservedEvent,
 } from '@replaykit/core';
 
-/** The inspector's tabs. */
-export type InspectorTab = 'events' | 'console' | 'network';
+/** The inspector's tabs, in the order shown. */
+export const INSPECTOR_TABS = ['events', 'console', 'network'] as const;
+
+/** One of {@link INSPECTOR_TABS}. */
+export type InspectorTab = (typeof INSPECTOR_TABS)[number];
+
+/**
+ * Throws unless `value` is an inspector tab, naming `what` was given it (e.g. "<ReplayPlayer>
+ * defaultInspectorTab"): a typo from plain JavaScript or a URL parameter otherwise shows an
+ * empty inspector, or fails deep inside it.
+ */
+export function assertInspectorTab(value: unknown, what: string): asserts value is InspectorTab {
+  if (!(INSPECTOR_TABS as readonly unknown[]).includes(value)) {
+    throw new Error(
+      `${what} must be one of ${INSPECTOR_TABS.map((tab) => `"${tab}"`).join(', ')}, not ${JSON.stringify(value)}: pass one of those (lower case), or leave it out for "events".`,
+    );
+  }
+}
 
 /** One row of the inspector, derived from one recorded event. */
 export interface ReplayEventItem {

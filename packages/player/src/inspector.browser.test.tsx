@@ -5,7 +5,7 @@ import { act, cleanup, render, screen, waitFor, within } from '@testing-library/
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { INSPECTOR_OVERSCAN_ROWS, ReplayPlayer, type ReplayPlayerHandle } from './index';
+import { INSPECTOR_OVERSCAN_ROWS, type InspectorTab, ReplayPlayer, type ReplayPlayerHandle } from './index';
 import recording from './test/fixtures/checkout-recording.json';
 
 // The real checkout recording, with many custom events added after it so the Events list
@@ -164,6 +164,32 @@ describe('the inspector list from the keyboard in Chromium', () => {
     // The next Tab leaves the list rather than walking through its rows.
     await userEvent.tab();
     expect(list.contains(document.activeElement)).toBe(false);
+  });
+});
+
+describe('the inspector tab a player opens on in Chromium', () => {
+  it('opens on defaultInspectorTab', async () => {
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer
+          events={detailed}
+          defaultInspectorTab="network"
+          style={{ width: '100%', height: '100%' }}
+        />
+      </div>,
+    );
+    expect(await screen.findByRole('tab', { name: 'Network 1' }, { timeout: 5_000 })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+    expect(within(screen.getByRole('listbox', { name: 'Network list' })).getByText('aborted')).toBeVisible();
+  });
+
+  it('says which tabs there are when given another', () => {
+    const unknown = 'Network' as InspectorTab;
+    expect(() => render(<ReplayPlayer events={detailed} defaultInspectorTab={unknown} />)).toThrow(
+      '<ReplayPlayer> defaultInspectorTab must be one of "events", "console", "network", not "Network"',
+    );
   });
 });
 

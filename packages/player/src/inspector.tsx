@@ -16,6 +16,8 @@ import {
 import { useReplayStore } from './context';
 import { formatTime } from './format-time';
 import {
+  assertInspectorTab,
+  INSPECTOR_TABS,
   type InspectorTab,
   inspectorItems,
   matchesFilter,
@@ -36,11 +38,8 @@ const ROW_HEIGHT_ESTIMATE_PX = 24;
 /** The list's height, px, until it is measured (before layout, or where nothing lays out). */
 const LIST_HEIGHT_ESTIMATE_PX = 600;
 
-const TABS: readonly { id: InspectorTab; label: string }[] = [
-  { id: 'events', label: 'Events' },
-  { id: 'console', label: 'Console' },
-  { id: 'network', label: 'Network' },
-];
+const TAB_LABELS: Record<InspectorTab, string> = { events: 'Events', console: 'Console', network: 'Network' };
+const TABS = INSPECTOR_TABS.map((tab) => ({ id: tab, label: TAB_LABELS[tab] }));
 
 /** Props of `<ReplayInspector>`: those of its wrapping `<div>`. */
 export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
@@ -206,6 +205,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   ref,
 ) {
   const store = useReplayStore('<ReplayInspector>');
+  assertInspectorTab(defaultTab, '<ReplayInspector> defaultTab');
   const timeline = useReplaySelector(store, (s) => s.timeline);
   const [tab, setTab] = useState<InspectorTab>(defaultTab);
   const [filters, setFilters] = useState<Record<InspectorTab, string>>({

@@ -24,7 +24,7 @@ import {
   toggleFullscreen,
 } from './controls';
 import { ReplayInspector } from './inspector';
-import type { ReplayEventItem } from './inspector-data';
+import { assertInspectorTab, type InspectorTab, type ReplayEventItem } from './inspector-data';
 import { PLAYBACK_SPEEDS, type PlaybackSpeed, type PlaybackState, ReplayStore } from './replay-store';
 import { ReplayTimeline } from './timeline';
 import type { ReplayTimelineData } from './timeline-data';
@@ -98,6 +98,8 @@ export interface ReplayPlayerProps {
   theme?: 'light' | 'dark' | 'auto';
   /** Show the Events / Console / Network inspector next to the replay; default true. */
   inspector?: boolean;
+  /** The inspector tab shown first: `events` (default), `console` or `network`. */
+  defaultInspectorTab?: InspectorTab;
   /** Replays canvas command streams (2D/WebGL) with rrweb's own canvas replay; image snapshots show without it. UNSAFE: adds `allow-scripts` to the replay iframe's sandbox. */
   UNSAFE_replayCanvas?: boolean;
   className?: string;
@@ -144,6 +146,7 @@ const NO_SNAPSHOT_RETRY_HINT = 'If it is still being recorded, retry in a moment
 
 interface LayoutProps {
   inspector: boolean;
+  inspectorTab: InspectorTab;
   progress: LoadProgress;
   tabs: ReactNode;
   replayCanvas: boolean;
@@ -167,7 +170,7 @@ function LoadProgressBar({ progress }: { progress: LoadProgress }) {
   );
 }
 
-function DefaultLayout({ inspector, progress, tabs, replayCanvas, onEventClick }: LayoutProps) {
+function DefaultLayout({ inspector, inspectorTab, progress, tabs, replayCanvas, onEventClick }: LayoutProps) {
   return (
     <div className="rk-layout" data-inspector={inspector}>
       <div className="rk-stage">
@@ -200,6 +203,7 @@ function DefaultLayout({ inspector, progress, tabs, replayCanvas, onEventClick }
       </div>
       {inspector && (
         <ReplayInspector
+          defaultTab={inspectorTab}
           onEventClick={(item: ReplayEventItem) =>
             onEventClick({
               source: 'inspector',
@@ -349,6 +353,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     defaultSkipInactive = true,
     theme = 'light',
     inspector = true,
+    defaultInspectorTab = 'events',
     UNSAFE_replayCanvas = false,
     className,
     style,
@@ -360,6 +365,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   },
   ref,
 ) {
+  assertInspectorTab(defaultInspectorTab, '<ReplayPlayer> defaultInspectorTab');
   // The tab chosen, and the recording it was chosen in: another recording starts at its first tab.
   const [tab, setTab] = useState<{
     windowId: string;
@@ -628,6 +634,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           {children ?? (
             <DefaultLayout
               inspector={inspector}
+              inspectorTab={defaultInspectorTab}
               progress={source.progress}
               tabs={tabs}
               replayCanvas={UNSAFE_replayCanvas}
