@@ -1,10 +1,11 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import { EventType, type RecordedEvent, ReservedEvent } from '@replaykit/core';
+import { EventType, type RecordedEvent, ReservedEvent, type SessionChunk } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { INSPECTOR_OVERSCAN_ROWS, type InspectorTab, ReplayPlayer, type ReplayPlayerHandle } from './index';
 import recording from './test/fixtures/checkout-recording.json';
 
@@ -183,6 +184,26 @@ describe('the inspector tab a player opens on in Chromium', () => {
       'true',
     );
     expect(within(screen.getByRole('listbox', { name: 'Network list' })).getByText('aborted')).toBeVisible();
+  });
+
+  it('stays on the tab the viewer chose when another tab of the session loads', async () => {
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield* twoTabSession as SessionChunk[];
+    }
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer loader={loader} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Network/ }, { timeout: 5_000 }));
+    const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
+    const second = tabSelect.querySelectorAll('option')[1]!.value;
+    await userEvent.selectOptions(tabSelect, second);
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second), {
+      timeout: 5_000,
+    });
+    expect(await screen.findByRole('tab', { name: /Network/ })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('listbox', { name: 'Network list' })).toBeInTheDocument();
   });
 
   it('says which tabs there are when given another', () => {

@@ -47,6 +47,8 @@ export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div
   defaultTab?: InspectorTab;
   /** Called when a row is clicked (after the seek to it). */
   onEventClick?: (item: ReplayEventItem) => void;
+  /** Called when the viewer picks another tab. */
+  onTabChange?: (tab: InspectorTab) => void;
 }
 
 /** The tab a key moves to from `tab`, per the ARIA tabs pattern; undefined for other keys. */
@@ -201,13 +203,19 @@ function scrollIntoList(list: HTMLElement, top: number, bottom: number, align: '
  * seeks to the row.
  */
 export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(function ReplayInspector(
-  { className, defaultTab = 'events', onEventClick, ...props },
+  { className, defaultTab = 'events', onEventClick, onTabChange, ...props },
   ref,
 ) {
   const store = useReplayStore('<ReplayInspector>');
   assertInspectorTab(defaultTab, '<ReplayInspector> defaultTab');
   const timeline = useReplaySelector(store, (s) => s.timeline);
-  const [tab, setTab] = useState<InspectorTab>(defaultTab);
+  const [tab, setTabState] = useState<InspectorTab>(defaultTab);
+  const setTab = (next: InspectorTab) => {
+    if (next !== tab) {
+      setTabState(next);
+      onTabChange?.(next);
+    }
+  };
   const [filters, setFilters] = useState<Record<InspectorTab, string>>({
     events: '',
     console: '',

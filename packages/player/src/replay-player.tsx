@@ -147,6 +147,7 @@ const NO_SNAPSHOT_RETRY_HINT = 'If it is still being recorded, retry in a moment
 interface LayoutProps {
   inspector: boolean;
   inspectorTab: InspectorTab;
+  onInspectorTabChange: (tab: InspectorTab) => void;
   progress: LoadProgress;
   tabs: ReactNode;
   replayCanvas: boolean;
@@ -170,7 +171,15 @@ function LoadProgressBar({ progress }: { progress: LoadProgress }) {
   );
 }
 
-function DefaultLayout({ inspector, inspectorTab, progress, tabs, replayCanvas, onEventClick }: LayoutProps) {
+function DefaultLayout({
+  inspector,
+  inspectorTab,
+  onInspectorTabChange,
+  progress,
+  tabs,
+  replayCanvas,
+  onEventClick,
+}: LayoutProps) {
   return (
     <div className="rk-layout" data-inspector={inspector}>
       <div className="rk-stage">
@@ -204,6 +213,7 @@ function DefaultLayout({ inspector, inspectorTab, progress, tabs, replayCanvas, 
       {inspector && (
         <ReplayInspector
           defaultTab={inspectorTab}
+          onTabChange={onInspectorTabChange}
           onEventClick={(item: ReplayEventItem) =>
             onEventClick({
               source: 'inspector',
@@ -380,6 +390,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   // another session gets a fresh store, which starts from them rather than the defaults.
   // A speed given through the ref before the replay is ready is a choice too (`setSpeed`).
   const [chosen, setChosen] = useState<{ speed?: PlaybackSpeed; skipInactive?: boolean } | null>(null);
+  // So is the inspector tab: the layout, inspector included, is built anew for each load.
+  const [chosenInspectorTab, setChosenInspectorTab] = useState<InspectorTab | null>(null);
   const pendingRef = useRef<PendingCommands>({ ...NO_PENDING_COMMANDS });
   const callbacksRef = useRef({ onStateChange, onTimeUpdate, onSpeedChange, onEventClick });
   useEffect(() => {
@@ -634,7 +646,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           {children ?? (
             <DefaultLayout
               inspector={inspector}
-              inspectorTab={defaultInspectorTab}
+              inspectorTab={chosenInspectorTab ?? defaultInspectorTab}
+              onInspectorTabChange={setChosenInspectorTab}
               progress={source.progress}
               tabs={tabs}
               replayCanvas={UNSAFE_replayCanvas}
