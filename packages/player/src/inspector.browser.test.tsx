@@ -162,6 +162,14 @@ describe('the inspector list from the keyboard in Chromium', () => {
       String(LAST_STEP_OFFSET_MS),
     );
 
+    // Follow, shown since the keys took over, gives focus back to the list as it goes.
+    await userEvent.keyboard('{Shift>}{Tab}{/Shift}');
+    expect(screen.getByRole('button', { name: 'Follow' })).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
+    expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();
+    expect(list).toHaveFocus();
+    expect(activeRow(list)).toHaveAttribute('aria-current', 'true');
+
     // The next Tab leaves the list rather than walking through its rows.
     await userEvent.tab();
     expect(list.contains(document.activeElement)).toBe(false);

@@ -301,6 +301,16 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     setFirstInView(Math.floor(list.scrollTop / rowHeight));
   }, [following, current, items, rowHeight]);
 
+  // Follow hides itself when pressed: focus goes to the list, at the current row, rather than
+  // falling out of the player (where its keyboard shortcuts no longer work).
+  const focusListRef = useRef(false);
+  useLayoutEffect(() => {
+    if (following && focusListRef.current) {
+      focusListRef.current = false;
+      listRef.current?.focus();
+    }
+  }, [following]);
+
   const stopFollowing = () => setFollowing(false);
   const onEventClickRef = useRef(onEventClick);
   useEffect(() => {
@@ -421,7 +431,14 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             }}
           />
           {!following && (
-            <button type="button" className="rk-follow" onClick={() => setFollowing(true)}>
+            <button
+              type="button"
+              className="rk-follow"
+              onClick={() => {
+                focusListRef.current = true;
+                setFollowing(true);
+              }}
+            >
               Follow
             </button>
           )}
@@ -443,10 +460,11 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             // The row the keyboard starts at is one in view: the last one it was at, else the
             // current one, else the first. Fixed from now on: a row moving under a screen
             // reader's cursor with each frame would be read out over and over.
+            // With a pixel to spare: the browser rounds scrollTop, rows are fractions of pixels.
             const inView = (index: number) =>
               index >= 0 &&
-              index * rowHeight >= list.scrollTop &&
-              (index + 1) * rowHeight <= list.scrollTop + list.clientHeight;
+              index * rowHeight >= list.scrollTop - 1 &&
+              (index + 1) * rowHeight <= list.scrollTop + list.clientHeight + 1;
             const start = inView(activeIndex)
               ? activeIndex
               : inView(current)
