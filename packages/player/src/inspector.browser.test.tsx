@@ -404,6 +404,15 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(within(network).getByText('aborted')).toBeInTheDocument();
     expect(within(network).queryByText('Nothing here.')).toBeNull();
   });
+
+  it('says a filter hides every row, rather than that the tab has none', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
+    await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter console' }), ' checkout ');
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    expect(within(list).getByText('Nothing matches "checkout".')).toBeVisible();
+    expect(within(list).queryByRole('option')).toBeNull();
+  });
 });
 
 // A busy console: a log every 10 ms for 100 s.

@@ -488,7 +488,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
           {/* Not an option: nothing to choose, only to read. */}
           {items.length === 0 && (
             <div role="none" className="rk-empty">
-              Nothing here.
+              {/* A filter left on from before says so, or the tab reads as having no rows. */}
+              {all[tab].length > 0 ? `Nothing matches "${filter.trim()}".` : 'Nothing here.'}
             </div>
           )}
           {hasRows && (
