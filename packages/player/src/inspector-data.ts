@@ -35,7 +35,7 @@ export interface ReplayEventItem {
   /** e.g. `custom`, `navigation`, `click`, `error`, `rage_click`, `console`, `network`. */
   kind: string;
   label: string;
-  /** Secondary text: a stack's first line, console level, a selector. */
+  /** Secondary text: a stack's first line, a selector, "truncated" on a console message cut by the recorder. */
   detail?: string;
   /** Offset from the first event, ms. */
   offset: number;
@@ -117,7 +117,15 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
         ? (payload.level as ConsolePayload['level'])
         : 'log';
       const args = Array.isArray(payload.args) ? payload.args.filter((arg) => typeof arg === 'string') : [];
-      return { ...withPayload, tab: 'console', kind: 'console', level, label: args.join(' ') || '(empty)' };
+      return {
+        ...withPayload,
+        tab: 'console',
+        kind: 'console',
+        level,
+        label: args.join(' ') || '(empty)',
+        // The recorder cut the arguments or their text to its limits: what shows is not all.
+        detail: payload.truncated === true ? 'truncated' : undefined,
+      };
     }
     case ReservedEvent.Network: {
       const network = {

@@ -405,6 +405,32 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(within(network).queryByText('Nothing here.')).toBeNull();
   });
 
+  it('marks a console message the recorder cut to its limits', async () => {
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer
+          events={[
+            ...base,
+            custom(3_000, ReservedEvent.Console, { level: 'log', args: ['whole'] }),
+            custom(3_100, ReservedEvent.Console, {
+              level: 'log',
+              args: ['a'.repeat(2_000)],
+              truncated: true,
+            }),
+          ]}
+          style={{ width: '100%', height: '100%' }}
+        />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    expect(within(list).getByText('truncated')).toBeVisible();
+    expect(within(list).getByText('truncated').closest('[role="option"]')).toHaveTextContent(
+      'a'.repeat(2_000),
+    );
+    expect(within(list).getByText('whole').closest('[role="option"]')).not.toHaveTextContent('truncated');
+  });
+
   it('says a filter hides every row, rather than that the tab has none', async () => {
     renderDetailed();
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
