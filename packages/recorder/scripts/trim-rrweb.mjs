@@ -9,8 +9,9 @@
 // - rrdom's node class (one `instanceof` the recorder's real DOM nodes never satisfy), the id
 //   maps of cross-origin iframes, the relay of events to a parent frame, and
 //   record.addCustomEvent and record.freezePage (replaykit calls neither);
-// - the code of three options replaykit never sets (inlineImages, collectFonts,
-//   slimDOMOptions), which the copy's record() refuses instead of ignoring.
+// - the code of six options replaykit never sets (inlineImages, collectFonts,
+//   slimDOMOptions, plugins, packFn, errorHandler), which the copy's record() refuses
+//   instead of ignoring.
 // Run by the workspace's postinstall; the recorder's build bundles the result, so a
 // published package carries it. Each cut is located by anchors that must match exactly
 // once: a new rrweb version that moves them fails here, loudly, instead of shipping a
@@ -113,8 +114,8 @@ cut(
   '\n  mirror.reset();\n  const maskInputOptions',
   '\n  const maskInputOptions',
   (text) =>
-    '\n  if (inlineImages || collectFonts || _slimDOMOptions) {\n' +
-    '    throw new Error("replaykit\'s copy of rrweb has no inlineImages, collectFonts or slimDOMOptions (trim-rrweb.mjs)");\n' +
+    '\n  if (inlineImages || collectFonts || _slimDOMOptions || plugins || packFn || errorHandler2) {\n' +
+    '    throw new Error("replaykit\'s copy of rrweb has no inlineImages, collectFonts, slimDOMOptions, plugins, packFn or errorHandler (trim-rrweb.mjs)");\n' +
     `  }${text}`,
 );
 
@@ -149,6 +150,34 @@ cut(
   'addCustomEvent and freezePage',
   '\nrecord.addCustomEvent = (tag, payload) => {',
   '\nrecord.takeFullSnapshot = ',
+);
+
+// Three more options replaykit never passes (recorder.ts › startInternal): `plugins` (event
+// processors, extra observers, mirror access), `packFn` and `errorHandler`. Without an error
+// handler rrweb's callbackWrapper returns each callback as it is, so it becomes just that. The
+// guard above makes record() refuse them, as it does the other three.
+cut(
+  'plugins and packFn on each event',
+  '\n  const eventProcessor = (e) => {',
+  '\n  wrappedEmit = (r, isCheckout) => {',
+);
+cut(
+  'plugins given the mirrors',
+  '\n  for (const plugin of plugins || []) {\n    if (plugin.getMirror)',
+  '\n  const processedNodeManager = new ProcessedNodeManager();',
+);
+cut('plugin observers', '\n  const pluginHandlers = [];', '\n  return callbackWrapper(() => {');
+cut('plugin observers stopped', '\n    pluginHandlers.forEach((h) => h());', '\n  });');
+cut(
+  'plugins handed to the observers',
+  '\n          plugins: ((_a2 = plugins',
+  '\n        },\n        hooks\n',
+);
+cut(
+  'error handler',
+  '\nlet errorHandler;',
+  '\nconst mutationBuffers = [];',
+  '\nfunction registerErrorHandler() {\n}\nfunction unregisterErrorHandler() {\n}\nconst callbackWrapper = (cb) => cb;',
 );
 
 /** Replaces `from`, which must occur exactly `times` times, with `to`. */
@@ -215,6 +244,12 @@ export {
 };`,
 );
 
+swap(
+  'events emitted as they are',
+  'emit == null ? void 0 : emit(eventProcessor(e), isCheckout);',
+  'emit == null ? void 0 : emit(e, isCheckout);',
+);
+
 for (const gone of [
   'initCanvasContextObserver',
   'BaseRRNode',
@@ -225,6 +260,10 @@ for (const gone of [
   'recordInlineImage',
   'originalFontFace',
   'headMetaVerification &&',
+  'eventProcessor',
+  'plugin.',
+  'packFn(',
+  'errorHandler(',
 ]) {
   if (code.includes(gone)) {
     throw new Error(`trim-rrweb: "${gone}" is still referenced after the cuts.`);

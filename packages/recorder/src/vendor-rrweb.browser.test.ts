@@ -92,9 +92,16 @@ afterEach(() => {
 
 describe("replaykit's trimmed copy of rrweb's recorder", () => {
   it('refuses the options it was trimmed of, naming them, instead of ignoring them', () => {
-    for (const option of [{ inlineImages: true }, { collectFonts: true }, { slimDOMOptions: 'all' }]) {
+    for (const option of [
+      { inlineImages: true },
+      { collectFonts: true },
+      { slimDOMOptions: 'all' },
+      { plugins: [] },
+      { packFn: (event: unknown) => event },
+      { errorHandler: () => true },
+    ]) {
       expect(() => record({ emit: () => {}, ...option } as Parameters<typeof record>[0])).toThrow(
-        /no inlineImages, collectFonts or slimDOMOptions/,
+        /no inlineImages, collectFonts, slimDOMOptions, plugins, packFn or errorHandler/,
       );
     }
   });
