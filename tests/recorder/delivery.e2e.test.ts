@@ -136,6 +136,28 @@ describe('recorder delivery against the real server', () => {
     expect((retry?.at ?? 0) - (harness.log[refused]?.at ?? 0)).toBeGreaterThanOrEqual(1_900);
   });
 
+  it('stops and reports an error when the server refuses the write key, keeping what it could not send', async () => {
+    // A key the server does not know (or an origin it does not allow): 403, for every batch.
+    harness.faults.push({ kind: 'status', status: 403 });
+    const page = await open('/refused-key', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => {
+      window.recorder.capture('before_refusal');
+      return window.recorder.flush();
+    });
+    // The host app learns it through the status (subscribe) and the last error…
+    await page.waitForFunction(() => window.recorder.getStatus() === 'error');
+    expect(await page.evaluate(() => window.recorder.getLastError())).toMatch(/403.*writeKey/s);
+    // …and the recorder does not go on sending batches that would all be refused: the refused
+    // one was the only request, and its events were not dropped.
+    expect(harness.log.map((entry) => entry.status)).toEqual([403]);
+    // Once the server takes the key again, a flush delivers what was refused.
+    await page.evaluate(() => window.recorder.flush());
+    const events = await waitForStored(sessionId, ['before_refusal']);
+    expect(count(events, 'before_refusal')).toBe(1);
+    expect(count(events, '$dropped')).toBe(0);
+  });
+
   it('sends what is buffered when the page is hidden and goes away', async () => {
     const page = await open('/leaving', { flushDelayMs: 60_000, persistQueue: false });
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;

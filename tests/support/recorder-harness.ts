@@ -18,6 +18,7 @@ declare global {
       getSessionId(): string | undefined;
       getWindowId(): string | undefined;
       getStatus(): string;
+      getLastError(): string | undefined;
       flush(): Promise<void>;
       start(): void;
       stop(): void;

@@ -26,6 +26,8 @@ interface Harness {
   sent: OutgoingBatch[];
   attempts: number[];
   dropped: unknown[];
+  /** What `onRefused` was told. */
+  refusals: string[];
   answers: SendResult[];
   maxConcurrent: number;
   stored: Map<string, OutgoingBatch>;
@@ -39,6 +41,7 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     sent: [],
     attempts: [],
     dropped: [],
+    refusals: [],
     answers: [],
     maxConcurrent: 0,
     stored: new Map(),
@@ -71,6 +74,7 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     store,
     takeSeq: () => nextSeq++,
     onDropped: (payload) => state.dropped.push(payload),
+    onRefused: (refusal) => state.refusals.push(refusal),
     memoryMaxBytes: options.memoryMaxBytes,
     random: () => 0.5,
   });
@@ -192,6 +196,25 @@ describe('Delivery', () => {
     expect(h.dropped).toEqual([{ reason: 'batch_rejected', count: 1, bytes: batch(0).bytes }]);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('400'));
     warn.mockRestore();
+  });
+
+  it('stops at a refused write key, origin or endpoint, keeping every batch, until asked again', async () => {
+    for (const status of [401, 403, 404]) {
+      const h = harness();
+      h.answers.push({ kind: 'rejected', status, reason: 'unknown key' });
+      h.delivery.enqueue(batch(0));
+      h.delivery.enqueue(batch(1));
+      void h.delivery.drain();
+      await vi.advanceTimersByTimeAsync(RETRY_AFTER_MAX_MS);
+      expect(h.attempts).toEqual([0]);
+      expect(h.dropped).toEqual([]);
+      expect(h.refusals).toEqual([`the server refused a batch (${status}): unknown key`]);
+      expect([...h.stored.keys()]).toEqual(['0', '1']);
+      // A flush (the key fixed on the server) sends them.
+      void h.delivery.drain();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(h.sent.map((item) => item.seq)).toEqual([0, 1]);
+    }
   });
 
   it('splits a batch refused with 413 into halves, the second under a new seq', async () => {

@@ -40,6 +40,11 @@ export interface DeliveryOptions {
   takeSeq(windowId: string): number;
   /** Called when data was dropped on purpose, so the recorder can record a `$dropped` marker. */
   onDropped(payload: DroppedPayload): void;
+  /**
+   * Called when the server refuses the write key, the page's origin or the address (401, 403,
+   * 404): it would refuse every batch, so delivery stops there, keeping them all.
+   */
+  onRefused(refusal: string): void;
   /** Called after batches were dropped for memory, so a fresh full snapshot keeps the rest replayable. */
   onNeedFullSnapshot?(): void;
   /** Most bytes of unsent batches held in memory. Default {@link MEMORY_MAX_BYTES}. */
@@ -211,13 +216,24 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         failures = 0;
         forget(head);
         return true;
-      case 'rejected':
+      case 'rejected': {
+        const refusal = `the server refused a batch (${result.status}): ${result.reason}`;
+        if (result.status === 401 || result.status === 403 || result.status === 404) {
+          // Not this batch but the key, origin or endpoint: dropping each batch with a marker
+          // (itself refused, in the next batch) sent one request per flush forever, and lost
+          // everything. Delivery waits instead (a flush tries again), and what is queued is kept
+          // in the store for a later page.
+          delivery.persistPending();
+          options.onRefused(refusal);
+          return false;
+        }
         // Another 4xx will not get better by retrying: drop the batch and say so in the recording.
         queue.shift();
         forget(head);
-        console.warn(`[replaykit] the server refused a batch (${result.status}): ${result.reason}`);
+        console.warn(`[replaykit] ${refusal}`);
         onDropped({ reason: 'batch_rejected', count: head.events.length, bytes: head.bytes });
         return true;
+      }
       case 'too_large':
         // The one event the server names is replaced at once; otherwise (a proxy's limit, say)
         // halves are tried until the lone event that is too large is found.

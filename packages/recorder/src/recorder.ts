@@ -54,7 +54,8 @@ const RRWEB_BLOCK_CLASS = 'rr-block';
  *   trigger, or buffer-until-error);
  * - `paused`: on a blocked URL, or the user has been idle (nothing is sent meanwhile);
  * - `disabled`: opted out, or this session is sampled out;
- * - `error`: recording could not start (see `getLastError()`).
+ * - `error`: recording could not start, or the server refused the write key, origin or endpoint
+ *   (see `getLastError()`).
  */
 export type RecorderStatus = 'idle' | 'recording' | 'buffering' | 'paused' | 'disabled' | 'error';
 
@@ -578,6 +579,14 @@ export function createRecorder(
           }
         },
         onNeedFullSnapshot: takeFullSnapshotSoon,
+        onRefused: (refusal) => {
+          // Every batch would be refused: recording on would only fill memory and storage.
+          stopInternal();
+          secure();
+          status = 'error';
+          lastError = `Recording stopped: ${refusal}. Check writeKey and endpoint; unsent batches are kept.`;
+          notify();
+        },
       });
       transport = pageTransport;
       delivery = queue;

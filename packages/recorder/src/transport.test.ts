@@ -69,6 +69,7 @@ describe('sentAt, the time a batch is sent', () => {
       send: (batch) => transport.send(batch),
       takeSeq: () => 1,
       onDropped: () => {},
+      onRefused: () => {},
     });
     delivery.enqueue(outgoing(0));
     // Offline: the first attempt fails, and the batch waits.
