@@ -1,4 +1,5 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
+import { REQUEST_TIMEOUT_MS } from '@replaykit/recorder';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openRecordedPage } from '../support/recorder-harness.ts';
@@ -20,13 +21,18 @@ function count(events: RecordedEvent[], tag: string): number {
 const open = async (path: string, options: Record<string, unknown> = {}, markup = ''): Promise<Page> =>
   (await openRecordedPage(context, harness.pageUrl(path, options, markup))).page;
 
-async function waitForStored(sessionId: string, tags: string[]): Promise<RecordedEvent[]> {
+async function waitForStored(
+  sessionId: string,
+  tags: string[],
+  timeoutMs?: number,
+): Promise<RecordedEvent[]> {
   return until(
     async () => {
       const events = await harness.storedEvents(sessionId);
       return tags.every((tag) => customTags(events).includes(tag)) ? events : undefined;
     },
     `${tags.join(', ')} stored`,
+    timeoutMs,
   );
 }
 
@@ -70,6 +76,32 @@ describe('recorder delivery against the real server', () => {
     const stored = harness.log.filter((entry) => entry.status === 200 && !entry.duplicate);
     const keys = stored.map((entry) => `${entry.windowId}/${entry.seq}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('keeps the newest batches at the memory cap during an outage, with one fresh full snapshot, not one per flush', async () => {
+    harness.down = true;
+    const page = await open('/memory-cap', { maxMemoryBytes: 20_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const names = Array.from({ length: 20 }, (_, index) => `filler_${index}`);
+    for (const name of names) {
+      // 2 KB each, in a batch of its own: twice the cap in all.
+      await page.evaluate((tag) => {
+        window.recorder.capture(tag, { text: 'x'.repeat(2_000) });
+        return window.recorder.flush();
+      }, name);
+    }
+    // The outage goes on while the page is idle for three more attempts (about 4 s).
+    const failed = harness.log.length;
+    await until(async () => harness.log.length >= failed + 3, 'three more failed attempts');
+    harness.down = false;
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    // The newest filler was within the cap, so it was kept; asking for a fresh full snapshot
+    // after every drop made each snapshot's batch push the queue over the cap again, one
+    // snapshot per flush for the whole outage, and they evicted everything recorded before.
+    const events = await waitForStored(sessionId, ['filler_19', '$dropped']);
+    expect(count(events, 'filler_19')).toBe(1);
+    expect(count(events, 'filler_0')).toBe(0);
+    expect(events.filter((event) => event.type === EventType.FullSnapshot)).toHaveLength(1);
   });
 
   it('splits a batch the server refuses with 413 and delivers every event', async () => {
@@ -134,6 +166,22 @@ describe('recorder delivery against the real server', () => {
     const retry = harness.log[refused + 1];
     expect(retry?.seq).toBe(harness.log[refused]?.seq);
     expect((retry?.at ?? 0) - (harness.log[refused]?.at ?? 0)).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('gives up on a request the server never answers and sends the batch again', async () => {
+    const page = await open('/no-answer', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    // The server (or a proxy before it) takes the body and never answers, as a stuck process
+    // or a connection dropped without a reset does: one request in flight per page, so
+    // nothing else could be sent while it waited.
+    harness.faults.push({ kind: 'hang' });
+    await page.evaluate(() => {
+      window.recorder.capture('unanswered');
+      void window.recorder.flush();
+    });
+    const events = await waitForStored(sessionId, ['unanswered'], REQUEST_TIMEOUT_MS + 30_000);
+    expect(count(events, 'unanswered')).toBe(1);
+    expect(harness.log.map((entry) => entry.status)).toEqual([0, 200]);
   });
 
   it('stops and reports an error when the server refuses the write key, keeping what it could not send', async () => {

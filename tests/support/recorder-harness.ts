@@ -48,6 +48,8 @@ export interface IngestLogEntry {
 /** What the next ingest requests get instead of reaching the real server. */
 export type Fault =
   | { kind: 'network' }
+  /** The body is read and never answered (until the harness closes). */
+  | { kind: 'hang' }
   | { kind: 'status'; status: number; headers?: Record<string, string> };
 
 export interface RecorderHarness {
@@ -161,6 +163,9 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     const fault = harness.down ? ({ kind: 'network' } as const) : harness.faults.shift();
     if (fault?.kind === 'network') {
       request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') {
       return;
     }
     if (fault?.kind === 'status') {

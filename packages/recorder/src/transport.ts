@@ -1,7 +1,7 @@
 import { INGEST_PATH, WRITE_KEY_QUERY } from '@replaykit/core';
 import type { Compressor } from './compress';
 import { batchBody, type OutgoingBatch, type SendResult } from './delivery';
-import { KEEPALIVE_MAX_BYTES } from './limits';
+import { KEEPALIVE_MAX_BYTES, REQUEST_TIMEOUT_MS } from './limits';
 
 export type { SendResult };
 export { KEEPALIVE_MAX_BYTES };
@@ -112,6 +112,11 @@ export function createTransport(
       body: body as BodyInit,
       credentials: 'omit',
       keepalive,
+      // A request never answered (a stuck server or proxy, a connection dropped without a
+      // reset) held up every later batch of the page: one is in flight at a time. Once
+      // aborted, it is retried like a network error (the server drops it if it was stored).
+      // Browsers without AbortSignal.timeout wait as before.
+      signal: AbortSignal.timeout?.(REQUEST_TIMEOUT_MS),
     });
     const counted = keepalive ? size : 0;
     keepaliveBytes += counted;
