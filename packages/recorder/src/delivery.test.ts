@@ -28,6 +28,8 @@ interface Harness {
   dropped: unknown[];
   /** What `onRefused` was told. */
   refusals: string[];
+  /** How many times `onNeedFullSnapshot` was called. */
+  snapshotsAsked: number;
   answers: SendResult[];
   maxConcurrent: number;
   stored: Map<string, OutgoingBatch>;
@@ -42,6 +44,7 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     attempts: [],
     dropped: [],
     refusals: [],
+    snapshotsAsked: 0,
     answers: [],
     maxConcurrent: 0,
     stored: new Map(),
@@ -75,6 +78,9 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     takeSeq: () => nextSeq++,
     onDropped: (payload) => state.dropped.push(payload),
     onRefused: (refusal) => state.refusals.push(refusal),
+    onNeedFullSnapshot: () => {
+      state.snapshotsAsked++;
+    },
     memoryMaxBytes: options.memoryMaxBytes,
     random: () => 0.5,
   });
@@ -323,6 +329,27 @@ describe('Delivery', () => {
     expect(h.delivery.pending.map((item) => item.seq)).toEqual([0, 2, 3]);
     expect(h.dropped).toEqual([{ reason: 'buffer_full', count: 1, bytes: fortyFour(1).bytes }]);
     expect(h.stored.has('1')).toBe(false);
+  });
+
+  it('asks for a fresh full snapshot after a drop only while none waits after the gap', async () => {
+    const h = harness({ memoryMaxBytes: 140 });
+    h.answers.push({ kind: 'retry', reason: 'down' });
+    const fortyFour = (seq: number, type = 3) =>
+      batch(seq, [`{"type":${type},"timestamp":${seq},"p":"${'x'.repeat(11)}"}`]);
+    h.delivery.enqueue(fortyFour(0, 2));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(20);
+    h.delivery.enqueue(fortyFour(1));
+    h.delivery.enqueue(fortyFour(2));
+    h.delivery.enqueue(fortyFour(3));
+    // The snapshot went with the oldest batch: one is asked for.
+    expect(h.delivery.pending.map((item) => item.seq)).toEqual([1, 2, 3]);
+    expect(h.snapshotsAsked).toBe(1);
+    // Its batch pushes the queue over the cap again: the oldest goes, and that is all.
+    h.delivery.enqueue(fortyFour(4, 2));
+    h.delivery.enqueue(fortyFour(5));
+    expect(h.delivery.pending.map((item) => item.seq)).toEqual([3, 4, 5]);
+    expect(h.snapshotsAsked).toBe(1);
   });
 
   it('writes to the store only what has to wait, and forgets it once delivered', async () => {

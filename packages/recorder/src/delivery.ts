@@ -106,6 +106,9 @@ export function keyOf(batch: Pick<OutgoingBatch, 'sessionId' | 'windowId' | 'seq
   return `${batch.sessionId}/${batch.windowId}/${batch.seq}`;
 }
 
+/** Whether an event's JSON is a full snapshot (rrweb's type 2; `type` is its first key). */
+const isFullSnapshot = (event: string): boolean => event.startsWith('{"type":2,');
+
 /** Sum of the lengths of some events' JSON. */
 export const sumLengths = (events: string[]): number =>
   events.reduce((total, event) => total + event.length, 0);
@@ -153,7 +156,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     }
     if (count > 0) {
       onDropped({ reason: 'buffer_full', count, bytes });
-      options.onNeedFullSnapshot?.();
+      // Only when no full snapshot waits after the gap: asking every time made each fresh
+      // snapshot's batch push the queue over the cap again, so for the rest of an outage every
+      // flush took a full snapshot and dropped the oldest batch for it.
+      if (!queue.some((batch) => batch !== inFlight && batch.events.some(isFullSnapshot))) {
+        options.onNeedFullSnapshot?.();
+      }
     }
   };
 
