@@ -15,10 +15,11 @@ export const RETRY_MAX_DELAY_MS = 30_000;
 /** Longest `Retry-After` honoured, in ms; a longer one is clamped. */
 export const RETRY_AFTER_MAX_MS = 10 * 60 * 1000;
 /**
- * A delivery attempt without an answer after this long is abandoned and retried, in ms: the
- * server's own limit for receiving a body (its `DEFAULT_BODY_TIMEOUT_MS`) is as long.
+ * A delivery attempt without an answer after this long is abandoned and retried, in ms: twice
+ * the server's limit for receiving a body (its `DEFAULT_BODY_TIMEOUT_MS`, 30 s), so that a slow
+ * upload the server takes still has time to be stored and answered.
  */
-export const REQUEST_TIMEOUT_MS = 30_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
 export { PENDING_EVENTS_MAX } from './consent';
 /** Largest body sent with `fetch(keepalive)` on page hide: browsers share a 64 KiB budget. */
 export const KEEPALIVE_MAX_BYTES = 60 * 1024;
