@@ -149,11 +149,13 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       const windows = readWindows();
       const mine: OutgoingBatch[] = [];
       for (const { key, target: recordTarget, ...batch } of records) {
-        if (recordTarget !== target) {
-          continue;
-        }
+        // Expired batches go whatever their ingest URL: those of a key or endpoint no page
+        // sends to any more were never taken over, so they stayed in IndexedDB for good.
         if (now - batch.createdAt > PERSIST_MAX_AGE_MS) {
           await remove(key);
+          continue;
+        }
+        if (recordTarget !== target) {
           continue;
         }
         note(key, batch);
