@@ -260,6 +260,23 @@ describe('Delivery', () => {
     });
   });
 
+  it('backs off when even the $dropped marker is refused as too large, instead of sending it again at once', async () => {
+    const h = harness();
+    // A proxy whose body limit is below any batch: every request gets a 413.
+    h.answers.push(...Array.from({ length: 50 }, () => ({ kind: 'too_large' }) as const));
+    h.delivery.enqueue(batch(0, ['{"a":1,"timestamp":1}', '{"b":2,"timestamp":2}']));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(200);
+    // The batch, its first half, that event's marker, and a marker of that marker (with the
+    // marker's length); the next would be the same marker again.
+    const atOnce = h.attempts.length;
+    expect(atOnce).toBeLessThan(10);
+    // Then the first retry comes after the backoff (0.5–1 s), not 10 ms later.
+    await vi.advanceTimersByTimeAsync(400);
+    expect(h.attempts).toHaveLength(atOnce);
+    expect(h.sent).toEqual([]);
+  });
+
   it('replaces the one event a 413 names by a $dropped marker at once, without splitting, under its seq', async () => {
     const h = harness();
     h.answers.push({ kind: 'too_large', index: 2 });

@@ -172,16 +172,18 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       Number(/"timestamp":(\d+)/.exec(event)?.[1] ?? Date.now()),
     );
 
-  /** A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. */
-  const split = (head: OutgoingBatch) => {
+  /**
+   * A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. False
+   * when that lone event is such a marker already.
+   */
+  const split = (head: OutgoingBatch): boolean => {
     const { events } = head;
     const middle = Math.ceil(events.length / 2);
-    replaceHead(
-      head,
-      events.length > 1
-        ? [events.slice(0, middle), events.slice(middle)]
-        : [[markerFor(events[0] ?? '', 'event_too_large')]],
-    );
+    if (events.length < 2) {
+      return replaceEvent(head, 0, 'event_too_large');
+    }
+    replaceHead(head, [events.slice(0, middle), events.slice(middle)]);
+    return true;
   };
 
   /**
@@ -244,11 +246,14 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       }
       case 'too_large':
         // The one event the server names is replaced at once; otherwise (a proxy's limit, say)
-        // halves are tried until the lone event that is too large is found.
-        if (result.index === undefined || !replaceEvent(head, result.index, 'event_too_large')) {
-          split(head);
-        }
-        return true;
+        // halves are tried until the lone event that is too large is found. Even its marker
+        // refused (a limit below any body): it was sent again at once, in a loop without end or
+        // pause; it waits for the backoff now, like a server error, and goes once the limit does.
+        return (
+          (result.index !== undefined && replaceEvent(head, result.index, 'event_too_large')) ||
+          split(head) ||
+          handle(head, { kind: 'retry', reason: 'even a $dropped marker is too large' })
+        );
       case 'rejected_event':
         // The rest of the batch goes again, under its seq, with a marker where that event was;
         // no such event, or the marker itself refused: the batch cannot be mended.
