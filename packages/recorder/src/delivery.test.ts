@@ -205,7 +205,7 @@ describe('Delivery', () => {
   });
 
   it('stops at a refused write key, origin or endpoint, keeping every batch, until asked again', async () => {
-    for (const status of [401, 403, 404]) {
+    for (const status of [401, 403, 404, 405]) {
       const h = harness();
       h.answers.push({ kind: 'rejected', status, reason: 'unknown key' });
       h.delivery.enqueue(batch(0));

@@ -42,7 +42,7 @@ export interface DeliveryOptions {
   onDropped(payload: DroppedPayload): void;
   /**
    * Called when the server refuses the write key, the page's origin or the address (401, 403,
-   * 404): it would refuse every batch, so delivery stops there, keeping them all.
+   * 404, 405): it would refuse every batch, so delivery stops there, keeping them all.
    */
   onRefused(refusal: string): void;
   /** Called after batches were dropped for memory, so a fresh full snapshot keeps the rest replayable. */
@@ -228,8 +228,14 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return true;
       case 'rejected': {
         const refusal = `the server refused a batch (${result.status}): ${result.reason}`;
-        if (result.status === 401 || result.status === 403 || result.status === 404) {
-          // Not this batch but the key, origin or endpoint: dropping each batch with a marker
+        if (
+          result.status === 401 ||
+          result.status === 403 ||
+          result.status === 404 ||
+          result.status === 405
+        ) {
+          // Not this batch but the key, origin or endpoint (405: no ingest route there, a static
+          // host, say): dropping each batch with a marker
           // (itself refused, in the next batch) sent one request per flush forever, and lost
           // everything. Delivery waits instead (a flush tries again), and what is queued is kept
           // in the store for a later page.
