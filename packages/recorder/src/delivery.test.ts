@@ -205,6 +205,7 @@ describe('Delivery', () => {
   });
 
   it('stops at a refused write key, origin or endpoint, keeping every batch, until asked again', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     for (const status of [401, 403, 404, 405]) {
       const h = harness();
       h.answers.push({ kind: 'rejected', status, reason: 'unknown key' });
@@ -215,12 +216,16 @@ describe('Delivery', () => {
       expect(h.attempts).toEqual([0]);
       expect(h.dropped).toEqual([]);
       expect(h.refusals).toEqual([`the server refused a batch (${status}): unknown key`]);
+      // The developer sees it in the console too, once.
+      expect(warn).toHaveBeenLastCalledWith(`[replaykit] ${h.refusals[0]}`);
       expect([...h.stored.keys()]).toEqual(['0', '1']);
       // A flush (the key fixed on the server) sends them.
       void h.delivery.drain();
       await vi.advanceTimersByTimeAsync(100);
       expect(h.sent.map((item) => item.seq)).toEqual([0, 1]);
     }
+    expect(warn).toHaveBeenCalledTimes(4);
+    warn.mockRestore();
   });
 
   it('splits a batch refused with 413 into halves, the second under a new seq', async () => {

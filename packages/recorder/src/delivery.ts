@@ -228,6 +228,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return true;
       case 'rejected': {
         const refusal = `the server refused a batch (${result.status}): ${result.reason}`;
+        console.warn(`[replaykit] ${refusal}`);
         if (
           result.status === 401 ||
           result.status === 403 ||
@@ -235,10 +236,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           result.status === 405
         ) {
           // Not this batch but the key, origin or endpoint (405: no ingest route there, a static
-          // host, say): dropping each batch with a marker
-          // (itself refused, in the next batch) sent one request per flush forever, and lost
-          // everything. Delivery waits instead (a flush tries again), and what is queued is kept
-          // in the store for a later page.
+          // host, say): dropping each batch with a marker (itself refused, in the next batch)
+          // sent one request per flush forever, and lost everything. Delivery waits instead (a
+          // flush tries again), and what is queued is kept in the store for a later page.
           delivery.persistPending();
           options.onRefused(refusal);
           return false;
@@ -246,7 +246,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         // Another 4xx will not get better by retrying: drop the batch and say so in the recording.
         queue.shift();
         forget(head);
-        console.warn(`[replaykit] ${refusal}`);
         onDropped({ reason: 'batch_rejected', count: head.events.length, bytes: head.bytes });
         return true;
       }
