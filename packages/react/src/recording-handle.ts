@@ -21,6 +21,12 @@ export class RecordingHandle {
   private recorder: Recorder | undefined;
   private unsubscribe: (() => void) | undefined;
   private pending: Array<(recorder: Recorder) => void> = [];
+  /** Resolves the flush() calls kept in `pending`, for when they are dropped instead. */
+  private pendingFlushes: Array<() => void> = [];
+  /** The recorder last attached, which calls made while its provider unmounts still reach. */
+  private lastRecorder: Recorder | undefined;
+  /** Detached and not attached again in the same commit: the provider has gone. */
+  private released = false;
   private readonly listeners = new Set<() => void>();
   private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
   /** The provider is disabled: calls are dropped, not kept for later. */
@@ -38,16 +44,28 @@ export class RecordingHandle {
   setDisabled(disabled: boolean): void {
     this.disabled = disabled;
     if (disabled) {
-      this.pending = [];
+      this.dropPending();
+    }
+  }
+
+  private dropPending(): void {
+    const flushes = this.pendingFlushes;
+    this.pending = [];
+    this.pendingFlushes = [];
+    for (const resolve of flushes) {
+      resolve();
     }
   }
 
   attach(recorder: Recorder): void {
     this.detach();
     this.recorder = recorder;
+    this.lastRecorder = recorder;
+    this.released = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
     const calls = this.pending;
     this.pending = [];
+    this.pendingFlushes = [];
     for (const call of calls) {
       call(recorder);
     }
@@ -59,6 +77,25 @@ export class RecordingHandle {
     this.unsubscribe = undefined;
     this.recorder = undefined;
     this.refresh();
+    // React runs a removed tree's effect cleanups parent first, so what its children capture
+    // or flush as they unmount comes after this. StrictMode and a change of options attach
+    // again in the same commit; a provider that really went away does not, and those calls
+    // go to the recorder it had, which stops one macrotask later (the registry's deferred
+    // stop), after this microtask. Kept, they would never be sent, and a flush never resolve;
+    // later ones are dropped for the same reason.
+    queueMicrotask(() => {
+      const recorder = this.lastRecorder;
+      if (this.recorder || !recorder) {
+        return;
+      }
+      this.released = true;
+      const calls = this.pending;
+      this.pending = [];
+      this.pendingFlushes = [];
+      for (const call of calls) {
+        call(recorder);
+      }
+    });
   }
 
   private refresh(): void {
@@ -78,12 +115,16 @@ export class RecordingHandle {
     }
   }
 
-  private call(action: (recorder: Recorder) => void): void {
+  /** Runs `action` on the recorder, or keeps it for the recorder to come; false when dropped. */
+  private call(action: (recorder: Recorder) => void): boolean {
     if (this.recorder) {
       action(this.recorder);
-    } else if (!this.disabled && this.pending.length < PENDING_CALLS_MAX) {
+    } else if (!this.disabled && !this.released && this.pending.length < PENDING_CALLS_MAX) {
       this.pending.push(action);
+    } else {
+      return false;
     }
+    return true;
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -161,5 +202,21 @@ export class RecordingHandle {
     this.call((recorder) => recorder.optIn());
   };
 
-  readonly flush = (): Promise<void> => this.recorder?.flush() ?? Promise.resolve();
+  /**
+   * Sends what is buffered. Before the recorder is attached (child effects run before the
+   * provider's) it is kept in order with the other calls, and resolves once the recorder has
+   * sent them; a host awaits it before navigating away. With nothing kept to send (the
+   * provider is disabled, or stops being so before attaching) it resolves at once.
+   */
+  readonly flush = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const kept = this.call((recorder) => {
+        recorder.flush().then(resolve, reject);
+      });
+      if (!kept) {
+        resolve();
+      } else if (!this.recorder) {
+        this.pendingFlushes.push(resolve);
+      }
+    });
 }

@@ -83,6 +83,32 @@ function Consent() {
   );
 }
 
+/** What a FlushOnMount's or FlushOnUnmount's flush() saw sent when it resolved. */
+const flushed: { tags: Promise<string[]> | undefined } = { tags: undefined };
+
+function FlushOnMount() {
+  const { capture, flush } = useRecording();
+  useEffect(() => {
+    // A child effect runs before the provider has attached its recorder.
+    capture('order_placed');
+    flushed.tags = flush().then(() => tags(ingest.batches));
+  }, [capture, flush]);
+  return null;
+}
+
+function FlushOnUnmount() {
+  const { capture, flush } = useRecording();
+  useEffect(
+    () => () => {
+      // React runs a removed tree's cleanups parent first: the provider has let go of its recorder.
+      capture('left_checkout');
+      flushed.tags = flush().then(() => tags(ingest.batches));
+    },
+    [capture, flush],
+  );
+  return null;
+}
+
 /** A short session idle timeout, for the rotation test. */
 const IDLE_TIMEOUT_MS = 300;
 
@@ -432,5 +458,40 @@ describe('<RecordingProvider> in Chromium', () => {
     });
     expect(button).not.toHaveTextContent('(recording)');
     expect(peekRecorder()?.getStatus()).not.toBe('recording');
+  });
+
+  it('flush() called before the provider has attached its recorder resolves once what was captured is sent', async () => {
+    flushed.tags = undefined;
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <FlushOnMount />
+      </RecordingProvider>,
+    );
+    expect(await flushed.tags).toContain('order_placed');
+  });
+
+  it('flush() called as the provider unmounts sends what was captured then, and resolves', async () => {
+    flushed.tags = undefined;
+    const view = render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <FlushOnUnmount />
+      </RecordingProvider>,
+    );
+    await recordingStarted();
+    await settle();
+    view.unmount();
+    expect(await flushed.tags).toContain('left_checkout');
+  });
+
+  it('flush() of a disabled provider resolves at once: nothing is kept to send', async () => {
+    flushed.tags = undefined;
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={false}>
+        <FlushOnMount />
+      </RecordingProvider>,
+    );
+    expect(await flushed.tags).toEqual([]);
+    await settle();
+    expect(peekRecorder()).toBeUndefined();
   });
 });
