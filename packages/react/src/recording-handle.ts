@@ -29,6 +29,8 @@ export class RecordingHandle {
   private released = false;
   private readonly listeners = new Set<() => void>();
   private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
+  /** The props of the provider that owns this handle, as text, which a nested provider compares with its own. */
+  providerKey = '';
   /** The provider is disabled: calls are dropped, not kept for later. */
   private disabled: boolean;
 

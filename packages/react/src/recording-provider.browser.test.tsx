@@ -495,3 +495,65 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(peekRecorder()).toBeUndefined();
   });
 });
+
+describe('nested <RecordingProvider>s', () => {
+  it('the inner one joins the outer: the outer’s privacy applies, not the inner’s', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy="strict">
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <p>Order history for Robin</p>
+          <CaptureOnMount />
+        </RecordingProvider>
+      </RecordingProvider>,
+    );
+    await recordingStarted();
+    await settle();
+    await peekRecorder()?.flush();
+    const sent = ingest.bodies.join('');
+    expect(sent).not.toContain('Robin');
+    // Calls made under the inner provider reach the outer's recording.
+    expect(tags(ingest.batches)).toContain('child_mounted');
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('inside another <RecordingProvider>'));
+    warn.mockRestore();
+  });
+
+  it('an inner provider records nothing while the outer one is disabled (no consent yet)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={false}>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <SessionLabel />
+        </RecordingProvider>
+      </RecordingProvider>,
+    );
+    await settle();
+    expect(peekRecorder()).toBeUndefined();
+    expect(screen.getByTestId('status')).toHaveTextContent('idle');
+    expect(ingest.batches).toEqual([]);
+    warn.mockRestore();
+  });
+
+  it('identifies only the outer provider’s user', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} user={{ id: 'outer-user' }}>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} user={{ id: 'inner-user' }}>
+          <SessionLabel />
+        </RecordingProvider>
+      </RecordingProvider>,
+    );
+    await recordingStarted();
+    await settle();
+    await peekRecorder()?.flush();
+    const identified = ingest.batches
+      .flatMap((batch) => batch.events)
+      .filter(
+        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$identify',
+      )
+      .map((event) => (event.data as { payload: { userId: string } }).payload.userId);
+    expect(identified).toEqual(['outer-user']);
+    warn.mockRestore();
+  });
+});

@@ -41,32 +41,66 @@ export interface RecordingProviderProps {
 
 /**
  * Records the page with rrweb and sends it to your replaykit server. Mount it once near
- * the root; nested or remounted providers share the page's single recorder. On the server
- * it renders its children untouched and records nothing.
+ * the root; a provider inside another joins the outer one's recording, and remounted
+ * providers share the page's single recorder. On the server it renders its children
+ * untouched and records nothing.
  */
-export function RecordingProvider({
+export function RecordingProvider(props: RecordingProviderProps) {
+  const outer = useContext(RecordingContext);
+  return outer ? <NestedProvider {...props} outer={outer} /> : <RootProvider {...props} />;
+}
+
+/** The provider's props that decide what is recorded, as text: for a nested provider to compare. */
+function providerKey(options: RecorderOptions, enabled: boolean, user: RecordingUser | undefined): string {
+  return `${optionsKey(options)} enabled=${enabled} user=${JSON.stringify(user ?? null)}`;
+}
+
+function recorderOptionsOf({
   endpoint,
   projectKey,
   privacy,
-  enabled = true,
-  user,
   flushDelayMs,
   recorderOptions,
-  children,
-}: RecordingProviderProps) {
-  const [handle] = useState(() => new RecordingHandle(!enabled));
-  const options: RecorderOptions = {
+}: RecordingProviderProps): RecorderOptions {
+  return {
     ...recorderOptions,
     ...(flushDelayMs === undefined ? {} : { flushDelayMs }),
     endpoint,
     writeKey: projectKey,
     privacy: toPrivacyConfig(privacy),
   };
+}
+
+/**
+ * A provider inside another: the outer one decides consent, options and user (an inner
+ * `enabled` must not record a page the user has not consented to, nor an inner preset loosen
+ * the root's), so the inner one only passes the outer's recording down, and says so when its
+ * own props would have asked for something else.
+ */
+function NestedProvider({ outer, ...props }: RecordingProviderProps & { outer: RecordingHandle }) {
+  const key = providerKey(recorderOptionsOf(props), props.enabled ?? true, props.user);
+  useEffect(() => {
+    if (key !== outer.providerKey) {
+      console.warn(
+        '[replaykit] A <RecordingProvider> inside another <RecordingProvider> joins the outer one’s recording; its ' +
+          'own props (endpoint, projectKey, privacy, enabled, user, recorderOptions) are ignored. Set them on ' +
+          'the outer provider and remove the inner one.',
+      );
+    }
+  }, [key, outer]);
+  return props.children;
+}
+
+function RootProvider(props: RecordingProviderProps) {
+  const { enabled = true, user, children } = props;
+  const [handle] = useState(() => new RecordingHandle(!enabled));
+  const options = recorderOptionsOf(props);
   // Inline objects are new on every render: the recorder is only replaced when the options'
   // content changes, and the latest options (functions included) are read from a ref.
   const contentKey = optionsKey(options);
   const latestOptions = useRef(options);
   latestOptions.current = options;
+  handle.providerKey = providerKey(options, enabled, user);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
