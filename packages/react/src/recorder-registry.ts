@@ -17,16 +17,50 @@ let entry: Entry | undefined;
 /**
  * The options' content as text, to compare two sets of options. Every serialisable option
  * counts, so options the recorder adds later are compared too; a RegExp (a `UrlPattern`),
- * which JSON writes as `{}`, counts by its source and flags.
+ * which JSON writes as `{}`, counts by its source and flags. A function counts by being
+ * there, not by identity: an inline one is new on every render, and `withLatestFunctions`
+ * makes the recorder call the latest.
  */
 export function optionsKey(options: RecorderOptions): string {
   return JSON.stringify(options, (_key, value: unknown) =>
     value instanceof RegExp
       ? { RegExp: String(value) }
-      : value && typeof value === 'object' && !Array.isArray(value)
-        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : value,
+      : typeof value === 'function'
+        ? { function: true }
+        : value && typeof value === 'object' && !Array.isArray(value)
+          ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+          : value,
   );
+}
+
+/**
+ * A copy of `options` in which each function (such as `network.transform`) calls the one at
+ * the same place in `latest()`: the recorder keeps the options it was created with, and a
+ * host's callback would otherwise run with the props of the first render.
+ */
+export function withLatestFunctions(
+  options: RecorderOptions,
+  latest: () => RecorderOptions,
+): RecorderOptions {
+  const copy = (value: unknown, path: string[]): unknown => {
+    if (typeof value === 'function') {
+      return (...args: unknown[]) => {
+        let current: unknown = latest();
+        for (const key of path) {
+          current = (current as Record<string, unknown> | undefined)?.[key];
+        }
+        // Gone from the latest options: the recorder is being replaced (a function counts by being there).
+        return (typeof current === 'function' ? current : value)(...args);
+      };
+    }
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, entry]) => [key, copy(entry, [...path, key])]),
+      );
+    }
+    return value;
+  };
+  return copy(options, []) as RecorderOptions;
 }
 
 /** Takes a reference to the page's recorder, creating and starting it on first use. */

@@ -1,4 +1,4 @@
-import { EventType, type IngestBatch } from '@replaykit/core';
+import { EventType, type IngestBatch, type NetworkPayload } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { StrictMode, useEffect, useState } from 'react';
@@ -107,6 +107,24 @@ function FlushOnUnmount() {
     [capture, flush],
   );
   return null;
+}
+
+/** Sends one XMLHttpRequest (which the fake ingest leaves alone) and waits until the recorder has seen it end. */
+function request(url: string) {
+  return new Promise<void>((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('GET', url);
+    xhr.send();
+    // After send(): the recorder's own loadend listener, added there, runs first.
+    xhr.addEventListener('loadend', () => resolve());
+  });
+}
+
+function networkUrls(batches: IngestBatch[]) {
+  return batches
+    .flatMap((batch) => batch.events)
+    .filter((event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$network')
+    .map((event) => String((event.data as { payload: { url: string } }).payload.url));
 }
 
 /** A short session idle timeout, for the rotation test. */
@@ -555,5 +573,55 @@ describe('nested <RecordingProvider>s', () => {
       .map((event) => (event.data as { payload: { userId: string } }).payload.userId);
     expect(identified).toEqual(['outer-user']);
     warn.mockRestore();
+  });
+});
+
+describe('function options', () => {
+  it('calls the latest network.transform and never restarts the recording for a new function', async () => {
+    const probe = `${location.origin}/?replaykit-probe`;
+    // Each render passes a new inline function, as a host app does.
+    const tree = (keepProbe: boolean) => (
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        recorderOptions={{
+          network: {
+            transform: (entry) => (entry.url.includes('replaykit-probe') && !keepProbe ? null : entry),
+          },
+        }}
+      >
+        <p>Catalogue</p>
+      </RecordingProvider>
+    );
+    const view = render(tree(false));
+    await recordingStarted();
+    await settle();
+    const first = peekRecorder();
+    await request(`${probe}=dropped`);
+    view.rerender(tree(true));
+    await settle();
+    expect(peekRecorder()).toBe(first);
+    await request(`${probe}=kept`);
+    await waitFor(async () => {
+      await peekRecorder()?.flush();
+      expect(networkUrls(ingest.batches).some((url) => url.includes('kept'))).toBe(true);
+    });
+    expect(networkUrls(ingest.batches).some((url) => url.includes('dropped'))).toBe(false);
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+  });
+
+  it('restarts the recording when a function option is added, which it would otherwise never call', async () => {
+    const tree = (transform?: (entry: NetworkPayload) => NetworkPayload | null) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} recorderOptions={{ network: { transform } }}>
+        <p>Catalogue</p>
+      </RecordingProvider>
+    );
+    const view = render(tree());
+    await recordingStarted();
+    const first = peekRecorder();
+    view.rerender(tree(() => null));
+    await settle();
+    await recordingStarted();
+    expect(peekRecorder()).not.toBe(first);
   });
 });

@@ -3,7 +3,7 @@
 import type { PrivacyConfig, PrivacyPreset, RecorderOptions } from '@replaykit/recorder';
 import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { RecordingContext } from './context';
-import { acquireRecorder, optionsKey, releaseRecorder } from './recorder-registry';
+import { acquireRecorder, optionsKey, releaseRecorder, withLatestFunctions } from './recorder-registry';
 import { RecordingHandle, type RecordingSnapshot, SERVER_SNAPSHOT } from './recording-handle';
 
 /** The recorder's options other than those the provider takes as its own props. */
@@ -108,7 +108,7 @@ function RootProvider(props: RecordingProviderProps) {
     if (!enabled) {
       return;
     }
-    const recorder = acquireRecorder(latestOptions.current);
+    const recorder = acquireRecorder(withLatestFunctions(latestOptions.current, () => latestOptions.current));
     handle.attach(recorder);
     return () => {
       handle.detach();
