@@ -92,6 +92,34 @@ export default defineConfig({
         },
       },
       {
+        // @replaykit/react's and @replaykit/player's peer ranges include React 18: their
+        // component tests run again in Chromium against react@18 and react-dom@18 (aliased
+        // devDependencies), where Vite resolves every import of React, the test libraries'
+        // and Radix's included. Node-side tests (server rendering) cannot follow: Node
+        // resolves react-dom 18's own `react` to the workspace's 19.
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^react-dom(\/.*)?$/, replacement: 'react-dom-18$1' },
+            { find: /^react(\/.*)?$/, replacement: 'react-18$1' },
+          ],
+        },
+        test: {
+          name: 'react18',
+          // Checked by a test, so an alias that stopped applying cannot pass for React 18.
+          provide: { reactMajor: 18 },
+          include: [
+            'packages/react/src/**/*.browser.test.tsx',
+            'packages/react/src/recording-provider.test.tsx',
+            'packages/react/src/error-boundary.test.tsx',
+            'packages/player/src/**/*.browser.test.{ts,tsx}',
+            'packages/player/src/{parts,replay-player,streaming}.test.tsx',
+          ],
+          setupFiles: ['tests/support/setup-dom.ts'],
+          browser: browser(),
+        },
+      },
+      {
         extends: true,
         plugins: [storybookTest({ configDir: '.storybook' })],
         test: {

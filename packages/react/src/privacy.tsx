@@ -11,6 +11,7 @@ import {
   type ReactElement,
   type ReactNode,
   type Ref,
+  version,
 } from 'react';
 
 export interface PrivacyWrapperProps extends HTMLAttributes<HTMLDivElement> {
@@ -18,6 +19,9 @@ export interface PrivacyWrapperProps extends HTMLAttributes<HTMLDivElement> {
   asChild?: boolean;
   children?: ReactNode;
 }
+
+/** React 19 passes `ref` as an ordinary prop; React 18 keeps it on the element. */
+const REF_IS_A_PROP = Number.parseInt(version, 10) >= 19;
 
 /** Points a ref (callback or object) at `node`. */
 function setRef<T>(ref: Ref<T> | undefined, node: T | null): void {
@@ -42,9 +46,12 @@ function renderWrapper(
     }
     const element = child as ReactElement<{ ref?: Ref<HTMLElement> }>;
     // The child keeps its own ref (a form library's `register`, say) beside the wrapper's:
-    // a prop since React 19, a field of the element before.
-    const childRef =
-      'ref' in element.props ? element.props.ref : (element as unknown as { ref?: Ref<HTMLElement> }).ref;
+    // a prop since React 19, a field of the element before. Asked by version, not by what
+    // the element has: React 18 puts a `ref` getter on props that returns undefined (and
+    // warns in development), and React 19 warns when `element.ref` is read.
+    const childRef = REF_IS_A_PROP
+      ? element.props.ref
+      : (element as unknown as { ref?: Ref<HTMLElement> }).ref;
     const bothRefs = (node: HTMLDivElement | null) => {
       setRef(ref, node);
       setRef(childRef, node);

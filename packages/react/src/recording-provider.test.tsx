@@ -1,7 +1,20 @@
 import { render, screen } from '@testing-library/react';
-import { createRef } from 'react';
-import { describe, expect, it, vi } from 'vitest';
+import { createRef, version } from 'react';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { Blocked, Ignored, Masked, Unmasked, useCapture, useRecording, useSessionId } from './index';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The React major a test project runs against, where it is not the workspace's own (19). */
+    reactMajor?: number;
+  }
+}
+
+describe('React version', () => {
+  it('is the one the test project names', () => {
+    expect(Number.parseInt(version, 10)).toBe(inject('reactMajor') ?? 19);
+  });
+});
 
 function Consumer({ hook }: { hook: () => unknown }) {
   hook();
