@@ -5,12 +5,15 @@ import {
   Children,
   cloneElement,
   type ForwardedRef,
+  Fragment,
   forwardRef,
   type HTMLAttributes,
   isValidElement,
   type ReactElement,
   type ReactNode,
   type Ref,
+  useEffect,
+  useRef,
   version,
 } from 'react';
 
@@ -23,6 +26,11 @@ export interface PrivacyWrapperProps extends HTMLAttributes<HTMLDivElement> {
 /** React 19 passes `ref` as an ordinary prop; React 18 keeps it on the element. */
 const REF_IS_A_PROP = Number.parseInt(version, 10) >= 19;
 
+/** An element of any document (a portal may render into an iframe's), not a class component's instance. */
+function isElement(node: unknown): node is Element {
+  return (node as Node | null)?.nodeType === 1;
+}
+
 /** Points a ref (callback or object) at `node`. */
 function setRef<T>(ref: Ref<T> | undefined, node: T | null): void {
   if (typeof ref === 'function') {
@@ -32,17 +40,37 @@ function setRef<T>(ref: Ref<T> | undefined, node: T | null): void {
   }
 }
 
-function renderWrapper(
+function usePrivacyWrapper(
   attribute: string,
   displayName: string,
   { asChild = false, children, ...props }: PrivacyWrapperProps,
   ref: ForwardedRef<HTMLDivElement>,
 ) {
   const markerProps = { [attribute]: '' };
+  /** The element the child rendered, as its ref saw it: where the attribute must be. */
+  const marked = useRef<Element | null>(null);
+  const reported = useRef(false);
+  useEffect(() => {
+    if (asChild && !marked.current?.hasAttribute(attribute) && !reported.current) {
+      reported.current = true;
+      // Nothing here tells the recorder to hide this content: say so where it is written.
+      console.error(
+        `<${displayName} asChild> could not mark the element its child renders with ${attribute}, so the ` +
+          'recording does not treat it as such. Make the child component forward its ref (and other props) to ' +
+          `its element, or drop asChild to wrap it in a <div ${attribute}>.`,
+      );
+    }
+  });
   if (asChild) {
     const child = Children.only(children);
     if (!isValidElement(child)) {
       throw new Error(`<${displayName} asChild> needs exactly one element child, such as <form>…</form>.`);
+    }
+    if (child.type === Fragment) {
+      throw new Error(
+        `<${displayName} asChild> cannot put ${attribute} on a Fragment, which renders no element of its own. ` +
+          'Give it one element child, or drop asChild.',
+      );
     }
     const element = child as ReactElement<{ ref?: Ref<HTMLElement> }>;
     // The child keeps its own ref (a form library's `register`, say) beside the wrapper's:
@@ -53,6 +81,13 @@ function renderWrapper(
       ? element.props.ref
       : (element as unknown as { ref?: Ref<HTMLElement> }).ref;
     const bothRefs = (node: HTMLDivElement | null) => {
+      // A child component may pass its ref on to its element but not props it was not
+      // written for: the attribute goes on the element that the ref reached.
+      const target = isElement(node) ? node : null;
+      if (target && !target.hasAttribute(attribute)) {
+        target.setAttribute(attribute, '');
+      }
+      marked.current = target;
       setRef(ref, node);
       setRef(childRef, node);
     };
@@ -67,20 +102,20 @@ function renderWrapper(
 
 /** Masks text and input values inside (each character becomes `*`). */
 export const Masked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Masked(props, ref) {
-  return renderWrapper(PRIVACY_ATTRIBUTES.mask, 'Masked', props, ref);
+  return usePrivacyWrapper(PRIVACY_ATTRIBUTES.mask, 'Masked', props, ref);
 });
 
 /** Records text and inputs inside in clear, even under a preset that masks them; passwords and payment fields stay masked. */
 export const Unmasked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Unmasked(props, ref) {
-  return renderWrapper(PRIVACY_ATTRIBUTES.unmask, 'Unmasked', props, ref);
+  return usePrivacyWrapper(PRIVACY_ATTRIBUTES.unmask, 'Unmasked', props, ref);
 });
 
 /** Replaces the element with an empty box of the same size in the recording. */
 export const Blocked = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Blocked(props, ref) {
-  return renderWrapper(PRIVACY_ATTRIBUTES.block, 'Blocked', props, ref);
+  return usePrivacyWrapper(PRIVACY_ATTRIBUTES.block, 'Blocked', props, ref);
 });
 
 /** Records no input events inside, and masks the values of the fields inside under every preset. */
 export const Ignored = forwardRef<HTMLDivElement, PrivacyWrapperProps>(function Ignored(props, ref) {
-  return renderWrapper(PRIVACY_ATTRIBUTES.ignore, 'Ignored', props, ref);
+  return usePrivacyWrapper(PRIVACY_ATTRIBUTES.ignore, 'Ignored', props, ref);
 });

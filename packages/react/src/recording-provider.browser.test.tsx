@@ -1,7 +1,7 @@
 import { EventType, type IngestBatch, type NetworkPayload } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { StrictMode, useEffect, useState } from 'react';
+import { forwardRef, type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
 import {
@@ -82,6 +82,14 @@ function Consent() {
     </button>
   );
 }
+
+/** Forwards its ref to its element, but not the props it was not written for (the marker among them). */
+const CustomerCard = forwardRef<HTMLElement, { children?: ReactNode }>(function CustomerCard(
+  { children },
+  ref,
+) {
+  return <section ref={ref}>{children}</section>;
+});
 
 /** What a FlushOnMount's or FlushOnUnmount's flush() saw sent when it resolved. */
 const flushed: { tags: Promise<string[]> | undefined } = { tags: undefined };
@@ -278,6 +286,23 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(sent).not.toContain('Balance');
     expect(sent).not.toContain('Pat');
     expect(tags(ingest.batches)).toContain('$identify');
+  });
+
+  it('masks what a child component of <Masked asChild> renders when it forwards only its ref', async () => {
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy="relaxed">
+        <Masked asChild>
+          <CustomerCard>Delivery to Robin Hood</CustomerCard>
+        </Masked>
+        <p>Public heading</p>
+      </RecordingProvider>,
+    );
+    await recordingStarted();
+    await settle();
+    await peekRecorder()?.flush();
+    const sent = ingest.bodies.join('');
+    expect(sent).toContain('Public heading');
+    expect(sent).not.toContain('Robin');
   });
 
   it('takes a preset name and passes recorderOptions through without restarting on re-render', async () => {

@@ -1,5 +1,5 @@
 import { render, screen } from '@testing-library/react';
-import { createRef, version } from 'react';
+import { createRef, forwardRef, type ReactNode, version } from 'react';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { Blocked, Ignored, Masked, Unmasked, useCapture, useRecording, useSessionId } from './index';
 
@@ -32,6 +32,23 @@ describe('hooks outside a provider', () => {
     vi.restoreAllMocks();
   });
 });
+
+/** A component that forwards its ref to its element but not the props it was not written for. */
+const CustomerCard = forwardRef<HTMLElement, { children?: ReactNode }>(function CustomerCard(
+  { children },
+  ref,
+) {
+  return (
+    <section ref={ref} aria-label="customer">
+      {children}
+    </section>
+  );
+});
+
+/** A component that takes neither a ref nor other props: nothing can reach its element. */
+function ClosedCard({ children }: { children?: ReactNode }) {
+  return <section aria-label="closed customer">{children}</section>;
+}
 
 describe('privacy wrappers', () => {
   it('render one element with their data attribute and forward refs', () => {
@@ -93,6 +110,40 @@ describe('privacy wrappers', () => {
     expect(() => render(<Masked asChild>just text</Masked>)).toThrow(
       /exactly one element child|single React element/,
     );
+    vi.restoreAllMocks();
+  });
+
+  it('mark the element of a child component that forwards its ref but not other props, with asChild', () => {
+    render(
+      <Masked asChild>
+        <CustomerCard>Robin Hood</CustomerCard>
+      </Masked>,
+    );
+    expect(screen.getByLabelText('customer')).toHaveAttribute('data-rk-mask', '');
+  });
+
+  it('refuse a Fragment child with asChild, which cannot carry the attribute', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const address = (
+      <>
+        <p>Robin Hood</p>
+        <p>12 Sherwood Lane</p>
+      </>
+    );
+    expect(() => render(<Masked asChild>{address}</Masked>)).toThrow(
+      '<Masked asChild> cannot put data-rk-mask on a Fragment',
+    );
+    vi.restoreAllMocks();
+  });
+
+  it('say so when the child of asChild renders no element the attribute reached', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    render(
+      <Blocked asChild>
+        <ClosedCard>Robin Hood</ClosedCard>
+      </Blocked>,
+    );
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('<Blocked asChild> could not mark'));
     vi.restoreAllMocks();
   });
 });
