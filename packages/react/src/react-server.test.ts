@@ -23,7 +23,13 @@ function runNode(conditions: string[], source: string): string {
   );
 }
 
-describe('@replaykit/react on the server', () => {
+/**
+ * Each test starts a Node process that compiles the sources with tsx: well under a second
+ * alone, but past the default 5 s on a machine busy with browser tests.
+ */
+const NODE_PROCESS_TIMEOUT_MS = 30_000;
+
+describe('@replaykit/react on the server', { timeout: NODE_PROCESS_TIMEOUT_MS }, () => {
   it('resolves under the react-server condition to client modules only, so RSC bundlers send them to the client', () => {
     // A React Server Components bundler never runs a 'use client' module on the server: it
     // replaces it by a client reference. Every local module the entry reaches must say so.
