@@ -27,6 +27,8 @@ export class RecordingHandle {
   private lastRecorder: Recorder | undefined;
   /** Detached and not attached again in the same commit: the provider has gone. */
   private released = false;
+  /** The provider's recorder could not be created (bad options): nothing will come to run calls. */
+  private failed = false;
   private readonly listeners = new Set<() => void>();
   private snapshot: RecordingSnapshot = SERVER_SNAPSHOT;
   /** The props of the provider that owns this handle, as text, which a nested provider compares with its own. */
@@ -47,7 +49,17 @@ export class RecordingHandle {
     this.disabled = disabled;
     if (disabled) {
       this.dropPending();
+      // Options that failed are not tried while disabled: the status is no longer theirs.
+      this.failed = false;
+      this.refresh();
     }
+  }
+
+  /** The recorder could not be created: the hooks read `error`, and calls are dropped. */
+  fail(): void {
+    this.failed = true;
+    this.dropPending();
+    this.refresh();
   }
 
   private dropPending(): void {
@@ -64,6 +76,7 @@ export class RecordingHandle {
     this.recorder = recorder;
     this.lastRecorder = recorder;
     this.released = false;
+    this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
     const calls = this.pending;
     this.pending = [];
@@ -101,7 +114,7 @@ export class RecordingHandle {
   }
 
   private refresh(): void {
-    const status = this.recorder?.getStatus() ?? 'idle';
+    const status = this.recorder?.getStatus() ?? (this.failed ? 'error' : 'idle');
     const sessionId = this.recorder?.getSessionId();
     if (this.recorder && this.providerUser && sessionId && sessionId !== this.providerUserSession) {
       // Each session the provider's user is seen in is identified once: the first, and each
@@ -121,7 +134,7 @@ export class RecordingHandle {
   private call(action: (recorder: Recorder) => void): boolean {
     if (this.recorder) {
       action(this.recorder);
-    } else if (!this.disabled && !this.released && this.pending.length < PENDING_CALLS_MAX) {
+    } else if (!this.disabled && !this.released && !this.failed && this.pending.length < PENDING_CALLS_MAX) {
       this.pending.push(action);
     } else {
       return false;

@@ -305,6 +305,33 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(sent).not.toContain('Robin');
   });
 
+  it('keeps the page up when its options are bad: says what to fix, and reports the error status', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    flushed.tags = undefined;
+    const tree = (selector: string) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy={{ maskSelectors: [selector] }}>
+        <h1>Shop</h1>
+        <SessionLabel />
+        <FlushOnMount />
+      </RecordingProvider>
+    );
+    const view = render(tree('[[customer'));
+    await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('error'));
+    expect(screen.getByRole('heading', { name: 'Shop' })).toBeVisible();
+    expect(error).toHaveBeenCalledWith(
+      expect.stringContaining('<RecordingProvider> records nothing'),
+      expect.objectContaining({ message: expect.stringContaining('maskSelectors') }),
+    );
+    // Nothing is kept for a recorder that will not come: a flush resolves.
+    expect(await flushed.tags).toEqual([]);
+    expect(peekRecorder()).toBeUndefined();
+    // Fixed, the options are tried again.
+    view.rerender(tree('.customer'));
+    await recordingStarted();
+    await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('recording'));
+    error.mockRestore();
+  });
+
   it('takes a preset name and passes recorderOptions through without restarting on re-render', async () => {
     // Each call makes a new inline options object with the same content.
     const tree = () => (

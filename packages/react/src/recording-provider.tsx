@@ -1,6 +1,6 @@
 'use client';
 
-import type { PrivacyConfig, PrivacyPreset, RecorderOptions } from '@replaykit/recorder';
+import type { PrivacyConfig, PrivacyPreset, Recorder, RecorderOptions } from '@replaykit/recorder';
 import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { RecordingContext } from './context';
 import { acquireRecorder, optionsKey, releaseRecorder, withLatestFunctions } from './recorder-registry';
@@ -108,7 +108,17 @@ function RootProvider(props: RecordingProviderProps) {
     if (!enabled) {
       return;
     }
-    const recorder = acquireRecorder(withLatestFunctions(latestOptions.current, () => latestOptions.current));
+    let recorder: Recorder;
+    try {
+      recorder = acquireRecorder(withLatestFunctions(latestOptions.current, () => latestOptions.current));
+    } catch (error) {
+      // An error thrown from an effect unmounts the whole app (no boundary sits above the
+      // provider): a bad option, such as a missing endpoint, would blank the host's page.
+      // The recording fails instead, saying what to fix, and the hooks read `error`.
+      console.error('[replaykit] <RecordingProvider> records nothing: its options are not valid.', error);
+      handle.fail();
+      return;
+    }
     handle.attach(recorder);
     return () => {
       handle.detach();
