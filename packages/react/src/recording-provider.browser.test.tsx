@@ -570,12 +570,14 @@ describe('nested <RecordingProvider>s', () => {
   it('the inner one joins the outer: the outer’s privacy applies, not the inner’s', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     render(
-      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy="strict">
-        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
-          <p>Order history for Robin</p>
-          <CaptureOnMount />
+      <StrictMode>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy="strict">
+          <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+            <p>Order history for Robin</p>
+            <CaptureOnMount />
+          </RecordingProvider>
         </RecordingProvider>
-      </RecordingProvider>,
+      </StrictMode>,
     );
     await recordingStarted();
     await settle();
@@ -585,6 +587,8 @@ describe('nested <RecordingProvider>s', () => {
     // Calls made under the inner provider reach the outer's recording.
     expect(tags(ingest.batches)).toContain('child_mounted');
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+    // Once, though StrictMode runs the effect twice.
+    expect(warn).toHaveBeenCalledOnce();
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('inside another <RecordingProvider>'));
     warn.mockRestore();
   });

@@ -79,8 +79,11 @@ function recorderOptionsOf({
  */
 function NestedProvider({ outer, ...props }: RecordingProviderProps & { outer: RecordingHandle }) {
   const key = providerKey(recorderOptionsOf(props), props.enabled ?? true, props.user);
+  /** The props last warned about: StrictMode runs the effect twice, and one mistake is one warning. */
+  const warned = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (key !== outer.providerKey) {
+    if (key !== outer.providerKey && key !== warned.current) {
+      warned.current = key;
       console.warn(
         '[replaykit] A <RecordingProvider> inside another <RecordingProvider> joins the outer one’s recording; its ' +
           'own props (endpoint, projectKey, privacy, enabled, user, recorderOptions) are ignored. Set them on ' +
