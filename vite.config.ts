@@ -30,6 +30,7 @@ const optimizeDeps = {
     'react',
     'react-dom',
     'react-dom/client',
+    'react-dom/server',
     'react/jsx-dev-runtime',
     '@testing-library/react',
     '@testing-library/user-event',

@@ -2,6 +2,8 @@ import { EventType, type IngestBatch, type NetworkPayload } from '@replaykit/cor
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { forwardRef, type ReactNode, StrictMode, useEffect, useState } from 'react';
+import { hydrateRoot } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeIngest, installFakeIngest } from '../../recorder/src/test/fake-ingest';
 import {
@@ -133,6 +135,26 @@ function networkUrls(batches: IngestBatch[]) {
     .flatMap((batch) => batch.events)
     .filter((event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$network')
     .map((event) => String((event.data as { payload: { url: string } }).payload.url));
+}
+
+/** A page as a Next.js app renders it on the server and hydrates it in the browser. */
+function HydratedApp() {
+  return (
+    <StrictMode>
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        {/* A nested provider (a route layout's, say) renders the same markup on both sides. */}
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <Masked>
+            <p>Balance for Robin</p>
+          </Masked>
+          <Unmasked asChild>
+            <section>Help centre</section>
+          </Unmasked>
+          <SessionLabel />
+        </RecordingProvider>
+      </RecordingProvider>
+    </StrictMode>
+  );
 }
 
 /** A short session idle timeout, for the rotation test. */
@@ -563,6 +585,32 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(await flushed.tags).toEqual([]);
     await settle();
     expect(peekRecorder()).toBeUndefined();
+  });
+});
+
+describe('server-rendered HTML hydrated in the browser', () => {
+  it('hydrates without a mismatch (the server snapshot is idle), then records', async () => {
+    const errors = vi.spyOn(console, 'error');
+    const container = document.createElement('div');
+    container.innerHTML = renderToString(<HydratedApp />);
+    document.body.append(container);
+    const status = () => container.querySelector('[data-testid="status"]')?.textContent;
+    expect(status()).toBe('idle');
+    const root = await act(async () =>
+      hydrateRoot(container, <HydratedApp />, {
+        onRecoverableError: (error) => {
+          throw error;
+        },
+      }),
+    );
+    try {
+      await waitFor(() => expect(status()).toBe('recording'), { timeout: START_TIMEOUT_MS });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      act(() => root.unmount());
+      container.remove();
+      errors.mockRestore();
+    }
   });
 });
 
