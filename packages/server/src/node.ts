@@ -1,6 +1,6 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, getRequestListener } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { markLengthEnforced } from './body';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
@@ -76,6 +76,16 @@ export interface NodeServerHandle {
   close(): Promise<void>;
 }
 
+function nodeListener(
+  server: { fetch(request: Request): Response | Promise<Response> },
+  overrideGlobalObjects: boolean,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
+    hostname: DEFAULT_REQUEST_HOST,
+    overrideGlobalObjects,
+  });
+}
+
 /**
  * Turns a fetch handler into a Node `(request, response)` listener, to mount in Express,
  * Fastify (as a raw handler) or `http.createServer`. The URL it sees is the request's
@@ -86,9 +96,21 @@ export interface NodeServerHandle {
 export function toNodeListener(server: {
   fetch(request: Request): Response | Promise<Response>;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
-    hostname: DEFAULT_REQUEST_HOST,
-    overrideGlobalObjects: false,
+  return nodeListener(server, false);
+}
+
+/**
+ * For a request sent with `Expect: 100-continue`: sends "100 Continue" once the handler
+ * starts reading the body (its stream resumes), not before. A request refused on its
+ * headers (an unknown key, a declared length over the limit) is answered without the client
+ * uploading the body first; the answer then closes the connection (Node's doing), as the
+ * body that was never sent cannot be told from a next request.
+ */
+function continueWhenBodyIsRead(request: IncomingMessage, response: ServerResponse): void {
+  request.once('resume', () => {
+    if (!response.headersSent) {
+      response.writeContinue();
+    }
   });
 }
 
@@ -106,20 +128,23 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     closeGraceMs = DEFAULT_CLOSE_GRACE_MS,
     lightweightGlobals = false,
   } = options;
-  const httpServer = createAdaptorServer({
-    fetch: (request) => server.fetch(markLengthEnforced(request)),
-    hostname: host,
-    // Keeps the process's global Request and Response untouched unless asked: this server
-    // may be embedded in a host application.
-    overrideGlobalObjects: lightweightGlobals,
-    serverOptions: {
+  const httpServer = createServer(
+    {
       headersTimeout: HEADERS_TIMEOUT_MS,
       // Whole requests are bounded by the handler's body timeout; Node's own request
       // timeout (5 minutes) stays as a backstop.
       connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
     },
-  }) as Server;
+    // Keeps the process's global Request and Response untouched unless asked: this server
+    // may be embedded in a host application.
+    nodeListener(server, lightweightGlobals),
+  );
   httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Without this listener Node sends "100 Continue" before the handler has seen the headers.
+  httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    continueWhenBodyIsRead(request, response);
+    httpServer.emit('request', request, response);
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {

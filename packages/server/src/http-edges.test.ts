@@ -1,0 +1,144 @@
+/**
+ * HTTP edge cases over real loopback HTTP, as a client or proxy meets them: Expect:
+ * 100-continue, request lines Node accepts but a URL cannot hold, HEAD on the read routes,
+ * and a client that leaves a session's stream halfway, on both stores.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ErrorBody } from '@replaykit/core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createReplayServer, type ReplayServerOptions } from './app';
+import { type NodeServerHandle, startNodeServer } from './node';
+import { createSqliteStore } from './sqlite-store';
+import type { Store } from './store';
+import type { TestPostgres } from './test/postgres';
+import { batch, meta, T0, TEST_PROJECTS, WRITE_KEY } from './test/support';
+
+const directory = mkdtempSync(join(tmpdir(), 'replaykit-http-edges-'));
+/** Started by the PostgreSQL cases only, so that the others run without PostgreSQL. */
+let postgres: TestPostgres | undefined;
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+afterAll(async () => {
+  await postgres?.stop();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function serve(store: Store, options: Partial<ReplayServerOptions> = {}): Promise<NodeServerHandle> {
+  const server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {}, ...options });
+  cleanups.push(async () => server.close());
+  const handle = await startNodeServer({ server, port: 0 });
+  cleanups.push(() => handle.close());
+  return handle;
+}
+
+function memoryStore(): Store {
+  const store = createSqliteStore({ filename: ':memory:' });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** One answer read off a raw connection: its status line, headers and body text. */
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Writes `head` on a new connection and reads answers until the connection closes. `onAnswer`
+ * may write more (a body after 100 Continue). Resolves with every answer, interim ones too.
+ */
+function exchange(
+  port: number,
+  head: string,
+  onAnswer: (answer: RawAnswer, write: (text: string) => void) => void = () => {},
+): Promise<RawAnswer[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const answers: RawAnswer[] = [];
+    let buffered = '';
+    const parse = () => {
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end === -1) {
+          return;
+        }
+        const [statusLine = '', ...lines] = buffered.slice(0, end).split('\r\n');
+        const headers = Object.fromEntries(
+          lines.map((line) => {
+            const colon = line.indexOf(':');
+            return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+          }),
+        );
+        const length = Number(headers['content-length'] ?? 0);
+        if (buffered.length < end + 4 + length) {
+          return;
+        }
+        const answer = {
+          status: Number(statusLine.split(' ')[1]),
+          headers,
+          body: buffered.slice(end + 4, end + 4 + length),
+        };
+        buffered = buffered.slice(end + 4 + length);
+        answers.push(answer);
+        onAnswer(answer, (text) => socket.write(text));
+      }
+    };
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => {
+      buffered += data;
+      parse();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answers));
+    socket.write(head);
+  });
+}
+
+function errorCode(answer: RawAnswer | undefined): string | undefined {
+  return answer ? (JSON.parse(answer.body) as ErrorBody).error.code : undefined;
+}
+
+describe('Expect: 100-continue', () => {
+  it('refuses a bad key or a declared length over the limit before the body is sent, and asks for a good one', async () => {
+    const store = memoryStore();
+    const handle = await serve(store, { limits: { maxBodyBytes: 1_000 } });
+    const expectHead = (headers: string) =>
+      `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\nexpect: 100-continue\r\ncontent-type: application/json\r\n${headers}\r\n`;
+
+    // A client that waits for 100 Continue never sends these bodies: the answer must come
+    // without them, and be the refusal, not an invitation to upload.
+    for (const [headers, status, code] of [
+      [`x-replaykit-key: wrong-key\r\ncontent-length: 500\r\n`, 403, 'invalid_key'],
+      ['content-length: 500\r\n', 401, 'missing_key'],
+      [`x-replaykit-key: ${WRITE_KEY}\r\ncontent-length: 5000\r\n`, 413, 'body_too_large'],
+    ] as const) {
+      const answers = await exchange(handle.port, expectHead(headers));
+      expect(answers.map((answer) => [answer.status, errorCode(answer)])).toEqual([[status, code]]);
+      // Its body never comes, so the connection cannot carry another request.
+      expect(answers[0]?.headers.connection).toBe('close');
+    }
+
+    const body = JSON.stringify(batch('continued', [meta(T0)]));
+    const answers = await exchange(
+      handle.port,
+      expectHead(`x-replaykit-key: ${WRITE_KEY}\r\ncontent-length: ${body.length}\r\nconnection: close\r\n`),
+      (answer, write) => {
+        if (answer.status === 100) {
+          write(body);
+        }
+      },
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([100, 200]);
+    expect(await store.getSession('shop', 'continued')).toBeDefined();
+  });
+});
