@@ -4,13 +4,14 @@
  * and a client that leaves a session's stream halfway, on both stores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorBody } from '@replaykit/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createReplayServer, type ReplayServerOptions } from './app';
-import { type NodeServerHandle, startNodeServer } from './node';
+import { type NodeServerHandle, startNodeServer, toNodeListener } from './node';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import type { TestPostgres } from './test/postgres';
@@ -140,5 +141,39 @@ describe('Expect: 100-continue', () => {
     );
     expect(answers.map((answer) => answer.status)).toEqual([100, 200]);
     expect(await store.getSession('shop', 'continued')).toBeDefined();
+  });
+});
+
+describe('requests that name no URL', () => {
+  it('answers OPTIONS * and a Host header that is not a host with a JSON 400 saying what is wrong', async () => {
+    const replayServer = createReplayServer({
+      store: memoryStore(),
+      projects: TEST_PROJECTS,
+      onError: () => {},
+    });
+    cleanups.push(async () => replayServer.close());
+    const handle = await startNodeServer({ server: replayServer, port: 0 });
+    cleanups.push(() => handle.close());
+    // The same through toNodeListener, as Express mounts it.
+    const mounted = createServer(toNodeListener(replayServer));
+    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => mounted.close(() => resolve())));
+    const mountedPort = (mounted.address() as { port: number }).port;
+
+    for (const port of [handle.port, mountedPort]) {
+      for (const head of [
+        'OPTIONS * HTTP/1.1\r\nhost: replaykit.test\r\nconnection: close\r\n\r\n',
+        'GET /healthz HTTP/1.1\r\nhost: user@replaykit.test\r\nconnection: close\r\n\r\n',
+        'GET /healthz HTTP/1.1\r\nhost: replay kit.test\r\nconnection: close\r\n\r\n',
+      ]) {
+        const [answer] = await exchange(port, head);
+        expect(answer?.status).toBe(400);
+        expect(answer?.headers['content-type']).toMatch(/^application\/json/);
+        const { error } = JSON.parse(answer?.body ?? '{}') as ErrorBody;
+        expect(error.code).toBe('invalid_request');
+        expect(error.message).toContain('a path starting with "/"');
+        expect(error.message).toContain('the Host header a host name');
+      }
+    }
   });
 });

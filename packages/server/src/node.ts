@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
+import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
@@ -76,6 +77,31 @@ export interface NodeServerHandle {
   close(): Promise<void>;
 }
 
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } } satisfies ErrorBody, { status });
+}
+
+/**
+ * The answer to a request the adapter could not hand to the fetch handler. Node's parser
+ * accepts request lines and Host headers that no URL can hold (`OPTIONS *`, `Host: a@b`,
+ * `Host: a b`), which the adapter otherwise answers with an empty 400 that says nothing.
+ */
+function adapterError(error: unknown): Response {
+  if (error instanceof RequestError) {
+    return jsonError(
+      400,
+      'invalid_request',
+      `This request has no URL the server can read (${error.message}): the request target must be a path starting with "/" (not "*"), and the Host header a host name with an optional port, such as "replays.example.com:4318".`,
+    );
+  }
+  // A fetch handler that threw instead of answering; replaykit's own answers its errors itself.
+  return jsonError(
+    500,
+    'internal_error',
+    'The server failed to handle this request; its log has the details.',
+  );
+}
+
 function nodeListener(
   server: { fetch(request: Request): Response | Promise<Response> },
   overrideGlobalObjects: boolean,
@@ -83,6 +109,7 @@ function nodeListener(
   return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
     hostname: DEFAULT_REQUEST_HOST,
     overrideGlobalObjects,
+    errorHandler: adapterError,
   });
 }
 
