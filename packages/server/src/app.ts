@@ -547,6 +547,33 @@ function checkWindowId(windowId: string | undefined): string | undefined {
   return windowId;
 }
 
+const JSON_CONTENT_TYPE = 'application/json';
+const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
+
+/**
+ * The answer to HEAD on a route that reads a session's batches: Hono runs the GET handler
+ * for HEAD and drops the body, so without this a HEAD read (and decoded) the whole session.
+ * The request is checked as its GET would be (key, parameters, the session exists).
+ */
+function headersOnly(context: Context<ServerEnv>, contentType: string): Response {
+  return context.body(null, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
+}
+
+/**
+ * Stops a read whose client has gone (the request's signal aborts when its connection
+ * closes): the rest of the session would be read and decoded for no one.
+ */
+function checkClientThere(signal: AbortSignal): void {
+  if (signal.aborted) {
+    throw new HttpError(
+      408,
+      'client_closed',
+      'The connection closed before the session was read; request it again.',
+      { connection: 'close' },
+    );
+  }
+}
+
 function sessionIdParam(context: Context<ServerEnv>): string {
   const sessionId = context.req.param('id');
   if (!isValidId(sessionId)) {
@@ -623,6 +650,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       if (error instanceof SessionDeletedError) {
         throw new HttpError(404, 'session_not_found', SESSION_DELETED_MESSAGE);
       }
+      if (error instanceof HttpError) {
+        // A refusal of the operation's own (the client left during a read), not a store failure.
+        throw error;
+      }
       reportError(error);
       throw new HttpError(
         503,
@@ -646,17 +677,20 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   async function loadEvents(
     projectId: string,
     sessionId: string,
-    windowId?: string,
+    windowId: string | undefined,
+    signal: AbortSignal,
   ): Promise<RecordedEvent[]> {
     const batches = await fromStore(async () => {
       const collected = [];
       for await (const batch of store.readBatches(projectId, sessionId, windowId ? { windowId } : {})) {
+        checkClientThere(signal);
         collected.push(batch);
       }
       return collected;
     });
     const events: RecordedEvent[] = [];
     for (const batch of batches) {
+      checkClientThere(signal);
       for (const event of await decodeStoredBatch(batch)) {
         events.push(event);
       }
@@ -1252,6 +1286,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       }
     }
     await requireSession(project.id, sessionId);
+    if (context.req.method === 'HEAD') {
+      return headersOnly(context, NDJSON_CONTENT_TYPE);
+    }
     const iterator = store
       .readBatches(project.id, sessionId, {
         order: 'time',
@@ -1264,7 +1301,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const first = await fromStore(() => iterator.next());
     return new Response(chunkStream(first, iterator), {
       status: 200,
-      headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' },
+      headers: { 'content-type': NDJSON_CONTENT_TYPE, 'cache-control': 'no-store' },
     });
   });
 
@@ -1274,7 +1311,10 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     const query = routeQuery(context, ['windowId'], `GET ${API_PATHS.sessions}/:id/events`);
     const windowId = checkWindowId(query('windowId'));
     await requireSession(project.id, sessionId);
-    const events = await loadEvents(project.id, sessionId, windowId);
+    if (context.req.method === 'HEAD') {
+      return headersOnly(context, JSON_CONTENT_TYPE);
+    }
+    const events = await loadEvents(project.id, sessionId, windowId, context.req.raw.signal);
     return context.json({ events } satisfies SessionEventsResponse);
   });
 

@@ -4,18 +4,19 @@
  * and a client that leaves a session's stream halfway, on both stores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ErrorBody } from '@replaykit/core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { API_PATHS, type ErrorBody, type RecordedEvent } from '@replaykit/core';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServerOptions } from './app';
 import { type NodeServerHandle, startNodeServer, toNodeListener } from './node';
+import { createPostgresStore } from './postgres-store';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
-import type { TestPostgres } from './test/postgres';
-import { batch, meta, T0, TEST_PROJECTS, WRITE_KEY } from './test/support';
+import { startTestPostgres, type TestPostgres } from './test/postgres';
+import { batch, custom, ingestRequest, meta, READ_KEY, T0, TEST_PROJECTS, WRITE_KEY } from './test/support';
 
 const directory = mkdtempSync(join(tmpdir(), 'replaykit-http-edges-'));
 /** Started by the PostgreSQL cases only, so that the others run without PostgreSQL. */
@@ -32,6 +33,26 @@ afterAll(async () => {
   await postgres?.stop();
   rmSync(directory, { recursive: true, force: true });
 });
+
+/** A store whose batch reads are counted, and whose streams say when they were closed. */
+function countingReads(store: Store) {
+  const counts = { read: 0, open: 0 };
+  const counted: Store = {
+    ...store,
+    async *readBatches(projectId, sessionId, options) {
+      counts.open++;
+      try {
+        for await (const stored of store.readBatches(projectId, sessionId, options)) {
+          counts.read++;
+          yield stored;
+        }
+      } finally {
+        counts.open--;
+      }
+    },
+  };
+  return { store: counted, counts };
+}
 
 async function serve(store: Store, options: Partial<ReplayServerOptions> = {}): Promise<NodeServerHandle> {
   const server = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {}, ...options });
@@ -175,5 +196,118 @@ describe('requests that name no URL', () => {
         expect(error.message).toContain('the Host header a host name');
       }
     }
+  });
+});
+
+/** A session of `count` batches, each with an event of `size` characters that gzip cannot shrink. */
+async function storeSession(
+  handle: NodeServerHandle,
+  sessionId: string,
+  count: number,
+  size: number,
+): Promise<void> {
+  let state = 1;
+  const noise = () =>
+    Array.from({ length: size }, () => {
+      // A small linear congruential generator: text that does not compress.
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return String.fromCharCode(97 + (state % 26));
+    }).join('');
+  for (let seq = 0; seq < count; seq++) {
+    const events: RecordedEvent[] = [
+      ...(seq === 0 ? [meta(T0)] : []),
+      custom(T0 + seq * 10 + 1, 'filler', { text: noise() }),
+    ];
+    const response = await fetch(ingestRequest(batch(sessionId, events, { seq }), { baseUrl: handle.url }));
+    expect(response.status).toBe(200);
+    await response.body?.cancel();
+  }
+}
+
+describe.each([
+  ['SQLite', async () => createSqliteStore({ filename: join(directory, `reads-${Date.now()}.db`) })],
+  [
+    'PostgreSQL',
+    async () => {
+      postgres ??= await startTestPostgres();
+      return createPostgresStore({ connectionString: await postgres.createDatabase() });
+    },
+  ],
+])('reading a session over HTTP on %s', (_, openStore) => {
+  it('answers HEAD on the events and chunks routes with headers only, reading no batch', async () => {
+    const real = await openStore();
+    cleanups.push(() => real.close());
+    const { store, counts } = countingReads(real);
+    const handle = await serve(store);
+    await storeSession(handle, 'headed', 5, 100);
+    const head = (path: string) =>
+      fetch(`${handle.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${READ_KEY}` } });
+
+    const events = await head(API_PATHS.sessionEvents('headed'));
+    expect(events.status).toBe(200);
+    expect(events.headers.get('content-type')).toMatch(/^application\/json/);
+    const chunks = await head(API_PATHS.sessionChunks('headed'));
+    expect(chunks.status).toBe(200);
+    expect(chunks.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    // Still refused as the GET would be.
+    expect((await head(API_PATHS.sessionEvents('missing'))).status).toBe(404);
+    expect(counts).toEqual({ read: 0, open: 0 });
+  });
+
+  it.each([
+    ['chunks', API_PATHS.sessionChunks],
+    ['events', API_PATHS.sessionEvents],
+  ])('stops reading a session for %s once its client has left', async (_, path) => {
+    const real = await openStore();
+    cleanups.push(() => real.close());
+    const { store, counts } = countingReads(real);
+    // Reads wait at the third batch until the client has gone, whatever the machine's speed.
+    const GATE_AT = 3;
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const gated: Store = {
+      ...store,
+      async *readBatches(projectId, sessionId, options) {
+        for await (const stored of store.readBatches(projectId, sessionId, options)) {
+          if (counts.read === GATE_AT) {
+            await gate;
+          }
+          yield stored;
+        }
+      },
+    };
+    const replayServer = createReplayServer({ store: gated, projects: TEST_PROJECTS, onError: () => {} });
+    cleanups.push(async () => replayServer.close());
+    let clientGone: () => void = () => {};
+    const gone = new Promise<void>((resolve) => {
+      clientGone = resolve;
+    });
+    const handle = await startNodeServer({
+      server: {
+        fetch(request) {
+          request.signal.addEventListener('abort', () => clientGone());
+          return replayServer.fetch(request);
+        },
+      },
+      port: 0,
+    });
+    cleanups.push(() => handle.close());
+    const BATCHES = 40;
+    await storeSession(handle, 'long', BATCHES, 10_000);
+
+    const request = httpRequest(`${handle.url}${path('long')}`, {
+      headers: { authorization: `Bearer ${READ_KEY}` },
+    });
+    request.on('error', () => {});
+    request.end();
+    // The player closes while the session is being read.
+    await vi.waitFor(() => expect(counts.read).toBe(GATE_AT));
+    request.destroy();
+    await gone;
+    openGate();
+    await vi.waitFor(() => expect(counts.open).toBe(0));
+    expect(counts.read).toBeLessThanOrEqual(GATE_AT + 2);
   });
 });
