@@ -117,3 +117,55 @@ describe('Retry-After from the real server on another origin (the usual deployme
     }
   });
 });
+
+describe('a page outside the project allowedOrigins', () => {
+  let stack: CrossOriginStack;
+  beforeAll(async () => {
+    stack = await startCrossOriginStack({ allowedOrigins: ['https://app.example.com'] });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('reads the 403 origin_not_allowed of its batch, as the recorder sends it, instead of a CORS error', async () => {
+    const context = await browser.newContext();
+    try {
+      const { page } = await openRecordedPage(context, stack.pageUrl('/foreign', { persistQueue: false }));
+      // The recorder's request: text/plain with the key in the query, which needs no preflight.
+      const seen = await page.evaluate(
+        async ({ url }) => {
+          try {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'text/plain' },
+              body: JSON.stringify({
+                v: 1,
+                sessionId: 'foreign-session',
+                windowId: 'w',
+                seq: 0,
+                events: [{ type: 5, timestamp: Date.now(), data: { tag: 'x', payload: {} } }],
+              }),
+              credentials: 'omit',
+            });
+            return { status: response.status, body: await response.text() };
+          } catch (error) {
+            // Before: the answer had no Access-Control-Allow-Origin, so this was all the page had.
+            return { status: 0, body: String(error) };
+          }
+        },
+        { url: `${stack.serverUrl}/v1/ingest?key=${WRITE_KEY}` },
+      );
+      expect(seen.status).toBe(403);
+      const { error } = JSON.parse(seen.body) as { error: { code: string; message: string } };
+      expect(error.code).toBe('origin_not_allowed');
+      expect(error.message).toContain(stack.pageOrigin);
+      // Nothing of that page was stored.
+      const list = await fetch(`${stack.serverUrl}/v1/sessions`, {
+        headers: { authorization: `Bearer ${stack.readKey}` },
+      });
+      expect(((await list.json()) as { sessions: unknown[] }).sessions).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -27,7 +27,7 @@ export interface CrossOriginStack {
 }
 
 export async function startCrossOriginStack(
-  options: { limits?: Partial<ServerLimits>; maxSessions?: number } = {},
+  options: { limits?: Partial<ServerLimits>; maxSessions?: number; allowedOrigins?: string[] } = {},
 ): Promise<CrossOriginStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'replaykit-cross-origin-'));
   const script = await bundleForPage(
@@ -46,6 +46,7 @@ export async function startCrossOriginStack(
           writeKey: WRITE_KEY,
           readKey: READ_KEY,
           ...(options.maxSessions !== undefined ? { quota: { maxSessions: options.maxSessions } } : {}),
+          ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
         },
       ],
       limits: options.limits,

@@ -259,7 +259,7 @@ export interface ReplayServer {
   /** Answers one HTTP request. */
   fetch(request: Request): Promise<Response>;
   /** The underlying Hono app, to mount under another Hono app or add routes. */
-  app: Hono<ServerEnv>;
+  app: Hono;
   /** Deletes every project's sessions older than its retention now; resolves with how many went per project. */
   sweep(now?: number): Promise<Record<string, number>>;
   /**
@@ -269,11 +269,6 @@ export interface ReplayServer {
    * uses them); the store stays open.
    */
   close(): void;
-}
-
-interface ServerEnv {
-  /** Set by the ingest route once the write key is known; the CORS layer reads it. */
-  Variables: { project: ProjectConfig | undefined };
 }
 
 /** A request that must be refused; turned into an {@link ErrorBody} answer. */
@@ -489,12 +484,7 @@ function checkIngestWorkers(workers: number | undefined): number | undefined {
 }
 
 /** The 204 answer to an allowed CORS preflight, echoing the page's origin when it sent one. */
-function allowPreflight(
-  context: Context<ServerEnv>,
-  origin: string | undefined,
-  methods: string,
-  headers: string,
-) {
+function allowPreflight(context: Context, origin: string | undefined, methods: string, headers: string) {
   return context.body(null, 204, {
     ...(origin !== undefined ? { 'access-control-allow-origin': origin } : {}),
     'access-control-allow-methods': methods,
@@ -512,7 +502,7 @@ function allowPreflight(
  */
 const EXPOSED_HEADERS = 'Retry-After';
 
-function refusePreflight(context: Context<ServerEnv>, message: string) {
+function refusePreflight(context: Context, message: string) {
   return context.json(errorBody('origin_not_allowed', message), 403, { vary: 'Origin' });
 }
 
@@ -520,7 +510,7 @@ function refusePreflight(context: Context<ServerEnv>, message: string) {
  * Checks a read route's query string with `parse`; a refusal (an unknown or repeated
  * parameter, a bad value) becomes a 400 answer that names the parameter.
  */
-function readQuery<T>(context: Context<ServerEnv>, parse: (params: URLSearchParams) => T): T {
+function readQuery<T>(context: Context, parse: (params: URLSearchParams) => T): T {
   try {
     return parse(new URL(context.req.url).searchParams);
   } catch (error) {
@@ -532,7 +522,7 @@ function readQuery<T>(context: Context<ServerEnv>, parse: (params: URLSearchPara
 }
 
 /** The reader of a read route's parameters, once unknown and repeated ones are refused. */
-function routeQuery(context: Context<ServerEnv>, known: readonly string[], route: string) {
+function routeQuery(context: Context, known: readonly string[], route: string) {
   return readQuery(context, (params) => checkQueryParameters(params, known, route));
 }
 
@@ -555,7 +545,7 @@ const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
  * for HEAD and drops the body, so without this a HEAD read (and decoded) the whole session.
  * The request is checked as its GET would be (key, parameters, the session exists).
  */
-function headersOnly(context: Context<ServerEnv>, contentType: string): Response {
+function headersOnly(context: Context, contentType: string): Response {
   return context.body(null, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
 }
 
@@ -574,7 +564,7 @@ function checkClientThere(signal: AbortSignal): void {
   }
 }
 
-function sessionIdParam(context: Context<ServerEnv>): string {
+function sessionIdParam(context: Context): string {
   const sessionId = context.req.param('id');
   if (!isValidId(sessionId)) {
     throw new HttpError(
@@ -767,7 +757,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     return session;
   }
 
-  function readProject(context: Context<ServerEnv>): ProjectConfig {
+  function readProject(context: Context): ProjectConfig {
     const header = context.req.header(READ_KEY_HEADER);
     if (!header || header.trim() === '') {
       throw new HttpError(
@@ -803,7 +793,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     );
   }
 
-  const app = new Hono<ServerEnv>().basePath(basePath);
+  const app = new Hono().basePath(basePath);
 
   app.onError((error, context) => {
     if (error instanceof HttpError) {
@@ -867,10 +857,13 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       return allowPreflight(context, origin, INGEST_ALLOWED_METHODS, INGEST_ALLOWED_HEADERS);
     }
     await next();
-    const project = context.get('project');
     // Errors carry the header too: a recorder that cannot read a 413 or 400 would take it
-    // for a network failure and retry it forever.
-    if (origin !== undefined && (!project || originAllowed(project.allowedOrigins, origin))) {
+    // for a network failure and retry it forever. So does the 403 of an origin outside the
+    // project's allowedOrigins: the recorder's requests need no preflight, so without it that
+    // page kept every batch queued and retried, and its console showed only a CORS error. The
+    // refusal holds nothing recorded; the message names the page's own origin and the project
+    // its write key already names.
+    if (origin !== undefined) {
       context.res.headers.set('access-control-allow-origin', origin);
       context.res.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
     }
@@ -908,7 +901,6 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         : 'The write key is not known to this server; copy it from the server configuration (keys.json for the CLI).';
       throw new HttpError(403, 'invalid_key', message);
     }
-    context.set('project', project);
     const origin = context.req.header('origin');
     if (origin !== undefined && !originAllowed(project.allowedOrigins, origin)) {
       throw new HttpError(
@@ -1180,7 +1172,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   }
 
   async function storeBatch(
-    context: Context<ServerEnv>,
+    context: Context,
     project: ProjectConfig,
     body: Uint8Array,
     batch: DecodedBatch,
@@ -1231,7 +1223,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     );
   });
 
-  const readCors = async (context: Context<ServerEnv>, next: () => Promise<void>) => {
+  const readCors = async (context: Context, next: () => Promise<void>) => {
     const origin = context.req.header('origin');
     const allowed = origin !== undefined && originAllowed(readOrigins, origin);
     if (context.req.method === 'OPTIONS') {
