@@ -52,6 +52,16 @@ export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1_000;
  */
 export const DEFAULT_MAX_PAST_SKEW_MS = 7 * 24 * 60 * 60 * 1_000;
 
+/**
+ * Ingest requests one server holds at once, from the moment their key is accepted until
+ * they are answered (body read, decoded, stored): past it, 503 `server_busy`. Without a cap, a
+ * flood while the store is slow (a stalled disk, a failover) held every body in memory.
+ */
+export const DEFAULT_MAX_BATCHES_IN_FLIGHT = 1_000;
+
+/** Bytes of those requests' bodies (as sent) one server holds at once: 256 MiB. */
+export const DEFAULT_MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+
 /** Batches a write key may send per second on average, per server process. */
 export const DEFAULT_RATE_PER_SECOND = 500;
 
@@ -99,6 +109,13 @@ export interface ServerLimits {
   ratePerSecond: number;
   /** Token bucket size: batches a write key may send at once. */
   rateBurst: number;
+  /** Ingest requests being received, decoded or stored at once, per server; more get 503. */
+  maxBatchesInFlight: number;
+  /**
+   * Bytes (as sent) of the bodies of those requests, per server; more get 503. A batch is
+   * always taken when no other is in flight, so this never refuses a body `maxBodyBytes` allows.
+   */
+  maxBytesInFlight: number;
 }
 
 /** The limits used when none are given. */
@@ -111,6 +128,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxPastSkewMs: DEFAULT_MAX_PAST_SKEW_MS,
   ratePerSecond: DEFAULT_RATE_PER_SECOND,
   rateBurst: DEFAULT_RATE_BURST,
+  maxBatchesInFlight: DEFAULT_MAX_BATCHES_IN_FLIGHT,
+  maxBytesInFlight: DEFAULT_MAX_BYTES_IN_FLIGHT,
 };
 
 /**
@@ -920,14 +939,77 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     }
 
     checkContentEncoding(context.req.header('content-encoding'));
-    const received = await readBatchBody(context.req.raw);
-    const receivedAt = Date.now();
-    const { result, body } = await decoder.decode(received, receivedAt, limits);
-    if (!result.ok) {
-      throw new HttpError(result.status, result.code, result.message, {}, result.event);
+    const declared = Number(context.req.header('content-length'));
+    const admission = admitBatch(Number.isSafeInteger(declared) && declared > 0 ? declared : 0);
+    try {
+      const received = await readBatchBody(context.req.raw);
+      // A body sent without a length (chunked) counts once it is read.
+      admission.grow(received.byteLength);
+      const receivedAt = Date.now();
+      const { result, body } = await decoder.decode(received, receivedAt, limits);
+      if (!result.ok) {
+        throw new HttpError(result.status, result.code, result.message, {}, result.event);
+      }
+      return await storeBatch(context, project, body, result, receivedAt);
+    } finally {
+      admission.release();
     }
-    return storeBatch(context, project, body, result, receivedAt);
   });
+
+  /** Ingest requests this server holds (see {@link DEFAULT_MAX_BATCHES_IN_FLIGHT}), and their bytes. */
+  const inFlight = { batches: 0, bytes: 0 };
+
+  function serverBusy(what: string): HttpError {
+    return new HttpError(
+      503,
+      'server_busy',
+      `This server is busy: ${what}. Send the batch again in a few seconds.`,
+      { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    );
+  }
+
+  /**
+   * Takes an ingest request into the batches in flight, refusing it with 503 past
+   * `maxBatchesInFlight` or `maxBytesInFlight` (by its declared length, before its body is
+   * read); `grow` counts the body's real size once read, `release` lets it go when answered.
+   */
+  function admitBatch(declaredBytes: number) {
+    if (inFlight.batches >= limits.maxBatchesInFlight) {
+      throw serverBusy(`it holds ${limits.maxBatchesInFlight} batches already (limits.maxBatchesInFlight)`);
+    }
+    const fits = (bytes: number) => inFlight.bytes === 0 || inFlight.bytes + bytes <= limits.maxBytesInFlight;
+    if (!fits(declaredBytes)) {
+      throw serverBusy(
+        `the batches it holds come to its limit of ${limits.maxBytesInFlight} bytes (limits.maxBytesInFlight)`,
+      );
+    }
+    let counted = declaredBytes;
+    let released = false;
+    inFlight.batches++;
+    inFlight.bytes += counted;
+    return {
+      grow(bytes: number) {
+        if (bytes > counted) {
+          inFlight.bytes -= counted;
+          if (!fits(bytes)) {
+            counted = 0;
+            throw serverBusy(
+              `the batches it holds come to its limit of ${limits.maxBytesInFlight} bytes (limits.maxBytesInFlight)`,
+            );
+          }
+          counted = bytes;
+          inFlight.bytes += counted;
+        }
+      },
+      release() {
+        if (!released) {
+          released = true;
+          inFlight.batches--;
+          inFlight.bytes -= counted;
+        }
+      },
+    };
+  }
 
   /** This project's usage, measured at most every {@link QUOTA_USAGE_CACHE_MS}: quotas are enforced approximately. */
   async function projectUsage(projectId: string): Promise<ProjectUsage> {

@@ -311,3 +311,90 @@ describe.each([
     expect(counts.read).toBeLessThanOrEqual(GATE_AT + 2);
   });
 });
+
+describe('batches in flight', () => {
+  /** A store whose writes wait until `release()`, counting the batches that reached it. */
+  function heldWrites(store: Store) {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const state = { reached: 0, release: () => open() };
+    const held: Store = {
+      ...store,
+      async putBatch(input) {
+        state.reached++;
+        await gate;
+        return store.putBatch(input);
+      },
+    };
+    return { store: held, state };
+  }
+
+  it('answers 503 server_busy with Retry-After past maxBatchesInFlight while the store is slow', async () => {
+    const { store, state } = heldWrites(memoryStore());
+    const handle = await serve(store, { limits: { maxBatchesInFlight: 2, maxBytesInFlight: 4_000 } });
+    const send = (sessionId: string, headers: Record<string, string> = {}) =>
+      fetch(ingestRequest(batch(sessionId, [meta(T0)]), { baseUrl: handle.url, headers }));
+    // Two batches wait for a slow store (a commit stalled on disk, a database failing over).
+    const held = [send('held-1'), send('held-2')];
+    await vi.waitFor(() => expect(state.reached).toBe(2));
+
+    const answers: Response[] = [];
+    const more = [send('more-1'), send('more-2')].map((sent) =>
+      sent.then((response) => {
+        answers.push(response);
+        return response;
+      }),
+    );
+    // Each further batch is either answered now or (without a cap) waits in the store too.
+    await vi.waitFor(() => expect(answers.length + state.reached - 2).toBe(2));
+    state.release();
+    for (const response of await Promise.all(more)) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as ErrorBody).error.code).toBe('server_busy');
+    }
+    expect((await Promise.all(held)).map((response) => response.status)).toEqual([200, 200]);
+    // Room again once they are answered.
+    expect((await send('after')).status).toBe(200);
+  });
+
+  it('counts the bytes of batches in flight, declared or, for a chunked body, as read', async () => {
+    const { store, state } = heldWrites(memoryStore());
+    const handle = await serve(store, { limits: { maxBytesInFlight: 1_000 } });
+    const events = [meta(T0), custom(T0 + 1, 'filler', { text: 'x'.repeat(600) })];
+    const body = JSON.stringify(batch('held', events));
+    const held = fetch(ingestRequest(body, { baseUrl: handle.url }));
+    await vi.waitFor(() => expect(state.reached).toBe(1));
+
+    const chunkedBody = JSON.stringify(batch('chunked', events));
+    const answers: Response[] = [];
+    const more = [
+      fetch(ingestRequest(JSON.stringify(batch('declared', events)), { baseUrl: handle.url })),
+      fetch(`${handle.url}/v1/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-replaykit-key': WRITE_KEY },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(chunkedBody));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    ].map((sent) =>
+      sent.then((response) => {
+        answers.push(response);
+        return response;
+      }),
+    );
+    await vi.waitFor(() => expect(answers.length + state.reached - 1).toBe(2));
+    state.release();
+    for (const response of await Promise.all(more)) {
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('server_busy');
+    }
+    expect((await held).status).toBe(200);
+  });
+});
