@@ -747,6 +747,34 @@ describe('retention', () => {
     expect(await response.json()).toEqual({ ok: true, duplicate: false });
   });
 
+  it('refuses a misspelt option at start, naming the closest known one, at every level', () => {
+    const project = TEST_PROJECTS[0]!;
+    // Options built outside a literal (read from a file, or from JavaScript), as a typo reaches them.
+    const misspelt = (options: object) => () => makeServer(options as Partial<ReplayServerOptions>);
+    expect(misspelt({ projects: [{ ...project, quota: { maxSesions: 10 } }] })).toThrow(
+      'Project "shop" quota: unknown option "maxSesions" (did you mean "maxSessions"?); the options are maxSessions, maxBytes.',
+    );
+    expect(misspelt({ limits: { maxBodyByte: 1_000 } })).toThrow(
+      'limits: unknown option "maxBodyByte" (did you mean "maxBodyBytes"?)',
+    );
+    expect(misspelt({ projects: [{ ...project, allowedOrigin: ['https://shop.test'] }] })).toThrow(
+      'projects[0]: unknown option "allowedOrigin" (did you mean "allowedOrigins"?)',
+    );
+    expect(misspelt({ retention: { day: 7 } })).toThrow(
+      'retention: unknown option "day" (did you mean "days"?)',
+    );
+    expect(misspelt({ cors: { readOrigin: ['https://admin.test'] } })).toThrow(
+      'cors: unknown option "readOrigin" (did you mean "readOrigins"?)',
+    );
+    expect(misspelt({ ingestWorker: 0 })).toThrow(
+      'createReplayServer: unknown option "ingestWorker" (did you mean "ingestWorkers"?)',
+    );
+    // Nothing close: every option is listed instead.
+    expect(misspelt({ verbose: true })).toThrow(
+      /^createReplayServer: unknown option "verbose"; the options are store, projects,/,
+    );
+  });
+
   it('refuses nonsense retention and quota settings at start', () => {
     expect(() => makeServer({ retention: { days: 0 } })).toThrow(/retention.days must be a positive number/);
     expect(() => makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxBytes: -1 } }] })).toThrow(

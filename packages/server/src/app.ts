@@ -22,6 +22,7 @@ import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from '.
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
 import { checkQueryParameters, parseListQuery, QueryError, wholeNumber } from './list-query';
+import { checkOptionNames } from './option-names';
 import { createRateLimiter } from './rate-limit';
 import {
   InvalidCursorError,
@@ -400,13 +401,50 @@ function originAllowed(allowed: readonly string[] | undefined, origin: string): 
   return allowed.some((entry) => entry === '*' || entry === normalized);
 }
 
+/**
+ * The option names of each object {@link createReplayServer} takes, complete by type, so that
+ * a misspelt one is refused rather than ignored.
+ */
+const SERVER_OPTION_NAMES = Object.keys({
+  store: true,
+  projects: true,
+  limits: true,
+  retention: true,
+  cors: true,
+  readOrigins: true,
+  onError: true,
+  ingestWorkers: true,
+  basePath: true,
+} satisfies Record<keyof ReplayServerOptions, true>);
+const PROJECT_OPTION_NAMES = Object.keys({
+  id: true,
+  writeKey: true,
+  readKey: true,
+  allowedOrigins: true,
+  retentionDays: true,
+  quota: true,
+} satisfies Record<keyof ProjectConfig, true>);
+const QUOTA_OPTION_NAMES = Object.keys({ maxSessions: true, maxBytes: true } satisfies Record<
+  keyof ProjectQuota,
+  true
+>);
+const RETENTION_OPTION_NAMES = Object.keys({ days: true, sweepIntervalMs: true } satisfies Record<
+  keyof RetentionOptions,
+  true
+>);
+const CORS_OPTION_NAMES = Object.keys({ readOrigins: true } satisfies Record<
+  keyof NonNullable<ReplayServerOptions['cors']>,
+  true
+>);
+
 function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
   if (projects.length === 0) {
     throw new Error('createReplayServer needs at least one project: { id, writeKey, readKey }.');
   }
   const ids = new Set<string>();
   const keys = new Set<string>();
-  return projects.map((project) => {
+  return projects.map((project, index) => {
+    checkOptionNames(project, PROJECT_OPTION_NAMES, `projects[${index}]`);
     if (!isValidId(project.id)) {
       throw new Error(
         `Project id "${project.id}" is not valid; use 1 to 64 letters, digits, "-" or "_", such as "default".`,
@@ -440,6 +478,7 @@ function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
     if (project.retentionDays !== undefined) {
       checkRetentionDays(project.retentionDays, `Project "${project.id}" retentionDays`);
     }
+    checkOptionNames(project.quota ?? {}, QUOTA_OPTION_NAMES, `Project "${project.id}" quota`);
     for (const [name, value] of Object.entries(project.quota ?? {})) {
       if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
         throw new Error(
@@ -480,6 +519,7 @@ function checkSweepIntervalMs(intervalMs: number): number {
 }
 
 function checkLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
+  checkOptionNames(limits ?? {}, Object.keys(DEFAULT_LIMITS), 'limits');
   const merged = { ...DEFAULT_LIMITS, ...limits };
   for (const [name, value] of Object.entries(merged)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
@@ -620,6 +660,9 @@ function checkContentEncoding(header: string | undefined): void {
 
 /** Builds the replaykit HTTP API over a store: ingest, the read API and a health check. */
 export function createReplayServer(options: ReplayServerOptions): ReplayServer {
+  checkOptionNames(options, SERVER_OPTION_NAMES, 'createReplayServer');
+  checkOptionNames(options.retention ?? {}, RETENTION_OPTION_NAMES, 'retention');
+  checkOptionNames(options.cors ?? {}, CORS_OPTION_NAMES, 'cors');
   const { store } = options;
   const projects = checkProjects(options.projects);
   const limits = checkLimits(options.limits);

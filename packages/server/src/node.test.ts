@@ -324,6 +324,20 @@ describe('startNodeServer', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
   });
 
+  it('refuses a misspelt option, naming the closest known one, before it listens', async () => {
+    const server = createReplayServer({
+      store: createSqliteStore({ filename: ':memory:' }),
+      projects: TEST_PROJECTS,
+      retention: { sweepIntervalMs: 0 },
+    });
+    cleanups.push(async () => server.close());
+    // As JavaScript, or options spread from a configuration object, pass it.
+    const options = { server, port: 0, closeGraceMS: 100 } as Parameters<typeof startNodeServer>[0];
+    await expect(startNodeServer(options)).rejects.toThrow(
+      'startNodeServer: unknown option "closeGraceMS" (did you mean "closeGraceMs"?)',
+    );
+  });
+
   it('rejects when the port is taken', async () => {
     const { handle } = await start();
     const store = createSqliteStore({ filename: ':memory:' });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
+import { checkOptionNames } from './option-names';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
@@ -62,6 +63,15 @@ export interface StartNodeServerOptions {
    */
   lightweightGlobals?: boolean;
 }
+
+/** The option names of {@link startNodeServer}, complete by type: a misspelt one is refused. */
+const START_OPTION_NAMES = Object.keys({
+  server: true,
+  port: true,
+  host: true,
+  closeGraceMs: true,
+  lightweightGlobals: true,
+} satisfies Record<keyof StartNodeServerOptions, true>);
 
 /** A running Node HTTP server. */
 export interface NodeServerHandle {
@@ -148,6 +158,7 @@ function formatUrl(address: AddressInfo): string {
 
 /** Serves a fetch handler over Node's HTTP server; resolves once it is listening. */
 export async function startNodeServer(options: StartNodeServerOptions): Promise<NodeServerHandle> {
+  checkOptionNames(options, START_OPTION_NAMES, 'startNodeServer');
   const {
     server,
     port,

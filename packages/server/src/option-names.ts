@@ -1,0 +1,54 @@
+/**
+ * Refusing option names a function does not know. TypeScript catches an excess property in
+ * an object literal, but not in options built elsewhere (read from a file, spread from a
+ * variable) or passed from JavaScript: there a misspelt `maxSesions` was ignored without a
+ * word, and the quota it meant to set was not set.
+ */
+
+/** Edit distance (insertions, deletions, substitutions) between two strings, case ignored. */
+function editDistance(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[right.length] ?? 0;
+}
+
+/**
+ * The known name `name` most likely meant, if one is close: a different case, or at most a
+ * third of its letters different (so `maxSesions` finds `maxSessions`, `port` finds nothing in
+ * a list without it).
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/**
+ * Throws when `options` has an own key that `known` does not list, naming it, the closest known
+ * name and every known one; `where` says whose options they are, such as "limits".
+ */
+export function checkOptionNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      const closest = closestName(name, known);
+      const hint = closest === undefined ? '' : ` (did you mean "${closest}"?)`;
+      throw new Error(`${where}: unknown option "${name}"${hint}; the options are ${known.join(', ')}.`);
+    }
+  }
+}
