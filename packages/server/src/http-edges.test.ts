@@ -199,6 +199,34 @@ describe('requests that name no URL', () => {
   });
 });
 
+describe('requests Node refuses before any handler', () => {
+  it('answers a header block over the limit and a malformed request with a JSON error saying what is wrong', async () => {
+    const handle = await serve(memoryStore());
+    for (const [head, status, code] of [
+      [
+        `GET /healthz HTTP/1.1\r\nhost: replaykit.test\r\nx-note: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'headers_too_large',
+      ],
+      [
+        'POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        'invalid_request',
+      ],
+    ] as const) {
+      const answers = await exchange(handle.port, head);
+      expect(answers.map((answer) => [answer.status, answer.headers['content-type']])).toEqual([
+        [status, 'application/json'],
+      ]);
+      const { error } = JSON.parse(answers[0]?.body ?? '{}') as ErrorBody;
+      expect(error.code).toBe(code);
+      expect(error.message.length).toBeGreaterThan(40);
+    }
+    // The server goes on serving.
+    expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
+  });
+});
+
 /** A session of `count` batches, each with an event of `size` characters that gzip cannot shrink. */
 async function storeSession(
   handle: NodeServerHandle,

@@ -1,5 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
@@ -137,6 +144,34 @@ export function toNodeListener(server: {
 }
 
 /**
+ * The answer, as raw HTTP, to a request Node's parser refused before any handler saw it (a
+ * header block over `maxHeaderSize`, headers that did not arrive in time, malformed framing):
+ * Node's own answer has a status line and no body, where every other error says what is wrong.
+ */
+function parserRefusal(error: NodeJS.ErrnoException): string {
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'headers_too_large',
+          `The request line and headers are over ${maxHeaderSize} bytes; send fewer or shorter headers.`,
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [
+            408,
+            'headers_timeout',
+            `The request's headers did not arrive within ${HEADERS_TIMEOUT_MS} ms; send them at once.`,
+          ]
+        : [
+            400,
+            'invalid_request',
+            `The request is not valid HTTP/1.1 (${error.message}); check how the client frames it (a Content-Length or chunked body, not both).`,
+          ];
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/**
  * For a request sent with `Expect: 100-continue`: sends "100 Continue" once the handler
  * starts reading the body (its stream resumes), not before. A request refused on its
  * headers (an unknown key, a declared length over the limit) is answered without the client
@@ -182,6 +217,22 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   httpServer.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     continueWhenBodyIsRead(request, response);
     httpServer.emit('request', request, response);
+  });
+  // Requests of each connection not answered yet: the parser may refuse a pipelined request
+  // while an earlier one is being answered, and a refusal written then would corrupt that answer.
+  const unanswered = new WeakMap<Duplex, number>();
+  httpServer.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    const { socket } = response;
+    if (socket) {
+      unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
+      response.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+    }
+  });
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable && error.code !== 'ECONNRESET' && !unanswered.get(socket)) {
+      socket.write(parserRefusal(error));
+    }
+    socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
