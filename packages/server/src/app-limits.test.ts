@@ -225,12 +225,66 @@ describe('quotas', () => {
     const b = server.fetch(ingestRequest(batch('b', [click(T0 + 1)], { seq: 1 })));
     await storingB.opened;
     answered.open();
+    // `b` is found while its batch is being written, which might be what stored it: the check
+    // waits for that write's answer, and so may not hold it back.
+    storedB.open();
     // Two sessions stored and one new: the quota of 3 has room for it.
     expect((await fresh).status).toBe(200);
-    storedB.open();
     expect((await b).status).toBe(200);
     await expectError(await server.fetch(ingestRequest(batch('fourth', [meta(T0)]))), 429, 'quota_exceeded');
   });
+  it('counts a new session whose first batch is stored but not yet answered when a later check finds it', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const written = new Set<string>();
+    let wrote: () => void = () => {};
+    const bothWritten = new Promise<void>((resolve) => {
+      wrote = resolve;
+    });
+    const slow: Store = {
+      ...store,
+      // The first batches of `b` and `c` are in the store, but their answers are held.
+      putBatch: async (input) => {
+        const result = await store.putBatch(input);
+        if (input.sessionId === 'b' || input.sessionId === 'c') {
+          written.add(input.sessionId);
+          if (written.size === 2) {
+            wrote();
+          }
+          await released;
+        }
+        return result;
+      },
+      // The answers are let go only once the check of `d` has had the store's answer and
+      // decided on it (within the same turn of the event loop).
+      getSession: async (projectId, sessionId) => {
+        const session = await store.getSession(projectId, sessionId);
+        if (sessionId === 'd') {
+          setImmediate(release);
+        }
+        return session;
+      },
+    };
+    makeServer({
+      store: slow,
+      projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 3 } }, TEST_PROJECTS[1]!],
+    });
+    await ingestOk(batch('a', [meta(T0)]));
+    const b = server.fetch(ingestRequest(batch('b', [meta(T0)])));
+    const c = server.fetch(ingestRequest(batch('c', [meta(T0)])));
+    await bothWritten;
+    // At the quota counting `b` and `c`: the check asks the store, which already has them.
+    // Before, they then counted as stored sessions but not yet in the usage, and `d` passed:
+    // four sessions against a quota of three.
+    const d = server.fetch(ingestRequest(batch('d', [meta(T0)])));
+    expect((await b).status).toBe(200);
+    expect((await c).status).toBe(200);
+    await expectError(await d, 429, 'quota_exceeded');
+    expect((await store.usage('shop')).sessions).toBe(3);
+  });
+
   it('frees the quota as soon as a session is deleted', async () => {
     makeServer({ projects: [{ ...TEST_PROJECTS[0]!, quota: { maxSessions: 1 } }, TEST_PROJECTS[1]!] });
     await ingestOk(batch('s1', [meta(T0)]));

@@ -27,6 +27,7 @@ import { createRateLimiter } from './rate-limit';
 import {
   InvalidCursorError,
   type ProjectUsage,
+  type PutBatchResult,
   SessionDeletedError,
   type Store,
   type StoredBatch,
@@ -205,8 +206,14 @@ const QUOTA_RETRY_AFTER_SECONDS = 3_600;
 interface SessionInFlight {
   /** Its batches in flight. */
   batches: number;
-  /** Whether the store lacked it when asked; undefined: not asked, as the quota had room even if it were new. */
+  /**
+   * Whether the store lacked it when asked; undefined: not asked, as the quota had room even
+   * if it were new, or found while one of its batches was being written (which may be what
+   * stored it).
+   */
   isNew: boolean | undefined;
+  /** Its batches being written to the store: until one answers, a store that has it may have it from that write. */
+  writes: Set<Promise<unknown>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
@@ -1153,7 +1160,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       sessions = new Map();
       sessionsInFlight.set(projectId, sessions);
     }
-    const session = sessions.get(sessionId) ?? { batches: 0, isNew };
+    const session = sessions.get(sessionId) ?? { batches: 0, isNew, writes: new Set() };
     session.batches++;
     session.isNew ??= isNew;
     sessions.set(sessionId, session);
@@ -1250,7 +1257,11 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         Promise.all([sessionId, ...unasked.map(([id]) => id)].map((id) => store.getSession(projectId, id))),
       );
       unasked.forEach(([, session], index) => {
-        session.isNew ??= found[index + 1] === undefined;
+        // Found while a batch of it is being written: that write may have stored it, and it
+        // is counted in the usage only once the store answers, so until then it counts as new.
+        if (found[index + 1] === undefined || session.writes.size === 0) {
+          session.isNew ??= found[index + 1] === undefined;
+        }
       });
       // Checked again after the wait: sessions were stored or started meanwhile.
       const sessions = inFlight();
@@ -1262,6 +1273,14 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
         usage().sessions + [...sessions.values()].filter((session) => session.isNew !== false).length;
       if (held < maxSessions) {
         return holdSession(projectId, sessionId, true);
+      }
+      // Sessions whose first batch may be stored but not answered yet: their answers say.
+      const writes = [...sessions.values()].flatMap((session) =>
+        session.isNew === undefined ? [...session.writes] : [],
+      );
+      if (writes.length > 0) {
+        await Promise.allSettled(writes);
+        continue;
       }
       // A session stored meanwhile may be this one, its first batch stored during the wait,
       // and a session that came in flight meanwhile (with room then) counts as new unasked:
@@ -1306,8 +1325,9 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     // The marker index is stored uncompressed beside the body, so it counts too.
     const byteCount = body.byteLength + batch.markerBytes;
     const release = await checkQuota(project, batch, byteCount);
+    const inFlight = sessionsInFlight.get(project.id)?.get(batch.sessionId);
     try {
-      const { duplicate, created } = await fromStore(() =>
+      const writing: Promise<PutBatchResult> = fromStore(() =>
         store.putBatch({
           projectId: project.id,
           sessionId: batch.sessionId,
@@ -1323,16 +1343,28 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           markersJson: batch.markersJson,
           eventProperties: batch.eventProperties,
         }),
+      ).then(
+        // In the step that takes the write out of its session's writes, so that a quota check
+        // waiting for it (checkSessionQuota) finds it counted.
+        (result) => {
+          inFlight?.writes.delete(writing);
+          if (inFlight) {
+            // Stored now: its other batches in flight do not start it.
+            inFlight.isNew = false;
+          }
+          if (!result.duplicate) {
+            // Keeps this process's view of the quota exact between measurements.
+            countStored(project.id, result.created ? 1 : 0, byteCount);
+          }
+          return result;
+        },
+        (error: unknown) => {
+          inFlight?.writes.delete(writing);
+          throw error;
+        },
       );
-      const inFlight = sessionsInFlight.get(project.id)?.get(batch.sessionId);
-      if (inFlight) {
-        // Stored now: its other batches in flight do not start it.
-        inFlight.isNew = false;
-      }
-      if (!duplicate) {
-        // Keeps this process's view of the quota exact between measurements.
-        countStored(project.id, created ? 1 : 0, byteCount);
-      }
+      inFlight?.writes.add(writing);
+      const { duplicate } = await writing;
       return context.json({ ok: true, duplicate } satisfies IngestResponse, 200);
     } finally {
       release();
