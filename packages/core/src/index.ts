@@ -51,6 +51,7 @@ export {
   SUMMARY_LIST_MAX,
   summarizeBatch,
 } from './session-summary';
+export { TRUNCATION_MARKER, truncateText } from './text';
 export type { ErrorBody, IngestBatch, IngestResponse } from './wire';
 export {
   BATCH_MAX_EVENTS,

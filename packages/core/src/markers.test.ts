@@ -97,6 +97,12 @@ describe('deriveMarkers', () => {
     expect(consoleError?.label).toBe('console.error');
   });
 
+  it('cuts a long label before an emoji rather than between its halves', () => {
+    const message = `${'x'.repeat(MARKER_LABEL_MAX_LENGTH - 2)}😀 and more`;
+    const [error] = deriveMarkers([custom(ReservedEvent.Error, { message }, 1)]);
+    expect(error?.label).toBe(`${'x'.repeat(MARKER_LABEL_MAX_LENGTH - 2)}…`);
+  });
+
   it('leaves out a payload over maxPayloadLength and says so', () => {
     const small = { id: 'x'.repeat(10) };
     const large = { text: 'x'.repeat(100) };

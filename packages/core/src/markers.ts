@@ -1,5 +1,6 @@
 import { isFailedRequest, ReservedEvent } from './custom-events';
 import { isCustomEvent, type RecordedEvent } from './events';
+import { truncateText } from './text';
 
 /** What a timeline marker stands for; drives its colour and its priority when markers crowd. */
 export type MarkerKind =
@@ -83,7 +84,7 @@ function stringField(payload: unknown, field: string): string | undefined {
 }
 
 function cut(label: string): string {
-  return label.length > MARKER_LABEL_MAX_LENGTH ? `${label.slice(0, MARKER_LABEL_MAX_LENGTH - 1)}…` : label;
+  return truncateText(label, MARKER_LABEL_MAX_LENGTH);
 }
 
 function describe(tag: string, payload: unknown): { kind: MarkerKind; label: string } | undefined {
