@@ -44,12 +44,19 @@ export { createUuidV7 } from './session-id';
 export type { ActivityIntervals, BatchSummary, FirstSeenList, SessionSummary } from './session-summary';
 export {
   activeMsOf,
+  boundUserTraits,
   createFirstSeenList,
+  DROPPED_TRAITS_KEY,
   emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,
   SUMMARY_LIST_MAX,
+  SUMMARY_URL_MAX_LENGTH,
+  SUMMARY_USER_ID_MAX_LENGTH,
   summarizeBatch,
+  USER_TRAIT_KEY_MAX_LENGTH,
+  USER_TRAIT_VALUE_MAX_LENGTH,
+  USER_TRAITS_MAX_KEYS,
 } from './session-summary';
 export { TRUNCATION_MARKER, truncateText } from './text';
 export type { ErrorBody, IngestBatch, IngestResponse } from './wire';

@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_NAME_MAX_LENGTH } from './custom-events';
 import { EventType, IncrementalSource, MouseInteraction, type RecordedEvent } from './events';
 import {
   activeMsOf,
+  boundUserTraits,
   createFirstSeenList,
+  DROPPED_TRAITS_KEY,
   emptySessionSummary,
   INACTIVITY_THRESHOLD_MS,
   mergeActivity,
   SUMMARY_LIST_MAX,
+  SUMMARY_URL_MAX_LENGTH,
+  SUMMARY_USER_ID_MAX_LENGTH,
   summarizeBatch,
+  USER_TRAIT_KEY_MAX_LENGTH,
+  USER_TRAIT_VALUE_MAX_LENGTH,
+  USER_TRAITS_MAX_KEYS,
 } from './session-summary';
+import { TRUNCATION_MARKER } from './text';
 
 const T0 = 1_800_000_000_000;
 
@@ -143,6 +152,53 @@ describe('summarizeBatch', () => {
     // Traits without a user id give no user id and no identify time.
     const traitsOnly = summarizeBatch([custom(T0, '$identify', { traits: { plan: 'free' } })]);
     expect(traitsOnly).toMatchObject({ userId: null, identifiedAt: null, traitsAt: T0 });
+  });
+
+  it('bounds the traits, URLs, user id and event names it keeps, and leaves small ones as they are', () => {
+    const avatar = `data:image/png;base64,${'A'.repeat(200_000)}`;
+    const longUrl = `https://shop.test/search?state=${'x'.repeat(5_000)}`;
+    const manyTraits = Object.fromEntries(
+      Array.from({ length: USER_TRAITS_MAX_KEYS + 10 }, (_, index) => [`trait${index}`, index]),
+    );
+    const summary = summarizeBatch([
+      meta(T0, longUrl),
+      custom(T0 + 1, '$identify', {
+        userId: 'u'.repeat(SUMMARY_USER_ID_MAX_LENGTH + 1),
+        traits: {
+          plan: 'pro',
+          avatar,
+          settings: { blob: 'b'.repeat(USER_TRAIT_VALUE_MAX_LENGTH) },
+          ['k'.repeat(USER_TRAIT_KEY_MAX_LENGTH + 1)]: 1,
+          ...manyTraits,
+        },
+      }),
+      custom(T0 + 2, 'n'.repeat(EVENT_NAME_MAX_LENGTH + 1)),
+      custom(T0 + 3, 'n'.repeat(EVENT_NAME_MAX_LENGTH)),
+    ]);
+    const traits = summary.userTraits as Record<string, unknown>;
+    expect(Object.keys(traits)).toHaveLength(USER_TRAITS_MAX_KEYS);
+    expect(traits.plan).toBe('pro');
+    expect(traits.avatar).toBe(`${avatar.slice(0, USER_TRAIT_VALUE_MAX_LENGTH - 1)}${TRUNCATION_MARKER}`);
+    expect(traits.settings).toBeUndefined();
+    // settings, the long name, and 13 of the numbered traits (47 fit beside plan, avatar and the note).
+    expect(traits[DROPPED_TRAITS_KEY]).toBe(15);
+    expect(traits.trait46).toBe(46);
+    expect(traits.trait47).toBeUndefined();
+    expect(summary.firstUrl).toHaveLength(SUMMARY_URL_MAX_LENGTH);
+    expect(summary.urls).toEqual([summary.firstUrl]);
+    expect(summary.firstUrl?.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expect(summary.userId).toHaveLength(SUMMARY_USER_ID_MAX_LENGTH);
+    expect(summary.customEventNames).toEqual(['n'.repeat(EVENT_NAME_MAX_LENGTH)]);
+    // Bounded traits come back as they are, and so do small ones.
+    expect(boundUserTraits(traits)).toEqual(traits);
+    const small = { plan: 'pro', tags: ['a', 'b'], beta: true, seats: 3, manager: null };
+    expect(boundUserTraits(small)).toEqual(small);
+  });
+
+  it('keeps a trait named __proto__ as a trait, not as the prototype of the traits', () => {
+    const traits = boundUserTraits(JSON.parse('{"__proto__": {"admin": true}, "plan": "pro"}'));
+    expect(Object.getPrototypeOf(traits)).toBe(Object.prototype);
+    expect(Object.keys(traits)).toEqual(['__proto__', 'plan']);
   });
 
   it('measures active time from user activity with a 5 s inactivity threshold', () => {

@@ -1,4 +1,4 @@
-import { isFailedRequest, ReservedEvent } from './custom-events';
+import { EVENT_NAME_MAX_LENGTH, isFailedRequest, ReservedEvent } from './custom-events';
 import {
   EventType,
   IncrementalSource,
@@ -10,9 +10,44 @@ import {
   isUserActivity,
   type RecordedEvent,
 } from './events';
+import { TRUNCATION_MARKER, truncateText } from './text';
 
 /** Most distinct URLs and custom event names kept per session summary. */
 export const SUMMARY_LIST_MAX = 50;
+
+/**
+ * Longest URL kept in a session summary (`firstUrl`, `urls`), in characters. The summary is
+ * rewritten with every batch and sent in every list row, so a longer URL (a data: URL, a query
+ * string holding app state) is cut to this length, ending in {@link TRUNCATION_MARKER}; the
+ * recording keeps it whole.
+ */
+export const SUMMARY_URL_MAX_LENGTH = 1_000;
+
+/**
+ * Longest user id kept in a session summary, in characters; a longer one is cut as URLs are.
+ * Above the server's `USER_ID_COLUMN_MAX_LENGTH`, so what can be filtered on is not changed.
+ */
+export const SUMMARY_USER_ID_MAX_LENGTH = 1_000;
+
+/** Most traits kept from an `$identify`, counting the {@link DROPPED_TRAITS_KEY} note. */
+export const USER_TRAITS_MAX_KEYS = 50;
+
+/** Longest trait name kept, in characters; a trait with a longer name is dropped. */
+export const USER_TRAIT_KEY_MAX_LENGTH = 200;
+
+/**
+ * Longest trait value kept, in characters: a longer string is cut to this length, ending in
+ * {@link TRUNCATION_MARKER}; an object or array whose JSON is longer is dropped (numbers,
+ * booleans and null always fit).
+ */
+export const USER_TRAIT_VALUE_MAX_LENGTH = 500;
+
+/**
+ * The trait that says how many traits were dropped (over {@link USER_TRAITS_MAX_KEYS}, a name
+ * over {@link USER_TRAIT_KEY_MAX_LENGTH}, an object or array over
+ * {@link USER_TRAIT_VALUE_MAX_LENGTH}); present only when some were.
+ */
+export const DROPPED_TRAITS_KEY = '$dropped';
 
 /** A stretch without user activity longer than this counts as inactive, in ms (PostHog's figure). */
 export const INACTIVITY_THRESHOLD_MS = 5_000;
@@ -39,11 +74,16 @@ export interface SessionSummary {
   /**
    * Distinct URLs visited (page loads and SPA navigations): the {@link SUMMARY_LIST_MAX} seen
    * first, in order of first appearance (the time of the earliest event that gave each; at
-   * equal times, by URL). See {@link FirstSeenList}.
+   * equal times, by URL). See {@link FirstSeenList}. Each, like `firstUrl`, within
+   * {@link SUMMARY_URL_MAX_LENGTH}.
    */
   urls: string[];
+  /** User id of the latest `$identify` that gave one, within {@link SUMMARY_USER_ID_MAX_LENGTH}. */
   userId: string | null;
-  /** Traits of the latest `$identify` event that carried any; null when none did. */
+  /**
+   * Traits of the latest `$identify` event that carried any, bounded by {@link boundUserTraits};
+   * null when none did.
+   */
   userTraits: Record<string, unknown> | null;
   clickCount: number;
   /** rrweb Input events (text typed, boxes ticked, options chosen). */
@@ -58,7 +98,10 @@ export interface SessionSummary {
   deadClickCount: number;
   /** `$network` events that failed: status 0 (no answer) or 400 and above. */
   failedRequestCount: number;
-  /** Distinct custom event names: the {@link SUMMARY_LIST_MAX} seen first, in order of first appearance, as `urls`. */
+  /**
+   * Distinct custom event names: the {@link SUMMARY_LIST_MAX} seen first, in order of first
+   * appearance, as `urls`; a name longer than `EVENT_NAME_MAX_LENGTH` is left out.
+   */
   customEventNames: string[];
   /** Window (tab) ids that sent batches for this session. */
   windowIds: string[];
@@ -221,6 +264,51 @@ function compareFirstSeen(a: readonly [string, number], b: readonly [string, num
   return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
+function boundTraitValue(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return truncateText(value, USER_TRAIT_VALUE_MAX_LENGTH);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return JSON.stringify(value).length <= USER_TRAIT_VALUE_MAX_LENGTH ? value : undefined;
+  }
+  return value;
+}
+
+/**
+ * Traits as a session summary keeps them: at most {@link USER_TRAITS_MAX_KEYS}, in the order
+ * given, each within {@link USER_TRAIT_KEY_MAX_LENGTH} and {@link USER_TRAIT_VALUE_MAX_LENGTH}.
+ * A host that puts a whole user object (an avatar as a data URL, a settings blob) into its
+ * traits would otherwise put it into every list row and every rewrite of the session. What is
+ * left out is counted in {@link DROPPED_TRAITS_KEY}, so the summary shows that it was; the
+ * `$identify` event in the recording keeps every trait. Bounded traits come back unchanged.
+ */
+export function boundUserTraits(traits: Record<string, unknown>): Record<string, unknown> {
+  const kept: Array<[string, unknown]> = [];
+  let dropped = 0;
+  for (const [key, value] of Object.entries(traits)) {
+    const bounded =
+      key.length <= USER_TRAIT_KEY_MAX_LENGTH && kept.length < USER_TRAITS_MAX_KEYS
+        ? boundTraitValue(value)
+        : undefined;
+    if (bounded === undefined) {
+      dropped++;
+    } else {
+      kept.push([key, bounded]);
+    }
+  }
+  // fromEntries defines own properties, so a trait named "__proto__" stays a trait.
+  if (dropped === 0) {
+    return Object.fromEntries(kept);
+  }
+  // The note replaces a host trait of its name and takes a trait's place within the limit.
+  const withoutNote = kept.filter(([key]) => key !== DROPPED_TRAITS_KEY);
+  if (withoutNote.length >= USER_TRAITS_MAX_KEYS) {
+    withoutNote.pop();
+    dropped++;
+  }
+  return Object.fromEntries([...withoutNote, [DROPPED_TRAITS_KEY, dropped]]);
+}
+
 function field(payload: unknown, name: string): unknown {
   return isRecord(payload) ? payload[name] : undefined;
 }
@@ -281,10 +369,11 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
   const names = createFirstSeenList(SUMMARY_LIST_MAX);
   const urls = createFirstSeenList(SUMMARY_LIST_MAX);
   const activityTimes: number[] = [];
-  const addUrl = (url: unknown, timestamp: number) => {
-    if (typeof url !== 'string' || url === '') {
+  const addUrl = (given: unknown, timestamp: number) => {
+    if (typeof given !== 'string' || given === '') {
       return;
     }
+    const url = truncateText(given, SUMMARY_URL_MAX_LENGTH);
     if (firstUrlAt === null || timestamp < firstUrlAt) {
       firstUrl = url;
       firstUrlAt = timestamp;
@@ -316,7 +405,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
         case ReservedEvent.Identify: {
           const id = field(payload, 'userId');
           if (typeof id === 'string' && (identifiedAt === null || event.timestamp >= identifiedAt)) {
-            userId = id;
+            userId = truncateText(id, SUMMARY_USER_ID_MAX_LENGTH);
             identifiedAt = event.timestamp;
           }
           const traits = field(payload, 'traits');
@@ -351,7 +440,8 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
           addUrl(field(payload, 'url'), event.timestamp);
           break;
         default:
-          if (!tag.startsWith('$')) {
+          // A longer name cannot be filtered on either (ingest leaves it out of the event index).
+          if (!tag.startsWith('$') && tag.length <= EVENT_NAME_MAX_LENGTH) {
             names.note(tag, event.timestamp);
           }
       }
@@ -367,7 +457,7 @@ export function summarizeBatch(events: readonly RecordedEvent[]): BatchSummary {
     urlsAt: urls.times(),
     userId,
     identifiedAt,
-    userTraits,
+    userTraits: userTraits === null ? null : boundUserTraits(userTraits),
     traitsAt,
     activity: activityOf(activityTimes),
     clickCount,
