@@ -1,4 +1,14 @@
-import { type RecordedEvent, SUMMARY_LIST_MAX, summarizeBatch } from '@replaykit/core';
+import {
+  DROPPED_TRAITS_KEY,
+  EVENT_NAME_MAX_LENGTH,
+  type RecordedEvent,
+  SUMMARY_LIST_MAX,
+  SUMMARY_URL_MAX_LENGTH,
+  SUMMARY_USER_ID_MAX_LENGTH,
+  summarizeBatch,
+  USER_TRAIT_VALUE_MAX_LENGTH,
+  USER_TRAITS_MAX_KEYS,
+} from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import { mergeSessionState, newSessionState, type StoredSessionState, sessionColumns } from './store';
 import { randomInt, seededRandom } from './test/seeded-random';
@@ -101,6 +111,39 @@ describe('mergeSessionState: the fields that depend on event times', () => {
       expect(summary.urls).toEqual(['https://shop.test/a', 'https://shop.test/z']);
       expect(summary.customEventNames).toEqual(['alpha', 'zeta']);
     }
+  });
+
+  it('bounds the traits, URLs, user id and names of a state written before their limits at its next batch', () => {
+    const longUrl = `https://shop.test/?q=${'x'.repeat(SUMMARY_URL_MAX_LENGTH)}`;
+    const longName = 'n'.repeat(EVENT_NAME_MAX_LENGTH + 1);
+    const state = mergeAll([{ events: [meta(T0, 'https://shop.test/')] }]);
+    // What a release without the limits kept: everything as sent.
+    const legacy: StoredSessionState = {
+      ...state,
+      summary: {
+        ...state.summary,
+        firstUrl: longUrl,
+        urls: [longUrl],
+        userId: 'u'.repeat(SUMMARY_USER_ID_MAX_LENGTH * 2),
+        userTraits: {
+          avatar: 'a'.repeat(100_000),
+          ...Object.fromEntries(
+            Array.from({ length: USER_TRAITS_MAX_KEYS }, (_, index) => [`t${index}`, index]),
+          ),
+        },
+        customEventNames: [longName, 'checkout'],
+      },
+      urlsAt: [T0],
+      customEventNamesAt: [T0, T0],
+    };
+    const { summary } = mergeSessionState(legacy, 'w1', summarizeBatch([custom(T0 + 10, 'later')]), 1);
+    expect(summary.firstUrl).toHaveLength(SUMMARY_URL_MAX_LENGTH);
+    expect(summary.urls).toEqual([summary.firstUrl]);
+    expect(summary.userId).toHaveLength(SUMMARY_USER_ID_MAX_LENGTH);
+    expect(summary.userTraits?.avatar).toHaveLength(USER_TRAIT_VALUE_MAX_LENGTH);
+    expect(Object.keys(summary.userTraits ?? {})).toHaveLength(USER_TRAITS_MAX_KEYS);
+    expect(summary.userTraits?.[DROPPED_TRAITS_KEY]).toBe(2);
+    expect(summary.customEventNames).toEqual(['checkout', 'later']);
   });
 
   it('reads a state written before traits, URLs and names had their own times, and merges into it', () => {

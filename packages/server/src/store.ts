@@ -2,7 +2,9 @@ import {
   type ActivityIntervals,
   activeMsOf,
   type BatchSummary,
+  boundUserTraits,
   createFirstSeenList,
+  EVENT_NAME_MAX_LENGTH,
   emptySessionSummary,
   mergeActivity,
   type SessionListQuery,
@@ -10,7 +12,10 @@ import {
   type SessionSort,
   type SessionSummary,
   SUMMARY_LIST_MAX,
+  SUMMARY_URL_MAX_LENGTH,
+  SUMMARY_USER_ID_MAX_LENGTH,
   type TimelineMarker,
+  truncateText,
 } from '@replaykit/core';
 import { createMinHeap } from './min-heap';
 
@@ -259,7 +264,8 @@ export interface StoredSessionState {
  * the {@link SUMMARY_LIST_MAX} seen first kept. An item of a state that has no times (one
  * written before they were kept) counts as seen at `fallbackAt`, the session's start: it was
  * seen no earlier, and so none of the items a session was listed with is pushed out by one seen
- * later.
+ * later. Each item goes through `bound` (core's limit on its length: cut or, when it gives
+ * undefined, left out), which states written before those limits need.
  */
 function mergeFirstSeen(
   items: readonly string[],
@@ -267,17 +273,27 @@ function mergeFirstSeen(
   fallbackAt: number,
   addedItems: readonly string[],
   addedTimes: readonly number[],
+  bound: (item: string) => string | undefined,
 ): { items: string[]; times: number[] } {
   const known = times !== undefined && times.length === items.length ? times : undefined;
   const list = createFirstSeenList(SUMMARY_LIST_MAX);
+  const note = (item: string, time: number) => {
+    const bounded = bound(item);
+    if (bounded !== undefined) {
+      list.note(bounded, time);
+    }
+  };
   for (let index = 0; index < items.length; index++) {
-    list.note(items[index] as string, known?.[index] ?? fallbackAt);
+    note(items[index] as string, known?.[index] ?? fallbackAt);
   }
   for (let index = 0; index < addedItems.length; index++) {
-    list.note(addedItems[index] as string, addedTimes[index] ?? fallbackAt);
+    note(addedItems[index] as string, addedTimes[index] ?? fallbackAt);
   }
   return { items: list.items(), times: list.times() };
 }
+
+const boundUrl = (url: string) => truncateText(url, SUMMARY_URL_MAX_LENGTH);
+const boundEventName = (name: string) => (name.length <= EVENT_NAME_MAX_LENGTH ? name : undefined);
 
 function union(existing: readonly string[], added: readonly string[], max: number): string[] {
   const result = [...existing];
@@ -347,7 +363,9 @@ export const SESSION_WINDOWS_MAX = 1_000;
  * counts, firstUrl from the earliest event, the user id from the latest identify that gave
  * one and the traits from the latest that carried any (each on its own time), union of
  * activity stretches, the URLs and names seen first (capped, ordered by first-seen time),
- * all window ids.
+ * all window ids. Text is kept within core's summary limits (`boundUserTraits`,
+ * `SUMMARY_URL_MAX_LENGTH`, `SUMMARY_USER_ID_MAX_LENGTH`, `EVENT_NAME_MAX_LENGTH`), also
+ * where a state written before them held more.
  *
  * A state written before traits, URLs and names had their own times is read with these in
  * their place: the traits at `identifiedAt`, each URL and name at the session's `startedAt`
@@ -387,13 +405,21 @@ export function mergeSessionState(
     userTraits = summary.userTraits;
     traitsAt = summary.traitsAt;
   }
-  const urls = mergeFirstSeen(previous.urls, state.urlsAt, previous.startedAt, summary.urls, summary.urlsAt);
+  const urls = mergeFirstSeen(
+    previous.urls,
+    state.urlsAt,
+    previous.startedAt,
+    summary.urls,
+    summary.urlsAt,
+    boundUrl,
+  );
   const names = mergeFirstSeen(
     previous.customEventNames,
     state.customEventNamesAt,
     previous.startedAt,
     summary.customEventNames,
     summary.customEventNamesAt,
+    boundEventName,
   );
   const bounded = boundActivity(mergeActivity(state.activity, summary.activity), state.settledActiveMs);
   return {
@@ -405,10 +431,11 @@ export function mergeSessionState(
       activeMs: bounded.settledActiveMs + activeMsOf(bounded.activity),
       eventCount: previous.eventCount + summary.eventCount,
       byteCount: previous.byteCount + byteCount,
-      firstUrl,
+      // A batch's summary is bounded already; a state written before core's limits may not be.
+      firstUrl: firstUrl === null ? null : boundUrl(firstUrl),
       urls: urls.items,
-      userId,
-      userTraits,
+      userId: userId === null ? null : truncateText(userId, SUMMARY_USER_ID_MAX_LENGTH),
+      userTraits: userTraits === null ? null : boundUserTraits(userTraits),
       clickCount: previous.clickCount + summary.clickCount,
       keypressCount: previous.keypressCount + summary.keypressCount,
       errorCount: previous.errorCount + summary.errorCount,
