@@ -10,6 +10,8 @@ interface Entry {
   key: string;
   references: number;
   stopTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The latest options of the provider that last acquired it with these options: whose functions it calls. */
+  latest: () => RecorderOptions;
 }
 
 let entry: Entry | undefined;
@@ -63,8 +65,15 @@ export function withLatestFunctions(
   return copy(options, []) as RecorderOptions;
 }
 
-/** Takes a reference to the page's recorder, creating and starting it on first use. */
-export function acquireRecorder(options: RecorderOptions): Recorder {
+/**
+ * Takes a reference to the page's recorder, creating and starting it on first use. The
+ * recorder calls the functions of `latest()` (the acquiring provider's latest render), also
+ * when a provider remounted in the same commit takes over the recorder of the one that left.
+ */
+export function acquireRecorder(
+  options: RecorderOptions,
+  latest: () => RecorderOptions = () => options,
+): Recorder {
   const key = optionsKey(options);
   if (entry && entry.key !== key) {
     if (entry.references > 0) {
@@ -81,8 +90,17 @@ export function acquireRecorder(options: RecorderOptions): Recorder {
     entry = undefined;
   }
   if (!entry) {
-    entry = { recorder: createRecorder(options), key, references: 0, stopTimer: undefined };
+    const created: Entry = {
+      recorder: createRecorder(withLatestFunctions(options, () => created.latest())),
+      key,
+      references: 0,
+      stopTimer: undefined,
+      latest,
+    };
+    entry = created;
   }
+  // The provider that left is frozen at its last render: its functions would read stale props.
+  entry.latest = latest;
   if (entry.stopTimer !== undefined) {
     clearTimeout(entry.stopTimer);
     entry.stopTimer = undefined;

@@ -714,6 +714,40 @@ describe('function options', () => {
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
   });
 
+  it('calls the functions of a provider remounted onto the same recorder, not those of the one that left', async () => {
+    const probe = `${location.origin}/?replaykit-probe`;
+    // A new key remounts the provider in one commit (a layout per route, say): the page's
+    // recorder, with the same options, is kept.
+    const tree = (generation: number) => (
+      <RecordingProvider
+        key={generation}
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        recorderOptions={{
+          network: {
+            transform: (entry) => (entry.url.includes('replaykit-probe') && generation === 0 ? null : entry),
+          },
+        }}
+      >
+        <p>Catalogue</p>
+      </RecordingProvider>
+    );
+    const view = render(tree(0));
+    await recordingStarted();
+    await settle();
+    const first = peekRecorder();
+    await request(`${probe}=dropped`);
+    view.rerender(tree(1));
+    await settle();
+    expect(peekRecorder()).toBe(first);
+    await request(`${probe}=kept`);
+    await waitFor(async () => {
+      await peekRecorder()?.flush();
+      expect(networkUrls(ingest.batches).some((url) => url.includes('kept'))).toBe(true);
+    });
+    expect(networkUrls(ingest.batches).some((url) => url.includes('dropped'))).toBe(false);
+  });
+
   it('restarts the recording when a function option is added, which it would otherwise never call', async () => {
     const tree = (transform?: (entry: NetworkPayload) => NetworkPayload | null) => (
       <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} recorderOptions={{ network: { transform } }}>

@@ -3,7 +3,7 @@
 import type { PrivacyConfig, PrivacyPreset, Recorder, RecorderOptions } from '@replaykit/recorder';
 import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { RecordingContext } from './context';
-import { acquireRecorder, optionsKey, releaseRecorder, withLatestFunctions } from './recorder-registry';
+import { acquireRecorder, optionsKey, releaseRecorder } from './recorder-registry';
 import { RecordingHandle, type RecordingSnapshot, SERVER_SNAPSHOT } from './recording-handle';
 
 /** The recorder's options other than those the provider takes as its own props. */
@@ -113,7 +113,7 @@ function RootProvider(props: RecordingProviderProps) {
     }
     let recorder: Recorder;
     try {
-      recorder = acquireRecorder(withLatestFunctions(latestOptions.current, () => latestOptions.current));
+      recorder = acquireRecorder(latestOptions.current, () => latestOptions.current);
     } catch (error) {
       // An error thrown from an effect unmounts the whole app (no boundary sits above the
       // provider): a bad option, such as a missing endpoint, would blank the host's page.
