@@ -50,8 +50,10 @@ function usePrivacyWrapper(
   /** The element the child rendered, as its ref saw it: where the attribute must be. */
   const marked = useRef<Element | null>(null);
   const reported = useRef(false);
+  // A conditional child that is off this render (`{signedIn && <form>…</form>}`): nothing to mark.
+  const noChild = children == null || typeof children === 'boolean';
   useEffect(() => {
-    if (asChild && !marked.current?.hasAttribute(attribute) && !reported.current) {
+    if (asChild && !noChild && !marked.current?.hasAttribute(attribute) && !reported.current) {
       reported.current = true;
       // Nothing here tells the recorder to hide this content: say so where it is written.
       console.error(
@@ -62,6 +64,10 @@ function usePrivacyWrapper(
     }
   });
   if (asChild) {
+    if (noChild) {
+      // Children.only throws on it, and a throw while rendering took the whole page down.
+      return null;
+    }
     const child = Children.only(children);
     if (!isValidElement(child)) {
       throw new Error(`<${displayName} asChild> needs exactly one element child, such as <form>…</form>.`);

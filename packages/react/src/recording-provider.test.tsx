@@ -113,6 +113,21 @@ describe('privacy wrappers', () => {
     vi.restoreAllMocks();
   });
 
+  it('render nothing, and neither throw nor report, for asChild with no child this render', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // A conditional child, as `{signedIn && <form>…</form>}` gives while signed out: there is
+    // nothing to mark, and a throw here took the whole page down.
+    const form = (signedIn: boolean) => (
+      <Masked asChild>{signedIn && <input aria-label="card number" defaultValue="4242" />}</Masked>
+    );
+    const view = render(form(false));
+    expect(view.container.innerHTML).toBe('');
+    view.rerender(form(true));
+    expect(screen.getByLabelText('card number')).toHaveAttribute('data-rk-mask', '');
+    expect(error).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
+
   it('mark the element of a child component that forwards its ref but not other props, with asChild', () => {
     render(
       <Masked asChild>
