@@ -204,6 +204,14 @@ describe('recorder delivery against the real server', () => {
     const events = await waitForStored(sessionId, ['before_refusal']);
     expect(count(events, 'before_refusal')).toBe(1);
     expect(count(events, '$dropped')).toBe(0);
+    // The stop is not for good: start() records again, in the same session.
+    await page.evaluate(() => {
+      window.recorder.start();
+      window.recorder.capture('after_restart');
+      return window.recorder.flush();
+    });
+    expect(await page.evaluate(() => window.recorder.getStatus())).toBe('recording');
+    await waitForStored(sessionId, ['after_restart']);
   });
 
   it('sends what is buffered when the page is hidden and goes away', async () => {
