@@ -11,6 +11,7 @@ import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from '.
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
 import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider, twoChunks } from './test/replay-dom';
+import { findInactiveStretches } from './timeline-data';
 
 // The real recording of checkout-recording.json (see replay-player.browser.test.tsx): Meta
 // at 0, FullSnapshot at 23, "Card declined" typed and shown by 1436, "Try another card"
@@ -256,5 +257,41 @@ describe('another tab that is still streaming in', () => {
     act(() => release());
     await waitFor(() => expect(now()).toBeGreaterThan(moment), REPLAY_WAIT);
     expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+  });
+});
+
+describe('the loaded range and inactive stretches on the track', () => {
+  /** The horizontal centre of the seek thumb, px. */
+  function thumbCentre(): number {
+    const box = seekSlider().getBoundingClientRect();
+    return box.left + box.width / 2;
+  }
+
+  it('shade an inactive stretch from where the thumb lands at its start to where it lands at its end', async () => {
+    const ref = createRef<ReplayPlayerHandle>();
+    const recorded = twoLoads();
+    renderPlayer({ events: recorded, inspector: false, ref });
+    await replayIframe();
+    const [stretch] = findInactiveStretches(recorded);
+    const shaded = document.querySelector('.rk-inactive')!.getBoundingClientRect();
+    // Its start lies near the track's left end, where the plain percentage was off most.
+    act(() => ref.current?.seek(stretch!.start));
+    await waitFor(() => expect(now()).toBe(stretch!.start));
+    expect(Math.abs(thumbCentre() - shaded.left)).toBeLessThan(1);
+    act(() => ref.current?.seek(stretch!.end));
+    await waitFor(() => expect(now()).toBe(stretch!.end));
+    expect(Math.abs(thumbCentre() - shaded.right)).toBeLessThan(1);
+  });
+
+  it('ends the loaded range where the thumb lands at the loaded end', async () => {
+    const { loader, release } = twoChunks(events, 1_300);
+    renderPlayer({ loader, inspector: false });
+    await replayIframe();
+    seekSlider().focus();
+    await userEvent.keyboard('{End}');
+    const loaded = screen.getByTestId('loaded-range');
+    await waitFor(() => expect(now()).toBeGreaterThan(1_000));
+    expect(Math.abs(thumbCentre() - loaded.getBoundingClientRect().right)).toBeLessThan(1);
+    release();
   });
 });

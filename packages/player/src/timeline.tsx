@@ -137,15 +137,25 @@ function percent(offset: number, max: number): string {
   return `${Math.min(100, Math.max(0, (offset / max) * 100))}%`;
 }
 
+function fractionOf(offset: number, max: number): number {
+  return Math.min(1, Math.max(0, offset / max));
+}
+
 /**
  * Where the thumb's centre is at `offset`, as a CSS length. Radix keeps the thumb inside the
  * slider: its centre runs from half a thumb in from the left end to half a thumb in from the
- * right one. Markers placed at the plain percentage sat up to half a thumb (7 px) away from
- * where the thumb landed when seeking to them.
+ * right one. Markers, stretches and the loaded range placed at the plain percentage sat up to
+ * half a thumb (7 px) away from where the thumb landed when seeking to them.
  */
 function thumbAlignedLeft(offset: number, max: number): string {
-  const fraction = Math.min(1, Math.max(0, offset / max));
+  const fraction = fractionOf(offset, max);
   return `calc(${fraction * 100}% + var(--rk-thumb-size) * ${0.5 - fraction})`;
+}
+
+/** The width from `start` to `end` by the thumb's mapping (see `thumbAlignedLeft`), as a CSS length. */
+function thumbAlignedWidth(start: number, end: number, max: number): string {
+  const fraction = fractionOf(end, max) - fractionOf(start, max);
+  return `calc(${fraction * 100}% - var(--rk-thumb-size) * ${fraction})`;
 }
 
 /**
@@ -267,7 +277,10 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
         <span
           key={stretch.start}
           className="rk-inactive"
-          style={{ left: percent(stretch.start, max), width: percent(stretch.end - stretch.start, max) }}
+          style={{
+            left: thumbAlignedLeft(stretch.start, max),
+            width: thumbAlignedWidth(stretch.start, stretch.end, max),
+          }}
         />
       )),
     [inactiveStretches, max],
@@ -312,7 +325,8 @@ export const ReplayTimeline = forwardRef<HTMLDivElement, ReplayTimelineProps>(fu
             <span
               className="rk-loaded"
               data-testid="loaded-range"
-              style={{ width: percent(durationMs, max) }}
+              // From the track's start to where the thumb lands at the loaded end.
+              style={{ width: thumbAlignedLeft(durationMs, max) }}
             />
           )}
           {stretchSpans}
