@@ -127,10 +127,15 @@ const InspectorRow = memo(function InspectorRow({
       {item.network ? (
         <>
           <span className="rk-item-method">{item.network.method}</span>
-          {/* Cut in the middle: the host and the last segment both stay in view. */}
+          {/* Cut in the middle: the host and the last segment both stay in view. The two parts
+              are flex items, which a screen reader reads with a space between them: it gets the
+              URL whole instead. */}
           <span className="rk-item-label rk-item-url" title={item.network.url}>
-            <span>{item.network.url.slice(0, urlTail)}</span>
-            <span>{item.network.url.slice(urlTail)}</span>
+            <span aria-hidden="true">{item.network.url.slice(0, urlTail)}</span>
+            <span className="rk-item-url-tail" aria-hidden="true">
+              {item.network.url.slice(urlTail)}
+            </span>
+            <span className="rk-visually-hidden">{item.network.url}</span>
           </span>
           <span
             className="rk-item-status"
