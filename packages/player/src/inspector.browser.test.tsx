@@ -486,6 +486,34 @@ describe('the inspector waterfall in Chromium', () => {
 });
 
 describe('the inspector with thousands of rows in Chromium', () => {
+  it('keeps rows one height in a theme that lets long messages wrap, so the keyboard row shows', async () => {
+    const wordy: RecordedEvent[] = [
+      ...base,
+      ...Array.from({ length: 300 }, (_, index) =>
+        custom(3_000 + index * BUSY_SPACING_MS, ReservedEvent.Console, {
+          level: 'log',
+          args: [index % 3 === 2 ? `tick ${index} ${'a long message '.repeat(30)}` : `tick ${index}`],
+        }),
+      ),
+    ];
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <style>{'.rk-item-label { white-space: normal; }'}</style>
+        <ReplayPlayer events={wordy} style={{ width: '100%', height: '100%' }} />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    list.focus();
+    await userEvent.keyboard('{Home}');
+    for (let row = 0; row < 40; row++) {
+      await userEvent.keyboard('{ArrowDown}');
+    }
+    expect(activeRow(list)).toHaveTextContent(/^0:03logtick 40$/);
+    // Placed by its index: a wrapped row above it no longer pushes it out of the list's view.
+    await waitFor(() => expect(isRowVisible(list, 'tick 40')).toBe(true));
+  });
+
   // Each step re-renders only the rows whose state changes; a test asserts no time, as the
   // shared machines are too noisy for that, only that the current row follows.
   it('follows playback through a busy console, step by step', async () => {
