@@ -2,6 +2,7 @@ import '@testing-library/jest-dom/vitest';
 import './player.css';
 import { EventType, type RecordedEvent, ReservedEvent, type SessionChunk } from '@replaykit/core';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import axe from 'axe-core';
 import { createRef } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
@@ -211,7 +212,7 @@ describe('the inspector tab a player opens on in Chromium', () => {
       timeout: 5_000,
     });
     expect(await screen.findByRole('tab', { name: /Network/ })).toHaveAttribute('aria-selected', 'true');
-    expect(screen.getByRole('listbox', { name: 'Network list' })).toBeInTheDocument();
+    expect(document.querySelector('.rk-items')).toHaveAttribute('data-tab', 'network');
   });
 
   it('says which tabs there are when given another', () => {
@@ -438,9 +439,25 @@ describe('the inspector tabs and rows in Chromium', () => {
     renderDetailed();
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
     await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter console' }), ' checkout ');
-    const list = screen.getByRole('listbox', { name: 'Console list' });
-    expect(within(list).getByText('Nothing matches "checkout".')).toBeVisible();
-    expect(within(list).queryByRole('option')).toBeNull();
+    const message = screen.getByText('Nothing matches "checkout".');
+    expect(message).toBeVisible();
+    expect(message.closest('.rk-inspector')?.querySelector('[role="option"]')).toBeNull();
+  });
+
+  it('shows an empty list as text, not as a listbox without options', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }));
+    await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter console' }), 'checkout');
+    const message = screen.getByText('Nothing matches "checkout".');
+    // A listbox must hold options: empty, a screen reader announced an empty listbox (and
+    // a tab stop) and left the message, which is no option, unread.
+    expect(message.closest('[role="listbox"]')).toBeNull();
+    expect(message.closest('.rk-items')).not.toHaveAttribute('tabindex');
+    const results = await axe.run(message.closest('.rk-inspector')!);
+    expect(results.violations.map((violation) => violation.id)).toEqual([]);
+    // Rows again make it a listbox.
+    await userEvent.clear(screen.getByRole('searchbox', { name: 'Filter console' }));
+    expect(screen.getByRole('listbox', { name: 'Console list' })).toHaveAttribute('tabindex', '0');
   });
 });
 
@@ -528,6 +545,22 @@ describe('the inspector with thousands of rows in Chromium', () => {
         `tick ${Math.floor((50_000 + frame * FRAME_MS - 3_000) / BUSY_SPACING_MS)}`,
       );
     }
+  }, 30_000);
+
+  it('comes back where it was scrolled to when a filter that hid every row is cleared', async () => {
+    renderPlayer(busy);
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    const rowHeight = list.querySelector('[role="option"]')!.getBoundingClientRect().height;
+    list.dispatchEvent(new WheelEvent('wheel', { bubbles: true }));
+    list.scrollTop = 3_000 * rowHeight;
+    await waitFor(() => expect(rowAtTop(list)).toBe(3_001));
+    const filter = screen.getByRole('searchbox', { name: 'Filter console' });
+    await userEvent.fill(filter, 'no such message');
+    expect(screen.getByText('Nothing matches "no such message".')).toBeVisible();
+    await userEvent.clear(filter);
+    const shown = screen.getByRole('listbox', { name: 'Console list' });
+    await waitFor(() => expect(rowAtTop(shown)).toBe(3_001));
   }, 30_000);
 
   it('renders only the rows in view and a few around them, laid out where the whole list would have them', async () => {

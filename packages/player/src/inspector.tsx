@@ -284,14 +284,16 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   }, [hasRows, tab]);
 
   // Declared before following, which then moves on from there if the current row is out of view.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only a tab switch restores a position.
+  // A tab switch restores a position, and so does the list shown again after a filter (or a
+  // tab without rows) left only its message, not a list, in the page.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only those restore a position.
   useLayoutEffect(() => {
     const list = listRef.current;
     if (list !== null) {
       list.scrollTop = scrollTopsRef.current[tab];
       setFirstInView(Math.floor(list.scrollTop / rowHeight));
     }
-  }, [tab]);
+  }, [tab, hasRows]);
 
   // Runs when the rows change too (filter, tab, streaming), as the current row can move
   // out of view while staying the current row. Before paint, so the rows around it are
@@ -448,56 +450,59 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             </button>
           )}
         </div>
-        <div
-          ref={listRef}
-          role="listbox"
-          tabIndex={0}
-          className="rk-items"
-          data-tab={tab}
-          aria-label={`${TABS.find((t) => t.id === tab)?.label ?? ''} list`}
-          aria-activedescendant={activeItem && optionId(activeItem.id)}
-          onKeyDown={onListKeyDown}
-          onFocus={(event) => {
-            const list = event.currentTarget;
-            if (event.target !== list || !hasRows) {
-              return;
-            }
-            // The row the keyboard starts at is one in view: the last one it was at, else the
-            // current one, else the first. Fixed from now on: a row moving under a screen
-            // reader's cursor with each frame would be read out over and over.
-            // With a pixel to spare: the browser rounds scrollTop, rows are fractions of pixels.
-            const inView = (index: number) =>
-              index >= 0 &&
-              index * rowHeight >= list.scrollTop - 1 &&
-              (index + 1) * rowHeight <= list.scrollTop + list.clientHeight + 1;
-            const start = inView(activeIndex)
-              ? activeIndex
-              : inView(current)
-                ? current
-                : Math.min(items.length - 1, Math.ceil(list.scrollTop / rowHeight));
-            setActiveId(items[start]?.id ?? null);
-          }}
-          onScroll={(event) => {
-            scrollTopsRef.current[tab] = event.currentTarget.scrollTop;
-            setFirstInView(Math.floor(event.currentTarget.scrollTop / rowHeight));
-          }}
-          onWheel={stopFollowing}
-          onTouchMove={stopFollowing}
-          onPointerDown={(event) => {
-            // A press on the list itself, not on a row, is a press on its scrollbar.
-            if (event.target === event.currentTarget) {
-              stopFollowing();
-            }
-          }}
-        >
-          {/* Not an option: nothing to choose, only to read. */}
-          {items.length === 0 && (
-            <div role="none" className="rk-empty">
+        {/* Empty, the list is no listbox (which must hold options) and no tab stop: its message
+            is read as text, where an empty listbox left it unread. */}
+        {!hasRows && (
+          <div className="rk-items" data-tab={tab}>
+            <div className="rk-empty">
               {/* A filter left on from before says so, or the tab reads as having no rows. */}
               {all[tab].length > 0 ? `Nothing matches "${filter.trim()}".` : 'Nothing here.'}
             </div>
-          )}
-          {hasRows && (
+          </div>
+        )}
+        {hasRows && (
+          <div
+            ref={listRef}
+            role="listbox"
+            tabIndex={0}
+            className="rk-items"
+            data-tab={tab}
+            aria-label={`${TABS.find((t) => t.id === tab)?.label ?? ''} list`}
+            aria-activedescendant={activeItem && optionId(activeItem.id)}
+            onKeyDown={onListKeyDown}
+            onFocus={(event) => {
+              const list = event.currentTarget;
+              if (event.target !== list) {
+                return;
+              }
+              // The row the keyboard starts at is one in view: the last one it was at, else the
+              // current one, else the first. Fixed from now on: a row moving under a screen
+              // reader's cursor with each frame would be read out over and over.
+              // With a pixel to spare: the browser rounds scrollTop, rows are fractions of pixels.
+              const inView = (index: number) =>
+                index >= 0 &&
+                index * rowHeight >= list.scrollTop - 1 &&
+                (index + 1) * rowHeight <= list.scrollTop + list.clientHeight + 1;
+              const start = inView(activeIndex)
+                ? activeIndex
+                : inView(current)
+                  ? current
+                  : Math.min(items.length - 1, Math.ceil(list.scrollTop / rowHeight));
+              setActiveId(items[start]?.id ?? null);
+            }}
+            onScroll={(event) => {
+              scrollTopsRef.current[tab] = event.currentTarget.scrollTop;
+              setFirstInView(Math.floor(event.currentTarget.scrollTop / rowHeight));
+            }}
+            onWheel={stopFollowing}
+            onTouchMove={stopFollowing}
+            onPointerDown={(event) => {
+              // A press on the list itself, not on a row, is a press on its scrollbar.
+              if (event.target === event.currentTarget) {
+                stopFollowing();
+              }
+            }}
+          >
             <div
               className="rk-items-rows"
               // The rows before and after those rendered take their room, so the scrollbar is
@@ -511,8 +516,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
               {items.slice(windowStart, windowEnd).map((_, offset) => renderRow(windowStart + offset))}
               {activeIndex >= windowEnd && renderRow(activeIndex, activeIndex * rowHeight)}
             </div>
-          )}
-        </div>
+          </div>
+        )}
       </div>
     </div>
   );
