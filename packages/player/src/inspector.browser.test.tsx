@@ -563,6 +563,19 @@ describe('the inspector with thousands of rows in Chromium', () => {
     await waitFor(() => expect(rowAtTop(shown)).toBe(3_001));
   }, 30_000);
 
+  it('gives focus to the filter when Follow is pressed with every row filtered out', async () => {
+    renderPlayer(busy);
+    await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Console list' });
+    list.dispatchEvent(new WheelEvent('wheel', { bubbles: true }));
+    const filter = screen.getByRole('searchbox', { name: 'Filter console' });
+    await userEvent.fill(filter, 'no such message');
+    await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
+    // No list to go to: focus stays in the inspector, next to where Follow was, not on the page.
+    expect(screen.queryByRole('button', { name: 'Follow' })).toBeNull();
+    expect(document.activeElement).toBe(filter);
+  }, 30_000);
+
   it('renders only the rows in view and a few around them, laid out where the whole list would have them', async () => {
     const handle = renderPlayer(busy);
     await userEvent.click(await screen.findByRole('tab', { name: /Console/ }, { timeout: 5_000 }));

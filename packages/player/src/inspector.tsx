@@ -309,12 +309,14 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   }, [following, current, items, rowHeight]);
 
   // Follow hides itself when pressed: focus goes to the list, at the current row, rather than
-  // falling out of the player (where its keyboard shortcuts no longer work).
+  // falling out of the player (where its keyboard shortcuts no longer work); to the filter
+  // beside it when the filter left no rows, and so no list.
   const focusListRef = useRef(false);
+  const filterRef = useRef<HTMLInputElement | null>(null);
   useLayoutEffect(() => {
     if (following && focusListRef.current) {
       focusListRef.current = false;
-      listRef.current?.focus();
+      (listRef.current ?? filterRef.current)?.focus();
     }
   }, [following]);
 
@@ -427,6 +429,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
       <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${tab}`} className="rk-tab-panel">
         <div className="rk-inspector-bar">
           <input
+            ref={filterRef}
             type="search"
             className="rk-filter"
             aria-label={`Filter ${tab}`}
