@@ -2,7 +2,6 @@
 
 import { PRIVACY_ATTRIBUTES } from '@replaykit/recorder';
 import {
-  Children,
   cloneElement,
   type ForwardedRef,
   Fragment,
@@ -52,8 +51,21 @@ function usePrivacyWrapper(
   const reported = useRef(false);
   // A conditional child that is off this render (`{signedIn && <form>…</form>}`): nothing to mark.
   const noChild = children == null || typeof children === 'boolean';
+  // Text, several children or a Fragment give no one element to carry the attribute: they are
+  // wrapped in the wrapper's own <div> instead, so what they show stays hidden, and reported.
+  // A throw while rendering would take the host's page down for a slip in its markup.
+  const unmarkable = asChild && !noChild && !(isValidElement(children) && children.type !== Fragment);
   useEffect(() => {
-    if (asChild && !noChild && !marked.current?.hasAttribute(attribute) && !reported.current) {
+    if (!asChild || noChild || reported.current) {
+      return;
+    }
+    if (unmarkable) {
+      reported.current = true;
+      console.error(
+        `<${displayName} asChild> needs one element child to put ${attribute} on, not text, a Fragment or ` +
+          `several children; it wrapped them in a <div ${attribute}> instead. Give it one element child, or drop asChild.`,
+      );
+    } else if (!marked.current?.hasAttribute(attribute)) {
       reported.current = true;
       // Nothing here tells the recorder to hide this content: say so where it is written.
       console.error(
@@ -63,22 +75,12 @@ function usePrivacyWrapper(
       );
     }
   });
-  if (asChild) {
-    if (noChild) {
-      // Children.only throws on it, and a throw while rendering took the whole page down.
-      return null;
-    }
-    const child = Children.only(children);
-    if (!isValidElement(child)) {
-      throw new Error(`<${displayName} asChild> needs exactly one element child, such as <form>…</form>.`);
-    }
-    if (child.type === Fragment) {
-      throw new Error(
-        `<${displayName} asChild> cannot put ${attribute} on a Fragment, which renders no element of its own. ` +
-          'Give it one element child, or drop asChild.',
-      );
-    }
-    const element = child as ReactElement<{ ref?: Ref<HTMLElement> }>;
+  if (asChild && noChild) {
+    // A conditional child that is off this render: nothing to mark, as without the wrapper.
+    return null;
+  }
+  if (asChild && !unmarkable) {
+    const element = children as ReactElement<{ ref?: Ref<HTMLElement> }>;
     // The child keeps its own ref (a form library's `register`, say) beside the wrapper's:
     // a prop since React 19, a field of the element before. Asked by version, not by what
     // the element has: React 18 puts a `ref` getter on props that returns undefined (and

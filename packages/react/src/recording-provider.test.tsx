@@ -105,10 +105,24 @@ describe('privacy wrappers', () => {
     expect(registered).toEqual([screen.getByLabelText('coupon')]);
   });
 
-  it('refuses asChild without a single element child', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(() => render(<Masked asChild>just text</Masked>)).toThrow(
-      /exactly one element child|single React element/,
+  it('wrap text or several children of asChild in its own marked div, and report it, rather than throw', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // A throw while rendering took the host's whole page down for a slip in its markup.
+    const view = render(
+      <>
+        <Masked asChild>just text</Masked>
+        <Blocked asChild>
+          <p>Robin Hood</p>
+          <p>12 Sherwood Lane</p>
+        </Blocked>
+      </>,
+    );
+    expect(screen.getByText('just text')).toHaveAttribute('data-rk-mask', '');
+    expect(screen.getByText('Robin Hood').parentElement).toHaveAttribute('data-rk-block', '');
+    expect(view.container.querySelectorAll('[data-rk-block] p')).toHaveLength(2);
+    expect(error).toHaveBeenCalledTimes(2);
+    expect(String(error.mock.calls[0]?.[0])).toContain(
+      '<Masked asChild> needs one element child to put data-rk-mask on, not text, a Fragment or several children',
     );
     vi.restoreAllMocks();
   });
@@ -137,17 +151,19 @@ describe('privacy wrappers', () => {
     expect(screen.getByLabelText('customer')).toHaveAttribute('data-rk-mask', '');
   });
 
-  it('refuse a Fragment child with asChild, which cannot carry the attribute', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  it('wrap a Fragment child of asChild, which renders no element of its own, in its marked div', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const address = (
       <>
         <p>Robin Hood</p>
         <p>12 Sherwood Lane</p>
       </>
     );
-    expect(() => render(<Masked asChild>{address}</Masked>)).toThrow(
-      '<Masked asChild> cannot put data-rk-mask on a Fragment',
-    );
+    render(<Masked asChild>{address}</Masked>);
+    expect(screen.getByText('Robin Hood').parentElement).toHaveAttribute('data-rk-mask', '');
+    expect(screen.getByText('12 Sherwood Lane').parentElement).toHaveAttribute('data-rk-mask', '');
+    expect(error).toHaveBeenCalledOnce();
+    expect(String(error.mock.calls[0]?.[0])).toContain('wrapped them in a <div data-rk-mask> instead');
     vi.restoreAllMocks();
   });
 
