@@ -27,6 +27,39 @@ describe('inspectorItems', () => {
   });
 });
 
+describe('inspectorItems network rows', () => {
+  const request = (at: number, url: string, startedAt?: unknown) =>
+    custom(at, ReservedEvent.Network, { method: 'GET', url, status: 200, startedAt, durationMs: 10 });
+
+  it('places a request at its start, kept between the start of the recording and its own event', () => {
+    const rows = inspectorItems(
+      [
+        meta(1_000),
+        fullSnapshot(1_001),
+        request(1_200, '/before-recording', 400),
+        request(1_300, '/sent', 1_250),
+        request(1_400, '/no-start'),
+        request(1_500, '/after-its-event', 9_000),
+      ],
+      1_000,
+    ).network;
+    expect(rows.map((row) => [row.network?.url, row.offset, row.timestamp])).toEqual([
+      ['/before-recording', 0, 1_000],
+      ['/sent', 250, 1_250],
+      ['/no-start', 400, 1_400],
+      ['/after-its-event', 500, 1_500],
+    ]);
+  });
+
+  it('lists requests in the order they were sent, those sent together in the order they ended', () => {
+    const rows = inspectorItems(
+      [meta(1_000), request(1_300, '/a', 1_100), request(1_400, '/b', 1_050), request(1_500, '/c', 1_100)],
+      1_000,
+    ).network;
+    expect(rows.map((row) => row.network?.url)).toEqual(['/b', '/a', '/c']);
+  });
+});
+
 describe('urlTailStart', () => {
   const tail = (url: string) => url.slice(urlTailStart(url));
 

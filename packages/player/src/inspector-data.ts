@@ -37,8 +37,9 @@ export interface ReplayEventItem {
   label: string;
   /** Secondary text: a stack's first line, a selector, "truncated" on a console message cut by the recorder. */
   detail?: string;
-  /** Offset from the first event, ms. */
+  /** Offset from the first event, ms: for a network row, of the request's start. */
   offset: number;
+  /** The moment the row stands for, ms since 1970 (`offset` after the first event). */
   timestamp: number;
   payload?: unknown;
   /** Console level, for console rows. */
@@ -128,16 +129,22 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
       };
     }
     case ReservedEvent.Network: {
+      // The recorder stamps a request's event when the request ends: its row, its seek and its
+      // waterfall bar stand for the moment it was sent, as in DevTools. Not after its event (a
+      // host's transform can set anything) nor before the recording, where nothing can show.
+      const startedAt = Math.min(num(payload.startedAt, event.timestamp), event.timestamp);
       const network = {
         method: text(payload.method, 'GET'),
         url: text(payload.url, ''),
         status: num(payload.status, 0),
         durationMs: Math.max(0, num(payload.durationMs, 0)),
-        startedAt: num(payload.startedAt, event.timestamp),
+        startedAt,
         error: typeof payload.error === 'string' ? payload.error : undefined,
       };
       return {
         ...withPayload,
+        offset: Math.max(0, startedAt - startTime),
+        timestamp: Math.max(startedAt, startTime),
         tab: 'network',
         kind: 'network',
         label: `${network.method} ${network.url}`,
@@ -155,7 +162,7 @@ const rowCache = new WeakMap<
   { index: number; startTime: number; item: ReplayEventItem | null }
 >();
 
-/** Builds the inspector's rows from a timeline's events (in time order), per tab. */
+/** Builds the inspector's rows from a timeline's events (in time order), per tab, each in time order. */
 export function inspectorItems(
   events: readonly RecordedEvent[],
   startTime: number,
@@ -174,6 +181,10 @@ export function inspectorItems(
       items[item.tab].push(item);
     }
   });
+  // Requests are recorded as they end but listed as they start: a slow one sent first comes
+  // first. The sort is stable (requests sent together stay in the order they ended) and quick
+  // on rows already nearly in order.
+  items.network.sort((a, b) => a.offset - b.offset);
   return items;
 }
 

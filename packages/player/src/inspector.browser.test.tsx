@@ -502,6 +502,57 @@ describe('the inspector waterfall in Chromium', () => {
   });
 });
 
+describe('the inspector network rows in Chromium', () => {
+  it('shows, seeks to and draws a request from the moment it was sent, in the order they were sent', async () => {
+    // The recorder stamps a request's event when it ends: the slow one, sent first, is recorded last.
+    const requests: RecordedEvent[] = [
+      ...base,
+      custom(3_100, ReservedEvent.Network, {
+        method: 'GET',
+        url: '/api/fast',
+        status: 200,
+        startedAt: start + 3_000,
+        durationMs: 100,
+        initiator: 'fetch',
+      }),
+      custom(5_000, ReservedEvent.Network, {
+        method: 'POST',
+        url: '/api/slow',
+        status: 200,
+        startedAt: start + 2_000,
+        durationMs: 3_000,
+        initiator: 'fetch',
+      }),
+    ];
+    const times: number[] = [];
+    render(
+      <div style={{ width: '1000px', height: '420px', display: 'flex' }}>
+        <ReplayPlayer
+          events={requests}
+          onTimeUpdate={(time) => times.push(time)}
+          style={{ width: '100%', height: '100%' }}
+        />
+      </div>,
+    );
+    await userEvent.click(await screen.findByRole('tab', { name: /Network/ }, { timeout: 5_000 }));
+    const list = screen.getByRole('listbox', { name: 'Network list' });
+    const [slow, fast] = within(list).getAllByRole('option');
+    expect(slow).toHaveTextContent('/api/slow');
+    expect(fast).toHaveTextContent('/api/fast');
+    expect(slow!.querySelector('.rk-item-time')).toHaveTextContent('0:02');
+    expect(fast!.querySelector('.rk-item-time')).toHaveTextContent('0:03');
+    // The bars step down the list as the rows do: each starts where its row's time is.
+    const barLeft = (row: HTMLElement) =>
+      row.querySelector('.rk-waterfall > span')!.getBoundingClientRect().left;
+    expect(barLeft(slow!)).toBeLessThan(barLeft(fast!));
+
+    await userEvent.click(slow!);
+    await waitFor(() => expect(times.at(-1)).toBe(2_000));
+    await waitFor(() => expect(slow).toHaveAttribute('aria-current', 'true'));
+    expect(fast).not.toHaveAttribute('aria-current');
+  });
+});
+
 describe('the inspector with thousands of rows in Chromium', () => {
   it('keeps rows one height in a theme that lets long messages wrap, so the keyboard row shows', async () => {
     const wordy: RecordedEvent[] = [
