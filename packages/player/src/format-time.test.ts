@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTime } from './format-time';
+import { formatDuration, formatTime } from './format-time';
 
 describe('formatTime', () => {
   it('formats minutes and zero-padded seconds, rounding down', () => {
@@ -20,5 +20,34 @@ describe('formatTime', () => {
     expect(formatTime(-5_000)).toBe('0:00');
     expect(formatTime(Number.NaN)).toBe('0:00');
     expect(formatTime(Number.POSITIVE_INFINITY)).toBe('0:00');
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads whole ms under a second', () => {
+    expect(formatDuration(0)).toBe('0 ms');
+    expect(formatDuration(849.6)).toBe('850 ms');
+    expect(formatDuration(999.4)).toBe('999 ms');
+  });
+
+  it('reads seconds, minutes and hours to a tenth, without a trailing .0', () => {
+    expect(formatDuration(999.5)).toBe('1 s');
+    expect(formatDuration(1_234)).toBe('1.2 s');
+    expect(formatDuration(30_000)).toBe('30 s');
+    expect(formatDuration(59_940)).toBe('59.9 s');
+    expect(formatDuration(126_000)).toBe('2.1 min');
+    expect(formatDuration(5_400_000)).toBe('1.5 h');
+    expect(formatDuration(100 * 3_600_000)).toBe('100 h');
+  });
+
+  it('moves to the next unit when rounding reaches 60', () => {
+    expect(formatDuration(59_960)).toBe('1 min');
+    expect(formatDuration(60 * 60_000 - 1_000)).toBe('1 h');
+  });
+
+  it('reads 0 ms for negative or non-finite input', () => {
+    expect(formatDuration(-5)).toBe('0 ms');
+    expect(formatDuration(Number.NaN)).toBe('0 ms');
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('0 ms');
   });
 });

@@ -22,7 +22,7 @@ export {
   ReplayTime,
   toggleFullscreen,
 } from './controls';
-export { formatTime } from './format-time';
+export { formatDuration, formatTime } from './format-time';
 export type { ReplayInspectorProps } from './inspector';
 export { INSPECTOR_OVERSCAN_ROWS, ReplayInspector } from './inspector';
 export type { InspectorTab, ReplayEventItem } from './inspector-data';

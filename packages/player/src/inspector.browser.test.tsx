@@ -473,7 +473,7 @@ const busy: RecordedEvent[] = [
 const FRAME_MS = 16;
 
 describe('the inspector waterfall in Chromium', () => {
-  it('keeps a request that outlasts the recording inside its waterfall', async () => {
+  it('keeps a request that outlasts the recording inside its waterfall, its duration in seconds', async () => {
     const endsLate: RecordedEvent[] = [
       ...base,
       custom(2_900, ReservedEvent.Network, {
@@ -492,6 +492,8 @@ describe('the inspector waterfall in Chromium', () => {
     );
     await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));
     const list = screen.getByRole('listbox', { name: 'Network list' });
+    // In the unit DevTools would pick, not "30000 ms".
+    expect(list.querySelector('.rk-item-duration')).toHaveTextContent(/^30 s$/);
     const waterfall = list.querySelector('.rk-waterfall') as HTMLElement;
     const bar = waterfall.firstElementChild as HTMLElement;
     const box = waterfall.getBoundingClientRect();

@@ -14,7 +14,7 @@ import {
   useState,
 } from 'react';
 import { useReplayStore } from './context';
-import { formatTime } from './format-time';
+import { formatDuration, formatTime } from './format-time';
 import {
   assertInspectorTab,
   INSPECTOR_TABS,
@@ -143,7 +143,7 @@ const InspectorRow = memo(function InspectorRow({
           >
             {networkStatusText(item.network)}
           </span>
-          <span className="rk-item-duration">{`${Math.round(item.network.durationMs)} ms`}</span>
+          <span className="rk-item-duration">{formatDuration(item.network.durationMs)}</span>
           <span className="rk-waterfall" aria-hidden="true">
             <span style={{ left: barLeft, width: barWidth }} />
           </span>
