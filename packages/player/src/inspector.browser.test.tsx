@@ -326,6 +326,27 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(screen.getByRole('tab', { name: 'Network 1' })).toBeInTheDocument();
   });
 
+  it('counts the rows a filter leaves of all, in each tab that has one', async () => {
+    renderDetailed();
+    await userEvent.click(await screen.findByRole('tab', { name: 'Console 2' }));
+    const filter = screen.getByRole('searchbox', { name: 'Filter console' });
+    await userEvent.fill(filter, 'stock');
+    // Shown as DevTools shows it, read out in words.
+    const consoleTab = screen.getByRole('tab', { name: 'Console 1 of 2' });
+    expect(consoleTab).toHaveTextContent('1 / 2');
+    expect(consoleTab).toBeVisible();
+    // The filter stays on its tab, and so does its count when another tab is shown.
+    await userEvent.click(screen.getByRole('tab', { name: 'Network 1' }));
+    expect(screen.getByRole('tab', { name: 'Console 1 of 2' })).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: /^Events \d+$/ })).toBeInTheDocument();
+    // A filter that hides nothing is still a filter: it says so.
+    await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter network' }), 'GET');
+    expect(screen.getByRole('tab', { name: 'Network 1 of 1' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('tab', { name: /Console/ }));
+    await userEvent.clear(screen.getByRole('searchbox', { name: 'Filter console' }));
+    expect(screen.getByRole('tab', { name: 'Console 2' })).toHaveTextContent(/^Console 2$/);
+  });
+
   it('switches to the first and last tab with Home and End', async () => {
     renderDetailed();
     const first = await screen.findByRole('tab', { name: /Events/ });

@@ -165,6 +165,22 @@ const InspectorRow = memo(function InspectorRow({
   );
 });
 
+/**
+ * A tab's row count; with a filter set, the rows it leaves of all, as DevTools counts requests.
+ * Read out "3 of 120": a slash is read as "slash", or not at all.
+ */
+function TabCount({ shown, total }: { shown: number | undefined; total: number }) {
+  if (shown === undefined) {
+    return <span className="rk-tab-count">{total}</span>;
+  }
+  return (
+    <span className="rk-tab-count">
+      <span aria-hidden="true">{`${shown} / ${total}`}</span>
+      <span className="rk-visually-hidden">{`${shown} of ${total}`}</span>
+    </span>
+  );
+}
+
 /** Keys that move the active row of a list of `count` rows from `index`; undefined for other keys. */
 function rowForKey(index: number, key: string, count: number, pageRows: number): number | undefined {
   const target =
@@ -244,7 +260,16 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
 
   const all = useMemo(() => inspectorItems(timeline.events, timeline.startTime), [timeline]);
   const filter = filters[tab];
-  const items = useMemo(() => all[tab].filter((item) => matchesFilter(item, filter)), [all, tab, filter]);
+  // Each tab's rows its own filter leaves; null for a tab without a filter.
+  const matching = useMemo(() => {
+    const byTab = {} as Record<InspectorTab, ReplayEventItem[] | null>;
+    for (const option of INSPECTOR_TABS) {
+      const text = filters[option];
+      byTab[option] = text.trim() === '' ? null : all[option].filter((item) => matchesFilter(item, text));
+    }
+    return byTab;
+  }, [all, filters]);
+  const items = matching[tab] ?? all[tab];
   // Select the current row's index, not the time: the list re-renders when the row changes,
   // not on each of the clock's 60 updates a second.
   const current = useReplaySelector(store, (s) => lastIndexAtOrBefore(items, s.previewTime ?? s.currentTime));
@@ -422,7 +447,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
           >
             {/* The space keeps the accessible name "Console 3", not "Console3". */}
             {`${option.label} `}
-            <span className="rk-tab-count">{all[option.id].length}</span>
+            <TabCount shown={matching[option.id]?.length} total={all[option.id].length} />
           </button>
         ))}
       </div>
