@@ -33,6 +33,7 @@ export {
   loadSession,
   ReplayLoadError,
   STREAM_RESUME_DELAYS_MS,
+  STREAM_RETRY_AFTER_MAX_MS,
   streamSessionChunks,
 } from './load-session';
 export type { ReplayProviderProps, ReplayServerConfig } from './provider';

@@ -288,6 +288,24 @@ export interface StreamChunksOptions extends LoadSessionOptions {
  */
 export const STREAM_RESUME_DELAYS_MS: readonly number[] = [250, 1_000, 3_000];
 
+/**
+ * Longest wait a `Retry-After` on a 503 can ask of {@link streamSessionChunks}, in ms: a
+ * server that asks for longer is retried after this, so the viewer is not left waiting on
+ * a notice-less load for minutes.
+ */
+export const STREAM_RETRY_AFTER_MAX_MS = 10_000;
+
+/** A 503's `Retry-After` (seconds or an HTTP date) in ms, within {@link STREAM_RETRY_AFTER_MAX_MS}; null when absent. */
+function retryAfterMs(response: Response): number | null {
+  const value = response.headers.get('retry-after')?.trim() ?? '';
+  if (value === '') {
+    return null;
+  }
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), STREAM_RETRY_AFTER_MAX_MS) : null;
+}
+
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -311,7 +329,9 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Streams a session's stored batches from `GET /v1/sessions/:id/chunks` (NDJSON), one
  * chunk as soon as its line arrives. A connection that breaks mid-stream is resumed where it
  * broke (the next `fromSeq` of `windowId`), up to {@link STREAM_RESUME_DELAYS_MS} times in a
- * row, so a flaky network neither fails a long load nor repeats a chunk. Without `windowId`
+ * row, so a flaky network neither fails a long load nor repeats a chunk. An HTTP 503 (a
+ * server restarting or busy) is waited out the same way, for as long as its `Retry-After`
+ * asks when that is longer (up to {@link STREAM_RETRY_AFTER_MAX_MS}). Without `windowId`
  * (every tab, whose seqs are counted apart) only a stream that broke before its first chunk
  * starts again; one that broke later fails. A server without the
  * chunks route (HTTP 404 or 405 on it) gets one request to `/events` instead, yielded as a
@@ -334,6 +354,7 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
     const query = params.size > 0 ? `?${params}` : '';
     const url = joinUrl(baseUrl, `${API_PATHS.sessionChunks(options.sessionId)}${query}`);
     let lines: AsyncIterator<string> | undefined;
+    let askedDelay: number | null = null;
     try {
       const response = await request(options, url);
       if (response.status === 404 || response.status === 405) {
@@ -343,10 +364,15 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
           return;
         }
       }
-      if (!response.ok) {
+      if (response.status === 503 && breaks < STREAM_RESUME_DELAYS_MS.length) {
+        // Unavailable for now, not refused: the same request is likely to pass in a moment.
+        askedDelay = retryAfterMs(response);
+        await response.body?.cancel();
+      } else if (!response.ok) {
         throw failureToError(await failureForStatus(response, url, options.sessionId));
+      } else {
+        lines = ndjsonLines(response)[Symbol.asyncIterator]();
       }
-      lines = ndjsonLines(response)[Symbol.asyncIterator]();
     } catch (error) {
       // A resume that cannot reach the server counts as one more break; anything else fails.
       if (breaks === 0 || !isNetworkFailure(error, options.signal)) {
@@ -397,15 +423,15 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
     } finally {
       await lines?.return?.();
     }
-    const delay = STREAM_RESUME_DELAYS_MS[breaks++];
-    if (delay === undefined) {
+    const scheduled = STREAM_RESUME_DELAYS_MS[breaks++];
+    if (scheduled === undefined) {
       throw new ReplayLoadError(
         'error',
         `The connection to ${baseUrl || 'this origin'} broke ${STREAM_RESUME_DELAYS_MS.length + 1} times in a row while the replay loaded. Check the network, then retry.`,
       );
     }
     // A window's chunks arrive in seq order, so its stream resumes after the last one.
-    await pause(delay, options.signal);
+    await pause(Math.max(scheduled, askedDelay ?? 0), options.signal);
   }
 }
 

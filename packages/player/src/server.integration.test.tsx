@@ -193,6 +193,34 @@ describe('the player against the real server', () => {
     }
   }, 20_000);
 
+  it('waits out a 503 with Retry-After by itself, before the first chunk and after a break', async () => {
+    const options = { sessionId: MANY_CHUNKS_SESSION_ID, baseUrl: handle.url, readKey: PROJECT.readKey };
+    const [windowId] = (await fetchSessionMeta(options)).session.windowIds;
+    const direct: SessionChunk[] = [];
+    for await (const chunk of streamSessionChunks({ ...options, windowId })) {
+      direct.push(chunk);
+    }
+    // A server restarting: busy at first, then the stream breaks, then busy again.
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [
+      { retryAfterSeconds: 1 },
+      5,
+      { retryAfterSeconds: 1 },
+    ]);
+    try {
+      const resumed: SessionChunk[] = [];
+      for await (const chunk of streamSessionChunks({ ...options, baseUrl: proxy.url, windowId })) {
+        resumed.push(chunk);
+      }
+      const chunkRequests = proxy.requests.filter((line) => line.includes('/chunks'));
+      expect(chunkRequests).toHaveLength(4);
+      expect(chunkRequests[0]).not.toContain('fromSeq');
+      expect(chunkRequests[3]).toContain(`fromSeq=${(direct[4]?.seq ?? Number.NaN) + 1}`);
+      expect(resumed).toEqual(direct);
+    } finally {
+      await proxy.close();
+    }
+  }, 15_000);
+
   it('plays a session by id, with every tab’s markers and a tab switch', async () => {
     render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);
     const player = screen.getByRole('region', { name: 'Session replay' });

@@ -6,6 +6,11 @@ const CUT_DELAY_MS = 300;
 /** Bytes of the next NDJSON line let through before a cut, so that it breaks mid-line. */
 const PARTIAL_LINE_BYTES = 20;
 
+/** A matching request the proxy answers itself with a 503, as a server restarting or busy does. */
+export interface Unavailable {
+  retryAfterSeconds: number;
+}
+
 /** A TCP proxy in front of a server that breaks the connections of chosen requests mid-answer. */
 export interface CuttingProxy {
   /** `http://127.0.0.1:<port>`, to use as the player's baseUrl. */
@@ -21,13 +26,14 @@ export interface CuttingProxy {
  * Forwards every connection to `port` on loopback. The NDJSON answer to a request whose line
  * contains `match` is cut: once as many lines as the next entry of `cutAfterLines` have gone
  * through, and a few bytes of the line after, both sockets are destroyed, as a dropped network
- * connection would leave them; 0 cuts it before any byte of the answer. Once the list is used
- * up, answers pass whole.
+ * connection would leave them; 0 cuts it before any byte of the answer. An {@link Unavailable}
+ * entry answers that request with HTTP 503 and its `Retry-After` instead of forwarding it.
+ * Once the list is used up, answers pass whole.
  */
 export async function startCuttingProxy(
   port: number,
   match: string,
-  cutAfterLines: readonly number[],
+  cutAfterLines: readonly (number | Unavailable)[],
 ): Promise<CuttingProxy> {
   const requests: string[] = [];
   const plan = [...cutAfterLines];
@@ -55,7 +61,18 @@ export async function startCuttingProxy(
       const line = data.toString('latin1').split('\r\n', 1)[0] ?? '';
       if (/^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(line)) {
         requests.push(line);
-        linesLeft = line.includes(match) ? plan.shift() : undefined;
+        const next = line.includes(match) ? plan.shift() : undefined;
+        if (typeof next === 'object') {
+          const body = JSON.stringify({ error: { code: 'server_busy', message: 'Busy; retry later.' } });
+          client.end(
+            `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${next.retryAfterSeconds}\r\n` +
+              `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+              `Connection: close\r\n\r\n${body}`,
+          );
+          // Never forwarded: the upstream connection closes with the client's.
+          return;
+        }
+        linesLeft = next;
       }
       upstream.write(data);
     });
