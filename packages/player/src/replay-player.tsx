@@ -30,6 +30,7 @@ import { ReplayTimeline } from './timeline';
 import type { ReplayTimelineData } from './timeline-data';
 import { useReplaySelector } from './use-replay';
 import {
+  type LoadInterruption,
   type LoadProgress,
   type LoadState,
   type ReplayChunkLoader,
@@ -149,6 +150,8 @@ interface LayoutProps {
   inspectorTab: InspectorTab;
   onInspectorTabChange: (tab: InspectorTab) => void;
   progress: LoadProgress;
+  /** Loading stopped before the end (see the notice): no progress bar then. */
+  loadStopped: boolean;
   tabs: ReactNode;
   replayCanvas: boolean;
   onEventClick: (event: ReplayEventClick) => void;
@@ -171,11 +174,34 @@ function LoadProgressBar({ progress }: { progress: LoadProgress }) {
   );
 }
 
+interface LoadInterruptedNoticeProps {
+  interrupted: LoadInterruption;
+  onRetry: () => void;
+}
+
+/**
+ * Says that the rest of the recording did not load, below a replay that keeps playing what
+ * did: polite (a status, not an alert), since nothing the viewer is watching was taken away.
+ */
+function LoadInterruptedNotice({ interrupted, onRetry }: LoadInterruptedNoticeProps) {
+  return (
+    <div className="rk-message rk-notice" role="status">
+      <p>{interrupted.message}</p>
+      {interrupted.kind === 'failed' && (
+        <button type="button" className="rk-retry" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
 function DefaultLayout({
   inspector,
   inspectorTab,
   onInspectorTabChange,
   progress,
+  loadStopped,
   tabs,
   replayCanvas,
   onEventClick,
@@ -203,7 +229,7 @@ function DefaultLayout({
               })
             }
           />
-          <LoadProgressBar progress={progress} />
+          {!loadStopped && <LoadProgressBar progress={progress} />}
           <ReplaySpeedSelect />
           <ReplaySkipInactiveToggle />
           <ReplayShortcutsHelp />
@@ -383,7 +409,14 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     sessionId: typeof sessionId;
   } | null>(null);
   const windowId = tab !== null && tab.loader === loader && tab.sessionId === sessionId ? tab.windowId : null;
-  const { source, retry } = useReplaySource({ events, loader, sessionId, baseUrl, readKey, windowId });
+  const { source, retry, resume } = useReplaySource({
+    events,
+    loader,
+    sessionId,
+    baseUrl,
+    readKey,
+    windowId,
+  });
   const [store, setStore] = useState<ReplayStore | null>(null);
   const [playback, setPlayback] = useState<PlaybackState>('paused');
   // The viewer's own choices outlive the store they were made in: another tab, a retry or
@@ -649,10 +682,14 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
               inspectorTab={chosenInspectorTab ?? defaultInspectorTab}
               onInspectorTabChange={setChosenInspectorTab}
               progress={source.progress}
+              loadStopped={source.interrupted !== null}
               tabs={tabs}
               replayCanvas={UNSAFE_replayCanvas}
               onEventClick={emitEventClick}
             />
+          )}
+          {source.interrupted !== null && (
+            <LoadInterruptedNotice interrupted={source.interrupted} onRetry={resume} />
           )}
         </ReplaySession>
       );

@@ -172,7 +172,7 @@ describe('the player against the real server', () => {
     }
   });
 
-  it('retries a stream that broke off at the moment the viewer was at', async () => {
+  it('keeps what loaded playable when the stream breaks for good, and Retry loads on from where it broke', async () => {
     // The first tab's stream breaks after its first chunk (to 4.0 s), and every resume fails.
     const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [
       1,
@@ -184,10 +184,26 @@ describe('the player against the real server', () => {
       const player = screen.getByRole('region', { name: 'Session replay' });
       await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
       act(() => ref.current?.seek(3_000));
-      await waitFor(() => expect(player).toHaveAttribute('data-state', 'error'), { timeout: 10_000 });
-      await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
-      await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+      await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+      const notice = await screen.findByRole('status', {}, { timeout: 10_000 });
+      expect(notice).toHaveTextContent(
+        /The rest of this replay failed to load; what has loaded still plays\./,
+      );
+      expect(notice).toHaveTextContent(/broke 4 times in a row/);
+      expect(player).toHaveAttribute('data-state', 'ready');
+      const chunkRequests = () => proxy.requests.filter((line) => line.includes('/chunks'));
+      const before = chunkRequests().length;
+
+      await userEvent.click(within(notice).getByRole('button', { name: 'Retry' }));
+      await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 5_000 });
+      expect(screen.queryByRole('status')).toBeNull();
+      // One more request, after the chunk that had arrived; the replay played on meanwhile.
+      expect(chunkRequests()).toHaveLength(before + 1);
+      expect(chunkRequests()[before]).toContain('fromSeq=1');
+      // Not loaded again: the summary was read once.
+      expect(proxy.requests.filter((line) => line.includes(`/v1/sessions/${SESSION_ID} `))).toHaveLength(1);
       expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '3000');
+      expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
     } finally {
       await proxy.close();
     }
@@ -220,6 +236,43 @@ describe('the player against the real server', () => {
       await proxy.close();
     }
   }, 15_000);
+
+  it('says the rest is gone, with no Retry, when the session is deleted while it loads', async () => {
+    const sessionId = '0192e4a0-7b1c-7def-8000-0000000000ee';
+    const longest = tabs.reduce((a, b) => (b.events.length > a.events.length ? b : a));
+    await ingest(sessionId, longest, 5);
+    // The stream breaks after a few chunks, and every resume fails.
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), '/chunks', [
+      3,
+      ...STREAM_RESUME_DELAYS_MS.map(() => 0),
+    ]);
+    try {
+      render(<ReplayPlayer sessionId={sessionId} baseUrl={proxy.url} readKey={PROJECT.readKey} />);
+      const player = screen.getByRole('region', { name: 'Session replay' });
+      await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent(/failed to load/), {
+        timeout: 10_000,
+      });
+      const failed = screen.getByRole('status');
+      // Deleted meanwhile (by the retention sweep, or someone in the team).
+      const deleted = await fetch(`${handle.url}/v1/sessions/${sessionId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${PROJECT.readKey}` },
+      });
+      expect(deleted.status).toBe(204);
+      await userEvent.click(within(failed).getByRole('button', { name: 'Retry' }));
+      await waitFor(
+        () => expect(screen.getByRole('status')).toHaveTextContent(/deleted while it loaded \(HTTP 404\)/),
+        {
+          timeout: 5_000,
+        },
+      );
+      expect(within(screen.getByRole('status')).queryByRole('button', { name: 'Retry' })).toBeNull();
+      expect(player).toHaveAttribute('data-state', 'ready');
+      expect(screen.getByRole('button', { name: 'Play' })).toBeInTheDocument();
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
 
   it('plays a session by id, with every tab’s markers and a tab switch', async () => {
     render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);

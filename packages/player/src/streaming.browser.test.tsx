@@ -100,6 +100,67 @@ describe('a deep link into a recording that is still streaming in', () => {
   });
 });
 
+describe('a stream that fails after the replay became playable', () => {
+  it('keeps playing what loaded, says the rest failed, and Retry loads on without stopping playback', async () => {
+    const start = events[0]!.timestamp;
+    const first = events.filter((event) => event.timestamp - start < 1_300);
+    const rest = events.filter((event) => event.timestamp - start >= 1_300);
+    const calls: { received?: ReadonlyMap<string, number> }[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first call breaks after its first chunk; the Retry's starts over from the first
+    // chunk (which the player must skip) and holds the rest until released.
+    async function* loader(options: {
+      received?: ReadonlyMap<string, number>;
+    }): AsyncGenerator<SessionChunk> {
+      calls.push(options);
+      yield { windowId: 'w', seq: 0, events: first };
+      if (calls.length === 1) {
+        throw new Error('connection reset');
+      }
+      await released;
+      yield { windowId: 'w', seq: 1, events: rest };
+    }
+    const times: number[] = [];
+    renderPlayer({ loader, inspector: false, onTimeUpdate: (time) => times.push(time) });
+    const iframe = await replayIframe();
+    const notice = await screen.findByRole('status', {}, REPLAY_WAIT);
+    expect(notice).toHaveTextContent(
+      /The rest of this replay failed to load; what has loaded still plays\..*connection reset/,
+    );
+    expect(screen.getByRole('region', { name: 'Session replay' })).toHaveAttribute('data-state', 'ready');
+    expect(screen.queryByRole('progressbar')).toBeNull();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await userEvent.click(within(notice).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('status')).toBeNull());
+    expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+    expect(calls[1]?.received).toEqual(new Map([['w', 0]]));
+    act(() => release());
+    // The same replayer plays on into the rest, once, to the end.
+    await waitFor(() => expect(times.some((time) => time > 1_400 && time < 2_400)).toBe(true), REPLAY_WAIT);
+    await waitFor(
+      () => expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
+      REPLAY_WAIT,
+    );
+    expect(document.querySelector('.rk-viewport iframe')).toBe(iframe);
+    expect(replayedDocument(iframe).querySelectorAll('#later')).toHaveLength(1);
+  });
+
+  it('still shows the error and its Retry when the stream fails before anything plays', async () => {
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: events.slice(0, 1) };
+      throw new Error('connection reset');
+    }
+    renderPlayer({ loader });
+    expect(await screen.findByRole('alert', {}, REPLAY_WAIT)).toHaveTextContent(/connection reset/);
+    expect(screen.getByRole('region', { name: 'Session replay' })).toHaveAttribute('data-state', 'error');
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+  });
+});
+
 describe('seeking and skipping in Chromium', () => {
   it('plays on from a row clicked inside an inactive stretch, instead of skipping it at once', async () => {
     // A real visit with idle time from 10.3 s to 24.3 s, during which requests still ran.

@@ -1,7 +1,7 @@
 'use client';
 
 import { deriveMarkers, type RecordedEvent, type SessionChunk, type TimelineMarker } from '@replaykit/core';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchSessionMeta, ReplayLoadError, streamSessionChunks } from './load-session';
 import { useReplayServer } from './provider';
 import { createTimeline, type ReplayTimelineData } from './timeline-data';
@@ -20,6 +20,16 @@ export interface LoadProgress {
   complete: boolean;
 }
 
+/**
+ * Why the rest of a recording that is partly loaded did not arrive: `failed` (the stream
+ * broke for good; Retry loads on from where it broke) or `gone` (the session was deleted
+ * meanwhile: there is no rest to load).
+ */
+export interface LoadInterruption {
+  kind: 'failed' | 'gone';
+  message: string;
+}
+
 /** The recording, once there is one to play, or why there is not. */
 export type ReplaySource =
   | { state: 'loading'; progress: LoadProgress }
@@ -32,6 +42,8 @@ export type ReplaySource =
       /** Tabs of the session, in order; the one played is `windowId`. */
       windowIds: readonly string[];
       windowId: string | null;
+      /** Set when loading stopped before the end: what has loaded still plays. */
+      interrupted: LoadInterruption | null;
     }
   | {
       state: 'no-snapshot';
@@ -46,6 +58,11 @@ export type ReplayChunkLoader = (options: {
   signal: AbortSignal;
   /** The tab the player wants; a loader may yield every tab's chunks, the player picks. */
   windowId: string | null;
+  /**
+   * On a Retry after the stream failed midway: the last `seq` received of each tab. The
+   * loader may start after them; chunks at or before them are skipped either way.
+   */
+  received?: ReadonlyMap<string, number>;
 }) => AsyncIterable<SessionChunk>;
 
 /** Props that choose the recording: `events`, a custom `loader`, or a session on a replaykit server. */
@@ -103,16 +120,20 @@ function sourceFromEvents(events: readonly RecordedEvent[]): ReplaySource {
     },
     windowIds: [],
     windowId: null,
+    interrupted: null,
   };
 }
 
 interface StreamInput {
-  chunks: AsyncIterable<SessionChunk>;
+  /** Opens the stream; after a failure, again, with the last seq received of each tab. */
+  open: (received: ReadonlyMap<string, number> | undefined) => AsyncIterable<SessionChunk>;
   /** Server markers (every tab); when absent, markers are derived from every chunk. */
   markers: readonly TimelineMarker[] | null;
   windowIds: readonly string[];
   windowId: string | null;
   expectedEndTime: number | undefined;
+  /** The chunks come from the host's `loader`, whose failures are its own. */
+  loaderFailed: boolean;
   /** Another tab will be tried if this one has nothing to replay: end without saying so. */
   quietNoSnapshot?: boolean;
 }
@@ -120,14 +141,17 @@ interface StreamInput {
 /**
  * Consumes a chunk stream into player states: `loading` until a Meta + FullSnapshot pair
  * has arrived, then `ready` with a timeline that grows (rebuilt at most every
- * {@link STREAM_FLUSH_INTERVAL_MS}), complete once the stream ends. Resolves with whether
- * there was something to replay.
+ * {@link STREAM_FLUSH_INTERVAL_MS}), complete once the stream ends. A stream that fails once
+ * something plays stays `ready`, interrupted, until `retried` resolves (the viewer's Retry):
+ * then it is opened again after the last chunk received. Resolves with whether there was
+ * something to replay.
  */
 async function consume(
   input: StreamInput,
   key: string,
   signal: AbortSignal,
   emit: (source: ReplaySource) => void,
+  retried: () => Promise<void>,
 ): Promise<boolean> {
   const events: RecordedEvent[] = [];
   const derivedMarkers: TimelineMarker[] = [];
@@ -136,8 +160,11 @@ async function consume(
   let chunks = 0;
   let lastFlush = 0;
   let ready = false;
+  // The last seq of each tab: a resumed stream goes on after it, and nothing arrives twice.
+  const received = new Map<string, number>();
+  let resumed = false;
 
-  const flush = (complete: boolean) => {
+  const flush = (complete: boolean, interrupted: LoadInterruption | null = null) => {
     const timeline = createTimeline(events, {
       markers: input.markers ?? derivedMarkers,
       complete,
@@ -160,13 +187,16 @@ async function consume(
       return;
     }
     ready = true;
-    emit({ state: 'ready', timeline, progress, key, windowIds: [...windowIds], windowId });
+    emit({ state: 'ready', timeline, progress, key, windowIds: [...windowIds], windowId, interrupted });
   };
 
-  for await (const chunk of input.chunks) {
-    if (signal.aborted) {
-      return ready;
+  const take = (chunk: SessionChunk) => {
+    const last = received.get(chunk.windowId);
+    // Only a resumed stream is checked: a loader may number every chunk 0 on its first pass.
+    if (resumed && last !== undefined && chunk.seq <= last) {
+      return;
     }
+    received.set(chunk.windowId, chunk.seq);
     chunks++;
     if (!windowIds.includes(chunk.windowId)) {
       windowIds.push(chunk.windowId);
@@ -189,6 +219,31 @@ async function consume(
     if (!ready || Date.now() - lastFlush >= STREAM_FLUSH_INTERVAL_MS) {
       flush(false);
     }
+  };
+
+  for (;;) {
+    try {
+      for await (const chunk of input.open(resumed ? received : undefined)) {
+        if (signal.aborted) {
+          return ready;
+        }
+        take(chunk);
+      }
+      break;
+    } catch (error) {
+      // Before anything plays, the failure is the player's state; after, what loaded stays.
+      if (!ready || signal.aborted) {
+        throw error;
+      }
+      const interrupted = interruptionOf(error, input.loaderFailed);
+      flush(false, interrupted);
+      if (interrupted.kind === 'gone') {
+        return ready;
+      }
+      await retried();
+      resumed = true;
+      flush(false);
+    }
   }
   if (!signal.aborted) {
     flush(true);
@@ -196,11 +251,42 @@ async function consume(
   return ready;
 }
 
-/** Loads (or derives) the recording a player shows; `retry` loads it again after a failure. */
-export function useReplaySource(options: ReplaySourceOptions): { source: ReplaySource; retry: () => void } {
+/** What to say of a failure that is not a {@link ReplayLoadError}: a loader's own, or a bug. */
+function unexpectedFailure(error: unknown, loaderFailed: boolean): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return `Loading the replay failed (${reason}). ${loaderFailed ? 'Retry, or check the loader.' : 'Retry; if it fails again, check the network and that the server is running.'}`;
+}
+
+/** What the viewer is told when a stream fails after the replay became playable. */
+function interruptionOf(error: unknown, loaderFailed: boolean): LoadInterruption {
+  if (error instanceof ReplayLoadError && error.kind === 'not-found') {
+    return {
+      kind: 'gone',
+      message:
+        'The rest of this replay cannot be loaded: the session was deleted while it loaded (HTTP 404). What had loaded still plays.',
+    };
+  }
+  const reason = error instanceof ReplayLoadError ? error.message : unexpectedFailure(error, loaderFailed);
+  return {
+    kind: 'failed',
+    message: `The rest of this replay failed to load; what has loaded still plays. ${reason}`,
+  };
+}
+
+/**
+ * Loads (or derives) the recording a player shows; `retry` loads it again after a failure,
+ * `resume` loads on where an interrupted one (`interrupted` on a ready source) broke off.
+ */
+export function useReplaySource(options: ReplaySourceOptions): {
+  source: ReplaySource;
+  retry: () => void;
+  resume: () => void;
+} {
   const { events, loader, sessionId, windowId = null } = options;
   const { baseUrl, readKey, fetch } = useReplayServer({ baseUrl: options.baseUrl, readKey: options.readKey });
   const [attempt, setAttempt] = useState(0);
+  // Set while the current load waits for the viewer's Retry, after its stream failed midway.
+  const resumeRef = useRef<(() => void) | null>(null);
   // What a load is for: the state it reached belongs to its request alone. Until the load of
   // another recording (or tab, or attempt) reports, the player shows "loading", never the last
   // one. Each change is a new request, numbered: going back to a recording shown before (A, B,
@@ -251,19 +337,31 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
         setLoaded({ requestId, source: next });
       }
     };
+    const retried = () =>
+      new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        resumeRef.current = () => {
+          resumeRef.current = null;
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      });
     const run = async () => {
       if (loader !== undefined) {
         await consume(
           {
-            chunks: loader({ signal, windowId }),
+            open: (received) => loader(received ? { signal, windowId, received } : { signal, windowId }),
             markers: null,
             windowIds: [],
             windowId,
             expectedEndTime: undefined,
+            loaderFailed: true,
           },
           key,
           signal,
           emit,
+          retried,
         );
         return;
       }
@@ -282,20 +380,29 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
             : [null];
       for (const [index, candidate] of candidates.entries()) {
         // One tab's stream, even when the session has one: a broken connection resumes only
-        // within a tab (seqs are counted per tab).
-        const chunks = streamSessionChunks({ ...request, windowId: candidate ?? undefined });
+        // within a tab (seqs are counted per tab), and so does a Retry.
+        const open = (received: ReadonlyMap<string, number> | undefined) => {
+          const last = candidate === null ? undefined : received?.get(candidate);
+          return streamSessionChunks({
+            ...request,
+            windowId: candidate ?? undefined,
+            fromSeq: last === undefined ? undefined : last + 1,
+          });
+        };
         const replayable = await consume(
           {
-            chunks,
+            open,
             markers: meta.markers,
             windowIds,
             windowId: candidate,
             expectedEndTime: meta.session.endedAt,
+            loaderFailed: false,
             quietNoSnapshot: index < candidates.length - 1,
           },
           key,
           signal,
           emit,
+          retried,
         );
         if (replayable || signal.aborted) {
           return;
@@ -310,18 +417,18 @@ export function useReplaySource(options: ReplaySourceOptions): { source: ReplayS
       if (error instanceof ReplayLoadError) {
         emit({ state: error.kind, message: error.message });
       } else {
-        const reason = error instanceof Error ? error.message : String(error);
-        emit({
-          state: 'error',
-          message: `Loading the replay failed (${reason}). ${loader === undefined ? 'Retry; if it fails again, check the network and that the server is running.' : 'Retry, or check the loader.'}`,
-        });
+        emit({ state: 'error', message: unexpectedFailure(error, loader !== undefined) });
       }
     });
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      resumeRef.current = null;
+    };
   }, [events, loader, sessionId, baseUrl, readKey, fetch, windowId, attempt, requestId]);
 
   const retry = useCallback(() => setAttempt((count) => count + 1), []);
+  const resume = useCallback(() => resumeRef.current?.(), []);
   const current = loaded !== null && loaded.requestId === requestId ? loaded.source : LOADING;
   const source = fromEvents ?? (sessionId === undefined && loader === undefined ? NO_SOURCE : current);
-  return { source, retry };
+  return { source, retry, resume };
 }
