@@ -472,8 +472,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     if (pending.speed !== null) {
       next.setSpeed(pending.speed);
     }
-    // Play before seeking: a moment past what has loaded of a tab still streaming in is then
-    // waited for and played on from, where a play after the seek would give up on it.
+    // Play, then seek: a moment past what has loaded of a tab still streaming in is waited
+    // for and played on from (a seek while playing keeps playing).
     if (pending.play === true || (pending.play === null && pending.at?.play === true)) {
       next.play();
     }

@@ -174,15 +174,25 @@ describe('ReplayStore', () => {
     expect(driver.goto).toHaveBeenLastCalledWith(3_500, false);
     expect(store.getSnapshot()).toMatchObject({ currentTime: 3_500, playback: 'paused' });
 
-    // Playing (or seeking elsewhere) before it is reached drops it.
+    // Playing before it is reached keeps it: playback goes on from the linked moment.
+    const played = new ReplayStore(createTimeline(first, { complete: false })!);
+    const playing = setup().driver;
+    played.attach(playing);
+    played.seek(3_500);
+    played.play();
+    played.extend(createTimeline([...first, mutation(14_000)], { complete: true })!);
+    expect(playing.goto).toHaveBeenLastCalledWith(3_500, true);
+
+    // Seeking elsewhere before it is reached drops it.
     const again = new ReplayStore(createTimeline(first, { complete: false })!);
     const other = setup().driver;
     again.attach(other);
     again.seek(3_500);
+    again.seek(500);
     again.play();
     again.extend(createTimeline([...first, mutation(14_000)], { complete: true })!);
-    // It plays on from the loaded end, where it was, into what arrived.
-    expect(other.goto).toHaveBeenLastCalledWith(1_000, true);
+    // It plays on from where the viewer went, into what arrived.
+    expect(other.goto).toHaveBeenLastCalledWith(500, true);
   });
 
   /** Activity at 0 (Meta) and 30 (FullSnapshot), then only a mutation at 60 s and a click-free end. */

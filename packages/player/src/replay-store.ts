@@ -61,7 +61,8 @@ export class ReplayStore {
   /**
    * A seek past what has loaded of a recording still loading (a `?t=` link opened while the
    * session streams in): it lands at the loaded end, and again each time more arrives, until
-   * it is reached. Playing or seeking elsewhere drops it.
+   * it is reached. Seeking elsewhere drops it; playing does not (the viewer asked for that
+   * moment and never chose another: Play plays from there once it has loaded).
    */
   #wantedTime: number | null = null;
   /**
@@ -197,7 +198,6 @@ export class ReplayStore {
       return;
     }
     // Play after the end starts over, as every media player does.
-    this.#wantedTime = null;
     const target = this.#clamp(playback === 'ended' ? 0 : currentTime);
     if (playback === 'ended') {
       this.#seekedStretchStart = null;

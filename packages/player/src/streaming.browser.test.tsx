@@ -98,6 +98,46 @@ describe('a deep link into a recording that is still streaming in', () => {
     );
     expect(now()).toBe(2_300);
   });
+
+  it('plays from the linked moment on a Play given before it has loaded', async () => {
+    const { loader, release } = twoChunks(events, 1_300);
+    const ref = createRef<ReplayPlayerHandle>();
+    const times: number[] = [];
+    renderPlayer({
+      loader,
+      initialTime: 2_300,
+      ref,
+      inspector: false,
+      onTimeUpdate: (time) => times.push(time),
+    });
+    // Before the player is ready: a host that autoplays the linked moment.
+    act(() => ref.current?.play());
+    const iframe = await replayIframe();
+    await waitFor(
+      () => expect(screen.getByRole('button', { name: 'Pause' })).toBeInTheDocument(),
+      REPLAY_WAIT,
+    );
+    act(() => release());
+    await waitFor(
+      () => expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'ended'),
+      REPLAY_WAIT,
+    );
+    expect(replayedDocument(iframe).querySelector('#later')?.textContent).toBe('Try another card');
+    // Straight from the loaded end to the linked moment: nothing between them was played.
+    expect(times.filter((time) => time > 1_300 && time < 2_300)).toEqual([]);
+    expect(times).toContain(2_300);
+  });
+
+  it('gives up the linked moment when the viewer seeks elsewhere first', async () => {
+    const { loader, release } = twoChunks(events, 1_300);
+    const ref = createRef<ReplayPlayerHandle>();
+    renderPlayer({ loader, initialTime: 2_300, ref, inspector: false });
+    await replayIframe();
+    act(() => ref.current?.seek(500));
+    act(() => release());
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), REPLAY_WAIT);
+    expect(now()).toBe(500);
+  });
 });
 
 describe('a stream that fails after the replay became playable', () => {
