@@ -461,6 +461,15 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     retry();
   }, [retry]);
 
+  const resumeLoading = useCallback(() => {
+    // The notice goes with its Retry button, and the load state stays "ready", so the effect
+    // below does not see focus fall out: keep it in the player (its shortcuts work there).
+    if (focusInsideRef.current) {
+      sectionRef.current?.focus();
+    }
+    resume();
+  }, [resume]);
+
   const handleStore = useCallback((next: ReplayStore | null) => {
     storeRef.current = next;
     setStore(next);
@@ -689,7 +698,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
             />
           )}
           {source.interrupted !== null && (
-            <LoadInterruptedNotice interrupted={source.interrupted} onRetry={resume} />
+            <LoadInterruptedNotice interrupted={source.interrupted} onRetry={resumeLoading} />
           )}
         </ReplaySession>
       );

@@ -177,6 +177,8 @@ describe('a stream that fails after the replay became playable', () => {
     await userEvent.click(within(notice).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(screen.queryByRole('status')).toBeNull());
     expect(screen.getByRole('button', { name: 'Pause' })).toHaveAttribute('data-state', 'playing');
+    // Focus did not fall out with the Retry button: the shortcuts still work.
+    expect(screen.getByRole('region', { name: 'Session replay' })).toHaveFocus();
     expect(calls[1]?.received).toEqual(new Map([['w', 0]]));
     act(() => release());
     // The same replayer plays on into the rest, once, to the end.
