@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import longIdleSession from '../../../stories/fixtures/long-idle-session.json';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
-import { ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
+import { ReplayLoadError, ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
 import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider, twoChunks } from './test/replay-dom';
@@ -189,6 +189,24 @@ describe('a stream that fails after the replay became playable', () => {
     );
     expect(document.querySelector('.rk-viewport iframe')).toBe(iframe);
     expect(replayedDocument(iframe).querySelectorAll('#later')).toHaveLength(1);
+  });
+
+  it('says the rest is gone, without a Retry, when the session was deleted while it loaded', async () => {
+    const start = events[0]!.timestamp;
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start < 1_300) };
+      throw new ReplayLoadError('not-found', 'Session "s1" was not found.');
+    }
+    renderPlayer({ loader, inspector: false });
+    const iframe = await replayIframe();
+    const notice = await screen.findByRole('status', {}, REPLAY_WAIT);
+    expect(notice).toHaveTextContent(
+      /session was deleted while it loaded \(HTTP 404\)\. What had loaded still plays\./,
+    );
+    expect(within(notice).queryByRole('button')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await waitFor(() => expect(now()).toBe(1_132), REPLAY_WAIT);
+    expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout');
   });
 
   it('still shows the error and its Retry when the stream fails before anything plays', async () => {
