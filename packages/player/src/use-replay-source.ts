@@ -223,7 +223,8 @@ async function consume(
 
   for (;;) {
     try {
-      for await (const chunk of input.open(resumed ? received : undefined)) {
+      // A copy: the loader's view of what had arrived when it was called, not a live one.
+      for await (const chunk of input.open(resumed ? new Map(received) : undefined)) {
         if (signal.aborted) {
           return ready;
         }
