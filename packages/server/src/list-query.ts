@@ -9,6 +9,7 @@ import {
   EVENT_FILTER_VALUE_MAX_LENGTH,
   INDEXED_RESERVED_EVENTS,
 } from './ingest';
+import { didYouMean } from './option-names';
 import { type ListSessionsOptions, USER_ID_COLUMN_MAX_LENGTH } from './store';
 
 /** Sessions per page of `GET /v1/sessions` when `limit` is not given. */
@@ -69,11 +70,12 @@ export function checkQueryParameters(
 ): (name: string) => string | undefined {
   for (const name of params.keys()) {
     if (!known.includes(name)) {
-      const sameLetters = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-      const hint = sameLetters === undefined ? '' : ` (did you mean "${sameLetters}"?)`;
       const accepted =
         known.length === 0 ? `${route} takes no parameters` : `${route} understands ${known.join(', ')}`;
-      throw new QueryError('invalid_query', `Unknown parameter "${name.slice(0, 60)}"${hint}; ${accepted}.`);
+      throw new QueryError(
+        'invalid_query',
+        `Unknown parameter "${name.slice(0, 60)}"${didYouMean(name, known)}; ${accepted}.`,
+      );
     }
   }
   for (const name of known) {

@@ -1,8 +1,9 @@
 /**
- * Refusing option names a function does not know. TypeScript catches an excess property in
- * an object literal, but not in options built elsewhere (read from a file, spread from a
- * variable) or passed from JavaScript: there a misspelt `maxSesions` was ignored without a
- * word, and the quota it meant to set was not set.
+ * Refusing names a function or route does not know, with the closest known one. TypeScript
+ * catches an excess property in an object literal, but not in options built elsewhere (read
+ * from a file, spread from a variable) or passed from JavaScript: there a misspelt
+ * `maxSesions` was ignored without a word, and the quota it meant to set was not set. The
+ * read routes refuse unknown query parameters with the same suggestion.
  */
 
 /** Edit distance (insertions, deletions, substitutions) between two strings, case ignored. */
@@ -26,17 +27,29 @@ function editDistance(a: string, b: string): number {
  * third of its letters different (so `maxSesions` finds `maxSessions`, `port` finds nothing in
  * a list without it).
  */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+function closestName(name: string, known: readonly string[]): string | undefined {
+  const allowed = Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
+    // The distance is at least the difference in length: a long name (a query parameter can
+    // be kilobytes) is not compared letter by letter with names it cannot be near.
+    if (Math.abs(name.length - candidate.length) > allowed) {
+      continue;
+    }
     const distance = editDistance(name, candidate);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/** ` (did you mean "x"?)` naming the known name closest to `name`, or nothing when none is close. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const closest = closestName(name, known);
+  return closest === undefined ? '' : ` (did you mean "${closest}"?)`;
 }
 
 /**
@@ -46,9 +59,9 @@ export function closestName(name: string, known: readonly string[]): string | un
 export function checkOptionNames(options: object, known: readonly string[], where: string): void {
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) {
-      const closest = closestName(name, known);
-      const hint = closest === undefined ? '' : ` (did you mean "${closest}"?)`;
-      throw new Error(`${where}: unknown option "${name}"${hint}; the options are ${known.join(', ')}.`);
+      throw new Error(
+        `${where}: unknown option "${name}"${didYouMean(name, known)}; the options are ${known.join(', ')}.`,
+      );
     }
   }
 }

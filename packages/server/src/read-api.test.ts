@@ -106,7 +106,10 @@ describe('GET /v1/sessions filters over HTTP', () => {
     ['minDurationMs=10&maxDurationMs=5', 'must not be larger'],
     // No session is active longer than it lasts: this answered an empty list.
     ['minActiveMs=10&maxDurationMs=5', 'a session is active for at most its duration'],
-    ['userid=u1', 'Unknown parameter "userid"'],
+    ['userid=u1', 'Unknown parameter "userid" (did you mean "userId"?)'],
+    ['minDuration=5000', 'Unknown parameter "minDuration" (did you mean "minDurationMs"?)'],
+    ['urlContain=checkout', 'Unknown parameter "urlContain" (did you mean "urlContains"?)'],
+    ['page=2', 'Unknown parameter "page"; the session list understands userId,'],
     ['limit=1&limit=2', 'given 2 times'],
     // A line break could only match across two URLs of a session, and SQLite's LIKE stops
     // reading at a NUL (so it matched every session).
@@ -206,15 +209,26 @@ describe('query parameters of the session routes', () => {
     // A resuming client that misspells fromSeq would get the whole window again.
     ['chunks', '?windowId=wa&fromseq=3', 'Unknown parameter "fromseq" (did you mean "fromSeq"?)'],
     ['chunks', '?windowid=wa&fromSeq=3', 'Unknown parameter "windowid" (did you mean "windowId"?)'],
+    // A misspelling, not only another case, finds the parameter meant.
+    ['chunks', '?windowId=wa&fromSq=3', 'Unknown parameter "fromSq" (did you mean "fromSeq"?)'],
     [
       'chunks',
       '?window=wb',
-      'Unknown parameter "window"; GET /v1/sessions/:id/chunks understands windowId, fromSeq.',
+      'Unknown parameter "window" (did you mean "windowId"?); GET /v1/sessions/:id/chunks understands windowId, fromSeq.',
+    ],
+    [
+      'chunks',
+      '?session=wb',
+      'Unknown parameter "session"; GET /v1/sessions/:id/chunks understands windowId, fromSeq.',
     ],
     ['chunks', '?windowId=wa&windowId=wb', 'windowId is given 2 times; give it once.'],
     ['chunks', '?windowId=wa&fromSeq=3&fromSeq=0', 'fromSeq is given 2 times; give it once.'],
     ['events', '?windowid=wa', 'Unknown parameter "windowid" (did you mean "windowId"?)'],
-    ['events', '?window=wb', 'Unknown parameter "window"; GET /v1/sessions/:id/events understands windowId.'],
+    [
+      'events',
+      '?window=wb',
+      'Unknown parameter "window" (did you mean "windowId"?); GET /v1/sessions/:id/events understands windowId.',
+    ],
     [
       'events',
       '?windowId=wa&fromSeq=2',
