@@ -134,6 +134,26 @@ describe.each([
     expect(await listIds({ limit: 2, cursor })).toEqual(['s3', 's2']);
   });
 
+  it('tells a client holding a cursor of an earlier release to start the list again, not to pass it unchanged', async () => {
+    for (const id of ['s1', 's2', 's3']) {
+      await ingest(batch(id, [meta(T0), click(T0 + 1_000)]));
+    }
+    // As earlier releases encoded them: [sort, keys, id], and before sorts [startedAt, id].
+    const earlier = (position: unknown[]) =>
+      btoa(JSON.stringify(position)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+    for (const cursor of [earlier(['newest', [T0], 's3']), earlier([T0, 's3'])]) {
+      const { error } = await expectError(await list({ limit: 2, cursor }), 400, 'invalid_cursor');
+      // The client did pass it unchanged: it was told to do what it had done.
+      expect(error.message).toContain('made by an earlier release');
+      expect(error.message).toContain('start the list again from its first page');
+      expect(error.message).not.toContain('unchanged');
+    }
+    // A cursor that is no cursor at all is still told what a cursor is.
+    const { error } = await expectError(await list({ limit: 2, cursor: 'garbage' }), 400, 'invalid_cursor');
+    expect(error.message).toContain('pass the nextCursor of the previous page unchanged');
+    expect(await listIds({ limit: 2 })).toEqual(['s3', 's2']);
+  });
+
   it('finds every event of a batch by its name, however many property rows the events before it fill', async () => {
     // An error storm: each $error has its own message, filling the batch's event index rows.
     const storm = Array.from({ length: EVENT_FILTER_ROWS_MAX }, (_, index) =>

@@ -207,12 +207,21 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Why {@link InvalidCursorError} refused a cursor: it was not made for this list, or it was
+ * made by an earlier release, whose cursors this one cannot place in any list.
+ */
+const INVALID_CURSOR_MESSAGES = {
+  foreign:
+    'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
+  earlierRelease:
+    'The cursor was made by an earlier release of the replaykit server, before cursors named their project, and this one cannot tell where it left off; start the list again from its first page (without a cursor).',
+};
+
 /** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this project and sort. */
 export class InvalidCursorError extends Error {
-  constructor() {
-    super(
-      'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
-    );
+  constructor(reason: keyof typeof INVALID_CURSOR_MESSAGES = 'foreign') {
+    super(INVALID_CURSOR_MESSAGES[reason]);
     this.name = 'InvalidCursorError';
   }
 }
@@ -581,25 +590,42 @@ function encodeCursor(cursor: SessionCursor): string {
  * {@link InvalidCursorError} otherwise.
  */
 export function decodeCursor(cursor: string, projectId: string, sort: SessionSort): SessionCursor {
+  let parsed: unknown;
   try {
-    const base64 = cursor.replaceAll('-', '+').replaceAll('_', '/');
-    const parsed: unknown = JSON.parse(atob(base64));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 4 &&
-      parsed[0] === projectId &&
-      parsed[1] === sort &&
-      Array.isArray(parsed[2]) &&
-      parsed[2].length === SORT_COLUMNS[sort].length &&
-      parsed[2].every((key: unknown) => Number.isSafeInteger(key)) &&
-      typeof parsed[3] === 'string'
-    ) {
-      return { projectId, sort, keys: parsed[2] as number[], id: parsed[3] };
-    }
+    parsed = JSON.parse(atob(cursor.replaceAll('-', '+').replaceAll('_', '/')));
   } catch {
     // Falls through to the error below: any malformed cursor gets the same answer.
   }
-  throw new InvalidCursorError();
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 4 &&
+    parsed[0] === projectId &&
+    parsed[1] === sort &&
+    Array.isArray(parsed[2]) &&
+    parsed[2].length === SORT_COLUMNS[sort].length &&
+    parsed[2].every((key: unknown) => Number.isSafeInteger(key)) &&
+    typeof parsed[3] === 'string'
+  ) {
+    return { projectId, sort, keys: parsed[2] as number[], id: parsed[3] };
+  }
+  throw new InvalidCursorError(isEarlierReleaseCursor(parsed) ? 'earlierRelease' : 'foreign');
+}
+
+/**
+ * Whether a decoded cursor has the shape an earlier release gave it: `[sort, keys, id]`, and
+ * before sorts, `[startedAt, id]`. A client that kept one across an upgrade passed it back
+ * unchanged, as it should: telling it to do so would not help it, starting over does.
+ */
+function isEarlierReleaseCursor(parsed: unknown): boolean {
+  if (!Array.isArray(parsed)) {
+    return false;
+  }
+  if (parsed.length === 3) {
+    return (
+      Object.hasOwn(SORT_COLUMNS, parsed[0]) && Array.isArray(parsed[1]) && typeof parsed[2] === 'string'
+    );
+  }
+  return parsed.length === 2 && typeof parsed[0] === 'number' && typeof parsed[1] === 'string';
 }
 
 /** The SQL column of each sort key, most significant first; both stores order by these, then id, all descending. */
