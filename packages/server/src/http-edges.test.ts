@@ -3,8 +3,10 @@
  * 100-continue, request lines Node accepts but a URL cannot hold, HEAD on the read routes,
  * and a client that leaves a session's stream halfway, on both stores.
  */
+
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -338,6 +340,116 @@ describe.each([
     await vi.waitFor(() => expect(counts.open).toBe(0));
     expect(counts.read).toBeLessThanOrEqual(GATE_AT + 2);
   });
+});
+
+describe('a client that stops reading its answer', () => {
+  /**
+   * A session that the kernel's buffers cannot hold (about 4 MiB on Linux's loopback, for
+   * both ends together): 40 batches of 400,000 characters that do not compress.
+   */
+  const BATCHES = 40;
+  const BATCH_CHARACTERS = 400_000;
+
+  /**
+   * A server on SQLite with a short stall limit. `closedAnswers` lists the paths of the
+   * answers whose connection the server closed or that it finished, as Node reports them.
+   */
+  async function stallingServer(streamStallMs: number) {
+    const real = createSqliteStore({ filename: join(directory, `stall-${Date.now()}.db`) });
+    cleanups.push(() => real.close());
+    const { store, counts } = countingReads(real);
+    const replayServer = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {} });
+    cleanups.push(async () => replayServer.close());
+    const handle = await startNodeServer({ server: replayServer, port: 0, streamStallMs });
+    cleanups.push(() => handle.close());
+    const closedAnswers: string[] = [];
+    const onRequest = (message: unknown) => {
+      const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+      response.once('close', () => closedAnswers.push(request.url ?? ''));
+    };
+    subscribe('http.server.request.start', onRequest);
+    cleanups.push(async () => {
+      unsubscribe('http.server.request.start', onRequest);
+    });
+    await storeSession(handle, 'large', BATCHES, BATCH_CHARACTERS);
+    return { handle, counts, closedAnswers };
+  }
+
+  /** Sends a GET on a raw connection that reads nothing until `text()`, which reads all it got until the close. */
+  function pausedGet(port: number, path: string) {
+    const socket = connect(port, '127.0.0.1');
+    cleanups.push(async () => {
+      socket.destroy();
+    });
+    socket.pause();
+    const chunks: Buffer[] = [];
+    socket.on('data', (data: Buffer) => chunks.push(data));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(`GET ${path} HTTP/1.1\r\nhost: replaykit.test\r\nauthorization: Bearer ${READ_KEY}\r\n\r\n`);
+    return {
+      async text() {
+        socket.resume();
+        await closed;
+        return Buffer.concat(chunks).toString('latin1');
+      },
+    };
+  }
+
+  it.each([
+    ['chunks', API_PATHS.sessionChunks],
+    ['events', API_PATHS.sessionEvents],
+  ])(
+    'closes a %s answer its client stopped reading, and stops reading the session',
+    async (route, path) => {
+      const { handle, counts, closedAnswers } = await stallingServer(500);
+      const client = pausedGet(handle.port, path('large'));
+      // Before, the answer waited for its client until the server shut down, and so did its
+      // connection and the chunk stream's store reader.
+      await vi.waitFor(() => expect(closedAnswers).toContain(path('large')), { timeout: 30_000 });
+      await vi.waitFor(() => expect(counts.open).toBe(0));
+      if (route === 'chunks') {
+        expect(counts.read).toBeLessThan(BATCHES);
+      }
+      const text = await client.text();
+      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      // What the kernel held is delivered, then the connection ends short of the answer's end.
+      expect(body.length).toBeGreaterThan(0);
+      if (route === 'chunks') {
+        expect(text.endsWith('\r\n0\r\n\r\n')).toBe(false);
+      } else {
+        expect(body.length).toBeLessThan(Number(/content-length: (\d+)/i.exec(head)?.[1]));
+      }
+    },
+    60_000,
+  );
+
+  it('lets a slow client that keeps reading take the whole answer', async () => {
+    // Reading 64 KiB every 20 ms takes seconds in all, several times the limit, while the
+    // kernel passes on what it read in steps of a few hundred ms, well within it.
+    const { handle } = await stallingServer(2_000);
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      httpRequest(`${handle.url}${API_PATHS.sessionChunks('large')}`, {
+        headers: { authorization: `Bearer ${READ_KEY}` },
+      })
+        .on('response', resolve)
+        .on('error', reject)
+        .end();
+    });
+    let lines = 0;
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (data: Buffer) => {
+        lines += data.toString('latin1').split('\n').length - 1;
+        // Slower than the server writes, so its writes wait for the client all along.
+        response.pause();
+        setTimeout(() => response.resume(), 20);
+      });
+      response.on('end', resolve);
+      response.on('error', reject);
+    });
+    expect(lines).toBe(BATCHES);
+  }, 60_000);
 });
 
 describe('batches in flight', () => {

@@ -343,6 +343,21 @@ describe('startNodeServer', () => {
     );
   });
 
+  it('refuses a streamStallMs that is no time a timer can hold, before it listens', async () => {
+    const server = createReplayServer({
+      store: createSqliteStore({ filename: ':memory:' }),
+      projects: TEST_PROJECTS,
+      retention: { sweepIntervalMs: 0 },
+    });
+    cleanups.push(async () => server.close());
+    // 0 would turn the limit off without a word; past 2^31 − 1 ms Node fires a timer at once.
+    for (const streamStallMs of [0, -1, 1.5, 2 ** 31, Number.NaN]) {
+      await expect(startNodeServer({ server, port: 0, streamStallMs })).rejects.toThrow(
+        `startNodeServer: streamStallMs must be a whole number of ms from 1 to 2147483647 (about 24 days); got ${streamStallMs}.`,
+      );
+    }
+  });
+
   it('rejects when the port is taken', async () => {
     const { handle } = await start();
     const store = createSqliteStore({ filename: ':memory:' });

@@ -31,6 +31,18 @@ export const HEADERS_TIMEOUT_MS = 20_000;
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+/**
+ * How long an answer may wait for its client to take more of it, in ms, before its connection
+ * is closed and the read behind it stopped (the store reader of a `/chunks` stream, the body
+ * of `/events` held in memory). Node has no write timeout: a client that stopped reading (a
+ * frozen tab, a stuck proxy) held both until shutdown. The time restarts whenever the
+ * client takes some of the answer, so a slow client is not cut, only one that takes nothing.
+ */
+export const STREAM_STALL_MS = 30_000;
+
+/** The largest `streamStallMs`: Node's timers run at most 2^31 − 1 ms (about 24.8 days). */
+const STREAM_STALL_MAX_MS = 2 ** 31 - 1;
+
 /** How often Node checks connections for the headers timeout, in ms (30 s by default). */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 
@@ -61,6 +73,8 @@ export interface StartNodeServerOptions {
   host?: string;
   /** Grace period of `close()` for in-flight requests, in ms. */
   closeGraceMs?: number;
+  /** How long an answer may wait for its client to read any of it, in ms; default {@link STREAM_STALL_MS}. */
+  streamStallMs?: number;
   /**
    * Replace the process's global `Request` and `Response` with @hono/node-server's lighter
    * ones, which skip the Web stream machinery for plain bodies (measured: about 80 µs less
@@ -77,6 +91,7 @@ const START_OPTION_NAMES = Object.keys({
   port: true,
   host: true,
   closeGraceMs: true,
+  streamStallMs: true,
   lightweightGlobals: true,
 } satisfies Record<keyof StartNodeServerOptions, true>);
 
@@ -186,6 +201,32 @@ function continueWhenBodyIsRead(request: IncomingMessage, response: ServerRespon
   });
 }
 
+function checkStreamStallMs(stallMs: number): number {
+  if (!Number.isInteger(stallMs) || stallMs < 1 || stallMs > STREAM_STALL_MAX_MS) {
+    throw new Error(
+      `startNodeServer: streamStallMs must be a whole number of ms from 1 to ${STREAM_STALL_MAX_MS} (about 24 days); got ${String(stallMs)}.`,
+    );
+  }
+  return stallMs;
+}
+
+/**
+ * Closes the connection of `response` once its client has taken none of it for `stallMs`,
+ * which stops the read behind it (the adapter cancels the body stream when the response
+ * closes). The clock is the socket's idle timer, which restarts whenever bytes of a write
+ * leave (a slow client) or arrive.
+ */
+function endWhenStalled(response: ServerResponse, stallMs: number): void {
+  response.setTimeout(stallMs, () => {
+    // Idle with nothing left to send is not the client's stall: the handler is waiting (for
+    // the store, for a body, which has its own timeout), and the idle timer restarts with
+    // its next write. A listener here also keeps Node from closing the connection itself.
+    if ((response.socket?.writableLength ?? 0) > 0) {
+      response.destroy();
+    }
+  });
+}
+
 function formatUrl(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
@@ -201,6 +242,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     closeGraceMs = DEFAULT_CLOSE_GRACE_MS,
     lightweightGlobals = false,
   } = options;
+  const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS);
   const httpServer = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -222,6 +264,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   // while an earlier one is being answered, and a refusal written then would corrupt that answer.
   const unanswered = new WeakMap<Duplex, number>();
   httpServer.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    endWhenStalled(response, streamStallMs);
     const { socket } = response;
     if (socket) {
       unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
