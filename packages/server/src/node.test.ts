@@ -205,6 +205,54 @@ describe('startNodeServer', () => {
     expect(response.status).toBe(413);
   });
 
+  it('lets a client that reads only after sending its whole body, slowly, read the 413', async () => {
+    const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
+    const piece = Buffer.alloc(64 * 1024, 32);
+    const PIECES = 48;
+    // Sent slowly (seconds in all), as over a slow uplink, and read only once it is all sent,
+    // as many clients do: before, the connection was closed 500 ms after the answer, and the
+    // client's next write was reset, which also threw away the unread answer.
+    const sendThenRead = (framing: string, frame: (data: Buffer) => Buffer, last: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(handle.port, '127.0.0.1');
+        socket.pause();
+        let received = '';
+        socket.setEncoding('latin1').on('data', (data: string) => {
+          received += data;
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+        socket.write(
+          `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${WRITE_KEY}\r\n${framing}\r\n\r\n`,
+        );
+        let sent = 0;
+        const sendNext = () => {
+          if (sent === PIECES) {
+            socket.write(last);
+            socket.resume();
+            return;
+          }
+          sent++;
+          socket.write(frame(piece), () => setTimeout(sendNext, 40));
+        };
+        sendNext();
+      });
+    for (const [framing, frame, last] of [
+      [`content-length: ${PIECES * piece.length}`, (data: Buffer) => data, ''],
+      [
+        'transfer-encoding: chunked',
+        (data: Buffer) =>
+          Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]),
+        '0\r\n\r\n',
+      ],
+    ] as const) {
+      const received = await sendThenRead(framing, frame, last);
+      expect(received, framing).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received).toContain('"code":"body_too_large"');
+    }
+    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+  }, 60_000);
+
   it('reads chunked bodies without Content-Length within the limit, and refuses them past it', async () => {
     // Bodies with a declared length are read whole (the parser enforces the length);
     // chunked ones go through the streaming reader, which must still count every byte.

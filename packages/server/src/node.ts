@@ -43,6 +43,15 @@ export const STREAM_STALL_MS = 30_000;
 /** The largest `streamStallMs`: Node's timers run at most 2^31 − 1 ms (about 24.8 days). */
 const STREAM_STALL_MAX_MS = 2 ** 31 - 1;
 
+/**
+ * How long a connection stays open after an answer given before its request's body was read
+ * whole (a 413 for a declared length over `maxBodyBytes`, a refused key), in ms, taking and
+ * dropping what the client still sends. Many clients read the answer only once they have
+ * sent the whole body; a connection closed while they send is reset, and a reset throws
+ * away the answer they had not read. As long as a whole body may take (`bodyTimeoutMs`).
+ */
+export const UNREAD_BODY_LINGER_MS = 30_000;
+
 /** How often Node checks connections for the headers timeout, in ms (30 s by default). */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 
@@ -137,10 +146,14 @@ function adapterError(error: unknown): Response {
 function nodeListener(
   server: { fetch(request: Request): Response | Promise<Response> },
   overrideGlobalObjects: boolean,
+  ownsConnections: boolean,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
     hostname: DEFAULT_REQUEST_HOST,
     overrideGlobalObjects,
+    // startNodeServer discards a body left unread itself (lingerAfterUnreadBody); Node
+    // servers of an application keep the adapter's cleanup.
+    autoCleanupIncoming: !ownsConnections,
     errorHandler: adapterError,
   });
 }
@@ -155,7 +168,7 @@ function nodeListener(
 export function toNodeListener(server: {
   fetch(request: Request): Response | Promise<Response>;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return nodeListener(server, false);
+  return nodeListener(server, false, false);
 }
 
 /**
@@ -227,6 +240,27 @@ function endWhenStalled(response: ServerResponse, stallMs: number): void {
   });
 }
 
+/**
+ * Once an answer has gone out before its request's body arrived whole: half-closes the
+ * connection (no further request is answered on it) and drops what the client still sends,
+ * for up to {@link UNREAD_BODY_LINGER_MS}, then closes it. The adapter's own cleanup gave
+ * the client 500 ms, after which a client still sending had the answer reset.
+ */
+function lingerAfterUnreadBody(request: IncomingMessage, response: ServerResponse): void {
+  // Taken now: Node may have let go of the request's socket by the time the answer is out.
+  const { socket } = request;
+  response.once('finish', () => {
+    if (request.complete || socket.destroyed) {
+      return;
+    }
+    socket.end();
+    request.resume();
+    const timer = setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+}
+
 function formatUrl(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
@@ -252,7 +286,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     },
     // Keeps the process's global Request and Response untouched unless asked: this server
     // may be embedded in a host application.
-    nodeListener(server, lightweightGlobals),
+    nodeListener(server, lightweightGlobals, true),
   );
   httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Without this listener Node sends "100 Continue" before the handler has seen the headers.
@@ -263,8 +297,9 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   // Requests of each connection not answered yet: the parser may refuse a pipelined request
   // while an earlier one is being answered, and a refusal written then would corrupt that answer.
   const unanswered = new WeakMap<Duplex, number>();
-  httpServer.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+  httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
     endWhenStalled(response, streamStallMs);
+    lingerAfterUnreadBody(request, response);
     const { socket } = response;
     if (socket) {
       unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
