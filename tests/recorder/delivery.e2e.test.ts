@@ -168,6 +168,28 @@ describe('recorder delivery against the real server', () => {
     expect((retry?.at ?? 0) - (harness.log[refused]?.at ?? 0)).toBeGreaterThanOrEqual(1_900);
   });
 
+  it('keeps the wait a Retry-After asks for when the browser comes back online meanwhile', async () => {
+    const page = await open('/rate-limited-online', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    harness.faults.push({ kind: 'status', status: 503, headers: { 'retry-after': '3' } });
+    await page.evaluate(() => {
+      window.recorder.capture('after_503');
+      void window.recorder.flush();
+    });
+    await until(async () => harness.log.some((entry) => entry.status === 503), 'the 503');
+    const refusedAt = harness.log.find((entry) => entry.status === 503)?.at ?? 0;
+    // The browser says it is online again and again while the server's wait lasts (the first
+    // may come before the page has read the 503): it retried at once, the server's wait ignored.
+    while (harness.log.length === 1 && Date.now() - refusedAt < 2_500) {
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.waitForTimeout(50);
+    }
+    await waitForStored(sessionId, ['after_503']);
+    const retry = harness.log[1];
+    expect(retry?.seq).toBe(harness.log[0]?.seq);
+    expect((retry?.at ?? 0) - refusedAt).toBeGreaterThanOrEqual(2_900);
+  });
+
   it('gives up on a request the server never answers and sends the batch again', async () => {
     const page = await open('/no-answer', { flushDelayMs: 60_000 });
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;

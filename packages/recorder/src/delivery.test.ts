@@ -109,12 +109,12 @@ describe('Delivery', () => {
     expect(h.stored.size).toBe(0);
   });
 
-  it('retries network errors, 5xx and 408 with growing, jittered delays and keeps the batch until sent', async () => {
+  it('retries network errors and 5xx with growing, jittered delays and keeps the batch until sent', async () => {
     const h = harness();
     h.answers.push(
       { kind: 'retry', reason: 'network error' },
       { kind: 'retry', reason: '503' },
-      { kind: 'retry', reason: '408' },
+      { kind: 'retry', reason: '500' },
     );
     h.delivery.enqueue(batch(0));
     void h.delivery.drain();
@@ -407,6 +407,35 @@ describe('Delivery', () => {
   });
 });
 
+describe('back online during a wait', () => {
+  it("keeps the wait a 429's Retry-After or a 503 asked for, and cuts a network error's short", async () => {
+    for (const answer of [
+      { kind: 'retry', afterMs: 7_000, reason: '429', status: 429 },
+      { kind: 'retry', reason: '503', status: 503 },
+    ] satisfies SendResult[]) {
+      const h = harness();
+      h.answers.push(answer);
+      h.delivery.enqueue(batch(0));
+      void h.delivery.drain();
+      await vi.advanceTimersByTimeAsync(20);
+      // The browser says it is online: the server answered, so the network was never the issue.
+      void h.delivery.retryNow();
+      await vi.advanceTimersByTimeAsync(20);
+      expect(h.attempts, answer.reason).toEqual([0]);
+      await vi.advanceTimersByTimeAsync(8_000);
+      expect(h.sent.map((item) => item.seq)).toEqual([0]);
+    }
+    const h = harness();
+    h.answers.push({ kind: 'retry', reason: 'network error: Failed to fetch' });
+    h.delivery.enqueue(batch(0));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(20);
+    void h.delivery.retryNow();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.sent.map((item) => item.seq)).toEqual([0]);
+  });
+});
+
 describe('retry policy', () => {
   it('doubles from the base delay up to the cap, with half of it random', () => {
     expect(retryDelayMs(0, () => 0)).toBe(RETRY_BASE_DELAY_MS / 2);
@@ -419,6 +448,7 @@ describe('retry policy', () => {
     expect(classifyStatus(200, null, '')).toEqual({ kind: 'sent' });
     expect(classifyStatus(413, null, '')).toEqual({ kind: 'too_large' });
     expect(classifyStatus(503, null, '')).toMatchObject({ kind: 'retry' });
+    expect(classifyStatus(503, null, '')).toMatchObject({ kind: 'retry', status: 503 });
     expect(classifyStatus(408, null, '')).toMatchObject({ kind: 'retry' });
     expect(classifyStatus(429, '3', '')).toMatchObject({ kind: 'retry', afterMs: 3_000 });
     expect(classifyStatus(400, null, 'nope')).toEqual({ kind: 'rejected', status: 400, reason: 'nope' });

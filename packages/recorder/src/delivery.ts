@@ -20,7 +20,8 @@ export interface OutgoingBatch {
 /** The outcome of one delivery attempt. */
 export type SendResult =
   | { kind: 'sent' }
-  | { kind: 'retry'; afterMs?: number; reason: string }
+  /** `status`: the server's (or a proxy's) answer; none after a network error. */
+  | { kind: 'retry'; afterMs?: number; reason: string; status?: number }
   /** A 413; `index` is the one event it names (one over the server's per-event limit), if any. */
   | { kind: 'too_large'; index?: number }
   | { kind: 'rejected'; status: number; reason: string }
@@ -72,7 +73,10 @@ export interface Delivery {
   restore(batches: OutgoingBatch[]): void;
   /** Sends what is queued; resolves when the queue is empty or a retry is scheduled. */
   drain(): Promise<void>;
-  /** Cancels a scheduled retry and tries at once (the browser came back online). */
+  /**
+   * Cancels a scheduled retry and tries at once (the browser came back online), unless the
+   * retry waits on the server's answer (`Retry-After`, a 5xx): that wait is kept.
+   */
   retryNow(): Promise<void>;
   /** Discards every unsent batch (the user opted out), except the one already in flight. */
   clear(): void;
@@ -124,6 +128,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   let inFlight: OutgoingBatch | undefined;
   let failures = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The scheduled retry waits as the server's answer asked, not for the network to come back. */
+  let serverWait = false;
   let draining: Promise<void> | undefined;
 
   const firstWaiting = () => (inFlight ? 1 : 0);
@@ -257,7 +263,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return (
           (result.index !== undefined && replaceEvent(head, result.index, 'event_too_large')) ||
           split(head) ||
-          handle(head, { kind: 'retry', reason: 'even a $dropped marker is too large' })
+          handle(head, { kind: 'retry', reason: 'even a $dropped marker is too large', status: 413 })
         );
       case 'rejected_event':
         // The rest of the batch goes again, under its seq, with a marker where that event was;
@@ -280,6 +286,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
                 Math.min(afterMs, RETRY_AFTER_MAX_MS) + random() * Math.min(1_000, afterMs / 10),
               );
         failures++;
+        serverWait = result.status !== undefined;
         delivery.persistPending();
         retryTimer = setTimeout(() => {
           retryTimer = undefined;
@@ -345,8 +352,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       return draining;
     },
     retryNow() {
-      clearTimeout(retryTimer);
-      retryTimer = undefined;
+      // Back online ends a wait for the network only: a server that answered (a 429 or 503
+      // with Retry-After, a 5xx) was reachable all along, and was asked again at once.
+      if (!serverWait) {
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+      }
       return delivery.drain();
     },
     clear() {

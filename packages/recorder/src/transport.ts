@@ -54,7 +54,12 @@ export function classifyStatus(
         ? { kind: 'too_large' }
         : { kind: 'too_large', index: event }
       : status >= 500 || status === 408 || status === 429
-        ? { kind: 'retry', afterMs: parseRetryAfterMs(retryAfter, date), reason: `server answered ${status}` }
+        ? {
+            kind: 'retry',
+            afterMs: parseRetryAfterMs(retryAfter, date),
+            reason: `server answered ${status}`,
+            status,
+          }
         : event !== undefined
           ? { kind: 'rejected_event', index: event, reason: body.slice(0, 500) }
           : { kind: 'rejected', status, reason: body.slice(0, 500) };
