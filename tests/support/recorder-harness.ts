@@ -63,8 +63,13 @@ export interface RecorderHarness {
   faults: Fault[];
   /** While true, every ingest request fails at the network level (the server is "down"). */
   down: boolean;
-  /** Bodies (compressed bytes) over this size get a 413 from the proxy. */
+  /** Bodies (compressed bytes) over this size get {@link oversizeStatus} from the proxy. */
   maxBodyBytes: number;
+  /**
+   * What a body over {@link maxBodyBytes} gets: 413 (a body size limit), or 408 (the server's
+   * time limit for receiving a body, which on a slow uplink only large bodies miss).
+   */
+  oversizeStatus: 413 | 408;
   /** A page that starts a recorder with these options (JSON-serialisable) and optional extra markup. */
   pageUrl(path: string, options?: Record<string, unknown>, body?: string): string;
   /** The stored events of a session, from the real read API. */
@@ -90,7 +95,7 @@ const bundleRecorder = () =>
 /**
  * The real replaykit server (SQLite in a temp dir) behind a small same-origin proxy that
  * serves test pages and the recorder bundle, and can fail ingest requests on demand
- * (network errors, any status, 413 over a size); every other request reaches the real server.
+ * (network errors, any status, 413 or 408 over a size); every other request reaches the real server.
  */
 export async function startRecorderHarness(): Promise<RecorderHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'replaykit-recorder-e2e-'));
@@ -111,6 +116,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     faults: [],
     down: false,
     maxBodyBytes: Number.POSITIVE_INFINITY,
+    oversizeStatus: 413,
     pageUrl: (path, options = {}, body = '') =>
       `${harness.url}${path}?options=${encodeURIComponent(JSON.stringify(options))}&body=${encodeURIComponent(body)}`,
     storedEvents: async (sessionId) => {
@@ -128,6 +134,7 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       harness.faults.length = 0;
       harness.down = false;
       harness.maxBodyBytes = Number.POSITIVE_INFINITY;
+      harness.oversizeStatus = 413;
     },
     close: async () => {
       await new Promise<void>((done) => {
@@ -175,8 +182,8 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       return;
     }
     if (body.byteLength > harness.maxBodyBytes) {
-      entry.status = 413;
-      response.writeHead(413, { 'content-type': 'application/json' });
+      entry.status = harness.oversizeStatus;
+      response.writeHead(harness.oversizeStatus, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { code: 'too_large', message: 'injected by the test proxy' } }));
       return;
     }

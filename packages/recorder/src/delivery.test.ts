@@ -449,7 +449,8 @@ describe('retry policy', () => {
     expect(classifyStatus(413, null, '')).toEqual({ kind: 'too_large' });
     expect(classifyStatus(503, null, '')).toMatchObject({ kind: 'retry' });
     expect(classifyStatus(503, null, '')).toMatchObject({ kind: 'retry', status: 503 });
-    expect(classifyStatus(408, null, '')).toMatchObject({ kind: 'retry' });
+    // The server's body time limit (a slow uplink): split like a 413, not sent whole again.
+    expect(classifyStatus(408, null, '')).toEqual({ kind: 'too_large' });
     expect(classifyStatus(429, '3', '')).toMatchObject({ kind: 'retry', afterMs: 3_000 });
     expect(classifyStatus(400, null, 'nope')).toEqual({ kind: 'rejected', status: 400, reason: 'nope' });
     const naming = '{"error":{"code":"invalid_batch","message":"events.2 nests too deep","event":2}}';

@@ -47,13 +47,16 @@ export function classifyStatus(
   date: string | null = null,
 ): SendResult {
   const event = status === 400 || status === 413 ? refusedEvent(body) : undefined;
+  // A 408 is the server's time limit for receiving a body, hit on a slow uplink: sent again
+  // whole, the batch was refused again, for good, and held up every later one. Split as after
+  // a 413, smaller bodies get there in time.
   return status >= 200 && status < 300
     ? { kind: 'sent' }
-    : status === 413
+    : status === 413 || status === 408
       ? event === undefined
         ? { kind: 'too_large' }
         : { kind: 'too_large', index: event }
-      : status >= 500 || status === 408 || status === 429
+      : status >= 500 || status === 429
         ? {
             kind: 'retry',
             afterMs: parseRetryAfterMs(retryAfter, date),
