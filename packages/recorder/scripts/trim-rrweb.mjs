@@ -11,7 +11,9 @@
 //   record.addCustomEvent and record.freezePage (replaykit calls neither);
 // - the code of six options replaykit never sets (inlineImages, collectFonts,
 //   slimDOMOptions, plugins, packFn, errorHandler), which the copy's record() refuses
-//   instead of ignoring.
+//   instead of ignoring, and slimDOM's presets, unreachable with slimDOMOptions refused;
+// - snapshot()'s own copy of the input-masking presets: record(), its one caller, passes the
+//   masking it worked out, never a boolean.
 // Run by the workspace's postinstall; the recorder's build bundles the result, so a
 // published package carries it. Each cut is located by anchors that must match exactly
 // once: a new rrweb version that moves them fails here, loudly, instead of shipping a
@@ -108,6 +110,20 @@ cut(
   '\nfunction slimDOMExcluded(sn, slimDOMOptions) {',
   '\nfunction serializeNodeWithId(',
   '\nfunction slimDOMExcluded() {\n  return false;\n}',
+);
+// With slimDOMOptions refused, slimDOM's defaults are always none, and snapshot() (called
+// only by record(), with the input masking it worked out) never sees maskAllInputs as a boolean.
+cut(
+  'slimDOM presets',
+  '\nfunction slimDOMDefaults(_slimDOMOptions) {',
+  '\nfunction slimDOMExcluded() {',
+  '\nfunction slimDOMDefaults() {\n  return {};\n}',
+);
+cut(
+  "snapshot()'s input masking presets",
+  '\n  } = options;\n  const maskInputOptions = maskAllInputs === true ? {',
+  '\n  const slimDOMOptions = slimDOMDefaults(slimDOM);',
+  '\n  } = options;\n  const maskInputOptions = maskAllInputs;',
 );
 cut(
   'guard against the trimmed options',
