@@ -8,7 +8,8 @@
 // - the warning proxy behind rrweb's long-removed global `mirror` export;
 // - rrdom's node class (one `instanceof` the recorder's real DOM nodes never satisfy), the id
 //   maps of cross-origin iframes, the relay of events to a parent frame, and
-//   record.addCustomEvent and record.freezePage (replaykit calls neither);
+//   record.addCustomEvent and record.freezePage (replaykit calls neither), and record()'s
+//   check of whether its frame emits (only such an iframe does not);
 // - the code of six options replaykit never sets (inlineImages, collectFonts,
 //   slimDOMOptions, plugins, packFn, errorHandler), which the copy's record() refuses
 //   instead of ignoring, and slimDOM's presets, unreachable with slimDOMOptions refused;
@@ -159,6 +160,14 @@ cut(
   '\n    } else if (passEmitsToParent) {',
   '\n    if (e.type === EventType.FullSnapshot) {',
   '\n    }',
+);
+// Whether record() runs in a frame that emits: only a recorder in a cross-origin iframe with
+// `recordCrossOriginIframes` does not (or passes its events to the parent, cut above).
+cut(
+  'emitting frame check',
+  '\n  const inEmittingFrame = recordCrossOriginIframes ? window.parent === window : true;',
+  '\n  if (mousemoveWait !== void 0',
+  '\n  const inEmittingFrame = true;\n  if (!emit) {\n    throw new Error("emit function is required");\n  }',
 );
 // Two of record()'s static methods replaykit never calls: its own events go through its
 // pipeline (recorder.ts › pushCustom), and it never freezes the page.
