@@ -1,5 +1,5 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
-import { REQUEST_TIMEOUT_MS } from '@replaykit/recorder';
+import { PERSIST_MAX_BATCHES, REQUEST_TIMEOUT_MS } from '@replaykit/recorder';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openRecordedPage } from '../support/recorder-harness.ts';
@@ -55,6 +55,57 @@ describe('recorder delivery against the real server', () => {
     expect(count(events, 'before_reload')).toBe(1);
     // Both page loads are in the session.
     expect(events.filter((event) => event.type === EventType.FullSnapshot).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('marks the batches IndexedDB had no room for with a $dropped marker, once a next page sends the rest', async () => {
+    harness.down = true;
+    const page = await open('/persist-full', { persistQueue: true });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await until(async () => harness.log.length >= 1, 'a failed attempt');
+    // A long outage: more batches wait than IndexedDB keeps, so the oldest are evicted there.
+    const total = PERSIST_MAX_BATCHES + 5;
+    await page.evaluate(async (count) => {
+      for (let index = 0; index < count; index++) {
+        window.recorder.capture(`waiting_${index}`);
+        await window.recorder.flush();
+      }
+    }, total);
+    // IndexedDB works behind the page: it has evicted the oldest once it holds no more than it keeps.
+    const storedBatches = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const opening = indexedDB.open('replaykit');
+            opening.onerror = () => reject(opening.error);
+            opening.onsuccess = () => {
+              const counting = opening.result.transaction('batches').objectStore('batches').count();
+              counting.onsuccess = () => {
+                opening.result.close();
+                resolve(counting.result);
+              };
+              counting.onerror = () => reject(counting.error);
+            };
+          }),
+      );
+    await until(async () => (await storedBatches()) <= PERSIST_MAX_BATCHES, 'IndexedDB to evict batches');
+    // The page goes away without sending them, so the next page has only what IndexedDB kept.
+    // (Its page-hide sends, a keepalive request per batch, would still be queued by the browser
+    // when the server comes back and deliver the lot; stop() leaves nothing to send on hide.)
+    await page.evaluate(() => window.recorder.stop());
+    await page.reload();
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    harness.down = false;
+    const last = `waiting_${total - 1}`;
+    const events = await waitForStored(sessionId, [last, '$dropped'], 60_000);
+    expect(count(events, last)).toBe(1);
+    expect(count(events, 'waiting_0')).toBe(0);
+    // The gap shows in the replay: a marker says what was lost and why.
+    const reasons = events
+      .filter(
+        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
+      )
+      .map((event) => (event.data as { payload: { reason: string } }).payload.reason);
+    expect(reasons).toContain('persist_full');
   });
 
   it('loses nothing and stores nothing twice when the server is down, then up', async () => {

@@ -97,7 +97,14 @@ export interface ClickPayload {
 
 /** Payload of a `$dropped` event: what was dropped on purpose, and why. */
 export interface DroppedPayload {
-  reason: 'event_too_large' | 'buffer_full' | 'console_cap' | 'batch_rejected' | string;
+  reason:
+    | 'event_too_large'
+    | 'event_rejected'
+    | 'buffer_full'
+    | 'persist_full'
+    | 'console_cap'
+    | 'batch_rejected'
+    | string;
   /** How many events were dropped. */
   count?: number;
   /** How many bytes were dropped, when known. */

@@ -105,6 +105,9 @@ export function droppedMarker(payload: DroppedPayload, timestamp: number): strin
   return JSON.stringify({ type: 5, data: { tag: '$dropped', payload }, timestamp });
 }
 
+/** An event's time, read from its JSON (now when it has none). */
+export const timestampOf = (event = ''): number => Number(/"timestamp":(\d+)/.exec(event)?.[1] ?? Date.now());
+
 /** The identity of a batch on the wire and in storage. */
 export function keyOf(batch: Pick<OutgoingBatch, 'sessionId' | 'windowId' | 'seq'>): string {
   return `${batch.sessionId}/${batch.windowId}/${batch.seq}`;
@@ -173,10 +176,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
 
   /** The `$dropped` marker that stands in for one event, at its time. */
   const markerFor = (event: string, reason: string) =>
-    droppedMarker(
-      { reason, count: 1, bytes: event.length },
-      Number(/"timestamp":(\d+)/.exec(event)?.[1] ?? Date.now()),
-    );
+    droppedMarker({ reason, count: 1, bytes: event.length }, timestampOf(event));
 
   /**
    * A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. False

@@ -25,7 +25,7 @@ export { PENDING_EVENTS_MAX } from './consent';
 export const KEEPALIVE_MAX_BYTES = 60 * 1024;
 /** Most unsent batches kept in IndexedDB for the next page load. */
 export const PERSIST_MAX_BATCHES = 200;
-/** Most bytes (JSON) of unsent batches kept in IndexedDB; the oldest go first past it. */
+/** Most bytes (JSON) of unsent batches kept in IndexedDB; the oldest go first past it, a `$dropped` marker (`persist_full`) in their place. */
 export const PERSIST_MAX_BYTES = 10 * 1024 * 1024;
 /** Persisted batches older than this are discarded rather than resent, in ms. */
 export const PERSIST_MAX_AGE_MS = 24 * 60 * 60 * 1000;

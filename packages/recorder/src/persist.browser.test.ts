@@ -1,6 +1,7 @@
+import type { DroppedPayload } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import type { OutgoingBatch } from './delivery';
-import { PERSIST_MAX_AGE_MS } from './limits';
+import { PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES } from './limits';
 import { createBatchStore } from './persist';
 
 /** The keys of this file's records in the recorder's IndexedDB queue, whatever their ingest URL. */
@@ -48,5 +49,57 @@ describe('the IndexedDB batch queue', () => {
     expect(await current.takeOver('this-window', now)).toEqual([]);
     expect(await storedKeys()).toEqual([`${SESSION_ID}/recent-window/0`]);
     await former.remove(recent);
+  });
+
+  it('leaves a persist_full $dropped marker where it evicts batches past PERSIST_MAX_BATCHES, unless they are sent', async () => {
+    const windowId = 'crowded-window';
+    const start = Date.now();
+    /** Batch `seq` of the window: two events, the first at 1,000,000 + seq. */
+    const numbered = (seq: number): OutgoingBatch => {
+      const events = [1, 2].map(
+        (offset) => `{"type":3,"data":{},"timestamp":${1_000_000 + seq * 10 + offset}}`,
+      );
+      return {
+        sessionId: SESSION_ID,
+        windowId,
+        seq,
+        events,
+        bytes: events.join('').length,
+        createdAt: start + seq,
+      };
+    };
+    const page = createBatchStore('https://replays.example/v1/ingest?key=crowded');
+    // An outage: every batch waits in IndexedDB, three more than it keeps.
+    for (let seq = 0; seq < PERSIST_MAX_BATCHES + 3; seq++) {
+      await page.put(numbered(seq));
+    }
+    // The page goes away before it could send them; the next page takes over what is left.
+    const next = createBatchStore('https://replays.example/v1/ingest?key=crowded');
+    const taken = await next.takeOver(windowId);
+    expect(taken.length).toBeLessThanOrEqual(PERSIST_MAX_BATCHES);
+    const [first, ...rest] = taken;
+    // The evicted batches were deleted without a trace: a gap in the replay, no marker.
+    const marker = JSON.parse(first?.events[0] ?? '{}') as {
+      data?: { tag?: string; payload?: DroppedPayload };
+      timestamp?: number;
+    };
+    expect(marker.data?.tag).toBe('$dropped');
+    const evicted = PERSIST_MAX_BATCHES + 3 - rest.length;
+    // At the time of the first evicted batch, under the key of the last, counting them all.
+    expect(marker.timestamp).toBe(1_000_001);
+    expect(first?.seq).toBe(evicted - 1);
+    expect(marker.data?.payload).toEqual({
+      reason: 'persist_full',
+      count: evicted * 2,
+      bytes: evicted * numbered(0).bytes,
+    });
+    expect(rest.map((item) => item.seq)).toEqual(
+      Array.from({ length: rest.length }, (_, index) => evicted + index),
+    );
+    // Sent after all (the page came back online): the batches and the marker record go.
+    for (let seq = 0; seq < PERSIST_MAX_BATCHES + 3; seq++) {
+      await page.remove(numbered(seq));
+    }
+    expect(await storedKeys()).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { type BatchStore, keyOf, type OutgoingBatch } from './delivery';
+import { type BatchStore, droppedMarker, keyOf, type OutgoingBatch, timestampOf } from './delivery';
 import { PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES, PERSIST_MAX_BYTES } from './limits';
 import { readStored, writeStored } from './session';
 
@@ -6,6 +6,20 @@ const STORE_NAME = 'batches';
 const WINDOWS_KEY = 'replaykit:windows';
 /** A window that has not shown signs of life for this long is gone: its batches are adopted, in ms. */
 export const WINDOW_STALE_MS = 2 * 60 * 1000;
+
+/** What a marker record of evicted batches stands for, and when the first of them began. */
+interface Gap {
+  count: number;
+  bytes: number;
+  at: number;
+}
+
+interface KnownBatch extends Omit<OutgoingBatch, 'events'> {
+  count: number;
+  /** When its first event happened (ms since 1970). */
+  at: number;
+  gap?: Gap;
+}
 
 interface StoredRecord extends OutgoingBatch {
   key: string;
@@ -93,8 +107,14 @@ export interface IndexedDbBatchStore extends BatchStore {
  */
 export function createBatchStore(target: string): IndexedDbBatchStore {
   const database = openDatabase();
-  /** What this page knows is stored: key → bytes and age, for the bounds. */
-  const known = new Map<string, { bytes: number; createdAt: number }>();
+  /**
+   * What this page knows is stored, for the bounds and the markers of what they evict: each
+   * batch without its events, with their count and the first one's time; a marker record also
+   * with the events and bytes it stands for.
+   */
+  const known = new Map<string, KnownBatch>();
+  /** Per window, the key of the marker record standing for the batches evicted so far. */
+  const gaps = new Map<string, string>();
 
   const transaction = async <T>(
     mode: IDBTransactionMode,
@@ -110,8 +130,20 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
     return result;
   };
 
-  const note = (key: string, batch: OutgoingBatch) => {
-    known.set(key, { bytes: batch.bytes, createdAt: batch.createdAt });
+  /** Stores a batch (`gap`: a marker record, standing for that much) and notes it. */
+  const write = (batch: OutgoingBatch, gap?: Gap, evictedKey?: string) => {
+    const key = keyOf(batch);
+    note(key, batch, gap);
+    return transaction('readwrite', (store) => {
+      if (evictedKey) {
+        store.delete(evictedKey);
+      }
+      return store.put({ ...batch, key, target } satisfies StoredRecord);
+    });
+  };
+
+  const note = (key: string, { events, ...batch }: OutgoingBatch, gap?: Gap) => {
+    known.set(key, { ...batch, count: events.length, at: timestampOf(events[0]), gap });
   };
 
   const remove = (key: string) => {
@@ -125,20 +157,47 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       bytes += entry.bytes;
     }
     const oldestFirst = [...known].sort((a, b) => a[1].createdAt - b[1].createdAt);
+    // Decided without waiting, so that bounds enforced for two puts at once cannot both evict
+    // (and count in a marker) the same batch.
+    const writes = [];
     for (const [key, entry] of oldestFirst) {
       if (known.size <= PERSIST_MAX_BATCHES && bytes <= PERSIST_MAX_BYTES) {
         break;
       }
-      bytes -= entry.bytes;
-      await remove(key);
+      // Deleted, the batch left a gap no one saw if this page went before sending it: a
+      // `$dropped` marker takes its place under its key (this page still sends the batch
+      // itself if it can, and the marker record goes once that lands). One marker per window
+      // stands for all its batches evicted since: the last one's key, the first one's time.
+      if (!entry.gap) {
+        const lastKey = gaps.get(entry.windowId) ?? '';
+        const last = known.get(lastKey)?.gap;
+        const gap = {
+          count: (last?.count ?? 0) + entry.count,
+          bytes: (last?.bytes ?? 0) + entry.bytes,
+          at: last?.at ?? entry.at,
+        };
+        const { sessionId, windowId, seq, createdAt } = entry;
+        const marker = droppedMarker({ reason: 'persist_full', count: gap.count, bytes: gap.bytes }, gap.at);
+        gaps.set(windowId, key);
+        if (last) {
+          known.delete(lastKey);
+        }
+        bytes -= entry.bytes;
+        writes.push(
+          write(
+            { sessionId, windowId, seq, createdAt, events: [marker], bytes: marker.length },
+            gap,
+            last && lastKey,
+          ),
+        );
+      }
     }
+    await Promise.all(writes);
   };
 
   return {
     async put(batch) {
-      const key = keyOf(batch);
-      note(key, batch);
-      await transaction('readwrite', (store) => store.put({ ...batch, key, target } satisfies StoredRecord));
+      await write(batch);
       await enforceBounds();
     },
     async remove(batch) {
