@@ -260,6 +260,8 @@ describe('recorder delivery against the real server', () => {
     });
     const events = await waitForStored(sessionId, ['unanswered'], REQUEST_TIMEOUT_MS + 30_000);
     expect(count(events, 'unanswered')).toBe(1);
+    // Stored is not yet answered: the proxy logs the server's status once it relays it.
+    await until(async () => harness.log.some((entry) => entry.status === 200), 'the answer to the retry');
     expect(harness.log.map((entry) => entry.status)).toEqual([0, 200]);
   });
 
