@@ -126,6 +126,8 @@ export default defineConfig({
         test: {
           name: 'storybook',
           browser: browser(),
+          // A story's play function may wait up to 25 s for a replay on a busy machine.
+          testTimeout: 30_000,
         },
       },
     ],

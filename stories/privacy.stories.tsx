@@ -167,7 +167,9 @@ async function recordAndReplay(canvasElement: HTMLElement): Promise<Document> {
         /^\*+$/,
       );
     },
-    { timeout: 10_000 },
+    // The first story of the file also loads the recorder's chunk, rrweb and the replayer: on
+    // a busy machine that took over 10 s once (in a full CI run), against about 1 s alone.
+    { timeout: 25_000 },
   );
   return replayed as Document;
 }
