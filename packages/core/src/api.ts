@@ -17,6 +17,24 @@ export const API_PATHS = {
 /** The read key travels as a bearer token in this header. */
 export const READ_KEY_HEADER = 'authorization';
 
+/**
+ * Reads an answer's `Retry-After` as milliseconds from now: seconds, or an HTTP date measured
+ * against the answer's `Date` (the server's clock: the page's may be hours off, which read a
+ * date 6 s ahead as already past, or as a wait of hours). A date without a readable `Date`
+ * (not exposed to another origin) reads as no `Retry-After`, so the caller's backoff applies.
+ */
+export function parseRetryAfterMs(header: string | null, date: string | null = null): number | undefined {
+  if (!header) {
+    return undefined;
+  }
+  const seconds = Number(header);
+  const wait =
+    header.trim() !== '' && Number.isFinite(seconds)
+      ? seconds * 1000
+      : Date.parse(header) - Date.parse(date ?? '');
+  return Number.isNaN(wait) ? undefined : Math.max(0, wait);
+}
+
 /** Sort orders of the session list. */
 export type SessionSort = 'newest' | 'longest' | 'most_errors';
 

@@ -6,7 +6,7 @@ export type {
   SessionResponse,
   SessionSort,
 } from './api';
-export { API_PATHS, READ_KEY_HEADER, sessionListSearchParams } from './api';
+export { API_PATHS, parseRetryAfterMs, READ_KEY_HEADER, sessionListSearchParams } from './api';
 export type {
   ClickPayload,
   ConsoleLevel,

@@ -1,6 +1,7 @@
 import {
   API_PATHS,
   isRecord,
+  parseRetryAfterMs,
   READ_KEY_HEADER,
   type RecordedEvent,
   type SessionChunk,
@@ -295,17 +296,6 @@ export const STREAM_RESUME_DELAYS_MS: readonly number[] = [250, 1_000, 3_000];
  */
 export const STREAM_RETRY_AFTER_MAX_MS = 10_000;
 
-/** A 503's `Retry-After` (seconds or an HTTP date) in ms, within {@link STREAM_RETRY_AFTER_MAX_MS}; null when absent. */
-function retryAfterMs(response: Response): number | null {
-  const value = response.headers.get('retry-after')?.trim() ?? '';
-  if (value === '') {
-    return null;
-  }
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), STREAM_RETRY_AFTER_MAX_MS) : null;
-}
-
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -366,7 +356,8 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
       }
       if (response.status === 503 && breaks < STREAM_RESUME_DELAYS_MS.length) {
         // Unavailable for now, not refused: the same request is likely to pass in a moment.
-        askedDelay = retryAfterMs(response);
+        const asked = parseRetryAfterMs(response.headers.get('retry-after'), response.headers.get('date'));
+        askedDelay = asked === undefined ? null : Math.min(asked, STREAM_RETRY_AFTER_MAX_MS);
         await response.body?.cancel();
       } else if (!response.ok) {
         throw failureToError(await failureForStatus(response, url, options.sessionId));

@@ -1,3 +1,4 @@
+import { parseRetryAfterMs } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type BatchStore,
@@ -8,7 +9,7 @@ import {
   type SendResult,
 } from './delivery';
 import { RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
-import { classifyStatus, parseRetryAfterMs } from './transport';
+import { classifyStatus } from './transport';
 
 function batch(seq: number, events: string[] = [`{"type":3,"timestamp":${1000 + seq}}`]): OutgoingBatch {
   return {

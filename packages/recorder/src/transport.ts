@@ -1,4 +1,4 @@
-import { INGEST_PATH, WRITE_KEY_QUERY } from '@replaykit/core';
+import { INGEST_PATH, parseRetryAfterMs, WRITE_KEY_QUERY } from '@replaykit/core';
 import type { Compressor } from './compress';
 import { batchBody, type OutgoingBatch, type SendResult } from './delivery';
 import { KEEPALIVE_MAX_BYTES, REQUEST_TIMEOUT_MS } from './limits';
@@ -9,24 +9,6 @@ export { KEEPALIVE_MAX_BYTES };
 /** Builds the ingest URL: the key goes in the query so requests need no CORS preflight. */
 export function ingestUrl(endpoint: string, writeKey: string): string {
   return `${endpoint.replace(/\/+$/, '')}${INGEST_PATH}?${WRITE_KEY_QUERY}=${encodeURIComponent(writeKey)}`;
-}
-
-/**
- * Reads `Retry-After` as milliseconds from now: seconds, or an HTTP date measured against the
- * response's `Date` (the server's clock: the page's may be hours off, which read a date 6 s
- * ahead as already past, or as a wait of hours). A date without a readable `Date` (not exposed
- * to another origin) reads as no `Retry-After`, so the backoff applies.
- */
-export function parseRetryAfterMs(header: string | null, date: string | null = null): number | undefined {
-  if (!header) {
-    return undefined;
-  }
-  const seconds = Number(header);
-  const wait =
-    header.trim() !== '' && Number.isFinite(seconds)
-      ? seconds * 1000
-      : Date.parse(header) - Date.parse(date ?? '');
-  return Number.isNaN(wait) ? undefined : Math.max(0, wait);
 }
 
 /** The batch event a refusal names (the server's `error.event`), if it names one. */
