@@ -51,8 +51,8 @@ export function RecordingProvider(props: RecordingProviderProps) {
 }
 
 /** The provider's props that decide what is recorded, as text: for a nested provider to compare. */
-function providerKey(options: RecorderOptions, enabled: boolean, user: RecordingUser | undefined): string {
-  return `${optionsKey(options)} enabled=${enabled} user=${JSON.stringify(user ?? null)}`;
+function providerKey(contentKey: string, enabled: boolean, user: RecordingUser | undefined): string {
+  return `${contentKey} enabled=${enabled} user=${JSON.stringify(user ?? null)}`;
 }
 
 function recorderOptionsOf({
@@ -78,7 +78,7 @@ function recorderOptionsOf({
  * own props would have asked for something else.
  */
 function NestedProvider({ outer, ...props }: RecordingProviderProps & { outer: RecordingHandle }) {
-  const key = providerKey(recorderOptionsOf(props), props.enabled ?? true, props.user);
+  const key = providerKey(optionsKey(recorderOptionsOf(props)), props.enabled ?? true, props.user);
   /** The props last warned about: StrictMode runs the effect twice, and one mistake is one warning. */
   const warned = useRef<string | undefined>(undefined);
   useEffect(() => {
@@ -103,7 +103,7 @@ function RootProvider(props: RecordingProviderProps) {
   const contentKey = optionsKey(options);
   const latestOptions = useRef(options);
   latestOptions.current = options;
-  handle.providerKey = providerKey(options, enabled, user);
+  handle.providerKey = providerKey(contentKey, enabled, user);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
