@@ -78,12 +78,7 @@ export class RecordingHandle {
     this.released = false;
     this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
-    const calls = this.pending;
-    this.pending = [];
-    this.pendingFlushes = [];
-    for (const call of calls) {
-      call(recorder);
-    }
+    this.runPending(recorder);
     this.refresh();
   }
 
@@ -104,13 +99,18 @@ export class RecordingHandle {
         return;
       }
       this.released = true;
-      const calls = this.pending;
-      this.pending = [];
-      this.pendingFlushes = [];
-      for (const call of calls) {
-        call(recorder);
-      }
+      this.runPending(recorder);
     });
+  }
+
+  /** Runs the kept calls on `recorder`, in order (the flushes among them resolve as it sends). */
+  private runPending(recorder: Recorder): void {
+    const calls = this.pending;
+    this.pending = [];
+    this.pendingFlushes = [];
+    for (const call of calls) {
+      call(recorder);
+    }
   }
 
   private refresh(): void {
