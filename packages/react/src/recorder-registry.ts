@@ -40,10 +40,7 @@ export function optionsKey(options: RecorderOptions): string {
  * the same place in `latest()`: the recorder keeps the options it was created with, and a
  * host's callback would otherwise run with the props of the first render.
  */
-export function withLatestFunctions(
-  options: RecorderOptions,
-  latest: () => RecorderOptions,
-): RecorderOptions {
+function withLatestFunctions(options: RecorderOptions, latest: () => RecorderOptions): RecorderOptions {
   const copy = (value: unknown, path: string[]): unknown => {
     if (typeof value === 'function') {
       return (...args: unknown[]) => {
@@ -70,10 +67,7 @@ export function withLatestFunctions(
  * recorder calls the functions of `latest()` (the acquiring provider's latest render), also
  * when a provider remounted in the same commit takes over the recorder of the one that left.
  */
-export function acquireRecorder(
-  options: RecorderOptions,
-  latest: () => RecorderOptions = () => options,
-): Recorder {
+export function acquireRecorder(options: RecorderOptions, latest: () => RecorderOptions): Recorder {
   const key = optionsKey(options);
   if (entry && entry.key !== key) {
     if (entry.references > 0) {
