@@ -1028,13 +1028,14 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       throw serverBusy(`it holds ${limits.maxBatchesInFlight} batches already (limits.maxBatchesInFlight)`);
     }
     const fits = (bytes: number) => inFlight.bytes === 0 || inFlight.bytes + bytes <= limits.maxBytesInFlight;
-    if (!fits(declaredBytes)) {
-      throw serverBusy(
+    const bytesBusy = () =>
+      serverBusy(
         `the batches it holds come to its limit of ${limits.maxBytesInFlight} bytes (limits.maxBytesInFlight)`,
       );
+    if (!fits(declaredBytes)) {
+      throw bytesBusy();
     }
     let counted = declaredBytes;
-    let released = false;
     inFlight.batches++;
     inFlight.bytes += counted;
     return {
@@ -1043,20 +1044,16 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
           inFlight.bytes -= counted;
           if (!fits(bytes)) {
             counted = 0;
-            throw serverBusy(
-              `the batches it holds come to its limit of ${limits.maxBytesInFlight} bytes (limits.maxBytesInFlight)`,
-            );
+            throw bytesBusy();
           }
           counted = bytes;
           inFlight.bytes += counted;
         }
       },
+      // Called once, from the ingest route's finally.
       release() {
-        if (!released) {
-          released = true;
-          inFlight.batches--;
-          inFlight.bytes -= counted;
-        }
+        inFlight.batches--;
+        inFlight.bytes -= counted;
       },
     };
   }
