@@ -1390,10 +1390,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async listSessions(projectId, options) {
       const { sql, params } = buildListQuery(projectId, options, (index) => `$${index}`);
-      const { rows } = await pool.query<{ state: string }>(
-        sql,
-        params.map((param) => (typeof param === 'string' ? searchableText(param) : param)),
-      );
+      const { rows } = await pool.query<{ state: string }>(sql, params);
       return sessionPageFromRows(projectId, rows, options);
     },
 

@@ -2,7 +2,7 @@
  * SQL shared by the SQLite and PostgreSQL stores: both speak the same query language for
  * the session list, with only their placeholder syntax differing.
  */
-import { decodeCursor, type ListSessionsOptions, SORT_COLUMNS } from './store';
+import { decodeCursor, type ListSessionsOptions, SORT_COLUMNS, searchableText } from './store';
 
 /** A query and its parameters in order. */
 export interface SqlQuery {
@@ -27,8 +27,9 @@ export function buildListQuery(
   placeholder: (index: number) => string,
 ): SqlQuery {
   const params: unknown[] = [];
+  // Text is bound as both stores keep it in their searchable columns (see searchableText).
   const bind = (value: unknown) => {
-    params.push(value);
+    params.push(typeof value === 'string' ? searchableText(value) : value);
     return placeholder(params.length);
   };
   const sort = options.sort ?? 'newest';

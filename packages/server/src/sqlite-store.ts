@@ -563,11 +563,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const { sql, params } = buildListQuery(projectId, options, () => '?');
       return sessionPageFromRows(
         projectId,
-        db
-          .prepare(sql)
-          .all(
-            ...params.map((param) => (typeof param === 'string' ? searchableText(param) : param)),
-          ) as (StateRow & Record<string, unknown>)[],
+        db.prepare(sql).all(...params) as (StateRow & Record<string, unknown>)[],
         options,
       );
     },
