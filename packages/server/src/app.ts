@@ -22,7 +22,7 @@ import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from '.
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
 import { checkQueryParameters, parseListQuery, QueryError, wholeNumber } from './list-query';
-import { checkOptionNames } from './option-names';
+import { checkOptionNames, optionNames } from './option-names';
 import { createRateLimiter } from './rate-limit';
 import {
   InvalidCursorError,
@@ -412,7 +412,7 @@ function originAllowed(allowed: readonly string[] | undefined, origin: string): 
  * The option names of each object {@link createReplayServer} takes, complete by type, so that
  * a misspelt one is refused rather than ignored.
  */
-const SERVER_OPTION_NAMES = Object.keys({
+const SERVER_OPTION_NAMES = optionNames<ReplayServerOptions>({
   store: true,
   projects: true,
   limits: true,
@@ -422,27 +422,18 @@ const SERVER_OPTION_NAMES = Object.keys({
   onError: true,
   ingestWorkers: true,
   basePath: true,
-} satisfies Record<keyof ReplayServerOptions, true>);
-const PROJECT_OPTION_NAMES = Object.keys({
+});
+const PROJECT_OPTION_NAMES = optionNames<ProjectConfig>({
   id: true,
   writeKey: true,
   readKey: true,
   allowedOrigins: true,
   retentionDays: true,
   quota: true,
-} satisfies Record<keyof ProjectConfig, true>);
-const QUOTA_OPTION_NAMES = Object.keys({ maxSessions: true, maxBytes: true } satisfies Record<
-  keyof ProjectQuota,
-  true
->);
-const RETENTION_OPTION_NAMES = Object.keys({ days: true, sweepIntervalMs: true } satisfies Record<
-  keyof RetentionOptions,
-  true
->);
-const CORS_OPTION_NAMES = Object.keys({ readOrigins: true } satisfies Record<
-  keyof NonNullable<ReplayServerOptions['cors']>,
-  true
->);
+});
+const QUOTA_OPTION_NAMES = optionNames<ProjectQuota>({ maxSessions: true, maxBytes: true });
+const RETENTION_OPTION_NAMES = optionNames<RetentionOptions>({ days: true, sweepIntervalMs: true });
+const CORS_OPTION_NAMES = optionNames<NonNullable<ReplayServerOptions['cors']>>({ readOrigins: true });
 
 function checkProjects(projects: readonly ProjectConfig[]): ProjectConfig[] {
   if (projects.length === 0) {

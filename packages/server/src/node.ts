@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
-import { checkOptionNames } from './option-names';
+import { checkOptionNames, optionNames } from './option-names';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
@@ -95,14 +95,14 @@ export interface StartNodeServerOptions {
 }
 
 /** The option names of {@link startNodeServer}, complete by type: a misspelt one is refused. */
-const START_OPTION_NAMES = Object.keys({
+const START_OPTION_NAMES = optionNames<StartNodeServerOptions>({
   server: true,
   port: true,
   host: true,
   closeGraceMs: true,
   streamStallMs: true,
   lightweightGlobals: true,
-} satisfies Record<keyof StartNodeServerOptions, true>);
+});
 
 /** A running Node HTTP server. */
 export interface NodeServerHandle {

@@ -6,6 +6,14 @@
  * read routes refuse unknown query parameters with the same suggestion.
  */
 
+/**
+ * The option names of `T`, from an object that must list every one of them and no other (so
+ * the list cannot fall behind the type).
+ */
+export function optionNames<T>(names: Record<keyof T, true>): string[] {
+  return Object.keys(names);
+}
+
 /** Edit distance (insertions, deletions, substitutions) between two strings, case ignored. */
 function editDistance(a: string, b: string): number {
   const left = a.toLowerCase();
