@@ -133,12 +133,12 @@ function sliderKeyTarget(
   return Math.min(Math.max(0, next), durationMs);
 }
 
-function percent(offset: number, max: number): string {
-  return `${Math.min(100, Math.max(0, (offset / max) * 100))}%`;
-}
-
 function fractionOf(offset: number, max: number): number {
   return Math.min(1, Math.max(0, offset / max));
+}
+
+function percent(offset: number, max: number): string {
+  return `${fractionOf(offset, max) * 100}%`;
 }
 
 /**
