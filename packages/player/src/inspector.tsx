@@ -495,7 +495,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             tabIndex={0}
             className="rk-items"
             data-tab={tab}
-            aria-label={`${TABS.find((t) => t.id === tab)?.label ?? ''} list`}
+            aria-label={`${TAB_LABELS[tab]} list`}
             aria-activedescendant={activeItem && optionId(activeItem.id)}
             onKeyDown={onListKeyDown}
             onFocus={(event) => {
