@@ -39,7 +39,6 @@ const ROW_HEIGHT_ESTIMATE_PX = 24;
 const LIST_HEIGHT_ESTIMATE_PX = 600;
 
 const TAB_LABELS: Record<InspectorTab, string> = { events: 'Events', console: 'Console', network: 'Network' };
-const TABS = INSPECTOR_TABS.map((tab) => ({ id: tab, label: TAB_LABELS[tab] }));
 
 /** Props of `<ReplayInspector>`: those of its wrapping `<div>`. */
 export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
@@ -53,18 +52,18 @@ export interface ReplayInspectorProps extends Omit<ComponentPropsWithoutRef<'div
 
 /** The tab a key moves to from `tab`, per the ARIA tabs pattern; undefined for other keys. */
 function tabForKey(tab: InspectorTab, key: string): InspectorTab | undefined {
-  const index = TABS.findIndex((option) => option.id === tab);
+  const index = INSPECTOR_TABS.indexOf(tab);
   const target =
     key === 'ArrowRight'
-      ? (index + 1) % TABS.length
+      ? (index + 1) % INSPECTOR_TABS.length
       : key === 'ArrowLeft'
-        ? (index - 1 + TABS.length) % TABS.length
+        ? (index - 1 + INSPECTOR_TABS.length) % INSPECTOR_TABS.length
         : key === 'Home'
           ? 0
           : key === 'End'
-            ? TABS.length - 1
+            ? INSPECTOR_TABS.length - 1
             : undefined;
-  return target === undefined ? undefined : TABS[target]?.id;
+  return target === undefined ? undefined : INSPECTOR_TABS[target];
 }
 
 interface InspectorRowProps {
@@ -423,17 +422,17 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   return (
     <div {...props} ref={ref} className={className ? `rk-inspector ${className}` : 'rk-inspector'}>
       <div className="rk-tabs" role="tablist" aria-label="Inspector">
-        {TABS.map((option) => (
+        {INSPECTOR_TABS.map((option) => (
           <button
-            key={option.id}
+            key={option}
             type="button"
             role="tab"
-            id={`${id}-tab-${option.id}`}
-            aria-selected={tab === option.id}
+            id={`${id}-tab-${option}`}
+            aria-selected={tab === option}
             aria-controls={`${id}-panel`}
-            tabIndex={tab === option.id ? 0 : -1}
+            tabIndex={tab === option ? 0 : -1}
             className="rk-tab"
-            onClick={() => setTab(option.id)}
+            onClick={() => setTab(option)}
             onKeyDown={(event) => {
               const next = tabForKey(tab, event.key);
               if (next !== undefined) {
@@ -446,8 +445,8 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
             }}
           >
             {/* The space keeps the accessible name "Console 3", not "Console3". */}
-            {`${option.label} `}
-            <TabCount shown={matching[option.id]?.length} total={all[option.id].length} />
+            {`${TAB_LABELS[option]} `}
+            <TabCount shown={matching[option]?.length} total={all[option].length} />
           </button>
         ))}
       </div>
