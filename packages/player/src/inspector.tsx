@@ -279,6 +279,11 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
   }, [items, activeId, current]);
   const optionId = (itemId: number) => `${id}-row-${itemId}`;
   const activeItem = items[activeIndex];
+  // Brings row `index` into view, rendering the rows around it in the same frame.
+  const scrollToRow = (list: HTMLElement, index: number, align: 'center' | 'nearest') => {
+    scrollIntoList(list, index * rowHeight, (index + 1) * rowHeight, align);
+    setFirstInView(Math.floor(list.scrollTop / rowHeight));
+  };
 
   const hasRows = items.length > 0;
   // Measured before paint, then whenever the list is resized or shows its first rows.
@@ -328,8 +333,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     if (!following || list === null || current < 0) {
       return;
     }
-    scrollIntoList(list, current * rowHeight, (current + 1) * rowHeight, 'center');
-    setFirstInView(Math.floor(list.scrollTop / rowHeight));
+    scrollToRow(list, current, 'center');
   }, [following, current, items, rowHeight]);
 
   // Follow hides itself when pressed: focus goes to the list, at the current row, rather than
@@ -368,8 +372,7 @@ export const ReplayInspector = forwardRef<HTMLDivElement, ReplayInspectorProps>(
     // The keyboard user takes over, as with a manual scroll: playback no longer moves the list.
     setFollowing(false);
     setActiveId(item.id);
-    scrollIntoList(list, index * rowHeight, (index + 1) * rowHeight, 'nearest');
-    setFirstInView(Math.floor(list.scrollTop / rowHeight));
+    scrollToRow(list, index, 'nearest');
   };
 
   const onListKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
