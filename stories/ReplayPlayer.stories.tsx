@@ -2,13 +2,14 @@ import { deriveMarkers } from '@replaykit/core';
 import { ReplayPlayer, ReplayProvider } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Decorator, Meta, StoryObj } from '@storybook/react-vite';
-import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
 import {
   checkoutEvents,
   fixtureLoader,
   longIdleChunks,
   longSessionEvents,
   pendingLoader,
+  playerActionArgs,
   playerArgTypes,
   splitIntoChunks,
   twoTabChunks,
@@ -19,8 +20,7 @@ const meta = {
   component: ReplayPlayer,
   parameters: { layout: 'padded' },
   argTypes: playerArgTypes,
-  // Logged in the Actions panel (onTimeUpdate too would log 60 times a second).
-  args: { onStateChange: fn(), onSpeedChange: fn(), onEventClick: fn() },
+  args: playerActionArgs(),
   decorators: [
     (Story) => (
       <div style={{ width: 1100, height: 620 }}>

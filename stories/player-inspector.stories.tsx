@@ -1,13 +1,14 @@
 import { ReplayInspector, ReplayPlayer } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
 import {
   BUSY_CONSOLE_LOGS,
   busyConsoleEvents,
   checkoutEvents,
   detailedInspectorEvents,
   LONG_REQUEST_URL,
+  playerActionArgs,
   playerArgTypes,
 } from './fixtures/player-fixtures';
 
@@ -16,7 +17,7 @@ const meta = {
   component: ReplayPlayer,
   parameters: { layout: 'padded' },
   argTypes: playerArgTypes,
-  args: { onStateChange: fn(), onSpeedChange: fn(), onEventClick: fn() },
+  args: playerActionArgs(),
   decorators: [
     (Story) => (
       <div style={{ width: 900, height: 560 }}>

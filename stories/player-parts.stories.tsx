@@ -13,16 +13,21 @@ import {
 } from '@replaykit/player';
 import '@replaykit/player/style.css';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
-import { checkoutEvents, fixtureLoader, longIdleChunks, playerArgTypes } from './fixtures/player-fixtures';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import {
+  checkoutEvents,
+  fixtureLoader,
+  longIdleChunks,
+  playerActionArgs,
+  playerArgTypes,
+} from './fixtures/player-fixtures';
 
 const meta = {
   title: 'Player/Parts',
   component: ReplayPlayer,
   parameters: { layout: 'padded' },
   argTypes: playerArgTypes,
-  // Logged in the Actions panel (onTimeUpdate too would log 60 times a second).
-  args: { onStateChange: fn(), onSpeedChange: fn(), onEventClick: fn() },
+  args: playerActionArgs(),
   decorators: [
     (Story) => (
       <div style={{ width: 900, height: 560 }}>
