@@ -26,14 +26,27 @@ async function waitForStored(
   tags: string[],
   timeoutMs?: number,
 ): Promise<RecordedEvent[]> {
-  return until(
-    async () => {
-      const events = await harness.storedEvents(sessionId);
-      return tags.every((tag) => customTags(events).includes(tag)) ? events : undefined;
-    },
-    `${tags.join(', ')} stored`,
-    timeoutMs,
-  );
+  let stored: string[] = [];
+  try {
+    return await until(
+      async () => {
+        const events = await harness.storedEvents(sessionId);
+        stored = customTags(events);
+        return tags.every((tag) => stored.includes(tag)) ? events : undefined;
+      },
+      `${tags.join(', ')} stored`,
+      timeoutMs,
+    );
+  } catch (error) {
+    // What a flaky run needs to be understood: which tags never landed, and every request seen.
+    const missing = tags.filter((tag) => !stored.includes(tag));
+    const requests = harness.log.map(({ windowId, seq, eventCount, status, duplicate }) =>
+      [windowId.slice(0, 8), seq, eventCount, status, duplicate ? 'dup' : ''].join(' '),
+    );
+    throw new Error(
+      `${(error as Error).message}: missing ${missing.join(', ')}; stored tags: ${stored.join(', ') || 'none'}; requests (window seq events status): ${requests.join(' | ') || 'none'}`,
+    );
+  }
 }
 
 describe('recorder delivery against the real server', () => {
