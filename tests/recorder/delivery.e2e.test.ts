@@ -2,6 +2,7 @@ import { EventType, type RecordedEvent } from '@replaykit/core';
 import { PERSIST_MAX_BATCHES, REQUEST_TIMEOUT_MS } from '@replaykit/recorder';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { chunks } from '../clock/support.ts';
 import { openRecordedPage } from '../support/recorder-harness.ts';
 import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
 import { until } from '../support/until.ts';
@@ -12,6 +13,19 @@ function customTags(events: RecordedEvent[]): string[] {
   return events
     .filter((event) => event.type === EventType.Custom)
     .map((event) => (event.data as { tag: string }).tag);
+}
+
+/** Custom events of 600 random characters each (they do not compress), recorded at once. */
+function captureBulky(page: Page, names: string[]): Promise<void> {
+  return page.evaluate((tags) => {
+    for (const tag of tags) {
+      let noise = '';
+      for (let character = 0; character < 600; character++) {
+        noise += String.fromCharCode(33 + Math.floor(Math.random() * 90));
+      }
+      window.recorder.capture(tag, { noise });
+    }
+  }, names);
 }
 
 function count(events: RecordedEvent[], tag: string): number {
@@ -178,17 +192,9 @@ describe('recorder delivery against the real server', () => {
       const page = await open(`/split-${status}`, { flushDelayMs: 1_000 });
       const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
       await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batches');
-      await page.evaluate(() => {
-        // Random text does not compress, so the batch is well over the limit.
-        for (let index = 0; index < 12; index++) {
-          let noise = '';
-          for (let character = 0; character < 600; character++) {
-            noise += String.fromCharCode(33 + Math.floor(Math.random() * 90));
-          }
-          window.recorder.capture(`bulky_${index}`, { noise });
-        }
-      });
+      // Random text does not compress, so the batch is well over the limit.
       const names = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
+      await captureBulky(page, names);
       const events = await waitForStored(sessionId, names);
       for (const name of names) {
         expect(count(events, name), name).toBe(1);
@@ -196,6 +202,67 @@ describe('recorder delivery against the real server', () => {
       expect(harness.log.some((entry) => entry.status === status)).toBe(true);
     },
   );
+
+  it('keeps the halves of a batch split after a 413 before the batches recorded after it, in the stream and the events', async () => {
+    harness.maxBodyBytes = 4_000;
+    const page = await open('/split-order', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => window.recorder.flush());
+    await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batch');
+    const bulky = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
+    await captureBulky(page, bulky);
+    await page.evaluate(() => {
+      // The bulky batch goes out, and the next one is sealed behind it before the 413 comes back.
+      void window.recorder.flush();
+      window.recorder.capture('after_split');
+      void window.recorder.flush();
+    });
+    const names = [...bulky, 'after_split'];
+    const events = await waitForStored(sessionId, names);
+    expect(harness.log.some((entry) => entry.status === 413)).toBe(true);
+    const inOrder = (recorded: RecordedEvent[]) => customTags(recorded).filter((tag) => names.includes(tag));
+    // The player plays the chunk stream as it arrives: a second half numbered after the next
+    // batch came after it, its events played after later ones.
+    const streamed = (await chunks(harness, sessionId)).flatMap((chunk) => chunk.events as RecordedEvent[]);
+    expect(inOrder(streamed)).toEqual(names);
+    expect(inOrder(events)).toEqual(names);
+  });
+
+  it('stores each half of a batch split after a 413 once, when a recorder made again on the page adopted it too', async () => {
+    harness.maxBodyBytes = 4_000;
+    const page = await open('/split-adopted', { flushDelayMs: 60_000 });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => window.recorder.flush());
+    await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batch');
+    // The server asks the first recorder to wait: the bulky batch waits in its queue and in IndexedDB.
+    harness.faults.push({ kind: 'status', status: 503, headers: { 'retry-after': '3' } });
+    const bulky = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
+    await captureBulky(page, bulky);
+    await page.evaluate(() => window.recorder.flush());
+    // A React provider mounted again: a new recorder of the window takes the batch over from
+    // IndexedDB and sends it at once, while the first one still sends it after its wait.
+    await page.evaluate((writeKey) => {
+      window.recorder.stop();
+      window.recorder = window.replaykit.createRecorder({
+        endpoint: location.origin,
+        writeKey,
+        flushDelayMs: 100,
+      });
+      window.recorder.start();
+    }, harness.writeKey);
+    // Each recorder is refused the whole batch and sends its two halves of 6 events.
+    await until(
+      async () =>
+        harness.log.filter((entry) => entry.status === 413).length >= 2 &&
+        harness.log.filter((entry) => entry.status === 200 && entry.eventCount === 6).length >= 4,
+      'both recorders to split the batch and send its halves',
+      20_000,
+    );
+    const events = await waitForStored(sessionId, bulky);
+    for (const name of bulky) {
+      expect(count(events, name), name).toBe(1);
+    }
+  });
 
   it('sends the rest of a batch whose one event the server refuses, with a $dropped marker for it', async () => {
     const page = await open('/one-bad-event', { flushDelayMs: 60_000 });

@@ -8,7 +8,7 @@ import {
   retryDelayMs,
   type SendResult,
 } from './delivery';
-import { RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
+import { BATCH_SEQ_STRIDE, RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
 import { classifyStatus } from './transport';
 
 function batch(seq: number, events: string[] = [`{"type":3,"timestamp":${1000 + seq}}`]): OutgoingBatch {
@@ -52,7 +52,6 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     puts: [],
   };
   let concurrent = 0;
-  let nextSeq = 100;
   const store: BatchStore = {
     put: async (item) => {
       state.puts.push(item.seq);
@@ -76,7 +75,6 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
       return answer;
     },
     store,
-    takeSeq: () => nextSeq++,
     onDropped: (payload) => state.dropped.push(payload),
     onRefused: (refusal) => state.refusals.push(refusal),
     onNeedFullSnapshot: () => {
@@ -229,7 +227,7 @@ describe('Delivery', () => {
     warn.mockRestore();
   });
 
-  it('splits a batch refused with 413 into halves, the second under a new seq', async () => {
+  it('splits a batch refused with 413 into halves, each numbered by its first event, so they sort in order', async () => {
     const h = harness();
     const events = [
       '{"a":1,"timestamp":1}',
@@ -238,16 +236,21 @@ describe('Delivery', () => {
       '{"a":4,"timestamp":4}',
     ];
     h.answers.push({ kind: 'too_large' }, { kind: 'too_large' });
-    h.delivery.enqueue(batch(5, events));
+    h.delivery.enqueue(batch(5 * BATCH_SEQ_STRIDE, events));
+    h.delivery.enqueue(batch(6 * BATCH_SEQ_STRIDE));
     void h.delivery.drain();
     await vi.advanceTimersByTimeAsync(200);
-    // 4 events → [2, 2]; the first half is refused again → [1, 1]; then all land.
+    // 4 events → [2, 2]; the first half is refused again → [1, 1]; then all land. The server
+    // orders a window's batches by seq: a fresh seq for a second half put its events after
+    // those of the next batch, and after those of the other half split later.
+    const base = 5 * BATCH_SEQ_STRIDE;
     expect(h.sent.map((item) => [item.seq, item.events])).toEqual([
-      [5, [events[0]]],
-      [101, [events[1]]],
-      [100, [events[2], events[3]]],
+      [base, [events[0]]],
+      [base + 1, [events[1]]],
+      [base + 2, [events[2], events[3]]],
+      [6 * BATCH_SEQ_STRIDE, batch(6 * BATCH_SEQ_STRIDE).events],
     ]);
-    expect(h.sent.flatMap((item) => item.events)).toEqual(events);
+    expect(h.sent.flatMap((item) => item.events).slice(0, 4)).toEqual(events);
   });
 
   it('replaces a lone event refused with 413 by a $dropped marker', async () => {

@@ -37,8 +37,6 @@ export interface BatchStore {
 export interface DeliveryOptions {
   send(batch: OutgoingBatch): Promise<SendResult>;
   store?: BatchStore;
-  /** A fresh sequence number for another batch of this window (413 splits). */
-  takeSeq(windowId: string): number;
   /** Called when data was dropped on purpose, so the recorder can record a `$dropped` marker. */
   onDropped(payload: DroppedPayload): void;
   /**
@@ -179,8 +177,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     droppedMarker({ reason, count: 1, bytes: event.length }, timestampOf(event));
 
   /**
-   * A 413: halves are retried (the second gets a new seq); a lone event becomes a marker. False
-   * when that lone event is such a marker already.
+   * A 413: halves are retried, each numbered by its first event's place in the sealed batch (see
+   * `BATCH_SEQ_STRIDE`); a lone event becomes a marker. False when that lone event is such
+   * a marker already.
    */
   const split = (head: OutgoingBatch): boolean => {
     const { events } = head;
@@ -208,16 +207,22 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     return true;
   };
 
-  /** Puts `parts` in place of the head batch (the first keeps its seq), persisted if it was. */
+  /**
+   * Puts `parts` in place of the head batch, persisted if it was. Each part's seq is the head's
+   * plus the events before it: the parts sort where the head did, before the window's later
+   * batches (a fresh seq sorted them after those, in the replay too), and any page that splits
+   * the same batch (a recorder made again, or two tabs adopting it) numbers its halves alike,
+   * so the server drops the repeats (fresh seqs stored the second half twice).
+   */
   const replaceHead = (head: OutgoingBatch, parts: string[][]) => {
     const wasPersisted = persisted.has(head);
     forget(head);
-    const replacement = parts.map((part, index) => ({
-      ...head,
-      seq: index ? options.takeSeq(head.windowId) : head.seq,
-      events: part,
-      bytes: sumLengths(part),
-    }));
+    let seq = head.seq;
+    const replacement = parts.map((events) => {
+      const part = { ...head, seq, events, bytes: sumLengths(events) };
+      seq += events.length;
+      return part;
+    });
     queue.splice(0, 1, ...replacement);
     if (wasPersisted) {
       replacement.forEach(persist);

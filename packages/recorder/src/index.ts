@@ -1,6 +1,7 @@
 export { PRIVACY_ATTRIBUTES } from './attributes';
 export { createRecorder } from './lazy';
 export {
+  BATCH_SEQ_STRIDE,
   CHECKOUT_INTERVAL_MS,
   CONSOLE_MAX_ARG_CHARS,
   CONSOLE_MAX_ARGS,

@@ -23,6 +23,13 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 export { PENDING_EVENTS_MAX } from './consent';
 /** Largest body sent with `fetch(keepalive)` on page hide: browsers share a 64 KiB budget. */
 export const KEEPALIVE_MAX_BYTES = 60 * 1024;
+/**
+ * Sequence numbers each sealed batch reserves (its seq is a multiple of this): when a 413 splits
+ * a batch, each part is numbered by its first event's place in it, so the parts sort between the
+ * batch and the next. No batch can hold this many events: its body, at least 46 characters per
+ * event, would be longer than the longest string a browser makes (2^30 characters).
+ */
+export const BATCH_SEQ_STRIDE = 2 ** 25;
 /** Most unsent batches kept in IndexedDB for the next page load. */
 export const PERSIST_MAX_BATCHES = 200;
 /** Most bytes (JSON) of unsent batches kept in IndexedDB; the oldest go first past it, a `$dropped` marker (`persist_full`) in their place. */

@@ -1,6 +1,7 @@
 import { EventType, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
+import { BATCH_SEQ_STRIDE } from './limits';
 import { createBatchStore } from './persist';
 import { createRecorder, type RecorderEngine } from './recorder';
 import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
@@ -100,7 +101,7 @@ describe('recorder', () => {
     document.body.append(Object.assign(document.createElement('p'), { textContent: 'later' }));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await recorder.flush();
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
   });
 
   it('masks every input by default and keeps ordinary text readable', async () => {
@@ -196,7 +197,7 @@ describe('recorder', () => {
     await recorder.flush();
     // The next batch goes as format 1 at once.
     expect(ingest.requests.map((body) => body.slice(0, 7))).toEqual(['{"v":2,', '{"v":1,', '{"v":1,']);
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
     expect(ingest.bodies.join('')).not.toMatch(/\$dropped/);
   });
 
@@ -221,7 +222,7 @@ describe('recorder', () => {
     await recorder.flush();
     expect(recorder.getSessionId()).toBe(sessionId);
     expect(new Set(ingest.batches.map((batch) => batch.windowId)).size).toBe(1);
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, 1]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
   });
 
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {

@@ -564,15 +564,10 @@ export function createRecorder(
       );
       pageTransport.pageHidden = document.visibilityState === 'hidden';
       const store = persistQueue ? createBatchStore(pageTransport.url) : undefined;
-      let foreignSeq = 0;
       const queue = createDelivery({
         send: pageTransport.send,
         store,
         memoryMaxBytes: maxMemoryBytes,
-        takeSeq: (windowId) =>
-          windowId === current.currentWindowId
-            ? current.takeSeq()
-            : Date.now() * 1000 + (foreignSeq++ % 1000),
         onDropped: (payload: DroppedPayload) => {
           if (recording) {
             accept({ type: CUSTOM, data: { tag: ReservedEvent.Dropped, payload }, timestamp: Date.now() });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isOptedOut, setOptedOut } from './consent';
-import { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
+import { BATCH_SEQ_STRIDE, SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
 import { createSessionState, SESSION_KEY, type SessionState } from './session';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -33,11 +33,11 @@ describe('SessionState', () => {
     const first = createSessionState(T0);
     expect(first.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(first.takeSeq()).toBe(0);
-    expect(first.takeSeq()).toBe(1);
+    expect(first.takeSeq()).toBe(BATCH_SEQ_STRIDE);
     const second = await reload(T0 + MINUTE);
     expect(second.sessionId).toBe(first.sessionId);
     expect(second.currentWindowId).toBe(first.currentWindowId);
-    expect(second.takeSeq()).toBe(2);
+    expect(second.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
   });
 
   it('shares the session with another tab but gives that tab its own window and seq', () => {
@@ -63,14 +63,14 @@ describe('SessionState', () => {
     // A React provider remounted, or given new options, makes a new recorder on the same page.
     const first = createSessionState(T0);
     expect(first.takeSeq()).toBe(0);
-    expect(first.takeSeq()).toBe(1);
+    expect(first.takeSeq()).toBe(BATCH_SEQ_STRIDE);
     const later = createSessionState(T0 + 1_000);
     expect(later.currentWindowId).toBe(first.currentWindowId);
     expect(later.sessionId).toBe(first.sessionId);
-    expect(later.takeSeq()).toBe(2);
-    // The first one may still take one (splitting a batch the server found too large).
-    expect(first.takeSeq()).toBe(3);
-    expect(later.takeSeq()).toBe(4);
+    expect(later.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
+    // The first one may still take one (it seals what it has buffered when it stops).
+    expect(first.takeSeq()).toBe(3 * BATCH_SEQ_STRIDE);
+    expect(later.takeSeq()).toBe(4 * BATCH_SEQ_STRIDE);
   });
 
   it('rotates after 30 minutes without activity, not before, and activity keeps it alive', () => {

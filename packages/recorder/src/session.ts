@@ -1,5 +1,5 @@
 import { createUuidV7 } from '@replaykit/core';
-import { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
+import { BATCH_SEQ_STRIDE, SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS } from './limits';
 
 export { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_DURATION_MS };
 
@@ -100,7 +100,7 @@ export interface SessionState {
   check(now?: number): SessionChange | undefined;
   /** Records user activity, which keeps the session alive across tabs. */
   touch(now?: number): void;
-  /** Takes the next sequence number for this window and persists the counter. */
+  /** Takes the seq of this window's next batch (a multiple of `BATCH_SEQ_STRIDE`) and persists the counter. */
   takeSeq(): number;
 }
 
@@ -168,7 +168,7 @@ export function createSessionState(now: number = Date.now(), options: SessionOpt
       const seq = Math.max(nextSeq, readStored<number>('sessionStorage', seqKey) ?? 0);
       nextSeq = seq + 1;
       writeStored('sessionStorage', seqKey, nextSeq);
-      return seq;
+      return seq * BATCH_SEQ_STRIDE;
     },
   };
   writeStored('sessionStorage', WINDOW_OPEN_KEY, mark);

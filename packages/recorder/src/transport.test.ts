@@ -67,7 +67,6 @@ describe('sentAt, the time a batch is sent', () => {
     const transport = makeTransport();
     const delivery = createDelivery({
       send: (batch) => transport.send(batch),
-      takeSeq: () => 1,
       onDropped: () => {},
       onRefused: () => {},
     });
