@@ -14,7 +14,10 @@
 //   slimDOMOptions, plugins, packFn, errorHandler), which the copy's record() refuses
 //   instead of ignoring, and slimDOM's presets, unreachable with slimDOMOptions refused;
 // - snapshot()'s own copy of the input-masking presets: record(), its one caller, passes the
-//   masking it worked out, never a boolean.
+//   masking it worked out, never a boolean; and record()'s masking for a `maskAllInputs` other
+//   than true, which replaykit always sets;
+// - the `sampling`, `mousemoveWait` and `userTriggeredOnInput` options (refused as well): the
+//   observers use rrweb's default rates.
 // Run by the workspace's postinstall; the recorder's build bundles the result, so a
 // published package carries it. Each cut is located by anchors that must match exactly
 // once: a new rrweb version that moves them fails here, loudly, instead of shipping a
@@ -131,8 +134,8 @@ cut(
   '\n  mirror.reset();\n  const maskInputOptions',
   '\n  const maskInputOptions',
   (text) =>
-    '\n  if (inlineImages || collectFonts || _slimDOMOptions || plugins || packFn || errorHandler2) {\n' +
-    '    throw new Error("replaykit\'s copy of rrweb has no inlineImages, collectFonts, slimDOMOptions, plugins, packFn or errorHandler (trim-rrweb.mjs)");\n' +
+    '\n  if (inlineImages || collectFonts || _slimDOMOptions || plugins || packFn || errorHandler2 || options.sampling || mousemoveWait || userTriggeredOnInput) {\n' +
+    '    throw new Error("replaykit\'s copy of rrweb has no inlineImages, collectFonts, slimDOMOptions, plugins, packFn, errorHandler, sampling, mousemoveWait or userTriggeredOnInput (trim-rrweb.mjs)");\n' +
     `  }${text}`,
 );
 
@@ -212,6 +215,66 @@ function swap(name, from, to, times = 1) {
     throw new Error(`trim-rrweb: "${name}" expects ${times} of ${JSON.stringify(from)}, found ${found}.`);
   }
   code = code.split(from).join(to);
+}
+
+// record()'s masking when `maskAllInputs` is not true: replaykit's privacy options always set it
+// (privacy.ts › RrwebPrivacyOptions), so every input type is masked. A caller that passed
+// anything else would get more masking, never less.
+swap(
+  'input masking without maskAllInputs',
+  '  const maskInputOptions = maskAllInputs === true ? {\n',
+  '  const maskInputOptions = {\n',
+);
+swap(
+  'input masking without maskAllInputs, its end',
+  '  } : _maskInputOptions !== void 0 ? _maskInputOptions : { password: true };\n  const slimDOMOptions',
+  '  };\n  const slimDOMOptions',
+);
+
+// Three more options replaykit never passes, refused by the guard above: `sampling` (each
+// observer then takes rrweb's defaults: mousemove every 50 ms, its callback every 500 ms, every
+// mouse interaction, scroll and media every 100 and 500 ms, input on `input` and `change`), its
+// deprecated alias `mousemoveWait`, and `userTriggeredOnInput`.
+for (const [name, from, to] of [
+  [
+    'mousemove sampling',
+    '  if (sampling.mousemove === false) {\n    return () => {\n    };\n  }\n' +
+      '  const threshold = typeof sampling.mousemove === "number" ? sampling.mousemove : 50;\n' +
+      '  const callbackThreshold = typeof sampling.mousemoveCallback === "number" ? sampling.mousemoveCallback : 500;\n',
+    '  const threshold = 50;\n  const callbackThreshold = 500;\n',
+  ],
+  [
+    'mouse interaction sampling',
+    '  if (sampling.mouseInteraction === false) {\n    return () => {\n    };\n  }\n' +
+      '  const disableMap = sampling.mouseInteraction === true || sampling.mouseInteraction === void 0 ? {} : sampling.mouseInteraction;\n',
+    '',
+  ],
+  ['mouse interactions none disabled', ' && disableMap[key] !== false', ''],
+  ['scroll sampling', '      sampling.scroll || 100', '      100'],
+  ['media sampling', '      sampling.media || 500', '      500'],
+  [
+    'input sampling',
+    'const events = sampling.input === "last" ? ["change"] : ["input", "change"];',
+    'const events = ["input", "change"];',
+  ],
+  [
+    'mousemoveWait',
+    '  if (mousemoveWait !== void 0 && sampling.mousemove === void 0) {\n    sampling.mousemove = mousemoveWait;\n  }\n',
+    '',
+  ],
+  ['userTriggered read', '    const userTriggered = event.isTrusted;\n', ''],
+  [
+    'userTriggered sent',
+    'userTriggeredOnInput ? { text, isChecked, userTriggered } : { text, isChecked }',
+    '{ text, isChecked }',
+  ],
+  [
+    'userTriggered sent for the other radios',
+    'userTriggeredOnInput ? { text: text2, isChecked: !isChecked, userTriggered: false } : { text: text2, isChecked: !isChecked }',
+    '{ text: text2, isChecked: !isChecked }',
+  ],
+]) {
+  swap(name, from, to);
 }
 
 // Not cuts, speed-ups of the full snapshot that give the same output (vendor-rrweb.browser.test.ts

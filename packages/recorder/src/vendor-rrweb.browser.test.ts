@@ -99,9 +99,12 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
       { plugins: [] },
       { packFn: (event: unknown) => event },
       { errorHandler: () => true },
+      { sampling: { mousemove: false } },
+      { mousemoveWait: 100 },
+      { userTriggeredOnInput: true },
     ]) {
       expect(() => record({ emit: () => {}, ...option } as Parameters<typeof record>[0])).toThrow(
-        /no inlineImages, collectFonts, slimDOMOptions, plugins, packFn or errorHandler/,
+        /no inlineImages, collectFonts, slimDOMOptions, plugins, packFn, errorHandler, sampling, mousemoveWait or userTriggeredOnInput/,
       );
     }
   });
