@@ -35,6 +35,32 @@ const batch = (windowId: string, createdAt: number): OutgoingBatch => ({
   createdAt,
 });
 
+/** Batch `seq` of a window: two events, the first at 1,000,000 + 10 × seq, created in seq order. */
+function numberedBatches(windowId: string): (seq: number) => OutgoingBatch {
+  const start = Date.now();
+  return (seq) => {
+    const events = [1, 2].map(
+      (offset) => `{"type":3,"data":{},"timestamp":${1_000_000 + seq * 10 + offset}}`,
+    );
+    return {
+      sessionId: SESSION_ID,
+      windowId,
+      seq,
+      events,
+      bytes: events.join('').length,
+      createdAt: start + seq,
+    };
+  };
+}
+
+/** The `$dropped` marker a batch holds, if it is a marker record. */
+function markerOf(item: OutgoingBatch | undefined) {
+  return JSON.parse(item?.events[0] ?? '{}') as {
+    data?: { tag?: string; payload?: DroppedPayload };
+    timestamp?: number;
+  };
+}
+
 describe('the IndexedDB batch queue', () => {
   it('deletes expired batches of any ingest URL, not only of its own', async () => {
     const now = Date.now();
@@ -53,21 +79,7 @@ describe('the IndexedDB batch queue', () => {
 
   it('leaves a persist_full $dropped marker where it evicts batches past PERSIST_MAX_BATCHES, unless they are sent', async () => {
     const windowId = 'crowded-window';
-    const start = Date.now();
-    /** Batch `seq` of the window: two events, the first at 1,000,000 + seq. */
-    const numbered = (seq: number): OutgoingBatch => {
-      const events = [1, 2].map(
-        (offset) => `{"type":3,"data":{},"timestamp":${1_000_000 + seq * 10 + offset}}`,
-      );
-      return {
-        sessionId: SESSION_ID,
-        windowId,
-        seq,
-        events,
-        bytes: events.join('').length,
-        createdAt: start + seq,
-      };
-    };
+    const numbered = numberedBatches(windowId);
     const page = createBatchStore('https://replays.example/v1/ingest?key=crowded');
     // An outage: every batch waits in IndexedDB, three more than it keeps.
     for (let seq = 0; seq < PERSIST_MAX_BATCHES + 3; seq++) {
@@ -79,10 +91,7 @@ describe('the IndexedDB batch queue', () => {
     expect(taken.length).toBeLessThanOrEqual(PERSIST_MAX_BATCHES);
     const [first, ...rest] = taken;
     // The evicted batches were deleted without a trace: a gap in the replay, no marker.
-    const marker = JSON.parse(first?.events[0] ?? '{}') as {
-      data?: { tag?: string; payload?: DroppedPayload };
-      timestamp?: number;
-    };
+    const marker = markerOf(first);
     expect(marker.data?.tag).toBe('$dropped');
     const evicted = PERSIST_MAX_BATCHES + 3 - rest.length;
     // At the time of the first evicted batch, under the key of the last, counting them all.
@@ -98,6 +107,38 @@ describe('the IndexedDB batch queue', () => {
     );
     // Sent after all (the page came back online): the batches and the marker record go.
     for (let seq = 0; seq < PERSIST_MAX_BATCHES + 3; seq++) {
+      await page.remove(numbered(seq));
+    }
+    expect(await storedKeys()).toEqual([]);
+  });
+
+  it('counts in its persist_full marker only the evicted batches the page has not sent since', async () => {
+    const windowId = 'recovering-window';
+    const numbered = numberedBatches(windowId);
+    const total = PERSIST_MAX_BATCHES + 3;
+    const page = createBatchStore('https://replays.example/v1/ingest?key=recovering');
+    for (let seq = 0; seq < total; seq++) {
+      await page.put(numbered(seq));
+    }
+    // Batches evicted from IndexedDB are still in the page's memory: the network comes back
+    // and it sends the two oldest before going away. Its marker counted them as lost all the same.
+    await page.remove(numbered(0));
+    await page.remove(numbered(1));
+    const [first, ...rest] = await createBatchStore(
+      'https://replays.example/v1/ingest?key=recovering',
+    ).takeOver(windowId);
+    const evicted = total - rest.length;
+    expect(evicted).toBeGreaterThan(2);
+    const marker = markerOf(first);
+    expect(first?.seq).toBe(evicted - 1);
+    // From the first batch still missing, counting only those.
+    expect(marker.timestamp).toBe(1_000_021);
+    expect(marker.data?.payload).toEqual({
+      reason: 'persist_full',
+      count: (evicted - 2) * 2,
+      bytes: (evicted - 2) * numbered(0).bytes,
+    });
+    for (let seq = 2; seq < total; seq++) {
       await page.remove(numbered(seq));
     }
     expect(await storedKeys()).toEqual([]);

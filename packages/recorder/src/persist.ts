@@ -7,18 +7,16 @@ const WINDOWS_KEY = 'replaykit:windows';
 /** A window that has not shown signs of life for this long is gone: its batches are adopted, in ms. */
 export const WINDOW_STALE_MS = 2 * 60 * 1000;
 
-/** What a marker record of evicted batches stands for, and when the first of them began. */
-interface Gap {
-  count: number;
-  bytes: number;
-  at: number;
-}
-
 interface KnownBatch extends Omit<OutgoingBatch, 'events'> {
   count: number;
   /** When its first event happened (ms since 1970). */
   at: number;
-  gap?: Gap;
+  /** A marker record's: the evicted batches it stands for, oldest first, the last under its key. */
+  gap?: Evicted[];
+}
+
+interface Evicted extends KnownBatch {
+  key: string;
 }
 
 interface StoredRecord extends OutgoingBatch {
@@ -130,8 +128,8 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
     return result;
   };
 
-  /** Stores a batch (`gap`: a marker record, standing for that much) and notes it. */
-  const write = (batch: OutgoingBatch, gap?: Gap, evictedKey?: string) => {
+  /** Stores a batch (`gap`: a marker record, standing for those batches) and notes it. */
+  const write = (batch: OutgoingBatch, gap?: Evicted[], evictedKey?: string) => {
     const key = keyOf(batch);
     note(key, batch, gap);
     return transaction('readwrite', (store) => {
@@ -142,8 +140,29 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
     });
   };
 
-  const note = (key: string, { events, ...batch }: OutgoingBatch, gap?: Gap) => {
+  const note = (key: string, { events, ...batch }: OutgoingBatch, gap?: Evicted[]) => {
     known.set(key, { ...batch, count: events.length, at: timestampOf(events[0]), gap });
+  };
+
+  /**
+   * Writes the `$dropped` marker record of some evicted batches of one window under the last
+   * one's key: it counts them all, at the first one's time.
+   */
+  const writeGap = (gap: Evicted[], evictedKey?: string) => {
+    const { sessionId, windowId, seq, createdAt, key } = gap[gap.length - 1] as Evicted;
+    let count = 0;
+    let bytes = 0;
+    for (const evicted of gap) {
+      count += evicted.count;
+      bytes += evicted.bytes;
+    }
+    const marker = droppedMarker({ reason: 'persist_full', count, bytes }, (gap[0] as Evicted).at);
+    gaps.set(windowId, key);
+    return write(
+      { sessionId, windowId, seq, createdAt, events: [marker], bytes: marker.length },
+      gap,
+      evictedKey,
+    );
   };
 
   const remove = (key: string) => {
@@ -171,25 +190,11 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       if (!entry.gap) {
         const lastKey = gaps.get(entry.windowId) ?? '';
         const last = known.get(lastKey)?.gap;
-        const gap = {
-          count: (last?.count ?? 0) + entry.count,
-          bytes: (last?.bytes ?? 0) + entry.bytes,
-          at: last?.at ?? entry.at,
-        };
-        const { sessionId, windowId, seq, createdAt } = entry;
-        const marker = droppedMarker({ reason: 'persist_full', count: gap.count, bytes: gap.bytes }, gap.at);
-        gaps.set(windowId, key);
         if (last) {
           known.delete(lastKey);
         }
         bytes -= entry.bytes;
-        writes.push(
-          write(
-            { sessionId, windowId, seq, createdAt, events: [marker], bytes: marker.length },
-            gap,
-            last && lastKey,
-          ),
-        );
+        writes.push(writeGap([...(last ?? []), { ...entry, key }], last && lastKey));
       }
     }
     await Promise.all(writes);
@@ -201,7 +206,16 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       await enforceBounds();
     },
     async remove(batch) {
-      await remove(keyOf(batch));
+      const key = keyOf(batch);
+      // Sent after all (or dropped with a marker of the page's own) while a later batch's
+      // marker record counts it: that marker no longer does. It counted every batch evicted
+      // since, sent or not, so the replay claimed events lost that were there.
+      const gap = known.get(gaps.get(batch.windowId) ?? '')?.gap;
+      const rest = gap?.filter((evicted) => evicted.key !== key);
+      if (rest?.length && rest.length < (gap as Evicted[]).length) {
+        await writeGap(rest);
+      }
+      await remove(key);
     },
     async takeOver(windowId, now = Date.now()) {
       const records = ((await transaction('readonly', (store) => store.getAll())) ?? []) as StoredRecord[];
