@@ -385,6 +385,20 @@ describe('recorder delivery against the real server', () => {
     expect(count(events, 'last_words')).toBe(1);
   });
 
+  it('sends what stop() left unsent when the page goes away right after, as on page hide', async () => {
+    // A React provider unmounts (its recorder stops) on a route change, and the tab is closed
+    // before the last batch lands: here its plain request is refused and waits for a retry.
+    const page = await open('/stopped-leaving', { flushDelayMs: 60_000, persistQueue: false });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await page.evaluate(() => window.recorder.capture('stopped_then_left'));
+    harness.faults.push({ kind: 'status', status: 503, headers: { 'retry-after': '60' } });
+    await page.evaluate(() => window.recorder.stop());
+    await until(async () => harness.log.some((entry) => entry.status === 503), 'the refused request');
+    await page.goto('about:blank');
+    const events = await waitForStored(sessionId, ['stopped_then_left']);
+    expect(count(events, 'stopped_then_left')).toBe(1);
+  });
+
   it('keeps the window across a reload after the recorder was stopped, and for a recorder made again on the page', async () => {
     // What a React app does: the provider unmounts (its recorder stops) on a page that is not
     // recorded, the user reloads, and later a provider mounts again or gets new options.

@@ -677,10 +677,7 @@ export function createRecorder(
     });
   };
 
-  const stopInternal = () => {
-    stopRrweb?.();
-    stopRrweb = undefined;
-    recording = false;
+  const uninstallAll = () => {
     for (const undo of uninstall) {
       try {
         undo();
@@ -689,6 +686,13 @@ export function createRecorder(
       }
     }
     uninstall = [];
+  };
+
+  const stopInternal = () => {
+    stopRrweb?.();
+    stopRrweb = undefined;
+    recording = false;
+    uninstallAll();
     clicks?.reset();
     clicks = undefined;
     [flushTimer, holdTimer, idleTimer].forEach(clearTimeout);
@@ -700,6 +704,8 @@ export function createRecorder(
     if (recording) {
       return;
     }
+    // The page-hide handler a stop() left: recording installs its own.
+    uninstallAll();
     if (optedOut()) {
       refreshStatus();
       return;
@@ -796,10 +802,12 @@ export function createRecorder(
         stopInternal();
         // Held data (waiting for a trigger or the minimum duration) is not sent: that is the rule.
         dropHeld();
-        // The page-hide handling went with the listeners, and the page may go away before what
-        // is left lands (a React provider unmounts on a route change, then the tab is closed):
-        // it waits in IndexedDB until acknowledged, for the next page to resend.
+        // The page may go away before what is left lands (a React provider unmounts on a route
+        // change, then the tab is closed): it waits in IndexedDB until acknowledged, for the
+        // next page to resend, and page hide still sends it, as while recording (a plain
+        // request is cut off by the page going, and IndexedDB may be off or not written yet).
         secure();
+        listen(uninstall, window, { pagehide: onPageHide });
         void delivery?.drain();
       }
       refreshStatus();
