@@ -1,5 +1,5 @@
 import { checkEventName, type ErrorPayload } from '@replaykit/core';
-import { PENDING_EVENTS_MAX, type Recorder, type RecorderStatus } from '@replaykit/recorder';
+import { PENDING_EVENTS_MAX, type Recorder, type RecorderStatus, setOptedOut } from '@replaykit/recorder';
 
 /** What the hooks read: replaced (never mutated) whenever it changes. */
 export interface RecordingSnapshot {
@@ -15,7 +15,8 @@ const PENDING_CALLS_MAX = PENDING_EVENTS_MAX;
 /**
  * A stable object that a provider hands to its hooks from the very first render. The page's
  * recorder is attached in an effect; calls made before that are kept and replayed in order,
- * unless the provider is disabled (`enabled={false}`): then nothing is kept.
+ * unless the provider is disabled (`enabled={false}`): then nothing is kept but the visitor's
+ * opt-out or opt-in, which always wins.
  */
 export class RecordingHandle {
   private recorder: Recorder | undefined;
@@ -35,6 +36,8 @@ export class RecordingHandle {
   providerKey = '';
   /** The provider is disabled: calls are dropped, not kept for later. */
   private disabled: boolean;
+  /** The visitor's last opt-out or opt-in that no recorder could take: the next one attached is told. */
+  private consentChoice: 'optOut' | 'optIn' | undefined;
 
   constructor(disabled = false) {
     this.disabled = disabled;
@@ -78,6 +81,12 @@ export class RecordingHandle {
     this.released = false;
     this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
+    const choice = this.consentChoice;
+    this.consentChoice = undefined;
+    if (choice) {
+      // Before anything else reaches it: an opt-out stops what start() began and discards it.
+      recorder[choice]();
+    }
     this.runPending(recorder);
     this.refresh();
   }
@@ -209,13 +218,27 @@ export class RecordingHandle {
 
   /** Stops recording and remembers the user's choice. */
   readonly optOut = (): void => {
-    this.call((recorder) => recorder.optOut());
+    this.choose('optOut');
   };
 
   /** Lifts an earlier opt-out and starts recording again. */
   readonly optIn = (): void => {
-    this.call((recorder) => recorder.optIn());
+    this.choose('optIn');
   };
+
+  /**
+   * The visitor's choice is never dropped, unlike other calls: made while the provider is
+   * disabled (a "Don't record me" before the consent banner is answered), it is persisted at
+   * once as the recorder would (so a reload keeps it) and given to the next recorder attached
+   * (which also covers a page without storage, and a recorder shared with another root).
+   */
+  private choose(choice: 'optOut' | 'optIn'): void {
+    if (this.call((recorder) => recorder[choice]())) {
+      return;
+    }
+    setOptedOut(choice === 'optOut');
+    this.consentChoice = choice;
+  }
 
   /**
    * Sends what is buffered. Before the recorder is attached (child effects run before the

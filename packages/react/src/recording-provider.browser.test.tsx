@@ -85,6 +85,21 @@ function Consent() {
   );
 }
 
+/** A consent banner's two choices, which a visitor may pick before the provider is enabled. */
+function ConsentChoices() {
+  const { optOut, optIn } = useRecording();
+  return (
+    <>
+      <button type="button" onClick={optOut}>
+        Don’t record me
+      </button>
+      <button type="button" onClick={optIn}>
+        Record me
+      </button>
+    </>
+  );
+}
+
 /** Forwards its ref to its element, but not the props it was not written for (the marker among them). */
 const CustomerCard = forwardRef<HTMLElement, { children?: ReactNode }>(function CustomerCard(
   { children },
@@ -166,6 +181,18 @@ const START_TIMEOUT_MS = 10_000;
 /** Waits until the page's recorder records (it starts asynchronously). */
 async function recordingStarted() {
   await waitFor(() => expect(peekRecorder()?.getStatus()).toBe('recording'), { timeout: START_TIMEOUT_MS });
+}
+
+/** Waits until the enabled provider's recorder reports the opt-out, then checks that it sent nothing. */
+async function staysOptedOut() {
+  await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('disabled'), {
+    timeout: START_TIMEOUT_MS,
+  });
+  // Once the recorder's pipeline has loaded and had its say, nothing was sent.
+  await peekRecorder()?.flush();
+  await settle();
+  expect(peekRecorder()?.getStatus()).toBe('disabled');
+  expect(ingest.requests).toEqual([]);
 }
 
 async function settle() {
@@ -550,6 +577,66 @@ describe('<RecordingProvider> in Chromium', () => {
     });
     expect(button).not.toHaveTextContent('(recording)');
     expect(peekRecorder()?.getStatus()).not.toBe('recording');
+  });
+
+  it('keeps an opt-out made while disabled: once enabled, nothing reaches the server until the visitor opts in', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
+        <ConsentChoices />
+        <SessionLabel />
+      </RecordingProvider>
+    );
+    const view = render(tree(false));
+    await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
+    // The consent banner is answered afterwards: the visitor's own choice still wins.
+    view.rerender(tree(true));
+    await staysOptedOut();
+    // The same page records once the visitor opts in: the opt-out above was what stopped it.
+    await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
+    await recordingStarted();
+    await peekRecorder()?.flush();
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBeGreaterThan(0);
+  });
+
+  it('keeps an opt-out made while disabled across a reload', async () => {
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={false}>
+        <ConsentChoices />
+      </RecordingProvider>,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
+    // A reload: the page's React tree and recorder are gone, what the origin stored is not.
+    cleanup();
+    await settle();
+    render(
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <SessionLabel />
+      </RecordingProvider>,
+    );
+    await staysOptedOut();
+  });
+
+  it('keeps an opt-in made while disabled: it lifts an earlier opt-out once enabled', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
+        <ConsentChoices />
+        <SessionLabel />
+      </RecordingProvider>
+    );
+    // An opt-out on an earlier page, through the recorder.
+    render(tree(true));
+    await recordingStarted();
+    await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
+    cleanup();
+    await settle();
+    ingest.batches.length = 0;
+    // This page asks for consent again, and the visitor says yes before the provider is enabled.
+    const view = render(tree(false));
+    await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
+    view.rerender(tree(true));
+    await recordingStarted();
+    await peekRecorder()?.flush();
+    expect(count(ingest.batches, EventType.FullSnapshot)).toBeGreaterThan(0);
   });
 
   it('flush() called before the provider has attached its recorder resolves once what was captured is sent', async () => {

@@ -19,7 +19,11 @@ export function isOptedOut(): boolean {
   }
 }
 
-/** Persists the opt-out choice for the origin (without storage it lasts for this page only). */
+/**
+ * Persists the opt-out choice for the origin, as `recorder.optOut()` / `optIn()` do, also before
+ * any recorder exists (a consent banner answered early). Without storage nothing is kept: the
+ * recorder then keeps its own choice in memory.
+ */
 export function setOptedOut(optedOut: boolean): void {
   try {
     if (optedOut) {
