@@ -121,6 +121,12 @@ export const LongSessionManyMarkers: Story = {
     const counted = markers.reduce((sum, marker) => sum + Number(marker.dataset.count), 0);
     await expect(counted).toBe(deriveMarkers(longSessionEvents).length);
     await expect(canvas.getAllByRole('button', { name: /\(\+\d+ more\)$/ }).length).toBeGreaterThan(0);
+    // Where the recorder lost data, a marker of its own says so, and how much.
+    const gaps = canvas.getAllByRole('button', {
+      name: /^Recording gap: \d+ events lost \(recorder memory full\) at /,
+    });
+    await expect(gaps.length).toBeGreaterThan(0);
+    await expect(gaps[0]).toHaveAttribute('data-kind', 'dropped');
     const track = canvasElement.querySelector('.rk-slider-track')?.getBoundingClientRect();
     const boxes = markers.map((marker) => marker.getBoundingClientRect()).sort((a, b) => a.left - b.left);
     for (const [index, box] of boxes.entries()) {

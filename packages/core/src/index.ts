@@ -38,7 +38,13 @@ export {
   MouseInteraction,
 } from './events';
 export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers';
-export { deriveMarkers, MARKER_KINDS, MARKER_LABEL_MAX_LENGTH, markerPriority } from './markers';
+export {
+  deriveMarkers,
+  droppedLabel,
+  MARKER_KINDS,
+  MARKER_LABEL_MAX_LENGTH,
+  markerPriority,
+} from './markers';
 export { REDACTED, redactUrl, SENSITIVE_QUERY_WORDS } from './redact';
 export { createUuidV7 } from './session-id';
 export type { ActivityIntervals, BatchSummary, FirstSeenList, SessionSummary } from './session-summary';

@@ -46,11 +46,32 @@ describe('deriveMarkers', () => {
       custom(ReservedEvent.Console, { level: 'warn', args: ['meh'] }, 3),
       custom(ReservedEvent.Network, { method: 'GET', url: '/ok', status: 200 }, 4),
       custom(ReservedEvent.Network, { method: 'GET', url: '/redirect', status: 399 }, 5),
-      custom(ReservedEvent.Dropped, { reason: 'buffer_full' }, 6),
       custom('$future_kind', {}, 7),
       { type: EventType.Custom, data: { tag: 3 }, timestamp: 8 },
     ];
     expect(deriveMarkers(events)).toEqual([]);
+  });
+
+  it('marks a recording gap where the recorder dropped data, saying how much and why', () => {
+    const markers = deriveMarkers([
+      custom(ReservedEvent.Dropped, { reason: 'buffer_full', count: 12, bytes: 40_000 }, 1),
+      custom(ReservedEvent.Dropped, { reason: 'persist_full', count: 1 }, 2),
+      custom(ReservedEvent.Dropped, { reason: 'event_too_large', count: 1, eventType: 2 }, 3),
+      custom(ReservedEvent.Dropped, { reason: 'batch_rejected', count: 30 }, 4),
+      custom(ReservedEvent.Dropped, { reason: 'unserialisable: TypeError: cyclic', count: 1 }, 5),
+      custom(ReservedEvent.Dropped, { reason: 'toString' }, 6),
+      custom(ReservedEvent.Dropped, { reason: 'console_cap', count: 1 }, 7),
+    ]);
+    expect(markers.map((m) => [m.kind, m.label])).toEqual([
+      ['dropped', 'Recording gap: 12 events lost (recorder memory full)'],
+      ['dropped', 'Recording gap: 1 event lost (offline storage full)'],
+      ['dropped', 'Recording gap: 1 event lost (event too large)'],
+      ['dropped', 'Recording gap: 30 events lost (batch refused by the server)'],
+      ['dropped', 'Recording gap: 1 event lost (unserialisable: TypeError: cyclic)'],
+      ['dropped', 'Recording gap: events lost (toString)'],
+      ['dropped', 'Console cap reached: later console messages were not recorded'],
+    ]);
+    expect(markers[0]?.payload).toEqual({ reason: 'buffer_full', count: 12, bytes: 40_000 });
   });
 
   it('counts 400 as a failed request', () => {

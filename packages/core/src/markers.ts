@@ -11,12 +11,14 @@ export type MarkerKind =
   | 'rage_click'
   | 'dead_click'
   | 'network_error'
-  | 'identify';
+  | 'identify'
+  | 'dropped';
 
 /** Every marker kind, most important first (the order in which crowded markers are kept). */
 export const MARKER_KINDS: readonly MarkerKind[] = [
   'error',
   'custom',
+  'dropped',
   'console_error',
   'network_error',
   'rage_click',
@@ -87,6 +89,35 @@ function cut(label: string): string {
   return truncateText(label, MARKER_LABEL_MAX_LENGTH);
 }
 
+/** What each reason the recorder gives in a `$dropped` event means, as a reviewer reads it. */
+const DROPPED_REASONS: ReadonlyMap<string, string> = new Map([
+  ['buffer_full', 'recorder memory full'],
+  ['persist_full', 'offline storage full'],
+  ['event_too_large', 'event too large'],
+  ['event_rejected', 'event refused by the server'],
+  ['batch_rejected', 'batch refused by the server'],
+]);
+
+/**
+ * The label of a `$dropped` event: that the replay is incomplete there, how much is missing
+ * and why, e.g. "Recording gap: 12 events lost (recorder memory full)". The console cap is no
+ * gap in the replay itself, only in its console.
+ */
+export function droppedLabel(payload: unknown): string {
+  const reason = stringField(payload, 'reason') ?? '';
+  const count = payloadField(payload, 'count');
+  if (reason === 'console_cap') {
+    return 'Console cap reached: later console messages were not recorded';
+  }
+  const lost =
+    typeof count === 'number' && Number.isFinite(count) && count > 0
+      ? `${count} ${count === 1 ? 'event' : 'events'} lost`
+      : 'events lost';
+  // An unknown reason (a newer recorder's, or `unserialisable: …`) is shown as given.
+  const why = DROPPED_REASONS.get(reason) ?? reason;
+  return `Recording gap: ${lost}${why === '' ? '' : ` (${why})`}`;
+}
+
 function describe(tag: string, payload: unknown): { kind: MarkerKind; label: string } | undefined {
   switch (tag) {
     case ReservedEvent.Error:
@@ -125,8 +156,10 @@ function describe(tag: string, payload: unknown): { kind: MarkerKind; label: str
       const userId = stringField(payload, 'userId');
       return { kind: 'identify', label: userId ? `Identified as ${userId}` : 'Identified' };
     }
+    case ReservedEvent.Dropped:
+      return { kind: 'dropped', label: droppedLabel(payload) };
     default:
-      // Other reserved events ($dropped and future kinds) are not timeline markers.
+      // Other reserved events (future kinds) are not timeline markers.
       return tag.startsWith('$') ? undefined : { kind: 'custom', label: tag };
   }
 }
@@ -134,7 +167,8 @@ function describe(tag: string, payload: unknown): { kind: MarkerKind; label: str
 /**
  * Derives the timeline markers of some events: custom events, errors, console errors,
  * navigations (page loads and SPA navigations, from `$navigation`), rage and dead clicks,
- * failed requests (status 0 or ≥ 400) and identify calls. Each marker depends on its own
+ * failed requests (status 0 or ≥ 400), identify calls and recording gaps (`$dropped`: data
+ * the recorder had to lose). Each marker depends on its own
  * event only, so a session's markers are the concatenation of its batches' markers (give
  * each batch its own `idPrefix`). Events need not be sorted; markers come out sorted by time.
  */

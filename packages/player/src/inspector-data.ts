@@ -1,6 +1,7 @@
 import {
   CONSOLE_LEVELS,
   type ConsolePayload,
+  droppedLabel,
   isClick,
   isCustomEvent,
   type NetworkPayload,
@@ -32,7 +33,7 @@ export interface ReplayEventItem {
   /** Index of the event in the timeline: unique and stable. */
   id: number;
   tab: InspectorTab;
-  /** e.g. `custom`, `navigation`, `click`, `error`, `rage_click`, `console`, `network`. */
+  /** e.g. `custom`, `navigation`, `click`, `error`, `rage_click`, `dropped`, `console`, `network`. */
   kind: string;
   label: string;
   /** Secondary text: a stack's first line, a selector, "truncated" on a console message cut by the recorder. */
@@ -106,6 +107,9 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
         label: 'Dead click',
         detail: text(payload.selector, '') || undefined,
       };
+    case ReservedEvent.Dropped:
+      // What the recorder had to lose: the replay around it is incomplete.
+      return { ...withPayload, tab: 'events', kind: 'dropped', label: droppedLabel(payload) };
     case ReservedEvent.Identify:
       return {
         ...withPayload,

@@ -168,6 +168,29 @@ describe('<ReplayPlayer events>', () => {
     );
   });
 
+  it('shows where the recorder lost data as a marker of its own and a row in the inspector', async () => {
+    const gap = custom(events[0]!.timestamp + 800, '$dropped', {
+      reason: 'buffer_full',
+      count: 12,
+      bytes: 48_000,
+    });
+    const onEventClick = vi.fn();
+    render(<ReplayPlayer events={[...events, gap]} onEventClick={onEventClick} />);
+    const label = 'Recording gap: 12 events lost (recorder memory full)';
+    const marker = screen.getByRole('button', { name: `${label} at 0:00` });
+    expect(marker).toHaveAttribute('data-kind', 'dropped');
+    expect(marker.nextElementSibling).toHaveTextContent(`${label} · 0:00`);
+    await userEvent.click(marker);
+    expect(screen.getByRole('slider', { name: 'Seek' })).toHaveAttribute('aria-valuenow', '800');
+    expect(onEventClick).toHaveBeenLastCalledWith(
+      expect.objectContaining({ source: 'marker', kind: 'dropped', label }),
+    );
+    const row = within(screen.getByRole('listbox', { name: 'Events list' })).getByRole('option', {
+      name: new RegExp(label.replace(/[()]/g, '\\$&')),
+    });
+    expect(row).toHaveAttribute('data-kind', 'dropped');
+  });
+
   it('shows no-snapshot for events without a FullSnapshot', () => {
     render(<ReplayPlayer events={[meta(0), mutation(100)]} />);
     expect(root()).toHaveAttribute('data-state', 'no-snapshot');
