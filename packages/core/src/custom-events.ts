@@ -139,3 +139,19 @@ export function isFailedRequest(payload: unknown): boolean {
     typeof payload === 'object' && payload !== null ? (payload as { status?: unknown }).status : undefined;
   return typeof status === 'number' && (status === 0 || status >= 400);
 }
+
+/**
+ * When a `$network` request was sent, ms since 1970: its `startedAt`, never after its event
+ * (stamped when the request ended; a host's transform can set anything), and the event's own
+ * time when it has none. Where the inspector row and the timeline marker of a request both
+ * seek, as in DevTools.
+ */
+export function requestStartedAt(payload: unknown, eventTimestamp: number): number {
+  const startedAt =
+    typeof payload === 'object' && payload !== null
+      ? (payload as { startedAt?: unknown }).startedAt
+      : undefined;
+  return typeof startedAt === 'number' && Number.isFinite(startedAt)
+    ? Math.min(startedAt, eventTimestamp)
+    : eventTimestamp;
+}

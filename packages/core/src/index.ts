@@ -24,6 +24,7 @@ export {
   EVENT_NAME_MAX_LENGTH,
   isFailedRequest,
   ReservedEvent,
+  requestStartedAt,
 } from './custom-events';
 export type { CustomEventData, EventTypeValue, MetaEventData, RecordedEvent } from './events';
 export {

@@ -74,6 +74,19 @@ describe('deriveMarkers', () => {
     expect(markers[0]?.payload).toEqual({ reason: 'buffer_full', count: 12, bytes: 40_000 });
   });
 
+  it('places a failed request’s marker when it was sent, never after its event', () => {
+    const markers = deriveMarkers([
+      custom(ReservedEvent.Network, { method: 'GET', url: '/slow', status: 504, startedAt: 1_000 }, 31_000),
+      custom(ReservedEvent.Network, { method: 'GET', url: '/odd', status: 500, startedAt: 50_000 }, 40_000),
+      custom(ReservedEvent.Network, { method: 'GET', url: '/bare', status: 0 }, 45_000),
+    ]);
+    expect(markers.map((m) => [m.label, m.timestamp])).toEqual([
+      ['GET /slow 504', 1_000],
+      ['GET /odd 500', 40_000],
+      ['GET /bare failed', 45_000],
+    ]);
+  });
+
   it('counts 400 as a failed request', () => {
     const markers = deriveMarkers([
       custom(ReservedEvent.Network, { method: 'GET', url: '/x', status: 400 }, 1),

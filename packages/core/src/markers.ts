@@ -1,4 +1,4 @@
-import { isFailedRequest, ReservedEvent } from './custom-events';
+import { isFailedRequest, ReservedEvent, requestStartedAt } from './custom-events';
 import { isCustomEvent, type RecordedEvent } from './events';
 import { truncateText } from './text';
 
@@ -39,7 +39,7 @@ export interface TimelineMarker {
   kind: MarkerKind;
   /** Short text for the tooltip, e.g. the custom event's name. */
   label: string;
-  /** Wall-clock time of the event, in ms since 1970. */
+  /** Wall-clock time of the event, in ms since 1970; for a failed request, when it was sent. */
   timestamp: number;
   /** The tab (window id) the event was recorded in, when the caller knows it. */
   windowId?: string;
@@ -191,7 +191,9 @@ export function deriveMarkers(
       id: `${idPrefix}${index}`,
       kind: described.kind,
       label: cut(described.label),
-      timestamp: event.timestamp,
+      // A request's event is stamped as it ends; its marker stands where its inspector row
+      // does, at the moment it was sent, so clicking either lands at the same time.
+      timestamp: tag === ReservedEvent.Network ? requestStartedAt(payload, event.timestamp) : event.timestamp,
     };
     if (maxPayloadLength !== undefined && (JSON.stringify(payload)?.length ?? 0) > maxPayloadLength) {
       marker.payloadOmitted = true;

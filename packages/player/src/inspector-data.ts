@@ -7,6 +7,7 @@ import {
   type NetworkPayload,
   type RecordedEvent,
   ReservedEvent,
+  requestStartedAt,
 } from '@replaykit/core';
 
 /** The inspector's tabs, in the order shown. */
@@ -134,9 +135,9 @@ function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEven
     }
     case ReservedEvent.Network: {
       // The recorder stamps a request's event when the request ends: its row, its seek and its
-      // waterfall bar stand for the moment it was sent, as in DevTools. Not after its event (a
-      // host's transform can set anything) nor before the recording, where nothing can show.
-      const startedAt = Math.min(num(payload.startedAt, event.timestamp), event.timestamp);
+      // waterfall bar stand for the moment it was sent (as its timeline marker does), not
+      // before the recording, where nothing can show.
+      const startedAt = requestStartedAt(payload, event.timestamp);
       const network = {
         method: text(payload.method, 'GET'),
         url: text(payload.url, ''),

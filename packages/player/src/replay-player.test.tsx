@@ -191,6 +191,36 @@ describe('<ReplayPlayer events>', () => {
     expect(row).toHaveAttribute('data-kind', 'dropped');
   });
 
+  it('seeks to when a failed request was sent, from its marker as from its inspector row', async () => {
+    const start = events[0]!.timestamp;
+    // The recorder stamps a request's event when it ends: sent at 0:00.6, failed at 0:01.9.
+    const failed = custom(start + 1_900, '$network', {
+      method: 'POST',
+      url: '/api/pay',
+      status: 500,
+      startedAt: start + 600,
+      durationMs: 1_300,
+      initiator: 'fetch',
+    });
+    const onTimeUpdate = vi.fn();
+    render(<ReplayPlayer events={[...events, failed]} onTimeUpdate={onTimeUpdate} />);
+    const slider = screen.getByRole('slider', { name: 'Seek' });
+    await userEvent.click(screen.getByRole('button', { name: /^POST \/api\/pay 500 at / }));
+    expect(slider).toHaveAttribute('aria-valuenow', '600');
+    // Away from it, so the row's seek is seen.
+    act(() => slider.focus());
+    await userEvent.keyboard('{End}');
+    expect(slider).not.toHaveAttribute('aria-valuenow', '600');
+    await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
+    await userEvent.click(
+      within(screen.getByRole('listbox', { name: 'Network list' })).getByRole('option', {
+        name: /\/api\/pay/,
+      }),
+    );
+    expect(slider).toHaveAttribute('aria-valuenow', '600');
+    expect(onTimeUpdate).toHaveBeenLastCalledWith(600);
+  });
+
   it('shows no-snapshot for events without a FullSnapshot', () => {
     render(<ReplayPlayer events={[meta(0), mutation(100)]} />);
     expect(root()).toHaveAttribute('data-state', 'no-snapshot');
