@@ -69,7 +69,7 @@ export type { InactiveStretch, ReplayTimelineData, TimelineOptions } from './tim
 export { createTimeline, findInactiveStretches } from './timeline-data';
 export type { UseReplayResult } from './use-replay';
 export { useReplay } from './use-replay';
-export type { LoadProgress, LoadState, ReplayChunkLoader } from './use-replay-source';
+export type { LoadInterruption, LoadProgress, LoadState, ReplayChunkLoader } from './use-replay-source';
 export { STREAM_FLUSH_INTERVAL_MS } from './use-replay-source';
 export type { ReplayViewportProps } from './viewport';
 export { ReplayViewport } from './viewport';

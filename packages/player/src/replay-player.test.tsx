@@ -258,9 +258,9 @@ describe('<ReplayPlayer events>', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Pause' }));
     expect(screen.getByRole('button', { name: 'Play' })).toHaveAttribute('data-state', 'paused');
     expect(states).toEqual([
-      { load: 'ready', playback: 'paused' },
-      { load: 'ready', playback: 'playing' },
-      { load: 'ready', playback: 'paused' },
+      { load: 'ready', playback: 'paused', interrupted: null },
+      { load: 'ready', playback: 'playing', interrupted: null },
+      { load: 'ready', playback: 'paused', interrupted: null },
     ]);
   });
 

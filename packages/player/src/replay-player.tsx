@@ -43,6 +43,12 @@ export interface ReplayPlayerState {
   load: LoadState;
   /** Always "paused" until `load` is "ready". */
   playback: PlaybackState;
+  /**
+   * Set while `load` is "ready" but the rest of the recording failed to load (the notice below
+   * the replay shows): what loaded plays, the replay is incomplete. `kind` "failed" can be
+   * retried, "gone" (the session was deleted) cannot. Null otherwise.
+   */
+  interrupted: LoadInterruption | null;
 }
 
 /** What `onEventClick` reports: a timeline marker or an inspector row that was clicked. */
@@ -601,9 +607,16 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
 
   const load = source.state;
   const reportedPlayback = load === 'ready' ? playback : 'paused';
+  const interruption = source.state === 'ready' ? source.interrupted : null;
+  const interruptedKind = interruption?.kind;
+  const interruptedMessage = interruption?.message;
   useEffect(() => {
-    callbacksRef.current.onStateChange?.({ load, playback: reportedPlayback });
-  }, [load, reportedPlayback]);
+    const interrupted =
+      interruptedKind === undefined || interruptedMessage === undefined
+        ? null
+        : { kind: interruptedKind, message: interruptedMessage };
+    callbacksRef.current.onStateChange?.({ load, playback: reportedPlayback, interrupted });
+  }, [load, reportedPlayback, interruptedKind, interruptedMessage]);
 
   // Focus that fell out of the player with a removed control goes back to the player, so the
   // keyboard shortcuts keep working and a screen reader stays where it was. Each change of

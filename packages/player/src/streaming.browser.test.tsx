@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import longIdleSession from '../../../stories/fixtures/long-idle-session.json';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
-import { ReplayLoadError, ReplayPlayer, type ReplayPlayerHandle, type ReplayPlayerProps } from './index';
+import {
+  ReplayLoadError,
+  ReplayPlayer,
+  type ReplayPlayerHandle,
+  type ReplayPlayerProps,
+  type ReplayPlayerState,
+} from './index';
 import { SKIP_LEAD_MS } from './replay-store';
 import recording from './test/fixtures/checkout-recording.json';
 import { REPLAY_WAIT, replayedDocument, replayIframe, seekSlider, twoChunks } from './test/replay-dom';
@@ -207,6 +213,50 @@ describe('a stream that fails after the replay became playable', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Play' }));
     await waitFor(() => expect(now()).toBe(1_132), REPLAY_WAIT);
     expect(replayedDocument(iframe).querySelector('h1')?.textContent).toBe('Checkout');
+  });
+
+  it('tells onStateChange that the replay is incomplete while the notice shows, and when Retry clears it', async () => {
+    const start = events[0]!.timestamp;
+    let calls = 0;
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      calls++;
+      yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start < 1_300) };
+      if (calls === 1) {
+        throw new Error('connection reset');
+      }
+      yield { windowId: 'w', seq: 1, events: events.filter((event) => event.timestamp - start >= 1_300) };
+    }
+    const states: ReplayPlayerState[] = [];
+    renderPlayer({ loader, inspector: false, onStateChange: (state) => states.push(state) });
+    await replayIframe();
+    const notice = await screen.findByRole('status', {}, REPLAY_WAIT);
+    // Still "ready" (what loaded plays), and now also said to be incomplete, and why.
+    await waitFor(() =>
+      expect(states.at(-1)).toEqual({
+        load: 'ready',
+        playback: 'paused',
+        interrupted: { kind: 'failed', message: expect.stringMatching(/failed to load.*connection reset/) },
+      }),
+    );
+    await userEvent.click(within(notice).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('status')).toBeNull());
+    await waitFor(() =>
+      expect(states.at(-1)).toEqual({ load: 'ready', playback: 'paused', interrupted: null }),
+    );
+  });
+
+  it('tells onStateChange that the rest is gone when the session was deleted while it loaded', async () => {
+    const start = events[0]!.timestamp;
+    async function* loader(): AsyncGenerator<SessionChunk> {
+      yield { windowId: 'w', seq: 0, events: events.filter((event) => event.timestamp - start < 1_300) };
+      throw new ReplayLoadError('not-found', 'Session "s1" was not found.');
+    }
+    const states: ReplayPlayerState[] = [];
+    renderPlayer({ loader, inspector: false, onStateChange: (state) => states.push(state) });
+    await replayIframe();
+    await waitFor(() =>
+      expect(states.at(-1)).toMatchObject({ load: 'ready', interrupted: { kind: 'gone' } }),
+    );
   });
 
   it('still shows the error and its Retry when the stream fails before anything plays', async () => {
