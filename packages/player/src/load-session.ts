@@ -256,11 +256,23 @@ async function request(options: LoadSessionOptions, url: string): Promise<Respon
   }
 }
 
-/** Loads a session's summary and markers; throws a {@link ReplayLoadError} on failure. */
+/**
+ * Loads a session's summary and markers; throws a {@link ReplayLoadError} on failure. An HTTP
+ * 503 (a server restarting or busy) is waited out as the chunk stream waits it out: up to
+ * {@link STREAM_RESUME_DELAYS_MS} times, each for as long as its `Retry-After` asks when that is
+ * longer (up to {@link STREAM_RETRY_AFTER_MAX_MS}).
+ */
 export async function fetchSessionMeta(options: LoadSessionOptions): Promise<SessionMeta> {
   const { baseUrl } = requestParts(options);
   const url = joinUrl(baseUrl, API_PATHS.session(options.sessionId));
-  const response = await request(options, url);
+  let response = await request(options, url);
+  for (const scheduled of STREAM_RESUME_DELAYS_MS) {
+    if (response.status !== 503) {
+      break;
+    }
+    await pause(await unavailableDelayMs(response, scheduled), options.signal);
+    response = await request(options, url);
+  }
   if (!response.ok) {
     throw failureToError(await failureForStatus(response, url, options.sessionId));
   }
@@ -295,6 +307,17 @@ export const STREAM_RESUME_DELAYS_MS: readonly number[] = [250, 1_000, 3_000];
  * a notice-less load for minutes.
  */
 export const STREAM_RETRY_AFTER_MAX_MS = 10_000;
+
+/**
+ * How long to wait before asking again after `response`, an HTTP 503 (unavailable for now, not
+ * refused: the same request is likely to pass in a moment): `scheduledMs`, or longer when its
+ * `Retry-After` asks (up to {@link STREAM_RETRY_AFTER_MAX_MS}). Lets go of its body.
+ */
+async function unavailableDelayMs(response: Response, scheduledMs: number): Promise<number> {
+  const asked = parseRetryAfterMs(response.headers.get('retry-after'), response.headers.get('date'));
+  await response.body?.cancel();
+  return Math.max(scheduledMs, asked === undefined ? 0 : Math.min(asked, STREAM_RETRY_AFTER_MAX_MS));
+}
 
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -344,7 +367,7 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
     const query = params.size > 0 ? `?${params}` : '';
     const url = joinUrl(baseUrl, `${API_PATHS.sessionChunks(options.sessionId)}${query}`);
     let lines: AsyncIterator<string> | undefined;
-    let askedDelay: number | null = null;
+    let unavailable: Response | undefined;
     try {
       const response = await request(options, url);
       if (response.status === 404 || response.status === 405) {
@@ -355,10 +378,7 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
         }
       }
       if (response.status === 503 && breaks < STREAM_RESUME_DELAYS_MS.length) {
-        // Unavailable for now, not refused: the same request is likely to pass in a moment.
-        const asked = parseRetryAfterMs(response.headers.get('retry-after'), response.headers.get('date'));
-        askedDelay = asked === undefined ? null : Math.min(asked, STREAM_RETRY_AFTER_MAX_MS);
-        await response.body?.cancel();
+        unavailable = response;
       } else if (!response.ok) {
         throw failureToError(await failureForStatus(response, url, options.sessionId));
       } else {
@@ -422,7 +442,7 @@ export async function* streamSessionChunks(options: StreamChunksOptions): AsyncG
       );
     }
     // A window's chunks arrive in seq order, so its stream resumes after the last one.
-    await pause(Math.max(scheduled, askedDelay ?? 0), options.signal);
+    await pause(unavailable ? await unavailableDelayMs(unavailable, scheduled) : scheduled, options.signal);
   }
 }
 

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventType, INGEST_PATH, type SessionChunk, WIRE_VERSION, WRITE_KEY_HEADER } from '@replaykit/core';
+import {
+  API_PATHS,
+  EventType,
+  INGEST_PATH,
+  type SessionChunk,
+  WIRE_VERSION,
+  WRITE_KEY_HEADER,
+} from '@replaykit/core';
 import { createReplayServer, createSqliteStore } from '@replaykit/server';
 import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
@@ -236,6 +243,40 @@ describe('the player against the real server', () => {
       await proxy.close();
     }
   }, 15_000);
+
+  it('waits out a 503 with Retry-After on the session summary too, and plays', async () => {
+    const options = { sessionId: SESSION_ID, baseUrl: handle.url, readKey: PROJECT.readKey };
+    const direct = await fetchSessionMeta(options);
+    // A server restarting: the summary request is answered 503 twice, then passes.
+    const summaryRequest = `${API_PATHS.session(SESSION_ID)} HTTP`;
+    const proxy = await startCuttingProxy(Number(new URL(handle.url).port), summaryRequest, [
+      { retryAfterSeconds: 1 },
+      { retryAfterSeconds: 1 },
+    ]);
+    try {
+      expect(await fetchSessionMeta({ ...options, baseUrl: proxy.url })).toEqual(direct);
+      expect(proxy.requests.filter((line) => line.includes(summaryRequest))).toHaveLength(3);
+      // The player, which reads the summary first, gets past a busy server by itself too.
+      const again = await startCuttingProxy(Number(new URL(handle.url).port), summaryRequest, [
+        { retryAfterSeconds: 1 },
+      ]);
+      try {
+        render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={again.url} readKey={PROJECT.readKey} />);
+        await waitFor(
+          () =>
+            expect(screen.getByRole('region', { name: 'Session replay' })).toHaveAttribute(
+              'data-state',
+              'ready',
+            ),
+          { timeout: 10_000 },
+        );
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
 
   it('says the rest is gone, with no Retry, when the session is deleted while it loads', async () => {
     const sessionId = '0192e4a0-7b1c-7def-8000-0000000000ee';
