@@ -754,6 +754,36 @@ describe('chunk stream', () => {
   });
 });
 
+describe('clock correction of a request’s start', () => {
+  it('moves a request’s startedAt with its event, so its marker stands when it was sent', async () => {
+    // A browser clock a day ahead: sent at +1 s, failed at +3 s of its own clock.
+    const future = Date.now() + 24 * 60 * 60 * 1_000;
+    await ingest(
+      batch('s1', [
+        meta(future),
+        custom(future + 3_000, '$network', {
+          method: 'POST',
+          url: '/api/pay',
+          status: 500,
+          startedAt: future + 1_000,
+          durationMs: 2_000,
+        }),
+      ]),
+    );
+    const [chunk] = await readChunks('s1');
+    const request = chunk?.events[1] as RecordedEvent;
+    const startedAt = (request.data as { payload: { startedAt: number } }).payload.startedAt;
+    expect(request.timestamp - startedAt).toBe(2_000);
+    expect(startedAt).toBeLessThanOrEqual(Date.now());
+    const { markers } = (await (
+      await server.fetch(readRequest(API_PATHS.session('s1')))
+    ).json()) as SessionResponse;
+    expect(markers.map((marker) => [marker.label, marker.timestamp])).toEqual([
+      ['POST /api/pay 500', startedAt],
+    ]);
+  });
+});
+
 describe('session summary over HTTP', () => {
   it('reports activity, keypresses, console, rage and dead clicks, failed requests, URLs and traits', async () => {
     const input = (time: number): RecordedEvent => ({

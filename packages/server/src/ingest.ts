@@ -7,6 +7,7 @@ import {
   deriveMarkers,
   EVENT_NAME_MAX_LENGTH,
   isCustomEvent,
+  isRecord,
   type RecordedEvent,
   ReservedEvent,
   type TimelineMarker,
@@ -104,12 +105,25 @@ export function clockOffset(
   return outside(newest) ? Math.round(receivedAt - newest) : 0;
 }
 
-/** Returns the events with `offsetMs` added to their times (the same array when the offset is 0). */
+/**
+ * Returns the events with `offsetMs` added to their times (the same array when the offset is
+ * 0): a `$network` request's `startedAt` too, which is the same browser clock's, so that the
+ * moment it was sent stays before its event (its marker and inspector row stand there).
+ */
 export function shiftEvents(events: RecordedEvent[], offsetMs: number): RecordedEvent[] {
   if (offsetMs === 0) {
     return events;
   }
-  return events.map((event) => ({ ...event, timestamp: event.timestamp + offsetMs }));
+  return events.map((event) => {
+    const shifted = { ...event, timestamp: event.timestamp + offsetMs };
+    if (isCustomEvent(event) && event.data.tag === ReservedEvent.Network && isRecord(event.data.payload)) {
+      const { startedAt } = event.data.payload;
+      if (typeof startedAt === 'number' && Number.isFinite(startedAt)) {
+        shifted.data = { ...event.data, payload: { ...event.data.payload, startedAt: startedAt + offsetMs } };
+      }
+    }
+    return shifted;
+  });
 }
 
 /**
