@@ -138,10 +138,15 @@ describe.each([
     for (const id of ['s1', 's2', 's3']) {
       await ingest(batch(id, [meta(T0), click(T0 + 1_000)]));
     }
-    // As earlier releases encoded them: [sort, keys, id], and before sorts [startedAt, id].
+    // As earlier releases encoded them: [project, sort, keys, id] before cursors carried their
+    // filters, [sort, keys, id] before they named their project, and before sorts [startedAt, id].
     const earlier = (position: unknown[]) =>
       btoa(JSON.stringify(position)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
-    for (const cursor of [earlier(['newest', [T0], 's3']), earlier([T0, 's3'])]) {
+    for (const cursor of [
+      earlier(['shop', 'newest', [T0], 's3']),
+      earlier(['newest', [T0], 's3']),
+      earlier([T0, 's3']),
+    ]) {
       const { error } = await expectError(await list({ limit: 2, cursor }), 400, 'invalid_cursor');
       // The client did pass it unchanged: it was told to do what it had done.
       expect(error.message).toContain('made by an earlier release');
@@ -152,6 +157,41 @@ describe.each([
     const { error } = await expectError(await list({ limit: 2, cursor: 'garbage' }), 400, 'invalid_cursor');
     expect(error.message).toContain('pass the nextCursor of the previous page unchanged');
     expect(await listIds({ limit: 2 })).toEqual(['s3', 's2']);
+  });
+
+  it('refuses a cursor used with other filters than the list it was made for, on every filter', async () => {
+    // Newest first: s6 … s1. The even ones have an error and visit /checkout.
+    for (let index = 1; index <= 6; index++) {
+      const even = index % 2 === 0;
+      const start = T0 + index * 60_000;
+      await ingest(
+        batch(`s${index}`, [
+          meta(start, even ? 'https://shop.example/checkout' : 'https://shop.example/'),
+          click(start + 1_000),
+          ...(even ? [custom(start + 2_000, '$error', { message: 'failed' })] : []),
+        ]),
+      );
+    }
+    const filtered: SessionListQuery = { hasErrors: true, limit: 1 };
+    const first = (await (await list(filtered)).json()) as SessionListResponse;
+    expect(first.sessions.map((session) => session.id)).toEqual(['s6']);
+    const cursor = first.nextCursor ?? '';
+    // Before, each of these answered a page cut at s6's position in a list it never was
+    // in: without the filter, s5 and s4 as if they followed s6 among the sessions with errors.
+    for (const other of [
+      {},
+      { hasErrors: false },
+      { urlContains: 'checkout' },
+      { hasErrors: true, userId: 'someone' },
+      { hasErrors: true, from: T0 },
+      { hasErrors: true, event: 'add_to_cart', eventProperty: 'sku=1' },
+    ] satisfies SessionListQuery[]) {
+      const { error } = await expectError(await list({ ...other, limit: 2, cursor }), 400, 'invalid_cursor');
+      expect(error.message, JSON.stringify(other)).toContain('made for this list with other filters');
+      expect(error.message).toContain('start the list again from its first page');
+    }
+    // The same filters go on where the page ended, whatever the page size.
+    expect(await listIds({ ...filtered, limit: 5, cursor })).toEqual(['s4', 's2']);
   });
 
   it('finds every event of a batch by its name, however many property rows the events before it fill', async () => {

@@ -68,7 +68,7 @@ export function buildListQuery(
     );
   }
   if (options.cursor) {
-    const after = decodeCursor(options.cursor, projectId, sort);
+    const after = decodeCursor(options.cursor, projectId, options);
     const keys = after.keys.map((key) => bind(key));
     where.push(`(${[...columns, 'id'].join(', ')}) < (${[...keys, bind(after.id)].join(', ')})`);
   }

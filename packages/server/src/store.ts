@@ -18,6 +18,7 @@ import {
   truncateText,
 } from '@replaykit/core';
 import { createMinHeap } from './min-heap';
+import { optionNames } from './option-names';
 
 /** How a stored batch body is encoded: exactly as the recorder sent it. */
 export type BatchEncoding = 'gzip' | 'identity';
@@ -214,11 +215,13 @@ export interface Store {
 const INVALID_CURSOR_MESSAGES = {
   foreign:
     'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
+  otherFilters:
+    'The cursor was made for this list with other filters, and its position means nothing among the sessions these filters find; pass it with the same filters (userId, event, eventProperty, urlContains, from, to, minDurationMs, maxDurationMs, minActiveMs, hasErrors) as the request whose answer held it, or start the list again from its first page (without a cursor) after changing them.',
   earlierRelease:
-    'The cursor was made by an earlier release of the replaykit server, before cursors named their project, and this one cannot tell where it left off; start the list again from its first page (without a cursor).',
+    'The cursor was made by an earlier release of the replaykit server, before cursors named their project and filters, and this one cannot tell where it left off; start the list again from its first page (without a cursor).',
 };
 
-/** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this project and sort. */
+/** Thrown by {@link Store.listSessions} when a cursor was not made by this store for this project, sort and filters. */
 export class InvalidCursorError extends Error {
   constructor(reason: keyof typeof INVALID_CURSOR_MESSAGES = 'foreign') {
     super(INVALID_CURSOR_MESSAGES[reason]);
@@ -574,22 +577,58 @@ export interface SessionCursor {
    */
   projectId: string;
   sort: SessionSort;
+  /**
+   * {@link listFiltersDigest} of the filters listed: with other filters, the position of the
+   * last session of the page skips or repeats the sessions they find, without a word.
+   */
+  filters: string;
   /** The sort's key values of the last session of the page, most significant first. */
   keys: number[];
   id: string;
 }
 
+/** The filters of {@link ListSessionsOptions}, complete by type: a new filter is part of every cursor. */
+const LIST_FILTER_NAMES = optionNames<Omit<ListSessionsOptions, 'sort' | 'limit' | 'cursor'>>({
+  userId: true,
+  event: true,
+  eventProperty: true,
+  urlContains: true,
+  from: true,
+  to: true,
+  minDurationMs: true,
+  maxDurationMs: true,
+  minActiveMs: true,
+  hasErrors: true,
+});
+
+/**
+ * A short digest of a list's filters, which its cursors carry: FNV-1a (32 bits) of the
+ * filters' values as JSON. The filters themselves would make a cursor as long as the query
+ * string (filter text runs to thousands of characters); a digest tells two filter sets apart
+ * but for a chance of one in four billion, and a cursor is no secret to keep.
+ */
+function listFiltersDigest(options: ListSessionsOptions): string {
+  const filters = options as unknown as Record<string, unknown>;
+  const text = JSON.stringify(LIST_FILTER_NAMES.map((name) => filters[name] ?? null));
+  let hash = 0x81_1c_9d_c5;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 0x01_00_01_93);
+  }
+  return (hash >>> 0).toString(36);
+}
+
 /** Encodes a list position as an opaque, URL-safe cursor. */
 function encodeCursor(cursor: SessionCursor): string {
-  const json = JSON.stringify([cursor.projectId, cursor.sort, cursor.keys, cursor.id]);
+  const json = JSON.stringify([cursor.projectId, cursor.sort, cursor.filters, cursor.keys, cursor.id]);
   return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
 /**
- * Decodes a cursor made by {@link encodeCursor} for `projectId` and `sort`; throws
- * {@link InvalidCursorError} otherwise.
+ * Decodes a cursor made by {@link encodeCursor} for `projectId` and the sort and filters of
+ * `options`; throws {@link InvalidCursorError} otherwise.
  */
-export function decodeCursor(cursor: string, projectId: string, sort: SessionSort): SessionCursor {
+export function decodeCursor(cursor: string, projectId: string, options: ListSessionsOptions): SessionCursor {
+  const sort = options.sort ?? 'newest';
   let parsed: unknown;
   try {
     parsed = JSON.parse(atob(cursor.replaceAll('-', '+').replaceAll('_', '/')));
@@ -598,27 +637,41 @@ export function decodeCursor(cursor: string, projectId: string, sort: SessionSor
   }
   if (
     Array.isArray(parsed) &&
-    parsed.length === 4 &&
+    parsed.length === 5 &&
     parsed[0] === projectId &&
     parsed[1] === sort &&
-    Array.isArray(parsed[2]) &&
-    parsed[2].length === SORT_COLUMNS[sort].length &&
-    parsed[2].every((key: unknown) => Number.isSafeInteger(key)) &&
-    typeof parsed[3] === 'string'
+    typeof parsed[2] === 'string' &&
+    Array.isArray(parsed[3]) &&
+    parsed[3].length === SORT_COLUMNS[sort].length &&
+    parsed[3].every((key: unknown) => Number.isSafeInteger(key)) &&
+    typeof parsed[4] === 'string'
   ) {
-    return { projectId, sort, keys: parsed[2] as number[], id: parsed[3] };
+    const filters = listFiltersDigest(options);
+    if (parsed[2] !== filters) {
+      throw new InvalidCursorError('otherFilters');
+    }
+    return { projectId, sort, filters, keys: parsed[3] as number[], id: parsed[4] };
   }
   throw new InvalidCursorError(isEarlierReleaseCursor(parsed) ? 'earlierRelease' : 'foreign');
 }
 
 /**
- * Whether a decoded cursor has the shape an earlier release gave it: `[sort, keys, id]`, and
- * before sorts, `[startedAt, id]`. A client that kept one across an upgrade passed it back
- * unchanged, as it should: telling it to do so would not help it, starting over does.
+ * Whether a decoded cursor has the shape an earlier release gave it: `[project, sort, keys, id]`,
+ * before that `[sort, keys, id]`, and before sorts `[startedAt, id]`. A client that kept one
+ * across an upgrade passed it back unchanged, as it should: telling it to do so would not help
+ * it, starting over does.
  */
 function isEarlierReleaseCursor(parsed: unknown): boolean {
   if (!Array.isArray(parsed)) {
     return false;
+  }
+  if (parsed.length === 4) {
+    return (
+      typeof parsed[0] === 'string' &&
+      Object.hasOwn(SORT_COLUMNS, parsed[1]) &&
+      Array.isArray(parsed[2]) &&
+      typeof parsed[3] === 'string'
+    );
   }
   if (parsed.length === 3) {
     return (
@@ -656,6 +709,7 @@ export function sessionPageFromRows(
         ? encodeCursor({
             projectId,
             sort,
+            filters: listFiltersDigest(options),
             keys: SORT_COLUMNS[sort].map((column) => Number(lastRow[column])),
             id: last.id,
           })

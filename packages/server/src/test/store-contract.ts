@@ -432,8 +432,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await pageIds(store, { limit: 1, sort })).sort(), sort).toEqual(['a', 'b', 'c', 'd']);
       }
       // Cursors carry whole milliseconds, as the columns do: anything else was not made here.
+      const made = (await store.listSessions('shop', { limit: 1 })).nextCursor ?? '';
+      const [projectId, sort, filters] = JSON.parse(
+        atob(made.replaceAll('-', '+').replaceAll('_', '/')),
+      ) as unknown[];
       for (const keys of [[T0 + 0.5], [1e21], [Number.MAX_SAFE_INTEGER + 2]]) {
-        const cursor = btoa(JSON.stringify(['shop', 'newest', keys, 'd'])).replaceAll('=', '');
+        const cursor = btoa(JSON.stringify([projectId, sort, filters, keys, 'd'])).replaceAll('=', '');
         await expect(store.listSessions('shop', { limit: 1, cursor }), String(keys)).rejects.toBeInstanceOf(
           InvalidCursorError,
         );
