@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer } from './app';
-import { type NodeServerHandle, startNodeServer } from './node';
+import { type NodeServerHandle, startNodeServer, UNREAD_BODY_LINGER_MAX_BYTES } from './node';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import {
@@ -250,6 +250,43 @@ describe('startNodeServer', () => {
       expect(received, framing).toMatch(/^HTTP\/1\.1 413 /);
       expect(received).toContain('"code":"body_too_large"');
     }
+    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+  }, 60_000);
+
+  it('closes a connection whose client keeps pushing a refused body past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
+    const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
+    const piece = Buffer.alloc(256 * 1024, 32);
+    // Four times the cap, sent as fast as the connection takes it, answered at once with a 413
+    // for its declared length.
+    const TOTAL = 4 * UNREAD_BODY_LINGER_MAX_BYTES;
+    const sentWhenClosed = await new Promise<number>((resolve) => {
+      const socket = connect(handle.port, '127.0.0.1');
+      socket.pause();
+      let sent = 0;
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(sent));
+      socket.write(
+        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${WRITE_KEY}\r\ncontent-length: ${TOTAL}\r\n\r\n`,
+      );
+      const sendNext = () => {
+        if (sent === TOTAL) {
+          // All sent: read the answer, and the end of the connection.
+          socket.resume();
+          return;
+        }
+        socket.write(piece, (error) => {
+          if (!error) {
+            sent += piece.length;
+            sendNext();
+          }
+        });
+      };
+      sendNext();
+    });
+    // Before, the server took and dropped all of it, and would have taken more for 30 s.
+    // The kernel's buffers on both ends hold some megabytes the server never read.
+    expect(sentWhenClosed).toBeGreaterThan(0);
+    expect(sentWhenClosed).toBeLessThan(2 * UNREAD_BODY_LINGER_MAX_BYTES);
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   }, 60_000);
 

@@ -52,6 +52,16 @@ const STREAM_STALL_MAX_MS = 2 ** 31 - 1;
  */
 export const UNREAD_BODY_LINGER_MS = 30_000;
 
+/**
+ * Most bytes a connection takes and drops after such an answer (see {@link UNREAD_BODY_LINGER_MS})
+ * before it is closed. Without it, a client could push bytes as fast as the network carries them
+ * for the whole linger (gigabytes over a fast link), each one read and thrown away by the
+ * server. More than the default `maxBodyBytes` (10 MiB) and far more than a recorder's batch, so
+ * a client sending the rest of a body refused for its size still reads the answer; one that
+ * sends more is cut off, and its client sees a reset instead.
+ */
+export const UNREAD_BODY_LINGER_MAX_BYTES = 16 * 1024 * 1024;
+
 /** How often Node checks connections for the headers timeout, in ms (30 s by default). */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 
@@ -243,18 +253,27 @@ function endWhenStalled(response: ServerResponse, stallMs: number): void {
 /**
  * Once an answer has gone out before its request's body arrived whole: half-closes the
  * connection (no further request is answered on it) and drops what the client still sends,
- * for up to {@link UNREAD_BODY_LINGER_MS}, then closes it. The adapter's own cleanup gave
- * the client 500 ms, after which a client still sending had the answer reset.
+ * for up to {@link UNREAD_BODY_LINGER_MS} and {@link UNREAD_BODY_LINGER_MAX_BYTES}, then closes
+ * it. The adapter's own cleanup gave the client 500 ms, after which a client still sending had
+ * the answer reset.
  */
 function lingerAfterUnreadBody(request: IncomingMessage, response: ServerResponse): void {
   // Taken now: Node may have let go of the request's socket by the time the answer is out.
   const { socket } = request;
-  response.once('finish', () => {
+  // Before Node's own listener, which would otherwise dump the body: its parser then drops
+  // the bytes without a word, and they could not be counted.
+  response.prependOnceListener('finish', () => {
     if (request.complete || socket.destroyed) {
       return;
     }
     socket.end();
-    request.resume();
+    let dropped = 0;
+    request.on('data', (data: Buffer) => {
+      dropped += data.length;
+      if (dropped > UNREAD_BODY_LINGER_MAX_BYTES) {
+        socket.destroy();
+      }
+    });
     const timer = setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
