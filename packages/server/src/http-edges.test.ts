@@ -425,6 +425,32 @@ describe('a client that stops reading its answer', () => {
     60_000,
   );
 
+  it.each([
+    ['chunks', API_PATHS.sessionChunks],
+    ['events', API_PATHS.sessionEvents],
+  ])(
+    'closes a %s answer its client does not read even while the client keeps sending bytes',
+    async (_, path) => {
+      const { handle, counts, closedAnswers } = await stallingServer(500);
+      const socket = connect(handle.port, '127.0.0.1');
+      socket.pause();
+      socket.on('error', () => {});
+      // A GET with a chunked body, trickled a byte at a time: what arrives is read, and
+      // before, every byte read restarted the stall time, so the answer never closed.
+      socket.write(
+        `GET ${path('large')} HTTP/1.1\r\nhost: replaykit.test\r\nauthorization: Bearer ${READ_KEY}\r\ntransfer-encoding: chunked\r\n\r\n`,
+      );
+      const trickle = setInterval(() => socket.write('1\r\na\r\n'), 100);
+      cleanups.push(async () => {
+        clearInterval(trickle);
+        socket.destroy();
+      });
+      await vi.waitFor(() => expect(closedAnswers).toContain(path('large')), { timeout: 30_000 });
+      await vi.waitFor(() => expect(counts.open).toBe(0));
+    },
+    60_000,
+  );
+
   it('lets a slow client that keeps reading take the whole answer', async () => {
     // Reading 64 KiB every 20 ms takes seconds in all, several times the limit, while the
     // kernel passes on what it read in steps of a few hundred ms, well within it.

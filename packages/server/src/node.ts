@@ -5,7 +5,7 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
@@ -36,7 +36,9 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
  * is closed and the read behind it stopped (the store reader of a `/chunks` stream, the body
  * of `/events` held in memory). Node has no write timeout: a client that stopped reading (a
  * frozen tab, a stuck proxy) held both until shutdown. The time restarts whenever the
- * client takes some of the answer, so a slow client is not cut, only one that takes nothing.
+ * client takes some of the answer, so a slow client is not cut, only one that takes nothing;
+ * what the client sends meanwhile does not count. Checked every second (or every
+ * `streamStallMs`, if shorter), so the connection closes within that much after the limit.
  */
 export const STREAM_STALL_MS = 30_000;
 
@@ -233,21 +235,58 @@ function checkStreamStallMs(stallMs: number): number {
   return stallMs;
 }
 
+/** How often an answer is checked for a client that stopped reading it, at most, in ms. */
+const STALL_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * A mark of how much of what was written to `socket` the kernel has taken, which changes when
+ * the client takes some of the answer, and only then (a write waiting in the socket's buffer
+ * does not change it, nor does anything the client sends).
+ */
+function writeProgress(socket: Socket): string {
+  // bytesWritten counts every byte written, writableLength those not sent yet, among them the
+  // write in progress, whole until it is done. A large write (a whole /events body) is done
+  // only once the kernel has taken all of it: libuv's write queue, which Node's own socket
+  // timeout reads too, shrinks as it takes parts of it.
+  const queued = (socket as Socket & { _handle?: { writeQueueSize?: number } | null })._handle
+    ?.writeQueueSize;
+  return `${socket.bytesWritten - socket.writableLength}:${queued ?? 0}`;
+}
+
 /**
  * Closes the connection of `response` once its client has taken none of it for `stallMs`,
  * which stops the read behind it (the adapter cancels the body stream when the response
- * closes). The clock is the socket's idle timer, which restarts whenever bytes of a write
- * leave (a slow client) or arrive.
+ * closes). Only what the client takes counts: Node's socket timeout, used before, also
+ * restarted whenever bytes arrived, so a client that kept sending (a GET with a body trickled
+ * a byte at a time) held the answer and its store reader for as long as it liked.
  */
 function endWhenStalled(response: ServerResponse, stallMs: number): void {
-  response.setTimeout(stallMs, () => {
-    // Idle with nothing left to send is not the client's stall: the handler is waiting (for
-    // the store, for a body, which has its own timeout), and the idle timer restarts with
-    // its next write. A listener here also keeps Node from closing the connection itself.
-    if ((response.socket?.writableLength ?? 0) > 0) {
-      response.destroy();
-    }
-  });
+  const watch = (socket: Socket) => {
+    let progress = writeProgress(socket);
+    let movedAt = performance.now();
+    const timer = setInterval(
+      () => {
+        const now = writeProgress(socket);
+        // Nothing left to send is not the client's stall: the handler is waiting (for the
+        // store, for a body, which has its own timeout).
+        if (socket.writableLength === 0 || now !== progress) {
+          progress = now;
+          movedAt = performance.now();
+        } else if (performance.now() - movedAt >= stallMs) {
+          response.destroy();
+        }
+      },
+      Math.min(stallMs, STALL_CHECK_INTERVAL_MS),
+    );
+    timer.unref();
+    response.once('close', () => clearInterval(timer));
+  };
+  if (response.socket) {
+    watch(response.socket);
+  } else {
+    // A pipelined request's answer gets its connection once the answers before it are out.
+    response.once('socket', watch);
+  }
 }
 
 /**
