@@ -19,6 +19,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyErrorRefusal, type DecodedBatch } from './batch-decode';
 import { BodyError, decodeUtf8, gunzipLimited, isGzip, readRequestBody } from './body';
+import { cutAnswer } from './broken-answer';
 import { shiftEvents } from './ingest';
 import { acquireBatchDecoder } from './ingest-pool';
 import { checkQueryParameters, parseListQuery, QueryError, wholeNumber } from './list-query';
@@ -221,6 +222,13 @@ const DAY_MS = 24 * 60 * 60 * 1_000;
 /** What a reader of a session deleted while it was read hears (404, or a broken stream). */
 const SESSION_DELETED_MESSAGE =
   'The session was deleted while it was being read (DELETE, or retention); its recording is gone.';
+
+/** Why a chunk stream broke off, as the server's log says it: no failure of the server. */
+const STREAM_DELETED_REASON =
+  'the session was deleted while it was being read (DELETE, or retention); the client hears 404 when it resumes';
+
+/** Why a chunk stream broke off after a store failure, which `onError` receives on its own. */
+const STREAM_FAILED_REASON = 'reading the session from the store failed (logged as an error on its own)';
 
 /** The sweeper must never keep a process alive on its own (timers of runtimes without `unref` do not). */
 function unrefTimer(timer: unknown): void {
@@ -752,6 +760,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
 
   /** Streams batches as NDJSON lines, one decoded batch at a time, so memory stays bounded by one batch. */
   function chunkStream(
+    request: Request,
     first: IteratorResult<StoredBatch>,
     iterator: AsyncIterator<StoredBatch>,
   ): ReadableStream<Uint8Array> {
@@ -781,11 +790,22 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
             if (!cancelled) {
               // The status line is gone: a broken stream is all that can tell the client. It
               // resumes from the last complete line, and hears 404 if the session was deleted.
-              if (error instanceof SessionDeletedError) {
-                controller.error(new Error(SESSION_DELETED_MESSAGE));
-              } else {
+              const deleted = error instanceof SessionDeletedError;
+              if (!deleted) {
                 reportError(error);
-                controller.error(new Error('The session stream failed; resume with windowId and fromSeq.'));
+              }
+              // Where the HTTP server can cut the connection itself, it does and logs one line;
+              // the stream then ends, and what follows the cut goes nowhere.
+              if (cutAnswer(request, deleted ? STREAM_DELETED_REASON : STREAM_FAILED_REASON)) {
+                controller.close();
+              } else {
+                controller.error(
+                  new Error(
+                    deleted
+                      ? SESSION_DELETED_MESSAGE
+                      : 'The session stream failed; resume with windowId and fromSeq.',
+                  ),
+                );
               }
             }
             await iterator.return?.();
@@ -1436,7 +1456,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     // The first batch is read before answering, so a store that fails up front gets a 503
     // rather than a 200 with a broken stream.
     const first = await fromStore(() => iterator.next());
-    return new Response(chunkStream(first, iterator), {
+    return new Response(chunkStream(context.req.raw, first, iterator), {
       status: 200,
       headers: { 'content-type': NDJSON_CONTENT_TYPE, 'cache-control': 'no-store' },
     });

@@ -368,6 +368,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       host,
       port,
       lightweightGlobals: options.ownsProcess,
+      onAnswerBroken: log,
       server: {
         async fetch(request) {
           const startedAt = performance.now();

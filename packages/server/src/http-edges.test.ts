@@ -284,6 +284,97 @@ describe.each([
     expect(counts).toEqual({ read: 0, open: 0 });
   });
 
+  it('logs a chunk stream cut off by its session’s deletion in one line, and one its client left not at all', async () => {
+    const real = await openStore();
+    cleanups.push(() => real.close());
+    // Each stream's reads wait at its third batch until the test opens the gate.
+    let atGate: () => void = () => {};
+    let openGate: () => void = () => {};
+    const gated: Store = {
+      ...real,
+      async *readBatches(projectId, sessionId, options) {
+        let read = 0;
+        for await (const stored of real.readBatches(projectId, sessionId, options)) {
+          if (++read === 3) {
+            await new Promise<void>((resolve) => {
+              openGate = resolve;
+              atGate();
+            });
+          }
+          yield stored;
+        }
+      },
+    };
+    const errors: unknown[] = [];
+    const replayServer = createReplayServer({
+      store: gated,
+      projects: TEST_PROJECTS,
+      onError: (error) => errors.push(error),
+    });
+    cleanups.push(async () => replayServer.close());
+    const lines: string[] = [];
+    const handle = await startNodeServer({
+      server: replayServer,
+      port: 0,
+      onAnswerBroken: (line) => lines.push(line),
+    });
+    cleanups.push(() => handle.close());
+    const printed = [
+      vi.spyOn(console, 'error').mockImplementation(() => {}),
+      vi.spyOn(console, 'warn').mockImplementation(() => {}),
+      vi.spyOn(console, 'info').mockImplementation(() => {}),
+    ];
+    cleanups.push(async () => {
+      for (const spy of printed) {
+        spy.mockRestore();
+      }
+    });
+    // More batches than PostgreSQL's store reads in one page (16), so that some are read
+    // after the deletion.
+    await storeSession(handle, 'left', 20, 1_000);
+    await storeSession(handle, 'deleted', 20, 1_000);
+
+    /** Reads a session's chunks until the reads wait at the gate; `ended` settles with the answer. */
+    const readUntilGate = async (sessionId: string) => {
+      const gateReached = new Promise<void>((resolve) => {
+        atGate = resolve;
+      });
+      const request = httpRequest(`${handle.url}${API_PATHS.sessionChunks(sessionId)}?windowId=window-1`, {
+        headers: { authorization: `Bearer ${READ_KEY}` },
+      });
+      const ended = new Promise<string>((resolve) => {
+        request.on('error', () => resolve('error'));
+        request.on('response', (response) => {
+          response.on('error', () => resolve('error'));
+          response.on('end', () => resolve('end'));
+          response.resume();
+        });
+      });
+      request.end();
+      await gateReached;
+      return { request, ended };
+    };
+
+    const leaving = await readUntilGate('left');
+    leaving.request.destroy();
+    await leaving.ended;
+    openGate();
+    const deleting = await readUntilGate('deleted');
+    expect(await real.deleteSession('shop', 'deleted')).toBe(true);
+    openGate();
+    // The client sees a broken stream, never a whole one.
+    expect(await deleting.ended).toBe('error');
+    await vi.waitFor(() => expect(lines.length).toBe(1));
+    // Before, Node's adapter printed the stream's error with its stack trace (console.error).
+    expect(lines).toEqual([
+      'GET /v1/sessions/deleted/chunks broke off after its headers went out: the session was deleted while it was being read (DELETE, or retention); the client hears 404 when it resumes',
+    ]);
+    for (const spy of printed) {
+      expect(spy).not.toHaveBeenCalled();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it.each([
     ['chunks', API_PATHS.sessionChunks],
     ['events', API_PATHS.sessionEvents],

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
+import { markCuttable } from './broken-answer';
 import { checkOptionNames, optionNames } from './option-names';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
@@ -97,6 +98,12 @@ export interface StartNodeServerOptions {
   /** How long an answer may wait for its client to read any of it, in ms; default {@link STREAM_STALL_MS}. */
   streamStallMs?: number;
   /**
+   * Receives one line (no stack trace) for each answer cut off after its headers went out: a
+   * chunk stream of a session deleted meanwhile, or whose store read failed (which the fetch
+   * handler's `onError` receives on its own). Default: `console.warn`.
+   */
+  onAnswerBroken?: (line: string) => void;
+  /**
    * Replace the process's global `Request` and `Response` with @hono/node-server's lighter
    * ones, which skip the Web stream machinery for plain bodies (measured: about 80 µs less
    * CPU per ingest request). Only for a process that runs nothing but this server, such as
@@ -113,6 +120,7 @@ const START_OPTION_NAMES = optionNames<StartNodeServerOptions>({
   host: true,
   closeGraceMs: true,
   streamStallMs: true,
+  onAnswerBroken: true,
   lightweightGlobals: true,
 });
 
@@ -155,19 +163,36 @@ function adapterError(error: unknown): Response {
   );
 }
 
+/** Where a line about a broken answer goes when no `onAnswerBroken` is given. */
+function warnAnswerBroken(line: string): void {
+  console.warn(line);
+}
+
 function nodeListener(
   server: { fetch(request: Request): Response | Promise<Response> },
   overrideGlobalObjects: boolean,
   ownsConnections: boolean,
+  onAnswerBroken: (line: string) => void,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener((request) => server.fetch(markLengthEnforced(request)), {
-    hostname: DEFAULT_REQUEST_HOST,
-    overrideGlobalObjects,
-    // startNodeServer discards a body left unread itself (lingerAfterUnreadBody); Node
-    // servers of an application keep the adapter's cleanup.
-    autoCleanupIncoming: !ownsConnections,
-    errorHandler: adapterError,
-  });
+  return getRequestListener(
+    (request, { incoming, outgoing }) => {
+      const cut = (reason: string) => {
+        // The path only, as `replaykit serve` logs requests: the query may hold a key.
+        const path = (incoming.url ?? '').split('?', 1)[0];
+        onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
+        outgoing.destroy();
+      };
+      return server.fetch(markCuttable(markLengthEnforced(request), cut));
+    },
+    {
+      hostname: DEFAULT_REQUEST_HOST,
+      overrideGlobalObjects,
+      // startNodeServer discards a body left unread itself (lingerAfterUnreadBody); Node
+      // servers of an application keep the adapter's cleanup.
+      autoCleanupIncoming: !ownsConnections,
+      errorHandler: adapterError,
+    },
+  );
 }
 
 /**
@@ -180,7 +205,7 @@ function nodeListener(
 export function toNodeListener(server: {
   fetch(request: Request): Response | Promise<Response>;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return nodeListener(server, false, false);
+  return nodeListener(server, false, false, warnAnswerBroken);
 }
 
 /**
@@ -344,7 +369,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     },
     // Keeps the process's global Request and Response untouched unless asked: this server
     // may be embedded in a host application.
-    nodeListener(server, lightweightGlobals, true),
+    nodeListener(server, lightweightGlobals, true, options.onAnswerBroken ?? warnAnswerBroken),
   );
   httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Without this listener Node sends "100 Continue" before the handler has seen the headers.
