@@ -64,6 +64,24 @@ async function serve(store: Store, options: Partial<ReplayServerOptions> = {}): 
   return handle;
 }
 
+/** Serves a Node listener on an HTTP server of its own, as an application mounts toNodeListener. */
+async function listenMounted(
+  listener: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<NodeServerHandle> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 function memoryStore(): Store {
   const store = createSqliteStore({ filename: ':memory:' });
   cleanups.push(() => store.close());
@@ -445,13 +463,19 @@ describe('a client that stops reading its answer', () => {
    * A server on SQLite with a short stall limit. `closedAnswers` lists the paths of the
    * answers whose connection the server closed or that it finished, as Node reports them.
    */
-  async function stallingServer(streamStallMs: number) {
+  async function stallingServer(
+    streamStallMs: number,
+    mount: 'startNodeServer' | 'toNodeListener' = 'startNodeServer',
+  ) {
     const real = createSqliteStore({ filename: join(directory, `stall-${Date.now()}.db`) });
     cleanups.push(() => real.close());
     const { store, counts } = countingReads(real);
     const replayServer = createReplayServer({ store, projects: TEST_PROJECTS, onError: () => {} });
     cleanups.push(async () => replayServer.close());
-    const handle = await startNodeServer({ server: replayServer, port: 0, streamStallMs });
+    const handle =
+      mount === 'startNodeServer'
+        ? await startNodeServer({ server: replayServer, port: 0, streamStallMs })
+        : await listenMounted(toNodeListener(replayServer, { streamStallMs }));
     cleanups.push(() => handle.close());
     const closedAnswers: string[] = [];
     const onRequest = (message: unknown) => {
@@ -541,6 +565,21 @@ describe('a client that stops reading its answer', () => {
     },
     60_000,
   );
+
+  it('closes a chunks answer its client stopped reading on the application’s own server, through toNodeListener', async () => {
+    const { handle, counts, closedAnswers } = await stallingServer(500, 'toNodeListener');
+    const client = pausedGet(handle.port, API_PATHS.sessionChunks('large'));
+    // Before, only startNodeServer watched its answers: mounted in an application's server,
+    // the answer and its store reader waited for the client as long as the connection lasted.
+    await vi.waitFor(() => expect(closedAnswers).toContain(API_PATHS.sessionChunks('large')), {
+      timeout: 30_000,
+    });
+    await vi.waitFor(() => expect(counts.open).toBe(0));
+    expect(counts.read).toBeLessThan(BATCHES);
+    expect((await client.text()).endsWith('\r\n0\r\n\r\n')).toBe(false);
+    // The application's server goes on serving.
+    expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
+  }, 60_000);
 
   it('lets a slow client that keeps reading take the whole answer', async () => {
     // Reading 64 KiB every 20 ms takes seconds in all, several times the limit, while the

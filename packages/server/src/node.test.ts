@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer } from './app';
-import { type NodeServerHandle, startNodeServer, UNREAD_BODY_LINGER_MAX_BYTES } from './node';
+import { type NodeServerHandle, startNodeServer, toNodeListener, UNREAD_BODY_LINGER_MAX_BYTES } from './node';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import {
@@ -440,7 +440,14 @@ describe('startNodeServer', () => {
       await expect(startNodeServer({ server, port: 0, streamStallMs })).rejects.toThrow(
         `startNodeServer: streamStallMs must be a whole number of ms from 1 to 2147483647 (about 24 days); got ${streamStallMs}.`,
       );
+      expect(() => toNodeListener(server, { streamStallMs })).toThrow(
+        `toNodeListener: streamStallMs must be a whole number of ms from 1 to 2147483647 (about 24 days); got ${streamStallMs}.`,
+      );
     }
+    const misspelt = { streamStalMs: 100 } as Parameters<typeof toNodeListener>[1];
+    expect(() => toNodeListener(server, misspelt)).toThrow(
+      'toNodeListener: unknown option "streamStalMs" (did you mean "streamStallMs"?)',
+    );
   });
 
   it('rejects when the port is taken', async () => {

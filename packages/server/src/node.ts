@@ -85,16 +85,8 @@ export const IDLE_CLOSE_DELAY_MS = 250;
  */
 const DEFAULT_REQUEST_HOST = 'localhost';
 
-/** Options of {@link startNodeServer}. */
-export interface StartNodeServerOptions {
-  /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
-  server: { fetch(request: Request): Response | Promise<Response> };
-  /** TCP port; 0 picks a free one (read it back from `url` or `port`). */
-  port: number;
-  /** Interface to listen on; default `127.0.0.1` (loopback only). */
-  host?: string;
-  /** Grace period of `close()` for in-flight requests, in ms. */
-  closeGraceMs?: number;
+/** Options of {@link toNodeListener}, which {@link startNodeServer} takes too. */
+export interface NodeListenerOptions {
   /** How long an answer may wait for its client to read any of it, in ms; default {@link STREAM_STALL_MS}. */
   streamStallMs?: number;
   /**
@@ -103,6 +95,24 @@ export interface StartNodeServerOptions {
    * handler's `onError` receives on its own). Default: `console.warn`.
    */
   onAnswerBroken?: (line: string) => void;
+}
+
+/** The option names of {@link toNodeListener}, complete by type: a misspelt one is refused. */
+const LISTENER_OPTION_NAMES = optionNames<NodeListenerOptions>({
+  streamStallMs: true,
+  onAnswerBroken: true,
+});
+
+/** Options of {@link startNodeServer}. */
+export interface StartNodeServerOptions extends NodeListenerOptions {
+  /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
+  server: { fetch(request: Request): Response | Promise<Response> };
+  /** TCP port; 0 picks a free one (read it back from `url` or `port`). */
+  port: number;
+  /** Interface to listen on; default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** Grace period of `close()` for in-flight requests, in ms. */
+  closeGraceMs?: number;
   /**
    * Replace the process's global `Request` and `Response` with @hono/node-server's lighter
    * ones, which skip the Web stream machinery for plain bodies (measured: about 80 µs less
@@ -200,12 +210,21 @@ function nodeListener(
  * Fastify (as a raw handler) or `http.createServer`. The URL it sees is the request's
  * `url` as the framework passes it: Express strips the mount path, so
  * `app.use('/replaykit', toNodeListener(server))` serves `/replaykit/v1/ingest` as `/v1/ingest`.
- * Mount it before any body parser: it reads the raw body itself.
+ * Mount it before any body parser: it reads the raw body itself. Like {@link startNodeServer},
+ * it closes the connection of an answer its client stopped reading (`streamStallMs`): that
+ * connection carries nothing else until the answer is out.
  */
-export function toNodeListener(server: {
-  fetch(request: Request): Response | Promise<Response>;
-}): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return nodeListener(server, false, false, warnAnswerBroken);
+export function toNodeListener(
+  server: { fetch(request: Request): Response | Promise<Response> },
+  options: NodeListenerOptions = {},
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  checkOptionNames(options, LISTENER_OPTION_NAMES, 'toNodeListener');
+  const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS, 'toNodeListener');
+  const listener = nodeListener(server, false, false, options.onAnswerBroken ?? warnAnswerBroken);
+  return (request, response) => {
+    endWhenStalled(response, streamStallMs);
+    return listener(request, response);
+  };
 }
 
 /**
@@ -251,10 +270,10 @@ function continueWhenBodyIsRead(request: IncomingMessage, response: ServerRespon
   });
 }
 
-function checkStreamStallMs(stallMs: number): number {
+function checkStreamStallMs(stallMs: number, where: string): number {
   if (!Number.isInteger(stallMs) || stallMs < 1 || stallMs > STREAM_STALL_MAX_MS) {
     throw new Error(
-      `startNodeServer: streamStallMs must be a whole number of ms from 1 to ${STREAM_STALL_MAX_MS} (about 24 days); got ${String(stallMs)}.`,
+      `${where}: streamStallMs must be a whole number of ms from 1 to ${STREAM_STALL_MAX_MS} (about 24 days); got ${String(stallMs)}.`,
     );
   }
   return stallMs;
@@ -359,7 +378,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     closeGraceMs = DEFAULT_CLOSE_GRACE_MS,
     lightweightGlobals = false,
   } = options;
-  const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS);
+  const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS, 'startNodeServer');
   const httpServer = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
