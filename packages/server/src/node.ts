@@ -222,7 +222,7 @@ export function toNodeListener(
   const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS, 'toNodeListener');
   const listener = nodeListener(server, false, false, options.onAnswerBroken ?? warnAnswerBroken);
   return (request, response) => {
-    endWhenStalled(response, streamStallMs);
+    endWhenStalled(request, response, streamStallMs);
     return listener(request, response);
   };
 }
@@ -304,7 +304,12 @@ function writeProgress(socket: Socket): string {
  * restarted whenever bytes arrived, so a client that kept sending (a GET with a body trickled
  * a byte at a time) held the answer and its store reader for as long as it liked.
  */
-function endWhenStalled(response: ServerResponse, stallMs: number): void {
+function endWhenStalled(request: IncomingMessage, response: ServerResponse, stallMs: number): void {
+  // Only reads answer with more than a socket buffer takes at once (a /chunks stream, an
+  // /events body); other answers are a few hundred bytes, and ingest needs no timer of its own.
+  if (request.method !== 'GET') {
+    return;
+  }
   const watch = (socket: Socket) => {
     let progress = writeProgress(socket);
     let movedAt = performance.now();
@@ -400,7 +405,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   // while an earlier one is being answered, and a refusal written then would corrupt that answer.
   const unanswered = new WeakMap<Duplex, number>();
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    endWhenStalled(response, streamStallMs);
+    endWhenStalled(request, response, streamStallMs);
     lingerAfterUnreadBody(request, response);
     const { socket } = response;
     if (socket) {
