@@ -256,7 +256,7 @@ describe('<SessionList>', () => {
     expect(firstRow).toHaveTextContent('1:01');
     expect(firstRow).toHaveTextContent('https://shop.test/checkout');
     expect(firstRow).toHaveTextContent('7');
-    expect(within(firstRow).getAllByRole('cell')[6]).toHaveTextContent('3');
+    expect(within(firstRow).getAllByRole('cell')[6]).toHaveTextContent(/^1\s*2 failed requests$/);
     expect(String(fetch.mock.calls[0]![0])).toBe('https://replay.test/v1/sessions?sort=newest&limit=25');
     expect(fetch.mock.calls[0]![1]?.headers).toEqual({ authorization: 'Bearer rk_read' });
 
@@ -282,6 +282,27 @@ describe('<SessionList>', () => {
 
     await userEvent.click(screen.getAllByRole('button', { name: /^Play the recording/ })[2]!);
     expect(onSelect).toHaveBeenCalledWith(expect.objectContaining({ id: 's3' }));
+  });
+
+  it('counts in Errors only the errors that "With errors" and "Most errors" go by, naming the rest apart', async () => {
+    // The server's hasErrors filter and most_errors sort count $error events only: a session
+    // with console errors and failed requests but no error must not show a red error count.
+    const body = {
+      sessions: [
+        sessionSummary({ id: 'quiet', errorCount: 0, consoleErrorCount: 2, failedRequestCount: 1 }),
+        sessionSummary({ id: 'broken', errorCount: 1 }),
+      ],
+      nextCursor: null,
+    };
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => new Response(JSON.stringify(body)));
+    render(<SessionList fetch={fetch} onSelect={() => undefined} />);
+    const [, quietRow, brokenRow] = within(await screen.findByRole('table')).getAllByRole('row');
+    const quietErrors = within(quietRow!).getAllByRole('cell')[6]!;
+    expect(quietErrors).toHaveTextContent(/^0\s*2 console errors, 1 failed request$/);
+    expect(quietErrors).toHaveAttribute('data-errors', 'false');
+    const brokenErrors = within(brokenRow!).getAllByRole('cell')[6]!;
+    expect(brokenErrors).toHaveTextContent(/^1$/);
+    expect(brokenErrors).toHaveAttribute('data-errors', 'true');
   });
 
   it('filters by a range of whole local days, the last one included', async () => {

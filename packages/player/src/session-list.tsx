@@ -117,8 +117,23 @@ function queryOf(fields: FilterFields, limit: number): SessionListQuery {
   };
 }
 
-function errorsOf(session: SessionSummary): number {
-  return (session.errorCount ?? 0) + (session.consoleErrorCount ?? 0) + (session.failedRequestCount ?? 0);
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Console errors and failed requests, named apart from the errors: "With errors" and "Most
+ * errors" count `$error` events only, so the number in the Errors column must be that one.
+ */
+function otherProblemsOf(session: SessionSummary): string | null {
+  // Summaries stored by older servers may lack the counts.
+  const consoleErrors = session.consoleErrorCount ?? 0;
+  const failedRequests = session.failedRequestCount ?? 0;
+  const problems = [
+    consoleErrors > 0 ? plural(consoleErrors, 'console error') : null,
+    failedRequests > 0 ? plural(failedRequests, 'failed request') : null,
+  ].filter((problem) => problem !== null);
+  return problems.length === 0 ? null : problems.join(', ');
 }
 
 /**
@@ -352,7 +367,12 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
                     {session.firstUrl ?? '—'}
                   </td>
                   <td>{session.clickCount}</td>
-                  <td data-errors={errorsOf(session) > 0}>{errorsOf(session)}</td>
+                  <td data-errors={(session.errorCount ?? 0) > 0}>
+                    {session.errorCount ?? 0}
+                    {otherProblemsOf(session) !== null && (
+                      <span className="rk-error-detail">{otherProblemsOf(session)}</span>
+                    )}
+                  </td>
                   <td>
                     <button
                       type="button"
