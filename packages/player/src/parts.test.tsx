@@ -305,19 +305,46 @@ describe('<SessionList>', () => {
     expect(brokenErrors).toHaveAttribute('data-errors', 'true');
   });
 
-  it('filters by a range of whole local days, the last one included', async () => {
+  /** Renders a list, then applies a range of the days `fromDay` to `toDay` (`yyyy-mm-dd`). */
+  async function applyDays(fromDay: string, toDay: string) {
     const fetch = vi.fn<typeof globalThis.fetch>(async () => listResponse(['s1'], null));
     render(<SessionList fetch={fetch} onSelect={() => undefined} />);
     await screen.findByRole('table');
     const from = screen.getByLabelText('From');
     const to = screen.getByLabelText('To');
-    fireEvent.change(from, { target: { value: '2026-03-28' } });
-    fireEvent.change(to, { target: { value: '2026-03-29' } });
+    fireEvent.change(from, { target: { value: fromDay } });
+    fireEvent.change(to, { target: { value: toDay } });
     await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    return { fetch, from, to };
+  }
+
+  it('filters by a range of whole local days, the last one included', async () => {
+    const { fetch } = await applyDays('2026-03-28', '2026-03-29');
     await waitFor(() => expect(String(fetch.mock.lastCall![0])).toContain('from='));
     const params = new URL(String(fetch.mock.lastCall![0]), 'https://replay.test').searchParams;
     expect(Number(params.get('from'))).toBe(new Date(2026, 2, 28).getTime());
     expect(Number(params.get('to'))).toBe(new Date(2026, 2, 30).getTime());
+  });
+
+  it('says a date range that ends before it starts is the wrong way round, instead of asking the server', async () => {
+    const { fetch, from, to } = await applyDays('2026-03-29', '2026-03-28');
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(
+      '"From" (2026-03-29) is after "To" (2026-03-28); pick a From day on or before the To day, or clear one of them.',
+    );
+    expect(from).toHaveAccessibleDescription(alert.textContent ?? '');
+    expect(from).toHaveAttribute('aria-invalid', 'true');
+    // A new sort does not send the reversed range either; the rows shown stay.
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'longest');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole('table')).toBeInTheDocument();
+
+    fireEvent.change(to, { target: { value: '2026-03-29' } });
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    expect(String(fetch.mock.lastCall![0])).toContain('sort=longest');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(from).not.toHaveAttribute('aria-invalid');
   });
 
   it('explains a refused read key, and retries', async () => {

@@ -66,6 +66,12 @@ interface FilterFields {
   sort: SessionSort;
 }
 
+/** The two ends of the date range, as the form shows them. */
+const DATE_FIELDS = [
+  { name: 'from', label: 'From' },
+  { name: 'to', label: 'To' },
+] as const;
+
 /** The local calendar day of a time, as a date input's `yyyy-mm-dd` value. */
 function toDateInput(ms: number | undefined): string {
   if (ms === undefined) {
@@ -161,7 +167,10 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
   const [query, setQuery] = useState<SessionListQuery>(() => queryOf(fieldsOf(initialQuery), pageSize));
   const [state, setState] = useState<ListState>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  /** Why the filters were not applied: a date range that ends before it starts. */
+  const [rangeError, setRangeError] = useState<string | null>(null);
   const headingId = useId();
+  const rangeErrorId = useId();
   /** Aborts when the list shown is replaced (other filters, a retry, unmount): its pages are stale then. */
   const listSignalRef = useRef<AbortSignal | null>(null);
 
@@ -256,10 +265,25 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     }
   };
 
+  /** Lists what `next` asks for, unless its days are the wrong way round (the server would refuse them). */
+  const apply = (next: FilterFields) => {
+    // `yyyy-mm-dd` strings sort as the days do.
+    if (next.from !== '' && next.to !== '' && next.from > next.to) {
+      setRangeError(
+        `"From" (${next.from}) is after "To" (${next.to}); pick a From day on or before the To day, or clear one of them`,
+      );
+      return;
+    }
+    setRangeError(null);
+    setQuery(queryOf(next, pageSize));
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setQuery(queryOf(fields, pageSize));
+    apply(fields);
   };
+  // Both days are marked: either may be the one to change.
+  const rangeInvalidProps =
+    rangeError === null ? {} : ({ 'aria-invalid': true, 'aria-describedby': rangeErrorId } as const);
   const set = <K extends keyof FilterFields>(name: K, value: FilterFields[K]) =>
     setFields((previous) => ({ ...previous, [name]: value }));
 
@@ -284,12 +308,17 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
           URL contains{' '}
           <input value={fields.urlContains} onChange={(e) => set('urlContains', e.currentTarget.value)} />
         </label>
-        <label>
-          From <input type="date" value={fields.from} onChange={(e) => set('from', e.currentTarget.value)} />
-        </label>
-        <label>
-          To <input type="date" value={fields.to} onChange={(e) => set('to', e.currentTarget.value)} />
-        </label>
+        {DATE_FIELDS.map(({ name, label }) => (
+          <label key={name}>
+            {label}{' '}
+            <input
+              type="date"
+              value={fields[name]}
+              {...rangeInvalidProps}
+              onChange={(e) => set(name, e.currentTarget.value)}
+            />
+          </label>
+        ))}
         <label>
           Min. duration (s)
           <input
@@ -315,7 +344,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
             onChange={(e) => {
               const sort = e.currentTarget.value as SessionSort;
               set('sort', sort);
-              setQuery(queryOf({ ...fields, sort }, pageSize));
+              apply({ ...fields, sort });
             }}
           >
             <option value="newest">Newest</option>
@@ -324,6 +353,9 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
           </select>
         </label>
         <button type="submit">Apply</button>
+        {rangeError !== null && (
+          <p id={rangeErrorId} role="alert" className="rk-message rk-filter-error">{`${rangeError}.`}</p>
+        )}
       </form>
       {state.kind === 'loading' && <p role="status">Loading recordings…</p>}
       {state.kind === 'error' && (
