@@ -369,56 +369,59 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
       {state.kind === 'ready' && state.sessions.length === 0 && <p>No recordings match.</p>}
       {state.kind === 'ready' && state.sessions.length > 0 && (
         <>
-          <table className="rk-sessions">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Active</th>
-                <th scope="col">First URL</th>
-                <th scope="col">Clicks</th>
-                <th scope="col">Errors</th>
-                <th scope="col">
-                  <span className="rk-visually-hidden">Open</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.sessions.map((session) => (
-                <tr key={session.id} aria-selected={session.id === selectedId} data-session-id={session.id}>
-                  <td>{session.userId ?? 'Anonymous'}</td>
-                  <td>
-                    <time dateTime={new Date(session.startedAt).toISOString()}>
-                      {new Date(session.startedAt).toLocaleString()}
-                    </time>
-                  </td>
-                  <td>{formatTime(session.durationMs)}</td>
-                  <td>{session.activeMs === undefined ? '—' : formatTime(session.activeMs)}</td>
-                  <td className="rk-url" title={session.firstUrl ?? undefined}>
-                    {session.firstUrl ?? '—'}
-                  </td>
-                  <td>{session.clickCount}</td>
-                  <td data-errors={(session.errorCount ?? 0) > 0}>
-                    {session.errorCount ?? 0}
-                    {otherProblemsOf(session) !== null && (
-                      <span className="rk-error-detail">{otherProblemsOf(session)}</span>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      data-session-id={session.id}
-                      aria-label={`Play the recording of ${session.userId ?? 'an anonymous user'} from ${new Date(session.startedAt).toLocaleString()}`}
-                      onClick={() => onSelect(session)}
-                    >
-                      Play
-                    </button>
-                  </td>
+          {/* The table scrolls sideways by itself in a narrow window, not the host's whole page. */}
+          <div className="rk-sessions-scroll">
+            <table className="rk-sessions">
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Active</th>
+                  <th scope="col">First URL</th>
+                  <th scope="col">Clicks</th>
+                  <th scope="col">Errors</th>
+                  <th scope="col">
+                    <span className="rk-visually-hidden">Open</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {state.sessions.map((session) => (
+                  <tr key={session.id} aria-selected={session.id === selectedId} data-session-id={session.id}>
+                    <td>{session.userId ?? 'Anonymous'}</td>
+                    <td>
+                      <time dateTime={new Date(session.startedAt).toISOString()}>
+                        {new Date(session.startedAt).toLocaleString()}
+                      </time>
+                    </td>
+                    <td>{formatTime(session.durationMs)}</td>
+                    <td>{session.activeMs === undefined ? '—' : formatTime(session.activeMs)}</td>
+                    <td className="rk-url" title={session.firstUrl ?? undefined}>
+                      {session.firstUrl ?? '—'}
+                    </td>
+                    <td>{session.clickCount}</td>
+                    <td data-errors={(session.errorCount ?? 0) > 0}>
+                      {session.errorCount ?? 0}
+                      {otherProblemsOf(session) !== null && (
+                        <span className="rk-error-detail">{otherProblemsOf(session)}</span>
+                      )}
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        data-session-id={session.id}
+                        aria-label={`Play the recording of ${session.userId ?? 'an anonymous user'} from ${new Date(session.startedAt).toLocaleString()}`}
+                        onClick={() => onSelect(session)}
+                      >
+                        Play
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {state.moreError !== null && (
             <p role="alert" className="rk-message">{`Could not load more recordings: ${state.moreError}.`}</p>
           )}
