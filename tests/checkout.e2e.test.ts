@@ -133,6 +133,20 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     greyChartOffsetMs = greyAt - (timestamps[0] ?? 0);
   });
 
+  it('records the way to the replays page, but nothing of that page: not its list, nor its requests', async () => {
+    // The shopper's last step opens the replays page, whose list asks the replaykit server for
+    // sessions while the shop's recorder is still stopping.
+    const { session } = await api<SessionResponse>(API_PATHS.session(sessionId));
+    expect(session.urls).toContain(`${stack.demoUrl}/replays`);
+    expect(session.failedRequestCount).toBe(0);
+    const { events } = await api<SessionEventsResponse>(API_PATHS.sessionEvents(sessionId));
+    const requestedUrls = events
+      .filter((event) => isCustomEvent(event) && event.data.tag === ReservedEvent.Network)
+      .map((event) => String((event.data as { payload?: { url?: string } }).payload?.url));
+    expect(requestedUrls.filter((url) => url.startsWith(stack.serverUrl))).toEqual([]);
+    expect(JSON.stringify(events)).not.toContain('Recorded sessions');
+  });
+
   it('never let the typed email or card number leave the browser or reach the store', async () => {
     expect(sentBodies.length).toBeGreaterThan(0);
     const everythingSent = sentBodies.join('\n');
