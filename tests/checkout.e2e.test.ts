@@ -299,4 +299,20 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await page.waitForTimeout(500);
     expect(new URL(page.url()).searchParams.get('t')).toBeNull();
   });
+
+  it('brings the session chosen in the list into view, with focus on its heading', async () => {
+    // The player sits below the list: in this window, out of sight until scrolled to.
+    await page.goto(`${stack.demoUrl}/replays`);
+    await page.locator(`button[data-session-id="${sessionId}"]`).click();
+    const heading = page.getByRole('heading', { name: `Session ${sessionId}` });
+    await expect.poll(() => heading.evaluate((element) => element === document.activeElement)).toBe(true);
+    const seek = page.getByRole('slider', { name: 'Seek' });
+    await seek.waitFor();
+    const onScreen = () =>
+      seek.evaluate((element) => {
+        const box = element.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight;
+      });
+    await expect.poll(onScreen).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { ReplayPlayer, ReplayProvider, readTimeParam, SessionList, writeTimeParam } from '@replaykit/player';
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { config } from './config';
 
 interface ReplaysProps {
@@ -22,6 +22,17 @@ export function Replays({ path, navigate }: ReplaysProps) {
   if (timeRef.current.session !== selected) {
     timeRef.current = { session: selected, time: 0 };
   }
+  // The player sits below the list, out of sight in most windows: a chosen session (from the
+  // list, a link or history) is scrolled to, and focus goes to its heading, so a keyboard or
+  // screen reader user lands there and tabs on into the player.
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const heading = headingRef.current;
+    if (selected !== null && heading !== null) {
+      heading.scrollIntoView({ block: 'start' });
+      heading.focus({ preventScroll: true });
+    }
+  }, [selected]);
 
   return (
     <ReplayProvider baseUrl={config.endpoint} readKey={config.readKey}>
@@ -34,7 +45,9 @@ export function Replays({ path, navigate }: ReplaysProps) {
         />
         {selected && (
           <div className="player-panel">
-            <h2>Session {selected}</h2>
+            <h2 ref={headingRef} tabIndex={-1}>
+              Session {selected}
+            </h2>
             <div style={{ height: 640 }}>
               <ReplayPlayer
                 key={selected}
