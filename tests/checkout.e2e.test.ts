@@ -315,4 +315,29 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
       });
     await expect.poll(onScreen).toBe(true);
   });
+
+  it('keeps ?t= on the moment shown after a seek while paused, by the timeline and by the keyboard', async () => {
+    // Continues on the checkout, just opened from the list: paused at its start, no ?t= yet.
+    const seek = page.getByRole('slider', { name: 'Seek' });
+    const linkSeconds = () => new URL(page.url()).searchParams.get('t');
+    const shownSeconds = async () =>
+      String(Math.floor(Number(await seek.getAttribute('aria-valuenow')) / 1000));
+    await page.frameLocator('iframe').first().locator('body').waitFor();
+    expect(linkSeconds()).toBeNull();
+
+    const track = await page.locator('.rk-timeline').boundingBox();
+    expect(track).not.toBeNull();
+    await page.mouse.click(
+      (track?.x ?? 0) + (track?.width ?? 0) * 0.6,
+      (track?.y ?? 0) + (track?.height ?? 0) / 2,
+    );
+    await expect.poll(shownSeconds).not.toBe('0');
+    expect(await page.getByRole('button', { name: 'Play', exact: true }).isVisible()).toBe(true);
+    await expect.poll(linkSeconds).toBe(await shownSeconds());
+
+    await seek.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(shownSeconds).toBe('0');
+    await expect.poll(linkSeconds).toBe('0');
+  });
 });

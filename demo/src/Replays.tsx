@@ -1,6 +1,24 @@
-import { ReplayPlayer, ReplayProvider, readTimeParam, SessionList, writeTimeParam } from '@replaykit/player';
+import {
+  ReplayPlayer,
+  type ReplayPlayerState,
+  ReplayProvider,
+  readTimeParam,
+  SessionList,
+  writeTimeParam,
+} from '@replaykit/player';
 import { useEffect, useMemo, useRef } from 'react';
 import { config } from './config';
+
+/** What the page knows of the session playing, to keep its ?t= link current. */
+interface LinkState extends ReplayPlayerState {
+  session: string | null;
+  /** ms from the first event. */
+  time: number;
+}
+
+function linkStateOf(session: string | null): LinkState {
+  return { session, time: 0, load: 'loading', playback: 'paused' };
+}
 
 interface ReplaysProps {
   path: string;
@@ -16,12 +34,23 @@ export function Replays({ path, navigate }: ReplaysProps) {
   // Read once per session: later time updates rewrite ?t= without seeking again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the deep link applies when the session changes only.
   const initialTime = useMemo(() => readTimeParam(), [selected]);
-  // The time of the session playing: a new session starts from nothing, so that its first
-  // pause never writes the previous session's moment into its link.
-  const timeRef = useRef({ session: selected, time: 0 });
-  if (timeRef.current.session !== selected) {
-    timeRef.current = { session: selected, time: 0 };
+  // The time and state of the session playing: a new session starts from nothing, so that
+  // its first pause never writes the previous session's moment into its link.
+  const linkRef = useRef(linkStateOf(selected));
+  if (linkRef.current.session !== selected) {
+    linkRef.current = linkStateOf(selected);
   }
+  /**
+   * Keeps ?t= current whenever the replay stands still (paused, or after a seek while paused),
+   * so the address bar is a deep link to what is on screen. While it plays, the pause writes it.
+   */
+  const keepLinkCurrent = () => {
+    const { load, playback, time } = linkRef.current;
+    // At 0, only a link that names a moment is rewritten: a session just opened has none.
+    if (load === 'ready' && playback !== 'playing' && (time > 0 || readTimeParam() !== undefined)) {
+      writeTimeParam(time);
+    }
+  };
   // The player sits below the list, out of sight in most windows: a chosen session (from the
   // list, a link or history) is scrolled to, and focus goes to its heading, so a keyboard or
   // screen reader user lands there and tabs on into the player.
@@ -55,13 +84,13 @@ export function Replays({ path, navigate }: ReplaysProps) {
                 initialTime={initialTime}
                 theme="auto"
                 onTimeUpdate={(time) => {
-                  timeRef.current.time = time;
+                  linkRef.current.time = time;
+                  keepLinkCurrent();
                 }}
                 onStateChange={({ load, playback }) => {
-                  // Keep ?t= current whenever playback stops, so the address bar is a deep link.
-                  if (load === 'ready' && playback !== 'playing' && timeRef.current.time > 0) {
-                    writeTimeParam(timeRef.current.time);
-                  }
+                  linkRef.current.load = load;
+                  linkRef.current.playback = playback;
+                  keepLinkCurrent();
                 }}
               />
             </div>
