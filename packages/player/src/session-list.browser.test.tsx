@@ -34,7 +34,12 @@ function answerWith(ids: string[]): typeof fetch {
 describe('<SessionList> in Chromium', () => {
   it('keeps a narrow window from scrolling sideways: only the table scrolls, and Play is reached by Tab', async () => {
     render(
-      <div data-testid="column" style={{ width: `${NARROW_WIDTH_PX}px` }}>
+      // Positioned and scrollable, as a page is: whatever sticks out of the list, visually
+      // hidden text included, would make it scroll sideways.
+      <div
+        data-testid="column"
+        style={{ width: `${NARROW_WIDTH_PX}px`, position: 'relative', overflow: 'auto' }}
+      >
         <SessionList fetch={answerWith(['s1', 's2'])} onSelect={() => undefined} />
       </div>,
     );
@@ -42,6 +47,7 @@ describe('<SessionList> in Chromium', () => {
     const list = screen.getByRole('region', { name: 'Recordings' });
     // Nothing sticks out of the column the host gave the list.
     expect(list.scrollWidth).toBeLessThanOrEqual(NARROW_WIDTH_PX);
+    expect(screen.getByTestId('column').scrollWidth).toBeLessThanOrEqual(NARROW_WIDTH_PX);
     expect(list.getBoundingClientRect().right).toBeLessThanOrEqual(
       screen.getByTestId('column').getBoundingClientRect().right,
     );
