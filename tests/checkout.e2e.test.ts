@@ -17,7 +17,7 @@ import {
   WIRE_VERSION,
   WRITE_KEY_HEADER,
 } from '@replaykit/core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
 import twoTabSession from '../stories/fixtures/two-tab-session.json';
@@ -31,6 +31,14 @@ const CARD_FORMATTED = '4242 4242 4242 4242';
 /** How far past the chart's post-decline snapshot the canvas test seeks. */
 const CHART_SEEK_AFTER_SNAPSHOT_MS = 5;
 const SECRETS = [EMAIL, 'jane.secret-shopper', CARD_DIGITS, CARD_FORMATTED, '4242 4242'];
+
+/** Whether the element is within the window's height, not scrolled past or below the fold. */
+function isOnScreen(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+}
 
 function decode(body: Buffer): string {
   const isGzip = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
@@ -308,12 +316,7 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await expect.poll(() => heading.evaluate((element) => element === document.activeElement)).toBe(true);
     const seek = page.getByRole('slider', { name: 'Seek' });
     await seek.waitFor();
-    const onScreen = () =>
-      seek.evaluate((element) => {
-        const box = element.getBoundingClientRect();
-        return box.top >= 0 && box.bottom <= window.innerHeight;
-      });
-    await expect.poll(onScreen).toBe(true);
+    await expect.poll(() => isOnScreen(seek)).toBe(true);
   });
 
   it('keeps ?t= on the moment shown after a seek while paused, by the timeline and by the keyboard', async () => {
@@ -339,5 +342,25 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await page.keyboard.press('Home');
     await expect.poll(shownSeconds).toBe('0');
     await expect.poll(linkSeconds).toBe('0');
+  });
+
+  it('fits the chosen session, controls included, in a small window', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      await page.goto(`${stack.demoUrl}/replays`);
+      await page.locator(`button[data-session-id="${sessionId}"]`).click();
+      await page.getByRole('slider', { name: 'Seek' }).waitFor();
+      const controls = {
+        Seek: page.getByRole('slider', { name: 'Seek' }),
+        Play: page.getByRole('button', { name: 'Play', exact: true }),
+        Fullscreen: page.getByRole('button', { name: 'Fullscreen', exact: true }),
+      };
+      for (const [name, control] of Object.entries(controls)) {
+        await expect.poll(() => isOnScreen(control), { message: `${name} on screen` }).toBe(true);
+      }
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 800 });
+    }
   });
 });

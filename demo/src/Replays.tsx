@@ -77,7 +77,7 @@ export function Replays({ path, navigate }: ReplaysProps) {
             <h2 ref={headingRef} tabIndex={-1}>
               Session {selected}
             </h2>
-            <div style={{ height: 640 }}>
+            <div className="player-frame">
               <ReplayPlayer
                 key={selected}
                 sessionId={selected}
