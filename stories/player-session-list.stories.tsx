@@ -27,11 +27,11 @@ export const Recordings: Story = {
   },
 };
 
-/** No recording matches the filters. */
+/** Nothing recorded yet; under filters, the list would say that nothing matches them. */
 export const Empty: Story = {
   args: { fetch: sessionListFetch([]) },
   play: async ({ canvasElement }) => {
-    await expect(await within(canvasElement).findByText('No recordings match.')).toBeInTheDocument();
+    await expect(await within(canvasElement).findByText(/^No recordings yet/)).toBeInTheDocument();
   },
 };
 

@@ -358,6 +358,23 @@ describe('<SessionList>', () => {
     await act(async () => {
       await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     });
-    expect(await screen.findByText('No recordings match.')).toBeInTheDocument();
+    expect(await screen.findByText(/^No recordings yet/)).toBeInTheDocument();
+  });
+
+  it('tells an empty project from filters that match nothing', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => listResponse([], null));
+    render(<SessionList fetch={fetch} onSelect={() => undefined} />);
+    expect(
+      await screen.findByText('No recordings yet: a session shows here once a recorder has sent it.'),
+    ).toBeInTheDocument();
+    // Another sort narrows nothing either.
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'longest');
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    expect(await screen.findByText(/^No recordings yet/)).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('checkbox', { name: 'With errors' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(3));
+    expect(await screen.findByText('No recordings match these filters.')).toBeInTheDocument();
   });
 });

@@ -123,6 +123,17 @@ function queryOf(fields: FilterFields, limit: number): SessionListQuery {
   };
 }
 
+/** An empty list under filters: the filters are what to change. */
+const NO_MATCH_MESSAGE = 'No recordings match these filters.';
+/** An empty list with no filters: nothing has been recorded (or kept) yet. */
+const NOTHING_RECORDED_MESSAGE = 'No recordings yet: a session shows here once a recorder has sent it.';
+
+/** Whether a query narrows the list; its sort and paging do not. */
+function isFiltered(query: SessionListQuery): boolean {
+  const { sort: _sort, limit: _limit, cursor: _cursor, ...filters } = query;
+  return Object.values(filters).some((value) => value !== undefined);
+}
+
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
@@ -366,7 +377,9 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
           </button>
         </div>
       )}
-      {state.kind === 'ready' && state.sessions.length === 0 && <p>No recordings match.</p>}
+      {state.kind === 'ready' && state.sessions.length === 0 && (
+        <p>{isFiltered(query) ? NO_MATCH_MESSAGE : NOTHING_RECORDED_MESSAGE}</p>
+      )}
       {state.kind === 'ready' && state.sessions.length > 0 && (
         <>
           {/* The table scrolls sideways by itself in a narrow window, not the host's whole page. */}
