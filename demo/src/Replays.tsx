@@ -69,6 +69,7 @@ export function Replays({ path, navigate }: ReplaysProps) {
         <h1 id="replays-title">Replays</h1>
         <SessionList
           title="Recorded sessions"
+          theme="auto"
           selectedId={selected}
           onSelect={(session) => navigate(`/replays?session=${encodeURIComponent(session.id)}`)}
         />

@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import './player.css';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import axe from 'axe-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -63,6 +63,22 @@ describe('<SessionList> in Chromium', () => {
     const scrollerBox = scroller.getBoundingClientRect();
     expect(playBox.left).toBeGreaterThanOrEqual(scrollerBox.left);
     expect(playBox.right).toBeLessThanOrEqual(scrollerBox.right);
+  });
+
+  it('follows the theme it is given, as the player beside it does', async () => {
+    render(
+      <>
+        <SessionList theme="dark" fetch={answerWith(['s1'])} onSelect={() => undefined} />
+        <SessionList title="Light" fetch={answerWith(['s2'])} onSelect={() => undefined} />
+      </>,
+    );
+    await waitFor(() => expect(screen.getAllByRole('table')).toHaveLength(2));
+    const [dark, light] = screen.getAllByRole('region');
+    // The shipped dark and light backgrounds.
+    expect(getComputedStyle(dark!).backgroundColor).toBe('rgb(22, 22, 29)');
+    expect(getComputedStyle(light!).backgroundColor).toBe('rgb(255, 255, 255)');
+    const results = await axe.run(dark!);
+    expect(results.violations.map((violation) => `${violation.id}: ${violation.help}`)).toEqual([]);
   });
 
   it('has no axe violations, colour contrast included', async () => {

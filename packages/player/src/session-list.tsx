@@ -41,6 +41,8 @@ export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section
   fetch?: typeof fetch;
   /** A heading above the list; default "Recordings". */
   title?: string;
+  /** Colour theme, as `<ReplayPlayer>`'s: `light`, `dark`, or `auto` (follows the system); default `light`. */
+  theme?: 'light' | 'dark' | 'auto';
 }
 
 type ListState =
@@ -168,6 +170,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     readKey,
     fetch,
     title = 'Recordings',
+    theme = 'light',
     className,
     ...props
   },
@@ -303,6 +306,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
       {...props}
       ref={ref}
       className={className ? `rk-session-list ${className}` : 'rk-session-list'}
+      data-theme={theme}
       aria-labelledby={headingId}
     >
       <h2 id={headingId} className="rk-session-list-title">
