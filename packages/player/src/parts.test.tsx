@@ -256,7 +256,7 @@ describe('<SessionList>', () => {
     expect(firstRow).toHaveTextContent('1:01');
     expect(firstRow).toHaveTextContent('https://shop.test/checkout');
     expect(firstRow).toHaveTextContent('7');
-    expect(within(firstRow).getAllByRole('cell')[6]).toHaveTextContent(/^1\s*2 failed requests$/);
+    expect(within(firstRow).getAllByRole('cell')[6]).toHaveTextContent(/^1 error, 2 failed requests$/);
     expect(String(fetch.mock.calls[0]![0])).toBe('https://replay.test/v1/sessions?sort=newest&limit=25');
     expect(fetch.mock.calls[0]![1]?.headers).toEqual({ authorization: 'Bearer rk_read' });
 
@@ -298,7 +298,7 @@ describe('<SessionList>', () => {
     render(<SessionList fetch={fetch} onSelect={() => undefined} />);
     const [, quietRow, brokenRow] = within(await screen.findByRole('table')).getAllByRole('row');
     const quietErrors = within(quietRow!).getAllByRole('cell')[6]!;
-    expect(quietErrors).toHaveTextContent(/^0\s*2 console errors, 1 failed request$/);
+    expect(quietErrors).toHaveTextContent(/^0 errors, 2 console errors, 1 failed request$/);
     expect(quietErrors).toHaveAttribute('data-errors', 'false');
     const brokenErrors = within(brokenRow!).getAllByRole('cell')[6]!;
     expect(brokenErrors).toHaveTextContent(/^1$/);

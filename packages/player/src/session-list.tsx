@@ -136,6 +136,24 @@ function isFiltered(query: SessionListQuery): boolean {
   return Object.values(filters).some((value) => value !== undefined);
 }
 
+/** The count of errors, with console errors and failed requests named under it. */
+function ErrorsCell({ session }: { session: SessionSummary }) {
+  const errors = session.errorCount ?? 0;
+  const others = otherProblemsOf(session);
+  return (
+    <td data-errors={errors > 0}>
+      {errors}
+      {others !== null && (
+        <>
+          {/* Read as "0 errors, 1 failed request", not "01 failed request". */}
+          <span className="rk-visually-hidden">{errors === 1 ? ' error, ' : ' errors, '}</span>
+          <span className="rk-error-detail">{others}</span>
+        </>
+      )}
+    </td>
+  );
+}
+
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
@@ -418,12 +436,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
                       {session.firstUrl ?? '—'}
                     </td>
                     <td>{session.clickCount}</td>
-                    <td data-errors={(session.errorCount ?? 0) > 0}>
-                      {session.errorCount ?? 0}
-                      {otherProblemsOf(session) !== null && (
-                        <span className="rk-error-detail">{otherProblemsOf(session)}</span>
-                      )}
-                    </td>
+                    <ErrorsCell session={session} />
                     <td>
                       <button
                         type="button"
