@@ -344,6 +344,26 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await expect.poll(linkSeconds).toBe('0');
   });
 
+  it('keeps the list’s filters in the URL, through choosing a session and a reload', async () => {
+    await page.goto(`${stack.demoUrl}/replays`);
+    const list = page.getByRole('region', { name: 'Recorded sessions' });
+    await list.getByRole('table').waitFor();
+    await list.getByRole('textbox', { name: 'User' }).fill('demo-user-42');
+    await list.getByRole('combobox', { name: 'Sort' }).selectOption('longest');
+    const params = () => Object.fromEntries(new URL(page.url()).searchParams);
+    await expect.poll(params).toEqual({ userId: 'demo-user-42', sort: 'longest' });
+
+    await page.locator(`button[data-session-id="${sessionId}"]`).click();
+    await expect.poll(params).toEqual({ userId: 'demo-user-42', sort: 'longest', session: sessionId });
+    const listRequest = page.waitForRequest((request) => request.url().includes('/v1/sessions?'));
+    await page.reload();
+    const asked = new URL((await listRequest).url()).searchParams;
+    expect([asked.get('userId'), asked.get('sort')]).toEqual(['demo-user-42', 'longest']);
+    await list.getByRole('table').waitFor();
+    expect(await list.getByRole('textbox', { name: 'User' }).inputValue()).toBe('demo-user-42');
+    expect(await list.getByRole('combobox', { name: 'Sort' }).inputValue()).toBe('longest');
+  });
+
   it('fits the chosen session, controls included, in a small window', async () => {
     await page.setViewportSize({ width: 800, height: 600 });
     try {

@@ -4,10 +4,12 @@ import {
   ReplayProvider,
   readTimeParam,
   SessionList,
+  TIME_PARAM,
   writeTimeParam,
 } from '@replaykit/player';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { config } from './config';
+import { filtersOf, pathWith, withFilters } from './list-params';
 
 /** What the page knows of the session playing, to keep its ?t= link current. */
 interface LinkState extends ReplayPlayerState {
@@ -30,7 +32,10 @@ interface ReplaysProps {
  * inspector. `?session=` picks the session and `?t=` (seconds) the moment, so links can be shared.
  */
 export function Replays({ path, navigate }: ReplaysProps) {
-  const selected = new URLSearchParams(path.split('?')[1] ?? '').get('session');
+  const search = new URLSearchParams(path.split('?')[1] ?? '');
+  const selected = search.get('session');
+  // The list's filters live in the URL too, so a reload or a shared link shows the same list.
+  const [initialQuery] = useState(() => filtersOf(search));
   // Read once per session: later time updates rewrite ?t= without seeking again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the deep link applies when the session changes only.
   const initialTime = useMemo(() => readTimeParam(), [selected]);
@@ -71,7 +76,18 @@ export function Replays({ path, navigate }: ReplaysProps) {
           title="Recorded sessions"
           theme="auto"
           selectedId={selected}
-          onSelect={(session) => navigate(`/replays?session=${encodeURIComponent(session.id)}`)}
+          initialQuery={initialQuery}
+          onQueryChange={(filters) => {
+            // No history entry: the list does not go back to earlier filters.
+            const next = withFilters(new URLSearchParams(window.location.search), filters);
+            window.history.replaceState(window.history.state, '', pathWith(next));
+          }}
+          onSelect={(session) => {
+            const next = new URLSearchParams(window.location.search);
+            next.set('session', session.id);
+            next.delete(TIME_PARAM);
+            navigate(pathWith(next));
+          }}
         />
         {selected && (
           <div className="player-panel">

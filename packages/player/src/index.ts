@@ -55,7 +55,7 @@ export {
   PAGE_STEP_FRACTION,
   SEEK_PAST_EVENT_MS,
 } from './seek';
-export type { SessionListProps } from './session-list';
+export type { SessionListFilters, SessionListProps } from './session-list';
 export { SESSION_LIST_PAGE_SIZE, SessionList } from './session-list';
 export { formatTimeParam, parseTimeParam, readTimeParam, TIME_PARAM, writeTimeParam } from './time-param';
 export type { MarkerCluster, ReplayTimelineProps } from './timeline';

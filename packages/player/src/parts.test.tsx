@@ -361,6 +361,41 @@ describe('<SessionList>', () => {
     expect(await screen.findByText(/^No recordings yet/)).toBeInTheDocument();
   });
 
+  it('reports the filters and sort it applies, so a host can keep them in its URL', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(async () => listResponse(['s1'], null));
+    const onQueryChange = vi.fn();
+    render(
+      <SessionList
+        fetch={fetch}
+        pageSize={10}
+        initialQuery={{ userId: 'ada@example.com' }}
+        onSelect={() => undefined}
+        onQueryChange={onQueryChange}
+      />,
+    );
+    expect(await screen.findByRole('textbox', { name: 'User' })).toHaveValue('ada@example.com');
+    await screen.findByRole('table');
+    expect(onQueryChange).not.toHaveBeenCalled();
+
+    await userEvent.click(screen.getByRole('checkbox', { name: 'With errors' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    expect(onQueryChange).toHaveBeenLastCalledWith({
+      userId: 'ada@example.com',
+      event: undefined,
+      urlContains: undefined,
+      from: undefined,
+      to: undefined,
+      minDurationMs: undefined,
+      hasErrors: true,
+      sort: 'newest',
+    });
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'longest');
+    expect(onQueryChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ hasErrors: true, sort: 'longest' }),
+    );
+    expect(onQueryChange.mock.lastCall![0]).not.toHaveProperty('limit');
+  });
+
   it('tells an empty project from filters that match nothing', async () => {
     const fetch = vi.fn<typeof globalThis.fetch>(async () => listResponse([], null));
     render(<SessionList fetch={fetch} onSelect={() => undefined} />);

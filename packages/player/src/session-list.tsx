@@ -33,6 +33,11 @@ export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section
   selectedId?: string | null;
   /** Filters and sort to start with. */
   initialQuery?: SessionListQuery;
+  /**
+   * Called with the filters and sort once the viewer applies them (Apply, or another sort),
+   * so a host can keep them in its URL and pass them back as `initialQuery` on the next visit.
+   */
+  onQueryChange?: (query: SessionListFilters) => void;
   /** Page size; default {@link SESSION_LIST_PAGE_SIZE}. */
   pageSize?: number;
   baseUrl?: string;
@@ -44,6 +49,9 @@ export interface SessionListProps extends Omit<ComponentPropsWithoutRef<'section
   /** Colour theme, as `<ReplayPlayer>`'s: `light`, `dark`, or `auto` (follows the system); default `light`. */
   theme?: 'light' | 'dark' | 'auto';
 }
+
+/** What `onQueryChange` reports: a list query without its paging. */
+export type SessionListFilters = Omit<SessionListQuery, 'limit' | 'cursor'>;
 
 type ListState =
   | { kind: 'loading' }
@@ -183,6 +191,7 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
     onSelect,
     selectedId,
     initialQuery = {},
+    onQueryChange,
     pageSize = SESSION_LIST_PAGE_SIZE,
     baseUrl,
     readKey,
@@ -307,7 +316,10 @@ export const SessionList = forwardRef<HTMLElement, SessionListProps>(function Se
       return;
     }
     setRangeError(null);
-    setQuery(queryOf(next, pageSize));
+    const nextQuery = queryOf(next, pageSize);
+    setQuery(nextQuery);
+    const { limit: _limit, cursor: _cursor, ...filters } = nextQuery;
+    onQueryChange?.(filters);
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
