@@ -244,7 +244,12 @@ export function parseListQuery(params: URLSearchParams): ListSessionsOptions {
     options.hasErrors = hasErrors === 'true';
   }
   if (options.from !== undefined && options.to !== undefined && options.from >= options.to) {
-    throw new QueryError('invalid_query', `from (${options.from}) must be before to (${options.to}).`);
+    // Milliseconds alone say little to someone who picked two days in a form.
+    const when = (ms: number) => (ms <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
+    throw new QueryError(
+      'invalid_query',
+      `from (${options.from}, ${when(options.from)}) must be before to (${options.to}, ${when(options.to)}); swap them, or leave one out for an open range.`,
+    );
   }
   if (
     options.minDurationMs !== undefined &&

@@ -103,6 +103,11 @@ describe('GET /v1/sessions filters over HTTP', () => {
     ['eventProperty=code%3DE1', 'pass event too'],
     ['event=x&eventProperty=nonsense', 'name=value'],
     ['from=10&to=5', 'must be before'],
+    // In times a person reads, with the fix.
+    [
+      'from=1795910400000&to=1795824000000',
+      'from (1795910400000, 2026-11-29T00:00:00.000Z) must be before to (1795824000000, 2026-11-28T00:00:00.000Z); swap them',
+    ],
     ['minDurationMs=10&maxDurationMs=5', 'must not be larger'],
     // No session is active longer than it lasts: this answered an empty list.
     ['minActiveMs=10&maxDurationMs=5', 'a session is active for at most its duration'],
