@@ -231,7 +231,7 @@ export const KEYBOARD_SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: '← / →', action: 'Back or forward 10 seconds' },
   { keys: 'Shift + ← / →', action: 'Back or forward 1 second' },
   { keys: '< / >', action: 'Slower or faster' },
-  { keys: '1 – 7', action: 'Speed 0.5× … 16×' },
+  { keys: `1 – ${PLAYBACK_SPEEDS.length}`, action: 'Speed 0.5× … 16×' },
   { keys: 'F', action: 'Fullscreen' },
   { keys: '?', action: 'Show these shortcuts' },
 ];

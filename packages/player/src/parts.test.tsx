@@ -50,7 +50,10 @@ describe('keyboard shortcuts', () => {
     expect(slider()).toHaveAttribute('aria-valuenow', '9000');
     await userEvent.keyboard('>');
     expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('1.5');
-    await userEvent.keyboard('7');
+    // One digit per speed, 3× among them (as PostHog's player has).
+    await userEvent.keyboard('5');
+    expect(onSpeedChange).toHaveBeenLastCalledWith(3);
+    await userEvent.keyboard('8');
     expect(onSpeedChange).toHaveBeenLastCalledWith(16);
     await userEvent.keyboard('<');
     expect(onSpeedChange).toHaveBeenLastCalledWith(8);

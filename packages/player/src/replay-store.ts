@@ -3,7 +3,7 @@ import { clampSeekOffset } from './seek';
 import type { InactiveStretch, ReplayTimelineData } from './timeline-data';
 
 /** The playback speeds offered, slowest first. */
-export const PLAYBACK_SPEEDS = [0.5, 1, 1.5, 2, 4, 8, 16] as const;
+export const PLAYBACK_SPEEDS = [0.5, 1, 1.5, 2, 3, 4, 8, 16] as const;
 
 /** One of {@link PLAYBACK_SPEEDS}. */
 export type PlaybackSpeed = (typeof PLAYBACK_SPEEDS)[number];
