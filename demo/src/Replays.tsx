@@ -19,7 +19,7 @@ interface LinkState extends ReplayPlayerState {
 }
 
 function linkStateOf(session: string | null): LinkState {
-  return { session, time: 0, load: 'loading', playback: 'paused' };
+  return { session, time: 0, load: 'loading', playback: 'paused', interrupted: null };
 }
 
 interface ReplaysProps {

@@ -63,6 +63,18 @@ async function waitForStored(
   }
 }
 
+/** What a React provider mounted again does: stops the page's recorder and starts a new one. */
+const makeRecorderAgain = (page: Page) =>
+  page.evaluate((writeKey) => {
+    window.recorder.stop();
+    window.recorder = window.replaykit.createRecorder({
+      endpoint: location.origin,
+      writeKey,
+      flushDelayMs: 100,
+    });
+    window.recorder.start();
+  }, harness.writeKey);
+
 describe('recorder delivery against the real server', () => {
   it('keeps unsent batches in IndexedDB and delivers them after a reload, once each', async () => {
     harness.down = true;
@@ -241,15 +253,7 @@ describe('recorder delivery against the real server', () => {
     await page.evaluate(() => window.recorder.flush());
     // A React provider mounted again: a new recorder of the window takes the batch over from
     // IndexedDB and sends it at once, while the first one still sends it after its wait.
-    await page.evaluate((writeKey) => {
-      window.recorder.stop();
-      window.recorder = window.replaykit.createRecorder({
-        endpoint: location.origin,
-        writeKey,
-        flushDelayMs: 100,
-      });
-      window.recorder.start();
-    }, harness.writeKey);
+    await makeRecorderAgain(page);
     // Each recorder is refused the whole batch and sends its two halves of 6 events.
     await until(
       async () =>
@@ -409,15 +413,7 @@ describe('recorder delivery against the real server', () => {
     await page.reload();
     await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
     await page.evaluate(() => window.recorder.capture('after_reload'));
-    await page.evaluate((writeKey) => {
-      window.recorder.stop();
-      window.recorder = window.replaykit.createRecorder({
-        endpoint: location.origin,
-        writeKey,
-        flushDelayMs: 100,
-      });
-      window.recorder.start();
-    }, harness.writeKey);
+    await makeRecorderAgain(page);
     await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
     expect(
       await page.evaluate(() => [window.recorder.getSessionId(), window.recorder.getWindowId()]),
