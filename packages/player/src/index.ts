@@ -2,6 +2,8 @@
  * `@replaykit/player`: the embeddable replay player. Import its styles once, next to the
  * component: `import '@replaykit/player/style.css'` (they include rrweb-player's).
  */
+
+export { CLICK_TARGET_LABEL_MAX_LENGTH, CLICK_TARGET_TEXT_MAX_NODES } from './click-target';
 export type {
   ReplayFullscreenButtonProps,
   ReplayPageInfoProps,

@@ -9,6 +9,7 @@ import {
   ReservedEvent,
   requestStartedAt,
 } from '@replaykit/core';
+import { describeClickTargets } from './click-target';
 
 /** The inspector's tabs, in the order shown. */
 export const INSPECTOR_TABS = ['events', 'console', 'network'] as const;
@@ -64,10 +65,22 @@ function num(value: unknown, fallback: number): number {
 
 const CONSOLE_LEVEL_SET = new Set<string>(CONSOLE_LEVELS);
 
-function itemOf(event: RecordedEvent, id: number, startTime: number): ReplayEventItem | null {
+function itemOf(
+  event: RecordedEvent,
+  id: number,
+  startTime: number,
+  clickTarget: (event: RecordedEvent) => string | undefined,
+): ReplayEventItem | null {
   const base = { id, offset: event.timestamp - startTime, timestamp: event.timestamp };
   if (isClick(event)) {
-    return { ...base, tab: 'events', kind: 'click', label: 'Click' };
+    // rrweb records only the clicked node's id: its row names that node, as the page stood then.
+    const target = clickTarget(event);
+    return {
+      ...base,
+      tab: 'events',
+      kind: 'click',
+      label: target === undefined ? 'Click' : `Click on ${target}`,
+    };
   }
   if (!isCustomEvent(event)) {
     return null;
@@ -173,12 +186,13 @@ export function inspectorItems(
   startTime: number,
 ): Record<InspectorTab, ReplayEventItem[]> {
   const items: Record<InspectorTab, ReplayEventItem[]> = { events: [], console: [], network: [] };
+  const clickTarget = describeClickTargets(events);
   events.forEach((event, index) => {
     // A streaming recording's timeline is rebuilt on each flush with the same event objects:
     // their rows are the same objects too, so the inspector's memoized rows skip them.
     let row = rowCache.get(event);
     if (row?.index !== index || row.startTime !== startTime) {
-      row = { index, startTime, item: itemOf(event, index, startTime) };
+      row = { index, startTime, item: itemOf(event, index, startTime, clickTarget) };
       rowCache.set(event, row);
     }
     const { item } = row;

@@ -421,6 +421,21 @@ describe('the inspector tabs and rows in Chromium', () => {
     expect(head).toBeVisible();
   });
 
+  it('says what each click reached, and finds a click by it', async () => {
+    renderPlayer(events);
+    const list = await waitFor(eventsList, { timeout: 5_000 });
+    const clicks = () =>
+      within(eventsList())
+        .getAllByRole('option')
+        .filter((row) => row.dataset.kind === 'click')
+        .map((row) => row.querySelector('.rk-item-label')?.textContent);
+    expect(clicks()).toEqual(['Click on text input "card"', 'Click on button "Pay"']);
+    expect(within(list).getByText('Click on button "Pay"')).toBeVisible();
+    await userEvent.fill(screen.getByRole('searchbox', { name: 'Filter events' }), 'button "pay"');
+    await waitFor(() => expect(clicks()).toEqual(['Click on button "Pay"']));
+    expect(screen.getByRole('tab', { name: /^Events 1 of \d+$/ })).toBeInTheDocument();
+  });
+
   it('finds a failed request by the reason it shows', async () => {
     renderDetailed();
     await userEvent.click(await screen.findByRole('tab', { name: /Network/ }));

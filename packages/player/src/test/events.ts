@@ -6,11 +6,12 @@ export function meta(timestamp: number, href = 'https://shop.test/checkout'): Re
   return { type: EventType.Meta, timestamp, data: { href, width: 800, height: 600 } };
 }
 
-export function fullSnapshot(timestamp: number): RecordedEvent {
+/** A full snapshot of a document (id 1) holding `childNodes` (serialized nodes). */
+export function fullSnapshot(timestamp: number, childNodes: unknown[] = []): RecordedEvent {
   return {
     type: EventType.FullSnapshot,
     timestamp,
-    data: { node: { type: 0, childNodes: [], id: 1 }, initialOffset: { top: 0, left: 0 } },
+    data: { node: { type: 0, childNodes, id: 1 }, initialOffset: { top: 0, left: 0 } },
   };
 }
 
