@@ -19,6 +19,7 @@ import {
 } from '@replaykit/core';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDuration } from '../packages/player/src/format-time.ts';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
 import twoTabSession from '../stories/fixtures/two-tab-session.json';
 import { launchChromium } from './support/browser.ts';
@@ -300,7 +301,7 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await page.reload();
     await page.locator(`button[data-session-id="${otherId}"]`).click();
     await expect.poll(() => page.url()).toContain(`session=${otherId}`);
-    await page.getByRole('heading', { name: `Session ${otherId}` }).waitFor();
+    await page.locator('.session-id code', { hasText: otherId }).waitFor();
     // Ready (its page is on screen) and paused at its start: the link names no moment of
     // another session, then or once the player's state changes have been handled.
     await page.frameLocator('iframe').first().locator('body').waitFor();
@@ -312,8 +313,16 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     // The player sits below the list: in this window, out of sight until scrolled to.
     await page.goto(`${stack.demoUrl}/replays`);
     await page.locator(`button[data-session-id="${sessionId}"]`).click();
-    const heading = page.getByRole('heading', { name: `Session ${sessionId}` });
+    // The heading says who and when, the start time as the list writes it (in the page's locale).
+    const { session } = await api<SessionResponse>(API_PATHS.session(sessionId));
+    const started = await page.evaluate((time) => new Date(time).toLocaleString(), session.startedAt);
+    const heading = page.getByRole('heading', {
+      name: `demo-user-42 – ${started} (${formatDuration(session.durationMs)})`,
+      exact: true,
+    });
     await expect.poll(() => heading.evaluate((element) => element === document.activeElement)).toBe(true);
+    // The id stays on the page, under the heading, to copy into a ticket.
+    expect(await page.locator('.player-panel .session-id code').textContent()).toBe(sessionId);
     const seek = page.getByRole('slider', { name: 'Seek' });
     await seek.waitFor();
     await expect.poll(() => isOnScreen(seek)).toBe(true);

@@ -1,4 +1,6 @@
+import type { SessionSummary } from '@replaykit/core';
 import {
+  fetchSessionMeta,
   ReplayPlayer,
   type ReplayPlayerState,
   ReplayProvider,
@@ -10,6 +12,7 @@ import {
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { config } from './config';
 import { filtersOf, pathWith, withFilters } from './list-params';
+import { sessionTitle } from './session-title';
 
 /** What the page knows of the session playing, to keep its ?t= link current. */
 interface LinkState extends ReplayPlayerState {
@@ -68,6 +71,27 @@ export function Replays({ path, navigate }: ReplaysProps) {
     }
   }, [selected]);
 
+  // Who and when, for the heading: an id alone tells a support engineer nothing.
+  const [summary, setSummary] = useState<SessionSummary | null>(null);
+  useEffect(() => {
+    if (selected === null) {
+      return;
+    }
+    const controller = new AbortController();
+    fetchSessionMeta({
+      sessionId: selected,
+      baseUrl: config.endpoint,
+      readKey: config.readKey,
+      signal: controller.signal,
+    }).then(
+      ({ session }) => setSummary(session),
+      // The player below asks for the same session and says why it could not load it.
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [selected]);
+  const shown = summary?.id === selected ? summary : null;
+
   return (
     <ReplayProvider baseUrl={config.endpoint} readKey={config.readKey}>
       <section className="replays" aria-labelledby="replays-title">
@@ -92,8 +116,11 @@ export function Replays({ path, navigate }: ReplaysProps) {
         {selected && (
           <div className="player-panel">
             <h2 ref={headingRef} tabIndex={-1}>
-              Session {selected}
+              {shown === null ? 'Session' : sessionTitle(shown)}
             </h2>
+            <p className="session-id">
+              Session ID <code>{selected}</code>
+            </p>
             <div className="player-frame">
               <ReplayPlayer
                 key={selected}
