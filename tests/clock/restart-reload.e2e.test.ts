@@ -1,3 +1,4 @@
+import { BATCH_SEQ_STRIDE } from '@replaykit/recorder';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
@@ -90,11 +91,13 @@ describe('reloads and tabs', () => {
       const keys = stored.map((chunk) => `${chunk.windowId}/${chunk.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       // Playwright does not see the keepalive request made on page hide: every batch it saw
-      // is stored, and the stored seqs run 0..n without a gap.
+      // is stored, and the stored batches are the window's 0..n, without a gap.
       for (const batch of sent) {
         expect(keys).toContain(`${batch.windowId}/${batch.seq}`);
       }
-      expect(stored.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(stored.map((_, index) => index));
+      expect(stored.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(
+        stored.map((_, index) => index * BATCH_SEQ_STRIDE),
+      );
       expect(session.windowIds).toEqual([ids[1]]);
       // Two full snapshots: one per page load.
       expect(

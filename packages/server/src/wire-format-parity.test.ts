@@ -13,6 +13,7 @@ import {
 } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer, type ReplayServer } from './app';
+import { shiftEvents } from './ingest';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
 import { ingestRequest, readRequest, recordedFixture, recorderBatches, TEST_PROJECTS } from './test/support';
@@ -137,13 +138,13 @@ describe('wire format 1 and format 2 read back the same', () => {
       const fromPlain = await readAll(plain, 'parity-1', windowIds);
       const fromPacked = await readAll(packed, 'parity-1', windowIds);
       expect(fromPacked).toEqual(fromPlain);
-      // The clock was corrected, and the events are the recording's, moved as a whole.
+      // The clock was corrected, and the events are the recording's, moved as a whole: their
+      // times, and a request's startedAt (the same clock's).
       const firstWindow = fromPacked.chunks
         .filter((chunk) => chunk.windowId === 'window-a')
         .flatMap((chunk) => chunk.events);
-      expect(firstWindow).toEqual(
-        recorded.map((event) => ({ ...event, timestamp: event.timestamp - SKEW_MS })),
-      );
+      expect(firstWindow).toEqual(shiftEvents(recorded, -SKEW_MS));
+      expect(recorded.some((event) => JSON.stringify(event).includes('"startedAt"'))).toBe(true);
       expect(fromPacked.session.markers.length).toBeGreaterThan(0);
     },
   );
