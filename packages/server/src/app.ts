@@ -295,6 +295,11 @@ export interface ReplayServer {
   fetch(request: Request): Promise<Response>;
   /** The underlying Hono app, to mount under another Hono app or add routes. */
   app: Hono;
+  /**
+   * The limits in force: the defaults with `options.limits` over them. `startNodeServer` reads
+   * `maxBodyBytes` from it, so that it never cuts off a body this server would have read.
+   */
+  readonly limits: Readonly<ServerLimits>;
   /** Deletes every project's sessions older than its retention now; resolves with how many went per project. */
   sweep(now?: number): Promise<Record<string, number>>;
   /**
@@ -1551,6 +1556,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   return {
     app,
     fetch: async (request) => app.fetch(request),
+    limits: Object.freeze({ ...limits }),
     sweep,
     close() {
       closed = true;

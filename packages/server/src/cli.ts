@@ -370,6 +370,7 @@ async function serve(argv: string[], options: Required<Omit<CliOptions, 'signal'
       lightweightGlobals: options.ownsProcess,
       onAnswerBroken: log,
       server: {
+        limits: replayServer.limits,
         async fetch(request) {
           const startedAt = performance.now();
           const response = await replayServer.fetch(request);

@@ -253,23 +253,28 @@ describe('startNodeServer', () => {
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   }, 60_000);
 
-  it('closes a connection whose client keeps pushing a refused body past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
-    const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
-    const piece = Buffer.alloc(256 * 1024, 32);
-    // Four times the cap, sent as fast as the connection takes it, answered at once with a 413
-    // for its declared length.
-    const TOTAL = 4 * UNREAD_BODY_LINGER_MAX_BYTES;
-    const sentWhenClosed = await new Promise<number>((resolve) => {
-      const socket = connect(handle.port, '127.0.0.1');
+  /**
+   * Sends a POST to /v1/ingest with a body of `total` bytes as fast as the connection takes it,
+   * reading nothing until it is all sent; resolves with what was sent when the connection
+   * closed, and what was read of it.
+   */
+  const pushBody = (port: number, key: string, total: number) =>
+    new Promise<{ sent: number; received: string }>((resolve) => {
+      const piece = Buffer.alloc(256 * 1024, 32);
+      const socket = connect(port, '127.0.0.1');
       socket.pause();
       let sent = 0;
+      let received = '';
+      socket.setEncoding('latin1').on('data', (data: string) => {
+        received += data;
+      });
       socket.on('error', () => {});
-      socket.on('close', () => resolve(sent));
+      socket.on('close', () => resolve({ sent, received }));
       socket.write(
-        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${WRITE_KEY}\r\ncontent-length: ${TOTAL}\r\n\r\n`,
+        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${key}\r\ncontent-length: ${total}\r\n\r\n`,
       );
       const sendNext = () => {
-        if (sent === TOTAL) {
+        if (sent === total) {
           // All sent: read the answer, and the end of the connection.
           socket.resume();
           return;
@@ -283,10 +288,28 @@ describe('startNodeServer', () => {
       };
       sendNext();
     });
+
+  it('closes a connection whose client keeps pushing a refused body past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
+    const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
+    // Four times the cap, answered at once with a 413 for its declared length.
+    const { sent } = await pushBody(handle.port, WRITE_KEY, 4 * UNREAD_BODY_LINGER_MAX_BYTES);
     // Before, the server took and dropped all of it, and would have taken more for 30 s.
     // The kernel's buffers on both ends hold some megabytes the server never read.
-    expect(sentWhenClosed).toBeGreaterThan(0);
-    expect(sentWhenClosed).toBeLessThan(2 * UNREAD_BODY_LINGER_MAX_BYTES);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(2 * UNREAD_BODY_LINGER_MAX_BYTES);
+    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+  }, 60_000);
+
+  it('lets a client refused for its key read the answer after sending a body maxBodyBytes allows, past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
+    // A server that takes bodies larger than the linger's own cap.
+    const { handle, store } = await start({ limits: { maxBodyBytes: 2 * UNREAD_BODY_LINGER_MAX_BYTES } });
+    const total = (3 * UNREAD_BODY_LINGER_MAX_BYTES) / 2;
+    const { sent, received } = await pushBody(handle.port, 'not-a-key', total);
+    // Before, the connection was cut once the cap had come in: a body of a size the server
+    // takes, and its client, which reads once it has sent it, saw a reset instead of why.
+    expect(sent).toBe(total);
+    expect(received).toMatch(/^HTTP\/1\.1 403 /);
+    expect(received).toContain('"code":"invalid_key"');
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   }, 60_000);
 

@@ -57,11 +57,13 @@ export const UNREAD_BODY_LINGER_MS = 30_000;
 
 /**
  * Most bytes a connection takes and drops after such an answer (see {@link UNREAD_BODY_LINGER_MS})
- * before it is closed. Without it, a client could push bytes as fast as the network carries them
- * for the whole linger (gigabytes over a fast link), each one read and thrown away by the
- * server. More than the default `maxBodyBytes` (10 MiB) and far more than a recorder's batch, so
- * a client sending the rest of a body refused for its size still reads the answer; one that
- * sends more is cut off, and its client sees a reset instead.
+ * before it is closed, unless the server's `maxBodyBytes` is larger: then that many. Without it,
+ * a client could push bytes as fast as the network carries them for the whole linger (gigabytes
+ * over a fast link), each one read and thrown away by the server. More than the default
+ * `maxBodyBytes` (10 MiB) and far more than a recorder's batch, so a client sending the rest of
+ * a body refused for its size still reads the answer; one that sends more is cut off, and its
+ * client sees a reset instead. Never less than `maxBodyBytes`: a body of a size the server
+ * takes, refused for its key, is no flood, and its client must still read why it was refused.
  */
 export const UNREAD_BODY_LINGER_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -105,8 +107,15 @@ const LISTENER_OPTION_NAMES = optionNames<NodeListenerOptions>({
 
 /** Options of {@link startNodeServer}. */
 export interface StartNodeServerOptions extends NodeListenerOptions {
-  /** Anything with a Web fetch handler, such as the result of `createReplayServer`. */
-  server: { fetch(request: Request): Response | Promise<Response> };
+  /**
+   * Anything with a Web fetch handler, such as the result of `createReplayServer`. Its
+   * `limits.maxBodyBytes`, when it has one, raises {@link UNREAD_BODY_LINGER_MAX_BYTES} to it;
+   * a wrapper of a replaykit server should pass its `limits` on.
+   */
+  server: {
+    fetch(request: Request): Response | Promise<Response>;
+    readonly limits?: { readonly maxBodyBytes: number };
+  };
   /** TCP port; 0 picks a free one (read it back from `url` or `port`). */
   port: number;
   /** Interface to listen on; default `127.0.0.1` (loopback only). */
@@ -341,11 +350,11 @@ function endWhenStalled(request: IncomingMessage, response: ServerResponse, stal
 /**
  * Once an answer has gone out before its request's body arrived whole: half-closes the
  * connection (no further request is answered on it) and drops what the client still sends,
- * for up to {@link UNREAD_BODY_LINGER_MS} and {@link UNREAD_BODY_LINGER_MAX_BYTES}, then closes
- * it. The adapter's own cleanup gave the client 500 ms, after which a client still sending had
+ * for up to {@link UNREAD_BODY_LINGER_MS} and `maxBytes` (see {@link UNREAD_BODY_LINGER_MAX_BYTES}),
+ * then closes it. The adapter's own cleanup gave the client 500 ms, after which a client still sending had
  * the answer reset.
  */
-function lingerAfterUnreadBody(request: IncomingMessage, response: ServerResponse): void {
+function lingerAfterUnreadBody(request: IncomingMessage, response: ServerResponse, maxBytes: number): void {
   // Taken now: Node may have let go of the request's socket by the time the answer is out.
   const { socket } = request;
   // Before Node's own listener, which would otherwise dump the body: its parser then drops
@@ -358,7 +367,7 @@ function lingerAfterUnreadBody(request: IncomingMessage, response: ServerRespons
     let dropped = 0;
     request.on('data', (data: Buffer) => {
       dropped += data.length;
-      if (dropped > UNREAD_BODY_LINGER_MAX_BYTES) {
+      if (dropped > maxBytes) {
         socket.destroy();
       }
     });
@@ -384,6 +393,11 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     lightweightGlobals = false,
   } = options;
   const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS, 'startNodeServer');
+  const bodyLimit = server.limits?.maxBodyBytes;
+  const lingerMaxBytes = Math.max(
+    UNREAD_BODY_LINGER_MAX_BYTES,
+    typeof bodyLimit === 'number' && Number.isSafeInteger(bodyLimit) ? bodyLimit : 0,
+  );
   const httpServer = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -406,7 +420,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   const unanswered = new WeakMap<Duplex, number>();
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
     endWhenStalled(request, response, streamStallMs);
-    lingerAfterUnreadBody(request, response);
+    lingerAfterUnreadBody(request, response, lingerMaxBytes);
     const { socket } = response;
     if (socket) {
       unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
