@@ -85,6 +85,8 @@ describe('deriveMarkers', () => {
       ['GET /odd 500', 40_000],
       ['GET /bare failed', 45_000],
     ]);
+    // When it ended, for a request sent earlier: a timeline that starts between the two shows it.
+    expect(markers.map((m) => m.endedAt)).toEqual([31_000, undefined, undefined]);
   });
 
   it('counts 400 as a failed request', () => {

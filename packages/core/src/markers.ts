@@ -41,6 +41,12 @@ export interface TimelineMarker {
   label: string;
   /** Wall-clock time of the event, in ms since 1970; for a failed request, when it was sent. */
   timestamp: number;
+  /**
+   * For a failed request sent before its event: when it ended (its event's time). A request
+   * sent before a recording began and failing within it belongs to that recording, though its
+   * `timestamp` lies before it.
+   */
+  endedAt?: number;
   /** The tab (window id) the event was recorded in, when the caller knows it. */
   windowId?: string;
   /** The event's payload, for the tooltip and the inspector. */
@@ -187,14 +193,19 @@ export function deriveMarkers(
     if (described === undefined) {
       return;
     }
+    // A request's event is stamped as it ends; its marker stands where its inspector row
+    // does, at the moment it was sent, so clicking either lands at the same time.
+    const timestamp =
+      tag === ReservedEvent.Network ? requestStartedAt(payload, event.timestamp) : event.timestamp;
     const marker: TimelineMarker = {
       id: `${idPrefix}${index}`,
       kind: described.kind,
       label: cut(described.label),
-      // A request's event is stamped as it ends; its marker stands where its inspector row
-      // does, at the moment it was sent, so clicking either lands at the same time.
-      timestamp: tag === ReservedEvent.Network ? requestStartedAt(payload, event.timestamp) : event.timestamp,
+      timestamp,
     };
+    if (timestamp !== event.timestamp) {
+      marker.endedAt = event.timestamp;
+    }
     if (maxPayloadLength !== undefined && (JSON.stringify(payload)?.length ?? 0) > maxPayloadLength) {
       marker.payloadOmitted = true;
     } else {

@@ -221,6 +221,39 @@ describe('<ReplayPlayer events>', () => {
     expect(onTimeUpdate).toHaveBeenLastCalledWith(600);
   });
 
+  it('shows a failed request sent before the recording began, at its start as its inspector row', async () => {
+    const start = events[0]!.timestamp;
+    // In flight when the recorder started: sent 0.4 s before the recording, failed at 0:01.9.
+    const failed = custom(start + 1_900, '$network', {
+      method: 'GET',
+      url: '/api/boot',
+      status: 504,
+      startedAt: start - 400,
+      durationMs: 2_300,
+      initiator: 'fetch',
+    });
+    render(<ReplayPlayer events={[...events, failed]} />);
+    // Before, its marker stood before the timeline's start and was left out as another tab's.
+    const marker = screen.getByRole('button', { name: 'GET /api/boot 504 at 0:00' });
+    expect(marker).toHaveAttribute('data-kind', 'network_error');
+    const slider = screen.getByRole('slider', { name: 'Seek' });
+    act(() => slider.focus());
+    await userEvent.keyboard('{End}');
+    await userEvent.click(marker);
+    // The start (moved just past the first FullSnapshot, as every seek there is).
+    const landed = slider.getAttribute('aria-valuenow');
+    expect(Number(landed)).toBeLessThan(100);
+    act(() => slider.focus());
+    await userEvent.keyboard('{End}');
+    await userEvent.click(screen.getByRole('tab', { name: /Network/ }));
+    await userEvent.click(
+      within(screen.getByRole('listbox', { name: 'Network list' })).getByRole('option', {
+        name: /\/api\/boot/,
+      }),
+    );
+    expect(slider).toHaveAttribute('aria-valuenow', landed);
+  });
+
   it('shows no-snapshot for events without a FullSnapshot', () => {
     render(<ReplayPlayer events={[meta(0), mutation(100)]} />);
     expect(root()).toHaveAttribute('data-state', 'no-snapshot');

@@ -65,14 +65,18 @@ export function clusterMarkers(
 /**
  * The markers of moments the timeline spans. Another tab of the session may have been open
  * before this one or after it closed: its markers then have no place on this tab's timeline
- * (drawn at either end, they named moments the replay cannot show).
+ * (drawn at either end, they named moments the replay cannot show). A failed request sent
+ * before the recording began but ending within it is kept, drawn at the start, where its
+ * inspector row stands too.
  */
 function markersWithin(
   markers: readonly TimelineMarker[],
   startTime: number,
   spanMs: number,
 ): readonly TimelineMarker[] {
-  return markers.filter((marker) => marker.timestamp >= startTime && marker.timestamp - startTime <= spanMs);
+  return markers.filter(
+    (marker) => (marker.endedAt ?? marker.timestamp) >= startTime && marker.timestamp - startTime <= spanMs,
+  );
 }
 
 /** The accessible name of a cluster's button, e.g. "checkout_error at 0:01 (+2 more)". */
