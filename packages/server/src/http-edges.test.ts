@@ -581,6 +581,54 @@ describe('a client that stops reading its answer', () => {
     expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
   }, 60_000);
 
+  it('starts no stall check for an answer whose client left before the application called toNodeListener', async () => {
+    const STALL_MS = 750;
+    const replayServer = createReplayServer({
+      store: memoryStore(),
+      projects: TEST_PROJECTS,
+      onError: () => {},
+    });
+    cleanups.push(async () => replayServer.close());
+    const listener = toNodeListener(replayServer, { streamStallMs: STALL_MS });
+    let handled: () => void = () => {};
+    const listenerDone = new Promise<void>((resolve) => {
+      handled = resolve;
+    });
+    // As an application's own async middleware (a session lookup, say) does, it hands the
+    // request on later: by then, this client has left.
+    const handle = await listenMounted((request, response) => {
+      response.once('close', () => {
+        setImmediate(async () => {
+          await listener(request, response);
+          handled();
+        });
+      });
+      request.socket.destroy();
+    });
+    cleanups.push(() => handle.close());
+    const started = vi.spyOn(globalThis, 'setInterval');
+    const stopped = vi.spyOn(globalThis, 'clearInterval');
+    cleanups.push(async () => {
+      started.mockRestore();
+      stopped.mockRestore();
+    });
+    const request = httpRequest(`${handle.url}${API_PATHS.sessions}`, {
+      headers: { authorization: `Bearer ${READ_KEY}` },
+    });
+    request.on('error', () => {});
+    request.end();
+    await listenerDone;
+    const stallChecks = started.mock.results
+      .filter((_, index) => started.mock.calls[index]?.[1] === STALL_MS)
+      .map((result) => result.value);
+    // Before, its check ran every STALL_MS for as long as the process did: the answer's
+    // 'close', which stops it, had gone by before it started.
+    const running = stallChecks.filter(
+      (timer) => !stopped.mock.calls.some(([stoppedTimer]) => stoppedTimer === timer),
+    );
+    expect(running).toEqual([]);
+  });
+
   it('lets a slow client that keeps reading take the whole answer', async () => {
     // Reading 64 KiB every 20 ms takes seconds in all, several times the limit, while the
     // kernel passes on what it read in steps of a few hundred ms, well within it.

@@ -316,7 +316,9 @@ function writeProgress(socket: Socket): string {
 function endWhenStalled(request: IncomingMessage, response: ServerResponse, stallMs: number): void {
   // Only reads answer with more than a socket buffer takes at once (a /chunks stream, an
   // /events body); other answers are a few hundred bytes, and ingest needs no timer of its own.
-  if (request.method !== 'GET') {
+  // An application may hand a request to toNodeListener after its client left (behind an async
+  // middleware): the answer's 'close', which stops the check, has gone by then.
+  if (request.method !== 'GET' || response.destroyed) {
     return;
   }
   const watch = (socket: Socket) => {
