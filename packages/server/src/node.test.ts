@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { API_PATHS, type SessionEventsResponse, type SessionListResponse } from '@replaykit/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer } from './app';
+import { cutAnswer } from './broken-answer';
 import { type NodeServerHandle, startNodeServer, toNodeListener, UNREAD_BODY_LINGER_MAX_BYTES } from './node';
 import { createSqliteStore } from './sqlite-store';
 import type { Store } from './store';
@@ -312,6 +313,31 @@ describe('startNodeServer', () => {
     expect(received).toContain('"code":"invalid_key"');
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   }, 60_000);
+
+  it('gives only GET requests a way to cut their answer off, not ingest', async () => {
+    const cuttable: Record<string, boolean> = {};
+    const lines: string[] = [];
+    const handle = await startNodeServer({
+      port: 0,
+      onAnswerBroken: (line) => lines.push(line),
+      server: {
+        fetch(request) {
+          // What a chunk stream asks when it breaks off; a POST's answer never streams.
+          if (request.method === 'POST') {
+            cuttable[request.method] = cutAnswer(request, 'asked by the test');
+          }
+          return new Response('{}', { headers: { 'content-type': 'application/json' } });
+        },
+      },
+    });
+    cleanups.push(() => handle.close());
+    // Before, every request got a cutter (a closure and a WeakMap entry), ingest's too, and this
+    // POST's connection was cut.
+    const response = await fetch(`${handle.url}/v1/ingest`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(cuttable).toEqual({ POST: false });
+    expect(lines).toEqual([]);
+  });
 
   it('reads chunked bodies without Content-Length within the limit, and refuses them past it', async () => {
     // Bodies with a declared length are read whole (the parser enforces the length);

@@ -195,13 +195,18 @@ function nodeListener(
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return getRequestListener(
     (request, { incoming, outgoing }) => {
-      const cut = (reason: string) => {
-        // The path only, as `replaykit serve` logs requests: the query may hold a key.
-        const path = (incoming.url ?? '').split('?', 1)[0];
-        onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
-        outgoing.destroy();
-      };
-      return server.fetch(markCuttable(markLengthEnforced(request), cut));
+      markLengthEnforced(request);
+      // Only a GET's answer streams and can break off after its headers (a /chunks stream):
+      // ingest, the hot path, needs no cutter (a closure and a WeakMap entry per request).
+      if (incoming.method === 'GET') {
+        markCuttable(request, (reason) => {
+          // The path only, as `replaykit serve` logs requests: the query may hold a key.
+          const path = (incoming.url ?? '').split('?', 1)[0];
+          onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
+          outgoing.destroy();
+        });
+      }
+      return server.fetch(request);
     },
     {
       hostname: DEFAULT_REQUEST_HOST,
