@@ -268,6 +268,70 @@ describe('recorder delivery against the real server', () => {
     }
   });
 
+  it('loses no batch the previous release left in IndexedDB, numbered one by one, when one of them is split after a 413', async () => {
+    // The previous release numbered a window's batches 0, 1, 2…: a part of its batch numbered
+    // by its first event's place took the seq of a later batch of the same window, and the
+    // server kept only the first of the two.
+    const page = await open('/legacy-split');
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    const bulky = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
+    const later = Array.from({ length: 6 }, (_, index) => `legacy_${index + 1}`);
+    // What that release left unsent as a page of this window went: the bulky batch (seq 90),
+    // one batch per later event (91 to 96), and the window's counter after them (past the few
+    // this page has taken).
+    await page.evaluate(
+      ({ bulkyTags, laterTags, writeKey }) =>
+        new Promise<void>((resolve, reject) => {
+          const windowId = window.recorder.getWindowId() as string;
+          const sessionId = window.recorder.getSessionId() as string;
+          const custom = (tag: string, payload: object) =>
+            JSON.stringify({ type: 5, data: { tag, payload }, timestamp: Date.now() });
+          const noise = () =>
+            Array.from({ length: 600 }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join(
+              '',
+            );
+          const batches = [
+            bulkyTags.map((tag) => custom(tag, { noise: noise() })),
+            ...laterTags.map((tag) => [custom(tag, {})]),
+          ];
+          const opening = indexedDB.open('replaykit');
+          opening.onerror = () => reject(opening.error);
+          opening.onsuccess = () => {
+            const transaction = opening.result.transaction('batches', 'readwrite');
+            batches.forEach((events, index) => {
+              const seq = 90 + index;
+              transaction.objectStore('batches').put({
+                key: `${sessionId}/${windowId}/${seq}`,
+                target: `${location.origin}/v1/ingest?key=${encodeURIComponent(writeKey)}`,
+                sessionId,
+                windowId,
+                seq,
+                events,
+                bytes: events.join('').length,
+                createdAt: Date.now() - 1_000 + index,
+              });
+            });
+            sessionStorage.setItem(`replaykit:seq:${windowId}`, '100');
+            transaction.oncomplete = () => {
+              opening.result.close();
+              resolve();
+            };
+            transaction.onerror = () => reject(transaction.error);
+          };
+        }),
+      { bulkyTags: bulky, laterTags: later, writeKey: harness.writeKey },
+    );
+    harness.maxBodyBytes = 4_000;
+    // The page reloaded on the upgraded recorder sends what the previous release left.
+    await page.reload();
+    await page.waitForFunction(() => typeof window.recorder?.getSessionId() === 'string');
+    const events = await waitForStored(sessionId, [...bulky, ...later]);
+    expect(harness.log.some((entry) => entry.status === 413)).toBe(true);
+    for (const name of [...bulky, ...later]) {
+      expect(count(events, name), name).toBe(1);
+    }
+  });
+
   it('sends the rest of a batch whose one event the server refuses, with a $dropped marker for it', async () => {
     const page = await open('/one-bad-event', { flushDelayMs: 60_000 });
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;

@@ -39,8 +39,9 @@ export const BATCH_MAX_EVENTS = 100_000;
 
 /**
  * One request body sent by the recorder. A batch is identified by
- * `(sessionId, windowId, seq)`: `seq` increases by one per batch within a window, so the
- * server can drop repeats and serve batches in order.
+ * `(sessionId, windowId, seq)`: `seq` increases per batch within a window (by the recorder's
+ * `BATCH_SEQ_STRIDE`, the parts of a split batch numbered between), so the server can drop
+ * repeats and serve batches in order.
  */
 export interface IngestBatch {
   v: typeof WIRE_VERSION | typeof WIRE_VERSION_DELTAS;

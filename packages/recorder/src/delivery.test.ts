@@ -253,6 +253,28 @@ describe('Delivery', () => {
     expect(h.sent.flatMap((item) => item.events).slice(0, 4)).toEqual(events);
   });
 
+  it('splits a batch of the previous release (seqs one by one) into parts no later batch of its window has', async () => {
+    const h = harness();
+    const events = [
+      '{"a":1,"timestamp":1}',
+      '{"a":2,"timestamp":2}',
+      '{"a":3,"timestamp":3}',
+      '{"a":4,"timestamp":4}',
+    ];
+    h.answers.push({ kind: 'too_large' });
+    // Left in IndexedDB by the previous release: its parts numbered from 3 took 5, the next
+    // batch's seq, and the server dropped that batch as a repeat.
+    h.delivery.enqueue(batch(3, events));
+    h.delivery.enqueue(batch(5));
+    void h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.sent.map((item) => [item.seq, item.events])).toEqual([
+      [4 * BATCH_SEQ_STRIDE, events.slice(0, 2)],
+      [4 * BATCH_SEQ_STRIDE + 2, events.slice(2)],
+      [5, batch(5).events],
+    ]);
+  });
+
   it('replaces a lone event refused with 413 by a $dropped marker', async () => {
     const h = harness();
     h.answers.push({ kind: 'too_large' });

@@ -1,5 +1,11 @@
 import { type DroppedPayload, WIRE_VERSION } from '@replaykit/core';
-import { MEMORY_MAX_BYTES, RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
+import {
+  BATCH_SEQ_STRIDE,
+  MEMORY_MAX_BYTES,
+  RETRY_AFTER_MAX_MS,
+  RETRY_BASE_DELAY_MS,
+  RETRY_MAX_DELAY_MS,
+} from './limits';
 
 /**
  * A batch on its way to the server. Events are kept as their JSON text, serialised once
@@ -217,7 +223,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const replaceHead = (head: OutgoingBatch, parts: string[][]) => {
     const wasPersisted = persisted.has(head);
     forget(head);
-    let seq = head.seq;
+    // A batch below the stride is the previous release's, numbered one by one: numbered from
+    // its own seq, its parts took those of the window's next batches, which the server then
+    // dropped as repeats. Split, its parts go in the block its seq + 1 stands for, which no
+    // batch of this release takes (the window's counter has passed it).
+    let seq = head.seq < BATCH_SEQ_STRIDE && parts[1] ? (head.seq + 1) * BATCH_SEQ_STRIDE : head.seq;
     const replacement = parts.map((events) => {
       const part = { ...head, seq, events, bytes: sumLengths(events) };
       seq += events.length;

@@ -91,7 +91,7 @@ describe('recorder', () => {
       v: 1,
       sessionId: recorder.getSessionId(),
       windowId: recorder.getWindowId(),
-      seq: 0,
+      seq: BATCH_SEQ_STRIDE,
     });
     expect(first?.events.slice(0, 2).map((event) => event.type)).toEqual([
       EventType.Meta,
@@ -101,7 +101,7 @@ describe('recorder', () => {
     document.body.append(Object.assign(document.createElement('p'), { textContent: 'later' }));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await recorder.flush();
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([BATCH_SEQ_STRIDE, 2 * BATCH_SEQ_STRIDE]);
   });
 
   it('masks every input by default and keeps ordinary text readable', async () => {
@@ -176,7 +176,7 @@ describe('recorder', () => {
     await recorder.flush();
     expect(ingest.batches).toHaveLength(0);
     await expect.poll(() => ingest.batches.length, { timeout: 8_000, interval: 100 }).toBe(1);
-    expect(ingest.batches[0]?.seq).toBe(0);
+    expect(ingest.batches[0]?.seq).toBe(BATCH_SEQ_STRIDE);
   });
 
   it('resends a batch as wire format 1 to a server older than format 2, and keeps to format 1 after', async () => {
@@ -197,7 +197,7 @@ describe('recorder', () => {
     await recorder.flush();
     // The next batch goes as format 1 at once.
     expect(ingest.requests.map((body) => body.slice(0, 7))).toEqual(['{"v":2,', '{"v":1,', '{"v":1,']);
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([BATCH_SEQ_STRIDE, 2 * BATCH_SEQ_STRIDE]);
     expect(ingest.bodies.join('')).not.toMatch(/\$dropped/);
   });
 
@@ -222,7 +222,7 @@ describe('recorder', () => {
     await recorder.flush();
     expect(recorder.getSessionId()).toBe(sessionId);
     expect(new Set(ingest.batches.map((batch) => batch.windowId)).size).toBe(1);
-    expect(ingest.batches.map((batch) => batch.seq)).toEqual([0, BATCH_SEQ_STRIDE]);
+    expect(ingest.batches.map((batch) => batch.seq)).toEqual([BATCH_SEQ_STRIDE, 2 * BATCH_SEQ_STRIDE]);
   });
 
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {

@@ -32,12 +32,12 @@ describe('SessionState', () => {
   it('creates a UUIDv7 session and window, and keeps both (and the seq) across a reload', async () => {
     const first = createSessionState(T0);
     expect(first.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
-    expect(first.takeSeq()).toBe(0);
     expect(first.takeSeq()).toBe(BATCH_SEQ_STRIDE);
+    expect(first.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
     const second = await reload(T0 + MINUTE);
     expect(second.sessionId).toBe(first.sessionId);
     expect(second.currentWindowId).toBe(first.currentWindowId);
-    expect(second.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
+    expect(second.takeSeq()).toBe(3 * BATCH_SEQ_STRIDE);
   });
 
   it('shares the session with another tab but gives that tab its own window and seq', () => {
@@ -48,7 +48,7 @@ describe('SessionState', () => {
     const other = createSessionState(T0 + 1_000);
     expect(other.sessionId).toBe(first.sessionId);
     expect(other.currentWindowId).not.toBe(first.currentWindowId);
-    expect(other.takeSeq()).toBe(0);
+    expect(other.takeSeq()).toBe(BATCH_SEQ_STRIDE);
   });
 
   it('gives a duplicated tab (sessionStorage copied while the original is open) a new window id', async () => {
@@ -56,21 +56,30 @@ describe('SessionState', () => {
     const copy = (await nextPage())(T0 + 1_000);
     expect(copy.currentWindowId).not.toBe(original.currentWindowId);
     expect(copy.sessionId).toBe(original.sessionId);
-    expect(copy.takeSeq()).toBe(0);
+    expect(copy.takeSeq()).toBe(BATCH_SEQ_STRIDE);
   });
 
   it('keeps the window and shares its seq with a later recorder of the same page', () => {
     // A React provider remounted, or given new options, makes a new recorder on the same page.
     const first = createSessionState(T0);
-    expect(first.takeSeq()).toBe(0);
     expect(first.takeSeq()).toBe(BATCH_SEQ_STRIDE);
+    expect(first.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
     const later = createSessionState(T0 + 1_000);
     expect(later.currentWindowId).toBe(first.currentWindowId);
     expect(later.sessionId).toBe(first.sessionId);
-    expect(later.takeSeq()).toBe(2 * BATCH_SEQ_STRIDE);
+    expect(later.takeSeq()).toBe(3 * BATCH_SEQ_STRIDE);
     // The first one may still take one (it seals what it has buffered when it stops).
-    expect(first.takeSeq()).toBe(3 * BATCH_SEQ_STRIDE);
-    expect(later.takeSeq()).toBe(4 * BATCH_SEQ_STRIDE);
+    expect(first.takeSeq()).toBe(4 * BATCH_SEQ_STRIDE);
+    expect(later.takeSeq()).toBe(5 * BATCH_SEQ_STRIDE);
+  });
+
+  it('goes on after the counter the previous release left, above the seqs below the stride it numbered batches with', () => {
+    // The previous release numbered a window's batches 0, 1, 2… and kept the next in the same place.
+    const first = createSessionState(T0);
+    sessionStorage.setItem(`replaykit:seq:${first.currentWindowId}`, '7');
+    const upgraded = createSessionState(T0 + 1_000);
+    expect(upgraded.currentWindowId).toBe(first.currentWindowId);
+    expect(upgraded.takeSeq()).toBe(8 * BATCH_SEQ_STRIDE);
   });
 
   it('rotates after 30 minutes without activity, not before, and activity keeps it alive', () => {

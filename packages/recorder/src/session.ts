@@ -100,7 +100,7 @@ export interface SessionState {
   check(now?: number): SessionChange | undefined;
   /** Records user activity, which keeps the session alive across tabs. */
   touch(now?: number): void;
-  /** Takes the seq of this window's next batch (a multiple of `BATCH_SEQ_STRIDE`) and persists the counter. */
+  /** Takes the seq of this window's next batch (a multiple of `BATCH_SEQ_STRIDE`, from it up) and persists the counter. */
   takeSeq(): number;
 }
 
@@ -168,7 +168,8 @@ export function createSessionState(now: number = Date.now(), options: SessionOpt
       const seq = Math.max(nextSeq, readStored<number>('sessionStorage', seqKey) ?? 0);
       nextSeq = seq + 1;
       writeStored('sessionStorage', seqKey, nextSeq);
-      return seq * BATCH_SEQ_STRIDE;
+      // From the stride up: the seqs below it are the previous release's (one per batch).
+      return nextSeq * BATCH_SEQ_STRIDE;
     },
   };
   writeStored('sessionStorage', WINDOW_OPEN_KEY, mark);
