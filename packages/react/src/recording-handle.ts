@@ -236,6 +236,11 @@ export class RecordingHandle {
     if (this.call((recorder) => recorder[choice]())) {
       return;
     }
+    // The recorder this provider had (stopped when consent was withdrawn, or still recording
+    // for another root) holds what it recorded before: an opt-out discards it, as it does
+    // through the recorder, where its retries and its page-hide send delivered it after the
+    // visitor said no.
+    this.lastRecorder?.[choice]();
     setOptedOut(choice === 'optOut');
     this.consentChoice = choice;
   }

@@ -639,6 +639,37 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(count(ingest.batches, EventType.FullSnapshot)).toBeGreaterThan(0);
   });
 
+  it('discards what was left unsent when the visitor opts out after consent was withdrawn, as optOut() does', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
+        <ConsentChoices />
+        <SessionLabel />
+      </RecordingProvider>
+    );
+    const view = render(tree(true));
+    await recordingStarted();
+    peekRecorder()?.capture('before_withdrawal');
+    // The server is busy: the batch waits for a retry (a second or more away).
+    ingest.failNext(503);
+    await peekRecorder()?.flush();
+    expect(ingest.batches).toEqual([]);
+    // Consent is withdrawn (the recorder stops, the batch still unsent), then the visitor says
+    // "Don't record me", and the page is hidden: nothing recorded before may go out now.
+    view.rerender(tree(false));
+    await settle();
+    await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
+    window.dispatchEvent(new PageTransitionEvent('pagehide'));
+    // Back on the page, the visitor opts in and consents: what is recorded from then on is sent.
+    await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
+    view.rerender(tree(true));
+    await recordingStarted();
+    peekRecorder()?.capture('after_opt_in');
+    await waitFor(() => expect(tags(ingest.batches)).toContain('after_opt_in'), {
+      timeout: START_TIMEOUT_MS,
+    });
+    expect(tags(ingest.batches)).not.toContain('before_withdrawal');
+  });
+
   it('flush() called before the provider has attached its recorder resolves once what was captured is sent', async () => {
     flushed.tags = undefined;
     render(
