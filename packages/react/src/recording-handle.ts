@@ -1,5 +1,11 @@
 import { checkEventName, type ErrorPayload } from '@replaykit/core';
-import { PENDING_EVENTS_MAX, type Recorder, type RecorderStatus, setOptedOut } from '@replaykit/recorder';
+import {
+  isOptedOut,
+  PENDING_EVENTS_MAX,
+  type Recorder,
+  type RecorderStatus,
+  setOptedOut,
+} from '@replaykit/recorder';
 
 /** What the hooks read: replaced (never mutated) whenever it changes. */
 export interface RecordingSnapshot {
@@ -36,8 +42,11 @@ export class RecordingHandle {
   providerKey = '';
   /** The provider is disabled: calls are dropped, not kept for later. */
   private disabled: boolean;
-  /** The visitor's last opt-out or opt-in that no recorder could take: the next one attached is told. */
-  private consentChoice: 'optOut' | 'optIn' | undefined;
+  /**
+   * The visitor's last opt-out or opt-in that no recorder could take, and whether the origin's
+   * storage kept it: the next recorder attached is told, unless the stored choice changed since.
+   */
+  private consentChoice: { choice: 'optOut' | 'optIn'; stored: boolean } | undefined;
 
   constructor(disabled = false) {
     this.disabled = disabled;
@@ -81,11 +90,13 @@ export class RecordingHandle {
     this.released = false;
     this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
-    const choice = this.consentChoice;
+    const consent = this.consentChoice;
     this.consentChoice = undefined;
-    if (choice) {
+    // A stored choice may have been changed since, in another tab (its optIn() or optOut()):
+    // the visitor's latest stands, which told again, the earlier one overwrote for the origin.
+    if (consent && (!consent.stored || isOptedOut() === (consent.choice === 'optOut'))) {
       // Before anything else reaches it: an opt-out stops what start() began and discards it.
-      recorder[choice]();
+      recorder[consent.choice]();
     }
     this.runPending(recorder);
     this.refresh();
@@ -242,7 +253,7 @@ export class RecordingHandle {
     // visitor said no.
     this.lastRecorder?.[choice]();
     setOptedOut(choice === 'optOut');
-    this.consentChoice = choice;
+    this.consentChoice = { choice, stored: isOptedOut() === (choice === 'optOut') };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { EventType, type IngestBatch, type NetworkPayload } from '@replaykit/core';
+import { setOptedOut } from '@replaykit/recorder';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { forwardRef, type ReactNode, StrictMode, useEffect, useState } from 'react';
@@ -637,6 +638,23 @@ describe('<RecordingProvider> in Chromium', () => {
     await recordingStarted();
     await peekRecorder()?.flush();
     expect(count(ingest.batches, EventType.FullSnapshot)).toBeGreaterThan(0);
+  });
+
+  it('keeps the later choice of another tab over an opt-out made here while disabled', async () => {
+    const tree = (enabled: boolean) => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
+        <ConsentChoices />
+        <SessionLabel />
+      </RecordingProvider>
+    );
+    const view = render(tree(false));
+    await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
+    // Later, in another tab of the origin, the visitor opts in again (what its recorder's optIn() stores).
+    setOptedOut(false);
+    // Back here, the consent banner is answered: the visitor's latest choice is to be recorded.
+    view.rerender(tree(true));
+    await recordingStarted();
+    expect(peekRecorder()?.isOptedOut()).toBe(false);
   });
 
   it('discards what was left unsent when the visitor opts out after consent was withdrawn, as optOut() does', async () => {

@@ -1,5 +1,5 @@
 export { PRIVACY_ATTRIBUTES } from './attributes';
-export { setOptedOut } from './consent';
+export { isOptedOut, setOptedOut } from './consent';
 export { createRecorder } from './lazy';
 export {
   BATCH_SEQ_STRIDE,
