@@ -101,6 +101,16 @@ function ConsentChoices() {
   );
 }
 
+/** A page whose consent banner offers both choices, under a provider enabled or not. */
+function consentTree(enabled: boolean) {
+  return (
+    <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
+      <ConsentChoices />
+      <SessionLabel />
+    </RecordingProvider>
+  );
+}
+
 /** Forwards its ref to its element, but not the props it was not written for (the marker among them). */
 const CustomerCard = forwardRef<HTMLElement, { children?: ReactNode }>(function CustomerCard(
   { children },
@@ -581,16 +591,10 @@ describe('<RecordingProvider> in Chromium', () => {
   });
 
   it('keeps an opt-out made while disabled: once enabled, nothing reaches the server until the visitor opts in', async () => {
-    const tree = (enabled: boolean) => (
-      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
-        <ConsentChoices />
-        <SessionLabel />
-      </RecordingProvider>
-    );
-    const view = render(tree(false));
+    const view = render(consentTree(false));
     await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
     // The consent banner is answered afterwards: the visitor's own choice still wins.
-    view.rerender(tree(true));
+    view.rerender(consentTree(true));
     await staysOptedOut();
     // The same page records once the visitor opts in: the opt-out above was what stopped it.
     await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
@@ -618,53 +622,35 @@ describe('<RecordingProvider> in Chromium', () => {
   });
 
   it('keeps an opt-in made while disabled: it lifts an earlier opt-out once enabled', async () => {
-    const tree = (enabled: boolean) => (
-      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
-        <ConsentChoices />
-        <SessionLabel />
-      </RecordingProvider>
-    );
     // An opt-out on an earlier page, through the recorder.
-    render(tree(true));
+    render(consentTree(true));
     await recordingStarted();
     await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
     cleanup();
     await settle();
     ingest.batches.length = 0;
     // This page asks for consent again, and the visitor says yes before the provider is enabled.
-    const view = render(tree(false));
+    const view = render(consentTree(false));
     await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
-    view.rerender(tree(true));
+    view.rerender(consentTree(true));
     await recordingStarted();
     await peekRecorder()?.flush();
     expect(count(ingest.batches, EventType.FullSnapshot)).toBeGreaterThan(0);
   });
 
   it('keeps the later choice of another tab over an opt-out made here while disabled', async () => {
-    const tree = (enabled: boolean) => (
-      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
-        <ConsentChoices />
-        <SessionLabel />
-      </RecordingProvider>
-    );
-    const view = render(tree(false));
+    const view = render(consentTree(false));
     await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
     // Later, in another tab of the origin, the visitor opts in again (what its recorder's optIn() stores).
     setOptedOut(false);
     // Back here, the consent banner is answered: the visitor's latest choice is to be recorded.
-    view.rerender(tree(true));
+    view.rerender(consentTree(true));
     await recordingStarted();
     expect(peekRecorder()?.isOptedOut()).toBe(false);
   });
 
   it('discards what was left unsent when the visitor opts out after consent was withdrawn, as optOut() does', async () => {
-    const tree = (enabled: boolean) => (
-      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={enabled}>
-        <ConsentChoices />
-        <SessionLabel />
-      </RecordingProvider>
-    );
-    const view = render(tree(true));
+    const view = render(consentTree(true));
     await recordingStarted();
     peekRecorder()?.capture('before_withdrawal');
     // The server is busy: the batch waits for a retry (a second or more away).
@@ -673,13 +659,13 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(ingest.batches).toEqual([]);
     // Consent is withdrawn (the recorder stops, the batch still unsent), then the visitor says
     // "Don't record me", and the page is hidden: nothing recorded before may go out now.
-    view.rerender(tree(false));
+    view.rerender(consentTree(false));
     await settle();
     await userEvent.click(screen.getByRole('button', { name: 'Don’t record me' }));
     window.dispatchEvent(new PageTransitionEvent('pagehide'));
     // Back on the page, the visitor opts in and consents: what is recorded from then on is sent.
     await userEvent.click(screen.getByRole('button', { name: 'Record me' }));
-    view.rerender(tree(true));
+    view.rerender(consentTree(true));
     await recordingStarted();
     peekRecorder()?.capture('after_opt_in');
     await waitFor(() => expect(tags(ingest.batches)).toContain('after_opt_in'), {

@@ -11,6 +11,14 @@ import {
 import { BATCH_SEQ_STRIDE, RETRY_AFTER_MAX_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './limits';
 import { classifyStatus } from './transport';
 
+/** Four small events, for the splitting tests. */
+const FOUR_EVENTS = [
+  '{"a":1,"timestamp":1}',
+  '{"a":2,"timestamp":2}',
+  '{"a":3,"timestamp":3}',
+  '{"a":4,"timestamp":4}',
+];
+
 function batch(seq: number, events: string[] = [`{"type":3,"timestamp":${1000 + seq}}`]): OutgoingBatch {
   return {
     sessionId: 's',
@@ -229,12 +237,7 @@ describe('Delivery', () => {
 
   it('splits a batch refused with 413 into halves, each numbered by its first event, so they sort in order', async () => {
     const h = harness();
-    const events = [
-      '{"a":1,"timestamp":1}',
-      '{"a":2,"timestamp":2}',
-      '{"a":3,"timestamp":3}',
-      '{"a":4,"timestamp":4}',
-    ];
+    const events = FOUR_EVENTS;
     h.answers.push({ kind: 'too_large' }, { kind: 'too_large' });
     h.delivery.enqueue(batch(5 * BATCH_SEQ_STRIDE, events));
     h.delivery.enqueue(batch(6 * BATCH_SEQ_STRIDE));
@@ -255,12 +258,7 @@ describe('Delivery', () => {
 
   it('splits a batch of the previous release (seqs one by one) into parts no later batch of its window has', async () => {
     const h = harness();
-    const events = [
-      '{"a":1,"timestamp":1}',
-      '{"a":2,"timestamp":2}',
-      '{"a":3,"timestamp":3}',
-      '{"a":4,"timestamp":4}',
-    ];
+    const events = FOUR_EVENTS;
     h.answers.push({ kind: 'too_large' });
     // Left in IndexedDB by the previous release: its parts numbered from 3 took 5, the next
     // batch's seq, and the server dropped that batch as a repeat.
