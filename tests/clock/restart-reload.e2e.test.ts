@@ -96,7 +96,7 @@ describe('reloads and tabs', () => {
         expect(keys).toContain(`${batch.windowId}/${batch.seq}`);
       }
       expect(stored.map((chunk) => chunk.seq).sort((a, b) => a - b)).toEqual(
-        stored.map((_, index) => index * BATCH_SEQ_STRIDE),
+        stored.map((_, index) => (index + 1) * BATCH_SEQ_STRIDE),
       );
       expect(session.windowIds).toEqual([ids[1]]);
       // Two full snapshots: one per page load.
