@@ -1,9 +1,10 @@
-import { EventType, type RecordedEvent } from '@replaykit/core';
+import { createUuidV7, EventType, type RecordedEvent } from '@replaykit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecorder as createFacade } from './lazy';
 import { BATCH_SEQ_STRIDE } from './limits';
 import { createBatchStore } from './persist';
-import { createRecorder, type RecorderEngine } from './recorder';
+import { createRecorder, type RecorderEngine, sampleValue } from './recorder';
+import { SESSION_KEY, writeStored } from './session';
 import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
 import { ingestUrl } from './transport';
 
@@ -223,6 +224,37 @@ describe('recorder', () => {
     expect(recorder.getSessionId()).toBe(sessionId);
     expect(new Set(ingest.batches.map((batch) => batch.windowId)).size).toBe(1);
     expect(ingest.batches.map((batch) => batch.seq)).toEqual([BATCH_SEQ_STRIDE, 2 * BATCH_SEQ_STRIDE]);
+  });
+
+  it('sends what stop() left unsent on page hide after a start again that ends early, sampled out', async () => {
+    const sampleRate = 0.5;
+    /** Starts a session in shared storage (as another tab would) that is sampled in or out. */
+    const startSession = (sampledIn: boolean) => {
+      let id: string;
+      do {
+        id = createUuidV7(Date.now());
+      } while (sampleValue(id) < sampleRate !== sampledIn);
+      writeStored('localStorage', SESSION_KEY, { id, startedAt: Date.now(), lastActivityAt: Date.now() });
+      return id;
+    };
+    const recorded = startSession(true);
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, sampleRate, persistQueue: false });
+    recorder.start();
+    expect(recorder.getSessionId()).toBe(recorded);
+    recorder.capture('left_by_stop');
+    // The server asks to wait a minute: stop() leaves the batch queued, for page hide to send.
+    ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+    recorder.stop();
+    await recorder.flush();
+    expect(customEvents('left_by_stop')).toHaveLength(0);
+    // Started again in a session another tab began, which is sampled out: nothing is recorded…
+    const sampledOut = startSession(false);
+    recorder.start();
+    expect([recorder.getSessionId(), recorder.getStatus()]).toEqual([sampledOut, 'disabled']);
+    // …but the tab closing still sends what the stopped recording left.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await expect.poll(() => customEvents('left_by_stop').length, { timeout: 5_000 }).toBe(1);
+    expect(ingest.batches[0]?.sessionId).toBe(recorded);
   });
 
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {

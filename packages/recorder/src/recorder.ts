@@ -704,8 +704,6 @@ export function createRecorder(
     if (recording) {
       return;
     }
-    // The page-hide handler a stop() left: recording installs its own.
-    uninstallAll();
     if (optedOut()) {
       refreshStatus();
       return;
@@ -777,6 +775,10 @@ export function createRecorder(
     // After the first snapshot when the page had loaded, in the same task: no host code ran
     // in between, so nothing is missed. While it loads, the captures start now: host code
     // that runs before DOMContentLoaded is recorded.
+    // Only now that it records: the page-hide handler a stop() left goes, for the one recording
+    // installs (two would send every batch twice). A start that ends before (opted out, sampled
+    // out) removed it too, and what stop() left unsent no longer went out on page hide.
+    uninstallAll();
     installCaptures();
     if (needsTrigger && !triggered) {
       // Keeps the held window near ERROR_BUFFER_MS: a checkpoint starts a new segment.

@@ -1,12 +1,18 @@
 import { type IngestBatch, parseWireBody } from '@replaykit/core';
 
+/** A failure the stubbed endpoint answers with. */
+export type FakeOutcome = number | 'network' | { status: number; headers: Record<string, string> };
+
 /** What a stubbed ingest endpoint received: decoded batches (as the server reads them) and the text of each body as sent. */
 export interface FakeIngest {
   batches: IngestBatch[];
   bodies: string[];
   urls: string[];
-  /** Answers the next requests with these statuses (or 'network' for a failed fetch), then 200. */
-  failNext(...outcomes: Array<number | 'network'>): void;
+  /**
+   * Answers the next requests with these statuses (with headers, such as `retry-after`, when
+   * given as an object; 'network' for a failed fetch), then 200.
+   */
+  failNext(...outcomes: FakeOutcome[]): void;
   /** Set: answers bodies in wire format 2 with 400, as a server older than format 2 does. */
   formatOneOnly: boolean;
   /** Every request that reached the endpoint, accepted or not: the first characters of its body. */
@@ -40,7 +46,7 @@ async function bodyBytes(body: BodyInit | null | undefined): Promise<Uint8Array>
 export function installFakeIngest(): FakeIngest {
   const originalFetch = window.fetch;
   const originalBeacon = navigator.sendBeacon;
-  const outcomes: Array<number | 'network'> = [];
+  const outcomes: FakeOutcome[] = [];
   const fake: FakeIngest = {
     batches: [],
     bodies: [],
@@ -70,7 +76,8 @@ export function installFakeIngest(): FakeIngest {
       throw new TypeError('Failed to fetch');
     }
     if (outcome !== undefined) {
-      return new Response(JSON.stringify({ error: { code: 'test', message: 'test' } }), { status: outcome });
+      const { status, headers } = typeof outcome === 'number' ? { status: outcome, headers: {} } : outcome;
+      return new Response(JSON.stringify({ error: { code: 'test', message: 'test' } }), { status, headers });
     }
     const text = await read(init?.body);
     fake.requests.push(text.slice(0, 60));
