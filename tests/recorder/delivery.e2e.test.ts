@@ -147,6 +147,65 @@ describe('recorder delivery against the real server', () => {
     expect(reasons).toContain('persist_full');
   });
 
+  it('stores the persist_full marker of evicted batches when the page sent the last of them after all, on page hide', async () => {
+    harness.down = true;
+    const page = await open('/persist-full-sent', { persistQueue: true });
+    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+    await until(async () => harness.log.length >= 1, 'a failed attempt');
+    const total = PERSIST_MAX_BATCHES + 5;
+    await page.evaluate(async (count) => {
+      for (let index = 0; index < count; index++) {
+        window.recorder.capture(`waiting_${index}`);
+        await window.recorder.flush();
+      }
+    }, total);
+    // The oldest waiting_ tag IndexedDB still holds, once it has evicted what it had no room for.
+    const oldestKept = () =>
+      page.evaluate(
+        (max) =>
+          new Promise<number>((resolve, reject) => {
+            const opening = indexedDB.open('replaykit');
+            opening.onerror = () => reject(opening.error);
+            opening.onsuccess = () => {
+              const reading = opening.result.transaction('batches').objectStore('batches').getAll();
+              reading.onsuccess = () => {
+                opening.result.close();
+                const records = reading.result as Array<{ events: string[] }>;
+                const kept = records.flatMap(({ events }) =>
+                  events.map((event) => Number(/"tag":"waiting_(\d+)"/.exec(event)?.[1] ?? Number.NaN)),
+                );
+                resolve(records.length <= max ? Math.min(...kept.filter((index) => index >= 0)) : -1);
+              };
+              reading.onerror = () => reject(reading.error);
+            };
+          }),
+        PERSIST_MAX_BATCHES,
+      );
+    const firstKept = await until(async () => {
+      const index = await oldestKept();
+      return index > 0 ? index : undefined;
+    }, 'IndexedDB to evict batches');
+    // The last evicted batch was still in the page's memory: the page goes, and of its
+    // page-hide sends only that one lands, before the page could note it sent.
+    const lastEvicted = `waiting_${firstKept - 1}`;
+    harness.down = (batch) => !batch || !customTags(batch.events).includes(lastEvicted);
+    await page.goto('about:blank');
+    await waitForStored(sessionId, [lastEvicted]);
+    // The next page of the tab sends what IndexedDB kept: the marker record and the rest.
+    harness.down = false;
+    await page.goto(harness.pageUrl('/persist-full-sent', { persistQueue: true }));
+    const last = `waiting_${total - 1}`;
+    const events = await waitForStored(sessionId, [last, '$dropped'], 30_000);
+    expect(count(events, lastEvicted)).toBe(1);
+    expect(count(events, 'waiting_0')).toBe(0);
+    const reasons = events
+      .filter(
+        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
+      )
+      .map((event) => (event.data as { payload: { reason: string } }).payload.reason);
+    expect(reasons).toContain('persist_full');
+  });
+
   it('loses nothing and stores nothing twice when the server is down, then up', async () => {
     const page = await open('/outage');
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;

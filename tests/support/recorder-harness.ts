@@ -61,8 +61,11 @@ export interface RecorderHarness {
   log: IngestLogEntry[];
   /** Answers the next ingest requests with these faults, in order. */
   faults: Fault[];
-  /** While true, every ingest request fails at the network level (the server is "down"). */
-  down: boolean;
+  /**
+   * While true, every ingest request fails at the network level (the server is "down"); a
+   * function decides per request, from its batch (unreadable: undefined).
+   */
+  down: boolean | ((batch: IngestBatch | undefined) => boolean);
   /** Bodies (compressed bytes) over this size get {@link oversizeStatus} from the proxy. */
   maxBodyBytes: number;
   /**
@@ -167,7 +170,8 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
       at: Date.now(),
     };
     harness.log.push(entry);
-    const fault = harness.down ? ({ kind: 'network' } as const) : harness.faults.shift();
+    const down = typeof harness.down === 'function' ? harness.down(batch) : harness.down;
+    const fault = down ? ({ kind: 'network' } as const) : harness.faults.shift();
     if (fault?.kind === 'network') {
       request.socket.destroy();
       return;

@@ -27,7 +27,11 @@ export const KEEPALIVE_MAX_BYTES = 60 * 1024;
  * Sequence numbers each sealed batch reserves (its seq is a multiple of this): when a 413 splits
  * a batch, each part is numbered by its first event's place in it, so the parts sort between the
  * batch and the next. No batch can hold this many events: its body, at least 46 characters per
- * event, would be longer than the longest string a browser makes (2^30 characters).
+ * event, would be longer than the longest string a browser makes (2^30 characters). A batch of
+ * the previous release (seq below this, one per batch) has its parts numbered in block seq + 1,
+ * which this release's counter has passed. The last seq of a block (block + 1) × this − 1 is no
+ * batch's or part's: it numbers the `persist_full` marker of evicted batches whose last is that
+ * block's.
  */
 export const BATCH_SEQ_STRIDE = 2 ** 25;
 /** Most unsent batches kept in IndexedDB for the next page load. */

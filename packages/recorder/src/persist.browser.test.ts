@@ -1,7 +1,7 @@
 import type { DroppedPayload } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import type { OutgoingBatch } from './delivery';
-import { PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES } from './limits';
+import { BATCH_SEQ_STRIDE, PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES } from './limits';
 import { createBatchStore } from './persist';
 
 /** The keys of this file's records in the recorder's IndexedDB queue, whatever their ingest URL. */
@@ -94,9 +94,10 @@ describe('the IndexedDB batch queue', () => {
     const marker = markerOf(first);
     expect(marker.data?.tag).toBe('$dropped');
     const evicted = PERSIST_MAX_BATCHES + 3 - rest.length;
-    // At the time of the first evicted batch, under the key of the last, counting them all.
+    // At the time of the first evicted batch, counting them all, numbered at the end of the
+    // block the last one's parts would take (the previous release's seqs: its seq + 1).
     expect(marker.timestamp).toBe(1_000_001);
-    expect(first?.seq).toBe(evicted - 1);
+    expect(first?.seq).toBe((evicted + 1) * BATCH_SEQ_STRIDE - 1);
     expect(marker.data?.payload).toEqual({
       reason: 'persist_full',
       count: evicted * 2,
@@ -130,7 +131,7 @@ describe('the IndexedDB batch queue', () => {
     const evicted = total - rest.length;
     expect(evicted).toBeGreaterThan(2);
     const marker = markerOf(first);
-    expect(first?.seq).toBe(evicted - 1);
+    expect(first?.seq).toBe((evicted + 1) * BATCH_SEQ_STRIDE - 1);
     // From the first batch still missing, counting only those.
     expect(marker.timestamp).toBe(1_000_021);
     expect(marker.data?.payload).toEqual({
@@ -140,6 +141,44 @@ describe('the IndexedDB batch queue', () => {
     });
     for (let seq = 2; seq < total; seq++) {
       await page.remove(numbered(seq));
+    }
+    expect(await storedKeys()).toEqual([]);
+  });
+
+  it('numbers its persist_full marker with a seq no batch or split part of the window takes, alike on every page', async () => {
+    // This release's seqs: one block of BATCH_SEQ_STRIDE per batch, split parts inside it.
+    const windowId = 'numbered-window';
+    const numbered = numberedBatches(windowId);
+    const ofThisRelease = (seq: number): OutgoingBatch => ({ ...numbered(seq), seq: (seq + 1) * BATCH_SEQ_STRIDE });
+    const target = 'https://replays.example/v1/ingest?key=numbered';
+    const page = createBatchStore(target);
+    const total = PERSIST_MAX_BATCHES + 2;
+    for (let seq = 0; seq < total; seq++) {
+      await page.put(ofThisRelease(seq));
+    }
+    // The oldest are evicted, the marker numbered at the end of the block of the last of them.
+    // Under that batch's own seq (as before), the server took the marker for a repeat once the
+    // page had sent the batch after all, and the gap it stood for went unseen.
+    const [first, ...rest] = await createBatchStore(target).takeOver(windowId);
+    const evicted = total - rest.length;
+    expect(evicted).toBeGreaterThan(1);
+    expect(markerOf(first).data?.payload).toMatchObject({ reason: 'persist_full', count: evicted * 2 });
+    expect(first?.seq).toBe((evicted + 1) * BATCH_SEQ_STRIDE - 1);
+    expect(rest.map((item) => item.seq)).not.toContain(first?.seq);
+    // The page sends the last evicted batch after all: its marker now counts the others only,
+    // at the end of the block of the last of those, and no longer at the end of the other.
+    await page.remove(ofThisRelease(evicted - 1));
+    const [again] = await createBatchStore(target).takeOver(windowId);
+    expect(again?.seq).toBe(evicted * BATCH_SEQ_STRIDE - 1);
+    expect(markerOf(again).data?.payload).toMatchObject({ reason: 'persist_full', count: (evicted - 1) * 2 });
+    expect(await storedKeys()).not.toContain(`${SESSION_ID}/${windowId}/${first?.seq}`);
+    // A page that adopted the marker record and sent it removes it under the key it was stored at.
+    const adopting = createBatchStore(target);
+    await adopting.takeOver(windowId);
+    await adopting.remove(again as OutgoingBatch);
+    expect(await storedKeys()).not.toContain(`${SESSION_ID}/${windowId}/${again?.seq}`);
+    for (let seq = 0; seq < total; seq++) {
+      await page.remove(ofThisRelease(seq));
     }
     expect(await storedKeys()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { type BatchStore, droppedMarker, keyOf, type OutgoingBatch, timestampOf } from './delivery';
-import { PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES, PERSIST_MAX_BYTES } from './limits';
+import { BATCH_SEQ_STRIDE, PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES, PERSIST_MAX_BYTES } from './limits';
 import { readStored, writeStored } from './session';
 
 const STORE_NAME = 'batches';
@@ -11,7 +11,7 @@ interface KnownBatch extends Omit<OutgoingBatch, 'events'> {
   count: number;
   /** When its first event happened (ms since 1970). */
   at: number;
-  /** A marker record's: the evicted batches it stands for, oldest first, the last under its key. */
+  /** A marker record's: the evicted batches it stands for, oldest first. */
   gap?: Evicted[];
 }
 
@@ -128,13 +128,16 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
     return result;
   };
 
-  /** Stores a batch (`gap`: a marker record, standing for those batches) and notes it. */
-  const write = (batch: OutgoingBatch, gap?: Evicted[], evictedKey?: string) => {
+  /** Stores a batch (`gap`: a marker record, standing for those batches) in place of the `replaced` keys, and notes it. */
+  const write = (batch: OutgoingBatch, gap?: Evicted[], replaced: string[] = []) => {
     const key = keyOf(batch);
+    for (const old of replaced) {
+      known.delete(old);
+    }
     note(key, batch, gap);
     return transaction('readwrite', (store) => {
-      if (evictedKey) {
-        store.delete(evictedKey);
+      for (const old of replaced) {
+        store.delete(old);
       }
       return store.put({ ...batch, key, target } satisfies StoredRecord);
     });
@@ -145,11 +148,14 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
   };
 
   /**
-   * Writes the `$dropped` marker record of some evicted batches of one window under the last
-   * one's key: it counts them all, at the first one's time.
+   * Writes the `$dropped` marker record of some evicted batches of one window in place of the
+   * `replaced` keys: it counts them all, at the first one's time. Its seq is the last of the block
+   * the last one's parts are numbered in (see `BATCH_SEQ_STRIDE`): under that batch's own seq, the
+   * server took the marker for a repeat once the page had sent the batch after all, and the gap
+   * it stood for vanished. Every page derives it alike, so two markers for one gap are one.
    */
-  const writeGap = (gap: Evicted[], evictedKey?: string) => {
-    const { sessionId, windowId, seq, createdAt, key } = gap[gap.length - 1] as Evicted;
+  const writeGap = (gap: Evicted[], replaced: string[]) => {
+    const { sessionId, windowId, seq, createdAt } = gap[gap.length - 1] as Evicted;
     let count = 0;
     let bytes = 0;
     for (const evicted of gap) {
@@ -157,12 +163,17 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       bytes += evicted.bytes;
     }
     const marker = droppedMarker({ reason: 'persist_full', count, bytes }, (gap[0] as Evicted).at);
-    gaps.set(windowId, key);
-    return write(
-      { sessionId, windowId, seq, createdAt, events: [marker], bytes: marker.length },
-      gap,
-      evictedKey,
-    );
+    const block = seq < BATCH_SEQ_STRIDE ? seq + 1 : Math.floor(seq / BATCH_SEQ_STRIDE);
+    const record = {
+      sessionId,
+      windowId,
+      seq: (block + 1) * BATCH_SEQ_STRIDE - 1,
+      createdAt,
+      events: [marker],
+      bytes: marker.length,
+    };
+    gaps.set(windowId, keyOf(record));
+    return write(record, gap, replaced);
   };
 
   const remove = (key: string) => {
@@ -184,17 +195,14 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
         break;
       }
       // Deleted, the batch left a gap no one saw if this page went before sending it: a
-      // `$dropped` marker takes its place under its key (this page still sends the batch
-      // itself if it can, and the marker record goes once that lands). One marker per window
-      // stands for all its batches evicted since: the last one's key, the first one's time.
+      // `$dropped` marker takes its place (this page still sends the batch itself if it can,
+      // and the marker record goes once that lands). One marker per window stands for all its
+      // batches evicted since, at the first one's time.
       if (!entry.gap) {
         const lastKey = gaps.get(entry.windowId) ?? '';
         const last = known.get(lastKey)?.gap;
-        if (last) {
-          known.delete(lastKey);
-        }
         bytes -= entry.bytes;
-        writes.push(writeGap([...(last ?? []), { ...entry, key }], last && lastKey));
+        writes.push(writeGap([...(last ?? []), { ...entry, key }], last ? [key, lastKey] : [key]));
       }
     }
     await Promise.all(writes);
@@ -207,13 +215,15 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
     },
     async remove(batch) {
       const key = keyOf(batch);
-      // Sent after all (or dropped with a marker of the page's own) while a later batch's
-      // marker record counts it: that marker no longer does. It counted every batch evicted
-      // since, sent or not, so the replay claimed events lost that were there.
-      const gap = known.get(gaps.get(batch.windowId) ?? '')?.gap;
+      // Sent after all (or dropped with a marker of the page's own) while the window's marker
+      // record counts it: that marker no longer does (or goes, counting nothing else). It
+      // counted every batch evicted since, sent or not, so the replay claimed events lost that
+      // were there.
+      const markerKey = gaps.get(batch.windowId) ?? '';
+      const gap = known.get(markerKey)?.gap;
       const rest = gap?.filter((evicted) => evicted.key !== key);
-      if (rest?.length && rest.length < (gap as Evicted[]).length) {
-        await writeGap(rest);
+      if (rest && rest.length < (gap as Evicted[]).length) {
+        await (rest.length ? writeGap(rest, [markerKey]) : remove(markerKey));
       }
       await remove(key);
     },
