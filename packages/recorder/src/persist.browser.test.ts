@@ -149,7 +149,10 @@ describe('the IndexedDB batch queue', () => {
     // This release's seqs: one block of BATCH_SEQ_STRIDE per batch, split parts inside it.
     const windowId = 'numbered-window';
     const numbered = numberedBatches(windowId);
-    const ofThisRelease = (seq: number): OutgoingBatch => ({ ...numbered(seq), seq: (seq + 1) * BATCH_SEQ_STRIDE });
+    const ofThisRelease = (seq: number): OutgoingBatch => ({
+      ...numbered(seq),
+      seq: (seq + 1) * BATCH_SEQ_STRIDE,
+    });
     const target = 'https://replays.example/v1/ingest?key=numbered';
     const page = createBatchStore(target);
     const total = PERSIST_MAX_BATCHES + 2;
