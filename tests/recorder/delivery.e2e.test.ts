@@ -75,6 +75,31 @@ const makeRecorderAgain = (page: Page) =>
     window.recorder.start();
   }, harness.writeKey);
 
+/**
+ * Opens a page while the server is down and records one batch more per `waiting_<n>` event
+ * than IndexedDB keeps (and a few more), so the oldest are evicted there.
+ */
+async function outlastIndexedDb(path: string) {
+  harness.down = true;
+  const page = await open(path, { persistQueue: true });
+  const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
+  await until(async () => harness.log.length >= 1, 'a failed attempt');
+  const total = PERSIST_MAX_BATCHES + 5;
+  await page.evaluate(async (count) => {
+    for (let index = 0; index < count; index++) {
+      window.recorder.capture(`waiting_${index}`);
+      await window.recorder.flush();
+    }
+  }, total);
+  return { page, sessionId, total };
+}
+
+/** Why each `$dropped` marker among some events was recorded. */
+const droppedReasons = (events: RecordedEvent[]): string[] =>
+  events
+    .filter((event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped')
+    .map((event) => (event.data as { payload: { reason: string } }).payload.reason);
+
 describe('recorder delivery against the real server', () => {
   it('keeps unsent batches in IndexedDB and delivers them after a reload, once each', async () => {
     harness.down = true;
@@ -97,18 +122,8 @@ describe('recorder delivery against the real server', () => {
   });
 
   it('marks the batches IndexedDB had no room for with a $dropped marker, once a next page sends the rest', async () => {
-    harness.down = true;
-    const page = await open('/persist-full', { persistQueue: true });
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
-    await until(async () => harness.log.length >= 1, 'a failed attempt');
     // A long outage: more batches wait than IndexedDB keeps, so the oldest are evicted there.
-    const total = PERSIST_MAX_BATCHES + 5;
-    await page.evaluate(async (count) => {
-      for (let index = 0; index < count; index++) {
-        window.recorder.capture(`waiting_${index}`);
-        await window.recorder.flush();
-      }
-    }, total);
+    const { page, sessionId, total } = await outlastIndexedDb('/persist-full');
     // IndexedDB works behind the page: it has evicted the oldest once it holds no more than it keeps.
     const storedBatches = () =>
       page.evaluate(
@@ -139,26 +154,11 @@ describe('recorder delivery against the real server', () => {
     expect(count(events, last)).toBe(1);
     expect(count(events, 'waiting_0')).toBe(0);
     // The gap shows in the replay: a marker says what was lost and why.
-    const reasons = events
-      .filter(
-        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
-      )
-      .map((event) => (event.data as { payload: { reason: string } }).payload.reason);
-    expect(reasons).toContain('persist_full');
+    expect(droppedReasons(events)).toContain('persist_full');
   });
 
   it('stores the persist_full marker of evicted batches when the page sent the last of them after all, on page hide', async () => {
-    harness.down = true;
-    const page = await open('/persist-full-sent', { persistQueue: true });
-    const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
-    await until(async () => harness.log.length >= 1, 'a failed attempt');
-    const total = PERSIST_MAX_BATCHES + 5;
-    await page.evaluate(async (count) => {
-      for (let index = 0; index < count; index++) {
-        window.recorder.capture(`waiting_${index}`);
-        await window.recorder.flush();
-      }
-    }, total);
+    const { page, sessionId, total } = await outlastIndexedDb('/persist-full-sent');
     // The oldest waiting_ tag IndexedDB still holds, once it has evicted what it had no room for.
     const oldestKept = () =>
       page.evaluate(
@@ -198,12 +198,7 @@ describe('recorder delivery against the real server', () => {
     const events = await waitForStored(sessionId, [last, '$dropped'], 30_000);
     expect(count(events, lastEvicted)).toBe(1);
     expect(count(events, 'waiting_0')).toBe(0);
-    const reasons = events
-      .filter(
-        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === '$dropped',
-      )
-      .map((event) => (event.data as { payload: { reason: string } }).payload.reason);
-    expect(reasons).toContain('persist_full');
+    expect(droppedReasons(events)).toContain('persist_full');
   });
 
   it('loses nothing and stores nothing twice when the server is down, then up', async () => {
