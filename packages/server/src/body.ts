@@ -42,14 +42,16 @@ function concat(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
 }
 
 /**
- * Reads a stream to its end, but stops and cancels it as soon as more than `maxBytes`
- * arrive, so an oversized or endless body never sits in memory whole.
+ * Reads a stream to its end, but stops as soon as more than `maxBytes` arrive, so an
+ * oversized or endless body never sits in memory whole. It then cancels the stream, unless
+ * `leaveRest`: the rest is left unread for the HTTP server to discard.
  */
 async function readLimited(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
   onTooLarge: () => BodyError,
   deadline?: Promise<never>,
+  leaveRest = false,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -68,8 +70,12 @@ async function readLimited(
     }
     totalBytes += value.byteLength;
     if (totalBytes > maxBytes) {
-      // Cancelling may itself fail on a broken stream; the limit error is the one to report.
-      await reader.cancel().catch(() => undefined);
+      if (leaveRest) {
+        reader.releaseLock();
+      } else {
+        // Cancelling may itself fail on a broken stream; the limit error is the one to report.
+        await reader.cancel().catch(() => undefined);
+      }
       throw onTooLarge();
     }
     chunks.push(value);
@@ -80,11 +86,18 @@ async function readLimited(
 /**
  * Requests received by Node's HTTP server (see `./node`). Its parser reads exactly the
  * declared Content-Length as the body and never more, so such a body cannot outgrow a
- * declared length that passed the limit.
+ * declared length that passed the limit. That server also takes and drops, counting, what is
+ * left of a body over the limit once the 413 is out, so that its client reads the 413; such a
+ * body is left to it rather than cancelled, since cancelling destroys Node's request and the
+ * connection then takes no more of the body: a client still sending it blocked, was reset,
+ * and never read its 413.
  */
 const lengthEnforcedRequests = new WeakSet<Request>();
 
-/** Marks a request whose body length the HTTP server enforces against its Content-Length header. */
+/**
+ * Marks a request whose body length the HTTP server enforces against its Content-Length
+ * header, and which discards what a handler leaves of its body.
+ */
 export function markLengthEnforced(request: Request): Request {
   lengthEnforcedRequests.add(request);
   return request;
@@ -141,7 +154,13 @@ export async function readRequestBody(
       reading = deadline ? Promise.race([readWhole(), deadline]) : readWhole();
     } else {
       // Checked above: without readWhole there is a body.
-      reading = readLimited(request.body as ReadableStream<Uint8Array>, maxBytes, tooLarge, deadline);
+      reading = readLimited(
+        request.body as ReadableStream<Uint8Array>,
+        maxBytes,
+        tooLarge,
+        deadline,
+        lengthEnforcedRequests.has(request),
+      );
     }
     return reading.catch((error: unknown) => {
       throw bodyReadError(error);

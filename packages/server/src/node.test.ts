@@ -254,14 +254,23 @@ describe('startNodeServer', () => {
     expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
   }, 60_000);
 
+  /** How a body is framed on the wire: with its length declared up front, or in chunks. */
+  type Framing = 'content-length' | 'chunked';
+  const FRAMINGS: readonly Framing[] = ['content-length', 'chunked'];
+
   /**
    * Sends a POST to /v1/ingest with a body of `total` bytes as fast as the connection takes it,
    * reading nothing until it is all sent; resolves with what was sent when the connection
-   * closed, and what was read of it.
+   * closed, and what was read of it. A chunked body goes in chunks of 256 KiB, with no length
+   * declared: the server learns it is too large only as it reads it.
    */
-  const pushBody = (port: number, key: string, total: number) =>
+  const pushBody = (port: number, key: string, total: number, framing: Framing = 'content-length') =>
     new Promise<{ sent: number; received: string }>((resolve) => {
       const piece = Buffer.alloc(256 * 1024, 32);
+      const chunked = framing === 'chunked';
+      const frame = chunked
+        ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
+        : piece;
       const socket = connect(port, '127.0.0.1');
       socket.pause();
       let sent = 0;
@@ -272,15 +281,16 @@ describe('startNodeServer', () => {
       socket.on('error', () => {});
       socket.on('close', () => resolve({ sent, received }));
       socket.write(
-        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${key}\r\ncontent-length: ${total}\r\n\r\n`,
+        `POST /v1/ingest HTTP/1.1\r\nhost: replaykit.test\r\ncontent-type: application/json\r\nx-replaykit-key: ${key}\r\n${chunked ? 'transfer-encoding: chunked' : `content-length: ${total}`}\r\n\r\n`,
       );
       const sendNext = () => {
         if (sent === total) {
           // All sent: read the answer, and the end of the connection.
+          socket.write(chunked ? '0\r\n\r\n' : '');
           socket.resume();
           return;
         }
-        socket.write(piece, (error) => {
+        socket.write(frame, (error) => {
           if (!error) {
             sent += piece.length;
             sendNext();
@@ -290,16 +300,38 @@ describe('startNodeServer', () => {
       sendNext();
     });
 
-  it('closes a connection whose client keeps pushing a refused body past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
-    const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
-    // Four times the cap, answered at once with a 413 for its declared length.
-    const { sent } = await pushBody(handle.port, WRITE_KEY, 4 * UNREAD_BODY_LINGER_MAX_BYTES);
-    // Before, the server took and dropped all of it, and would have taken more for 30 s.
-    // The kernel's buffers on both ends hold some megabytes the server never read.
-    expect(sent).toBeGreaterThan(0);
-    expect(sent).toBeLessThan(2 * UNREAD_BODY_LINGER_MAX_BYTES);
-    expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
-  }, 60_000);
+  it.each(FRAMINGS)(
+    'closes a connection whose client keeps pushing a refused body past UNREAD_BODY_LINGER_MAX_BYTES (%s)',
+    async (framing) => {
+      const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
+      // Four times the cap, answered with a 413 for its declared length at once, or for a
+      // chunked one once its first megabyte is read.
+      const { sent } = await pushBody(handle.port, WRITE_KEY, 4 * UNREAD_BODY_LINGER_MAX_BYTES, framing);
+      // Before, the server took and dropped all of it, and would have taken more for 30 s.
+      // The kernel's buffers on both ends hold some megabytes the server never read.
+      expect(sent).toBeGreaterThan(0);
+      expect(sent).toBeLessThan(2 * UNREAD_BODY_LINGER_MAX_BYTES);
+      expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.each(FRAMINGS)(
+    'lets a client that pushes a body over maxBodyBytes as fast as it can, reading only once it is sent, read the 413 (%s)',
+    async (framing) => {
+      const { handle, store } = await start({ limits: { maxBodyBytes: 1_000_000 } });
+      // Far more than the kernel's buffers on both ends hold, and under the linger's cap.
+      const total = (3 * UNREAD_BODY_LINGER_MAX_BYTES) / 4;
+      const { sent, received } = await pushBody(handle.port, WRITE_KEY, total, framing);
+      // Before, a chunked body stayed paused once refused: nothing more was read, the client
+      // blocked until the linger's 30 s were up, and its connection was reset unread.
+      expect(sent).toBe(total);
+      expect(received).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received).toContain('"code":"body_too_large"');
+      expect((await store.listSessions('shop', { limit: 10 })).sessions).toEqual([]);
+    },
+    60_000,
+  );
 
   it('lets a client refused for its key read the answer after sending a body maxBodyBytes allows, past UNREAD_BODY_LINGER_MAX_BYTES', async () => {
     // A server that takes bodies larger than the linger's own cap.

@@ -48,7 +48,7 @@ const STREAM_STALL_MAX_MS = 2 ** 31 - 1;
 
 /**
  * How long a connection stays open after an answer given before its request's body was read
- * whole (a 413 for a declared length over `maxBodyBytes`, a refused key), in ms, taking and
+ * whole (a 413 for a body over `maxBodyBytes`, declared or chunked, a refused key), in ms, taking and
  * dropping what the client still sends. Many clients read the answer only once they have
  * sent the whole body; a connection closed while they send is reset, and a reset throws
  * away the answer they had not read. As long as a whole body may take (`bodyTimeoutMs`).
@@ -372,12 +372,16 @@ function lingerAfterUnreadBody(request: IncomingMessage, response: ServerRespons
     }
     socket.end();
     let dropped = 0;
+    // A chunked body over the limit was read in part through a Web stream, which still
+    // listens (it would keep what comes) and paused the request: the handler is done with it.
+    request.removeAllListeners('data');
     request.on('data', (data: Buffer) => {
       dropped += data.length;
       if (dropped > maxBytes) {
         socket.destroy();
       }
     });
+    request.resume();
     const timer = setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
