@@ -223,9 +223,11 @@ const DAY_MS = 24 * 60 * 60 * 1_000;
 const SESSION_DELETED_MESSAGE =
   'The session was deleted while it was being read (DELETE, or retention); its recording is gone.';
 
-/** Why a chunk stream broke off, as the server's log says it: no failure of the server. */
-const STREAM_DELETED_REASON =
-  'the session was deleted while it was being read (DELETE, or retention); the client hears 404 when it resumes';
+/**
+ * Why a chunk stream broke off (or, where Node's adapter had not sent its headers yet, was
+ * answered 404), as the server's log says it: no failure of the server.
+ */
+const STREAM_DELETED_REASON = 'the session was deleted while it was being read (DELETE, or retention)';
 
 /** Why a chunk stream broke off after a store failure, which `onError` receives on its own. */
 const STREAM_FAILED_REASON = 'reading the session from the store failed (logged as an error on its own)';
@@ -707,24 +709,29 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof InvalidCursorError) {
-        throw new HttpError(400, 'invalid_cursor', error.message);
-      }
-      if (error instanceof SessionDeletedError) {
-        throw new HttpError(404, 'session_not_found', SESSION_DELETED_MESSAGE);
-      }
-      if (error instanceof HttpError) {
-        // A refusal of the operation's own (the client left during a read), not a store failure.
-        throw error;
-      }
-      reportError(error);
-      throw new HttpError(
-        503,
-        'store_unavailable',
-        'The server could not use its storage just now; retry in a few seconds.',
-        { 'retry-after': String(RETRY_AFTER_SECONDS) },
-      );
+      throw storeRefusal(error);
     }
+  }
+
+  /** The answer to a store operation that failed; a store failure is reported to `onError`. */
+  function storeRefusal(error: unknown): HttpError {
+    if (error instanceof InvalidCursorError) {
+      return new HttpError(400, 'invalid_cursor', error.message);
+    }
+    if (error instanceof SessionDeletedError) {
+      return new HttpError(404, 'session_not_found', SESSION_DELETED_MESSAGE);
+    }
+    if (error instanceof HttpError) {
+      // A refusal of the operation's own (the client left during a read), not a store failure.
+      return error;
+    }
+    reportError(error);
+    return new HttpError(
+      503,
+      'store_unavailable',
+      'The server could not use its storage just now; retry in a few seconds.',
+      { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    );
   }
 
   async function decodeStoredBatch(batch: StoredBatch): Promise<RecordedEvent[]> {
@@ -796,12 +803,16 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
               // The status line is gone: a broken stream is all that can tell the client. It
               // resumes from the last complete line, and hears 404 if the session was deleted.
               const deleted = error instanceof SessionDeletedError;
-              if (!deleted) {
-                reportError(error);
-              }
+              const refusal = storeRefusal(error);
               // Where the HTTP server can cut the connection itself, it does and logs one line;
-              // the stream then ends, and what follows the cut goes nowhere.
-              if (cutAnswer(request, deleted ? STREAM_DELETED_REASON : STREAM_FAILED_REASON)) {
+              // the stream then ends, and what follows the cut goes nowhere. Node's adapter reads
+              // a few lines before it sends the headers: a failure then gets the refusal instead.
+              const instead = {
+                status: refusal.status,
+                headers: { 'content-type': JSON_CONTENT_TYPE, ...refusal.headers },
+                body: JSON.stringify(errorBody(refusal.code, refusal.message)),
+              };
+              if (cutAnswer(request, deleted ? STREAM_DELETED_REASON : STREAM_FAILED_REASON, instead)) {
                 controller.close();
               } else {
                 controller.error(

@@ -16,7 +16,7 @@ import { createReplayServer, type ReplayServerOptions } from './app';
 import { type NodeServerHandle, startNodeServer, toNodeListener } from './node';
 import { createPostgresStore } from './postgres-store';
 import { createSqliteStore } from './sqlite-store';
-import type { Store } from './store';
+import { SessionDeletedError, type Store } from './store';
 import { startTestPostgres, type TestPostgres } from './test/postgres';
 import { batch, custom, ingestRequest, meta, READ_KEY, T0, TEST_PROJECTS, WRITE_KEY } from './test/support';
 
@@ -272,6 +272,39 @@ async function storeSession(
   }
 }
 
+/**
+ * Serves `store` with what the server reports collected: `onError`'s errors, `onAnswerBroken`'s
+ * lines, and spies on what goes to the console (which nothing should).
+ */
+async function serveLogged(store: Store, options: Partial<ReplayServerOptions> = {}) {
+  const errors: unknown[] = [];
+  const replayServer = createReplayServer({
+    store,
+    projects: TEST_PROJECTS,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  cleanups.push(async () => replayServer.close());
+  const lines: string[] = [];
+  const handle = await startNodeServer({
+    server: replayServer,
+    port: 0,
+    onAnswerBroken: (line) => lines.push(line),
+  });
+  cleanups.push(() => handle.close());
+  const printed = [
+    vi.spyOn(console, 'error').mockImplementation(() => {}),
+    vi.spyOn(console, 'warn').mockImplementation(() => {}),
+    vi.spyOn(console, 'info').mockImplementation(() => {}),
+  ];
+  cleanups.push(async () => {
+    for (const spy of printed) {
+      spy.mockRestore();
+    }
+  });
+  return { handle, errors, lines, printed };
+}
+
 describe.each([
   ['SQLite', async () => createSqliteStore({ filename: join(directory, `reads-${Date.now()}.db`) })],
   [
@@ -323,30 +356,7 @@ describe.each([
         }
       },
     };
-    const errors: unknown[] = [];
-    const replayServer = createReplayServer({
-      store: gated,
-      projects: TEST_PROJECTS,
-      onError: (error) => errors.push(error),
-    });
-    cleanups.push(async () => replayServer.close());
-    const lines: string[] = [];
-    const handle = await startNodeServer({
-      server: replayServer,
-      port: 0,
-      onAnswerBroken: (line) => lines.push(line),
-    });
-    cleanups.push(() => handle.close());
-    const printed = [
-      vi.spyOn(console, 'error').mockImplementation(() => {}),
-      vi.spyOn(console, 'warn').mockImplementation(() => {}),
-      vi.spyOn(console, 'info').mockImplementation(() => {}),
-    ];
-    cleanups.push(async () => {
-      for (const spy of printed) {
-        spy.mockRestore();
-      }
-    });
+    const { handle, errors, lines, printed } = await serveLogged(gated);
     // More batches than PostgreSQL's store reads in one page (16), so that some are read
     // after the deletion.
     await storeSession(handle, 'left', 20, 1_000);
@@ -385,13 +395,72 @@ describe.each([
     await vi.waitFor(() => expect(lines.length).toBe(1));
     // Before, Node's adapter printed the stream's error with its stack trace (console.error).
     expect(lines).toEqual([
-      'GET /v1/sessions/deleted/chunks broke off after its headers went out: the session was deleted while it was being read (DELETE, or retention); the client hears 404 when it resumes',
+      'GET /v1/sessions/deleted/chunks broke off after its headers went out: the session was deleted while it was being read (DELETE, or retention)',
     ]);
     for (const spy of printed) {
       expect(spy).not.toHaveBeenCalled();
     }
     expect(errors).toEqual([]);
   });
+
+  it.each([
+    ['deleted', 404, 'session_not_found'],
+    ['failing', 503, 'store_unavailable'],
+  ] as const)(
+    'answers a chunk stream whose second read fails before its headers went out (session %s) with a JSON %i',
+    async (failure, status, code) => {
+      const real = await openStore();
+      cleanups.push(() => real.close());
+      const storeFailure = new Error('the store went away');
+      // The first read (before the route answers) succeeds; the second, which Node's adapter
+      // makes before it writes the headers, fails at once. A deleted session is deleted during
+      // the first, so that the second fails as fast as a store failure does.
+      const failingSecond: Store = {
+        ...real,
+        async *readBatches(projectId, sessionId, options) {
+          let read = 0;
+          for await (const stored of real.readBatches(projectId, sessionId, options)) {
+            read++;
+            if (read === 1 && failure === 'deleted') {
+              expect(await real.deleteSession(projectId, sessionId)).toBe(true);
+            }
+            if (read === 2) {
+              throw failure === 'deleted' ? new SessionDeletedError() : storeFailure;
+            }
+            yield stored;
+          }
+        },
+      };
+      const { handle, errors, lines, printed } = await serveLogged(failingSecond, {
+        cors: { readOrigins: ['https://support.example'] },
+      });
+      await storeSession(handle, 'broken', 3, 100);
+
+      // Before, the connection was cut with no status line at all, and the log said the
+      // answer broke off after its headers went out.
+      const [answer] = await exchange(
+        handle.port,
+        `GET ${API_PATHS.sessionChunks('broken')} HTTP/1.1\r\nhost: replaykit.test\r\norigin: https://support.example\r\nauthorization: Bearer ${READ_KEY}\r\nconnection: close\r\n\r\n`,
+      );
+      expect(answer?.status).toBe(status);
+      expect(answer?.headers['content-type']).toMatch(/^application\/json/);
+      // The player on another origin can read why.
+      expect(answer?.headers['access-control-allow-origin']).toBe('https://support.example');
+      expect(errorCode(answer)).toBe(code);
+      if (failure === 'failing') {
+        expect(answer?.headers['retry-after']).toBeDefined();
+      }
+      expect(lines).toEqual([
+        failure === 'deleted'
+          ? 'GET /v1/sessions/broken/chunks was answered 404 before its headers went out: the session was deleted while it was being read (DELETE, or retention)'
+          : 'GET /v1/sessions/broken/chunks was answered 503 before its headers went out: reading the session from the store failed (logged as an error on its own)',
+      ]);
+      expect(errors).toEqual(failure === 'deleted' ? [] : [storeFailure]);
+      for (const spy of printed) {
+        expect(spy).not.toHaveBeenCalled();
+      }
+    },
+  );
 
   it.each([
     ['chunks', API_PATHS.sessionChunks],

@@ -356,7 +356,11 @@ describe('startNodeServer', () => {
         fetch(request) {
           // What a chunk stream asks when it breaks off; a POST's answer never streams.
           if (request.method === 'POST') {
-            cuttable[request.method] = cutAnswer(request, 'asked by the test');
+            cuttable[request.method] = cutAnswer(request, 'asked by the test', {
+              status: 500,
+              headers: {},
+              body: '',
+            });
           }
           return new Response('{}', { headers: { 'content-type': 'application/json' } });
         },

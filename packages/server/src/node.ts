@@ -2,15 +2,17 @@ import {
   createServer,
   type IncomingMessage,
   maxHeaderSize,
+  type OutgoingHttpHeaders,
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
-import { markCuttable } from './broken-answer';
+import { markCuttable, type StandInAnswer } from './broken-answer';
 import { checkOptionNames, optionNames } from './option-names';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
@@ -94,7 +96,9 @@ export interface NodeListenerOptions {
   /**
    * Receives one line (no stack trace) for each answer cut off after its headers went out: a
    * chunk stream of a session deleted meanwhile, or whose store read failed (which the fetch
-   * handler's `onError` receives on its own). Default: `console.warn`.
+   * handler's `onError` receives on its own). Such a failure before the headers went out (the
+   * adapter reads a few lines first) is answered 404 or 503 as JSON instead, with a line
+   * saying so. Default: `console.warn`.
    */
   onAnswerBroken?: (line: string) => void;
 }
@@ -182,6 +186,34 @@ function adapterError(error: unknown): Response {
   );
 }
 
+/** Headers of a streamed answer that describe its body, which a stand-in answer replaces. */
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding']);
+
+/**
+ * Makes `outgoing` carry `instead` rather than the answer the adapter is about to write. The
+ * adapter reads up to three chunks of a streamed body before it writes the headers; a chunk
+ * stream that fails then ends, and the adapter still writes the headers it has (a 200, and
+ * CORS headers set by the handler's middleware) and the chunks it read. Its writes are turned
+ * into the stand-in's: its status, its headers over the failed answer's, and its body, whole.
+ */
+function answerInstead(answer: ServerResponse | Http2ServerResponse, instead: StandInAnswer): void {
+  // An HTTP/2 answer (toNodeListener on an HTTP/2 server) has the same writeHead, write and end.
+  const outgoing = answer as ServerResponse;
+  const writeHead = outgoing.writeHead.bind(outgoing);
+  const end = outgoing.end.bind(outgoing);
+  const body = Buffer.from(instead.body);
+  outgoing.writeHead = ((_status: number, headers?: OutgoingHttpHeaders) => {
+    const kept = Object.entries(headers ?? {}).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
+    return writeHead(instead.status, {
+      ...Object.fromEntries(kept),
+      ...instead.headers,
+      'content-length': String(body.length),
+    });
+  }) as ServerResponse['writeHead'];
+  outgoing.write = (() => true) as ServerResponse['write'];
+  outgoing.end = (() => end(body)) as ServerResponse['end'];
+}
+
 /** Where a line about a broken answer goes when no `onAnswerBroken` is given. */
 function warnAnswerBroken(line: string): void {
   console.warn(line);
@@ -199,11 +231,18 @@ function nodeListener(
       // Only a GET's answer streams and can break off after its headers (a /chunks stream):
       // ingest, the hot path, needs no cutter (a closure and a WeakMap entry per request).
       if (incoming.method === 'GET') {
-        markCuttable(request, (reason) => {
+        markCuttable(request, (reason, instead) => {
           // The path only, as `replaykit serve` logs requests: the query may hold a key.
           const path = (incoming.url ?? '').split('?', 1)[0];
-          onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
-          outgoing.destroy();
+          if (outgoing.headersSent) {
+            onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
+            outgoing.destroy();
+          } else {
+            onAnswerBroken(
+              `${incoming.method} ${path} was answered ${instead.status} before its headers went out: ${reason}`,
+            );
+            answerInstead(outgoing, instead);
+          }
         });
       }
       return server.fetch(request);
