@@ -159,8 +159,8 @@ describe.each([
     expect(await listIds({ limit: 2 })).toEqual(['s3', 's2']);
   });
 
-  it('refuses a cursor used with other filters than the list it was made for, on every filter', async () => {
-    // Newest first: s6 … s1. The even ones have an error and visit /checkout.
+  /** Six sessions, s1 … s6 a minute apart (newest first: s6 … s1); the even ones have an error and visit /checkout. */
+  async function ingestCheckoutSessions() {
     for (let index = 1; index <= 6; index++) {
       const even = index % 2 === 0;
       const start = T0 + index * 60_000;
@@ -172,6 +172,17 @@ describe.each([
         ]),
       );
     }
+  }
+
+  /** The session ids a query string written by hand finds, as a client may order and spell it. */
+  async function listIdsOf(search: string): Promise<string[]> {
+    const response = await fetch(readRequest(`${API_PATHS.sessions}?${search}`, { baseUrl: node.url }));
+    expect(response.status, search).toBe(200);
+    return ((await response.json()) as SessionListResponse).sessions.map((session) => session.id);
+  }
+
+  it('refuses a cursor used with other filters than the list it was made for, on every filter', async () => {
+    await ingestCheckoutSessions();
     const filtered: SessionListQuery = { hasErrors: true, limit: 1 };
     const first = (await (await list(filtered)).json()) as SessionListResponse;
     expect(first.sessions.map((session) => session.id)).toEqual(['s6']);
@@ -192,6 +203,39 @@ describe.each([
     }
     // The same filters go on where the page ended, whatever the page size.
     expect(await listIds({ ...filtered, limit: 5, cursor })).toEqual(['s4', 's2']);
+  });
+
+  it('goes on with a cursor passed with filters written differently that find the same sessions', async () => {
+    await ingestCheckoutSessions();
+    const first = (await (
+      await list({ urlContains: 'Checkout', hasErrors: true, minDurationMs: 1_000, limit: 1 })
+    ).json()) as SessionListResponse;
+    expect(first.sessions.map((session) => session.id)).toEqual(['s6']);
+    const cursor = encodeURIComponent(first.nextCursor ?? '');
+    // Before, each was refused as other filters: urlContains is matched in any case, yet its
+    // digest was of the text as typed.
+    for (const search of [
+      // The same text in another case, the parameters in another order, another page size.
+      `hasErrors=true&minDurationMs=1000&urlContains=CHECKOUT&limit=5&cursor=${cursor}`,
+      // An empty parameter counts as not given; a number with a leading zero is the same number.
+      `cursor=${cursor}&userId=&urlContains=checkout&minDurationMs=01000&hasErrors=true`,
+      // The default sort, spelled out.
+      `sort=newest&urlContains=cHeCkOuT&hasErrors=true&minDurationMs=1000&cursor=${cursor}`,
+    ]) {
+      expect(await listIdsOf(search), search).toEqual(['s4', 's2']);
+    }
+    // What finds other sessions is still another list: other text (a space is not trimmed),
+    // and hasErrors=false, which finds the sessions without errors, not all of them.
+    for (const search of [
+      `urlContains=Checkout%20&hasErrors=true&minDurationMs=1000&cursor=${cursor}`,
+      `urlContains=Checkou&hasErrors=true&minDurationMs=1000&cursor=${cursor}`,
+      `urlContains=Checkout&hasErrors=false&minDurationMs=1000&cursor=${cursor}`,
+      `urlContains=Checkout&minDurationMs=1000&cursor=${cursor}`,
+    ]) {
+      const response = await fetch(readRequest(`${API_PATHS.sessions}?${search}`, { baseUrl: node.url }));
+      const { error } = await expectError(response, 400, 'invalid_cursor');
+      expect(error.message, search).toContain('made for this list with other filters');
+    }
   });
 
   it('finds every event of a batch by its name, however many property rows the events before it fill', async () => {

@@ -2,7 +2,7 @@
  * SQL shared by the SQLite and PostgreSQL stores: both speak the same query language for
  * the session list, with only their placeholder syntax differing.
  */
-import { decodeCursor, type ListSessionsOptions, SORT_COLUMNS, searchableText } from './store';
+import { decodeCursor, type ListSessionsOptions, SORT_COLUMNS, searchableText, urlSearchCase } from './store';
 
 /** A query and its parameters in order. */
 export interface SqlQuery {
@@ -57,7 +57,7 @@ export function buildListQuery(
     where.push(options.hasErrors ? 'error_count > 0' : 'error_count = 0');
   }
   if (options.urlContains !== undefined) {
-    where.push(`urls_text LIKE ${bind(`%${escapeLike(options.urlContains.toLowerCase())}%`)} ESCAPE '\\'`);
+    where.push(`urls_text LIKE ${bind(`%${escapeLike(urlSearchCase(options.urlContains))}%`)} ESCAPE '\\'`);
   }
   if (options.event !== undefined) {
     const property = options.eventProperty ?? { name: '', value: '' };

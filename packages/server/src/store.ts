@@ -511,7 +511,7 @@ export function sessionColumns(state: StoredSessionState): SessionColumns {
     userId: searchableText(
       summary.userId !== null && summary.userId.length <= USER_ID_COLUMN_MAX_LENGTH ? summary.userId : null,
     ),
-    urlsText: searchableText(urlsSearchText(summary.urls).toLowerCase()),
+    urlsText: searchableText(urlSearchCase(urlsSearchText(summary.urls))),
     state: JSON.stringify(state),
   };
 }
@@ -602,14 +602,33 @@ const LIST_FILTER_NAMES = optionNames<Omit<ListSessionsOptions, 'sort' | 'limit'
 });
 
 /**
+ * The filters of `options` as the list query reads them, in {@link LIST_FILTER_NAMES} order:
+ * `urlContains` in lower case, as it is matched, so that filters written differently but
+ * finding the same sessions give one digest.
+ */
+function listFilterValues(options: ListSessionsOptions): unknown[] {
+  const filters = options as unknown as Record<string, unknown>;
+  return LIST_FILTER_NAMES.map((name) => {
+    if (name === 'urlContains' && options.urlContains !== undefined) {
+      return urlSearchCase(options.urlContains);
+    }
+    return filters[name] ?? null;
+  });
+}
+
+/** URL text in the case it is searched in: both the `urls_text` column and `urlContains` are lowered. */
+export function urlSearchCase(text: string): string {
+  return text.toLowerCase();
+}
+
+/**
  * A short digest of a list's filters, which its cursors carry: FNV-1a (32 bits) of the
  * filters' values as JSON. The filters themselves would make a cursor as long as the query
  * string (filter text runs to thousands of characters); a digest tells two filter sets apart
  * but for a chance of one in four billion, and a cursor is no secret to keep.
  */
-function listFiltersDigest(options: ListSessionsOptions): string {
-  const filters = options as unknown as Record<string, unknown>;
-  const text = JSON.stringify(LIST_FILTER_NAMES.map((name) => filters[name] ?? null));
+function listFiltersDigest(values: unknown[]): string {
+  const text = JSON.stringify(values);
   let hash = 0x81_1c_9d_c5;
   for (let index = 0; index < text.length; index++) {
     hash = Math.imul(hash ^ text.charCodeAt(index), 0x01_00_01_93);
@@ -646,7 +665,7 @@ export function decodeCursor(cursor: string, projectId: string, options: ListSes
     parsed[3].every((key: unknown) => Number.isSafeInteger(key)) &&
     typeof parsed[4] === 'string'
   ) {
-    const filters = listFiltersDigest(options);
+    const filters = listFiltersDigest(listFilterValues(options));
     if (parsed[2] !== filters) {
       throw new InvalidCursorError('otherFilters');
     }
@@ -709,7 +728,7 @@ export function sessionPageFromRows(
         ? encodeCursor({
             projectId,
             sort,
-            filters: listFiltersDigest(options),
+            filters: listFiltersDigest(listFilterValues(options)),
             keys: SORT_COLUMNS[sort].map((column) => Number(lastRow[column])),
             id: last.id,
           })
