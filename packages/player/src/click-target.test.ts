@@ -1,9 +1,15 @@
-import { EventType, IncrementalSource, MouseInteraction, type RecordedEvent } from '@replaykit/core';
+import {
+  EventType,
+  IncrementalSource,
+  MouseInteraction,
+  type RecordedEvent,
+  ReservedEvent,
+} from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import checkoutSession from '../../../stories/fixtures/checkout-session.json';
-import { CLICK_TARGET_LABEL_MAX_LENGTH } from './click-target';
+import { CLICK_TARGET_LABEL_MAX_LENGTH, RAGE_CLICK_MATCH_MS } from './click-target';
 import { inspectorItems, matchesFilter } from './inspector-data';
-import { fullSnapshot, meta } from './test/events';
+import { custom, fullSnapshot, meta } from './test/events';
 import recording from './test/fixtures/checkout-recording.json';
 
 const clickLabels = (events: readonly RecordedEvent[]) =>
@@ -11,11 +17,11 @@ const clickLabels = (events: readonly RecordedEvent[]) =>
     .events.filter((item) => item.kind === 'click')
     .map((item) => item.label);
 
-function click(timestamp: number, id: number): RecordedEvent {
+function click(timestamp: number, id: number, x = 10, y = 10): RecordedEvent {
   return {
     type: EventType.IncrementalSnapshot,
     timestamp,
-    data: { source: IncrementalSource.MouseInteraction, type: MouseInteraction.Click, id, x: 10, y: 10 },
+    data: { source: IncrementalSource.MouseInteraction, type: MouseInteraction.Click, id, x, y },
   };
 }
 
@@ -160,5 +166,81 @@ describe('click targets', () => {
     ]);
     // The same, derived in one pass from the start.
     expect(clickLabels(grown.map((event) => ({ ...event })))).toEqual(clickLabels(grown));
+  });
+});
+
+/** The rage and dead click rows of `events`, as label and detail. */
+const markedClickRows = (events: readonly RecordedEvent[]) =>
+  inspectorItems(events, events[0]?.timestamp ?? 0)
+    .events.filter((item) => item.kind === 'rage_click' || item.kind === 'dead_click')
+    .map(({ label, detail }) => ({ label, detail }));
+
+describe('rage and dead click rows', () => {
+  /** A checkout page: a Pay button (node 10) at (40, 20) and a Help link (node 12) at (200, 20). */
+  const checkout = () => [
+    meta(1_000),
+    page(1_001, [
+      element(10, 'button', { class: 'primary' }, [textNode(11, 'Pay $203.50')]),
+      element(12, 'a', { href: '/help', class: 'help' }, [textNode(13, 'Help')]),
+    ]),
+  ];
+  const rage = (timestamp: number, x: number, y: number) =>
+    custom(timestamp, ReservedEvent.RageClick, { x, y, clicks: 3, selector: 'button.primary' });
+  const dead = (timestamp: number, x: number, y: number) =>
+    custom(timestamp, ReservedEvent.DeadClick, { x, y, selector: 'a.help' });
+
+  it('name what the click they were made for reached, in the order the recorder sends them or by time', () => {
+    // As the recorder sends them: the rage marker just before its click (stamped a moment
+    // earlier), the dead click marker after the timeout.
+    const sent = [
+      ...checkout(),
+      click(1_100, 11, 40, 20),
+      click(1_300, 11, 40, 20),
+      rage(1_501, 40, 20),
+      click(1_500, 11, 40, 20),
+      click(3_000, 13, 200, 20),
+      dead(5_500, 200, 20),
+    ];
+    const expected = [
+      { label: 'Rage click on button "Pay $203.50"', detail: undefined },
+      { label: 'Dead click on a "Help"', detail: undefined },
+    ];
+    expect(markedClickRows(sent)).toEqual(expected);
+    // The player's timeline sorts by time, which puts the rage's click before it.
+    const byTime = [...sent].map((event) => ({ ...event })).sort((a, b) => a.timestamp - b.timestamp);
+    expect(markedClickRows(byTime)).toEqual(expected);
+  });
+
+  it('keep the selector when the click they were made for is not found for sure', () => {
+    const events = [
+      ...checkout(),
+      // A burst's earlier click at the same spot is not the rage's own: that one is missing.
+      click(1_100, 11, 40, 20),
+      click(1_501 - RAGE_CLICK_MATCH_MS - 1, 11, 40, 20),
+      rage(1_501, 40, 20),
+      // A click elsewhere right after it is not its own either.
+      click(1_501, 13, 200, 20),
+      // The last click before a dead click marker was somewhere else.
+      click(3_000, 11, 40, 20),
+      dead(5_500, 200, 20),
+    ];
+    expect(markedClickRows(events)).toEqual([
+      { label: 'Rage click', detail: 'button.primary' },
+      { label: 'Dead click', detail: 'a.help' },
+    ]);
+  });
+
+  it('say nothing sure of a rage between two clicks that could each be its own', () => {
+    const events = [...checkout(), click(1_500, 11, 40, 20), rage(1_500, 40, 20), click(1_500, 13, 40, 20)];
+    expect(markedClickRows(events)).toEqual([{ label: 'Rage click', detail: 'button.primary' }]);
+  });
+
+  it('name a streaming rage once its click arrives in a later flush', () => {
+    const first = [...checkout(), click(1_100, 11, 40, 20), rage(1_501, 40, 20)];
+    expect(markedClickRows(first)).toEqual([{ label: 'Rage click', detail: 'button.primary' }]);
+    const grown = [...first, click(1_500, 11, 40, 20)];
+    expect(markedClickRows(grown)).toEqual([
+      { label: 'Rage click on button "Pay $203.50"', detail: undefined },
+    ]);
   });
 });

@@ -2,9 +2,11 @@ import {
   EventType,
   IncrementalSource,
   isClick,
+  isCustomEvent,
   isIncremental,
   isRecord,
   type RecordedEvent,
+  ReservedEvent,
 } from '@replaykit/core';
 
 /** The longest label a click's target gets in the inspector, characters; a longer one is cut with "…". */
@@ -14,6 +16,13 @@ export const CLICK_TARGET_LABEL_MAX_LENGTH = 40;
  * (a page's `<main>`) names it by its first words, without reading the whole page.
  */
 export const CLICK_TARGET_TEXT_MAX_NODES = 200;
+
+/**
+ * How long before its rage click marker a click may be stamped and still be the click that
+ * made it, ms. The recorder stamps the marker in the handler of that click, so the two are
+ * a millisecond or so apart; an earlier click of the same burst is further off.
+ */
+export const RAGE_CLICK_MATCH_MS = 100;
 
 /** rrweb's serialized node types (`type` of a node in a snapshot or a mutation's add). */
 const DOCUMENT_NODE = 0;
@@ -256,18 +265,72 @@ class RecordedNodes {
   }
 }
 
-/** Each click's description, once derived (it depends only on the events before it). */
+/** Each click's (and each matched rage or dead click's) description, once derived. */
 const describedClicks = new WeakMap<RecordedEvent, string | undefined>();
+
+/** A click as its rage or dead click marker is matched against it. */
+interface SeenClick {
+  x: unknown;
+  y: unknown;
+  timestamp: number;
+  description: string | undefined;
+}
+
+/** A rage click marker still waiting for the click after it, which may be its own. */
+interface PendingRage {
+  event: RecordedEvent;
+  x: unknown;
+  y: unknown;
+  /** The click just before it, when that click could be its own (a timeline sorted by time). */
+  before: SeenClick | undefined;
+}
+
 /** How far the nodes of a recording (keyed by its first event) have been followed. */
 const progressByRecording = new WeakMap<
   RecordedEvent,
-  { nodes: RecordedNodes; applied: number; lastApplied: RecordedEvent | undefined }
+  {
+    nodes: RecordedNodes;
+    applied: number;
+    lastApplied: RecordedEvent | undefined;
+    lastClick: SeenClick | undefined;
+    pendingRage: PendingRage | undefined;
+  }
 >();
+
+/** Whether `click` was at (`x`, `y`), as a marker gives them; a marker without them matches no click. */
+function isSameSpot(click: SeenClick, x: unknown, y: unknown): boolean {
+  return typeof x === 'number' && typeof y === 'number' && click.x === x && click.y === y;
+}
+
+/**
+ * Whether `click` can be the click a rage marker at (`x`, `y`) stamped `timestamp` was made
+ * for: the recorder emits the marker with that click's own coordinates, in its handler.
+ */
+function isRageClickOf(click: SeenClick, x: unknown, y: unknown, timestamp: number): boolean {
+  return (
+    isSameSpot(click, x, y) &&
+    click.timestamp <= timestamp &&
+    timestamp - click.timestamp <= RAGE_CLICK_MATCH_MS
+  );
+}
+
+/**
+ * The target of a rage marker from the clicks on each side of it: the recorder pushes the
+ * marker just before its click, but a timeline sorted by time may put that click first. When
+ * both could be its own and name different targets, nothing is said (the marker's selector is).
+ */
+function rageTarget(before: SeenClick | undefined, after: SeenClick | undefined): string | undefined {
+  if (before !== undefined && after !== undefined && before.description !== after.description) {
+    return undefined;
+  }
+  return (after ?? before)?.description;
+}
 
 /**
  * Names the target of each click in `events` (in time order) from the recording alone: the
- * page as its snapshots and mutations built it up to the click. One pass; a streaming
- * recording that grew since the last call is followed on from where it was.
+ * page as its snapshots and mutations built it up to the click. A rage or dead click marker
+ * gets the target of the click it was made for, when that click is found for sure. One pass;
+ * a streaming recording that grew since the last call is followed on from where it was.
  */
 export function describeClickTargets(
   events: readonly RecordedEvent[],
@@ -282,14 +345,42 @@ export function describeClickTargets(
     progress.applied > events.length ||
     events[progress.applied - 1] !== progress.lastApplied
   ) {
-    progress = { nodes: new RecordedNodes(), applied: 0, lastApplied: undefined };
+    progress = {
+      nodes: new RecordedNodes(),
+      applied: 0,
+      lastApplied: undefined,
+      lastClick: undefined,
+      pendingRage: undefined,
+    };
     progressByRecording.set(first, progress);
   }
   for (let index = progress.applied; index < events.length; index += 1) {
     const event = events[index] as RecordedEvent;
     if (isClick(event)) {
-      const id = (event.data as Record<string, unknown>).id;
-      describedClicks.set(event, typeof id === 'number' ? progress.nodes.describe(id) : undefined);
+      const data = event.data as Record<string, unknown>;
+      const description = typeof data.id === 'number' ? progress.nodes.describe(data.id) : undefined;
+      describedClicks.set(event, description);
+      const click: SeenClick = { x: data.x, y: data.y, timestamp: event.timestamp, description };
+      const rage = progress.pendingRage;
+      if (rage !== undefined) {
+        const after = isRageClickOf(click, rage.x, rage.y, rage.event.timestamp) ? click : undefined;
+        describedClicks.set(rage.event, rageTarget(rage.before, after));
+        progress.pendingRage = undefined;
+      }
+      progress.lastClick = click;
+    } else if (isCustomEvent(event) && event.data.tag === ReservedEvent.RageClick) {
+      const { x, y } = isRecord(event.data.payload) ? event.data.payload : {};
+      const last = progress.lastClick;
+      const before = last !== undefined && isRageClickOf(last, x, y, event.timestamp) ? last : undefined;
+      // Until the next click shows whether it is the marker's own, the click before stands.
+      describedClicks.set(event, rageTarget(before, undefined));
+      progress.pendingRage = { event, x, y, before };
+    } else if (isCustomEvent(event) && event.data.tag === ReservedEvent.DeadClick) {
+      // A later click cancels a dead click's wait: its click is the last one before it.
+      const { x, y } = isRecord(event.data.payload) ? event.data.payload : {};
+      const last = progress.lastClick;
+      const matched = last !== undefined && isSameSpot(last, x, y) && last.timestamp <= event.timestamp;
+      describedClicks.set(event, matched ? last.description : undefined);
     } else {
       progress.nodes.apply(event);
     }

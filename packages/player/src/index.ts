@@ -3,7 +3,11 @@
  * component: `import '@replaykit/player/style.css'` (they include rrweb-player's).
  */
 
-export { CLICK_TARGET_LABEL_MAX_LENGTH, CLICK_TARGET_TEXT_MAX_NODES } from './click-target';
+export {
+  CLICK_TARGET_LABEL_MAX_LENGTH,
+  CLICK_TARGET_TEXT_MAX_NODES,
+  RAGE_CLICK_MATCH_MS,
+} from './click-target';
 export type {
   ReplayFullscreenButtonProps,
   ReplayPageInfoProps,

@@ -63,6 +63,20 @@ function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
+/**
+ * A rage or dead click row: named as a click row is when the click it was made for is found,
+ * else by the selector the recorder gave it.
+ */
+function markedClick(
+  label: string,
+  target: string | undefined,
+  payload: Record<string, unknown>,
+): Pick<ReplayEventItem, 'label' | 'detail'> {
+  return target === undefined
+    ? { label, detail: text(payload.selector, '') || undefined }
+    : { label: `${label} on ${target}` };
+}
+
 const CONSOLE_LEVEL_SET = new Set<string>(CONSOLE_LEVELS);
 
 function itemOf(
@@ -110,16 +124,14 @@ function itemOf(
         ...withPayload,
         tab: 'events',
         kind: 'rage_click',
-        label: 'Rage click',
-        detail: text(payload.selector, '') || undefined,
+        ...markedClick('Rage click', clickTarget(event), payload),
       };
     case ReservedEvent.DeadClick:
       return {
         ...withPayload,
         tab: 'events',
         kind: 'dead_click',
-        label: 'Dead click',
-        detail: text(payload.selector, '') || undefined,
+        ...markedClick('Dead click', clickTarget(event), payload),
       };
     case ReservedEvent.Dropped:
       // What the recorder had to lose: the replay around it is incomplete.
@@ -177,7 +189,7 @@ function itemOf(
 /** Each event's row as last derived, with what it was derived from. */
 const rowCache = new WeakMap<
   RecordedEvent,
-  { index: number; startTime: number; item: ReplayEventItem | null }
+  { index: number; startTime: number; target: string | undefined; item: ReplayEventItem | null }
 >();
 
 /** Builds the inspector's rows from a timeline's events (in time order), per tab, each in time order. */
@@ -190,9 +202,11 @@ export function inspectorItems(
   events.forEach((event, index) => {
     // A streaming recording's timeline is rebuilt on each flush with the same event objects:
     // their rows are the same objects too, so the inspector's memoized rows skip them.
+    // A rage click's target can change once the click after it streams in.
+    const target = clickTarget(event);
     let row = rowCache.get(event);
-    if (row?.index !== index || row.startTime !== startTime) {
-      row = { index, startTime, item: itemOf(event, index, startTime, clickTarget) };
+    if (row?.index !== index || row.startTime !== startTime || row.target !== target) {
+      row = { index, startTime, target, item: itemOf(event, index, startTime, clickTarget) };
       rowCache.set(event, row);
     }
     const { item } = row;
