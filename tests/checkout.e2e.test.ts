@@ -373,6 +373,47 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     expect(await list.getByRole('combobox', { name: 'Sort' }).inputValue()).toBe('longest');
   });
 
+  it('makes each applied filter set a history entry, so Back and Forward move between lists', async () => {
+    await page.goto(`${stack.demoUrl}/replays`);
+    const list = page.getByRole('region', { name: 'Recorded sessions' });
+    const user = list.getByRole('textbox', { name: 'User' });
+    const checkout = list.locator(`button[data-session-id="${sessionId}"]`);
+    const params = () => Object.fromEntries(new URL(page.url()).searchParams);
+    const historyLength = () => page.evaluate(() => window.history.length);
+    await checkout.waitFor();
+
+    await user.fill('nobody-recorded');
+    await list.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(params).toEqual({ userId: 'nobody-recorded' });
+    await list.getByText('No recordings match these filters').waitFor();
+    // Typing before Apply changes neither the address nor the history.
+    const afterApply = await historyLength();
+    await user.fill('demo-user-42');
+    expect(params()).toEqual({ userId: 'nobody-recorded' });
+    expect(await historyLength()).toBe(afterApply);
+    await list.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(params).toEqual({ userId: 'demo-user-42' });
+    await checkout.waitFor();
+    // The list the viewer applied from stays as it is: focus is still on Apply.
+    const apply = list.getByRole('button', { name: 'Apply' });
+    expect(await apply.evaluate((element) => element === document.activeElement)).toBe(true);
+
+    // Back shows the list as it was under the earlier filters, fields included.
+    await page.goBack();
+    await expect.poll(params).toEqual({ userId: 'nobody-recorded' });
+    await list.getByText('No recordings match these filters').waitFor();
+    expect(await user.inputValue()).toBe('nobody-recorded');
+    await page.goBack();
+    await expect.poll(params).toEqual({});
+    await checkout.waitFor();
+    expect(await user.inputValue()).toBe('');
+    // Forward, again.
+    await page.goForward();
+    await expect.poll(params).toEqual({ userId: 'nobody-recorded' });
+    await list.getByText('No recordings match these filters').waitFor();
+    expect(await user.inputValue()).toBe('nobody-recorded');
+  });
+
   it('fits the chosen session, controls included, in a small window', async () => {
     await page.setViewportSize({ width: 800, height: 600 });
     try {

@@ -11,7 +11,7 @@ import {
 } from '@replaykit/player';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { config } from './config';
-import { filtersOf, pathWith, withFilters } from './list-params';
+import { filtersOf, filtersQuery, pathWith, withFilters } from './list-params';
 import { sessionTitle } from './session-title';
 
 /** What the page knows of the session playing, to keep its ?t= link current. */
@@ -37,8 +37,14 @@ interface ReplaysProps {
 export function Replays({ path, navigate }: ReplaysProps) {
   const search = new URLSearchParams(path.split('?')[1] ?? '');
   const selected = search.get('session');
-  // The list's filters live in the URL too, so a reload or a shared link shows the same list.
-  const [initialQuery] = useState(() => filtersOf(search));
+  // The list's filters live in the URL too, so a reload, a shared link, Back and Forward show
+  // the same list. The list keeps its own fields: when the URL's filters change under it (Back,
+  // Forward, the Replays link), it starts again from them; when it applied them itself, it stays.
+  const urlFilters = filtersQuery(search);
+  const listRef = useRef({ filters: urlFilters, generation: 0 });
+  if (listRef.current.filters !== urlFilters) {
+    listRef.current = { filters: urlFilters, generation: listRef.current.generation + 1 };
+  }
   // Read once per session: later time updates rewrite ?t= without seeking again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the deep link applies when the session changes only.
   const initialTime = useMemo(() => readTimeParam(), [selected]);
@@ -100,11 +106,16 @@ export function Replays({ path, navigate }: ReplaysProps) {
           title="Recorded sessions"
           theme="auto"
           selectedId={selected}
-          initialQuery={initialQuery}
+          key={listRef.current.generation}
+          initialQuery={filtersOf(search)}
           onQueryChange={(filters) => {
-            // No history entry: the list does not go back to earlier filters.
+            // Each applied filter set is a history entry, so Back returns to the list before it
+            // (typing in a field applies nothing). Applying the same filters again adds none.
             const next = withFilters(new URLSearchParams(window.location.search), filters);
-            window.history.replaceState(window.history.state, '', pathWith(next));
+            if (next.toString() !== new URLSearchParams(window.location.search).toString()) {
+              listRef.current.filters = filtersQuery(next);
+              navigate(pathWith(next));
+            }
           }}
           onSelect={(session) => {
             const next = new URLSearchParams(window.location.search);

@@ -51,6 +51,11 @@ export function withFilters(search: URLSearchParams, filters: SessionListFilters
   return next;
 }
 
+/** The filter part of a query string, spelled one way: two that list the same sessions give the same text. */
+export function filtersQuery(search: URLSearchParams): string {
+  return withFilters(new URLSearchParams(), filtersOf(search)).toString();
+}
+
 /** This page's path with `search`, without a bare `?` when it is empty. */
 export function pathWith(search: URLSearchParams): string {
   const query = search.toString();
