@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chunks } from '../clock/support.ts';
 import { openRecordedPage } from '../support/recorder-harness.ts';
-import { context, harness, setUpRecorderPages } from '../support/recorder-pages.ts';
+import { context, harness, queuedBatches, setUpRecorderPages } from '../support/recorder-pages.ts';
 import { until } from '../support/until.ts';
 
 setUpRecorderPages();
@@ -125,22 +125,7 @@ describe('recorder delivery against the real server', () => {
     // A long outage: more batches wait than IndexedDB keeps, so the oldest are evicted there.
     const { page, sessionId, total } = await outlastIndexedDb('/persist-full');
     // IndexedDB works behind the page: it has evicted the oldest once it holds no more than it keeps.
-    const storedBatches = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((resolve, reject) => {
-            const opening = indexedDB.open('replaykit');
-            opening.onerror = () => reject(opening.error);
-            opening.onsuccess = () => {
-              const counting = opening.result.transaction('batches').objectStore('batches').count();
-              counting.onsuccess = () => {
-                opening.result.close();
-                resolve(counting.result);
-              };
-              counting.onerror = () => reject(counting.error);
-            };
-          }),
-      );
+    const storedBatches = async () => (await queuedBatches(page)).length;
     await until(async () => (await storedBatches()) <= PERSIST_MAX_BATCHES, 'IndexedDB to evict batches');
     // The page goes away without sending them, so the next page has only what IndexedDB kept.
     // (Its page-hide sends, a keepalive request per batch, would still be queued by the browser
@@ -160,27 +145,14 @@ describe('recorder delivery against the real server', () => {
   it('stores the persist_full marker of evicted batches when the page sent the last of them after all, on page hide', async () => {
     const { page, sessionId, total } = await outlastIndexedDb('/persist-full-sent');
     // The oldest waiting_ tag IndexedDB still holds, once it has evicted what it had no room for.
-    const oldestKept = () =>
-      page.evaluate(
-        (max) =>
-          new Promise<number>((resolve, reject) => {
-            const opening = indexedDB.open('replaykit');
-            opening.onerror = () => reject(opening.error);
-            opening.onsuccess = () => {
-              const reading = opening.result.transaction('batches').objectStore('batches').getAll();
-              reading.onsuccess = () => {
-                opening.result.close();
-                const records = reading.result as Array<{ events: string[] }>;
-                const kept = records.flatMap(({ events }) =>
-                  events.map((event) => Number(/"tag":"waiting_(\d+)"/.exec(event)?.[1] ?? Number.NaN)),
-                );
-                resolve(records.length <= max ? Math.min(...kept.filter((index) => index >= 0)) : -1);
-              };
-              reading.onerror = () => reject(reading.error);
-            };
-          }),
-        PERSIST_MAX_BATCHES,
-      );
+    const oldestKept = async () => {
+      const batches = await queuedBatches(page);
+      const kept = batches
+        .flat()
+        .map((event) => Number(/"tag":"waiting_(\d+)"/.exec(event)?.[1] ?? Number.NaN))
+        .filter((index) => index >= 0);
+      return batches.length <= PERSIST_MAX_BATCHES ? Math.min(...kept) : -1;
+    };
     const firstKept = await until(async () => {
       const index = await oldestKept();
       return index > 0 ? index : undefined;

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { type RecorderHarness, startRecorderHarness } from './recorder-harness.ts';
@@ -31,4 +31,23 @@ export function setUpRecorderPages(): void {
   afterEach(async () => {
     await context.close();
   });
+}
+
+/** The events (each one's JSON) of every batch waiting in the IndexedDB queue of `page`'s origin, a list per batch. */
+export function queuedBatches(page: Page): Promise<string[][]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[][]>((resolve, reject) => {
+        const opening = indexedDB.open('replaykit');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const reading = opening.result.transaction('batches').objectStore('batches').getAll();
+          reading.onsuccess = () => {
+            opening.result.close();
+            resolve((reading.result as Array<{ events: string[] }>).map(({ events }) => events));
+          };
+          reading.onerror = () => reject(reading.error);
+        };
+      }),
+  );
 }
