@@ -22,6 +22,7 @@ declare global {
       flush(): Promise<void>;
       start(): void;
       stop(): void;
+      optOut(): void;
     };
     /** The recorder bundle's export, to make another recorder on a test page. */
     replaykit: { createRecorder(options: Record<string, unknown>): Window['recorder'] };

@@ -477,4 +477,21 @@ describe('a recorder opted out while the page is still loading', () => {
       await removeLeft();
     }
   });
+  it('deletes what an earlier page left in IndexedDB once opted out, so no later page sends it', async () => {
+    const removeLeft = await leaveEarlierPageBatch();
+    try {
+      recorder = persistingRecorder();
+      recorder.start();
+      recorder.optOut();
+      // What another page of the origin would adopt from IndexedDB.
+      const leftTags = async () =>
+        (await createBatchStore(ingestUrl(ENDPOINT, WRITE_KEY)).takeOver('another-window')).flatMap(
+          (batch) => batch.events,
+        );
+      await expect.poll(leftTags, { timeout: 5_000, interval: 100 }).toEqual([]);
+      await expectNothingResent();
+    } finally {
+      await removeLeft();
+    }
+  });
 });

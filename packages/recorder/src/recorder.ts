@@ -188,6 +188,24 @@ export function createRecorder(
 
   const optedOut = () => optedOutInMemory || isOptedOut();
 
+  /**
+   * When opted out (here or in another tab): stops recording and discards what is unsent, in
+   * memory and IndexedDB (but the batch in flight). True when it did.
+   */
+  const honourOptOut = (): boolean => {
+    const out = optedOut();
+    if (out) {
+      stopInternal();
+      buffer = [];
+      bufferBytes = 0;
+      held = [];
+      pending = [];
+      delivery?.clear();
+      refreshStatus();
+    }
+    return out;
+  };
+
   const holdReason = (): 'minimum_duration' | 'trigger' | undefined =>
     needsTrigger && !triggered
       ? 'trigger'
@@ -502,6 +520,10 @@ export function createRecorder(
 
   const onPageHide = (event: PageTransitionEvent) => {
     try {
+      // A stopped recorder (its storage listener gone) learns of another tab's opt-out here.
+      if (honourOptOut()) {
+        return;
+      }
       // Sealing makes the transport if the page goes away before the first snapshot; it sends nothing itself.
       secure();
       if (transport) {
@@ -565,7 +587,10 @@ export function createRecorder(
       pageTransport.pageHidden = document.visibilityState === 'hidden';
       const store = persistQueue ? createBatchStore(pageTransport.url) : undefined;
       const queue = createDelivery({
-        send: pageTransport.send,
+        // Checked before each send: a stopped recorder hears no storage event, and another tab's
+        // opt-out must still stop its retries. The batch in flight, kept by `clear()`, then goes
+        // as if it had landed: out of the queue and out of IndexedDB.
+        send: (batch) => (honourOptOut() ? Promise.resolve({ kind: 'sent' }) : pageTransport.send(batch)),
         store,
         memoryMaxBytes: maxMemoryBytes,
         onDropped: (payload: DroppedPayload) => {
@@ -591,11 +616,9 @@ export function createRecorder(
           store
             .takeOver(current.currentWindowId)
             .then((batches) => {
-              // An opt-out since delivery was made cleared the queue: what was left stays unsent.
-              if (batches.length > 0 && !optedOut()) {
-                queue.restore(batches);
-                void queue.drain();
-              }
+              // After an opt-out, the first send discards them, from IndexedDB too.
+              queue.restore(batches);
+              void queue.drain();
             })
             .catch(() => undefined);
         });
@@ -660,7 +683,8 @@ export function createRecorder(
         void delivery?.retryNow();
       },
       storage: (event: StorageEvent) => {
-        if (event.key === SESSION_KEY && session?.check(Date.now()) === 'other_tab') {
+        // An opt-out in another tab: recording stops and nothing unsent leaves, from here either.
+        if (!honourOptOut() && event.key === SESSION_KEY && session?.check(Date.now()) === 'other_tab') {
           onSessionChange();
         }
       },
@@ -827,13 +851,7 @@ export function createRecorder(
     optOut() {
       optedOutInMemory = true;
       setOptedOut(true);
-      stopInternal();
-      buffer = [];
-      bufferBytes = 0;
-      held = [];
-      pending = [];
-      delivery?.clear();
-      refreshStatus();
+      honourOptOut();
     },
     optIn() {
       optedOutInMemory = false;
