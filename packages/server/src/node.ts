@@ -224,13 +224,16 @@ function nodeListener(
   overrideGlobalObjects: boolean,
   ownsConnections: boolean,
   onAnswerBroken: (line: string) => void,
+  streamStallMs: number,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return getRequestListener(
     (request, { incoming, outgoing }) => {
       markLengthEnforced(request);
-      // Only a GET's answer streams and can break off after its headers (a /chunks stream):
-      // ingest, the hot path, needs no cutter (a closure and a WeakMap entry per request).
+      // Only a GET's answer streams (a /chunks stream, an /events body): it alone can stall on
+      // a client that stopped reading, or break off after its headers. Ingest, the hot path,
+      // needs neither the stall timer nor a cutter (a closure and a WeakMap entry per request).
       if (incoming.method === 'GET') {
+        endWhenStalled(outgoing as ServerResponse, streamStallMs);
         markCuttable(request, (reason, instead) => {
           // The path only, as `replaykit serve` logs requests: the query may hold a key.
           const path = (incoming.url ?? '').split('?', 1)[0];
@@ -273,11 +276,7 @@ export function toNodeListener(
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   checkOptionNames(options, LISTENER_OPTION_NAMES, 'toNodeListener');
   const streamStallMs = checkStreamStallMs(options.streamStallMs ?? STREAM_STALL_MS, 'toNodeListener');
-  const listener = nodeListener(server, false, false, options.onAnswerBroken ?? warnAnswerBroken);
-  return (request, response) => {
-    endWhenStalled(request, response, streamStallMs);
-    return listener(request, response);
-  };
+  return nodeListener(server, false, false, options.onAnswerBroken ?? warnAnswerBroken, streamStallMs);
 }
 
 /**
@@ -357,12 +356,10 @@ function writeProgress(socket: Socket): string {
  * restarted whenever bytes arrived, so a client that kept sending (a GET with a body trickled
  * a byte at a time) held the answer and its store reader for as long as it liked.
  */
-function endWhenStalled(request: IncomingMessage, response: ServerResponse, stallMs: number): void {
-  // Only reads answer with more than a socket buffer takes at once (a /chunks stream, an
-  // /events body); other answers are a few hundred bytes, and ingest needs no timer of its own.
+function endWhenStalled(response: ServerResponse, stallMs: number): void {
   // An application may hand a request to toNodeListener after its client left (behind an async
   // middleware): the answer's 'close', which stops the check, has gone by then.
-  if (request.method !== 'GET' || response.destroyed) {
+  if (response.destroyed) {
     return;
   }
   const watch = (socket: Socket) => {
@@ -457,7 +454,7 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
     },
     // Keeps the process's global Request and Response untouched unless asked: this server
     // may be embedded in a host application.
-    nodeListener(server, lightweightGlobals, true, options.onAnswerBroken ?? warnAnswerBroken),
+    nodeListener(server, lightweightGlobals, true, options.onAnswerBroken ?? warnAnswerBroken, streamStallMs),
   );
   httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Without this listener Node sends "100 Continue" before the handler has seen the headers.
@@ -469,7 +466,6 @@ export async function startNodeServer(options: StartNodeServerOptions): Promise<
   // while an earlier one is being answered, and a refusal written then would corrupt that answer.
   const unanswered = new WeakMap<Duplex, number>();
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    endWhenStalled(request, response, streamStallMs);
     lingerAfterUnreadBody(request, response, lingerMaxBytes);
     const { socket } = response;
     if (socket) {
