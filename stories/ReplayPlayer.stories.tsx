@@ -9,8 +9,7 @@ import {
   longIdleChunks,
   longSessionEvents,
   pendingLoader,
-  playerActionArgs,
-  playerArgTypes,
+  playerStoryMeta,
   splitIntoChunks,
   twoTabChunks,
 } from './fixtures/player-fixtures';
@@ -18,16 +17,7 @@ import {
 const meta = {
   title: 'Player/ReplayPlayer',
   component: ReplayPlayer,
-  parameters: { layout: 'padded' },
-  argTypes: playerArgTypes,
-  args: playerActionArgs(),
-  decorators: [
-    (Story) => (
-      <div style={{ width: 1100, height: 620 }}>
-        <Story />
-      </div>
-    ),
-  ],
+  ...playerStoryMeta(1100, 620),
 } satisfies Meta<typeof ReplayPlayer>;
 
 export default meta;

@@ -8,23 +8,13 @@ import {
   checkoutEvents,
   detailedInspectorEvents,
   LONG_REQUEST_URL,
-  playerActionArgs,
-  playerArgTypes,
+  playerStoryMeta,
 } from './fixtures/player-fixtures';
 
 const meta = {
   title: 'Player/Inspector',
   component: ReplayPlayer,
-  parameters: { layout: 'padded' },
-  argTypes: playerArgTypes,
-  args: playerActionArgs(),
-  decorators: [
-    (Story) => (
-      <div style={{ width: 900, height: 560 }}>
-        <Story />
-      </div>
-    ),
-  ],
+  ...playerStoryMeta(900, 560),
 } satisfies Meta<typeof ReplayPlayer>;
 
 export default meta;

@@ -14,27 +14,12 @@ import {
 import '@replaykit/player/style.css';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import {
-  checkoutEvents,
-  fixtureLoader,
-  longIdleChunks,
-  playerActionArgs,
-  playerArgTypes,
-} from './fixtures/player-fixtures';
+import { checkoutEvents, fixtureLoader, longIdleChunks, playerStoryMeta } from './fixtures/player-fixtures';
 
 const meta = {
   title: 'Player/Parts',
   component: ReplayPlayer,
-  parameters: { layout: 'padded' },
-  argTypes: playerArgTypes,
-  args: playerActionArgs(),
-  decorators: [
-    (Story) => (
-      <div style={{ width: 900, height: 560 }}>
-        <Story />
-      </div>
-    ),
-  ],
+  ...playerStoryMeta(900, 560),
 } satisfies Meta<typeof ReplayPlayer>;
 
 export default meta;
