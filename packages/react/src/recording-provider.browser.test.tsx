@@ -803,28 +803,24 @@ describe('nested <RecordingProvider>s', () => {
 });
 
 describe('function options', () => {
-  it('calls the latest network.transform and never restarts the recording for a new function', async () => {
+  /** A network.transform that drops the test's probe requests or keeps them; a new function each call. */
+  const probeTransform =
+    (drop: boolean) =>
+    (entry: NetworkPayload): NetworkPayload | null =>
+      entry.url.includes('replaykit-probe') && drop ? null : entry;
+
+  /**
+   * Renders `tree(true)`, whose transform drops a probe request, then `tree(false)`, whose
+   * transform keeps the next one: the page's recorder must stay and call the latest function.
+   */
+  async function expectLatestTransform(tree: (drop: boolean) => ReactNode): Promise<void> {
     const probe = `${location.origin}/?replaykit-probe`;
-    // Each render passes a new inline function, as a host app does.
-    const tree = (keepProbe: boolean) => (
-      <RecordingProvider
-        endpoint={ENDPOINT}
-        projectKey={KEY}
-        recorderOptions={{
-          network: {
-            transform: (entry) => (entry.url.includes('replaykit-probe') && !keepProbe ? null : entry),
-          },
-        }}
-      >
-        <p>Catalogue</p>
-      </RecordingProvider>
-    );
-    const view = render(tree(false));
+    const view = render(tree(true));
     await recordingStarted();
     await settle();
     const first = peekRecorder();
     await request(`${probe}=dropped`);
-    view.rerender(tree(true));
+    view.rerender(tree(false));
     await settle();
     expect(peekRecorder()).toBe(first);
     await request(`${probe}=kept`);
@@ -833,41 +829,35 @@ describe('function options', () => {
       expect(networkUrls(ingest.batches).some((url) => url.includes('kept'))).toBe(true);
     });
     expect(networkUrls(ingest.batches).some((url) => url.includes('dropped'))).toBe(false);
+  }
+
+  it('calls the latest network.transform and never restarts the recording for a new function', async () => {
+    // Each render passes a new inline function, as a host app does.
+    await expectLatestTransform((drop) => (
+      <RecordingProvider
+        endpoint={ENDPOINT}
+        projectKey={KEY}
+        recorderOptions={{ network: { transform: probeTransform(drop) } }}
+      >
+        <p>Catalogue</p>
+      </RecordingProvider>
+    ));
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
   });
 
   it('calls the functions of a provider remounted onto the same recorder, not those of the one that left', async () => {
-    const probe = `${location.origin}/?replaykit-probe`;
     // A new key remounts the provider in one commit (a layout per route, say): the page's
     // recorder, with the same options, is kept.
-    const tree = (generation: number) => (
+    await expectLatestTransform((drop) => (
       <RecordingProvider
-        key={generation}
+        key={drop ? 'first' : 'second'}
         endpoint={ENDPOINT}
         projectKey={KEY}
-        recorderOptions={{
-          network: {
-            transform: (entry) => (entry.url.includes('replaykit-probe') && generation === 0 ? null : entry),
-          },
-        }}
+        recorderOptions={{ network: { transform: probeTransform(drop) } }}
       >
         <p>Catalogue</p>
       </RecordingProvider>
-    );
-    const view = render(tree(0));
-    await recordingStarted();
-    await settle();
-    const first = peekRecorder();
-    await request(`${probe}=dropped`);
-    view.rerender(tree(1));
-    await settle();
-    expect(peekRecorder()).toBe(first);
-    await request(`${probe}=kept`);
-    await waitFor(async () => {
-      await peekRecorder()?.flush();
-      expect(networkUrls(ingest.batches).some((url) => url.includes('kept'))).toBe(true);
-    });
-    expect(networkUrls(ingest.batches).some((url) => url.includes('dropped'))).toBe(false);
+    ));
   });
 
   it('restarts the recording when a function option is added, which it would otherwise never call', async () => {
