@@ -125,6 +125,17 @@ export const sumLengths = (events: string[]): number =>
   events.reduce((total, event) => total + event.length, 0);
 
 /** Creates the delivery queue of one window. */
+/**
+ * The seq the parts of a batch numbered `seq` start from when a 413 splits it (each part: this
+ * plus the events before it). This release's batches reserve `BATCH_SEQ_STRIDE` seqs each, so
+ * it is their own. A seq below the stride is the previous release's, numbered one by one:
+ * numbered from there, its parts took the seqs of the window's next batches, which the server
+ * then dropped as repeats; its parts go in the block of its seq + 1 instead, which no batch of
+ * this release takes (the window's counter has passed it).
+ */
+export const partsSeq = (seq: number): number =>
+  seq < BATCH_SEQ_STRIDE ? (seq + 1) * BATCH_SEQ_STRIDE : seq;
+
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { store, onDropped } = options;
   const random = options.random ?? Math.random;
@@ -223,11 +234,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const replaceHead = (head: OutgoingBatch, parts: string[][]) => {
     const wasPersisted = persisted.has(head);
     forget(head);
-    // A batch below the stride is the previous release's, numbered one by one: numbered from
-    // its own seq, its parts took those of the window's next batches, which the server then
-    // dropped as repeats. Split, its parts go in the block its seq + 1 stands for, which no
-    // batch of this release takes (the window's counter has passed it).
-    let seq = head.seq < BATCH_SEQ_STRIDE && parts[1] ? (head.seq + 1) * BATCH_SEQ_STRIDE : head.seq;
+    // One part (a named event dropped) keeps the batch's seq, a previous release's too.
+    let seq = parts[1] ? partsSeq(head.seq) : head.seq;
     const replacement = parts.map((events) => {
       const part = { ...head, seq, events, bytes: sumLengths(events) };
       seq += events.length;

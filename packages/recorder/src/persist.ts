@@ -1,4 +1,4 @@
-import { type BatchStore, droppedMarker, keyOf, type OutgoingBatch, timestampOf } from './delivery';
+import { type BatchStore, droppedMarker, keyOf, type OutgoingBatch, partsSeq, timestampOf } from './delivery';
 import { BATCH_SEQ_STRIDE, PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES, PERSIST_MAX_BYTES } from './limits';
 import { readStored, writeStored } from './session';
 
@@ -163,11 +163,10 @@ export function createBatchStore(target: string): IndexedDbBatchStore {
       bytes += evicted.bytes;
     }
     const marker = droppedMarker({ reason: 'persist_full', count, bytes }, (gap[0] as Evicted).at);
-    const block = seq < BATCH_SEQ_STRIDE ? seq + 1 : Math.floor(seq / BATCH_SEQ_STRIDE);
     const record = {
       sessionId,
       windowId,
-      seq: (block + 1) * BATCH_SEQ_STRIDE - 1,
+      seq: (Math.floor(partsSeq(seq) / BATCH_SEQ_STRIDE) + 1) * BATCH_SEQ_STRIDE - 1,
       createdAt,
       events: [marker],
       bytes: marker.length,
