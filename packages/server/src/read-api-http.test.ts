@@ -238,6 +238,39 @@ describe.each([
     }
   });
 
+  it('goes on with a cursor passed with or without minDurationMs=0 and minActiveMs=0, which exclude no session', async () => {
+    await ingestCheckoutSessions();
+    const plain = (await (await list({ hasErrors: true, limit: 1 })).json()) as SessionListResponse;
+    const zeros = (await (
+      await list({ hasErrors: true, minDurationMs: 0, minActiveMs: 0, limit: 1 })
+    ).json()) as SessionListResponse;
+    expect(plain.sessions.map((session) => session.id)).toEqual(['s6']);
+    expect(zeros.sessions.map((session) => session.id)).toEqual(['s6']);
+    const withoutZeros = encodeURIComponent(plain.nextCursor ?? '');
+    const withZeros = encodeURIComponent(zeros.nextCursor ?? '');
+    // Before, each was refused as other filters: a duration or active time is never below 0,
+    // so a list form that sends its empty minimum as 0 finds the same sessions as one that
+    // leaves it out, yet its digest held the 0.
+    for (const search of [
+      `hasErrors=true&minDurationMs=0&cursor=${withoutZeros}`,
+      `hasErrors=true&minActiveMs=0&cursor=${withoutZeros}`,
+      `hasErrors=true&minDurationMs=00&minActiveMs=0&cursor=${withoutZeros}`,
+      `hasErrors=true&cursor=${withZeros}`,
+      `hasErrors=true&minActiveMs=0&cursor=${withZeros}`,
+    ]) {
+      expect(await listIdsOf(search), search).toEqual(['s4', 's2']);
+    }
+    // A minimum of 1 ms is a filter: it leaves out sessions of a single event.
+    for (const search of [
+      `hasErrors=true&minDurationMs=1&cursor=${withoutZeros}`,
+      `hasErrors=true&minActiveMs=1&cursor=${withZeros}`,
+    ]) {
+      const response = await fetch(readRequest(`${API_PATHS.sessions}?${search}`, { baseUrl: node.url }));
+      const { error } = await expectError(response, 400, 'invalid_cursor');
+      expect(error.message, search).toContain('made for this list with other filters');
+    }
+  });
+
   it('finds every event of a batch by its name, however many property rows the events before it fill', async () => {
     // An error storm: each $error has its own message, filling the batch's event index rows.
     const storm = Array.from({ length: EVENT_FILTER_ROWS_MAX }, (_, index) =>

@@ -602,15 +602,24 @@ const LIST_FILTER_NAMES = optionNames<Omit<ListSessionsOptions, 'sort' | 'limit'
 });
 
 /**
- * The filters of `options` as the list query reads them, in {@link LIST_FILTER_NAMES} order:
- * `urlContains` in lower case, as it is matched, so that filters written differently but
- * finding the same sessions give one digest.
+ * Filters whose value 0 excludes no session, which the digest counts as not given: a duration
+ * or active time is never below 0 (both are whole ms from the session's own event times).
+ */
+const FILTERS_MATCHING_ALL_AT_ZERO: ReadonlySet<string> = new Set(['minDurationMs', 'minActiveMs']);
+
+/**
+ * The filters of `options` as the list query reads them, in {@link LIST_FILTER_NAMES} order,
+ * so that filters written differently but finding the same sessions give one digest:
+ * `urlContains` in lower case, as it is matched, and a minimum of 0 as not given.
  */
 function listFilterValues(options: ListSessionsOptions): unknown[] {
   const filters = options as unknown as Record<string, unknown>;
   return LIST_FILTER_NAMES.map((name) => {
     if (name === 'urlContains' && options.urlContains !== undefined) {
       return urlSearchCase(options.urlContains);
+    }
+    if (FILTERS_MATCHING_ALL_AT_ZERO.has(name) && filters[name] === 0) {
+      return null;
     }
     return filters[name] ?? null;
   });
