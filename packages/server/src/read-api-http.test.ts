@@ -194,7 +194,7 @@ describe.each([
       { hasErrors: false },
       { urlContains: 'checkout' },
       { hasErrors: true, userId: 'someone' },
-      { hasErrors: true, from: T0 },
+      { hasErrors: true, minDurationMs: 1_000 },
       { hasErrors: true, event: 'add_to_cart', eventProperty: 'sku=1' },
     ] satisfies SessionListQuery[]) {
       const { error } = await expectError(await list({ ...other, limit: 2, cursor }), 400, 'invalid_cursor');
@@ -203,6 +203,34 @@ describe.each([
     }
     // The same filters go on where the page ended, whatever the page size.
     expect(await listIds({ ...filtered, limit: 5, cursor })).toEqual(['s4', 's2']);
+  });
+
+  it('goes on with a cursor passed with a date window that moved, as "the last 7 days" does at each request', async () => {
+    await ingestCheckoutSessions();
+    // s1 … s6 started a minute apart from T0 + 1 min; this window holds s2 … s6.
+    const first = (await (await list({ from: T0 + 90_000, limit: 2 })).json()) as SessionListResponse;
+    expect(first.sessions.map((session) => session.id)).toEqual(['s6', 's5']);
+    const cursor = first.nextCursor ?? '';
+    // Before, each was refused as other filters: a client that computes its window from the
+    // clock at each request could not reach page 2. The window moved a minute and a half on:
+    // the page goes on after s5, and s2, now before the window, is left out.
+    expect(await listIds({ from: T0 + 180_000, limit: 5, cursor })).toEqual(['s4', 's3']);
+    // Its end moves as well: s4 started at `to`, which is outside the window.
+    expect(await listIds({ from: T0 + 180_000, to: T0 + 240_000, limit: 5, cursor })).toEqual(['s3']);
+    // The other filters still belong to the cursor, whatever the window.
+    const { error } = await expectError(
+      await list({ from: T0 + 180_000, hasErrors: true, limit: 5, cursor }),
+      400,
+      'invalid_cursor',
+    );
+    expect(error.message).toContain('made for this list with other filters');
+    // A cursor given out before the window left the digest, for a list without dates, still
+    // goes on: s6's position among the sessions with errors, with that release's digest.
+    const before = btoa(JSON.stringify(['shop', 'newest', '1brnyk0', [T0 + 360_000], 's6']))
+      .replaceAll('+', '-')
+      .replaceAll('/', '_')
+      .replaceAll('=', '');
+    expect(await listIds({ hasErrors: true, limit: 5, cursor: before })).toEqual(['s4', 's2']);
   });
 
   it('goes on with a cursor passed with filters written differently that find the same sessions', async () => {

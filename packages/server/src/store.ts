@@ -216,7 +216,7 @@ const INVALID_CURSOR_MESSAGES = {
   foreign:
     'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
   otherFilters:
-    'The cursor was made for this list with other filters, and its position means nothing among the sessions these filters find; pass it with the same filters (userId, event, eventProperty, urlContains, from, to, minDurationMs, maxDurationMs, minActiveMs, hasErrors) as the request whose answer held it, or start the list again from its first page (without a cursor) after changing them.',
+    'The cursor was made for this list with other filters, and its position means nothing among the sessions these filters find; pass it with the same filters (userId, event, eventProperty, urlContains, minDurationMs, maxDurationMs, minActiveMs, hasErrors; the date window, from and to, may move) as the request whose answer held it, or start the list again from its first page (without a cursor) after changing them.',
   earlierRelease:
     'The cursor was made by an earlier release of the replaykit server, before cursors named their project and filters, and this one cannot tell where it left off; start the list again from its first page (without a cursor).',
 };
@@ -578,8 +578,9 @@ export interface SessionCursor {
   projectId: string;
   sort: SessionSort;
   /**
-   * {@link listFiltersDigest} of the filters listed: with other filters, the position of the
-   * last session of the page skips or repeats the sessions they find, without a word.
+   * {@link listFiltersDigest} of the filters listed but the date window: with other filters,
+   * the position of the last session of the page skips or repeats the sessions they find,
+   * without a word.
    */
   filters: string;
   /** The sort's key values of the last session of the page, most significant first. */
@@ -608,13 +609,26 @@ const LIST_FILTER_NAMES = optionNames<Omit<ListSessionsOptions, 'sort' | 'limit'
 const FILTERS_MATCHING_ALL_AT_ZERO: ReadonlySet<string> = new Set(['minDurationMs', 'minActiveMs']);
 
 /**
+ * The filters of the date window, which a cursor goes on in wherever it moved: a client that
+ * lists "the last 7 days" computes `from` at each request. The sessions a move brings in or
+ * leaves out lie at the window's edges, as sessions that arrive while a list is paged do,
+ * and the cursor's position still cuts the list where the previous page ended.
+ */
+const DATE_WINDOW_FILTERS: ReadonlySet<string> = new Set(['from', 'to']);
+
+/**
  * The filters of `options` as the list query reads them, in {@link LIST_FILTER_NAMES} order,
  * so that filters written differently but finding the same sessions give one digest:
- * `urlContains` in lower case, as it is matched, and a minimum of 0 as not given.
+ * `urlContains` in lower case, as it is matched, and a minimum of 0 as not given. The date
+ * window is always null: it keeps its places, so a list without dates keeps the digest that
+ * earlier releases gave it.
  */
 function listFilterValues(options: ListSessionsOptions): unknown[] {
   const filters = options as unknown as Record<string, unknown>;
   return LIST_FILTER_NAMES.map((name) => {
+    if (DATE_WINDOW_FILTERS.has(name)) {
+      return null;
+    }
     if (name === 'urlContains' && options.urlContains !== undefined) {
       return urlSearchCase(options.urlContains);
     }
