@@ -33,6 +33,7 @@ import {
   type Store,
   type StoredBatch,
 } from './store';
+import { guardedHook } from './user-hook';
 
 /** Largest request body accepted, as sent (compressed or not): 10 MiB, Sentry's figure. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -274,7 +275,10 @@ export interface ReplayServerOptions {
    * safe because every read needs the secret read key in a header (never a cookie).
    */
   readOrigins?: readonly string[];
-  /** Receives errors that clients are not shown (store failures, bugs), for the server's log. */
+  /**
+   * Receives errors that clients are not shown (store failures, bugs), for the server's log.
+   * It must not throw: a throw is logged to `console.error` with the error it was given.
+   */
   onError?: (error: unknown) => void;
   /**
    * Worker threads that decode ingest batches (inflate, parse, validate, summarise) off the
@@ -692,7 +696,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const ingestWorkers = checkIngestWorkers(options.ingestWorkers);
   const usageCache = new Map<string, { usage: ProjectUsage; measuredAt: number }>();
   let closed = false;
-  const reportError = options.onError ?? ((error: unknown) => console.error(error));
+  const reportError = guardedHook('onError', options.onError ?? ((error: unknown) => console.error(error)));
   const decoder = acquireBatchDecoder(ingestWorkers, reportError);
   // Batches already stored passed the ingest limit in force then; reading them back must
   // not fail because the limit was lowered since.
@@ -797,34 +801,39 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
             };
             controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
           } catch (error) {
-            // A client that left while this batch was read makes the stream refuse it: nothing
-            // failed, and no one is there to tell.
-            if (!cancelled) {
-              // The status line is gone: a broken stream is all that can tell the client. It
-              // resumes from the last complete line, and hears 404 if the session was deleted.
-              const deleted = error instanceof SessionDeletedError;
-              const refusal = storeRefusal(error);
-              // Where the HTTP server can cut the connection itself, it does and logs one line;
-              // the stream then ends, and what follows the cut goes nowhere. Node's adapter reads
-              // a few lines before it sends the headers: a failure then gets the refusal instead.
-              const instead = {
-                status: refusal.status,
-                headers: { 'content-type': JSON_CONTENT_TYPE, ...refusal.headers },
-                body: JSON.stringify(errorBody(refusal.code, refusal.message)),
-              };
-              if (cutAnswer(request, deleted ? STREAM_DELETED_REASON : STREAM_FAILED_REASON, instead)) {
-                controller.close();
-              } else {
-                controller.error(
-                  new Error(
-                    deleted
-                      ? SESSION_DELETED_MESSAGE
-                      : 'The session stream failed; resume with windowId and fromSeq.',
-                  ),
-                );
+            try {
+              // A client that left while this batch was read makes the stream refuse it: nothing
+              // failed, and no one is there to tell.
+              if (!cancelled) {
+                // The status line is gone: a broken stream is all that can tell the client. It
+                // resumes from the last complete line, and hears 404 if the session was deleted.
+                const deleted = error instanceof SessionDeletedError;
+                const refusal = storeRefusal(error);
+                // Where the HTTP server can cut the connection itself, it does and logs one line;
+                // the stream then ends, and what follows the cut goes nowhere. Node's adapter reads
+                // a few lines before it sends the headers: a failure then gets the refusal instead.
+                const instead = {
+                  status: refusal.status,
+                  headers: { 'content-type': JSON_CONTENT_TYPE, ...refusal.headers },
+                  body: JSON.stringify(errorBody(refusal.code, refusal.message)),
+                };
+                if (cutAnswer(request, deleted ? STREAM_DELETED_REASON : STREAM_FAILED_REASON, instead)) {
+                  controller.close();
+                } else {
+                  controller.error(
+                    new Error(
+                      deleted
+                        ? SESSION_DELETED_MESSAGE
+                        : 'The session stream failed; resume with windowId and fromSeq.',
+                    ),
+                  );
+                }
               }
+            } finally {
+              // The store's reader is closed whatever happened above: a reader left open holds
+              // what the store gave it (a connection, a statement) for good.
+              await iterator.return?.();
             }
-            await iterator.return?.();
           }
         },
         async cancel() {

@@ -14,6 +14,7 @@ import type { ErrorBody } from '@replaykit/core';
 import { markLengthEnforced } from './body';
 import { markCuttable, type StandInAnswer } from './broken-answer';
 import { checkOptionNames, optionNames } from './option-names';
+import { guardedHook } from './user-hook';
 
 /** How long {@link NodeServerHandle.close} lets in-flight requests finish before cutting them off, in ms. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
@@ -98,7 +99,8 @@ export interface NodeListenerOptions {
    * chunk stream of a session deleted meanwhile, or whose store read failed (which the fetch
    * handler's `onError` receives on its own). Such a failure before the headers went out (the
    * adapter reads a few lines first) is answered 404 or 503 as JSON instead, with a line
-   * saying so. Default: `console.warn`.
+   * saying so. Default: `console.warn`. It must not throw: a throw is logged to
+   * `console.error` with the line, and the answer is cut all the same.
    */
   onAnswerBroken?: (line: string) => void;
 }
@@ -226,6 +228,9 @@ function nodeListener(
   onAnswerBroken: (line: string) => void,
   streamStallMs: number,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  // A throw of the application's hook must not keep the answer from being cut, nor the
+  // stream's store reader from being closed.
+  const logAnswerBroken = guardedHook('onAnswerBroken', onAnswerBroken);
   return getRequestListener(
     (request, { incoming, outgoing }) => {
       markLengthEnforced(request);
@@ -238,10 +243,10 @@ function nodeListener(
           // The path only, as `replaykit serve` logs requests: the query may hold a key.
           const path = (incoming.url ?? '').split('?', 1)[0];
           if (outgoing.headersSent) {
-            onAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
+            logAnswerBroken(`${incoming.method} ${path} broke off after its headers went out: ${reason}`);
             outgoing.destroy();
           } else {
-            onAnswerBroken(
+            logAnswerBroken(
               `${incoming.method} ${path} was answered ${instead.status} before its headers went out: ${reason}`,
             );
             answerInstead(outgoing, instead);

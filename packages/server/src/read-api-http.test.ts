@@ -12,7 +12,7 @@ import {
   type SessionListResponse,
   sessionListSearchParams,
 } from '@replaykit/core';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReplayServer } from './app';
 import { EVENT_FILTER_ROWS_MAX } from './ingest';
 import { type NodeServerHandle, startNodeServer } from './node';
@@ -393,6 +393,64 @@ describe.each([
       await failingNode.close();
     }
   });
+
+  it.each(['onError', 'onAnswerBroken'] as const)(
+    'closes the store reader of a chunk stream that breaks when %s throws, and logs that throw once',
+    async (hook) => {
+      await storeLargeSession('damaged');
+      // The real store's reader, counted: its finally runs when the server closes it.
+      let opened = 0;
+      let closed = 0;
+      const damaged: Store = {
+        ...store,
+        async *readBatches(projectId, sessionId, options) {
+          opened++;
+          try {
+            for await (const stored of store.readBatches(projectId, sessionId, options)) {
+              // The sixth body as if damaged on disk: the server fails to decode it, not the store.
+              yield stored.seq === 5 ? { ...stored, body: new Uint8Array([1, 2, 3]) } : stored;
+            }
+          } finally {
+            closed++;
+          }
+        },
+      };
+      const hookFailure = new Error(`the ${hook} of the application failed`);
+      const throwing = () => {
+        throw hookFailure;
+      };
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const damagedServer = createReplayServer({
+        store: damaged,
+        projects: TEST_PROJECTS,
+        onError: hook === 'onError' ? throwing : () => {},
+        retention: { sweepIntervalMs: 0 },
+      });
+      const damagedNode = await startNodeServer({
+        server: damagedServer,
+        port: 0,
+        onAnswerBroken: hook === 'onAnswerBroken' ? throwing : () => {},
+      });
+      try {
+        const stream = await fetch(
+          readRequest(API_PATHS.sessionChunks('damaged'), { baseUrl: damagedNode.url }),
+        );
+        expect(stream.status).toBe(200);
+        await expect(stream.text()).rejects.toThrow();
+        // Before, the hook's throw skipped the reader's return(): it stayed open for good (with a
+        // store that holds a connection or a statement per reader, that was never given back).
+        await vi.waitFor(() => expect(closed).toBe(1));
+        expect(opened).toBe(1);
+        const hookLines = logged.mock.calls.filter((call) => call.includes(hookFailure));
+        expect(hookLines).toHaveLength(1);
+        expect(String(hookLines[0]?.[0])).toContain(`the ${hook} hook threw`);
+      } finally {
+        logged.mockRestore();
+        damagedServer.close();
+        await damagedNode.close();
+      }
+    },
+  );
 
   it('finds URLs by their non-ASCII text as read and as browsers send it, percent-encoded', async () => {
     // location.href, as the recorder reports it, holds non-ASCII text percent-encoded.
