@@ -259,8 +259,9 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(tags(ingest.batches).filter((tag) => tag === 'child_mounted')).toHaveLength(1);
   });
 
-  it('shares the recorder between nested providers and across a remount in the same commit', async () => {
-    render(<Toggle />);
+  /** Renders `tree` (a Toggle), remounts its provider with a new key, and checks the recording went on as one. */
+  async function expectRemountKeepsRecording(tree: ReactNode) {
+    render(tree);
     await recordingStarted();
     await settle();
     const first = peekRecorder();
@@ -271,8 +272,23 @@ describe('<RecordingProvider> in Chromium', () => {
     await recordingStarted();
     expect(peekRecorder()).toBe(first);
     expect(screen.getByTestId('status')).toHaveTextContent('recording');
-    await peekRecorder()?.flush();
+    await first?.flush();
+    expect(count(ingest.batches, EventType.Meta)).toBe(1);
     expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+  }
+
+  it('shares the recorder between nested providers and across a remount in the same commit', async () => {
+    await expectRemountKeepsRecording(<Toggle />);
+  });
+
+  it('keeps one recording when a provider remounts under StrictMode, which unmounts and mounts it again', async () => {
+    // The new provider takes over the recording, then StrictMode runs its effects twice: the
+    // simulated unmount must not stop the recording the real one is about to keep.
+    await expectRemountKeepsRecording(
+      <StrictMode>
+        <Toggle />
+      </StrictMode>,
+    );
   });
 
   it('stops recording when the last provider unmounts, and records nothing while disabled', async () => {
