@@ -2,19 +2,39 @@ import { createRecorder, type Recorder, type RecorderOptions } from '@replaykit/
 
 /**
  * One recorder per page, shared by every provider. Providers acquire and release it; the
- * last release stops it one macrotask later, so StrictMode's mount → unmount → mount and
- * a provider remounted in the same commit keep the same recording (no second full snapshot).
+ * last release stops it at once, so nothing the page does after its provider went is
+ * recorded. StrictMode's mount → unmount → mount and a provider remounted in the same commit
+ * acquire it again in the same run of React's effects: for them the stop waits for the end of
+ * that run (a microtask), and they keep the same recording (no second full snapshot).
  */
 interface Entry {
   recorder: Recorder;
   key: string;
   references: number;
-  stopTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Released by its last provider while one was expected back: stopped in a microtask unless acquired again. */
+  stopPending: boolean;
   /** The latest options of the provider that last acquired it with these options: whose functions it calls. */
   latest: () => RecorderOptions;
 }
 
 let entry: Entry | undefined;
+
+/**
+ * Providers committed whose effects have not run yet. React runs a commit's effect cleanups
+ * before its new effects: a provider remounted in one commit (a new `key`, a new parent)
+ * releases the recorder before its successor acquires it.
+ */
+const arriving = new Set<object>();
+
+/** Says that `provider` was committed and will acquire (or not, if disabled) when its effects run. */
+export function expectProvider(provider: object): void {
+  arriving.add(provider);
+}
+
+/** Its effects have run, or it was removed before they could. */
+export function forgetProvider(provider: object): void {
+  arriving.delete(provider);
+}
 
 /**
  * The options' content as text, to compare two sets of options. Every serialisable option
@@ -79,49 +99,62 @@ export function acquireRecorder(options: RecorderOptions, latest: () => Recorder
       return entry.recorder;
     }
     // The old recorder is only waiting for its deferred stop: replace it now.
-    clearTimeout(entry.stopTimer);
-    entry.recorder.stop();
-    entry = undefined;
+    stopEntry(entry);
   }
   if (!entry) {
     const created: Entry = {
       recorder: createRecorder(withLatestFunctions(options, () => created.latest())),
       key,
       references: 0,
-      stopTimer: undefined,
+      stopPending: false,
       latest,
     };
     entry = created;
   }
   // The provider that left is frozen at its last render: its functions would read stale props.
   entry.latest = latest;
-  if (entry.stopTimer !== undefined) {
-    clearTimeout(entry.stopTimer);
-    entry.stopTimer = undefined;
-  }
+  entry.stopPending = false;
   entry.references++;
   entry.recorder.start();
   return entry.recorder;
 }
 
-/** Gives back a reference; the recorder stops when none is left. */
-export function releaseRecorder(recorder: Recorder): void {
+function stopEntry(current: Entry): void {
+  current.stopPending = false;
+  current.recorder.stop();
+  if (entry === current) {
+    entry = undefined;
+  }
+}
+
+/**
+ * Gives back a reference. The last one stops the recorder at once, unless a provider is
+ * expected to acquire it again in this run of React's effects: `remountExpected` (StrictMode
+ * unmounting a provider whose effect ran in this same run), or a provider committed whose
+ * effects have not run yet. Then it stops in a microtask, after that run, if none did.
+ * Returns true when the recorder is stopped (now, or before this call).
+ */
+export function releaseRecorder(recorder: Recorder, remountExpected: boolean): boolean {
   const current = entry;
   if (!current || current.recorder !== recorder) {
-    return;
+    // Replaced: stopped when it was.
+    return true;
   }
   current.references = Math.max(0, current.references - 1);
-  if (current.references === 0 && current.stopTimer === undefined) {
-    current.stopTimer = setTimeout(() => {
-      current.stopTimer = undefined;
-      if (current.references === 0) {
-        current.recorder.stop();
-        if (entry === current) {
-          entry = undefined;
-        }
-      }
-    }, 0);
+  if (current.references > 0) {
+    return false;
   }
+  if (!remountExpected && arriving.size === 0) {
+    stopEntry(current);
+    return true;
+  }
+  current.stopPending = true;
+  queueMicrotask(() => {
+    if (current.stopPending && current.references === 0) {
+      stopEntry(current);
+    }
+  });
+  return false;
 }
 
 /** The recorder the page shares, if any provider has created one. */

@@ -107,20 +107,30 @@ export class RecordingHandle {
     this.unsubscribe = undefined;
     this.recorder = undefined;
     this.refresh();
-    // React runs a removed tree's effect cleanups parent first, so what its children capture
-    // or flush as they unmount comes after this. StrictMode and a change of options attach
-    // again in the same commit; a provider that really went away does not, and those calls
-    // go to the recorder it had, which stops one macrotask later (the registry's deferred
-    // stop), after this microtask. Kept, they would never be sent, and a flush never resolve;
-    // later ones are dropped for the same reason.
+    // StrictMode, a change of options and a provider remounted in the same commit attach again
+    // in this run of effects, and calls made meanwhile are kept for it. If none does, they go
+    // to the recorder this handle had (still recording for another root, or stopping in a
+    // microtask after this one), and later ones are dropped: kept, they would never be sent,
+    // and a flush never resolve.
     queueMicrotask(() => {
       const recorder = this.lastRecorder;
-      if (this.recorder || !recorder) {
+      if (this.recorder || this.released || !recorder) {
         return;
       }
       this.released = true;
       this.runPending(recorder);
     });
+  }
+
+  /**
+   * The provider went away and its recorder stopped with it: what the page does from now on
+   * is after the recording, so calls are dropped (and kept flushes resolve).
+   */
+  recorderStopped(): void {
+    if (!this.recorder) {
+      this.released = true;
+      this.dropPending();
+    }
   }
 
   /** Runs the kept calls on `recorder`, in order (the flushes among them resolve as it sends). */

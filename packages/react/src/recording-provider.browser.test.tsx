@@ -1,4 +1,4 @@
-import { EventType, type IngestBatch, type NetworkPayload } from '@replaykit/core';
+import { EventType, type IngestBatch, isClick, type NetworkPayload } from '@replaykit/core';
 import { setOptedOut } from '@replaykit/recorder';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -219,7 +219,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   const recorder = peekRecorder();
-  // Unmount first, so the provider releases the recorder and its deferred stop runs.
+  // Unmount first, so the provider releases the recorder, which stops.
   cleanup();
   await new Promise((resolve) => setTimeout(resolve, 10));
   await recorder?.flush();
@@ -311,6 +311,50 @@ describe('<RecordingProvider> in Chromium', () => {
     await settle();
     expect(recorder?.getStatus()).toBe('idle');
     expect(peekRecorder()).toBeUndefined();
+  });
+
+  it('records nothing the page does after the provider unmounts, in the same task or the next', async () => {
+    // An element of the page's own, outside the provider's tree, so it is still there afterwards.
+    const outside = document.createElement('button');
+    outside.textContent = 'Sign in again';
+    document.body.append(outside);
+    /** What the page does at `moment`: a click, a text change, a custom event and a request. */
+    const pageActs = (moment: string) => {
+      outside.click();
+      outside.append(` ${moment}-text`);
+      latestCapture.current?.(`${moment}-capture`);
+      return request(`${location.origin}/?replaykit-probe=${moment}`);
+    };
+    const view = render(
+      <StrictMode>
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <CaptureOnMount />
+        </RecordingProvider>
+      </StrictMode>,
+    );
+    await recordingStarted();
+    await settle();
+    const recorder = peekRecorder();
+    // While it records, each of these is recorded: their absence below means something.
+    await pageActs('mounted');
+    await settle();
+    view.unmount();
+    const sameTask = pageActs('same_task');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await Promise.all([sameTask, pageActs('next_task')]);
+    await settle();
+    await recorder?.flush();
+    outside.remove();
+    const events = ingest.batches.flatMap((batch) => batch.events);
+    expect(events.filter((event) => isClick(event))).toHaveLength(1);
+    const sent = ingest.bodies.join('');
+    expect(sent).toContain('mounted-text');
+    expect(sent).not.toContain('same_task');
+    expect(sent).not.toContain('next_task');
+    expect(tags(ingest.batches).filter((tag) => tag.endsWith('-capture'))).toEqual(['mounted-capture']);
+    expect(networkUrls(ingest.batches).filter((url) => url.includes('replaykit-probe'))).toEqual([
+      `${location.origin}/?replaykit-probe=mounted`,
+    ]);
   });
 
   it('records nothing captured while disabled, even once enabled, and identifies the user once', async () => {

@@ -1,9 +1,24 @@
 'use client';
 
 import type { PrivacyConfig, PrivacyPreset, Recorder, RecorderOptions } from '@replaykit/recorder';
-import { type ReactNode, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  type ReactNode,
+  type RefObject,
+  useContext,
+  useEffect,
+  useInsertionEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { RecordingContext } from './context';
-import { acquireRecorder, optionsKey, releaseRecorder } from './recorder-registry';
+import {
+  acquireRecorder,
+  expectProvider,
+  forgetProvider,
+  optionsKey,
+  releaseRecorder,
+} from './recorder-registry';
 import { RecordingHandle, type RecordingSnapshot, SERVER_SNAPSHOT } from './recording-handle';
 
 /** The recorder's options other than those the provider takes as its own props. */
@@ -105,8 +120,51 @@ function RootProvider(props: RecordingProviderProps) {
   latestOptions.current = options;
   handle.providerKey = providerKey(contentKey, enabled, user);
 
+  const userId = user?.id;
+  const userTraits = JSON.stringify(user?.traits ?? null);
+  useEffect(() => {
+    handle.identifyProviderUser(userId, userTraits);
+  }, [handle, userId, userTraits]);
+
+  return (
+    <RecordingContext.Provider value={handle}>
+      {children}
+      <RecorderAttachment
+        handle={handle}
+        contentKey={contentKey}
+        enabled={enabled}
+        latestOptions={latestOptions}
+      />
+    </RecordingContext.Provider>
+  );
+}
+
+interface RecorderAttachmentProps {
+  handle: RecordingHandle;
+  /** The options' content as text: a change restarts the recording. */
+  contentKey: string;
+  enabled: boolean;
+  latestOptions: RefObject<RecorderOptions>;
+}
+
+/**
+ * Attaches the page's recorder to the provider's handle. It renders nothing, after the
+ * provider's children: React runs a removed tree's effect cleanups in tree order, so what the
+ * children capture or flush as they unmount reaches the recorder before this lets go of it,
+ * and mount effects children first, so what they capture on mount is kept until it attaches.
+ */
+function RecorderAttachment({ handle, contentKey, enabled, latestOptions }: RecorderAttachmentProps) {
+  // Runs as the commit is applied, before any effect of it, and only once per mount (neither
+  // StrictMode nor a hidden Suspense boundary runs it again; the server ignores it silently):
+  // a provider this commit removes sees that this one will acquire the recorder.
+  useInsertionEffect(() => {
+    expectProvider(handle);
+    return () => forgetProvider(handle);
+  }, [handle]);
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
+    forgetProvider(handle);
     handle.setDisabled(!enabled);
     if (!enabled) {
       return;
@@ -123,19 +181,20 @@ function RootProvider(props: RecordingProviderProps) {
       return;
     }
     handle.attach(recorder);
+    // StrictMode's simulated unmount runs the cleanup, then this effect again, in the same run
+    // of effects as this one: no microtask comes in between.
+    let mountedInThisRun = true;
+    queueMicrotask(() => {
+      mountedInThisRun = false;
+    });
     return () => {
       handle.detach();
-      releaseRecorder(recorder);
+      if (releaseRecorder(recorder, mountedInThisRun)) {
+        handle.recorderStopped();
+      }
     };
   }, [handle, contentKey, enabled]);
-
-  const userId = user?.id;
-  const userTraits = JSON.stringify(user?.traits ?? null);
-  useEffect(() => {
-    handle.identifyProviderUser(userId, userTraits);
-  }, [handle, userId, userTraits]);
-
-  return <RecordingContext.Provider value={handle}>{children}</RecordingContext.Provider>;
+  return null;
 }
 
 /** The provider's handle, or an error naming the hook (or part) and the provider it needs. */
