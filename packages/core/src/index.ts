@@ -40,6 +40,7 @@ export {
 } from './events';
 export type { DeriveMarkersOptions, MarkerKind, TimelineMarker } from './markers';
 export {
+  clickMarkerLabel,
   deriveMarkers,
   droppedLabel,
   MARKER_KINDS,

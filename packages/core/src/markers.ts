@@ -124,6 +124,25 @@ export function droppedLabel(payload: unknown): string {
   return `Recording gap: ${lost}${why === '' ? '' : ` (${why})`}`;
 }
 
+/**
+ * The label of a rage or dead click marker, e.g. "Rage click ×3 on button.pay": on `target`
+ * (what was clicked, as the player names it from the recorded page) when given, else on the
+ * selector the recorder sent.
+ */
+export function clickMarkerLabel(
+  kind: 'rage_click' | 'dead_click',
+  payload: unknown,
+  target?: string,
+): string {
+  const on = target ?? stringField(payload, 'selector');
+  if (kind === 'dead_click') {
+    return cut(`Dead click${on ? ` on ${on}` : ''}`);
+  }
+  const clicks = payloadField(payload, 'clicks');
+  const times = typeof clicks === 'number' ? ` ×${clicks}` : '';
+  return cut(`Rage click${times}${on ? ` on ${on}` : ''}`);
+}
+
 function describe(tag: string, payload: unknown): { kind: MarkerKind; label: string } | undefined {
   switch (tag) {
     case ReservedEvent.Error:
@@ -138,16 +157,10 @@ function describe(tag: string, payload: unknown): { kind: MarkerKind; label: str
     }
     case ReservedEvent.Navigation:
       return { kind: 'navigation', label: stringField(payload, 'url') ?? 'Navigation' };
-    case ReservedEvent.RageClick: {
-      const clicks = payloadField(payload, 'clicks');
-      const selector = stringField(payload, 'selector');
-      const times = typeof clicks === 'number' ? ` ×${clicks}` : '';
-      return { kind: 'rage_click', label: `Rage click${times}${selector ? ` on ${selector}` : ''}` };
-    }
-    case ReservedEvent.DeadClick: {
-      const selector = stringField(payload, 'selector');
-      return { kind: 'dead_click', label: `Dead click${selector ? ` on ${selector}` : ''}` };
-    }
+    case ReservedEvent.RageClick:
+      return { kind: 'rage_click', label: clickMarkerLabel('rage_click', payload) };
+    case ReservedEvent.DeadClick:
+      return { kind: 'dead_click', label: clickMarkerLabel('dead_click', payload) };
     case ReservedEvent.Network: {
       if (!isFailedRequest(payload)) {
         return undefined;

@@ -1,9 +1,11 @@
 import {
+  deriveMarkers,
   EventType,
   IncrementalSource,
   MouseInteraction,
   type RecordedEvent,
   ReservedEvent,
+  type TimelineMarker,
 } from '@replaykit/core';
 import { describe, expect, it } from 'vitest';
 import checkoutSession from '../../../stories/fixtures/checkout-session.json';
@@ -11,6 +13,7 @@ import { CLICK_TARGET_LABEL_MAX_LENGTH, RAGE_CLICK_MATCH_MS } from './click-targ
 import { inspectorItems, matchesFilter } from './inspector-data';
 import { custom, fullSnapshot, meta } from './test/events';
 import recording from './test/fixtures/checkout-recording.json';
+import { createTimeline } from './timeline-data';
 
 const clickLabels = (events: readonly RecordedEvent[]) =>
   inspectorItems(events, events[0]?.timestamp ?? 0)
@@ -169,6 +172,19 @@ describe('click targets', () => {
   });
 });
 
+/** A checkout page: a Pay button (node 10) at (40, 20) and a Help link (node 12) at (200, 20). */
+const checkout = () => [
+  meta(1_000),
+  page(1_001, [
+    element(10, 'button', { class: 'primary' }, [textNode(11, 'Pay $203.50')]),
+    element(12, 'a', { href: '/help', class: 'help' }, [textNode(13, 'Help')]),
+  ]),
+];
+const rage = (timestamp: number, x: number, y: number) =>
+  custom(timestamp, ReservedEvent.RageClick, { x, y, clicks: 3, selector: 'button.primary' });
+const dead = (timestamp: number, x: number, y: number) =>
+  custom(timestamp, ReservedEvent.DeadClick, { x, y, selector: 'a.help' });
+
 /** The rage and dead click rows of `events`, as label and detail. */
 const markedClickRows = (events: readonly RecordedEvent[]) =>
   inspectorItems(events, events[0]?.timestamp ?? 0)
@@ -176,19 +192,6 @@ const markedClickRows = (events: readonly RecordedEvent[]) =>
     .map(({ label, detail }) => ({ label, detail }));
 
 describe('rage and dead click rows', () => {
-  /** A checkout page: a Pay button (node 10) at (40, 20) and a Help link (node 12) at (200, 20). */
-  const checkout = () => [
-    meta(1_000),
-    page(1_001, [
-      element(10, 'button', { class: 'primary' }, [textNode(11, 'Pay $203.50')]),
-      element(12, 'a', { href: '/help', class: 'help' }, [textNode(13, 'Help')]),
-    ]),
-  ];
-  const rage = (timestamp: number, x: number, y: number) =>
-    custom(timestamp, ReservedEvent.RageClick, { x, y, clicks: 3, selector: 'button.primary' });
-  const dead = (timestamp: number, x: number, y: number) =>
-    custom(timestamp, ReservedEvent.DeadClick, { x, y, selector: 'a.help' });
-
   it('name what the click they were made for reached, in the order the recorder sends them or by time', () => {
     // As the recorder sends them: the rage marker just before its click (stamped a moment
     // earlier), the dead click marker after the timeout.
@@ -242,5 +245,44 @@ describe('rage and dead click rows', () => {
     expect(markedClickRows(grown)).toEqual([
       { label: 'Rage click on button "Pay $203.50"', detail: undefined },
     ]);
+  });
+});
+
+describe('rage and dead click timeline markers', () => {
+  const labels = (timeline: ReturnType<typeof createTimeline>) =>
+    timeline?.markers.map((marker) => marker.label);
+
+  it("name the server's copies by what was clicked; another tab's and an unsure one keep the selector", () => {
+    const events = [
+      ...checkout(),
+      click(1_100, 11, 40, 20),
+      rage(1_501, 40, 20),
+      click(1_500, 11, 40, 20),
+      click(3_000, 13, 200, 20),
+      dead(5_500, 200, 20),
+    ];
+    // As the server sends them: JSON copies, with ids of their own, and a dead click whose
+    // payload was left out for its size.
+    const fromServer = structuredClone(deriveMarkers(events, { idPrefix: 'tab-a:0:', windowId: 'tab-a' }));
+    const deadMarker = fromServer[1] as TimelineMarker;
+    delete deadMarker.payload;
+    deadMarker.payloadOmitted = true;
+    const otherTab = deriveMarkers([rage(4_000, 40, 20)], { idPrefix: 'tab-b:0:', windowId: 'tab-b' });
+    expect(labels(createTimeline(events, { markers: [...fromServer, ...otherTab] }))).toEqual([
+      'Rage click ×3 on button "Pay $203.50"',
+      'Rage click ×3 on button.primary',
+      'Dead click on a "Help"',
+    ]);
+  });
+
+  it('name a streaming rage once its click arrives, and the one derived from given events', () => {
+    const first = [...checkout(), click(1_100, 11, 40, 20), rage(1_501, 40, 20)];
+    const markers = deriveMarkers(first);
+    expect(labels(createTimeline(first, { markers, complete: false }))).toEqual([
+      'Rage click ×3 on button.primary',
+    ]);
+    const grown = [...first, click(1_500, 11, 40, 20)];
+    expect(labels(createTimeline(grown, { markers }))).toEqual(['Rage click ×3 on button "Pay $203.50"']);
+    expect(labels(createTimeline(grown))).toEqual(['Rage click ×3 on button "Pay $203.50"']);
   });
 });

@@ -283,6 +283,55 @@ describe('<ReplayPlayer> in Chromium', () => {
     }
   });
 
+  it('names what a rage or dead click reached in its timeline marker, as the inspector does, else its selector', async () => {
+    const start = events[0]!.timestamp;
+    // Where the recording's clicks were: the card field at 524 ms, the Pay button at 1122 ms.
+    const withClicks: RecordedEvent[] = [
+      ...events,
+      {
+        type: 5,
+        timestamp: start + 600,
+        data: { tag: '$dead_click', payload: { x: 210, y: 92, selector: 'label > input' } },
+      },
+      {
+        type: 5,
+        timestamp: start + 1_123,
+        data: {
+          tag: '$rage_click',
+          payload: { x: 322, y: 92, clicks: 3, selector: 'main > button:nth-child(3)' },
+        },
+      },
+      // No click was recorded at this spot: the marker can only give the recorder's selector.
+      {
+        type: 5,
+        timestamp: start + 1_900,
+        data: { tag: '$dead_click', payload: { x: 5, y: 5, selector: 'div#messages' } },
+      },
+    ].sort((a, b) => a.timestamp - b.timestamp);
+    render(
+      <div style={{ width: `${CONTAINER_WIDTH_PX}px` }}>
+        <ReplayPlayer events={withClicks} />
+      </div>,
+    );
+    await replayIframe();
+    const expected = [
+      ['Dead click on text input "card"', '0:00'],
+      ['Rage click ×3 on button "Pay"', '0:01'],
+      ['Dead click on div#messages', '0:01'],
+    ];
+    for (const [label, at] of expected) {
+      const marker = screen.getByRole('button', { name: `${label} at ${at}` });
+      await userEvent.hover(marker);
+      const tooltip = marker.nextElementSibling as HTMLElement;
+      await waitFor(() => expect(tooltip).toBeVisible());
+      expect(tooltip).toHaveTextContent(`${label} · ${at}`);
+    }
+    // The inspector's rows for the same clicks say it in the same words.
+    const rows = screen.getByRole('listbox', { name: 'Events list' });
+    expect(rows).toHaveTextContent('Dead click on text input "card"');
+    expect(rows).toHaveTextContent('Rage click on button "Pay"');
+  });
+
   it('names the page shown from the start, when the recording begins with an event before its Meta', async () => {
     // A real session: the recorder's identify call comes 2 ms before rrweb's Meta event.
     render(<ReplayPlayer events={checkoutSession as RecordedEvent[]} />);

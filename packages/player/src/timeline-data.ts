@@ -1,4 +1,6 @@
 import {
+  type CustomEventData,
+  clickMarkerLabel,
   deriveMarkers,
   EventType,
   INACTIVITY_THRESHOLD_MS,
@@ -9,6 +11,7 @@ import {
   ReservedEvent,
   type TimelineMarker,
 } from '@replaykit/core';
+import { describeClickTargets } from './click-target';
 import { findSnapshotPairs, type SnapshotPair } from './seek';
 
 /** A stretch with no user activity that playback jumps over when skipping inactivity. */
@@ -162,6 +165,66 @@ export function valueAt<T>(changes: readonly PageChange<T>[], offset: number): T
   return changes[Math.max(0, lastIndexAtOrBefore(changes, offset))]?.value;
 }
 
+/** The custom event each kind of click marker is made from. */
+const CLICK_MARKER_TAGS = {
+  rage_click: ReservedEvent.RageClick,
+  dead_click: ReservedEvent.DeadClick,
+} as const;
+
+function isClickMarker(
+  marker: TimelineMarker,
+): marker is TimelineMarker & { kind: keyof typeof CLICK_MARKER_TAGS } {
+  return marker.kind in CLICK_MARKER_TAGS;
+}
+
+/**
+ * Rage and dead click markers named by what was clicked, in the words of their inspector
+ * rows (`describeClickTargets`), once their event and the page up to its click have loaded;
+ * the others as they are. A marker from the server is a copy with its own id: it is matched
+ * to its event by kind, time and spot, and keeps the recorder's selector unless exactly one
+ * event fits: another tab's marker fits none of this tab's events, but for one made in the
+ * same millisecond at the same spot.
+ */
+function withClickTargets(
+  markers: readonly TimelineMarker[],
+  events: readonly RecordedEvent[],
+): readonly TimelineMarker[] {
+  if (!markers.some(isClickMarker)) {
+    return markers;
+  }
+  const clickTarget = describeClickTargets(events);
+  // Custom events by tag and time: a marker's own event is among those of its moment.
+  const eventsByMoment = new Map<string, (RecordedEvent & { data: CustomEventData })[]>();
+  for (const event of events) {
+    if (isCustomEvent(event)) {
+      const moment = `${event.data.tag}@${event.timestamp}`;
+      const same = eventsByMoment.get(moment);
+      if (same === undefined) {
+        eventsByMoment.set(moment, [event]);
+      } else {
+        same.push(event);
+      }
+    }
+  }
+  const spot = (payload: unknown) => (isRecord(payload) ? `${payload.x},${payload.y}` : undefined);
+  return markers.map((marker) => {
+    if (!isClickMarker(marker)) {
+      return marker;
+    }
+    const candidates = (
+      eventsByMoment.get(`${CLICK_MARKER_TAGS[marker.kind]}@${marker.timestamp}`) ?? []
+    ).filter(
+      // A payload left out for its size leaves the time alone to match on.
+      (event) => marker.payloadOmitted === true || spot(event.data.payload) === spot(marker.payload),
+    );
+    const event = candidates.length === 1 ? candidates[0] : undefined;
+    const target = event === undefined ? undefined : clickTarget(event);
+    return event === undefined || target === undefined
+      ? marker
+      : { ...marker, label: clickMarkerLabel(marker.kind, event.data.payload, target) };
+  });
+}
+
 /** Extra facts about a recording that is still loading. */
 export interface TimelineOptions {
   /** Markers to show instead of those derived from `events` (e.g. the server's, for every tab). */
@@ -202,7 +265,7 @@ export function createTimeline(
       ? options.expectedEndTime - first.timestamp
       : durationMs;
   const complete = options.complete ?? true;
-  const markers = options.markers ?? deriveMarkers(sorted);
+  const markers = withClickTargets(options.markers ?? deriveMarkers(sorted), sorted);
   return {
     events: sorted,
     markers: [...markers].sort((a, b) => a.timestamp - b.timestamp),
