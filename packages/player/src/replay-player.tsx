@@ -1,6 +1,6 @@
 'use client';
 
-import type { RecordedEvent } from '@replaykit/core';
+import type { RecordedEvent, SessionSummary } from '@replaykit/core';
 import {
   type CSSProperties,
   forwardRef,
@@ -119,6 +119,12 @@ export interface ReplayPlayerProps {
   onSpeedChange?: (speed: PlaybackSpeed) => void;
   /** Called when a timeline marker or an inspector row is clicked, after seeking to it. */
   onEventClick?: (event: ReplayEventClick) => void;
+  /**
+   * Called with the session's summary (user, start, duration, …) once the player has loaded it
+   * from the replaykit server, once per `sessionId`: a host's heading needs no request of its
+   * own. Not called for `events` or a `loader`.
+   */
+  onSummaryLoad?: (summary: SessionSummary) => void;
   /**
    * Your own arrangement of the parts (`ReplayViewport`, `ReplayPlayButton`, `ReplayTime`,
    * `ReplayTimeline`, `ReplayInspector`, …), shown once the recording is ready; defaults to all of them.
@@ -403,6 +409,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     onTimeUpdate,
     onSpeedChange,
     onEventClick,
+    onSummaryLoad,
     children,
   },
   ref,
@@ -422,6 +429,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     baseUrl,
     readKey,
     windowId,
+    onSummaryLoad,
   });
   const [store, setStore] = useState<ReplayStore | null>(null);
   const [playback, setPlayback] = useState<PlaybackState>('paused');

@@ -81,6 +81,21 @@ afterAll(async () => {
 
 stubResizeObserverEachTest();
 
+/** Chooses the session's second tab in the Tab select and waits until it plays. */
+async function playSecondTab(player: HTMLElement): Promise<void> {
+  const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
+  const second = within(tabSelect).getAllByRole('option')[1] as HTMLOptionElement;
+  await userEvent.selectOptions(tabSelect, second.value);
+  // The Tab select stays while the other tab loads: ready is what says it has loaded.
+  await waitFor(
+    () => {
+      expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second.value);
+      expect(player).toHaveAttribute('data-state', 'ready');
+    },
+    { timeout: 5_000 },
+  );
+}
+
 describe('the player against the real server', () => {
   it('streams every stored batch of a tab, in order, as NDJSON chunks', async () => {
     const options = { sessionId: SESSION_ID, baseUrl: handle.url, readKey: PROJECT.readKey };
@@ -334,6 +349,53 @@ describe('the player against the real server', () => {
     );
   });
 
+  it('hands the host the summary it loaded, once per session: not again for a tab switch', async () => {
+    const onSummaryLoad = vi.fn();
+    const props = { baseUrl: handle.url, readKey: PROJECT.readKey, onSummaryLoad };
+    const { rerender } = render(<ReplayPlayer sessionId={SESSION_ID} {...props} />);
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    const { session } = await fetchSessionMeta({
+      sessionId: SESSION_ID,
+      baseUrl: handle.url,
+      readKey: PROJECT.readKey,
+    });
+    expect(onSummaryLoad.mock.calls).toEqual([[session]]);
+    expect(session).toMatchObject({ id: SESSION_ID, windowIds: expect.any(Array) });
+
+    // Another tab loads the summary again; the host already has it.
+    await playSecondTab(player);
+    expect(onSummaryLoad).toHaveBeenCalledTimes(1);
+
+    rerender(<ReplayPlayer sessionId={MANY_CHUNKS_SESSION_ID} {...props} />);
+    await waitFor(() => expect(onSummaryLoad).toHaveBeenCalledTimes(2), { timeout: 5_000 });
+    expect(onSummaryLoad).toHaveBeenLastCalledWith(expect.objectContaining({ id: MANY_CHUNKS_SESSION_ID }));
+  });
+
+  it('hands over the summary of a session with nothing to replay yet, and not again on its Retry', async () => {
+    const sessionId = '0192e4a0-7b1c-7def-8000-0000000000ab';
+    const [tab] = tabs as [SessionChunk];
+    await ingest(sessionId, { ...tab, events: tab.events.slice(0, 1) }, BATCH_EVENTS);
+    const onSummaryLoad = vi.fn();
+    render(
+      <ReplayPlayer
+        sessionId={sessionId}
+        baseUrl={handle.url}
+        readKey={PROJECT.readKey}
+        onSummaryLoad={onSummaryLoad}
+      />,
+    );
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'no-snapshot'), { timeout: 5_000 });
+    expect(onSummaryLoad).toHaveBeenCalledTimes(1);
+    expect(onSummaryLoad).toHaveBeenLastCalledWith(expect.objectContaining({ id: sessionId }));
+
+    await ingest(sessionId, { ...tab, events: tab.events.slice(1) }, BATCH_EVENTS, 1);
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    expect(onSummaryLoad).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps the speed and skip setting the viewer chose when switching tabs', async () => {
     render(<ReplayPlayer sessionId={SESSION_ID} baseUrl={handle.url} readKey={PROJECT.readKey} />);
     const player = screen.getByRole('region', { name: 'Session replay' });
@@ -341,17 +403,7 @@ describe('the player against the real server', () => {
     await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull(), { timeout: 5_000 });
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Playback speed' }), '4');
     await userEvent.click(screen.getByRole('button', { name: 'Skip inactivity' }));
-    const tabSelect = screen.getByRole('combobox', { name: 'Tab' });
-    const second = within(tabSelect).getAllByRole('option')[1] as HTMLOptionElement;
-    await userEvent.selectOptions(tabSelect, second.value);
-    // The Tab select stays while the other tab loads: ready is what says it has loaded.
-    await waitFor(
-      () => {
-        expect(screen.getByRole('combobox', { name: 'Tab' })).toHaveValue(second.value);
-        expect(player).toHaveAttribute('data-state', 'ready');
-      },
-      { timeout: 5_000 },
-    );
+    await playSecondTab(player);
     expect(screen.getByRole('combobox', { name: 'Playback speed' })).toHaveValue('4');
     expect(screen.getByRole('button', { name: 'Skip inactivity' })).toHaveAttribute('aria-pressed', 'false');
   });

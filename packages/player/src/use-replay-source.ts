@@ -1,6 +1,12 @@
 'use client';
 
-import { deriveMarkers, type RecordedEvent, type SessionChunk, type TimelineMarker } from '@replaykit/core';
+import {
+  deriveMarkers,
+  type RecordedEvent,
+  type SessionChunk,
+  type SessionSummary,
+  type TimelineMarker,
+} from '@replaykit/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchSessionMeta, ReplayLoadError, streamSessionChunks } from './load-session';
 import { useReplayServer } from './provider';
@@ -74,6 +80,11 @@ export interface ReplaySourceOptions {
   readKey?: string;
   /** The tab to play; the first one when null. */
   windowId?: string | null;
+  /**
+   * Called with the summary of a `sessionId` loaded from a replaykit server, once per session:
+   * not again when another of its tabs loads, nor on a Retry once it has been reported.
+   */
+  onSummaryLoad?: (summary: SessionSummary) => void;
 }
 
 /** Least time between two timeline rebuilds while chunks stream in, in ms. */
@@ -286,6 +297,13 @@ export function useReplaySource(options: ReplaySourceOptions): {
   const { events, loader, sessionId, windowId = null } = options;
   const { baseUrl, readKey, fetch } = useReplayServer({ baseUrl: options.baseUrl, readKey: options.readKey });
   const [attempt, setAttempt] = useState(0);
+  const onSummaryLoadRef = useRef(options.onSummaryLoad);
+  useEffect(() => {
+    onSummaryLoadRef.current = options.onSummaryLoad;
+  });
+  // The session (and server) whose summary was last reported: its other tabs and retries load
+  // the summary again, but the host has it.
+  const reportedSummaryRef = useRef<readonly unknown[] | null>(null);
   // Set while the current load waits for the viewer's Retry, after its stream failed midway.
   const resumeRef = useRef<(() => void) | null>(null);
   // What a load is for: the state it reached belongs to its request alone. Until the load of
@@ -368,6 +386,14 @@ export function useReplaySource(options: ReplaySourceOptions): {
       }
       const request = { sessionId: sessionId as string, baseUrl, readKey, fetch, signal };
       const meta = await fetchSessionMeta(request);
+      const summaryFor: readonly unknown[] = [sessionId, baseUrl, readKey];
+      if (
+        !signal.aborted &&
+        (reportedSummaryRef.current === null || !sameItems(reportedSummaryRef.current, summaryFor))
+      ) {
+        reportedSummaryRef.current = summaryFor;
+        onSummaryLoadRef.current?.(meta.session);
+      }
       const windowIds = Array.isArray(meta.session.windowIds)
         ? meta.session.windowIds.filter((id): id is string => typeof id === 'string')
         : [];
