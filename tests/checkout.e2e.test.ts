@@ -17,7 +17,7 @@ import {
   WIRE_VERSION,
   WRITE_KEY_HEADER,
 } from '@replaykit/core';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration } from '../packages/player/src/format-time.ts';
 import { type DemoStack, startDemoStack } from '../scripts/demo-stack.ts';
@@ -307,6 +307,48 @@ describe('the demo, end to end: record → ingest → store → replay', () => {
     await page.frameLocator('iframe').first().locator('body').waitFor();
     await page.waitForTimeout(500);
     expect(new URL(page.url()).searchParams.get('t')).toBeNull();
+  });
+
+  it('heads the chosen session with its id until its summary comes, which the page reads once, with the player', async () => {
+    const summaryPath = API_PATHS.session(sessionId);
+    const serverOrigin = new URL(stack.serverUrl).origin;
+    const isSummary = (url: URL) => url.origin === serverOrigin && url.pathname === summaryPath;
+    const summaryRequests: string[] = [];
+    const countSummaryRequest = (request: Request) => {
+      if (request.method() === 'GET' && isSummary(new URL(request.url()))) {
+        summaryRequests.push(request.url());
+      }
+    };
+    // The summary is held back until the heading has been read without it.
+    let releaseSummary = () => {};
+    const summaryReleased = new Promise<void>((resolve) => {
+      releaseSummary = resolve;
+    });
+    await page.route(isSummary, async (route) => {
+      await summaryReleased;
+      // React's StrictMode (the demo runs in development) cancels the first request of each
+      // effect it runs twice: that one cannot go on.
+      await route.continue().catch(() => undefined);
+    });
+    // Answered requests: the cancelled ones never reach the server.
+    page.on('requestfinished', countSummaryRequest);
+    try {
+      await page.goto(`${stack.demoUrl}/replays?session=${sessionId}`);
+      const heading = page.locator('.player-panel h2');
+      await expect.poll(() => heading.textContent()).toBe(`Session ${sessionId}`);
+      releaseSummary();
+      const { session } = await api<SessionResponse>(summaryPath);
+      const started = await page.evaluate((time) => new Date(time).toLocaleString(), session.startedAt);
+      await expect
+        .poll(() => heading.textContent())
+        .toBe(`demo-user-42 – ${started} (${formatDuration(session.durationMs)})`);
+      await page.frameLocator('iframe').first().locator('body').waitFor();
+      // The player's own request: the heading took the summary from it.
+      expect(summaryRequests).toHaveLength(1);
+    } finally {
+      page.off('requestfinished', countSummaryRequest);
+      await page.unroute(isSummary);
+    }
   });
 
   it('brings the session chosen in the list into view, with focus on its heading', async () => {

@@ -1,6 +1,5 @@
 import type { SessionSummary } from '@replaykit/core';
 import {
-  fetchSessionMeta,
   ReplayPlayer,
   type ReplayPlayerState,
   ReplayProvider,
@@ -77,25 +76,10 @@ export function Replays({ path, navigate }: ReplaysProps) {
     }
   }, [selected]);
 
-  // Who and when, for the heading: an id alone tells a support engineer nothing.
+  // Who and when, for the heading: an id alone tells a support engineer nothing. The player
+  // hands over the summary it loaded; until then (or if it never comes: the player says why)
+  // the heading names the session by its id.
   const [summary, setSummary] = useState<SessionSummary | null>(null);
-  useEffect(() => {
-    if (selected === null) {
-      return;
-    }
-    const controller = new AbortController();
-    fetchSessionMeta({
-      sessionId: selected,
-      baseUrl: config.endpoint,
-      readKey: config.readKey,
-      signal: controller.signal,
-    }).then(
-      ({ session }) => setSummary(session),
-      // The player below asks for the same session and says why it could not load it.
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [selected]);
   const shown = summary?.id === selected ? summary : null;
 
   return (
@@ -127,7 +111,7 @@ export function Replays({ path, navigate }: ReplaysProps) {
         {selected && (
           <div className="player-panel">
             <h2 ref={headingRef} tabIndex={-1}>
-              {shown === null ? 'Session' : sessionTitle(shown)}
+              {shown === null ? `Session ${selected}` : sessionTitle(shown)}
             </h2>
             <p className="session-id">
               Session ID <code>{selected}</code>
@@ -138,6 +122,7 @@ export function Replays({ path, navigate }: ReplaysProps) {
                 sessionId={selected}
                 initialTime={initialTime}
                 theme="auto"
+                onSummaryLoad={setSummary}
                 onTimeUpdate={(time) => {
                   linkRef.current.time = time;
                   keepLinkCurrent();
