@@ -261,6 +261,15 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
         expect(attachedFrames(streams.trimmed)).toBe(2);
         expect(sheetLoaded(streams.bare) && sheetLoaded(streams.trimmed)).toBe(true);
       }, LOAD_WAIT);
+      // Mouse and touch interactions: rrweb listens for them by walking MouseInteractions' names.
+      const intro = document.getElementById('intro') as HTMLElement;
+      for (const pointerType of ['mouse', 'touch']) {
+        for (const type of ['pointerdown', 'pointerup']) {
+          intro.dispatchEvent(new PointerEvent(type, { bubbles: true, pointerType, clientX: 3, clientY: 4 }));
+        }
+      }
+      intro.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: 3, clientY: 4 }));
+      intro.dispatchEvent(new MouseEvent('dblclick', { bubbles: true, clientX: 3, clientY: 4 }));
       await nextTask();
       target.querySelector('.added')?.remove();
       await nextTask();
@@ -307,6 +316,11 @@ describe("replaykit's trimmed copy of rrweb's recorder", () => {
     ]) {
       expect(mutations).toContain(expected);
     }
+    const interactions = incremental(streams.trimmed)
+      .filter((event) => event.data.source === IncrementalSource.MouseInteraction)
+      .map((event) => event.data.type);
+    // MouseDown, MouseUp, TouchStart, TouchEnd, Click, DblClick.
+    expect(interactions).toEqual([1, 0, 7, 9, 2, 4]);
     // The last change, the added section removed, made it before the recorders stopped.
     expect(incremental(streams.trimmed).at(-1)?.data).toMatchObject({ source: 0, adds: [], removes: [{}] });
     for (const blocked of [
