@@ -257,6 +257,33 @@ describe('recorder', () => {
     expect(ingest.batches[0]?.sessionId).toBe(recorded);
   });
 
+  it('sends what stop() left unsent on page hide after a start again that rrweb fails', async () => {
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+    recorder.start();
+    recorder.capture('left_before_failed_start');
+    // The server asks to wait a minute: stop() leaves the batch queued, for page hide to send.
+    ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+    recorder.stop();
+    await recorder.flush();
+    expect(customEvents('left_before_failed_start')).toHaveLength(0);
+    // rrweb's next full snapshot throws (it reads the document's adopted stylesheets).
+    Object.defineProperty(document, 'adoptedStyleSheets', {
+      configurable: true,
+      get() {
+        throw new Error('adopted stylesheets unreadable');
+      },
+    });
+    try {
+      recorder.start();
+    } finally {
+      delete (document as { adoptedStyleSheets?: unknown }).adoptedStyleSheets;
+    }
+    expect(recorder.getStatus()).toBe('error');
+    expect(recorder.getLastError()).toMatch(/could not start/);
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await expect.poll(() => customEvents('left_before_failed_start').length, { timeout: 5_000 }).toBe(1);
+  });
+
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {
     // The same image from the test server under its other host name: cross-origin, no CORS.
     const url = new URL('../../../docs/screenshots/replays.png', import.meta.url);

@@ -160,7 +160,9 @@ export function createRecorder(
   let pageFetch: typeof fetch | undefined;
   let recording = false;
   let stopRrweb: (() => void) | undefined;
-  let uninstall: Array<() => void> = [];
+  const uninstall: Array<() => void> = [];
+  /** stop()'s page-hide send: not removed by a start that ends early or fails, only by one that records. */
+  const leftover: Array<() => void> = [];
   let buffer: string[] = [];
   let bufferBytes = 0;
   let bufferSessionId: string | undefined;
@@ -701,22 +703,21 @@ export function createRecorder(
     });
   };
 
-  const uninstallAll = () => {
-    for (const undo of uninstall) {
+  const runAll = (undo: Array<() => void>) => {
+    for (const step of undo.splice(0)) {
       try {
-        undo();
+        step();
       } catch {
         // Keep uninstalling the rest.
       }
     }
-    uninstall = [];
   };
 
   const stopInternal = () => {
     stopRrweb?.();
     stopRrweb = undefined;
     recording = false;
-    uninstallAll();
+    runAll(uninstall);
     clicks?.reset();
     clicks = undefined;
     [flushTimer, holdTimer, idleTimer].forEach(clearTimeout);
@@ -801,8 +802,8 @@ export function createRecorder(
     // that runs before DOMContentLoaded is recorded.
     // Only now that it records: the page-hide handler a stop() left goes, for the one recording
     // installs (two would send every batch twice). A start that ends before (opted out, sampled
-    // out) removed it too, and what stop() left unsent no longer went out on page hide.
-    uninstallAll();
+    // out, rrweb failing) removed it too, and what stop() left unsent no longer went out on page hide.
+    runAll(leftover);
     installCaptures();
     if (needsTrigger && !triggered) {
       // Keeps the held window near ERROR_BUFFER_MS: a checkpoint starts a new segment.
@@ -833,7 +834,7 @@ export function createRecorder(
         // next page to resend, and page hide still sends it, as while recording (a plain
         // request is cut off by the page going, and IndexedDB may be off or not written yet).
         secure();
-        listen(uninstall, window, { pagehide: onPageHide });
+        listen(leftover, window, { pagehide: onPageHide });
         void delivery?.drain();
       }
       refreshStatus();
