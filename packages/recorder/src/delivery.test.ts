@@ -39,6 +39,8 @@ interface Harness {
   refusals: string[];
   /** How many times `onNeedFullSnapshot` was called. */
   snapshotsAsked: number;
+  /** How many times `onIdle` was called. */
+  idle: number;
   answers: SendResult[];
   maxConcurrent: number;
   stored: Map<string, OutgoingBatch>;
@@ -54,6 +56,7 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     dropped: [],
     refusals: [],
     snapshotsAsked: 0,
+    idle: 0,
     answers: [],
     maxConcurrent: 0,
     stored: new Map(),
@@ -88,6 +91,9 @@ function harness(options: { memoryMaxBytes?: number; latencyMs?: number } = {}):
     onNeedFullSnapshot: () => {
       state.snapshotsAsked++;
     },
+    onIdle: () => {
+      state.idle++;
+    },
     memoryMaxBytes: options.memoryMaxBytes,
     random: () => 0.5,
   });
@@ -114,6 +120,24 @@ describe('Delivery', () => {
     expect(h.sent.map((item) => item.seq)).toEqual([0, 1, 2]);
     expect(h.maxConcurrent).toBe(1);
     expect(h.stored.size).toBe(0);
+  });
+
+  it('says it is idle only once everything is acknowledged, not while a batch waits for a retry', async () => {
+    const h = harness();
+    h.answers.push({ kind: 'retry', reason: '503' });
+    h.delivery.enqueue(batch(0));
+    h.delivery.enqueue(batch(1));
+    const first = h.delivery.drain();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    expect(h.idle).toBe(0);
+    // The retry (750 ms) sends both.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.sent.map((item) => item.seq)).toEqual([0, 1]);
+    expect(h.idle).toBe(1);
+    // A drain with nothing queued says so at once.
+    await h.delivery.drain();
+    expect(h.idle).toBe(2);
   });
 
   it('retries network errors and 5xx with growing, jittered delays and keeps the batch until sent', async () => {

@@ -52,6 +52,8 @@ export interface DeliveryOptions {
   onRefused(refusal: string): void;
   /** Called after batches were dropped for memory, so a fresh full snapshot keeps the rest replayable. */
   onNeedFullSnapshot?(): void;
+  /** Called whenever a drain ends with the queue empty: nothing is left to send. */
+  onIdle?(): void;
   /** Most bytes of unsent batches held in memory. Default {@link MEMORY_MAX_BYTES}. */
   memoryMaxBytes?: number;
   random?: () => number;
@@ -338,6 +340,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return;
       }
     }
+    options.onIdle?.();
   };
 
   const delivery: Delivery = {

@@ -284,6 +284,24 @@ describe('recorder', () => {
     await expect.poll(() => customEvents('left_before_failed_start').length, { timeout: 5_000 }).toBe(1);
   });
 
+  it('drops a stopped recorder’s page-hide listener once what it left has landed, so recorders made again do not pile up', async () => {
+    const listeners = await watchPageHideListeners();
+    try {
+      // A provider mounted again and again: a new recorder each time, stopped with a batch left.
+      for (let round = 1; round <= 5; round++) {
+        const made = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+        made.start();
+        made.capture('mounted', { round });
+        made.stop();
+        await made.flush();
+        expect(customEvents('mounted')).toHaveLength(round);
+        expect(listeners.live(), `round ${round}`).toBe(0);
+      }
+    } finally {
+      listeners.restore();
+    }
+  });
+
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {
     // The same image from the test server under its other host name: cross-origin, no CORS.
     const url = new URL('../../../docs/screenshots/replays.png', import.meta.url);
@@ -435,6 +453,39 @@ describe('recorder', () => {
     expect(after?.getContextAttributes()?.preserveDrawingBuffer).toBe(false);
   });
 });
+
+/**
+ * Counts the page-hide listeners added to the window and not removed since, through wrapped
+ * `addEventListener`/`removeEventListener`. The page's one listener of its own (the window id's
+ * mark, added once) is added first, so only recorders' listeners are counted.
+ */
+async function watchPageHideListeners(): Promise<{ live(): number; restore(): void }> {
+  const warmUp = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+  warmUp.start();
+  warmUp.stop();
+  await warmUp.flush();
+  const live = new Set<unknown>();
+  const { addEventListener: add, removeEventListener: remove } = window;
+  window.addEventListener = function (this: Window, ...args: Parameters<Window['addEventListener']>) {
+    if (args[0] === 'pagehide') {
+      live.add(args[1]);
+    }
+    add.apply(this, args);
+  } as Window['addEventListener'];
+  window.removeEventListener = function (this: Window, ...args: Parameters<Window['removeEventListener']>) {
+    if (args[0] === 'pagehide') {
+      live.delete(args[1]);
+    }
+    remove.apply(this, args);
+  } as Window['removeEventListener'];
+  return {
+    live: () => live.size,
+    restore: () => {
+      window.addEventListener = add;
+      window.removeEventListener = remove;
+    },
+  };
+}
 
 /** Stores a batch an earlier page of this origin left unsent, in a window that is gone; resolves with its removal. */
 async function leaveEarlierPageBatch(): Promise<() => Promise<void>> {

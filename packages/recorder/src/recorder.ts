@@ -161,7 +161,7 @@ export function createRecorder(
   let recording = false;
   let stopRrweb: (() => void) | undefined;
   const uninstall: Array<() => void> = [];
-  /** stop()'s page-hide send: not removed by a start that ends early or fails, only by one that records. */
+  /** stop()'s page-hide send, kept while anything stop() left is unsent. */
   const leftover: Array<() => void> = [];
   let buffer: string[] = [];
   let bufferBytes = 0;
@@ -601,6 +601,8 @@ export function createRecorder(
           }
         },
         onNeedFullSnapshot: takeFullSnapshotSoon,
+        // Everything acknowledged: a stopped recorder's page-hide send has nothing left to do.
+        onIdle: () => runAll(leftover),
         onRefused: (refusal) => {
           // Every batch would be refused: recording on would only fill memory and storage.
           stopInternal();
@@ -834,8 +836,12 @@ export function createRecorder(
         // next page to resend, and page hide still sends it, as while recording (a plain
         // request is cut off by the page going, and IndexedDB may be off or not written yet).
         secure();
-        listen(leftover, window, { pagehide: onPageHide });
-        void delivery?.drain();
+        // Until nothing is left (onIdle): one listener (and recorder) kept for good per stop()
+        // piled up on a page that mounts its provider again and again.
+        if (delivery) {
+          listen(leftover, window, { pagehide: onPageHide });
+          void delivery.drain();
+        }
       }
       refreshStatus();
     },
