@@ -272,13 +272,15 @@ describe('recorder delivery against the real server', () => {
     const sessionId = (await page.evaluate(() => window.recorder.getSessionId())) as string;
     await page.evaluate(() => window.recorder.flush());
     await until(async () => harness.log.some((entry) => entry.status === 200), 'the first batch');
-    // The server asks the first recorder to wait: the bulky batch waits in its queue and in IndexedDB.
-    harness.faults.push({ kind: 'status', status: 503, headers: { 'retry-after': '3' } });
+    // The server is slow to answer the first recorder's request for the bulky batch.
+    harness.faults.push({ kind: 'delay', ms: 3_000 });
     const bulky = Array.from({ length: 12 }, (_, index) => `bulky_${index}`);
     await captureBulky(page, bulky);
-    await page.evaluate(() => window.recorder.flush());
-    // A React provider mounted again: a new recorder of the window takes the batch over from
-    // IndexedDB and sends it at once, while the first one still sends it after its wait.
+    void page.evaluate(() => window.recorder.flush());
+    await until(async () => harness.log.length >= 2, 'the bulky batch under way');
+    // A React provider mounted again meanwhile: the new recorder of the window takes the batch
+    // over (the stopped one hands over what it left) and sends it at once, while the first one
+    // still gets the answer to the request it had under way and acts on it.
     await makeRecorderAgain(page);
     // Each recorder is refused the whole batch and sends its two halves of 6 events.
     await until(

@@ -51,6 +51,8 @@ export type Fault =
   | { kind: 'network' }
   /** The body is read and never answered (until the harness closes). */
   | { kind: 'hang' }
+  /** The body is read, then handled as usual after `ms` (a request still under way meanwhile). */
+  | { kind: 'delay'; ms: number }
   | { kind: 'status'; status: number; headers?: Record<string, string> };
 
 export interface RecorderHarness {
@@ -179,6 +181,9 @@ export async function startRecorderHarness(): Promise<RecorderHarness> {
     }
     if (fault?.kind === 'hang') {
       return;
+    }
+    if (fault?.kind === 'delay') {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
     }
     if (fault?.kind === 'status') {
       entry.status = fault.status;

@@ -302,6 +302,56 @@ describe('recorder', () => {
     }
   });
 
+  it('hands what a stopped recorder left to the recorder made after it, which sends it, and keeps no listener of the old one', async () => {
+    const listeners = await watchPageHideListeners();
+    try {
+      const first = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+      first.start();
+      first.capture('left_by_first');
+      // The server asks to wait a minute: stop() leaves the batch queued, for page hide to send.
+      ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+      first.stop();
+      await first.flush();
+      expect(customEvents('left_by_first')).toHaveLength(0);
+      expect(listeners.live()).toBe(1);
+      // The provider mounted again: a new recorder, which records with its own page-hide listener.
+      recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+      recorder.start();
+      expect(listeners.live()).toBe(1);
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      // (Its delivery may send the batch too: the server drops repeats by seq.)
+      await expect.poll(() => customEvents('left_by_first').length, { timeout: 5_000 }).toBeGreaterThan(0);
+    } finally {
+      listeners.restore();
+    }
+  });
+
+  it('leaves what a stopped recorder left to it when the recorder made after it has another write key', async () => {
+    const listeners = await watchPageHideListeners();
+    try {
+      const first = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+      first.start();
+      first.capture('left_for_its_key');
+      ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+      first.stop();
+      await first.flush();
+      // The key corrected, say: the batches belong to the key they were recorded for.
+      recorder = createRecorder({ endpoint: ENDPOINT, writeKey: 'rk_write_other', persistQueue: false });
+      recorder.start();
+      expect(listeners.live()).toBe(2);
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      await expect.poll(() => customEvents('left_for_its_key').length, { timeout: 5_000 }).toBeGreaterThan(0);
+      const keys = ingest.batches.flatMap((batch, index) =>
+        batch.events.some((event) => (event.data as { tag?: string }).tag === 'left_for_its_key')
+          ? [new URL(ingest.urls[index] ?? '').searchParams.get('key')]
+          : [],
+      );
+      expect(new Set(keys)).toEqual(new Set([WRITE_KEY]));
+    } finally {
+      listeners.restore();
+    }
+  });
+
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {
     // The same image from the test server under its other host name: cross-origin, no CORS.
     const url = new URL('../../../docs/screenshots/replays.png', import.meta.url);

@@ -106,6 +106,13 @@ const SOURCE_MUTATION = 0;
 const SOURCE_MOUSE_INTERACTION = 2;
 const MOUSE_CLICK = 2;
 
+/**
+ * The page's last stopped recorder, which still has batches to send: it hands them to the next
+ * recorder that records with the same endpoint and key (a React provider mounted again makes a
+ * new one), which sends them, on page hide too, and drops its own page-hide listener.
+ */
+let stoppedWithBatches: ((taker: Delivery, url: string) => void) | undefined;
+
 /** A stable number in [0, 1) from a session id, so every tab samples a session the same way. */
 export function sampleValue(sessionId: string): number {
   // FNV-1a: tiny, and evenly spread enough for a sampling decision.
@@ -161,7 +168,7 @@ export function createRecorder(
   let recording = false;
   let stopRrweb: (() => void) | undefined;
   const uninstall: Array<() => void> = [];
-  /** stop()'s page-hide send, kept while anything stop() left is unsent. */
+  /** stop()'s page-hide send, kept while anything stop() left is unsent (and not handed over). */
   const leftover: Array<() => void> = [];
   let buffer: string[] = [];
   let bufferBytes = 0;
@@ -614,6 +621,10 @@ export function createRecorder(
       });
       transport = pageTransport;
       delivery = queue;
+      // Only a recorder that records has a page-hide send to take them over with.
+      if (recording) {
+        stoppedWithBatches?.(queue, pageTransport.url);
+      }
       if (store) {
         // In a task of its own: opening IndexedDB is not worth delaying the first snapshot.
         setTimeout(() => {
@@ -836,11 +847,22 @@ export function createRecorder(
         // next page to resend, and page hide still sends it, as while recording (a plain
         // request is cut off by the page going, and IndexedDB may be off or not written yet).
         secure();
-        // Until nothing is left (onIdle): one listener (and recorder) kept for good per stop()
-        // piled up on a page that mounts its provider again and again.
+        // Until nothing is left (onIdle) or it is handed over: one listener (and recorder) kept
+        // for good per stop() piled up on a page that mounts its provider again and again.
         if (delivery) {
+          const own = delivery;
+          const url = transport?.url;
           listen(leftover, window, { pagehide: onPageHide });
-          void delivery.drain();
+          stoppedWithBatches = (taker, takerUrl) => {
+            if (takerUrl === url && !recording) {
+              stoppedWithBatches = undefined;
+              // A batch in flight stays here too (`clear()` keeps it): the server drops the repeat.
+              own.pending.forEach(taker.enqueue);
+              own.clear();
+              runAll(leftover);
+            }
+          };
+          void own.drain();
         }
       }
       refreshStatus();
