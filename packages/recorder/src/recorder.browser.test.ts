@@ -258,14 +258,7 @@ describe('recorder', () => {
   });
 
   it('sends what stop() left unsent on page hide after a start again that rrweb fails', async () => {
-    recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
-    recorder.start();
-    recorder.capture('left_before_failed_start');
-    // The server asks to wait a minute: stop() leaves the batch queued, for page hide to send.
-    ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
-    recorder.stop();
-    await recorder.flush();
-    expect(customEvents('left_before_failed_start')).toHaveLength(0);
+    recorder = await stoppedWithBatchLeft('left_before_failed_start');
     // rrweb's next full snapshot throws (it reads the document's adopted stylesheets).
     Object.defineProperty(document, 'adoptedStyleSheets', {
       configurable: true,
@@ -303,53 +296,20 @@ describe('recorder', () => {
   });
 
   it('hands what a stopped recorder left to the recorder made after it, which sends it, and keeps no listener of the old one', async () => {
-    const listeners = await watchPageHideListeners();
-    try {
-      const first = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
-      first.start();
-      first.capture('left_by_first');
-      // The server asks to wait a minute: stop() leaves the batch queued, for page hide to send.
-      ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
-      first.stop();
-      await first.flush();
-      expect(customEvents('left_by_first')).toHaveLength(0);
-      expect(listeners.live()).toBe(1);
-      // The provider mounted again: a new recorder, which records with its own page-hide listener.
-      recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
-      recorder.start();
-      expect(listeners.live()).toBe(1);
-      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
-      // (Its delivery may send the batch too: the server drops repeats by seq.)
-      await expect.poll(() => customEvents('left_by_first').length, { timeout: 5_000 }).toBeGreaterThan(0);
-    } finally {
-      listeners.restore();
-    }
+    // The new recorder's own listener only. (Its delivery may send the batch before the page
+    // hides: the server drops repeats by seq.)
+    expect(await remountAndHide('left_by_first', WRITE_KEY)).toBe(1);
   });
 
   it('leaves what a stopped recorder left to it when the recorder made after it has another write key', async () => {
-    const listeners = await watchPageHideListeners();
-    try {
-      const first = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
-      first.start();
-      first.capture('left_for_its_key');
-      ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
-      first.stop();
-      await first.flush();
-      // The key corrected, say: the batches belong to the key they were recorded for.
-      recorder = createRecorder({ endpoint: ENDPOINT, writeKey: 'rk_write_other', persistQueue: false });
-      recorder.start();
-      expect(listeners.live()).toBe(2);
-      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
-      await expect.poll(() => customEvents('left_for_its_key').length, { timeout: 5_000 }).toBeGreaterThan(0);
-      const keys = ingest.batches.flatMap((batch, index) =>
-        batch.events.some((event) => (event.data as { tag?: string }).tag === 'left_for_its_key')
-          ? [new URL(ingest.urls[index] ?? '').searchParams.get('key')]
-          : [],
-      );
-      expect(new Set(keys)).toEqual(new Set([WRITE_KEY]));
-    } finally {
-      listeners.restore();
-    }
+    // The key corrected, say: the batches belong to the key they were recorded for.
+    expect(await remountAndHide('left_for_its_key', 'rk_write_other')).toBe(2);
+    const keys = ingest.batches.flatMap((batch, index) =>
+      batch.events.some((event) => (event.data as { tag?: string }).tag === 'left_for_its_key')
+        ? [new URL(ingest.urls[index] ?? '').searchParams.get('key')]
+        : [],
+    );
+    expect(new Set(keys)).toEqual(new Set([WRITE_KEY]));
   });
 
   it('records a page holding a tainted canvas, without that canvas’s image', async () => {
@@ -503,6 +463,41 @@ describe('recorder', () => {
     expect(after?.getContextAttributes()?.preserveDrawingBuffer).toBe(false);
   });
 });
+
+/**
+ * A recorder stopped with a batch left queued (holding the custom event `tag`): the server asked
+ * to wait a minute, so page hide is what sends it.
+ */
+async function stoppedWithBatchLeft(tag: string): Promise<RecorderEngine> {
+  const stopped = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY, persistQueue: false });
+  stopped.start();
+  stopped.capture(tag);
+  ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+  stopped.stop();
+  await stopped.flush();
+  expect(customEvents(tag)).toHaveLength(0);
+  return stopped;
+}
+
+/**
+ * A recorder stopped with a batch left (holding `tag`), a new one made with `writeKey` and
+ * started (a provider mounted again), then the page hidden, until that batch is sent: the
+ * page-hide listeners live once the new one recorded.
+ */
+async function remountAndHide(tag: string, writeKey: string): Promise<number> {
+  const listeners = await watchPageHideListeners();
+  try {
+    await stoppedWithBatchLeft(tag);
+    recorder = createRecorder({ endpoint: ENDPOINT, writeKey, persistQueue: false });
+    recorder.start();
+    const live = listeners.live();
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await expect.poll(() => customEvents(tag).length, { timeout: 5_000 }).toBeGreaterThan(0);
+    return live;
+  } finally {
+    listeners.restore();
+  }
+}
 
 /**
  * Counts the page-hide listeners added to the window and not removed since, through wrapped
