@@ -34,6 +34,8 @@ export class RecordingHandle {
   private lastRecorder: Recorder | undefined;
   /** Detached and not attached again in the same commit: the provider has gone. */
   private released = false;
+  /** {@link lastRecorder} was stopped when its provider let go of it (see {@link recorderStopped}). */
+  private lastRecorderStopped = false;
   /** The provider's recorder could not be created (bad options): nothing will come to run calls. */
   private failed = false;
   private readonly listeners = new Set<() => void>();
@@ -88,6 +90,7 @@ export class RecordingHandle {
     this.recorder = recorder;
     this.lastRecorder = recorder;
     this.released = false;
+    this.lastRecorderStopped = false;
     this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
     const consent = this.consentChoice;
@@ -118,18 +121,25 @@ export class RecordingHandle {
         return;
       }
       this.released = true;
-      this.runPending(recorder);
+      if (this.lastRecorderStopped) {
+        this.dropPending();
+      } else {
+        this.runPending(recorder);
+      }
     });
   }
 
   /**
-   * The provider went away and its recorder stopped with it: what the page does from now on
-   * is after the recording, so calls are dropped (and kept flushes resolve).
+   * The recorder this handle had stopped as its provider let go of it. If no recorder is
+   * attached in this run of effects (the provider went away), what the page did from the
+   * stop on is after the recording: the calls kept meanwhile are dropped (and kept flushes
+   * resolve) instead of reaching the stopped recorder. A change of options stops the old
+   * recorder too, before the children's effects of that commit run; their calls are kept for
+   * the new recorder, attached later in the same run.
    */
   recorderStopped(): void {
     if (!this.recorder) {
-      this.released = true;
-      this.dropPending();
+      this.lastRecorderStopped = true;
     }
   }
 

@@ -119,6 +119,15 @@ const CustomerCard = forwardRef<HTMLElement, { children?: ReactNode }>(function 
   return <section ref={ref}>{children}</section>;
 });
 
+/** Captures on mount and whenever the preset it is shown changes, as a page reacting to a sign-in does. */
+function CapturePreset({ privacy }: { privacy: string }) {
+  const capture = useCapture();
+  useEffect(() => {
+    capture('preset_shown', { privacy });
+  }, [capture, privacy]);
+  return null;
+}
+
 /** What a FlushOnMount's or FlushOnUnmount's flush() saw sent when it resolved. */
 const flushed: { tags: Promise<string[]> | undefined } = { tags: undefined };
 
@@ -498,6 +507,31 @@ describe('<RecordingProvider> in Chromium', () => {
     await settle();
     await recordingStarted();
     expect(peekRecorder()).not.toBe(first);
+  });
+
+  it('keeps what a child captures in the commit that changes the options, for the recorder that follows', async () => {
+    const tree = (privacy: 'balanced' | 'strict') => (
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} privacy={privacy}>
+        <CapturePreset privacy={privacy} />
+      </RecordingProvider>
+    );
+    const view = render(tree('balanced'));
+    await recordingStarted();
+    const first = peekRecorder();
+    // React runs the commit's cleanups (the old recorder stops) before its effects: the
+    // child's capture comes between the stop and the new recorder's attach.
+    view.rerender(tree('strict'));
+    await settle();
+    await recordingStarted();
+    expect(peekRecorder()).not.toBe(first);
+    await peekRecorder()?.flush();
+    const shown = ingest.batches
+      .flatMap((batch) => batch.events)
+      .filter(
+        (event) => event.type === EventType.Custom && (event.data as { tag: string }).tag === 'preset_shown',
+      )
+      .map((event) => (event.data as { payload: { privacy: string } }).payload.privacy);
+    expect(shown).toEqual(['balanced', 'strict']);
   });
 
   it('keeps the session and the tab’s window when the options change and when the provider mounts again', async () => {
