@@ -301,6 +301,54 @@ describe('recorder', () => {
     expect(await remountAndHide('left_by_first', WRITE_KEY)).toBe(1);
   });
 
+  it('sends what a stopped recorder handed over at once, though the recorder made after it holds its own until an error', async () => {
+    await stoppedWithBatchLeft('left_before_buffering');
+    // Holds what it records until an error: it sends nothing of its own, and before, the
+    // batch handed to it waited in its queue until the page hid.
+    recorder = createRecorder({
+      endpoint: ENDPOINT,
+      writeKey: WRITE_KEY,
+      persistQueue: false,
+      bufferUntilError: true,
+    });
+    recorder.start();
+    expect(recorder.getStatus()).toBe('buffering');
+    await expect.poll(() => customEvents('left_before_buffering').length, { timeout: 5_000 }).toBe(1);
+  });
+
+  it('keeps in IndexedDB what a stopped recorder handed over while the recorder made after it sends it', async () => {
+    const stopped = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+    stopped.start();
+    stopped.capture('handed_over_kept');
+    // The retry this answer asks for writes the batch to IndexedDB.
+    ingest.failNext({ status: 503, headers: { 'retry-after': '60' } });
+    stopped.stop();
+    await stopped.flush();
+    await expect.poll(() => storedTags(), { timeout: 5_000 }).toContain('handed_over_kept');
+    // The next recorder's requests never come back, as if the tab crashed while they were out.
+    const pageFetch = window.fetch;
+    const held: Array<() => void> = [];
+    let holding = true;
+    // The recorder keeps the fetch it found: once released, this one lets requests through.
+    window.fetch = (...args) =>
+      holding ? new Promise((resolve) => held.push(() => resolve(pageFetch(...args)))) : pageFetch(...args);
+    try {
+      recorder = createRecorder({ endpoint: ENDPOINT, writeKey: WRITE_KEY });
+      recorder.start();
+      // The handover deletes the stopped recorder's copy; before, nothing wrote it again.
+      await expect.poll(() => held.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await storedTags()).toContain('handed_over_kept');
+    } finally {
+      holding = false;
+      for (const release of held) {
+        release();
+      }
+    }
+    // Once sent, it leaves IndexedDB.
+    await expect.poll(() => storedTags(), { timeout: 5_000 }).not.toContain('handed_over_kept');
+  });
+
   it('leaves what a stopped recorder left to it when the recorder made after it has another write key', async () => {
     // The key corrected, say: the batches belong to the key they were recorded for.
     expect(await remountAndHide('left_for_its_key', 'rk_write_other')).toBe(2);
@@ -530,6 +578,30 @@ async function watchPageHideListeners(): Promise<{ live(): number; restore(): vo
       window.removeEventListener = remove;
     },
   };
+}
+
+/** The custom event tags of the batches in the recorder's IndexedDB queue, whatever their window. */
+async function storedTags(): Promise<string[]> {
+  const database = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('replaykit', 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    const records = await new Promise<Array<{ events?: string[] }>>((resolve, reject) => {
+      const request = database.transaction('batches').objectStore('batches').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return records.flatMap((record) =>
+      (record.events ?? []).flatMap((text) => {
+        const tag = (JSON.parse(text) as { data?: { tag?: unknown } }).data?.tag;
+        return typeof tag === 'string' ? [tag] : [];
+      }),
+    );
+  } finally {
+    database.close();
+  }
 }
 
 /** Stores a batch an earlier page of this origin left unsent, in a window that is gone; resolves with its removal. */
