@@ -233,6 +233,39 @@ describe.each([
     expect(await listIds({ hasErrors: true, limit: 5, cursor: before })).toEqual(['s4', 's2']);
   });
 
+  it('refuses a cursor passed with a date window that starts earlier, whose sessions would rank before it unseen', async () => {
+    await ingestCheckoutSessions();
+    // Before the window below: the longest session of all (10 s; the others take 1 or 2 s).
+    await ingest(batch('s0', [meta(T0, 'https://shop.example/'), click(T0 + 10_000)]));
+    const first = (await (
+      await list({ sort: 'longest', from: T0 + 30_000, limit: 1 })
+    ).json()) as SessionListResponse;
+    expect(first.sessions.map((session) => session.id)).toEqual(['s6']);
+    const cursor = first.nextCursor ?? '';
+    // Before, each was answered with the page after s6 in the wider list, without s0, which
+    // ranks before s6 and so on no page after it.
+    for (const earlier of [{ from: T0 }, {}] satisfies SessionListQuery[]) {
+      const { error } = await expectError(
+        await list({ ...earlier, sort: 'longest', limit: 5, cursor }),
+        400,
+        'invalid_cursor',
+      );
+      expect(error.message, JSON.stringify(earlier)).toContain('whose date window started later (from)');
+      expect(error.message).toContain('start the list again from its first page');
+    }
+    // The same start, or a later one, goes on; the end may move either way.
+    expect(await listIds({ sort: 'longest', from: T0 + 30_000, limit: 5, cursor })).toEqual([
+      's4',
+      's2',
+      's5',
+      's3',
+      's1',
+    ]);
+    expect(
+      await listIds({ sort: 'longest', from: T0 + 150_000, to: T0 + 330_000, limit: 5, cursor }),
+    ).toEqual(['s4', 's5', 's3']);
+  });
+
   it('goes on with a cursor passed with filters written differently that find the same sessions', async () => {
     await ingestCheckoutSessions();
     const first = (await (

@@ -216,7 +216,9 @@ const INVALID_CURSOR_MESSAGES = {
   foreign:
     'The cursor is not one this server returned for this project and sort; pass the nextCursor of the previous page unchanged, with the same read key and sort.',
   otherFilters:
-    'The cursor was made for this list with other filters, and its position means nothing among the sessions these filters find; pass it with the same filters (userId, event, eventProperty, urlContains, minDurationMs, maxDurationMs, minActiveMs, hasErrors; the date window, from and to, may move) as the request whose answer held it, or start the list again from its first page (without a cursor) after changing them.',
+    'The cursor was made for this list with other filters, and its position means nothing among the sessions these filters find; pass it with the same filters (userId, event, eventProperty, urlContains, minDurationMs, maxDurationMs, minActiveMs, hasErrors; the date window may move, its start only later) as the request whose answer held it, or start the list again from its first page (without a cursor) after changing them.',
+  earlierFrom:
+    'The cursor was made for a list whose date window started later (from): sessions that an earlier start (or none) adds can rank anywhere in the list, and the pages after the cursor would skip those ranked before it. The window may move later between pages, as "the last 7 days" computed at each request does, not earlier; keep from at or after the one the list was paged with, or start the list again from its first page (without a cursor).',
   earlierRelease:
     'The cursor was made by an earlier release of the replaykit server, before cursors named their project and filters, and this one cannot tell where it left off; start the list again from its first page (without a cursor).',
 };
@@ -586,6 +588,13 @@ export interface SessionCursor {
   /** The sort's key values of the last session of the page, most significant first. */
   keys: number[];
   id: string;
+  /**
+   * The start of the list's date window (`from`), or null: the window may move later between
+   * pages (sessions leave at its edge), not earlier (sessions it adds would rank anywhere,
+   * and those before the cursor would be skipped). Its end (`to`) may move either way: a later
+   * end adds the newest sessions, as sessions that arrive while a list is paged.
+   */
+  from: number | null;
 }
 
 /** The filters of {@link ListSessionsOptions}, complete by type: a new filter is part of every cursor. */
@@ -661,7 +670,14 @@ function listFiltersDigest(values: unknown[]): string {
 
 /** Encodes a list position as an opaque, URL-safe cursor. */
 function encodeCursor(cursor: SessionCursor): string {
-  const json = JSON.stringify([cursor.projectId, cursor.sort, cursor.filters, cursor.keys, cursor.id]);
+  const json = JSON.stringify([
+    cursor.projectId,
+    cursor.sort,
+    cursor.filters,
+    cursor.keys,
+    cursor.id,
+    cursor.from,
+  ]);
   return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
@@ -679,7 +695,9 @@ export function decodeCursor(cursor: string, projectId: string, options: ListSes
   }
   if (
     Array.isArray(parsed) &&
-    parsed.length === 5 &&
+    // Six values; five from the release before the date window could move (no start kept).
+    (parsed.length === 5 ||
+      (parsed.length === 6 && (parsed[5] === null || Number.isSafeInteger(parsed[5])))) &&
     parsed[0] === projectId &&
     parsed[1] === sort &&
     typeof parsed[2] === 'string' &&
@@ -692,7 +710,11 @@ export function decodeCursor(cursor: string, projectId: string, options: ListSes
     if (parsed[2] !== filters) {
       throw new InvalidCursorError('otherFilters');
     }
-    return { projectId, sort, filters, keys: parsed[3] as number[], id: parsed[4] };
+    const from: number | null = parsed[5] ?? null;
+    if (from !== null && (options.from === undefined || options.from < from)) {
+      throw new InvalidCursorError('earlierFrom');
+    }
+    return { projectId, sort, filters, keys: parsed[3] as number[], id: parsed[4], from };
   }
   throw new InvalidCursorError(isEarlierReleaseCursor(parsed) ? 'earlierRelease' : 'foreign');
 }
@@ -754,6 +776,7 @@ export function sessionPageFromRows(
             filters: listFiltersDigest(listFilterValues(options)),
             keys: SORT_COLUMNS[sort].map((column) => Number(lastRow[column])),
             id: last.id,
+            from: options.from ?? null,
           })
         : null,
   };
