@@ -729,34 +729,48 @@ describe('retention', () => {
     );
   });
 
-  it('keeps running when onError throws on a failed sweep, and logs the throw with the error it was given', async () => {
-    const storeFailure = new Error('could not obtain lock on relation "sessions"');
-    const failing: Store = {
-      ...store,
-      deleteSessionsEndedBefore: () => Promise.reject(storeFailure),
-    };
-    const hookFailure = new Error('the log shipper is down');
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    onTestFinished(() => logged.mockRestore());
-    makeServer({
-      store: failing,
-      retention: { sweepIntervalMs: 20 },
-      onError: () => {
-        throw hookFailure;
-      },
-    });
-    // Before, the hook's throw rejected the sweeper's promise, which nothing awaits: an
-    // unhandled rejection, which ends a Node process.
-    await vi.waitFor(() => expect(logged.mock.calls.some((call) => call.includes(hookFailure))).toBe(true), {
-      timeout: 5_000,
-      interval: 20,
-    });
-    const [call] = logged.mock.calls.filter((args) => args.includes(hookFailure));
-    expect(String(call?.[0])).toContain('the onError hook threw');
-    expect(call).toContain(storeFailure);
-    // The server still answers.
-    expect((await server.fetch(new Request('http://localhost/healthz'))).status).toBe(200);
-  });
+  it.each([
+    ['throws', false],
+    ['rejects (an async hook)', true],
+  ])(
+    'keeps running when onError %s on a failed sweep, and logs the throw with the error it was given',
+    async (_how, async) => {
+      const storeFailure = new Error('could not obtain lock on relation "sessions"');
+      const failing: Store = {
+        ...store,
+        deleteSessionsEndedBefore: () => Promise.reject(storeFailure),
+      };
+      const hookFailure = new Error('the log shipper is down');
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      onTestFinished(() => logged.mockRestore());
+      makeServer({
+        store: failing,
+        retention: { sweepIntervalMs: 20 },
+        onError: async
+          ? async () => {
+              await Promise.resolve();
+              throw hookFailure;
+            }
+          : () => {
+              throw hookFailure;
+            },
+      });
+      // Before, the hook's throw (or its promise's rejection) rejected the sweeper's promise, which nothing awaits: an
+      // unhandled rejection, which ends a Node process.
+      await vi.waitFor(
+        () => expect(logged.mock.calls.some((call) => call.includes(hookFailure))).toBe(true),
+        {
+          timeout: 5_000,
+          interval: 20,
+        },
+      );
+      const [call] = logged.mock.calls.filter((args) => args.includes(hookFailure));
+      expect(String(call?.[0])).toContain('the onError hook threw');
+      expect(call).toContain(storeFailure);
+      // The server still answers.
+      expect((await server.fetch(new Request('http://localhost/healthz'))).status).toBe(200);
+    },
+  );
 
   it('first sweeps SWEEP_FIRST_DELAY_MS after it starts, not one interval later', async () => {
     makeServer({ retention: { days: 1 / 86_400_000, sweepIntervalMs: 0 } });

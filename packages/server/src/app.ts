@@ -277,7 +277,8 @@ export interface ReplayServerOptions {
   readOrigins?: readonly string[];
   /**
    * Receives errors that clients are not shown (store failures, bugs), for the server's log.
-   * It must not throw: a throw is logged to `console.error` with the error it was given.
+   * It must not throw: a throw (or an async hook's rejection) is logged to `console.error` with
+   * the error it was given.
    */
   onError?: (error: unknown) => void;
   /**

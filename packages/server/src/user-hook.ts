@@ -6,20 +6,28 @@
  */
 
 /**
- * `hook` (named `name` in the log) made safe to call: a throw is logged to `console.error` with
- * what the hook was given, and not passed on.
+ * `hook` (named `name` in the log) made safe to call: a throw, or the rejection of the promise
+ * an async hook returns, is logged to `console.error` with what the hook was given, and not
+ * passed on.
  */
 export function guardedHook<T>(name: string, hook: (value: T) => void): (value: T) => void {
   return (value) => {
-    try {
-      hook(value);
-    } catch (error) {
+    const log = (error: unknown) =>
       console.error(
         `replaykit: the ${name} hook threw, and the server went on without it; a hook must not throw, so catch its errors within it. It threw:`,
         error,
         `It was given:`,
         value,
       );
+    try {
+      // An async hook (one that ships logs, say) type-checks as one returning nothing: its
+      // rejection, unhandled, would end the process as a throw from a timer would.
+      const result: unknown = hook(value);
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        Promise.resolve(result).catch(log);
+      }
+    } catch (error) {
+      log(error);
     }
   };
 }
