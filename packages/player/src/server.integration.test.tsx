@@ -14,7 +14,7 @@ import { type NodeServerHandle, startNodeServer } from '@replaykit/server/node';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createRef } from 'react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import twoTabSession from '../../../stories/fixtures/two-tab-session.json';
 import { fetchSessionMeta, STREAM_RESUME_DELAYS_MS, streamSessionChunks } from './load-session';
 import { ReplayProvider } from './provider';
@@ -370,6 +370,26 @@ describe('the player against the real server', () => {
     rerender(<ReplayPlayer sessionId={MANY_CHUNKS_SESSION_ID} {...props} />);
     await waitFor(() => expect(onSummaryLoad).toHaveBeenCalledTimes(2), { timeout: 5_000 });
     expect(onSummaryLoad).toHaveBeenLastCalledWith(expect.objectContaining({ id: MANY_CHUNKS_SESSION_ID }));
+  });
+
+  it('plays the session when onSummaryLoad throws, and logs the throw', async () => {
+    const hostBug = new Error('setHeading is not a function');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    onTestFinished(() => logged.mockRestore());
+    render(
+      <ReplayPlayer
+        sessionId={SESSION_ID}
+        baseUrl={handle.url}
+        readKey={PROJECT.readKey}
+        onSummaryLoad={() => {
+          throw hostBug;
+        }}
+      />,
+    );
+    const player = screen.getByRole('region', { name: 'Session replay' });
+    // Before, the throw failed the load: "Loading the replay failed", and a Retry played it.
+    await waitFor(() => expect(player).toHaveAttribute('data-state', 'ready'), { timeout: 5_000 });
+    expect(logged.mock.calls.some((call) => call.includes(hostBug))).toBe(true);
   });
 
   it('hands over the summary of a session with nothing to replay yet, and not again on its Retry', async () => {

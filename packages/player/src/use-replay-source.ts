@@ -392,7 +392,13 @@ export function useReplaySource(options: ReplaySourceOptions): {
         (reportedSummaryRef.current === null || !sameItems(reportedSummaryRef.current, summaryFor))
       ) {
         reportedSummaryRef.current = summaryFor;
-        onSummaryLoadRef.current?.(meta.session);
+        try {
+          onSummaryLoadRef.current?.(meta.session);
+        } catch (error) {
+          // The host's bug, not the replay's: playback goes on, and the throw is not passed
+          // for a failed load ("check the network"), which a Retry would not mend.
+          console.error('ReplayPlayer: onSummaryLoad threw; the replay goes on without it. It threw:', error);
+        }
       }
       const windowIds = Array.isArray(meta.session.windowIds)
         ? meta.session.windowIds.filter((id): id is string => typeof id === 'string')
