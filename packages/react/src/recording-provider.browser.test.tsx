@@ -172,6 +172,68 @@ function networkUrls(batches: IngestBatch[]) {
     .map((event) => String((event.data as { payload: { url: string } }).payload.url));
 }
 
+/**
+ * A button of the page's own, outside the providers' trees (so it stays when they go), and
+ * what the page does at a moment: a click, a text change, a custom event and a request.
+ */
+function pageOutsideTheProviders() {
+  const outside = document.createElement('button');
+  outside.textContent = 'Sign in again';
+  document.body.append(outside);
+  return {
+    acts(moment: string) {
+      outside.click();
+      outside.append(` ${moment}-text`);
+      latestCapture.current?.(`${moment}-capture`);
+      return request(`${location.origin}/?replaykit-probe=${moment}`);
+    },
+    remove() {
+      outside.remove();
+    },
+  };
+}
+
+/** Checks that of the page's acts, those at the `recorded` moments were sent, and none of the `unrecorded`. */
+function expectRecordedActs(recorded: string[], unrecorded: string[]) {
+  const events = ingest.batches.flatMap((batch) => batch.events);
+  expect(events.filter((event) => isClick(event))).toHaveLength(recorded.length);
+  const sent = ingest.bodies.join('');
+  for (const moment of recorded) {
+    expect(sent).toContain(`${moment}-text`);
+  }
+  for (const moment of unrecorded) {
+    expect(sent).not.toContain(moment);
+  }
+  expect(tags(ingest.batches).filter((tag) => tag.endsWith('-capture'))).toEqual(
+    recorded.map((moment) => `${moment}-capture`),
+  );
+  expect(networkUrls(ingest.batches).filter((url) => url.includes('replaykit-probe'))).toEqual(
+    recorded.map((moment) => `${location.origin}/?replaykit-probe=${moment}`),
+  );
+}
+
+/**
+ * Renders `tree`, clicks each of `buttons` in turn (each remounts, hides or shows providers),
+ * and checks the recording went on as one: the same recorder, one Meta, one full snapshot.
+ */
+async function expectClicksKeepRecording(tree: ReactNode, buttons: string[]) {
+  render(tree);
+  await recordingStarted();
+  await settle();
+  const first = peekRecorder();
+  for (const name of buttons) {
+    await act(async () => {
+      screen.getByRole('button', { name }).click();
+    });
+    await settle();
+    expect(peekRecorder()).toBe(first);
+  }
+  expect(first?.getStatus()).toBe('recording');
+  await first?.flush();
+  expect(count(ingest.batches, EventType.Meta)).toBe(1);
+  expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
+}
+
 /** A page as a Next.js app renders it on the server and hydrates it in the browser. */
 function HydratedApp() {
   return (
@@ -268,36 +330,21 @@ describe('<RecordingProvider> in Chromium', () => {
     expect(tags(ingest.batches).filter((tag) => tag === 'child_mounted')).toHaveLength(1);
   });
 
-  /** Renders `tree` (a Toggle), remounts its provider with a new key, and checks the recording went on as one. */
-  async function expectRemountKeepsRecording(tree: ReactNode) {
-    render(tree);
-    await recordingStarted();
-    await settle();
-    const first = peekRecorder();
-    await act(async () => {
-      screen.getByRole('button', { name: 'remount' }).click();
-    });
-    await settle();
-    await recordingStarted();
-    expect(peekRecorder()).toBe(first);
-    expect(screen.getByTestId('status')).toHaveTextContent('recording');
-    await first?.flush();
-    expect(count(ingest.batches, EventType.Meta)).toBe(1);
-    expect(count(ingest.batches, EventType.FullSnapshot)).toBe(1);
-  }
-
   it('shares the recorder between nested providers and across a remount in the same commit', async () => {
-    await expectRemountKeepsRecording(<Toggle />);
+    await expectClicksKeepRecording(<Toggle />, ['remount']);
+    expect(screen.getByTestId('status')).toHaveTextContent('recording');
   });
 
   it('keeps one recording when a provider remounts under StrictMode, which unmounts and mounts it again', async () => {
     // The new provider takes over the recording, then StrictMode runs its effects twice: the
     // simulated unmount must not stop the recording the real one is about to keep.
-    await expectRemountKeepsRecording(
+    await expectClicksKeepRecording(
       <StrictMode>
         <Toggle />
       </StrictMode>,
+      ['remount'],
     );
+    expect(screen.getByTestId('status')).toHaveTextContent('recording');
   });
 
   it('stops recording when the last provider unmounts, and records nothing while disabled', async () => {
@@ -323,17 +370,7 @@ describe('<RecordingProvider> in Chromium', () => {
   });
 
   it('records nothing the page does after the provider unmounts, in the same task or the next', async () => {
-    // An element of the page's own, outside the provider's tree, so it is still there afterwards.
-    const outside = document.createElement('button');
-    outside.textContent = 'Sign in again';
-    document.body.append(outside);
-    /** What the page does at `moment`: a click, a text change, a custom event and a request. */
-    const pageActs = (moment: string) => {
-      outside.click();
-      outside.append(` ${moment}-text`);
-      latestCapture.current?.(`${moment}-capture`);
-      return request(`${location.origin}/?replaykit-probe=${moment}`);
-    };
+    const page = pageOutsideTheProviders();
     const view = render(
       <StrictMode>
         <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
@@ -345,25 +382,16 @@ describe('<RecordingProvider> in Chromium', () => {
     await settle();
     const recorder = peekRecorder();
     // While it records, each of these is recorded: their absence below means something.
-    await pageActs('mounted');
+    await page.acts('mounted');
     await settle();
     view.unmount();
-    const sameTask = pageActs('same_task');
+    const sameTask = page.acts('same_task');
     await new Promise((resolve) => setTimeout(resolve, 0));
-    await Promise.all([sameTask, pageActs('next_task')]);
+    await Promise.all([sameTask, page.acts('next_task')]);
     await settle();
     await recorder?.flush();
-    outside.remove();
-    const events = ingest.batches.flatMap((batch) => batch.events);
-    expect(events.filter((event) => isClick(event))).toHaveLength(1);
-    const sent = ingest.bodies.join('');
-    expect(sent).toContain('mounted-text');
-    expect(sent).not.toContain('same_task');
-    expect(sent).not.toContain('next_task');
-    expect(tags(ingest.batches).filter((tag) => tag.endsWith('-capture'))).toEqual(['mounted-capture']);
-    expect(networkUrls(ingest.batches).filter((url) => url.includes('replaykit-probe'))).toEqual([
-      `${location.origin}/?replaykit-probe=mounted`,
-    ]);
+    page.remove();
+    expectRecordedActs(['mounted'], ['same_task', 'next_task']);
   });
 
   it('records nothing captured while disabled, even once enabled, and identifies the user once', async () => {
