@@ -20,13 +20,14 @@ interface Entry {
 let entry: Entry | undefined;
 
 /**
- * Providers committed whose effects have not run yet. React runs a commit's effect cleanups
- * before its new effects: a provider remounted in one commit (a new `key`, a new parent)
- * releases the recorder before its successor acquires it.
+ * Providers committed (or shown again by `<Activity>`) whose passive effects have not run yet.
+ * React runs a commit's effect cleanups before its new effects: a provider remounted in one
+ * commit (a new `key`, a new parent), or hidden as another is shown, releases the recorder
+ * before its successor acquires it. A provider mounted hidden is not one of them.
  */
 const arriving = new Set<object>();
 
-/** Says that `provider` was committed and will acquire (or not, if disabled) when its effects run. */
+/** Says that `provider` was committed or shown and will acquire (or not, if disabled) when its effects run. */
 export function expectProvider(provider: object): void {
   arriving.add(provider);
 }
@@ -130,8 +131,8 @@ function stopEntry(current: Entry): void {
 /**
  * Gives back a reference. The last one stops the recorder at once, unless a provider is
  * expected to acquire it again in this run of React's effects: `remountExpected` (StrictMode
- * unmounting a provider whose effect ran in this same run), or a provider committed whose
- * effects have not run yet. Then it stops in a microtask, after that run, if none did.
+ * unmounting a provider whose effect ran in this same run), or a provider committed or shown
+ * whose effects have not run yet. Then it stops in a microtask, after that run, if none did.
  * Returns true when the recorder is stopped (now, or before this call).
  */
 export function releaseRecorder(recorder: Recorder, remountExpected: boolean): boolean {

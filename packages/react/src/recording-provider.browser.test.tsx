@@ -1,8 +1,9 @@
 import { EventType, type IngestBatch, isClick, type NetworkPayload } from '@replaykit/core';
 import { setOptedOut } from '@replaykit/recorder';
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, type RenderResult, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { forwardRef, type ReactNode, StrictMode, useEffect, useState } from 'react';
+import * as ReactExports from 'react';
+import { forwardRef, type ReactNode, StrictMode, Suspense, useEffect, useState } from 'react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -997,3 +998,164 @@ describe('function options', () => {
     expect(peekRecorder()).not.toBe(first);
   });
 });
+
+/** React 19.2's `<Activity>`; undefined on React 18 (the react18 project), which has none. */
+const Activity = (ReactExports as { Activity?: typeof ReactExports.Activity }).Activity;
+
+if (Activity) {
+  /**
+   * Routes kept in `<Activity>` once visited, as a router with a back/forward cache keeps
+   * them: each has its own provider, with the same options.
+   */
+  const CachedRoutes = () => {
+    const [route, setRoute] = useState('catalogue');
+    const [visited, setVisited] = useState(['catalogue']);
+    const open = (next: string) => {
+      setRoute(next);
+      setVisited((names) => (names.includes(next) ? names : [...names, next]));
+    };
+    return (
+      <>
+        <button type="button" onClick={() => open('catalogue')}>
+          Catalogue
+        </button>
+        <button type="button" onClick={() => open('checkout')}>
+          Checkout
+        </button>
+        {visited.map((name) => (
+          <Activity key={name} mode={name === route ? 'visible' : 'hidden'}>
+            <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+              <h1>{name}</h1>
+            </RecordingProvider>
+          </Activity>
+        ))}
+      </>
+    );
+  };
+
+  /** A provider mounted hidden (a route prerendered for later) that is never shown. */
+  const hiddenProvider = (
+    <Activity mode="hidden">
+      <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+        <p>Saved cart</p>
+      </RecordingProvider>
+    </Activity>
+  );
+
+  /** Waits until React has committed the hidden provider (Activity renders hidden content later). */
+  async function hiddenProviderCommitted() {
+    await waitFor(() => expect(screen.getByText('Saved cart')).not.toBeVisible());
+  }
+
+  /** The provider of a banner, which holds the recording, beside `others`; or `others` alone. */
+  const withBanner = (banner: boolean, others: ReactNode) => (
+    <>
+      {banner && (
+        <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+          <CaptureOnMount />
+        </RecordingProvider>
+      )}
+      {others}
+    </>
+  );
+
+  /**
+   * Renders `after` in `view`, whose providers let go of the recording: it stops at once, and
+   * what the page does in the same task is not recorded.
+   */
+  async function expectStopsAtOnce(view: RenderResult, after: ReactNode) {
+    const recorder = peekRecorder();
+    const page = pageOutsideTheProviders();
+    await page.acts('mounted');
+    await settle();
+    view.rerender(after);
+    await page.acts('same_task');
+    await settle();
+    await recorder?.flush();
+    page.remove();
+    expect(recorder?.getStatus()).toBe('idle');
+    expect(peekRecorder()).toBeUndefined();
+    expectRecordedActs(['mounted'], ['same_task']);
+  }
+
+  /** Suspends while `pending` is given, as a component reading data with use() does. */
+  const Orders = ({ pending }: { pending: Promise<void> | undefined }) => {
+    if (pending) {
+      ReactExports.use(pending);
+    }
+    return <p>Orders</p>;
+  };
+
+  describe('<Activity> (React 19.2+ only: this block exists where react exports Activity, so not on React 18)', () => {
+    it('keeps one recording when a provider is hidden as a cached one is shown again in the same commit', async () => {
+      // To the checkout (mounted visible), then back to the catalogue (shown again from the cache).
+      await expectClicksKeepRecording(<CachedRoutes />, ['Checkout', 'Catalogue']);
+    });
+
+    it('keeps one recording when cached routes switch under StrictMode', async () => {
+      await expectClicksKeepRecording(
+        <StrictMode>
+          <CachedRoutes />
+        </StrictMode>,
+        ['Checkout', 'Catalogue', 'Checkout'],
+      );
+    });
+
+    it('a provider mounted hidden does not delay the stop of another that unmounts: nothing after it is recorded', async () => {
+      const view = render(withBanner(true, hiddenProvider));
+      await hiddenProviderCommitted();
+      await recordingStarted();
+      await settle();
+      await expectStopsAtOnce(view, withBanner(false, hiddenProvider));
+    });
+
+    it('a provider whose content a Suspense boundary hid and shows again is not awaited by another one’s stop', async () => {
+      // Its layout effects run again as the content shows, but its passive effects stayed connected.
+      const orders = (pending?: Promise<void>) => (
+        <Suspense fallback={<p>Loading orders</p>}>
+          {/* Disabled: it holds no reference, so the banner's provider is the last to let go. */}
+          <RecordingProvider endpoint={ENDPOINT} projectKey={KEY} enabled={false}>
+            <Orders pending={pending} />
+          </RecordingProvider>
+        </Suspense>
+      );
+      const view = render(withBanner(true, orders()));
+      await recordingStarted();
+      await settle();
+      view.rerender(withBanner(true, orders(new Promise<void>(() => undefined))));
+      await waitFor(() => expect(screen.getByText('Orders')).not.toBeVisible());
+      view.rerender(withBanner(true, orders()));
+      await waitFor(() => expect(screen.getByText('Orders')).toBeVisible());
+      await expectStopsAtOnce(view, withBanner(false, orders()));
+    });
+
+    it('a provider hidden with none shown stops at once, and records again in the same session once shown', async () => {
+      const tree = (mode: 'visible' | 'hidden') => (
+        <>
+          <Activity mode={mode}>
+            <RecordingProvider endpoint={ENDPOINT} projectKey={KEY}>
+              <CaptureOnMount />
+              <p>Account</p>
+            </RecordingProvider>
+          </Activity>
+          {hiddenProvider}
+        </>
+      );
+      const view = render(tree('visible'));
+      await hiddenProviderCommitted();
+      await recordingStarted();
+      await settle();
+      const first = peekRecorder();
+      const sessionId = first?.getSessionId();
+      await expectStopsAtOnce(view, tree('hidden'));
+      // Shown again: a new recorder, in the same session, with a full snapshot of its own.
+      view.rerender(tree('visible'));
+      await recordingStarted();
+      await settle();
+      expect(peekRecorder()).not.toBe(first);
+      expect(peekRecorder()?.getSessionId()).toBe(sessionId);
+      await peekRecorder()?.flush();
+      expect(count(ingest.batches, EventType.FullSnapshot)).toBe(2);
+    });
+  });
+}

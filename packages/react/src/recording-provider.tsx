@@ -7,9 +7,11 @@ import {
   useContext,
   useEffect,
   useInsertionEffect,
+  useLayoutEffect,
   useRef,
   useState,
   useSyncExternalStore,
+  version,
 } from 'react';
 import { RecordingContext } from './context';
 import {
@@ -139,6 +141,15 @@ function RootProvider(props: RecordingProviderProps) {
   );
 }
 
+/**
+ * Where a provider announces that its effects are about to connect. React 19 runs layout
+ * effects when a tree mounts and again when `<Activity>` reveals it, but not in a tree mounted
+ * hidden, whose passive effects will not run until it is shown. React 18 has no Activity, and
+ * its server renderer warns about every layout effect: there, an insertion effect, which runs
+ * once per mount (StrictMode does not run it again) and which the server ignores silently.
+ */
+const useArrivalEffect = Number.parseInt(version, 10) >= 19 ? useLayoutEffect : useInsertionEffect;
+
 interface RecorderAttachmentProps {
   handle: RecordingHandle;
   /** The options' content as text: a change restarts the recording. */
@@ -154,17 +165,27 @@ interface RecorderAttachmentProps {
  * and mount effects children first, so what they capture on mount is kept until it attaches.
  */
 function RecorderAttachment({ handle, contentKey, enabled, latestOptions }: RecorderAttachmentProps) {
-  // Runs as the commit is applied, before any effect of it, and only once per mount (neither
-  // StrictMode nor a hidden Suspense boundary runs it again; the server ignores it silently):
-  // a provider this commit removes sees that this one will acquire the recorder.
-  useInsertionEffect(() => {
-    expectProvider(handle);
+  // Runs as the commit is applied, before any passive effect (or cleanup) of it: a provider
+  // that this commit removes or hides sees that this one will acquire the recorder.
+  const effectsConnected = useRef(false);
+  useArrivalEffect(() => {
+    // A Suspense boundary that shows again the content it hid runs its layout effects again,
+    // but its passive effects stayed connected: that provider is not arriving.
+    if (!effectsConnected.current) {
+      expectProvider(handle);
+    }
     return () => forgetProvider(handle);
+  }, [handle]);
+  useEffect(() => {
+    effectsConnected.current = true;
+    forgetProvider(handle);
+    return () => {
+      effectsConnected.current = false;
+    };
   }, [handle]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey stands for the options' content, read through the ref.
   useEffect(() => {
-    forgetProvider(handle);
     handle.setDisabled(!enabled);
     if (!enabled) {
       return;
