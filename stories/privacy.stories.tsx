@@ -83,6 +83,8 @@ function LivePage() {
 
 function PrivacySideBySide({ preset }: { preset: PrivacyPreset }) {
   const [events, setEvents] = useState<RecordedEvent[] | null>(null);
+  // The recorder loads its chunk on start(): what the reader does before it records is not kept.
+  const [recording, setRecording] = useState(false);
   const session = useRef<{ recorder: Recorder; stub: IngestStub } | null>(null);
 
   useEffect(() => {
@@ -95,9 +97,12 @@ function PrivacySideBySide({ preset }: { preset: PrivacyPreset }) {
       // Delivered when the reader stops, not on a timer.
       flushDelayMs: 60_000,
     });
+    const unsubscribe = recorder.subscribe(() => setRecording(recorder.getStatus() === 'recording'));
     recorder.start();
     session.current = { recorder, stub };
     return () => {
+      unsubscribe();
+      setRecording(false);
       recorder.stop();
       stub.restore();
       session.current = null;
@@ -119,8 +124,13 @@ function PrivacySideBySide({ preset }: { preset: PrivacyPreset }) {
       <section aria-labelledby="live-heading">
         <h2 id="live-heading">Live page ({preset})</h2>
         <LivePage />
-        <button type="button" onClick={stopAndReplay} disabled={events !== null} style={{ marginTop: 12 }}>
-          Stop and replay
+        <button
+          type="button"
+          onClick={stopAndReplay}
+          disabled={events !== null || !recording}
+          style={{ marginTop: 12 }}
+        >
+          {recording || events !== null ? 'Stop and replay' : 'Starting the recorder…'}
         </button>
       </section>
       <section aria-labelledby="replay-heading" style={{ height: 520 }}>
@@ -152,6 +162,12 @@ type Story = StoryObj<typeof meta>;
 
 async function recordAndReplay(canvasElement: HTMLElement): Promise<Document> {
   const canvas = within(canvasElement);
+  // The first story of the file loads the recorder's chunk: on a busy machine (a full CI run)
+  // the reader could press "Stop and replay" before it recorded anything, and the replay was
+  // empty. The button is enabled once the recorder records.
+  await waitFor(() => expect(canvas.getByRole('button', { name: 'Stop and replay' })).toBeEnabled(), {
+    timeout: 25_000,
+  });
   await userEvent.type(canvas.getByLabelText('Gift message'), 'Happy birthday Sam');
   await userEvent.type(canvas.getByLabelText('Password'), 'hunter2-secret');
   await userEvent.type(canvas.getByLabelText('Coupon (ignored)'), 'SPRING-SECRET');
