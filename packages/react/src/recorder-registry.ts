@@ -133,21 +133,20 @@ function stopEntry(current: Entry): void {
  * expected to acquire it again in this run of React's effects: `remountExpected` (StrictMode
  * unmounting a provider whose effect ran in this same run), or a provider committed or shown
  * whose effects have not run yet. Then it stops in a microtask, after that run, if none did.
- * Returns true when the recorder is stopped (now, or before this call).
  */
-export function releaseRecorder(recorder: Recorder, remountExpected: boolean): boolean {
+export function releaseRecorder(recorder: Recorder, remountExpected: boolean): void {
   const current = entry;
   if (!current || current.recorder !== recorder) {
     // Replaced: stopped when it was.
-    return true;
+    return;
   }
   current.references = Math.max(0, current.references - 1);
   if (current.references > 0) {
-    return false;
+    return;
   }
   if (!remountExpected && arriving.size === 0) {
     stopEntry(current);
-    return true;
+    return;
   }
   current.stopPending = true;
   queueMicrotask(() => {
@@ -155,7 +154,6 @@ export function releaseRecorder(recorder: Recorder, remountExpected: boolean): b
       stopEntry(current);
     }
   });
-  return false;
 }
 
 /** The recorder the page shares, if any provider has created one. */

@@ -34,8 +34,6 @@ export class RecordingHandle {
   private lastRecorder: Recorder | undefined;
   /** Detached and not attached again in the same commit: the provider has gone. */
   private released = false;
-  /** {@link lastRecorder} was stopped when its provider let go of it (see {@link recorderStopped}). */
-  private lastRecorderStopped = false;
   /** The provider's recorder could not be created (bad options): nothing will come to run calls. */
   private failed = false;
   private readonly listeners = new Set<() => void>();
@@ -90,7 +88,6 @@ export class RecordingHandle {
     this.recorder = recorder;
     this.lastRecorder = recorder;
     this.released = false;
-    this.lastRecorderStopped = false;
     this.failed = false;
     this.unsubscribe = recorder.subscribe(() => this.refresh());
     const consent = this.consentChoice;
@@ -111,36 +108,24 @@ export class RecordingHandle {
     this.recorder = undefined;
     this.refresh();
     // StrictMode, a change of options and a provider remounted in the same commit attach again
-    // in this run of effects, and calls made meanwhile are kept for it. If none does, they go
-    // to the recorder this handle had (still recording for another root, or stopping in a
-    // microtask after this one), and later ones are dropped: kept, they would never be sent,
-    // and a flush never resolve.
+    // in this run of effects (a change of options after stopping the old recorder, before the
+    // children's effects of that commit run), and calls made meanwhile are kept for it. If none
+    // does, they go to the recorder this handle had if it still records (for another root, or
+    // until its stop a microtask after this one); if it stopped with its provider, what the
+    // page did since is after the recording, and they are dropped. Later ones are dropped too:
+    // kept, they would never be sent, and a flush never resolve.
     queueMicrotask(() => {
       const recorder = this.lastRecorder;
       if (this.recorder || this.released || !recorder) {
         return;
       }
       this.released = true;
-      if (this.lastRecorderStopped) {
+      if (recorder.getStatus() === 'idle') {
         this.dropPending();
       } else {
         this.runPending(recorder);
       }
     });
-  }
-
-  /**
-   * The recorder this handle had stopped as its provider let go of it. If no recorder is
-   * attached in this run of effects (the provider went away), what the page did from the
-   * stop on is after the recording: the calls kept meanwhile are dropped (and kept flushes
-   * resolve) instead of reaching the stopped recorder. A change of options stops the old
-   * recorder too, before the children's effects of that commit run; their calls are kept for
-   * the new recorder, attached later in the same run.
-   */
-  recorderStopped(): void {
-    if (!this.recorder) {
-      this.lastRecorderStopped = true;
-    }
   }
 
   /** Runs the kept calls on `recorder`, in order (the flushes among them resolve as it sends). */

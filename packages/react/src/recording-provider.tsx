@@ -210,9 +210,7 @@ function RecorderAttachment({ handle, contentKey, enabled, latestOptions }: Reco
     });
     return () => {
       handle.detach();
-      if (releaseRecorder(recorder, mountedInThisRun)) {
-        handle.recorderStopped();
-      }
+      releaseRecorder(recorder, mountedInThisRun);
     };
   }, [handle, contentKey, enabled]);
   return null;
