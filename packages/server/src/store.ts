@@ -618,10 +618,9 @@ const LIST_FILTER_NAMES = optionNames<Omit<ListSessionsOptions, 'sort' | 'limit'
 const FILTERS_MATCHING_ALL_AT_ZERO: ReadonlySet<string> = new Set(['minDurationMs', 'minActiveMs']);
 
 /**
- * The filters of the date window, which a cursor goes on in wherever it moved: a client that
- * lists "the last 7 days" computes `from` at each request. The sessions a move brings in or
- * leaves out lie at the window's edges, as sessions that arrive while a list is paged do,
- * and the cursor's position still cuts the list where the previous page ended.
+ * The filters of the date window, out of the digest: a client that lists "the last 7 days"
+ * computes `from` at each request. The cursor carries the start itself ({@link
+ * SessionCursor.from}), which may move later but not earlier; the end may move either way.
  */
 const DATE_WINDOW_FILTERS: ReadonlySet<string> = new Set(['from', 'to']);
 
