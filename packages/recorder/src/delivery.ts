@@ -372,6 +372,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       if (retryTimer !== undefined) {
         return Promise.resolve();
       }
+      // Nothing to send: no run, whose promise would stand for a microtask after its loop
+      // ended, and a batch queued then would wait for the next drain.
+      if (queue.length === 0) {
+        options.onIdle?.();
+        return Promise.resolve();
+      }
       draining = run().finally(() => {
         draining = undefined;
       });

@@ -856,17 +856,13 @@ export function createRecorder(
           stoppedWithBatches = (taker, takerUrl) => {
             if (takerUrl === url && !recording) {
               stoppedWithBatches = undefined;
-              // Only with batches to hand: a drain of an empty queue ends a microtask later,
-              // and a batch the taker queues meanwhile would wait for the next drain.
-              if (own.pending.length) {
-                // A batch in flight stays here too (`clear()` keeps it): the server drops the repeat.
-                own.pending.forEach(taker.enqueue);
-                // `clear()` deletes the copies this one kept in IndexedDB: the taker writes them
-                // again (a crash must not lose them), and sends them now, not at its next flush.
-                own.clear();
-                taker.persistPending();
-                void taker.drain();
-              }
+              // A batch in flight stays here too (`clear()` keeps it): the server drops the repeat.
+              own.pending.forEach(taker.enqueue);
+              // `clear()` deletes the copies this one kept in IndexedDB: the taker writes them
+              // again (a crash must not lose them), and sends them now, not at its next flush.
+              own.clear();
+              taker.persistPending();
+              void taker.drain();
               runAll(leftover);
             }
           };
