@@ -1,6 +1,6 @@
 'use client';
 
-import { EventType, IncrementalSource, type RecordedEvent } from '@replaykit/core';
+import { EventType, IncrementalSource, isRecord, type RecordedEvent } from '@replaykit/core';
 import type { ReplayerEvents } from '@rrweb/types';
 
 /** rrweb-snapshot's NodeType for elements. */
@@ -76,10 +76,6 @@ export function encodedImageToBlob(image: EncodedImage): Blob {
 
 function decodeWithImageBitmap(image: EncodedImage): Promise<CanvasImageSource> {
   return createImageBitmap(encodedImageToBlob(image));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 function isFiniteNumber(value: unknown): value is number {

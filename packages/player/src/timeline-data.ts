@@ -7,6 +7,7 @@ import {
   IncrementalSource,
   isCustomEvent,
   isMetaEvent,
+  isRecord,
   type RecordedEvent,
   ReservedEvent,
   type TimelineMarker,
@@ -66,10 +67,6 @@ const USER_ACTIVITY_SOURCES: ReadonlySet<number> = new Set([
   IncrementalSource.Drag,
   IncrementalSource.Selection,
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 /** True for an event a person caused: input, pointer, scroll, resize, or a page load. */
 export function isUserActivity(event: RecordedEvent): boolean {
