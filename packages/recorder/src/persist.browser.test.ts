@@ -3,24 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { OutgoingBatch } from './delivery';
 import { BATCH_SEQ_STRIDE, PERSIST_MAX_AGE_MS, PERSIST_MAX_BATCHES } from './limits';
 import { createBatchStore } from './persist';
+import { readStoredQueue } from './test/stored-queue';
 
 /** The keys of this file's records in the recorder's IndexedDB queue, whatever their ingest URL. */
 async function storedKeys(): Promise<string[]> {
-  const database = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open('replaykit', 1);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      const request = database.transaction('batches').objectStore('batches').getAllKeys();
-      request.onsuccess = () =>
-        resolve((request.result as string[]).filter((key) => key.startsWith(`${SESSION_ID}/`)));
-      request.onerror = () => reject(request.error);
-    });
-  } finally {
-    database.close();
-  }
+  const keys = (await readStoredQueue((batches) => batches.getAllKeys())) as string[];
+  return keys.filter((key) => key.startsWith(`${SESSION_ID}/`));
 }
 
 // Other test files' pages share the origin's IndexedDB: this file's batches have a session of their own.

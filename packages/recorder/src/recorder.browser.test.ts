@@ -6,6 +6,7 @@ import { createBatchStore } from './persist';
 import { createRecorder, type RecorderEngine, sampleValue } from './recorder';
 import { SESSION_KEY, writeStored } from './session';
 import { type FakeIngest, installFakeIngest } from './test/fake-ingest';
+import { readStoredQueue } from './test/stored-queue';
 import { ingestUrl } from './transport';
 
 const ENDPOINT = 'https://replays.test';
@@ -582,26 +583,13 @@ async function watchPageHideListeners(): Promise<{ live(): number; restore(): vo
 
 /** The custom event tags of the batches in the recorder's IndexedDB queue, whatever their window. */
 async function storedTags(): Promise<string[]> {
-  const database = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open('replaykit', 1);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  try {
-    const records = await new Promise<Array<{ events?: string[] }>>((resolve, reject) => {
-      const request = database.transaction('batches').objectStore('batches').getAll();
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return records.flatMap((record) =>
-      (record.events ?? []).flatMap((text) => {
-        const tag = (JSON.parse(text) as { data?: { tag?: unknown } }).data?.tag;
-        return typeof tag === 'string' ? [tag] : [];
-      }),
-    );
-  } finally {
-    database.close();
-  }
+  const records = (await readStoredQueue((batches) => batches.getAll())) as Array<{ events?: string[] }>;
+  return records.flatMap((record) =>
+    (record.events ?? []).flatMap((text) => {
+      const tag = (JSON.parse(text) as { data?: { tag?: unknown } }).data?.tag;
+      return typeof tag === 'string' ? [tag] : [];
+    }),
+  );
 }
 
 /** Stores a batch an earlier page of this origin left unsent, in a window that is gone; resolves with its removal. */
